@@ -1,0 +1,58 @@
+// Command zebra runs Hadoop Streaming jobs unchanged, on the embedded local
+// runner (and, later, on a zebra cluster next to the data).
+//
+//	zebra streaming [generic options] [streaming options]
+//	zebra jar <hadoop-streaming.jar> [options]
+//	zebra shims install DIR
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `usage: zebra <command> [arguments]
+
+commands:
+  streaming [generic options] [streaming options]   run a Hadoop Streaming job (like 'mapred streaming')
+  jar <hadoop-streaming.jar> [options]               the same, as 'hadoop jar ...streaming....jar'
+  shims install DIR                                  write 'hadoop' and 'mapred' launchers into DIR
+  version                                            print the version
+
+Run 'zebra streaming -help' for the streaming options.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "streaming":
+		return streamingCommand(ctx, args[1:])
+	case "jar":
+		return jarCommand(ctx, args[1:])
+	case "shims":
+		return shimsCommand(args[1:])
+	case "version", "-version", "--version":
+		fmt.Println("zebra", version)
+		return 0
+	case "help", "-h", "-help", "--help":
+		fmt.Print(usage)
+		return 0
+	}
+	fmt.Fprintf(os.Stderr, "zebra: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+const version = "0.1.0"

@@ -1,0 +1,3 @@
+module zebra
+
+go 1.26.8

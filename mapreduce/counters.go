@@ -1,0 +1,100 @@
+package mapreduce
+
+import (
+	"sort"
+	"sync"
+)
+
+// Counter group names, as Hadoop names them (the group's Java class name)
+// and as it displays them.
+const (
+	GroupFileSystem   = "org.apache.hadoop.mapreduce.FileSystemCounter"
+	GroupTask         = "org.apache.hadoop.mapreduce.TaskCounter"
+	GroupJob          = "org.apache.hadoop.mapreduce.JobCounter"
+	GroupShuffleError = "Shuffle Errors"
+	GroupInputFormat  = "org.apache.hadoop.mapreduce.lib.input.FileInputFormatCounter"
+	GroupOutputFormat = "org.apache.hadoop.mapreduce.lib.output.FileOutputFormatCounter"
+)
+
+// Counter names of the task group, as Hadoop displays them.
+const (
+	CounterMapInputRecords      = "Map input records"
+	CounterMapOutputRecords     = "Map output records"
+	CounterMapOutputBytes       = "Map output bytes"
+	CounterMapOutputMaterial    = "Map output materialized bytes"
+	CounterInputSplitBytes      = "Input split bytes"
+	CounterCombineInputRecords  = "Combine input records"
+	CounterCombineOutputRecords = "Combine output records"
+	CounterReduceInputGroups    = "Reduce input groups"
+	CounterReduceShuffleBytes   = "Reduce shuffle bytes"
+	CounterReduceInputRecords   = "Reduce input records"
+	CounterReduceOutputRecords  = "Reduce output records"
+	CounterSpilledRecords       = "Spilled Records"
+	CounterShuffledMaps         = "Shuffled Maps "
+	CounterFailedShuffles       = "Failed Shuffles"
+	CounterMergedMapOutputs     = "Merged Map outputs"
+	CounterBytesRead            = "Bytes Read"
+	CounterBytesWritten         = "Bytes Written"
+)
+
+// Counters is a set of named 64-bit counters in named groups. It is safe
+// for concurrent use. The zero value is ready to use.
+type Counters struct {
+	mu     sync.Mutex
+	groups map[string]map[string]int64
+	order  map[string][]string // counter names in first-touch order per group
+}
+
+// Add adds delta to counter name of group, creating both as needed.
+func (c *Counters) Add(group, name string, delta int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.groups == nil {
+		c.groups = map[string]map[string]int64{}
+		c.order = map[string][]string{}
+	}
+	g := c.groups[group]
+	if g == nil {
+		g = map[string]int64{}
+		c.groups[group] = g
+	}
+	if _, ok := g[name]; !ok {
+		c.order[group] = append(c.order[group], name)
+	}
+	g[name] += delta
+}
+
+// Get returns the value of a counter (0 if never added to).
+func (c *Counters) Get(group, name string) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.groups[group][name]
+}
+
+// Merge adds every counter of o into c.
+func (c *Counters) Merge(o *Counters) {
+	for _, g := range o.Groups() {
+		for _, n := range o.Names(g) {
+			c.Add(g, n, o.Get(g, n))
+		}
+	}
+}
+
+// Groups returns the group names, sorted.
+func (c *Counters) Groups() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]string, 0, len(c.groups))
+	for g := range c.groups {
+		out = append(out, g)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Names returns the counter names of group in first-touch order.
+func (c *Counters) Names(group string) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.order[group]...)
+}

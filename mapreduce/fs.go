@@ -1,0 +1,100 @@
+package mapreduce
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// FileInfo describes one file or directory of an FS.
+type FileInfo struct {
+	// Path is the FS's own name for the entry, as accepted by its methods.
+	Path    string
+	Size    int64
+	IsDir   bool
+	ModTime time.Time
+}
+
+// FS is the storage the engine reads inputs from and writes outputs to.
+// Names are slash-separated paths in the FS's own namespace. Every method may
+// block and honours ctx; a name that does not exist yields an error for which
+// errors.Is(err, fs.ErrNotExist) holds. Implementations are safe for
+// concurrent use.
+type FS interface {
+	// Stat describes name.
+	Stat(ctx context.Context, name string) (FileInfo, error)
+	// List returns the direct children of the directory dir, in the store's
+	// natural listing order (Hadoop's order on the same store).
+	List(ctx context.Context, dir string) ([]FileInfo, error)
+	// Open opens name for reading, positioned at byte offset off. The caller
+	// closes the reader.
+	Open(ctx context.Context, name string, off int64) (io.ReadCloser, error)
+	// Create creates name for writing, with its parent directories; it fails
+	// with fs.ErrExist if name exists. The file is complete only once Close
+	// returned nil.
+	Create(ctx context.Context, name string) (io.WriteCloser, error)
+	// MkdirAll creates dir and its parents; existing directories are fine.
+	MkdirAll(ctx context.Context, dir string) error
+	// Rename moves from to to; to must not exist.
+	Rename(ctx context.Context, from, to string) error
+	// RemoveAll removes name and everything under it; absent is fine.
+	RemoveAll(ctx context.Context, name string) error
+	// URI returns name qualified the way Hadoop prints it (file:/tmp/x).
+	URI(name string) string
+}
+
+// Opener makes an FS for a URL. It returns the FS and the path inside it.
+type Opener func(ctx context.Context, u *url.URL, raw string) (FS, string, error)
+
+// Registry maps URL schemes to storage backends, as database/sql maps driver
+// names. cmd/zebra registers the real backends; tests register what they use.
+type Registry struct {
+	mu      sync.RWMutex
+	openers map[string]Opener
+}
+
+// Register binds scheme (lower case, "" for plain paths) to open.
+func (r *Registry) Register(scheme string, open Opener) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.openers == nil {
+		r.openers = map[string]Opener{}
+	}
+	r.openers[scheme] = open
+}
+
+// Resolve finds the FS for raw, a URL or plain path.
+func (r *Registry) Resolve(ctx context.Context, raw string) (FS, string, error) {
+	scheme := ""
+	if i := strings.Index(raw, ":"); i > 0 && !strings.ContainsAny(raw[:i], "/\\") {
+		scheme = strings.ToLower(raw[:i])
+	}
+	r.mu.RLock()
+	open, ok := r.openers[scheme]
+	r.mu.RUnlock()
+	if !ok {
+		names := make([]string, 0, len(r.openers))
+		for s := range r.openers {
+			if s != "" {
+				names = append(names, s+"://")
+			}
+		}
+		sort.Strings(names)
+		return nil, "", E("resolve path", Invalid, raw, fmt.Errorf("no file system for scheme %q (known: %s)", scheme, strings.Join(names, ", ")))
+	}
+	var u *url.URL
+	if scheme != "" {
+		var err error
+		if u, err = url.Parse(raw); err != nil {
+			// Glob characters such as { or [ are legal in Hadoop paths and not in
+			// URLs; hand the raw string on and let the opener deal with it.
+			u = &url.URL{Scheme: scheme, Opaque: raw[len(scheme)+1:]}
+		}
+	}
+	return open(ctx, u, raw)
+}

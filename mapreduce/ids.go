@@ -1,0 +1,106 @@
+package mapreduce
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// JobID identifies a job in Hadoop's format: job_<tracker>_<nnnn>, e.g.
+// job_local1234567_0001.
+type JobID struct {
+	Tracker string // "local123456" for the local runner, a start time for a tracker
+	Seq     int
+}
+
+func (j JobID) String() string { return fmt.Sprintf("job_%s_%04d", j.Tracker, j.Seq) }
+
+// ParseJobID parses the String form.
+func ParseJobID(s string) (JobID, error) {
+	rest, ok := strings.CutPrefix(s, "job_")
+	i := strings.LastIndexByte(rest, '_')
+	if !ok || i <= 0 {
+		return JobID{}, E("parse job id", Invalid, "", fmt.Errorf("%q is not of the form job_<tracker>_<number>", s))
+	}
+	n, err := strconv.Atoi(rest[i+1:])
+	if err != nil || n < 0 {
+		return JobID{}, E("parse job id", Invalid, "", fmt.Errorf("%q is not of the form job_<tracker>_<number>", s))
+	}
+	return JobID{Tracker: rest[:i], Seq: n}, nil
+}
+
+// TaskKind tells map tasks from reduce tasks.
+type TaskKind uint8
+
+const (
+	// MapTask reads one split.
+	MapTask TaskKind = iota
+	// ReduceTask reduces one partition.
+	ReduceTask
+)
+
+func (k TaskKind) letter() string {
+	if k == MapTask {
+		return "m"
+	}
+	return "r"
+}
+
+func (k TaskKind) String() string {
+	if k == MapTask {
+		return "map"
+	}
+	return "reduce"
+}
+
+// TaskID identifies one task of a job: task_<tracker>_<nnnn>_<m|r>_<nnnnnn>.
+type TaskID struct {
+	Job   JobID
+	Kind  TaskKind
+	Index int
+}
+
+func (t TaskID) String() string {
+	return fmt.Sprintf("task_%s_%04d_%s_%06d", t.Job.Tracker, t.Job.Seq, t.Kind.letter(), t.Index)
+}
+
+// AttemptID identifies one attempt of a task: attempt_<...>_<m|r>_<nnnnnn>_<n>.
+type AttemptID struct {
+	Task TaskID
+	N    int
+}
+
+func (a AttemptID) String() string {
+	t := a.Task
+	return fmt.Sprintf("attempt_%s_%04d_%s_%06d_%d", t.Job.Tracker, t.Job.Seq, t.Kind.letter(), t.Index, a.N)
+}
+
+// TaskState is the state of a task or attempt. States are ordered: a larger
+// value is further along, so checks read state >= Succeeded.
+type TaskState uint8
+
+const (
+	// Init: created, not yet scheduled.
+	Init TaskState = iota
+	// Waiting: scheduled, waiting for a slot or its inputs.
+	Waiting
+	// Running: its program is running.
+	Running
+	// Succeeded: finished and committed.
+	Succeeded
+	// Failed: finished with an error.
+	Failed
+	// Killed: stopped on purpose.
+	Killed
+	// Lost: its worker went away.
+	Lost
+)
+
+var stateNames = [...]string{"NEW", "SCHEDULED", "RUNNING", "SUCCEEDED", "FAILED", "KILLED", "LOST"}
+
+func (s TaskState) String() string {
+	if int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return fmt.Sprintf("state(%d)", s)
+}

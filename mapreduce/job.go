@@ -1,0 +1,193 @@
+package mapreduce
+
+import (
+	"context"
+	"io"
+	"log/slog"
+)
+
+// Collector receives the records a map, combine or reduce function emits.
+// Collect copies key and value before returning, so callers may reuse them.
+type Collector interface {
+	Collect(key, value []byte) error
+}
+
+// CollectorFunc adapts a function to Collector.
+type CollectorFunc func(key, value []byte) error
+
+// Collect calls f.
+func (f CollectorFunc) Collect(key, value []byte) error { return f(key, value) }
+
+// KVIterator walks sorted records. Next advances and reports whether there
+// is a record; after it returns false, Err tells whether the walk ended
+// cleanly. Key and Value are valid until the next call to Next. NewGroup
+// reports whether the current record starts a new group of equal keys under
+// the job's grouping comparator; Key returns the first key of the current
+// group (Hadoop hands every value of a group that key).
+type KVIterator interface {
+	Next() bool
+	Key() []byte
+	Value() []byte
+	NewGroup() bool
+	Err() error
+}
+
+// Mapper is the map logic of a job. Map reads every record of in and emits
+// through out; it returns when in is exhausted (or earlier, with an error).
+// Errors of the user's code are of kind UserCode.
+type Mapper interface {
+	Map(ctx context.Context, t *TaskContext, in RecordReader, out Collector) error
+}
+
+// Reducer is the reduce (or combine) logic of a job: it gets one partition's
+// records in sorted order and emits through out.
+type Reducer interface {
+	Reduce(ctx context.Context, t *TaskContext, in KVIterator, out Collector) error
+}
+
+// TaskContext is what one attempt of a task knows about itself. The executor
+// creates it; the Mapper or Reducer must not keep it after returning.
+type TaskContext struct {
+	Attempt AttemptID
+	// Split is the input of a map attempt, nil for reduce and combine.
+	Split *Split
+	// Partition is the task's index (map index or reduce partition).
+	Partition int
+	// Combine is true when the Reducer runs as a combiner.
+	Combine bool
+	Conf    *Conf
+	// Dir is the attempt's private working directory on local disk.
+	Dir string
+	// Counters collects the attempt's counters, user counters included.
+	Counters *Counters
+	// Stderr receives the diagnostic output of the user's code; it is kept in
+	// the attempt's log.
+	Stderr io.Writer
+	// SetStatus records the attempt's status line (reporter:status:).
+	SetStatus func(string)
+	Logger    *slog.Logger
+}
+
+// Command is one program to run for a task.
+type Command struct {
+	// Args is the argv; Args[0] is an absolute path or a name to look up.
+	Args []string
+	// Dir is the working directory; Env the complete environment.
+	Dir string
+	Env []string
+	// Stdin, Stdout and Stderr connect the program. Passing *os.File values
+	// avoids a copying goroutine.
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+}
+
+// Process is a started program.
+type Process interface {
+	// Wait waits for the program to exit and its streams to be copied. A
+	// non-zero exit is an *ExitError.
+	Wait() error
+}
+
+// ExitError reports a program's non-zero exit or death by a signal.
+type ExitError struct {
+	Code   int    // exit code, or 128+signal
+	Signal string // signal name, if it died of one
+	Reason string // why the runner killed it (limit, timeout), if it did
+}
+
+func (e *ExitError) Error() string {
+	s := "exit status " + itoa(e.Code)
+	if e.Signal != "" {
+		s = "killed by signal " + e.Signal
+	}
+	if e.Reason != "" {
+		s += " (" + e.Reason + ")"
+	}
+	return s
+}
+
+// Runner starts task programs: plain processes, sandboxed instances or
+// remote ones. Implementations are safe for concurrent use. Cancelling ctx
+// kills the program (its whole process tree).
+type Runner interface {
+	Start(ctx context.Context, cmd Command) (Process, error)
+}
+
+// KeyCompare orders map-output keys; it returns <0, 0, >0.
+type KeyCompare func(a, b []byte) int
+
+// Partitioner assigns a map-output key to one of n partitions.
+type Partitioner func(key []byte, n int) int
+
+// OutputSpec says how a job writes its output files.
+type OutputSpec struct {
+	// Separator goes between key and value (TextOutputFormat).
+	Separator []byte
+	// Lazy creates a part file only on its first record (LazyOutputFormat).
+	Lazy bool
+	// Compress gzips part files and names them part-NNNNN.gz.
+	Compress bool
+	// NullKey and NullValue drop key or value and its separator, as a
+	// NullWritable does.
+	NullKey, NullValue bool
+	// MarkSuccess writes _SUCCESS on commit.
+	MarkSuccess bool
+}
+
+// Job is one complete, validated map-reduce job, ready for an executor.
+type Job struct {
+	ID   JobID
+	Name string
+	Conf *Conf
+	// Splits are the map inputs, in task order (map task i reads Splits[i]).
+	Splits []Split
+	// InputFS holds the splits; Format says how to read them; WantKey makes
+	// TextInput records carry their offset as key.
+	InputFS FS
+	Format  InputFormat
+	WantKey bool
+	// OutputFS and Output name the output directory, which must not exist.
+	OutputFS FS
+	Output   string
+	OutSpec  OutputSpec
+	// NumReduces is the number of partitions; 0 makes a map-only job.
+	NumReduces int
+	Mapper     Mapper
+	// Combiner is optional; Reducer is required when NumReduces > 0.
+	Combiner Reducer
+	Reducer  Reducer
+	// Partition, Compare and Group default to HashPartition, bytes.Compare
+	// and Compare.
+	Partition Partitioner
+	Compare   KeyCompare
+	Group     KeyCompare
+	// SortMB bounds the map-side sort buffer (mapreduce.task.io.sort.mb).
+	SortMB       int
+	SpillPercent float64
+	SortFactor   int
+	// MinSpillsForCombine is the number of spills from which the combiner
+	// also runs on the map-side merge.
+	MinSpillsForCombine int
+}
+
+func itoa(n int) string {
+	var b [20]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}

@@ -1,0 +1,156 @@
+package mapreduce
+
+import (
+	"bytes"
+	"io"
+)
+
+// LineReader reads lines the way Hadoop's LineReader does: a line ends at
+// "\n", "\r\n" or a lone "\r" (or, with a custom delimiter, at that exact
+// byte sequence), the last line may lack a terminator, and an empty line is
+// a line. It buffers internally and never copies a line it can return from
+// its buffer; lines may be of any length (the buffer grows).
+type LineReader struct {
+	r     io.Reader
+	buf   []byte
+	start int // first unread byte in buf
+	end   int // end of valid data in buf
+	eof   bool
+	err   error
+	delim []byte // nil: LF, CR or CRLF
+}
+
+const lineBufSize = 128 << 10
+
+// NewLineReader returns a LineReader over r. delim nil or empty selects the
+// default LF/CR/CRLF rule.
+func NewLineReader(r io.Reader, delim []byte) *LineReader {
+	if len(delim) == 0 {
+		delim = nil
+	}
+	return &LineReader{r: r, buf: make([]byte, lineBufSize), delim: delim}
+}
+
+// fill reads more data, compacting or growing the buffer as needed. It
+// returns false when no more data can be read.
+func (l *LineReader) fill() bool {
+	if l.eof {
+		return false
+	}
+	if l.start > 0 {
+		copy(l.buf, l.buf[l.start:l.end])
+		l.end -= l.start
+		l.start = 0
+	}
+	if l.end == len(l.buf) {
+		nb := make([]byte, 2*len(l.buf))
+		copy(nb, l.buf[:l.end])
+		l.buf = nb
+	}
+	for {
+		n, err := l.r.Read(l.buf[l.end:])
+		l.end += n
+		if err != nil {
+			l.eof = true
+			if err != io.EOF {
+				l.err = err
+			}
+			return n > 0
+		}
+		if n > 0 {
+			return true
+		}
+	}
+}
+
+// ReadLine returns the next line without its terminator and the number of
+// input bytes it consumed (line plus terminator). The line is valid until
+// the next call. At the end of input it returns io.EOF (with no line); a read
+// error of the underlying reader is returned as is.
+func (l *LineReader) ReadLine() (line []byte, consumed int, err error) {
+	if l.delim != nil {
+		return l.readDelim()
+	}
+	scan := l.start
+	for {
+		window := l.buf[scan:l.end]
+		nl := bytes.IndexByte(window, '\n')
+		var cr int
+		if nl >= 0 {
+			cr = bytes.IndexByte(window[:nl], '\r')
+		} else {
+			cr = bytes.IndexByte(window, '\r')
+		}
+		if cr >= 0 {
+			i := scan + cr
+			if i+1 == l.end && !l.eof {
+				// A CR at the end of the buffer: peek for LF.
+				off := scan - l.start
+				if l.fill() {
+					scan = l.start + off
+					continue
+				}
+			}
+			line = l.buf[l.start:i]
+			n := i + 1 - l.start
+			if i+1 < l.end && l.buf[i+1] == '\n' {
+				n++
+			}
+			l.start += n
+			return line, n, nil
+		}
+		if nl >= 0 {
+			i := scan + nl
+			line = l.buf[l.start:i]
+			n := i + 1 - l.start
+			l.start += n
+			return line, n, nil
+		}
+		off := l.end - l.start
+		if !l.fill() {
+			if l.start < l.end {
+				line = l.buf[l.start:l.end]
+				n := l.end - l.start
+				l.start = l.end
+				return line, n, nil
+			}
+			if l.err != nil {
+				return nil, 0, l.err
+			}
+			return nil, 0, io.EOF
+		}
+		scan = l.start + off
+	}
+}
+
+func (l *LineReader) readDelim() ([]byte, int, error) {
+	scan := l.start
+	for {
+		if i := bytes.Index(l.buf[scan:l.end], l.delim); i >= 0 {
+			i += scan
+			line := l.buf[l.start:i]
+			n := i + len(l.delim) - l.start
+			l.start += n
+			return line, n, nil
+		}
+		// Keep the last len(delim)-1 bytes in the next scan: a delimiter may
+		// straddle the refill.
+		off := l.end - l.start - (len(l.delim) - 1)
+		if off < 0 {
+			off = 0
+		}
+		if !l.fill() {
+			if l.start < l.end {
+				line := l.buf[l.start:l.end]
+				n := l.end - l.start
+				l.start = l.end
+				return line, n, nil
+			}
+			if l.err != nil {
+				return nil, 0, l.err
+			}
+			return nil, 0, io.EOF
+		}
+		scan = l.start + off
+	}
+}

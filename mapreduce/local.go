@@ -1,0 +1,285 @@
+package mapreduce
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// EventKind says what happened to a job or task.
+type EventKind uint8
+
+const (
+	// TaskStarted is sent when an attempt starts.
+	TaskStarted EventKind = iota
+	// TaskFinished is sent when an attempt ends; Err tells how.
+	TaskFinished
+)
+
+// Event reports progress of a running job to its observer.
+type Event struct {
+	Kind    EventKind
+	Attempt AttemptID
+	Err     error
+	// MapsDone, Maps, ReducesDone and Reduces count finished and total tasks.
+	MapsDone, Maps, ReducesDone, Reduces int
+}
+
+// TaskFailure describes the attempt that failed a job.
+type TaskFailure struct {
+	Attempt AttemptID
+	Err     error
+	// StderrTail is the end of the attempt's stderr; LogPath the whole log.
+	StderrTail []byte
+	LogPath    string
+}
+
+// JobFailedError is returned by an executor when a task failed the job.
+type JobFailedError struct {
+	Failure TaskFailure
+}
+
+func (e *JobFailedError) Error() string {
+	return fmt.Sprintf("task %s failed: %v", e.Failure.Attempt, e.Failure.Err)
+}
+
+func (e *JobFailedError) Unwrap() error { return e.Failure.Err }
+
+// LocalExecutor runs a Job in this process: map tasks in parallel, then
+// reduce tasks in parallel, each task once, as Hadoop's local job runner does
+// (but parallel). Scratch data lives under WorkDir and is removed at the end;
+// every attempt's stderr is kept under LogDir/<attempt>/stderr.
+type LocalExecutor struct {
+	WorkDir string
+	LogDir  string
+	// MapSlots and ReduceSlots bound the tasks running at once (0: one per
+	// core).
+	MapSlots, ReduceSlots int
+	// Console, if set, also receives every line the tasks write to stderr,
+	// as Hadoop's local runner shows them on the client console.
+	Console io.Writer
+	// OnEvent, if set, is called (from task goroutines, serialized) for
+	// every Event.
+	OnEvent func(Event)
+	Logger  *slog.Logger
+}
+
+// Run runs job to completion. On success the output is committed and the
+// job's counters returned; on failure the output is aborted (no _SUCCESS,
+// no part files under final names) and the error is a *JobFailedError for a
+// task failure.
+func (e *LocalExecutor) Run(ctx context.Context, job *Job) (*Counters, error) {
+	logger := e.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	logger = logger.With(LogKeyJob, job.ID.String(), LogKeyComponent, "local")
+	counters := &Counters{}
+	c := &Committer{FS: job.OutputFS, Out: job.Output, Job: job.ID, Marker: job.OutSpec.MarkSuccess}
+	if err := c.SetupJob(ctx); err != nil {
+		return counters, err
+	}
+	workDir := filepath.Join(e.WorkDir, job.ID.String())
+	if err := os.MkdirAll(workDir, 0o755); err != nil {
+		return counters, E("create work directory", Infra, workDir, err)
+	}
+	defer os.RemoveAll(workDir)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		evMu      sync.Mutex
+		mapsDone  int
+		redsDone  int
+		failOnce  sync.Once
+		failure   *TaskFailure
+		consoleMu sync.Mutex
+	)
+	emit := func(ev Event) {
+		if e.OnEvent == nil {
+			return
+		}
+		evMu.Lock()
+		defer evMu.Unlock()
+		ev.MapsDone, ev.Maps, ev.ReducesDone, ev.Reduces = mapsDone, len(job.Splits), redsDone, job.NumReduces
+		e.OnEvent(ev)
+	}
+	fail := func(a AttemptID, err error, log *attemptLog) {
+		failOnce.Do(func() {
+			failure = &TaskFailure{Attempt: a, Err: err, StderrTail: log.tail(), LogPath: log.path}
+			cancel()
+		})
+	}
+	newTask := func(kind TaskKind, i int) (*TaskContext, *attemptLog, error) {
+		a := AttemptID{Task: TaskID{Job: job.ID, Kind: kind, Index: i}}
+		log, err := newAttemptLog(filepath.Join(e.LogDir, a.String()), e.Console, &consoleMu)
+		if err != nil {
+			return nil, nil, err
+		}
+		t := &TaskContext{Attempt: a, Partition: i, Conf: job.Conf, Dir: filepath.Join(workDir, a.String()),
+			Counters: &Counters{}, Stderr: log, SetStatus: func(string) {}, Logger: logger.With(LogKeyAttempt, a.String())}
+		return t, log, nil
+	}
+
+	outputs := make([]MapOutput, len(job.Splits))
+	err := runPool(ctx, len(job.Splits), slots(e.MapSlots), func(i int) error {
+		t, log, err := newTask(MapTask, i)
+		if err != nil {
+			return err
+		}
+		t.Split = &job.Splits[i]
+		emit(Event{Kind: TaskStarted, Attempt: t.Attempt})
+		out, err := RunMap(ctx, job, t, c)
+		log.close()
+		counters.Merge(t.Counters)
+		if err != nil {
+			fail(t.Attempt, err, log)
+			emit(Event{Kind: TaskFinished, Attempt: t.Attempt, Err: err})
+			return err
+		}
+		outputs[i] = out
+		evMu.Lock()
+		mapsDone++
+		evMu.Unlock()
+		emit(Event{Kind: TaskFinished, Attempt: t.Attempt})
+		return nil
+	})
+	if err == nil && job.NumReduces > 0 {
+		err = runPool(ctx, job.NumReduces, slots(e.ReduceSlots), func(p int) error {
+			t, log, err := newTask(ReduceTask, p)
+			if err != nil {
+				return err
+			}
+			segs := make([]Segment, len(outputs))
+			for i, o := range outputs {
+				segs[i] = o.Segments[p]
+			}
+			emit(Event{Kind: TaskStarted, Attempt: t.Attempt})
+			err = RunReduce(ctx, job, t, c, segs)
+			log.close()
+			counters.Merge(t.Counters)
+			if err != nil {
+				fail(t.Attempt, err, log)
+				emit(Event{Kind: TaskFinished, Attempt: t.Attempt, Err: err})
+				return err
+			}
+			evMu.Lock()
+			redsDone++
+			evMu.Unlock()
+			emit(Event{Kind: TaskFinished, Attempt: t.Attempt})
+			return nil
+		})
+	}
+	if err != nil {
+		abortCtx := context.WithoutCancel(ctx)
+		if aerr := c.AbortJob(abortCtx); aerr != nil {
+			logger.Error("abort job", "err", aerr)
+		}
+		if failure != nil {
+			return counters, &JobFailedError{Failure: *failure}
+		}
+		return counters, err
+	}
+	if err := c.CommitJob(ctx); err != nil {
+		c.AbortJob(context.WithoutCancel(ctx))
+		return counters, err
+	}
+	return counters, nil
+}
+
+func slots(n int) int {
+	if n <= 0 {
+		return runtime.NumCPU()
+	}
+	return n
+}
+
+// runPool runs f(0..n-1) on at most width goroutines, in index order of
+// start. It stops starting new work after the first error and returns it.
+func runPool(ctx context.Context, n, width int, f func(i int) error) error {
+	var (
+		next    atomic.Int64
+		wg      sync.WaitGroup
+		errOnce sync.Once
+		first   error
+	)
+	width = max(1, min(width, n))
+	for w := 0; w < width; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				if err := f(i); err != nil {
+					errOnce.Do(func() { first = err })
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		return E("run tasks", Canceled, "", ctx.Err())
+	}
+	return first
+}
+
+// attemptLog keeps an attempt's stderr in a file, echoes whole writes to a
+// shared console, and remembers the last lines for error reports.
+type attemptLog struct {
+	path    string
+	f       *os.File
+	console io.Writer
+	mu      *sync.Mutex
+	ring    []byte
+}
+
+const tailSize = 4 << 10
+
+func newAttemptLog(dir string, console io.Writer, mu *sync.Mutex) (*attemptLog, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, E("create attempt log", Infra, dir, err)
+	}
+	p := filepath.Join(dir, "stderr")
+	f, err := os.Create(p)
+	if err != nil {
+		return nil, E("create attempt log", Infra, p, err)
+	}
+	return &attemptLog{path: p, f: f, console: console, mu: mu}, nil
+}
+
+// Write implements io.Writer. A write is one or more whole lines.
+func (l *attemptLog) Write(p []byte) (int, error) {
+	if l.console != nil {
+		l.mu.Lock()
+		l.console.Write(p)
+		l.mu.Unlock()
+	}
+	l.ring = append(l.ring, p...)
+	if len(l.ring) > 2*tailSize {
+		l.ring = append(l.ring[:0], l.ring[len(l.ring)-tailSize:]...)
+	}
+	if _, err := l.f.Write(p); err != nil {
+		return 0, E("write attempt log", Infra, l.path, err)
+	}
+	return len(p), nil
+}
+
+func (l *attemptLog) tail() []byte {
+	if len(l.ring) > tailSize {
+		return l.ring[len(l.ring)-tailSize:]
+	}
+	return l.ring
+}
+
+func (l *attemptLog) close() { l.f.Close() }
+

@@ -1,0 +1,9 @@
+package mapreduce
+
+// Keys of structured log attributes, shared by every component.
+const (
+	LogKeyJob       = "job"
+	LogKeyAttempt   = "attempt"
+	LogKeyNode      = "node"
+	LogKeyComponent = "component"
+)

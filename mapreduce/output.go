@@ -1,0 +1,200 @@
+package mapreduce
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+)
+
+// PartName is Hadoop's output file name for partition (or map) i.
+func PartName(i int) string { return fmt.Sprintf("part-%05d", i) }
+
+// Committer is Hadoop's FileOutputCommitter (algorithm 1) over an FS: tasks
+// write under <out>/_temporary/0/_temporary/<attempt>/, a committed task is
+// renamed to <out>/_temporary/0/<task>/, and job commit moves every committed
+// file into <out>, removes _temporary and writes _SUCCESS. Until job commit
+// nothing appears under its final name; abort removes _temporary.
+type Committer struct {
+	FS     FS
+	Out    string
+	Job    JobID
+	Marker bool // write _SUCCESS
+}
+
+func (c *Committer) jobTemp() string { return path.Join(c.Out, "_temporary", "0") }
+
+// AttemptDir is where an attempt writes its files.
+func (c *Committer) AttemptDir(a AttemptID) string {
+	return path.Join(c.jobTemp(), "_temporary", a.String())
+}
+
+// SetupJob creates the output directory, which must not exist.
+func (c *Committer) SetupJob(ctx context.Context) error {
+	if _, err := c.FS.Stat(ctx, c.Out); err == nil {
+		return E("set up output", Exist, c.Out, fmt.Errorf("Output directory %s already exists", c.FS.URI(c.Out)))
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return E("set up output", Other, c.Out, err)
+	}
+	if err := c.FS.MkdirAll(ctx, c.jobTemp()); err != nil {
+		return E("set up output", Other, c.Out, err)
+	}
+	return nil
+}
+
+// CommitTask publishes the attempt's files to the job's committed area.
+func (c *Committer) CommitTask(ctx context.Context, a AttemptID) error {
+	src := c.AttemptDir(a)
+	if _, err := c.FS.Stat(ctx, src); errors.Is(err, fs.ErrNotExist) {
+		return nil // lazy output wrote nothing
+	}
+	if err := c.FS.Rename(ctx, src, path.Join(c.jobTemp(), a.Task.String())); err != nil {
+		return E("commit task", Other, src, err)
+	}
+	return nil
+}
+
+// CommitJob moves every committed file to its final name, then removes
+// _temporary and writes _SUCCESS.
+func (c *Committer) CommitJob(ctx context.Context) error {
+	tasks, err := c.FS.List(ctx, c.jobTemp())
+	if err != nil {
+		return E("commit job", Other, c.Out, err)
+	}
+	sort.Slice(tasks, func(i, j int) bool { return tasks[i].Path < tasks[j].Path })
+	for _, t := range tasks {
+		if !t.IsDir || path.Base(t.Path) == "_temporary" {
+			continue
+		}
+		files, err := c.FS.List(ctx, t.Path)
+		if err != nil {
+			return E("commit job", Other, t.Path, err)
+		}
+		for _, f := range files {
+			if err := c.FS.Rename(ctx, f.Path, path.Join(c.Out, path.Base(f.Path))); err != nil {
+				return E("commit job", Other, f.Path, err)
+			}
+		}
+	}
+	if err := c.FS.RemoveAll(ctx, path.Join(c.Out, "_temporary")); err != nil {
+		return E("commit job", Other, c.Out, err)
+	}
+	if c.Marker {
+		w, err := c.FS.Create(ctx, path.Join(c.Out, "_SUCCESS"))
+		if err != nil {
+			return E("write _SUCCESS", Other, c.Out, err)
+		}
+		if err := w.Close(); err != nil {
+			return E("write _SUCCESS", Other, c.Out, err)
+		}
+	}
+	return nil
+}
+
+// AbortJob removes everything the job wrote under _temporary. The output
+// directory itself stays, empty, as Hadoop leaves it; it has no _SUCCESS.
+func (c *Committer) AbortJob(ctx context.Context) error {
+	if err := c.FS.RemoveAll(ctx, path.Join(c.Out, "_temporary")); err != nil {
+		return E("abort job", Other, c.Out, err)
+	}
+	return nil
+}
+
+// TextWriter writes key/value records as TextOutputFormat lines into one
+// part file. With Lazy, the file is created on the first record.
+type TextWriter struct {
+	ctx     context.Context
+	fsys    FS
+	name    string
+	spec    OutputSpec
+	wc      io.WriteCloser
+	gz      *gzip.Writer
+	bw      *bufio.Writer
+	Records int64
+	Bytes   int64
+}
+
+// NewTextWriter opens (or, with spec.Lazy, prepares) the part file name.
+func NewTextWriter(ctx context.Context, fsys FS, name string, spec OutputSpec) (*TextWriter, error) {
+	if spec.Compress {
+		name += ".gz"
+	}
+	t := &TextWriter{ctx: ctx, fsys: fsys, name: name, spec: spec}
+	if !spec.Lazy {
+		if err := t.open(); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+func (t *TextWriter) open() error {
+	wc, err := t.fsys.Create(t.ctx, t.name)
+	if err != nil {
+		return E("create output file", Other, t.name, err)
+	}
+	t.wc = wc
+	var w io.Writer = wc
+	if t.spec.Compress {
+		t.gz = gzip.NewWriter(wc)
+		w = t.gz
+	}
+	t.bw = bufio.NewWriterSize(w, 256<<10)
+	return nil
+}
+
+// Collect implements Collector: key, separator, value, newline.
+func (t *TextWriter) Collect(key, value []byte) error {
+	if t.bw == nil {
+		if err := t.open(); err != nil {
+			return err
+		}
+	}
+	n := 0
+	writeKey := !t.spec.NullKey
+	writeVal := !t.spec.NullValue
+	if writeKey {
+		t.bw.Write(key)
+		n += len(key)
+	}
+	if writeKey && writeVal {
+		t.bw.Write(t.spec.Separator)
+		n += len(t.spec.Separator)
+	}
+	if writeVal {
+		t.bw.Write(value)
+		n += len(value)
+	}
+	if err := t.bw.WriteByte('\n'); err != nil {
+		return E("write output", Other, t.name, err)
+	}
+	t.Records++
+	t.Bytes += int64(n + 1)
+	return nil
+}
+
+// Close flushes and closes the file; the file is complete only if Close
+// returns nil.
+func (t *TextWriter) Close() error {
+	if t.bw == nil {
+		return nil
+	}
+	err := t.bw.Flush()
+	if t.gz != nil {
+		if e := t.gz.Close(); err == nil {
+			err = e
+		}
+	}
+	if e := t.wc.Close(); err == nil {
+		err = e
+	}
+	if err != nil {
+		return E("close output file", Other, t.name, err)
+	}
+	return nil
+}

@@ -1,0 +1,162 @@
+package mapreduce
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Segment is one sorted run of records of one partition: a byte range of a
+// spill or map-output file. Records are stored as uvarint key length,
+// uvarint value length, key bytes, value bytes.
+type Segment struct {
+	Path    string
+	Offset  int64
+	Length  int64
+	Records int64
+}
+
+// segmentWriter appends records to a file, counting what it writes.
+type segmentWriter struct {
+	w       *bufio.Writer
+	off     int64
+	records int64
+	hdr     [2 * binary.MaxVarintLen64]byte
+}
+
+func (s *segmentWriter) write(key, value []byte) error {
+	n := binary.PutUvarint(s.hdr[:], uint64(len(key)))
+	n += binary.PutUvarint(s.hdr[n:], uint64(len(value)))
+	if _, err := s.w.Write(s.hdr[:n]); err != nil {
+		return err
+	}
+	if _, err := s.w.Write(key); err != nil {
+		return err
+	}
+	if _, err := s.w.Write(value); err != nil {
+		return err
+	}
+	s.off += int64(n + len(key) + len(value))
+	s.records++
+	return nil
+}
+
+// segmentReader reads the records of one segment, from memory or a file.
+type segmentReader struct {
+	mem        []byte // whole segment when in memory
+	pos        int
+	br         *bufio.Reader
+	f          *os.File
+	remaining  int64
+	key, value []byte
+	buf        []byte
+	err        error
+	path       string
+}
+
+// openSegment opens s. Segments of at most inMemory bytes are read whole.
+func openSegment(s Segment, inMemory int64) (*segmentReader, error) {
+	f, err := os.Open(s.Path)
+	if err != nil {
+		return nil, E("open map output segment", Infra, s.Path, err)
+	}
+	r := &segmentReader{path: s.Path, remaining: s.Length}
+	if s.Length <= inMemory {
+		r.mem = make([]byte, s.Length)
+		_, err := f.ReadAt(r.mem, s.Offset)
+		f.Close()
+		if err != nil {
+			return nil, E("read map output segment", Infra, s.Path, err)
+		}
+		return r, nil
+	}
+	r.f = f
+	r.br = bufio.NewReaderSize(io.NewSectionReader(f, s.Offset, s.Length), 64<<10)
+	return r, nil
+}
+
+// next advances to the next record; false at the end or on error (see err).
+func (r *segmentReader) next() bool {
+	if r.mem != nil || r.br == nil {
+		if r.pos >= len(r.mem) {
+			return false
+		}
+		kl, n1 := binary.Uvarint(r.mem[r.pos:])
+		if n1 <= 0 {
+			r.err = E("read map output segment", Internal, r.path, fmt.Errorf("corrupt record header at %d", r.pos))
+			return false
+		}
+		vl, n2 := binary.Uvarint(r.mem[r.pos+n1:])
+		if n2 <= 0 {
+			r.err = E("read map output segment", Internal, r.path, fmt.Errorf("corrupt record header at %d", r.pos))
+			return false
+		}
+		p := r.pos + n1 + n2
+		end := p + int(kl) + int(vl)
+		if end > len(r.mem) {
+			r.err = E("read map output segment", Internal, r.path, fmt.Errorf("record at %d runs past the segment", r.pos))
+			return false
+		}
+		r.key = r.mem[p : p+int(kl)]
+		r.value = r.mem[p+int(kl) : end]
+		r.pos = end
+		return true
+	}
+	if r.remaining <= 0 {
+		return false
+	}
+	kl, err := binary.ReadUvarint(r.br)
+	if err != nil {
+		r.err = E("read map output segment", Infra, r.path, err)
+		return false
+	}
+	vl, err := binary.ReadUvarint(r.br)
+	if err != nil {
+		r.err = E("read map output segment", Infra, r.path, err)
+		return false
+	}
+	need := int(kl + vl)
+	if cap(r.buf) < need {
+		r.buf = make([]byte, need)
+	}
+	r.buf = r.buf[:need]
+	if _, err := io.ReadFull(r.br, r.buf); err != nil {
+		r.err = E("read map output segment", Infra, r.path, err)
+		return false
+	}
+	r.remaining -= int64(uvarintLen(kl) + uvarintLen(vl) + need)
+	r.key = r.buf[:kl]
+	r.value = r.buf[kl:]
+	return true
+}
+
+func (r *segmentReader) close() {
+	if r.f != nil {
+		r.f.Close()
+		r.f = nil
+	}
+}
+
+func uvarintLen(x uint64) int {
+	n := 1
+	for x >= 0x80 {
+		x >>= 7
+		n++
+	}
+	return n
+}
+
+// vintSize is the size of Hadoop's WritableUtils vint encoding of n >= 0,
+// used for Hadoop-compatible byte counters (a Text is vint length + bytes).
+func vintSize(n int) int {
+	if n <= 127 {
+		return 1
+	}
+	s := 1
+	for v := n; v != 0; v >>= 8 {
+		s++
+	}
+	return s
+}

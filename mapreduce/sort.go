@@ -1,0 +1,319 @@
+package mapreduce
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// recMeta locates one collected record in the sort buffer's arena.
+type recMeta struct {
+	part int32
+	koff uint32
+	klen uint32
+	vlen uint32
+}
+
+// metaSize is what Hadoop accounts per record in its sort buffer (kvmeta).
+const metaSize = 16
+
+// MapOutput is the sorted, partitioned output of one map attempt: one
+// segment per partition (Length 0 for an empty partition).
+type MapOutput struct {
+	Path     string
+	Segments []Segment
+}
+
+// sortBuffer collects map output records, sorts them by (partition, key)
+// with Hadoop's QuickSort, and spills to disk whenever the buffer reaches
+// its limit, as Hadoop's MapOutputBuffer does. Memory is bounded by the
+// limit; everything else lives in spill files under dir.
+type sortBuffer struct {
+	ctx   context.Context
+	job   *Job
+	t     *TaskContext
+	dir   string
+	limit int
+	arena []byte
+	meta  []recMeta
+	nPart int
+	part  Partitioner
+	cmp   KeyCompare
+
+	spills []MapOutput
+
+	outRecords, outBytes, spilled int64
+}
+
+func newSortBuffer(ctx context.Context, job *Job, t *TaskContext, dir string) *sortBuffer {
+	mb := job.SortMB
+	if mb <= 0 {
+		mb = 100
+	}
+	pct := job.SpillPercent
+	if pct <= 0 || pct > 1 {
+		pct = 0.8
+	}
+	limit := int(float64(mb<<20) * pct)
+	part := job.Partition
+	if part == nil {
+		part = HashPartition
+	}
+	return &sortBuffer{ctx: ctx, job: job, t: t, dir: dir, limit: limit,
+		arena: make([]byte, 0, min(limit, 4<<20)), nPart: job.NumReduces, part: part, cmp: job.Compare}
+}
+
+// Collect implements Collector.
+func (b *sortBuffer) Collect(key, value []byte) error {
+	p := b.part(key, b.nPart)
+	if p < 0 || p >= b.nPart {
+		return E("collect map output", UserCode, "", fmt.Errorf("illegal partition for %q (%d)", key, p))
+	}
+	need := len(key) + len(value)
+	if len(b.meta) > 0 && len(b.arena)+need+metaSize*(len(b.meta)+1) > b.limit {
+		if err := b.spill(); err != nil {
+			return err
+		}
+	}
+	off := len(b.arena)
+	if off+need > 1<<32-1 {
+		return E("collect map output", Invalid, "", fmt.Errorf("record of %d bytes does not fit the sort buffer", need))
+	}
+	b.arena = append(b.arena, key...)
+	b.arena = append(b.arena, value...)
+	b.meta = append(b.meta, recMeta{part: int32(p), koff: uint32(off), klen: uint32(len(key)), vlen: uint32(len(value))})
+	b.outRecords++
+	b.outBytes += int64(vintSize(len(key)) + len(key) + vintSize(len(value)) + len(value))
+	return nil
+}
+
+func (b *sortBuffer) keyOf(m recMeta) []byte { return b.arena[m.koff : m.koff+m.klen] }
+func (b *sortBuffer) valueOf(m recMeta) []byte {
+	s := m.koff + m.klen
+	return b.arena[s : s+m.vlen]
+}
+
+// byteSorter and cmpSorter order the buffer's records by partition, then key.
+type byteSorter struct{ b *sortBuffer }
+
+func (s byteSorter) Compare(i, j int) int {
+	mi, mj := s.b.meta[i], s.b.meta[j]
+	if mi.part != mj.part {
+		if mi.part < mj.part {
+			return -1
+		}
+		return 1
+	}
+	a := s.b.arena
+	return bytes.Compare(a[mi.koff:mi.koff+mi.klen], a[mj.koff:mj.koff+mj.klen])
+}
+func (s byteSorter) Swap(i, j int) { s.b.meta[i], s.b.meta[j] = s.b.meta[j], s.b.meta[i] }
+
+type cmpSorter struct{ b *sortBuffer }
+
+func (s cmpSorter) Compare(i, j int) int {
+	mi, mj := s.b.meta[i], s.b.meta[j]
+	if mi.part != mj.part {
+		if mi.part < mj.part {
+			return -1
+		}
+		return 1
+	}
+	return s.b.cmp(s.b.keyOf(mi), s.b.keyOf(mj))
+}
+func (s cmpSorter) Swap(i, j int) { s.b.meta[i], s.b.meta[j] = s.b.meta[j], s.b.meta[i] }
+
+// spill sorts the buffer and writes it as one spill file, running the
+// combiner per partition when the job has one.
+func (b *sortBuffer) spill() error {
+	if err := b.ctx.Err(); err != nil {
+		return E("spill", Canceled, "", err)
+	}
+	if b.cmp == nil {
+		QuickSort(byteSorter{b}, 0, len(b.meta))
+	} else {
+		QuickSort(cmpSorter{b}, 0, len(b.meta))
+	}
+	path := filepath.Join(b.dir, fmt.Sprintf("spill%d.out", len(b.spills)))
+	out, err := b.writeFile(path, func(p int, w *segmentWriter, lo, hi int) error {
+		if b.job.Combiner != nil && hi > lo {
+			return b.combine(&metaIter{b: b, i: lo - 1, hi: hi, cmp: b.cmp}, w)
+		}
+		for i := lo; i < hi; i++ {
+			m := b.meta[i]
+			if err := w.write(b.keyOf(m), b.valueOf(m)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	b.spills = append(b.spills, out)
+	b.arena = b.arena[:0]
+	b.meta = b.meta[:0]
+	return nil
+}
+
+// writeFile writes one file of nPart segments; body writes partition p's
+// records, which are meta[lo:hi] when the buffer is the source.
+func (b *sortBuffer) writeFile(path string, body func(p int, w *segmentWriter, lo, hi int) error) (MapOutput, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return MapOutput{}, E("create spill file", Infra, path, err)
+	}
+	w := &segmentWriter{w: bufio.NewWriterSize(f, 256<<10)}
+	out := MapOutput{Path: path, Segments: make([]Segment, b.nPart)}
+	lo := 0
+	for p := 0; p < b.nPart; p++ {
+		hi := lo
+		for hi < len(b.meta) && int(b.meta[hi].part) == p {
+			hi++
+		}
+		start, recs := w.off, w.records
+		if err := body(p, w, lo, hi); err != nil {
+			f.Close()
+			return MapOutput{}, wrapSpill(err, path)
+		}
+		out.Segments[p] = Segment{Path: path, Offset: start, Length: w.off - start, Records: w.records - recs}
+		b.spilled += w.records - recs
+		lo = hi
+	}
+	if err := w.w.Flush(); err != nil {
+		f.Close()
+		return MapOutput{}, wrapSpill(err, path)
+	}
+	if err := f.Close(); err != nil {
+		return MapOutput{}, wrapSpill(err, path)
+	}
+	return out, nil
+}
+
+func wrapSpill(err error, path string) error {
+	if _, ok := err.(*Error); ok {
+		return err
+	}
+	return E("write spill file", Infra, path, err)
+}
+
+// combine runs the job's combiner over in, writing what it emits to w.
+func (b *sortBuffer) combine(in KVIterator, w *segmentWriter) error {
+	tc := *b.t
+	tc.Combine = true
+	counted := &countingIter{KVIterator: in}
+	emitted := int64(0)
+	err := b.job.Combiner.Reduce(b.ctx, &tc, counted, CollectorFunc(func(k, v []byte) error {
+		emitted++
+		return w.write(k, v)
+	}))
+	b.t.Counters.Add(GroupTask, CounterCombineInputRecords, counted.n)
+	b.t.Counters.Add(GroupTask, CounterCombineOutputRecords, emitted)
+	return err
+}
+
+// finish flushes the buffer and returns the attempt's single sorted output
+// file, merging spills (and combining again when there are enough of them).
+func (b *sortBuffer) finish() (MapOutput, error) {
+	if len(b.spills) == 0 || len(b.meta) > 0 {
+		if err := b.spill(); err != nil {
+			return MapOutput{}, err
+		}
+	}
+	b.t.Counters.Add(GroupTask, CounterMapOutputRecords, b.outRecords)
+	b.t.Counters.Add(GroupTask, CounterMapOutputBytes, b.outBytes)
+	if len(b.spills) == 1 {
+		b.t.Counters.Add(GroupTask, CounterSpilledRecords, b.spilled)
+		return b.spills[0], nil
+	}
+	minSpills := b.job.MinSpillsForCombine
+	if minSpills <= 0 {
+		minSpills = 3
+	}
+	path := filepath.Join(b.dir, "file.out")
+	out, err := b.writeFile(path, func(p int, w *segmentWriter, _, _ int) error {
+		readers := make([]*segmentReader, 0, len(b.spills))
+		for _, s := range b.spills {
+			if s.Segments[p].Length == 0 {
+				continue
+			}
+			r, err := openSegment(s.Segments[p], 0)
+			if err != nil {
+				return err
+			}
+			readers = append(readers, r)
+		}
+		m := newMerger(readers, b.cmp, nil)
+		defer m.close()
+		if b.job.Combiner != nil && len(b.spills) >= minSpills {
+			return b.combine(m, w)
+		}
+		for m.Next() {
+			if err := w.write(m.RawKey(), m.Value()); err != nil {
+				return err
+			}
+		}
+		return m.Err()
+	})
+	if err != nil {
+		return MapOutput{}, err
+	}
+	b.t.Counters.Add(GroupTask, CounterSpilledRecords, b.spilled)
+	for _, s := range b.spills {
+		os.Remove(s.Path)
+	}
+	return out, nil
+}
+
+// metaIter walks meta[i+1:hi] of a sorted buffer as a KVIterator.
+type metaIter struct {
+	b        *sortBuffer
+	i, hi    int
+	cmp      KeyCompare
+	groupKey []byte
+	newGroup bool
+}
+
+func (m *metaIter) Next() bool {
+	m.i++
+	if m.i >= m.hi {
+		return false
+	}
+	k := m.b.keyOf(m.b.meta[m.i])
+	if m.groupKey == nil || m.compare(m.groupKey, k) != 0 {
+		m.groupKey = k
+		m.newGroup = true
+	} else {
+		m.newGroup = false
+	}
+	return true
+}
+
+func (m *metaIter) compare(a, b []byte) int {
+	if m.cmp == nil {
+		return bytes.Compare(a, b)
+	}
+	return m.cmp(a, b)
+}
+
+func (m *metaIter) Key() []byte    { return m.groupKey }
+func (m *metaIter) Value() []byte  { return m.b.valueOf(m.b.meta[m.i]) }
+func (m *metaIter) NewGroup() bool { return m.newGroup }
+func (m *metaIter) Err() error     { return nil }
+
+// countingIter counts the records it passes on.
+type countingIter struct {
+	KVIterator
+	n int64
+}
+
+func (c *countingIter) Next() bool {
+	ok := c.KVIterator.Next()
+	if ok {
+		c.n++
+	}
+	return ok
+}

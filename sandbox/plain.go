@@ -1,0 +1,78 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"syscall"
+
+	"zebra/mapreduce"
+)
+
+var _ mapreduce.Runner = Plain{}
+
+// Plain runs commands as ordinary child processes, each in a new process
+// group. It isolates nothing.
+type Plain struct{}
+
+// Start implements mapreduce.Runner. When ctx is cancelled the whole process
+// group gets SIGKILL.
+func (Plain) Start(ctx context.Context, c mapreduce.Command) (mapreduce.Process, error) {
+	if len(c.Args) == 0 {
+		return nil, mapreduce.E("start program", mapreduce.Invalid, "", errors.New("empty command"))
+	}
+	cmd := exec.Command(c.Args[0], c.Args[1:]...)
+	cmd.Dir = c.Dir
+	cmd.Env = c.Env
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		var pe *exec.Error
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, err
+	}
+	p := &plainProc{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		select {
+		case <-ctx.Done():
+			p.killed = true
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		case <-p.done:
+		}
+	}()
+	return p, nil
+}
+
+type plainProc struct {
+	cmd    *exec.Cmd
+	done   chan struct{}
+	killed bool
+}
+
+// Wait implements mapreduce.Process.
+func (p *plainProc) Wait() error {
+	err := p.cmd.Wait()
+	close(p.done)
+	// Reap anything the program left behind in its group.
+	syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	if err == nil {
+		return nil
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		ws, _ := ee.Sys().(syscall.WaitStatus)
+		out := &mapreduce.ExitError{Code: ee.ExitCode()}
+		if ws.Signaled() {
+			out.Code = 128 + int(ws.Signal())
+			out.Signal = ws.Signal().String()
+		}
+		if p.killed {
+			out.Reason = "killed: task cancelled"
+		}
+		return out
+	}
+	return err
+}
+

@@ -1,0 +1,387 @@
+package streaming
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"zebra/mapreduce"
+)
+
+// plan is a streaming job ready to run: the engine job and what the
+// console needs to know about it.
+type plan struct {
+	job       *mapreduce.Job
+	files     int // input files found
+	outputArg string
+	env       *jobEnv
+}
+
+// typeMismatchMapper fails every map task as Hadoop does when IdentityMapper
+// feeds LongWritable offsets to a job whose map output key class is Text.
+type typeMismatchMapper struct{}
+
+func (typeMismatchMapper) Map(context.Context, *mapreduce.TaskContext, mapreduce.RecordReader, mapreduce.Collector) error {
+	return mapreduce.E("map", mapreduce.UserCode, "", errors.New("java.io.IOException: Type mismatch in key from map: expected org.apache.hadoop.io.Text, received org.apache.hadoop.io.LongWritable"))
+}
+
+// identityMapper is org.apache.hadoop.mapred.lib.IdentityMapper.
+type identityMapper struct{}
+
+func (identityMapper) Map(ctx context.Context, t *mapreduce.TaskContext, in mapreduce.RecordReader, out mapreduce.Collector) error {
+	for {
+		k, v, err := in.Next()
+		if err != nil {
+			if err.Error() == "EOF" {
+				return nil
+			}
+			return err
+		}
+		if err := out.Collect(k, v); err != nil {
+			return err
+		}
+	}
+}
+
+// identityReducer is org.apache.hadoop.mapred.lib.IdentityReducer.
+type identityReducer struct{}
+
+func (identityReducer) Reduce(ctx context.Context, t *mapreduce.TaskContext, in mapreduce.KVIterator, out mapreduce.Collector) error {
+	for in.Next() {
+		if err := out.Collect(in.Key(), in.Value()); err != nil {
+			return err
+		}
+	}
+	return in.Err()
+}
+
+// compareLong orders decimal LongWritable keys numerically.
+func compareLong(a, b []byte) int {
+	x, _ := strconv.ParseInt(string(a), 10, 64)
+	y, _ := strconv.ParseInt(string(b), 10, 64)
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return 0
+}
+
+// partitionLong is HashPartitioner over LongWritable.hashCode.
+func partitionLong(key []byte, n int) int {
+	x, _ := strconv.ParseInt(string(key), 10, 64)
+	h := int32(uint64(x) ^ uint64(x)>>32)
+	return int(h&0x7fffffff) % n
+}
+
+// build turns parsed options into a plan, applying StreamJob's rules in
+// Hadoop's order. Errors are *cliError (the command line is wrong) or carry a
+// mapreduce kind (the job cannot start).
+func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
+	conf := o.Conf
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	// -file entries must exist and are shipped by base name.
+	links := map[string]string{}
+	shipped := map[string]string{} // as typed or absolute → base name
+	for _, f := range o.ShipFiles {
+		p, _ := localPath(f, e.Dir)
+		if _, err := os.Stat(p); err != nil {
+			return nil, failErr("File: " + p + " does not exist.")
+		}
+		if fh, err := os.Open(p); err != nil {
+			return nil, failErr("File: " + p + " is not readable.")
+		} else {
+			fh.Close()
+		}
+		base := filepath.Base(p)
+		links[base] = p
+		shipped[f] = base
+		shipped[p] = base
+	}
+	for _, f := range o.Files {
+		name, link, _ := strings.Cut(f, "#")
+		p, ok := localPath(name, e.Dir)
+		if !ok {
+			return nil, mapreduce.E("ship file", mapreduce.Invalid, name, errors.New("only local -files are supported by the local runner"))
+		}
+		if link == "" {
+			link = filepath.Base(p)
+		}
+		links[link] = p
+	}
+	for _, f := range o.Archives {
+		name, link, _ := strings.Cut(f, "#")
+		p, ok := localPath(name, e.Dir)
+		if !ok {
+			return nil, mapreduce.E("ship archive", mapreduce.Invalid, name, errors.New("only local -archives are supported by the local runner"))
+		}
+		if link == "" {
+			link = filepath.Base(p)
+		}
+		dir, err := unpackArchive(p, filepath.Join(e.WorkDir, "archives", link))
+		if err != nil {
+			return nil, err
+		}
+		links[link] = dir
+	}
+	if o.IO != "" && !strings.EqualFold(o.IO, "text") {
+		return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-io %s is not supported by zebra (only text)", o.IO))
+	}
+	if o.InputReader != "" {
+		return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-inputreader %s is not supported by zebra", o.InputReader))
+	}
+
+	// Input format.
+	format := mapreduce.TextInput
+	formatClass := classTextInput
+	switch o.InputFormat {
+	case "", "TextInputFormat", classTextInput:
+	case "KeyValueTextInputFormat", classKeyValueInput:
+		format, formatClass = mapreduce.KeyValueInput, classKeyValueInput
+	case classNLineInput:
+		format, formatClass = mapreduce.NLineInput, classNLineInput
+	case "SequenceFileInputFormat", classSeqInput, "SequenceFileAsTextInputFormat", classSeqAsTextInput:
+		return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-inputformat %s: SequenceFile input is not supported by zebra yet", o.InputFormat))
+	default:
+		if looksLikeHadoopClass(o.InputFormat) {
+			return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-inputformat %s is not supported by zebra", o.InputFormat))
+		}
+		return nil, failErr("-inputformat : class not found : " + o.InputFormat)
+	}
+	switch o.OutputFormat {
+	case "", "TextOutputFormat", classTextOutput:
+	default:
+		if looksLikeHadoopClass(o.OutputFormat) {
+			return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-outputformat %s is not supported by zebra", o.OutputFormat))
+		}
+		return nil, failErr("-outputformat : class not found : " + o.OutputFormat)
+	}
+
+	reduces, err := conf.Int(mapreduce.KeyNumReduces, 1)
+	if err != nil {
+		return nil, err
+	}
+	if o.Reducer == "NONE" {
+		reduces = 0
+	}
+	if reduces < 0 {
+		return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("number of reduce tasks must not be negative (got %d)", reduces))
+	}
+	conf.Set(mapreduce.KeyNumReduces, strconv.Itoa(reduces))
+
+	job := &mapreduce.Job{Conf: conf, Format: format, NumReduces: reduces}
+	sep := func(key string) []byte { return []byte(conf.Get(key, "\t")) }
+	numKeys := func(key string) int { n, _ := conf.Int(key, 1); return n }
+
+	// Commands: the parent environment, the configuration and -cmdenv.
+	rewrite := func(cmd string) []string {
+		argv := SplitArgs(cmd)
+		if len(argv) > 0 {
+			if base, ok := shipped[argv[0]]; ok {
+				argv[0] = base
+			}
+		}
+		// The local runner runs tasks in private directories; link in the
+		// client-directory files a command names, which Hadoop's local runner
+		// finds because it runs tasks in the client's directory.
+		for _, a := range argv {
+			if a == "" || filepath.IsAbs(a) {
+				continue
+			}
+			first := strings.Split(filepath.Clean(a), string(filepath.Separator))[0]
+			if first == ".." || first == "." {
+				continue
+			}
+			if _, taken := links[first]; taken {
+				continue
+			}
+			if _, err := os.Lstat(filepath.Join(e.Dir, first)); err == nil {
+				links[first] = filepath.Join(e.Dir, first)
+			}
+		}
+		return argv
+	}
+	env := newJobEnv(e.Runner, e.Dir, e.Environ, conf, o.CmdEnv, links)
+	program := func(role, cmd string) *pipeProgram {
+		return &pipeProgram{role: role, command: cmd, argv: rewrite(cmd), job: env}
+	}
+
+	mapperIsClass := o.Mapper == ""
+	if c, ok := knownMapRedClass(o.Mapper); ok && c == classIdentityMapper {
+		mapperIsClass = true
+	}
+	textKeys := format == mapreduce.KeyValueInput // identity map output keys are Text
+	switch {
+	case mapperIsClass:
+		job.Mapper = identityMapper{}
+		job.WantKey = true
+	case looksLikeHadoopClass(o.Mapper):
+		return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-mapper %s: this Java class is not supported by zebra", o.Mapper))
+	default:
+		p := program("map", o.Mapper)
+		if len(p.argv) == 0 {
+			return nil, failErr("-mapper: empty command")
+		}
+		p.inSep = sep("stream.map.input.field.separator")
+		p.ignoreKey = conf.Bool("stream.map.input.ignoreKey", format == mapreduce.TextInput)
+		p.outSep = sep("stream.map.output.field.separator")
+		p.numKeys = numKeys("stream.num.map.output.key.fields")
+		job.Mapper = &pipeMapper{prog: p}
+		job.WantKey = !p.ignoreKey
+		textKeys = true
+	}
+
+	if reduces > 0 {
+		reducerIsClass := o.Reducer == ""
+		aggregate := strings.EqualFold(o.Reducer, "aggregate")
+		if c, ok := knownMapRedClass(o.Reducer); ok {
+			switch c {
+			case classIdentityReducer:
+				reducerIsClass = true
+			case classAggregateReducer:
+				aggregate = true
+			}
+		}
+		reducerProgram := func(role, cmd string) *pipeProgram {
+			p := program(role, cmd)
+			p.inSep = sep("stream.reduce.input.field.separator")
+			p.outSep = sep("stream.reduce.output.field.separator")
+			p.numKeys = numKeys("stream.num.reduce.output.key.fields")
+			return p
+		}
+		switch {
+		case aggregate:
+			job.Reducer = aggregateReducer{}
+			job.Combiner = aggregateCombiner{}
+		case reducerIsClass:
+			job.Reducer = identityReducer{}
+		case looksLikeHadoopClass(o.Reducer):
+			return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-reducer %s: this Java class is not supported by zebra", o.Reducer))
+		default:
+			p := reducerProgram("reduce", o.Reducer)
+			if len(p.argv) == 0 {
+				return nil, failErr("-reducer: empty command")
+			}
+			job.Reducer = &pipeReducer{prog: p}
+		}
+		if mapperIsClass && !textKeys && !reducerIsClass {
+			job.Mapper = typeMismatchMapper{}
+		}
+		if !aggregate && o.Combiner != "" {
+			if c, ok := knownMapRedClass(o.Combiner); ok {
+				switch c {
+				case classIdentityReducer:
+					job.Combiner = identityReducer{}
+				default:
+					job.Combiner = aggregateCombiner{}
+				}
+			} else if looksLikeHadoopClass(o.Combiner) {
+				return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-combiner %s: this Java class is not supported by zebra", o.Combiner))
+			} else {
+				job.Combiner = &pipeReducer{prog: reducerProgram("combine", o.Combiner)}
+			}
+		}
+		if err := keyOrder(job, o, conf, textKeys); err != nil {
+			return nil, err
+		}
+	}
+
+	// Output.
+	outSep, ok := conf.Lookup(mapreduce.KeyOutputSeparator)
+	if !ok {
+		outSep = "\t"
+	}
+	job.OutSpec = mapreduce.OutputSpec{
+		Separator:   []byte(outSep),
+		Lazy:        o.LazyOutput,
+		MarkSuccess: conf.Bool(mapreduce.KeyMarkSuccess, true),
+	}
+	if conf.Bool(mapreduce.KeyOutputCompress, false) {
+		codec := conf.Get(mapreduce.KeyOutputCompressCodec, "org.apache.hadoop.io.compress.GzipCodec")
+		if codec != "org.apache.hadoop.io.compress.GzipCodec" && codec != "org.apache.hadoop.io.compress.DefaultCodec" {
+			return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("%s=%s: only GzipCodec output is supported by zebra", mapreduce.KeyOutputCompressCodec, codec))
+		}
+		job.OutSpec.Compress = true
+	}
+	if job.SortMB, err = conf.Int(mapreduce.KeySortMB, 100); err != nil {
+		return nil, err
+	}
+	if job.SortMB <= 0 || job.SortMB > 2047 {
+		return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("%s=%d: must be between 1 and 2047", mapreduce.KeySortMB, job.SortMB))
+	}
+	if job.SpillPercent, err = conf.Float(mapreduce.KeySortSpillPercent, 0.8); err != nil {
+		return nil, err
+	}
+	if job.MinSpillsForCombine, err = conf.Int(mapreduce.KeyCombineMinSpills, 3); err != nil {
+		return nil, err
+	}
+	_ = formatClass
+	return &plan{job: job, env: env, outputArg: o.Output}, nil
+}
+
+// keyOrder sets the job's partitioner and comparators from -partitioner and
+// the -D comparator settings.
+func keyOrder(job *mapreduce.Job, o *Options, conf *mapreduce.Conf, textKeys bool) error {
+	if !textKeys {
+		job.Compare = compareLong
+		job.Partition = partitionLong
+		return nil
+	}
+	fieldSep := []byte(conf.Get(mapreduce.KeyKeyFieldSeparator, "\t"))
+	part := o.Partitioner
+	if part == "" {
+		part = conf.Get(mapreduce.KeyPartitionerClass, "")
+	}
+	switch part {
+	case "", classHashPartitioner, "org.apache.hadoop.mapreduce.lib.partition.HashPartitioner":
+	case classKeyFieldPartitioner, classKeyFieldPartitioner2:
+		opts := conf.Get(mapreduce.KeyPartitionerOptions, "")
+		if opts == "" {
+			if n, ok := conf.Lookup("num.key.fields.for.partition"); ok {
+				opts = "-k1," + n
+			}
+		}
+		p, err := mapreduce.NewKeyFieldPartitioner(opts, fieldSep)
+		if err != nil {
+			return mapreduce.E("configure partitioner", mapreduce.Invalid, "", err)
+		}
+		job.Partition = p
+	default:
+		if looksLikeHadoopClass(part) {
+			return mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-partitioner %s is not supported by zebra", part))
+		}
+		return failErr("-partitioner : class not found : " + part)
+	}
+	comparator := func(key string) (mapreduce.KeyCompare, error) {
+		switch c := conf.Get(key, ""); c {
+		case "", classTextComparator:
+			return nil, nil
+		case classKeyFieldComparator, classKeyFieldComparator2:
+			cmp, err := mapreduce.NewKeyFieldComparator(conf.Get(mapreduce.KeyComparatorOptions, ""), fieldSep)
+			if err != nil {
+				return nil, mapreduce.E("configure comparator", mapreduce.Invalid, "", err)
+			}
+			return cmp, nil
+		default:
+			return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("%s=%s is not supported by zebra", key, c))
+		}
+	}
+	var err error
+	if job.Compare, err = comparator(mapreduce.KeyOutputKeyComparator); err != nil {
+		return err
+	}
+	if job.Group, err = comparator(mapreduce.KeyGroupComparator); err != nil {
+		return err
+	}
+	return nil
+}
+
+var _ = bytes.Compare

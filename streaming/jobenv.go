@@ -1,0 +1,124 @@
+package streaming
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"zebra/mapreduce"
+)
+
+// jobEnv is what every streaming program of one job shares: how to run it,
+// its base environment, and the files shipped to its working directory.
+type jobEnv struct {
+	runner    mapreduce.Runner
+	clientDir string
+	// baseEnv is the parent environment, the job configuration (mangled
+	// names) and -cmdenv, in that order of precedence (later wins).
+	baseEnv map[string]string
+	// links are name → absolute target, placed in every task directory.
+	links            map[string]string
+	nonZeroIsFailure bool
+	reporterEnabled  bool
+	reporterPrefix   string
+	outputDir        string // job output as qualified URI
+	user             string
+}
+
+// newJobEnv builds the environment of the job's programs.
+func newJobEnv(runner mapreduce.Runner, clientDir string, parentEnv []string, conf *mapreduce.Conf, cmdenv []string, links map[string]string) *jobEnv {
+	env := map[string]string{}
+	for _, kv := range parentEnv {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	limit, _ := conf.Int("stream.jobconf.truncate.limit", -1)
+	for _, k := range conf.Keys() {
+		v, _ := conf.Lookup(k)
+		if limit >= 0 && len(v) > limit {
+			v = v[:limit]
+		}
+		env[mangle(k)] = v
+		for _, old := range mapreduce.DeprecatedNames(k) {
+			env[mangle(old)] = v
+		}
+	}
+	// -cmdenv: Hadoop joins the entries with spaces and splits them again,
+	// so a value is cut at its first space.
+	for _, e := range cmdenv {
+		for _, tok := range strings.Split(e, " ") {
+			if k, v, ok := strings.Cut(tok, "="); ok {
+				env[k] = v
+			}
+		}
+	}
+	if _, ok := env["TMPDIR"]; !ok {
+		env["TMPDIR"] = os.TempDir()
+	}
+	return &jobEnv{
+		runner:           runner,
+		clientDir:        clientDir,
+		baseEnv:          env,
+		links:            links,
+		nonZeroIsFailure: conf.Bool("stream.non.zero.exit.is.failure", true),
+		reporterEnabled:  conf.Bool("stream.stderr.reporter.enabled", true),
+		reporterPrefix:   conf.Get("stream.stderr.reporter.prefix", "reporter:"),
+	}
+}
+
+// taskEnv returns the complete environment of one program of task t.
+func (j *jobEnv) taskEnv(t *mapreduce.TaskContext) []string {
+	env := make(map[string]string, len(j.baseEnv)+24)
+	for k, v := range j.baseEnv {
+		env[k] = v
+	}
+	set := func(key, value string) {
+		env[mangle(key)] = value
+		for _, old := range mapreduce.DeprecatedNames(key) {
+			env[mangle(old)] = value
+		}
+	}
+	a := t.Attempt
+	set("mapreduce.job.id", a.Task.Job.String())
+	set("mapreduce.task.id", a.Task.String())
+	set("mapreduce.task.attempt.id", a.String())
+	set("mapreduce.task.partition", strconv.Itoa(t.Partition))
+	set("mapreduce.task.ismap", strconv.FormatBool(a.Task.Kind == mapreduce.MapTask))
+	if t.Split != nil {
+		set("mapreduce.map.input.file", t.Split.URI)
+		set("mapreduce.map.input.start", strconv.FormatInt(t.Split.Start, 10))
+		set("mapreduce.map.input.length", strconv.FormatInt(t.Split.Length, 10))
+	}
+	if j.outputDir != "" {
+		set("mapreduce.task.output.dir", j.outputDir+"/_temporary/0/_temporary/"+a.String())
+	}
+	env["PWD"] = filepath.Join(t.Dir, "work")
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+// prepareDir creates task t's working directory with the job's shipped
+// files linked into it (t.Dir/work; t.Dir itself holds the engine's spill
+// files). It is called once per program; the mapper and its combiner runs
+// share the directory.
+func (j *jobEnv) prepareDir(t *mapreduce.TaskContext) (string, error) {
+	dir := filepath.Join(t.Dir, "work")
+	if _, err := os.Stat(dir); err == nil {
+		return dir, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", mapreduce.E("create task directory", mapreduce.Infra, dir, err)
+	}
+	for name, target := range j.links {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			return "", mapreduce.E("link shipped file", mapreduce.Infra, name, fmt.Errorf("into %s: %w", dir, err))
+		}
+	}
+	return dir, nil
+}

@@ -1,0 +1,296 @@
+package streaming
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"zebra/mapreduce"
+)
+
+// pipeProgram is one streaming command (mapper, combiner or reducer) and the
+// protocol settings it is spoken to with.
+type pipeProgram struct {
+	role    string // "map", "combine" or "reduce"
+	command string // as typed, for messages
+	argv    []string
+	job     *jobEnv
+	// inSep separates key and value on the program's stdin; ignoreKey (map
+	// only) writes the value alone.
+	inSep     []byte
+	ignoreKey bool
+	// outSep and numKeys split each stdout line into key and value.
+	outSep  []byte
+	numKeys int
+}
+
+// started is a running program with its stdout parser and stderr reporter.
+type started struct {
+	proc   mapreduce.Process
+	stdin  *os.File
+	w      *bufio.Writer
+	outErr chan error
+	errWG  sync.WaitGroup
+	prog   *pipeProgram
+}
+
+// start launches the program for task t, sending what it prints on stdout
+// to out (or discarding it when out is nil).
+func (p *pipeProgram) start(ctx context.Context, t *mapreduce.TaskContext, out mapreduce.Collector) (*started, error) {
+	dir, err := p.job.prepareDir(t)
+	if err != nil {
+		return nil, err
+	}
+	env := p.job.taskEnv(t)
+	argv := append([]string(nil), p.argv...)
+	argv[0] = resolveProgram(argv[0], []string{dir, p.job.clientDir}, lookupEnv(env, "PATH"))
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		return nil, mapreduce.E("start "+p.role+" program", mapreduce.Infra, "", err)
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		inR.Close()
+		inW.Close()
+		return nil, mapreduce.E("start "+p.role+" program", mapreduce.Infra, "", err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		inR.Close()
+		inW.Close()
+		outR.Close()
+		outW.Close()
+		return nil, mapreduce.E("start "+p.role+" program", mapreduce.Infra, "", err)
+	}
+	proc, err := p.job.runner.Start(ctx, mapreduce.Command{Args: argv, Dir: dir, Env: env, Stdin: inR, Stdout: outW, Stderr: errW})
+	inR.Close()
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		inW.Close()
+		outR.Close()
+		errR.Close()
+		return nil, mapreduce.E("start "+p.role+" program", mapreduce.UserCode, "",
+			fmt.Errorf("Cannot run program %q: %w", p.argv[0], err))
+	}
+	s := &started{proc: proc, stdin: inW, w: bufio.NewWriterSize(inW, 128<<10), outErr: make(chan error, 1), prog: p}
+	go func() {
+		defer outR.Close()
+		s.outErr <- p.readOutput(outR, out)
+	}()
+	s.errWG.Add(1)
+	go func() {
+		defer s.errWG.Done()
+		defer errR.Close()
+		p.job.readStderr(errR, t)
+	}()
+	return s, nil
+}
+
+// readOutput splits the program's stdout into records.
+func (p *pipeProgram) readOutput(r io.Reader, out mapreduce.Collector) error {
+	if out == nil {
+		_, err := io.Copy(io.Discard, r)
+		return err
+	}
+	lr := mapreduce.NewLineReader(r, nil)
+	for {
+		line, _, err := lr.ReadLine()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return mapreduce.E("read "+p.role+" output", mapreduce.Infra, "", err)
+		}
+		k, v := splitKeyValue(line, p.outSep, p.numKeys)
+		if err := out.Collect(k, v); err != nil {
+			// Keep draining so the program is not blocked on a full pipe.
+			io.Copy(io.Discard, r)
+			return err
+		}
+	}
+}
+
+// splitKeyValue finds the n-th occurrence of sep in line: the key is what
+// precedes it and the value what follows. With fewer occurrences the whole
+// line is the key and the value is empty.
+func splitKeyValue(line, sep []byte, n int) (key, value []byte) {
+	if n < 1 {
+		n = 1
+	}
+	pos := -1
+	from := 0
+	for i := 0; i < n; i++ {
+		j := bytes.Index(line[from:], sep)
+		if j < 0 {
+			return line, nil
+		}
+		pos = from + j
+		from = pos + len(sep)
+	}
+	return line[:pos], line[pos+len(sep):]
+}
+
+// write sends one record to the program's stdin.
+func (s *started) write(key, value []byte) error {
+	if !s.prog.ignoreKey {
+		s.w.Write(key)
+		s.w.Write(s.prog.inSep)
+	}
+	s.w.Write(value)
+	return s.w.WriteByte('\n')
+}
+
+// finish closes stdin, waits for the output and the program, and turns
+// failures into Hadoop-style errors. writeErr is the first error writing
+// stdin, if any.
+func (s *started) finish(writeErr error) error {
+	if writeErr == nil {
+		writeErr = s.w.Flush()
+	}
+	s.stdin.Close()
+	outErr := <-s.outErr
+	s.errWG.Wait()
+	waitErr := s.proc.Wait()
+	p := s.prog
+	var exit *mapreduce.ExitError
+	if errors.As(waitErr, &exit) {
+		if p.job.nonZeroIsFailure || exit.Signal != "" || exit.Reason != "" {
+			msg := fmt.Sprintf("PipeMapRed.waitOutputThreads(): subprocess failed with code %d", exit.Code)
+			if exit.Signal != "" || exit.Reason != "" {
+				msg += " (" + exit.Error() + ")"
+			}
+			return mapreduce.E(p.role, mapreduce.UserCode, "", errors.New(msg))
+		}
+	} else if waitErr != nil {
+		return mapreduce.E(p.role, mapreduce.Infra, "", waitErr)
+	}
+	if outErr != nil {
+		return outErr
+	}
+	if writeErr != nil {
+		if errors.Is(writeErr, syscall.EPIPE) {
+			return mapreduce.E(p.role, mapreduce.UserCode, "", errors.New("java.io.IOException: Broken pipe (the "+p.role+" program exited without reading all its input)"))
+		}
+		return mapreduce.E(p.role, mapreduce.Infra, "", writeErr)
+	}
+	return nil
+}
+
+// pipeMapper runs the -mapper command over a split.
+type pipeMapper struct{ prog *pipeProgram }
+
+func (m *pipeMapper) Map(ctx context.Context, t *mapreduce.TaskContext, in mapreduce.RecordReader, out mapreduce.Collector) error {
+	s, err := m.prog.start(ctx, t, out)
+	if err != nil {
+		return err
+	}
+	var werr error
+	for {
+		k, v, err := in.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			s.finish(err)
+			return mapreduce.E("read split", mapreduce.Infra, t.Split.Path, err)
+		}
+		if werr = s.write(k, v); werr != nil {
+			break
+		}
+	}
+	return s.finish(werr)
+}
+
+// pipeReducer runs the -reducer (or -combiner) command over a partition.
+type pipeReducer struct{ prog *pipeProgram }
+
+func (r *pipeReducer) Reduce(ctx context.Context, t *mapreduce.TaskContext, in mapreduce.KVIterator, out mapreduce.Collector) error {
+	has := in.Next()
+	if err := in.Err(); err != nil {
+		return err
+	}
+	if !has && !t.Combine {
+		// Hadoop starts the reducer even for an empty partition and discards
+		// whatever it prints.
+		out = nil
+	}
+	s, err := r.prog.start(ctx, t, out)
+	if err != nil {
+		return err
+	}
+	var werr error
+	for ok := has; ok; ok = in.Next() {
+		if werr = s.write(in.Key(), in.Value()); werr != nil {
+			break
+		}
+	}
+	if werr == nil {
+		if err := in.Err(); err != nil {
+			s.finish(err)
+			return err
+		}
+	} else {
+		mapreduce.Drain(in)
+	}
+	return s.finish(werr)
+}
+
+// readStderr implements the stderr side of the streaming protocol:
+// reporter:counter: and reporter:status: lines update the task; every other
+// line goes to the task's stderr log.
+func (j *jobEnv) readStderr(r io.Reader, t *mapreduce.TaskContext) {
+	lr := mapreduce.NewLineReader(r, nil)
+	prefix := j.reporterPrefix
+	var buf []byte
+	for {
+		line, _, err := lr.ReadLine()
+		if err != nil {
+			return
+		}
+		if j.reporterEnabled && bytes.HasPrefix(line, []byte(prefix)) {
+			j.report(t, string(line[len(prefix):]), string(line))
+			continue
+		}
+		buf = append(append(buf[:0], line...), '\n')
+		t.Stderr.Write(buf)
+	}
+}
+
+func (j *jobEnv) report(t *mapreduce.TaskContext, rest, line string) {
+	switch {
+	case strings.HasPrefix(rest, "counter:"):
+		parts := strings.Split(strings.TrimSpace(rest[len("counter:"):]), ",")
+		if len(parts) != 3 {
+			t.Logger.Warn("Cannot parse counter line: " + line)
+			return
+		}
+		n, err := strconv.ParseInt(parts[2], 10, 64)
+		if err != nil {
+			t.Logger.Warn("Cannot parse counter increment '" + parts[2] + "' from line: " + line)
+			return
+		}
+		t.Counters.Add(parts[0], parts[1], n)
+	case strings.HasPrefix(rest, "status:"):
+		t.SetStatus(strings.TrimSpace(rest[len("status:"):]))
+	default:
+		t.Logger.Warn("Cannot parse reporter line: " + line)
+	}
+}
+
+func lookupEnv(env []string, key string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}

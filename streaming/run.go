@@ -1,0 +1,413 @@
+package streaming
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"zebra/mapreduce"
+)
+
+var (
+	//go:embed usage/prefix.txt
+	usagePrefix string
+	//go:embed usage/help-tail.txt
+	usageHelpTail string
+	//go:embed usage/info-tail.txt
+	usageInfoTail string
+	//go:embed usage/noargs.txt
+	usageNoArgs string
+)
+
+// Env is everything one `zebra streaming` invocation runs with. Only
+// cmd/zebra builds it; tests build their own.
+type Env struct {
+	Stdout, Stderr io.Writer
+	// Environ is the parent environment handed to every task program.
+	Environ []string
+	// Dir is the client's working directory.
+	Dir string
+	// Registry resolves input and output paths to file systems.
+	Registry *mapreduce.Registry
+	// Runner starts task programs.
+	Runner mapreduce.Runner
+	// WorkDir holds scratch data (removed after the job); LogDir keeps task
+	// logs (one directory per job).
+	WorkDir, LogDir string
+	// Slots bounds parallel tasks (0: one per core).
+	Slots  int
+	Logger *slog.Logger
+}
+
+// console writes Hadoop-style log4j lines: "<time> <LEVEL> <logger>: <msg>".
+type console struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (c *console) log(level, logger, format string, args ...any) {
+	msg := format
+	if len(args) > 0 {
+		msg = fmt.Sprintf(format, args...)
+	}
+	ts := time.Now().Format("2006-01-02 15:04:05,000")
+	c.mu.Lock()
+	fmt.Fprintf(c.w, "%s %s %s: %s\n", ts, level, logger, msg)
+	c.mu.Unlock()
+}
+
+func (c *console) plain(s string) {
+	c.mu.Lock()
+	io.WriteString(c.w, s)
+	c.mu.Unlock()
+}
+
+// Write lets task stderr lines through, whole.
+func (c *console) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.w.Write(p)
+}
+
+// Run runs one streaming command line (the arguments after `mapred
+// streaming` or `hadoop jar <streaming jar>`) and returns the process exit
+// code Hadoop would return.
+func Run(ctx context.Context, args []string, e *Env) int {
+	con := &console{w: e.Stderr}
+	if len(args) == 0 {
+		con.plain("No Arguments Given!\n")
+		io.WriteString(e.Stdout, usageNoArgs)
+		return 1
+	}
+	switch strings.ToLower(args[0]) {
+	case "streamjob":
+		args = args[1:]
+	case "dumptb", "loadtb":
+		con.plain(fmt.Sprintf("zebra: %s (typed bytes tools) is not supported\nStreaming Command Failed!\n", args[0]))
+		return 1
+	}
+	code := run(ctx, args, e, con)
+	if code != 0 {
+		con.plain("Streaming Command Failed!\n")
+	}
+	return code
+}
+
+func run(ctx context.Context, args []string, e *Env, con *console) int {
+	o, err := ParseArgs(args, e.Dir)
+	if err == nil && (o.Help || o.Info) {
+		io.WriteString(e.Stdout, usageText(o.Info))
+		return 0
+	}
+	if err == nil {
+		for _, w := range o.Warnings {
+			con.log("WARN", "streaming.StreamJob", "%s", w)
+		}
+		if o.JobTracker != "" && o.JobTracker != "local" {
+			err = mapreduce.E("submit job", mapreduce.Invalid, "", fmt.Errorf("-jt %s: cluster mode is not available in this build; run without -jt for the local runner", o.JobTracker))
+		}
+	}
+	var p *plan
+	if err == nil {
+		p, err = build(ctx, o, e)
+	}
+	if err != nil {
+		return reportError(err, e, con, args)
+	}
+	return submit(ctx, o, p, e, con)
+}
+
+func usageText(info bool) string {
+	if info {
+		return usagePrefix + usageInfoTail
+	}
+	return usagePrefix + usageHelpTail
+}
+
+// reportError prints a command-line or configuration problem as Hadoop does
+// and returns the exit code.
+func reportError(err error, e *Env, con *console, args []string) int {
+	var ce *cliError
+	if errors.As(err, &ce) {
+		if ce.Logged != "" {
+			con.log("ERROR", "streaming.StreamJob", "%s", ce.Logged)
+		}
+		if ce.Usage {
+			io.WriteString(e.Stdout, usageText(len(args) > 0 && args[0] == "-info"))
+			con.plain("\nTry -help for more information\n")
+		}
+		if ce.FailSet {
+			con.plain(ce.Fail + "\nTry -help for more information\n")
+		}
+		if ce.Raw != "" {
+			con.plain(ce.Raw + "\n")
+		}
+		return ce.Code
+	}
+	con.log("ERROR", "streaming.StreamJob", "%s", err.Error())
+	return 1
+}
+
+// submit checks the output and inputs, runs the job and prints Hadoop's
+// console report.
+func submit(ctx context.Context, o *Options, p *plan, e *Env, con *console) int {
+	job := p.job
+	outFS, outPath, err := e.Registry.Resolve(ctx, o.Output)
+	if err != nil {
+		con.log("ERROR", "streaming.StreamJob", "Error Launching job : %v", err)
+		return 5
+	}
+	// Output spec first, as Hadoop checks it before listing inputs.
+	if _, err := outFS.Stat(ctx, outPath); err == nil {
+		con.log("ERROR", "streaming.StreamJob", "Error Launching job : Output directory %s already exists", outFS.URI(outPath))
+		return 5
+	}
+	job.OutputFS, job.Output = outFS, outPath
+	p.env.outputDir = outFS.URI(outPath)
+
+	var inFS mapreduce.FS
+	var inputs []string
+	for _, spec := range o.Inputs {
+		for _, in := range splitInputs(spec) {
+			fsys, path, err := e.Registry.Resolve(ctx, in)
+			if err != nil {
+				con.log("ERROR", "streaming.StreamJob", "Error Launching job : %v", err)
+				return 5
+			}
+			if inFS != nil && fsys != inFS {
+				con.log("ERROR", "streaming.StreamJob", "Error Launching job : inputs on different file systems are not supported yet (%s)", in)
+				return 5
+			}
+			inFS = fsys
+			inputs = append(inputs, path)
+		}
+	}
+	job.InputFS = inFS
+	files, err := mapreduce.ListInputs(ctx, inFS, inputs, job.Conf)
+	if err != nil {
+		var ie *mapreduce.InputError
+		if errors.As(err, &ie) {
+			con.log("ERROR", "streaming.StreamJob", "Error Launching job : %s", ie.Error())
+		} else {
+			con.log("ERROR", "streaming.StreamJob", "Error Launching job : %v", err)
+		}
+		return 5
+	}
+	con.log("INFO", "mapred.FileInputFormat", "Total input files to process : %d", len(files))
+	if job.Format == mapreduce.NLineInput {
+		n, err := job.Conf.Int(mapreduce.KeyLinesPerMap, 1)
+		if err == nil {
+			job.Splits, err = mapreduce.NLineSplits(ctx, inFS, files, n)
+		}
+		if err != nil {
+			con.log("ERROR", "streaming.StreamJob", "Error Launching job : %v", err)
+			return 5
+		}
+	} else {
+		minSize, err1 := job.Conf.Int64(mapreduce.KeyMinSplitSize, 1)
+		block, err2 := job.Conf.Int64(mapreduce.KeyLocalBlockSize, mapreduce.DefaultBlockSize)
+		if err := errors.Join(err1, err2); err != nil {
+			con.log("ERROR", "streaming.StreamJob", "Error Launching job : %v", err)
+			return 5
+		}
+		// The local runner forces mapreduce.job.maps=1, as Hadoop's does.
+		job.Splits = mapreduce.FileSplits(inFS, files, 1, minSize, block)
+	}
+	mapreduce.SortSplitsBySize(job.Splits)
+	con.log("INFO", "mapreduce.JobSubmitter", "number of splits:%d", len(job.Splits))
+
+	job.ID = mapreduce.JobID{Tracker: "local" + strconv.Itoa(int(rand.Int32N(1<<31-1))), Seq: 1}
+	job.Name = job.Conf.Get(mapreduce.KeyJobName, "streamjob.jar")
+	logDir := filepath.Join(e.LogDir, job.ID.String())
+	con.log("INFO", "mapreduce.Job", "Running job: %s", job.ID)
+	con.log("INFO", "mapreduce.Job", "Job %s running in uber mode : false", job.ID)
+
+	var progMu sync.Mutex
+	last := ""
+	progress := func(mapsDone, maps, redsDone, reds int) {
+		line := fmt.Sprintf(" map %d%% reduce %d%%", percent(mapsDone, maps), percent(redsDone, reds))
+		progMu.Lock()
+		defer progMu.Unlock()
+		if line != last {
+			last = line
+			con.log("INFO", "mapreduce.Job", "%s", line)
+		}
+	}
+	progress(0, len(job.Splits), 0, job.NumReduces)
+	ex := &mapreduce.LocalExecutor{
+		WorkDir: e.WorkDir, LogDir: logDir, MapSlots: e.Slots, ReduceSlots: e.Slots,
+		Console: con, Logger: e.Logger,
+		OnEvent: func(ev mapreduce.Event) {
+			if ev.Kind == mapreduce.TaskFinished && ev.Err == nil {
+				progress(ev.MapsDone, ev.Maps, ev.ReducesDone, ev.Reduces)
+			}
+		},
+	}
+	counters, err := ex.Run(ctx, job)
+	if err != nil {
+		var jf *mapreduce.JobFailedError
+		if errors.As(err, &jf) {
+			f := jf.Failure
+			con.log("ERROR", "zebra.Task", "Task %s failed: %v", f.Attempt, f.Err)
+			if tail := strings.TrimRight(string(f.StderrTail), "\n"); tail != "" {
+				con.plain("---- stderr of " + f.Attempt.String() + " (last lines; full log: " + f.LogPath + ") ----\n" + tail + "\n----\n")
+			}
+			con.log("INFO", "mapreduce.Job", "Job %s failed with state FAILED due to: NA", job.ID)
+			con.log("INFO", "mapreduce.Job", "Counters: 0")
+			con.log("INFO", "zebra", "Task logs: %s", logDir)
+			con.log("ERROR", "streaming.StreamJob", "Job not successful!")
+			return 1
+		}
+		if mapreduce.IsKind(err, mapreduce.Exist) {
+			con.log("ERROR", "streaming.StreamJob", "Error Launching job : Output directory %s already exists", outFS.URI(outPath))
+			return 5
+		}
+		con.log("ERROR", "streaming.StreamJob", "Error running job : %v", err)
+		con.log("INFO", "zebra", "Task logs: %s", logDir)
+		return 1
+	}
+	progress(len(job.Splits), len(job.Splits), job.NumReduces, job.NumReduces)
+	con.log("INFO", "mapreduce.Job", "Job %s completed successfully", job.ID)
+	con.log("INFO", "mapreduce.Job", "%s", formatCounters(counters, job.NumReduces == 0))
+	con.log("INFO", "zebra", "Task logs: %s", logDir)
+	con.log("INFO", "streaming.StreamJob", "Output directory: %s", o.Output)
+	return 0
+}
+
+func percent(done, total int) int {
+	if total == 0 {
+		return 0
+	}
+	return done * 100 / total
+}
+
+// splitInputs splits an -input value on commas outside {} groups, as
+// FileInputFormat.setInputPaths does.
+func splitInputs(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '{':
+			depth++
+		case '}':
+			if depth > 0 {
+				depth--
+			}
+		case ',':
+			if depth == 0 {
+				out = append(out, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(out, s[start:])
+}
+
+// groupDisplay maps counter group names to Hadoop's display names.
+var groupDisplay = map[string]string{
+	mapreduce.GroupFileSystem:   "File System Counters",
+	mapreduce.GroupJob:          "Job Counters ",
+	mapreduce.GroupTask:         "Map-Reduce Framework",
+	mapreduce.GroupInputFormat:  "File Input Format Counters ",
+	mapreduce.GroupOutputFormat: "File Output Format Counters ",
+}
+
+// taskCounterOrder is Hadoop's TaskCounter order for the counters zebra
+// keeps.
+var taskCounterOrder = []string{
+	mapreduce.CounterMapInputRecords, mapreduce.CounterMapOutputRecords, mapreduce.CounterMapOutputBytes,
+	mapreduce.CounterMapOutputMaterial, mapreduce.CounterInputSplitBytes, mapreduce.CounterCombineInputRecords,
+	mapreduce.CounterCombineOutputRecords, mapreduce.CounterReduceInputGroups, mapreduce.CounterReduceShuffleBytes,
+	mapreduce.CounterReduceInputRecords, mapreduce.CounterReduceOutputRecords, mapreduce.CounterSpilledRecords,
+	mapreduce.CounterShuffledMaps, mapreduce.CounterFailedShuffles, mapreduce.CounterMergedMapOutputs,
+}
+
+var mapOnlyCounters = map[string]bool{
+	mapreduce.CounterMapInputRecords: true, mapreduce.CounterMapOutputRecords: true,
+	mapreduce.CounterInputSplitBytes: true, mapreduce.CounterSpilledRecords: true,
+	mapreduce.CounterFailedShuffles: true, mapreduce.CounterMergedMapOutputs: true,
+}
+
+// formatCounters renders the "Counters: N" dump in Hadoop's layout: the
+// framework groups first, then the rest by group name.
+func formatCounters(c *mapreduce.Counters, mapOnly bool) string {
+	type group struct {
+		name  string
+		lines []string
+	}
+	var groups []group
+	total := 0
+	add := func(name string, names []string, value func(string) int64) {
+		g := group{name: name}
+		for _, n := range names {
+			g.lines = append(g.lines, fmt.Sprintf("\t\t%s=%d", n, value(n)))
+		}
+		total += len(names)
+		groups = append(groups, g)
+	}
+	var task []string
+	for _, n := range taskCounterOrder {
+		if !mapOnly || mapOnlyCounters[n] {
+			task = append(task, n)
+		}
+	}
+	add("Map-Reduce Framework", task, func(n string) int64 { return c.Get(mapreduce.GroupTask, n) })
+	var rest []string
+	for _, g := range c.Groups() {
+		if g != mapreduce.GroupTask && g != mapreduce.GroupFileSystem && g != mapreduce.GroupJob {
+			rest = append(rest, g)
+		}
+	}
+	if !mapOnly {
+		rest = append(rest, mapreduce.GroupShuffleError)
+	}
+	rest = append(rest, mapreduce.GroupInputFormat, mapreduce.GroupOutputFormat)
+	sort.Strings(rest)
+	seen := map[string]bool{}
+	for _, g := range rest {
+		if seen[g] {
+			continue
+		}
+		seen[g] = true
+		names := c.Names(g)
+		switch g {
+		case mapreduce.GroupShuffleError:
+			names = []string{"BAD_ID", "CONNECTION", "IO_ERROR", "WRONG_LENGTH", "WRONG_MAP", "WRONG_REDUCE"}
+		case mapreduce.GroupInputFormat:
+			names = []string{mapreduce.CounterBytesRead}
+		case mapreduce.GroupOutputFormat:
+			names = []string{mapreduce.CounterBytesWritten}
+		default:
+			sort.Strings(names)
+		}
+		display := g
+		if d, ok := groupDisplay[g]; ok {
+			display = d
+		}
+		gg := g
+		add(display, names, func(n string) int64 { return c.Get(gg, n) })
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Counters: %d", total)
+	for _, g := range groups {
+		b.WriteString("\n\t" + g.name)
+		for _, l := range g.lines {
+			b.WriteString("\n" + l)
+		}
+	}
+	return b.String()
+}
+
+var _ = os.Getpid

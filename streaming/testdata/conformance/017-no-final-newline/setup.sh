@@ -1,0 +1,1 @@
+printf 'b\t2\na\t1' > nonl.txt

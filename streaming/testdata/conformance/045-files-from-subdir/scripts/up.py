@@ -1,0 +1,3 @@
+import sys
+for l in sys.stdin:
+    sys.stdout.write(l.upper())
