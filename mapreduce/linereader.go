@@ -86,10 +86,9 @@ func (l *LineReader) ReadLine() (line []byte, consumed int, err error) {
 			if i+1 == l.end && !l.eof {
 				// A CR at the end of the buffer: peek for LF.
 				off := scan - l.start
-				if l.fill() {
-					scan = l.start + off
-					continue
-				}
+				l.fill()
+				scan = l.start + off
+				continue
 			}
 			line = l.buf[l.start:i]
 			n := i + 1 - l.start

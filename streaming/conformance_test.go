@@ -12,7 +12,7 @@ package streaming_test
 //	ZEBRA_CONFORMANCE_SELF=1   use the Hadoop oracle on both sides (validates the cases and the harness)
 //	ZEBRA_CONFORMANCE_CASES=re only cases whose directory name matches the regexp
 //	ZEBRA_CONFORMANCE_JOBS=n   cases run at the same time (default 2)
-//	ZEBRA_CONFORMANCE_KEEP=1   keep the work dirs and print where they are
+//	ZEBRA_CONFORMANCE_KEEP=1   keep the work dirs (<tmp>/{hadoop,zebra}/<case>, plus .stdout/.stderr/.exit) and print where
 //	ZEBRA_CONFORMANCE_STRICT_ORDER=1  fail (not just report) order-only differences in order-sensitive cases
 //	ZEBRA_CONFORMANCE_TIMEOUT=s per-run timeout in seconds (default 300)
 //	ZEBRA_MODULE_ROOT=dir      module root (default: found from the working directory)
@@ -310,6 +310,10 @@ func runSide(t *testing.T, c *confCase, cmd []string, work, keep string) *runRes
 	if err := os.Rename(work, keep); err != nil && r.err == nil {
 		r.err = err
 	}
+	// Keep the console next to the work dir, for ZEBRA_CONFORMANCE_KEEP=1.
+	os.WriteFile(keep+".stdout", r.stdout, 0o644)
+	os.WriteFile(keep+".stderr", r.stderr, 0o644)
+	os.WriteFile(keep+".exit", []byte(strconv.Itoa(r.exit)+"\n"), 0o644)
 	return r
 }
 

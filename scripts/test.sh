@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs zebra's whole test suite: formatting, vet, staticcheck, unit tests,
+# and the Hadoop conformance suite against real Hadoop 3.4 (installed from
+# Maven Central into ~/.cache/zebra on first use).
+#
+# Usage: scripts/test.sh            (ZEBRA_CONFORMANCE=0 skips the Hadoop suite)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== staticcheck"
+go run honnef.co/go/tools/cmd/staticcheck@v0.7.0 ./...
+
+if [ "${ZEBRA_CONFORMANCE:-1}" = 1 ]; then
+  echo "== Hadoop oracle (real Hadoop streaming, local mode)"
+  scripts/hadoop-oracle.sh install
+  export ZEBRA_CONFORMANCE=1
+fi
+
+echo "== go test"
+go test -count=1 ./...
