@@ -343,25 +343,21 @@ func javaParseInt(s string) (int, bool) {
 
 type keyFields struct {
 	sep     []byte
-	seen    bool
 	lengths []int // lengths[0] = number of fields, then field lengths
-	buf     [24]int
 }
 
-// split mirrors KeyFieldHelper.getWordLengths over key (start 0, end len).
-// Including its quirk: after a separator match the scan resumes at the match
-// position + 1, not + len(sep).
-func (f *keyFields) split(key []byte) {
-	if !f.seen {
-		f.buf[0] = 1
-		f.lengths = f.buf[:1]
-		return
+// splitFields mirrors KeyFieldHelper.getWordLengths over key (start 0, end
+// len), appending to buf[:0]. Including its quirk: after a separator match the
+// scan resumes at the match position + 1, not + len(sep). Without any -k spec
+// (seen false) the whole key is one field.
+func splitFields(buf []int, key, sep []byte, seen bool) keyFields {
+	l := append(buf[:0], 1)
+	if !seen {
+		return keyFields{sep: sep, lengths: l}
 	}
-	l := f.buf[:0]
-	l = append(l, 0)
 	start, end := 0, len(key)
 	for {
-		pos := findBytes(key, start, end, f.sep)
+		pos := findBytes(key, start, end, sep)
 		if pos < 0 {
 			break
 		}
@@ -375,7 +371,7 @@ func (f *keyFields) split(key []byte) {
 		l = append(l, 0)
 	}
 	l[0] = n
-	f.lengths = l
+	return keyFields{sep: sep, lengths: l}
 }
 
 // findBytes is UTF8ByteArrayUtils.findBytes: first i in [start, end-len(b)]
@@ -462,10 +458,9 @@ func NewKeyFieldComparator(opts string, sep []byte) (func(a, b []byte) int, erro
 	}
 	sep = bytes.Clone(sep)
 	return func(a, b []byte) int {
-		fa := keyFields{sep: sep, seen: seen}
-		fb := keyFields{sep: sep, seen: seen}
-		fa.split(a)
-		fb.split(b)
+		var bufA, bufB [24]int
+		fa := splitFields(bufA[:0], a, sep, seen)
+		fb := splitFields(bufB[:0], b, sep, seen)
 		ta := textBytes{key: a}
 		tb := textBytes{key: b}
 		for i := range specs {
@@ -773,8 +768,8 @@ func NewKeyFieldPartitioner(opts string, sep []byte) (func(key []byte, numPartit
 		if len(kb) == 0 {
 			return 0
 		}
-		f := keyFields{sep: sep, seen: seen}
-		f.split(kb)
+		var buf [24]int
+		f := splitFields(buf[:0], kb, sep, seen)
 		var h int32
 		for i := range specs {
 			k := &specs[i]

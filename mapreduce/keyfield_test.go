@@ -249,3 +249,15 @@ func FuzzParseKeyFieldOptions(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkKeyFieldComparator(b *testing.B) {
+	cmp, err := NewKeyFieldComparator("-k2,2n -k1,1r", []byte("\t"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	x, y := []byte("alpha\t-12.50\tz"), []byte("beta\t-12.5\ty")
+	b.ReportAllocs()
+	for b.Loop() {
+		cmp(x, y)
+	}
+}

@@ -62,6 +62,10 @@ run() {
   # nothing of Hadoop's own lands in the caller's cwd and parallel runs don't mix.
   local scratch
   scratch="$(mktemp -d "${TMPDIR:-/tmp}/hadoop-oracle.XXXXXX")"
+  # LocalJobRunner puts its staging dir at /tmp/hadoop/mapred/staging/<user><N>/
+  # (a fixed default, not under hadoop.tmp.dir) and leaves the empty <user><N>
+  # dir behind; sweep ones that are empty and older than 10 minutes.
+  find /tmp/hadoop/mapred/staging -mindepth 1 -maxdepth 1 -type d -empty -mmin +10 -delete 2>/dev/null || true
   local rc=0
   "$java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -Xms64m -Xmx1g \
     -Dlog4j.configuration="file:$pomdir/log4j.properties" \

@@ -411,12 +411,15 @@ func javaParseDouble(s string) (float64, error) {
 	switch {
 	case rest[0] == 'N':
 		if rest == "NaN" {
-			return math.NaN(), nil
+			return math.Float64frombits(0x7ff8000000000000), nil // Java canonical NaN
 		}
 		return bad()
 	case rest[0] == 'I':
 		if rest == "Infinity" {
-			return math.Inf(map[bool]int{false: 1, true: -1}[neg]), nil
+			if neg {
+				return math.Inf(-1), nil
+			}
+			return math.Inf(1), nil
 		}
 		return bad()
 	case len(rest) > 1 && rest[0] == '0' && (rest[1] == 'x' || rest[1] == 'X'):
@@ -540,11 +543,13 @@ func parseHexDouble(in string) (float64, error) {
 	return v, nil
 }
 
-// javaDoubleString is Double.toString(d) as printed by JDK 17 (whose
-// FloatingDecimal is not always shortest, e.g. 2.0E-3 prints as 0.002 but
-// 1.0E23 prints as 1.0E23 and 2^60 as 1.15292150460684698E18): "NaN",
-// "Infinity", "-0.0", plain form for 1e-3 <= |d| < 1e7 ("100.0", "0.001"),
-// otherwise computerized scientific form ("1.0E7", "1.234E-5").
+// javaDoubleString is Double.toString(d) as printed by JDK 17, the JVM the
+// reference Hadoop runs on. JDK 17's FloatingDecimal is not always shortest
+// (JDK 19+ is): 1e23 prints as 9.999999999999999E22, 2^60 as
+// 1.15292150460684698E18, 2.82879384806159E17 as 2.82879384806159008E17.
+// Layout: "NaN", "Infinity", "-0.0"; plain form for 1e-3 <= |d| < 1e7
+// ("100.0", "0.002"); otherwise computerized scientific form ("1.0E7",
+// "1.0E-5").
 func javaDoubleString(d float64) string {
 	b := math.Float64bits(d)
 	neg := b>>63 != 0
@@ -666,37 +671,8 @@ func fdDtoa(binExp int, fractBits int64, nSignificantBits int) ([]byte, int) {
 	eForm := func() bool { return decExp < -3 || decExp >= 8 }
 
 	switch {
-	case Bbits < 32 && tenSbits < 32:
-		b := int32(fractBits) * int32(pow5(B5)) << B2
-		s := int32(pow5(S5)) << S2
-		m := int32(pow5(M5)) << M2
-		tens := s * 10
-		q := b / s
-		b = 10 * (b % s)
-		m *= 10
-		low = b < m
-		high = b+m > tens
-		if q == 0 && !high {
-			decExp--
-		} else {
-			digits = append(digits, byte('0'+q))
-		}
-		if eForm() {
-			high, low = false, false
-		}
-		for !low && !high {
-			q = b / s
-			b = 10 * (b % s)
-			m *= 10
-			if m > 0 {
-				low = b < m
-				high = b+m > tens
-			} else {
-				low, high = true, true
-			}
-			digits = append(digits, byte('0'+q))
-		}
-		lowDigitDifference = int64(b<<1 - tens)
+	// (FloatingDecimal also has an all-int variant for Bbits, tenSbits < 32;
+	// it is only reachable for float, never for double, so it is omitted.)
 	case Bbits < 64 && tenSbits < 64:
 		b := fractBits * pow5(B5) << B2
 		s := pow5(S5) << S2

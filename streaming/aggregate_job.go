@@ -1,5 +1,3 @@
-//go:build !noagg
-
 package streaming
 
 import (

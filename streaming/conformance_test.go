@@ -120,7 +120,7 @@ func TestConformance(t *testing.T) {
 	if self {
 		t.Log("ZEBRA_CONFORMANCE_SELF=1: the Hadoop oracle runs on both sides")
 	} else {
-		bin := filepath.Join(tmp, "zebra")
+		bin := filepath.Join(tmp, "bin", "zebra")
 		b := exec.Command("go", "build", "-o", bin, "./cmd/zebra")
 		b.Dir = root
 		if out, err := b.CombinedOutput(); err != nil {

@@ -469,11 +469,11 @@ public class GenGolden {
     for (double d : fixed) ds.add(d);
     for (int e = -1075; e <= 1024; e++) { ds.add(Math.scalb(1.0, e)); ds.add(Math.nextUp(Math.scalb(1.0, e))); ds.add(Math.nextDown(Math.scalb(1.0, e))); }
     for (int e = -325; e <= 309; e++) { double d = Double.parseDouble("1e" + e); ds.add(d); ds.add(Math.nextUp(d)); ds.add(Math.nextDown(d)); }
-    for (int i = 0; i < 20000; i++) ds.add(Double.longBitsToDouble(r.nextLong()));
-    for (int i = 0; i < 10000; i++) ds.add((double) (r.nextLong() >> r.nextInt(64)));
-    for (int i = 0; i < 10000; i++) ds.add((r.nextInt(2000001) - 1000000) / Math.pow(10, r.nextInt(12)));
-    for (int i = 0; i < 5000; i++) ds.add(r.nextDouble() * Math.pow(10, r.nextInt(40) - 20));
-    for (int i = 0; i < 5000; i++) { double a = r.nextInt(1000) / 100.0, b = r.nextInt(1000) / 10.0; ds.add(a + b); ds.add(a * b); ds.add(a / (b + 1)); }
+    for (int i = 0; i < 12000; i++) ds.add(Double.longBitsToDouble(r.nextLong()));
+    for (int i = 0; i < 4000; i++) ds.add((double) (r.nextLong() >> r.nextInt(64)));
+    for (int i = 0; i < 5000; i++) ds.add((r.nextInt(2000001) - 1000000) / Math.pow(10, r.nextInt(12)));
+    for (int i = 0; i < 3000; i++) ds.add(r.nextDouble() * Math.pow(10, r.nextInt(40) - 20));
+    for (int i = 0; i < 2000; i++) { double a = r.nextInt(1000) / 100.0, b = r.nextInt(1000) / 10.0; ds.add(a + b); ds.add(a * b); ds.add(a / (b + 1)); }
     for (double d : ds) w.println("dts\t" + Long.toHexString(Double.doubleToRawLongBits(d)) + "\t" + Double.toString(d));
 
     List<String> ps = new ArrayList<>(Arrays.asList(DOUBLES));

@@ -1,0 +1,2 @@
+#!/bin/sh
+while read a b; do echo "$b $a"; done
