@@ -66,6 +66,9 @@ type cliError struct {
 	Raw string
 	// Code is the exit code.
 	Code int
+	// Escaped marks a Java exception that escapes Hadoop's main: no
+	// "Streaming Command Failed!" follows it.
+	Escaped bool
 }
 
 func (e *cliError) Error() string {
@@ -206,7 +209,7 @@ func ParseArgs(args []string, dir string) (*Options, error) {
 			name, _, _ := strings.Cut(f, "#")
 			if p, ok := localPath(name, dir); ok {
 				if _, err := os.Stat(p); err != nil {
-					return nil, &cliError{Raw: "Exception in thread \"main\" java.io.FileNotFoundException: File " + name + " does not exist", Code: 1}
+					return nil, &cliError{Raw: "Exception in thread \"main\" java.io.FileNotFoundException: File " + name + " does not exist", Code: 1, Escaped: true}
 				}
 			}
 		}
@@ -214,7 +217,7 @@ func ParseArgs(args []string, dir string) (*Options, error) {
 	for _, f := range o.ConfFiles {
 		p, _ := localPath(f, dir)
 		if err := loadConfFile(o.Conf, p); err != nil {
-			return nil, &cliError{Raw: "Exception in thread \"main\" java.lang.RuntimeException: " + err.Error(), Code: 1}
+			return nil, &cliError{Raw: "Exception in thread \"main\" java.lang.RuntimeException: " + err.Error(), Code: 1, Escaped: true}
 		}
 	}
 	for _, kv := range o.defines {

@@ -23,12 +23,19 @@ type plan struct {
 }
 
 // typeMismatchMapper fails every map task as Hadoop does when IdentityMapper
-// feeds LongWritable offsets to a job whose map output key class is Text.
-type typeMismatchMapper struct{}
+// passes on input keys of another class than the job's map output key class
+// (LongWritable offsets to a command reducer, or KeyValueTextInputFormat's
+// Text keys to IdentityReducer).
+type typeMismatchMapper struct{ expected, received string }
 
-func (typeMismatchMapper) Map(context.Context, *mapreduce.TaskContext, mapreduce.RecordReader, mapreduce.Collector) error {
-	return mapreduce.E("map", mapreduce.UserCode, "", errors.New("java.io.IOException: Type mismatch in key from map: expected org.apache.hadoop.io.Text, received org.apache.hadoop.io.LongWritable"))
+func (m typeMismatchMapper) Map(context.Context, *mapreduce.TaskContext, mapreduce.RecordReader, mapreduce.Collector) error {
+	return mapreduce.E("map", mapreduce.UserCode, "", fmt.Errorf("java.io.IOException: Type mismatch in key from map: expected %s, received %s", m.expected, m.received))
 }
+
+const (
+	javaText = "org.apache.hadoop.io.Text"
+	javaLong = "org.apache.hadoop.io.LongWritable"
+)
 
 // identityMapper is org.apache.hadoop.mapred.lib.IdentityMapper.
 type identityMapper struct{}
@@ -94,10 +101,10 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 	for _, f := range o.ShipFiles {
 		p, _ := localPath(f, e.Dir)
 		if _, err := os.Stat(p); err != nil {
-			return nil, failErr("File: " + p + " does not exist.")
+			return nil, failErr("File: file:" + p + " does not exist.")
 		}
 		if fh, err := os.Open(p); err != nil {
-			return nil, failErr("File: " + p + " is not readable.")
+			return nil, failErr("File: file:" + p + " is not readable.")
 		} else {
 			fh.Close()
 		}
@@ -272,8 +279,19 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 			}
 			job.Reducer = &pipeReducer{prog: p}
 		}
-		if mapperIsClass && !textKeys && !reducerIsClass {
-			job.Mapper = typeMismatchMapper{}
+		if mapperIsClass {
+			// IdentityMapper's output key class is the job's: Text for a command
+			// reducer, LongWritable otherwise.
+			in, want := javaLong, javaLong
+			if textKeys {
+				in = javaText
+			}
+			if !reducerIsClass && !aggregate {
+				want = javaText
+			}
+			if in != want {
+				job.Mapper = typeMismatchMapper{expected: want, received: in}
+			}
 		}
 		if !aggregate && o.Combiner != "" {
 			if c, ok := knownMapRedClass(o.Combiner); ok {

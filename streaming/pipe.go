@@ -32,6 +32,36 @@ type pipeProgram struct {
 	numKeys int
 }
 
+// startError is a program that could not be started; it prints as Java's
+// "Cannot run program" message, with errno as Java shows it.
+type startError struct {
+	argv0 string
+	err   error
+}
+
+func (e *startError) Error() string {
+	var errno syscall.Errno
+	switch {
+	case errors.As(e.err, &errno):
+		return fmt.Sprintf("Cannot run program %q: error=%d, %s", e.argv0, int(errno), javaErrnoText(errno))
+	case errors.Is(e.err, os.ErrNotExist) || strings.Contains(e.err.Error(), "not found"):
+		return fmt.Sprintf("Cannot run program %q: error=2, No such file or directory", e.argv0)
+	}
+	return fmt.Sprintf("Cannot run program %q: %v", e.argv0, e.err)
+}
+
+func (e *startError) Unwrap() error { return e.err }
+
+// javaErrnoText is strerror's text with a capital first letter, as Java
+// prints it.
+func javaErrnoText(e syscall.Errno) string {
+	s := e.Error()
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
 // started is a running program with its stdout parser and stderr reporter.
 type started struct {
 	proc   mapreduce.Process
@@ -78,8 +108,7 @@ func (p *pipeProgram) start(ctx context.Context, t *mapreduce.TaskContext, out m
 		inW.Close()
 		outR.Close()
 		errR.Close()
-		return nil, mapreduce.E("start "+p.role+" program", mapreduce.UserCode, "",
-			fmt.Errorf("Cannot run program %q: %w", p.argv[0], err))
+		return nil, mapreduce.E("start "+p.role+" program", mapreduce.UserCode, "", &startError{argv0: p.argv[0], err: err})
 	}
 	s := &started{proc: proc, stdin: inW, w: bufio.NewWriterSize(inW, 128<<10), outErr: make(chan error, 1), prog: p}
 	go func() {

@@ -98,8 +98,11 @@ func Run(ctx context.Context, args []string, e *Env) int {
 		return 1
 	}
 	code := run(ctx, args, e, con)
-	if code != 0 {
+	if code > 0 {
 		con.plain("Streaming Command Failed!\n")
+	}
+	if code < 0 {
+		code = -code // the error escaped Hadoop's main: no closing line
 	}
 	return code
 }
@@ -153,6 +156,9 @@ func reportError(err error, e *Env, con *console, args []string) int {
 		if ce.Raw != "" {
 			con.plain(ce.Raw + "\n")
 		}
+		if ce.Escaped {
+			return -ce.Code
+		}
 		return ce.Code
 	}
 	con.log("ERROR", "streaming.StreamJob", "%s", err.Error())
@@ -205,6 +211,16 @@ func submit(ctx context.Context, o *Options, p *plan, e *Env, con *console) int 
 		return 5
 	}
 	con.log("INFO", "mapred.FileInputFormat", "Total input files to process : %d", len(files))
+	if len(o.ShipFiles) > 0 {
+		// Hadoop packs -file files into a job jar and says so on stdout.
+		tmp := job.Conf.Get("stream.tmpdir", "")
+		shown := tmp
+		if tmp == "" {
+			tmp, shown = os.TempDir(), "null"
+		}
+		fmt.Fprintf(e.Stdout, "packageJobJar: [%s] [] %s tmpDir=%s\n", strings.Join(o.ShipFiles, ", "),
+			filepath.Join(tmp, fmt.Sprintf("streamjob%d.jar", rand.Int64N(1<<62))), shown)
+	}
 	if job.Format == mapreduce.NLineInput {
 		n, err := job.Conf.Int(mapreduce.KeyLinesPerMap, 1)
 		if err == nil {
@@ -259,7 +275,13 @@ func submit(ctx context.Context, o *Options, p *plan, e *Env, con *console) int 
 		var jf *mapreduce.JobFailedError
 		if errors.As(err, &jf) {
 			f := jf.Failure
-			con.log("ERROR", "zebra.Task", "Task %s failed: %v", f.Attempt, f.Err)
+			var se *startError
+			if errors.As(f.Err, &se) {
+				// Hadoop's wording for a program that cannot be started.
+				con.log("ERROR", "streaming.PipeMapRed", "configuration exception")
+				con.plain("java.io.IOException: " + se.Error() + "\n")
+			}
+			con.log("WARN", "zebra.LocalJobRunner", "Task %s failed: %v", f.Attempt, f.Err)
 			if tail := strings.TrimRight(string(f.StderrTail), "\n"); tail != "" {
 				con.plain("---- stderr of " + f.Attempt.String() + " (last lines; full log: " + f.LogPath + ") ----\n" + tail + "\n----\n")
 			}
@@ -410,4 +432,3 @@ func formatCounters(c *mapreduce.Counters, mapOnly bool) string {
 	return b.String()
 }
 
-var _ = os.Getpid
