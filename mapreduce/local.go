@@ -282,4 +282,3 @@ func (l *attemptLog) tail() []byte {
 }
 
 func (l *attemptLog) close() { l.f.Close() }
-

@@ -6,10 +6,8 @@ import "bytes"
 // Among equal keys, records come in segment order, then stored order.
 type merger struct {
 	heap    []*segmentReader
-	idx     map[*segmentReader]int
 	cmp     KeyCompare
 	group   KeyCompare
-	cur     *segmentReader
 	started bool
 	err     error
 

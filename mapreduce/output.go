@@ -37,7 +37,7 @@ func (c *Committer) AttemptDir(a AttemptID) string {
 // SetupJob creates the output directory, which must not exist.
 func (c *Committer) SetupJob(ctx context.Context) error {
 	if _, err := c.FS.Stat(ctx, c.Out); err == nil {
-		return E("set up output", Exist, c.Out, fmt.Errorf("Output directory %s already exists", c.FS.URI(c.Out)))
+		return E("set up output", Exist, c.Out, fmt.Errorf("output directory %s already exists", c.FS.URI(c.Out)))
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return E("set up output", Other, c.Out, err)
 	}

@@ -75,4 +75,3 @@ func (p *plainProc) Wait() error {
 	}
 	return err
 }
-

@@ -32,7 +32,7 @@ type Options struct {
 	Combiner string
 	Reducer  string
 	// ShipFiles are the -file entries.
-	ShipFiles []string
+	ShipFiles                                           []string
 	InputFormat, OutputFormat, Partitioner, InputReader string
 	// NumReduceTasks is the -numReduceTasks value as typed ("" if absent).
 	NumReduceTasks     string

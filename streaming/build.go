@@ -17,7 +17,6 @@ import (
 // console needs to know about it.
 type plan struct {
 	job       *mapreduce.Job
-	files     int // input files found
 	outputArg string
 	env       *jobEnv
 }

@@ -47,10 +47,10 @@ type confCase struct {
 	orderSensitive bool
 	// differs lists deliberate differences of zebra that the case's
 	// comparison leaves out (meta "zebra-differs: <what and why>").
-	differs []string
-	stderrLines    bool // compare the message lines of stderr even when the job succeeds
-	outputs        []string
-	timeout        time.Duration
+	differs     []string
+	stderrLines bool // compare the message lines of stderr even when the job succeeds
+	outputs     []string
+	timeout     time.Duration
 }
 
 // runResult is what one side produced for a case.

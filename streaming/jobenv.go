@@ -24,7 +24,6 @@ type jobEnv struct {
 	reporterEnabled  bool
 	reporterPrefix   string
 	outputDir        string // job output as qualified URI
-	user             string
 }
 
 // newJobEnv builds the environment of the job's programs.

@@ -431,4 +431,3 @@ func formatCounters(c *mapreduce.Counters, mapOnly bool) string {
 	}
 	return b.String()
 }
-
