@@ -1,11 +1,11 @@
 package streaming
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -215,8 +215,17 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		}
 		return argv
 	}
-	env := newJobEnv(e.Runner, e.Dir, e.Environ, conf, o.CmdEnv, links)
+	conf.Set("stream.addenvironment", strings.Join(append([]string{"HADOOP_ROOT_LOGGER="}, o.CmdEnv...), " "))
+	conf.Set("mapred.input.format.class", formatClass)
+	conf.Set("mapred.output.format.class", classTextOutput)
+	if u, err := user.Current(); err == nil {
+		if _, ok := conf.Lookup(mapreduce.KeyUser); !ok {
+			conf.Set(mapreduce.KeyUser, u.Username)
+		}
+	}
+	env := newJobEnv(e.Runner, e.Dir, e.Environ, conf, links)
 	program := func(role, cmd string) *pipeProgram {
+		conf.Set("stream."+role+".streamprocessor", javaURLEncode(cmd))
 		return &pipeProgram{role: role, command: cmd, argv: rewrite(cmd), job: env}
 	}
 
@@ -340,7 +349,6 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 	if job.MinSpillsForCombine, err = conf.Int(mapreduce.KeyCombineMinSpills, 3); err != nil {
 		return nil, err
 	}
-	_ = formatClass
 	return &plan{job: job, env: env, outputArg: o.Output}, nil
 }
 
@@ -401,4 +409,20 @@ func keyOrder(job *mapreduce.Job, o *Options, conf *mapreduce.Conf, textKeys boo
 	return nil
 }
 
-var _ = bytes.Compare
+// javaURLEncode is java.net.URLEncoder.encode(s, "UTF-8"), the form in
+// which Hadoop stores streaming commands in the configuration.
+func javaURLEncode(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '-', c == '*', c == '_':
+			b.WriteByte(c)
+		case c == ' ':
+			b.WriteByte('+')
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"zebra/mapreduce"
 )
@@ -15,9 +16,10 @@ import (
 type jobEnv struct {
 	runner    mapreduce.Runner
 	clientDir string
-	// baseEnv is the parent environment, the job configuration (mangled
-	// names) and -cmdenv, in that order of precedence (later wins).
-	baseEnv map[string]string
+	parentEnv []string
+	conf      *mapreduce.Conf
+	once      sync.Once
+	baseEnv   map[string]string // see base
 	// links are name → absolute target, placed in every task directory.
 	links            map[string]string
 	nonZeroIsFailure bool
@@ -26,41 +28,15 @@ type jobEnv struct {
 	outputDir        string // job output as qualified URI
 }
 
-// newJobEnv builds the environment of the job's programs.
-func newJobEnv(runner mapreduce.Runner, clientDir string, parentEnv []string, conf *mapreduce.Conf, cmdenv []string, links map[string]string) *jobEnv {
-	env := map[string]string{}
-	for _, kv := range parentEnv {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			env[k] = v
-		}
-	}
-	limit, _ := conf.Int("stream.jobconf.truncate.limit", -1)
-	for _, k := range conf.Keys() {
-		v, _ := conf.Lookup(k)
-		if limit >= 0 && len(v) > limit {
-			v = v[:limit]
-		}
-		env[mangle(k)] = v
-		for _, old := range mapreduce.DeprecatedNames(k) {
-			env[mangle(old)] = v
-		}
-	}
-	// -cmdenv: Hadoop joins the entries with spaces and splits them again,
-	// so a value is cut at its first space.
-	for _, e := range cmdenv {
-		for _, tok := range strings.Split(e, " ") {
-			if k, v, ok := strings.Cut(tok, "="); ok {
-				env[k] = v
-			}
-		}
-	}
-	if _, ok := env["TMPDIR"]; !ok {
-		env["TMPDIR"] = os.TempDir()
-	}
+// newJobEnv prepares the environment of the job's programs. The
+// configuration is read when the first program starts, so settings made
+// while the job is built (commands, input and output paths) are included.
+func newJobEnv(runner mapreduce.Runner, clientDir string, parentEnv []string, conf *mapreduce.Conf, links map[string]string) *jobEnv {
 	return &jobEnv{
 		runner:           runner,
 		clientDir:        clientDir,
-		baseEnv:          env,
+		parentEnv:        parentEnv,
+		conf:             conf,
 		links:            links,
 		nonZeroIsFailure: conf.Bool("stream.non.zero.exit.is.failure", true),
 		reporterEnabled:  conf.Bool("stream.stderr.reporter.enabled", true),
@@ -68,10 +44,47 @@ func newJobEnv(runner mapreduce.Runner, clientDir string, parentEnv []string, co
 	}
 }
 
+// base computes the environment every program shares: the parent
+// environment, then every configuration entry (mangled names, values cut to
+// stream.jobconf.truncate.limit), then -cmdenv, then TMPDIR.
+func (j *jobEnv) base() map[string]string {
+	j.once.Do(func() {
+		env := map[string]string{}
+		for _, kv := range j.parentEnv {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				env[k] = v
+			}
+		}
+		conf := j.conf
+		limit, _ := conf.Int("stream.jobconf.truncate.limit", -1)
+		for _, k := range conf.Keys() {
+			v, _ := conf.Lookup(k)
+			if limit >= 0 && len(v) > limit {
+				v = v[:limit]
+			}
+			env[mangle(k)] = v
+		}
+		// -cmdenv: Hadoop joins the entries with spaces after an initial
+		// "HADOOP_ROOT_LOGGER=" (stream.addenvironment) and splits them again,
+		// so a value is cut at its first space.
+		for _, tok := range strings.Split(conf.Get("stream.addenvironment", ""), " ") {
+			if k, v, ok := strings.Cut(tok, "="); ok {
+				env[k] = v
+			}
+		}
+		if _, ok := env["TMPDIR"]; !ok {
+			env["TMPDIR"] = os.TempDir()
+		}
+		j.baseEnv = env
+	})
+	return j.baseEnv
+}
+
 // taskEnv returns the complete environment of one program of task t.
 func (j *jobEnv) taskEnv(t *mapreduce.TaskContext) []string {
-	env := make(map[string]string, len(j.baseEnv)+24)
-	for k, v := range j.baseEnv {
+	base := j.base()
+	env := make(map[string]string, len(base)+24)
+	for k, v := range base {
 		env[k] = v
 	}
 	set := func(key, value string) {
@@ -81,6 +94,9 @@ func (j *jobEnv) taskEnv(t *mapreduce.TaskContext) []string {
 		}
 	}
 	a := t.Attempt
+	if u, ok := j.conf.Lookup(mapreduce.KeyUser); ok {
+		set(mapreduce.KeyUser, u)
+	}
 	set("mapreduce.job.id", a.Task.Job.String())
 	set("mapreduce.task.id", a.Task.String())
 	set("mapreduce.task.attempt.id", a.String())

@@ -181,6 +181,7 @@ func submit(ctx context.Context, o *Options, p *plan, e *Env, con *console) int 
 	}
 	job.OutputFS, job.Output = outFS, outPath
 	p.env.outputDir = outFS.URI(outPath)
+	job.Conf.Set("mapreduce.output.fileoutputformat.outputdir", p.env.outputDir)
 
 	var inFS mapreduce.FS
 	var inputs []string
@@ -200,6 +201,11 @@ func submit(ctx context.Context, o *Options, p *plan, e *Env, con *console) int 
 		}
 	}
 	job.InputFS = inFS
+	qualified := make([]string, len(inputs))
+	for i, in := range inputs {
+		qualified[i] = inFS.URI(in)
+	}
+	job.Conf.Set("mapreduce.input.fileinputformat.inputdir", strings.Join(qualified, ","))
 	files, err := mapreduce.ListInputs(ctx, inFS, inputs, job.Conf)
 	if err != nil {
 		var ie *mapreduce.InputError
@@ -211,6 +217,7 @@ func submit(ctx context.Context, o *Options, p *plan, e *Env, con *console) int 
 		return 5
 	}
 	con.log("INFO", "mapred.FileInputFormat", "Total input files to process : %d", len(files))
+	job.Conf.Set("mapreduce.input.fileinputformat.numinputfiles", strconv.Itoa(len(files)))
 	if len(o.ShipFiles) > 0 {
 		// Hadoop packs -file files into a job jar and says so on stdout.
 		tmp := job.Conf.Get("stream.tmpdir", "")
