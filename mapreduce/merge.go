@@ -1,11 +1,23 @@
 package mapreduce
 
-import "bytes"
+import (
+	"bytes"
+	"sort"
+)
+
+// orderForMerge puts merge inputs in the order Hadoop's Merger takes them:
+// by (IFile) size, smallest first, ties in their given (map or spill) order.
+func orderForMerge(segs []Segment) {
+	sort.SliceStable(segs, func(i, j int) bool { return segs[i].IFileSize < segs[j].IFileSize })
+}
 
 // merger merges sorted segment readers into one sorted stream and groups it.
-// Among equal keys, records come in segment order, then stored order.
+// It keeps its inputs in a binary heap that behaves exactly like Hadoop's
+// org.apache.hadoop.util.PriorityQueue under Merger.MergeQueue (insert with
+// up-heap in input order, advance with down-heap, strict key comparisons),
+// so records with equal keys come out in the order Hadoop's merge gives.
 type merger struct {
-	heap    []*segmentReader
+	heap    []*segmentReader // 1-based, as Hadoop's; heap[0] unused
 	cmp     KeyCompare
 	group   KeyCompare
 	started bool
@@ -15,10 +27,10 @@ type merger struct {
 	groupKey   []byte
 	newGroup   bool
 	first      bool
-	order      []int // order[i] = original index of heap[i], for tie breaks
 }
 
-// newMerger builds a merger over readers (closed by close).
+// newMerger builds a merger over readers, taken in the given order (see
+// orderForMerge). close closes them.
 func newMerger(readers []*segmentReader, cmp, group KeyCompare) *merger {
 	if cmp == nil {
 		cmp = bytes.Compare
@@ -26,51 +38,61 @@ func newMerger(readers []*segmentReader, cmp, group KeyCompare) *merger {
 	if group == nil {
 		group = cmp
 	}
-	m := &merger{cmp: cmp, group: group, first: true}
-	for i, r := range readers {
+	m := &merger{cmp: cmp, group: group, first: true, heap: make([]*segmentReader, 1, len(readers)+1)}
+	for _, r := range readers {
 		if r.next() {
-			m.heap = append(m.heap, r)
-			m.order = append(m.order, i)
+			m.put(r)
 		} else if r.err != nil {
 			m.err = r.err
 		}
 	}
-	for i := len(m.heap)/2 - 1; i >= 0; i-- {
-		m.down(i)
-	}
 	return m
 }
 
-func (m *merger) less(i, j int) bool {
-	c := m.cmp(m.heap[i].key, m.heap[j].key)
-	if c != 0 {
-		return c < 0
+func (m *merger) less(a, b *segmentReader) bool { return m.cmp(a.key, b.key) < 0 }
+
+func (m *merger) put(r *segmentReader) {
+	m.heap = append(m.heap, r)
+	i := len(m.heap) - 1
+	j := i >> 1
+	for j > 0 && m.less(r, m.heap[j]) {
+		m.heap[i] = m.heap[j]
+		i = j
+		j >>= 1
 	}
-	return m.order[i] < m.order[j]
+	m.heap[i] = r
 }
 
-func (m *merger) swap(i, j int) {
-	m.heap[i], m.heap[j] = m.heap[j], m.heap[i]
-	m.order[i], m.order[j] = m.order[j], m.order[i]
+func (m *merger) downHeap() {
+	size := len(m.heap) - 1
+	if size < 1 {
+		return
+	}
+	i := 1
+	node := m.heap[i]
+	j := i << 1
+	k := j + 1
+	if k <= size && m.less(m.heap[k], m.heap[j]) {
+		j = k
+	}
+	for j <= size && m.less(m.heap[j], node) {
+		m.heap[i] = m.heap[j]
+		i = j
+		j = i << 1
+		k = j + 1
+		if k <= size && m.less(m.heap[k], m.heap[j]) {
+			j = k
+		}
+	}
+	m.heap[i] = node
 }
 
-func (m *merger) down(i int) {
-	n := len(m.heap)
-	for {
-		l := 2*i + 1
-		if l >= n {
-			return
-		}
-		s := l
-		if r := l + 1; r < n && m.less(r, l) {
-			s = r
-		}
-		if !m.less(s, i) {
-			return
-		}
-		m.swap(i, s)
-		i = s
-	}
+func (m *merger) pop() {
+	size := len(m.heap) - 1
+	m.heap[1] = m.heap[size]
+	m.heap[size] = nil
+	m.heap = m.heap[:size]
+	m.downHeap()
 }
 
 // Next implements KVIterator.
@@ -78,31 +100,25 @@ func (m *merger) Next() bool {
 	if m.err != nil {
 		return false
 	}
-	if m.started && len(m.heap) > 0 {
-		// Advance the reader whose record was returned last (the heap top).
-		top := m.heap[0]
+	if m.started && len(m.heap) > 1 {
+		// Advance the reader whose record was returned last (the top).
+		top := m.heap[1]
 		if top.next() {
-			m.down(0)
+			m.downHeap()
 		} else {
 			if top.err != nil {
 				m.err = top.err
 				return false
 			}
-			last := len(m.heap) - 1
-			m.swap(0, last)
-			m.heap = m.heap[:last]
-			m.order = m.order[:last]
 			top.close()
-			if len(m.heap) > 0 {
-				m.down(0)
-			}
+			m.pop()
 		}
 	}
 	m.started = true
-	if len(m.heap) == 0 {
+	if len(m.heap) <= 1 {
 		return false
 	}
-	top := m.heap[0]
+	top := m.heap[1]
 	m.key, m.value = top.key, top.value
 	if m.first || m.group(m.groupKey, m.key) != 0 {
 		m.groupKey = append(m.groupKey[:0], m.key...)
@@ -130,8 +146,8 @@ func (m *merger) NewGroup() bool { return m.newGroup }
 func (m *merger) Err() error { return m.err }
 
 func (m *merger) close() {
-	for _, r := range m.heap {
+	for _, r := range m.heap[1:] {
 		r.close()
 	}
-	m.heap = nil
+	m.heap = m.heap[:1]
 }

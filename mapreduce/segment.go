@@ -16,6 +16,10 @@ type Segment struct {
 	Offset  int64
 	Length  int64
 	Records int64
+	// IFileSize is what the segment would measure in Hadoop's IFile format
+	// (Hadoop orders merge inputs by it, which decides the order of equal
+	// keys).
+	IFileSize int64
 }
 
 // segmentWriter appends records to a file, counting what it writes.
@@ -23,6 +27,7 @@ type segmentWriter struct {
 	w       *bufio.Writer
 	off     int64
 	records int64
+	ifile   int64
 	hdr     [2 * binary.MaxVarintLen64]byte
 }
 
@@ -40,6 +45,8 @@ func (s *segmentWriter) write(key, value []byte) error {
 	}
 	s.off += int64(n + len(key) + len(value))
 	s.records++
+	kl, vl := vintSize(len(key))+len(key), vintSize(len(value))+len(value)
+	s.ifile += int64(vintSize(kl) + vintSize(vl) + kl + vl)
 	return nil
 }
 

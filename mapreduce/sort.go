@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // recMeta locates one collected record in the sort buffer's arena.
@@ -132,6 +133,11 @@ func (b *sortBuffer) spill() error {
 	if err := b.ctx.Err(); err != nil {
 		return E("spill", Canceled, "", err)
 	}
+	// Hadoop's sort buffer stores record metadata downwards from its
+	// equator, so its sort sees the records in reverse collection order;
+	// sorting the same sequence with the same QuickSort puts equal keys in
+	// the same order as Hadoop does.
+	slices.Reverse(b.meta)
 	if b.cmp == nil {
 		QuickSort(byteSorter{b}, 0, len(b.meta))
 	} else {
@@ -174,12 +180,13 @@ func (b *sortBuffer) writeFile(path string, body func(p int, w *segmentWriter, l
 		for hi < len(b.meta) && int(b.meta[hi].part) == p {
 			hi++
 		}
-		start, recs := w.off, w.records
+		start, recs, ifile := w.off, w.records, w.ifile
 		if err := body(p, w, lo, hi); err != nil {
 			f.Close()
 			return MapOutput{}, wrapSpill(err, path)
 		}
-		out.Segments[p] = Segment{Path: path, Offset: start, Length: w.off - start, Records: w.records - recs}
+		out.Segments[p] = Segment{Path: path, Offset: start, Length: w.off - start, Records: w.records - recs,
+			IFileSize: w.ifile - ifile + 2}
 		b.spilled += w.records - recs
 		lo = hi
 	}
@@ -235,12 +242,16 @@ func (b *sortBuffer) finish() (MapOutput, error) {
 	}
 	path := filepath.Join(b.dir, "file.out")
 	out, err := b.writeFile(path, func(p int, w *segmentWriter, _, _ int) error {
-		readers := make([]*segmentReader, 0, len(b.spills))
+		segs := make([]Segment, 0, len(b.spills))
 		for _, s := range b.spills {
-			if s.Segments[p].Length == 0 {
-				continue
+			if s.Segments[p].Length > 0 {
+				segs = append(segs, s.Segments[p])
 			}
-			r, err := openSegment(s.Segments[p], 0)
+		}
+		orderForMerge(segs)
+		readers := make([]*segmentReader, 0, len(segs))
+		for _, s := range segs {
+			r, err := openSegment(s, 0)
 			if err != nil {
 				return err
 			}

@@ -82,11 +82,15 @@ const segmentsInMemory = 256 << 10
 func RunReduce(ctx context.Context, job *Job, t *TaskContext, c *Committer, segs []Segment) error {
 	var readers []*segmentReader
 	var shuffled int64
+	var nonEmpty []Segment
 	for _, s := range segs {
 		shuffled += s.Length
-		if s.Length == 0 {
-			continue
+		if s.Length > 0 {
+			nonEmpty = append(nonEmpty, s)
 		}
+	}
+	orderForMerge(nonEmpty)
+	for _, s := range nonEmpty {
 		r, err := openSegment(s, segmentsInMemory)
 		if err != nil {
 			for _, r := range readers {
