@@ -64,7 +64,7 @@ func FuzzParseArgs(f *testing.F) {
 				continue
 			}
 			v := args[i+1]
-			if v == "" || strings.HasPrefix(v, "-") || strings.Contains(v, `"`) {
+			if strings.HasPrefix(v, "-") || strings.Contains(v, `"`) {
 				continue
 			}
 			if !slices.Contains(o.Inputs, v) {
