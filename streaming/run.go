@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -245,6 +246,9 @@ func submit(ctx context.Context, o *Options, p *plan, e *Env, con *console) int 
 			return 5
 		}
 		// The local runner forces mapreduce.job.maps=1, as Hadoop's does.
+		if job.NumReduces > 0 && job.Conf.Get(KeySplits, "fine") != "hadoop" {
+			block = fineBlockSize(files, block, e.Slots)
+		}
 		job.Splits = mapreduce.FileSplits(inFS, files, 1, minSize, block)
 	}
 	mapreduce.SortSplitsBySize(job.Splits)
@@ -312,6 +316,27 @@ func submit(ctx context.Context, o *Options, p *plan, e *Env, con *console) int 
 	con.log("INFO", "zebra", "Task logs: %s", logDir)
 	con.log("INFO", "streaming.StreamJob", "Output directory: %s", o.Output)
 	return 0
+}
+
+// KeySplits selects how zebra cuts the inputs of jobs with reducers:
+// "fine" (the default) cuts large files into smaller splits so that every
+// core has map work; "hadoop" keeps Hadoop's splits exactly. Map-only jobs
+// always keep Hadoop's splits, since splits decide their part files. With
+// reducers, split boundaries change only the order of values within a key
+// (visible to order-sensitive reducers such as `cat` with duplicate keys).
+const KeySplits = "zebra.splits"
+
+// fineBlockSize picks the split size for "fine" splitting: about four
+// splits per core, never below 4 MiB nor above the file system's block size.
+func fineBlockSize(files []mapreduce.FileInfo, block int64, slots int) int64 {
+	if slots <= 0 {
+		slots = runtime.NumCPU()
+	}
+	var total int64
+	for _, f := range files {
+		total += f.Size
+	}
+	return min(block, max(total/int64(4*slots), 4<<20))
 }
 
 func percent(done, total int) int {
