@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -12,6 +13,10 @@ import (
 
 	"zebra/mapreduce"
 )
+
+// KeySandbox selects the sandbox task programs run in: "native", "wasm",
+// "none", or "" for the default (wasm for .wasm programs, else native).
+const KeySandbox = "zebra.sandbox"
 
 // plan is a streaming job ready to run: the engine job and what the
 // console needs to know about it.
@@ -43,7 +48,7 @@ func (identityMapper) Map(ctx context.Context, t *mapreduce.TaskContext, in mapr
 	for {
 		k, v, err := in.Next()
 		if err != nil {
-			if err.Error() == "EOF" {
+			if errors.Is(err, io.EOF) {
 				return nil
 			}
 			return err
@@ -223,7 +228,18 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 			conf.Set(mapreduce.KeyUser, u.Username)
 		}
 	}
-	env := newJobEnv(e.Runner, e.Dir, e.Environ, conf, links)
+	runner := e.Runner
+	if e.Sandbox != nil {
+		r, warning, err := e.Sandbox(conf.Get(KeySandbox, ""))
+		if err != nil {
+			return nil, mapreduce.E("choose sandbox", mapreduce.Invalid, "", err)
+		}
+		runner = r
+		if warning != "" {
+			o.Warnings = append(o.Warnings, warning)
+		}
+	}
+	env := newJobEnv(runner, e.Dir, e.Environ, conf, links)
 	program := func(role, cmd string) *pipeProgram {
 		conf.Set("stream."+role+".streamprocessor", javaURLEncode(cmd))
 		return &pipeProgram{role: role, command: cmd, argv: rewrite(cmd), job: env}

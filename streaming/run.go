@@ -41,8 +41,11 @@ type Env struct {
 	Dir string
 	// Registry resolves input and output paths to file systems.
 	Registry *mapreduce.Registry
-	// Runner starts task programs.
+	// Runner starts task programs, unless Sandbox is set.
 	Runner mapreduce.Runner
+	// Sandbox, if set, returns the runner for the job's zebra.sandbox
+	// setting ("" for the default), and a warning to print, if any.
+	Sandbox func(mode string) (mapreduce.Runner, string, error)
 	// WorkDir holds scratch data (removed after the job); LogDir keeps task
 	// logs (one directory per job).
 	WorkDir, LogDir string
@@ -115,9 +118,6 @@ func run(ctx context.Context, args []string, e *Env, con *console) int {
 		return 0
 	}
 	if err == nil {
-		for _, w := range o.Warnings {
-			con.log("WARN", "streaming.StreamJob", "%s", w)
-		}
 		if o.JobTracker != "" && o.JobTracker != "local" {
 			err = mapreduce.E("submit job", mapreduce.Invalid, "", fmt.Errorf("-jt %s: cluster mode is not available in this build; run without -jt for the local runner", o.JobTracker))
 		}
@@ -125,6 +125,9 @@ func run(ctx context.Context, args []string, e *Env, con *console) int {
 	var p *plan
 	if err == nil {
 		p, err = build(ctx, o, e)
+		for _, w := range o.Warnings {
+			con.log("WARN", "streaming.StreamJob", "%s", w)
+		}
 	}
 	if err != nil {
 		return reportError(err, e, con, args)

@@ -10,7 +10,6 @@ import (
 
 	"zebra/adapters/localfs"
 	"zebra/mapreduce"
-	"zebra/sandbox"
 	"zebra/streaming"
 )
 
@@ -39,7 +38,7 @@ func streamingCommand(ctx context.Context, args []string) int {
 		Environ:  os.Environ(),
 		Dir:      dir,
 		Registry: reg,
-		Runner:   sandbox.Plain{},
+		Sandbox:  chooseSandbox,
 		WorkDir:  work,
 		LogDir:   filepath.Join(state, "logs"),
 		Slots:    slots,
