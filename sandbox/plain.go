@@ -33,7 +33,7 @@ func (Plain) Start(ctx context.Context, c mapreduce.Command) (mapreduce.Process,
 		}
 		return nil, err
 	}
-	p := &plainProc{cmd: cmd, done: make(chan struct{})}
+	p := &plainProc{cmd: cmd, done: make(chan struct{}), ctx: ctx}
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -46,6 +46,7 @@ func (Plain) Start(ctx context.Context, c mapreduce.Command) (mapreduce.Process,
 }
 
 type plainProc struct {
+	ctx    context.Context
 	cmd    *exec.Cmd
 	done   chan struct{}
 	killed bool
@@ -70,6 +71,9 @@ func (p *plainProc) Wait() error {
 		}
 		if p.killed {
 			out.Reason = "killed: task cancelled"
+			if errors.Is(context.Cause(p.ctx), context.DeadlineExceeded) {
+				out.Reason = "killed: wall time limit exceeded"
+			}
 		}
 		return out
 	}

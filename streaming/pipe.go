@@ -194,8 +194,11 @@ func (s *started) finish(writeErr error) error {
 	if errors.As(waitErr, &exit) {
 		if p.job.nonZeroIsFailure || exit.Signal != "" || exit.Reason != "" {
 			msg := fmt.Sprintf("PipeMapRed.waitOutputThreads(): subprocess failed with code %d", exit.Code)
-			if exit.Signal != "" || exit.Reason != "" {
-				msg += " (" + exit.Error() + ")"
+			switch {
+			case exit.Reason != "":
+				msg += " (" + exit.Reason + ")"
+			case exit.Signal != "":
+				msg += " (killed by signal " + exit.Signal + ")"
 			}
 			return mapreduce.E(p.role, mapreduce.UserCode, "", errors.New(msg))
 		}

@@ -285,6 +285,11 @@ func submit(ctx context.Context, o *Options, p *plan, e *Env, con *console) int 
 		},
 	}
 	counters, err := ex.Run(ctx, job)
+	if err != nil && ctx.Err() != nil {
+		con.log("ERROR", "streaming.StreamJob", "Job %s was killed (%v); nothing was committed to %s", job.ID, context.Cause(ctx), o.Output)
+		con.log("INFO", "zebra", "Task logs: %s", logDir)
+		return 130
+	}
 	if err != nil {
 		var jf *mapreduce.JobFailedError
 		if errors.As(err, &jf) {
