@@ -51,6 +51,7 @@ func BenchmarkLineReader(b *testing.B) {
 	data := benchText(4 << 20)
 	b.Run("base-bufio-scanner", func(b *testing.B) {
 		b.ReportAllocs()
+		b.ResetTimer()
 		b.SetBytes(int64(len(data)))
 		for i := 0; i < b.N; i++ {
 			sc := bufio.NewScanner(bytes.NewReader(data))
@@ -65,6 +66,7 @@ func BenchmarkLineReader(b *testing.B) {
 	})
 	b.Run("zebra", func(b *testing.B) {
 		b.ReportAllocs()
+		b.ResetTimer()
 		b.SetBytes(int64(len(data)))
 		for i := 0; i < b.N; i++ {
 			lr := NewLineReader(bytes.NewReader(data), nil)
@@ -92,6 +94,7 @@ func BenchmarkPartition(b *testing.B) {
 	keys := bytes.Fields(benchText(1 << 20))
 	b.Run("base-fnv", func(b *testing.B) {
 		b.ReportAllocs()
+		b.ResetTimer()
 		s := 0
 		for i := 0; i < b.N; i++ {
 			h := fnv.New32a()
@@ -102,6 +105,7 @@ func BenchmarkPartition(b *testing.B) {
 	})
 	b.Run("zebra", func(b *testing.B) {
 		b.ReportAllocs()
+		b.ResetTimer()
 		s := 0
 		for i := 0; i < b.N; i++ {
 			s += HashPartition(keys[i%len(keys)], 7)

@@ -239,7 +239,8 @@ type attemptLog struct {
 	path    string
 	f       *os.File
 	console io.Writer
-	mu      *sync.Mutex
+	mu      *sync.Mutex // shared by all attempts' console writes
+	own     sync.Mutex  // this log's file and ring
 	ring    []byte
 }
 
@@ -257,8 +258,11 @@ func newAttemptLog(dir string, console io.Writer, mu *sync.Mutex) (*attemptLog, 
 	return &attemptLog{path: p, f: f, console: console, mu: mu}, nil
 }
 
-// Write implements io.Writer. A write is one or more whole lines.
+// Write implements io.Writer. A write is one or more whole lines. Writes
+// may come from several goroutines (the pieces of one map task).
 func (l *attemptLog) Write(p []byte) (int, error) {
+	l.own.Lock()
+	defer l.own.Unlock()
 	if l.console != nil {
 		l.mu.Lock()
 		l.console.Write(p)
@@ -275,6 +279,8 @@ func (l *attemptLog) Write(p []byte) (int, error) {
 }
 
 func (l *attemptLog) tail() []byte {
+	l.own.Lock()
+	defer l.own.Unlock()
 	if len(l.ring) > tailSize {
 		return l.ring[len(l.ring)-tailSize:]
 	}

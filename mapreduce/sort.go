@@ -60,7 +60,10 @@ func newSortBuffer(ctx context.Context, job *Job, t *TaskContext, dir string) *s
 	}
 	limit := int(float64(mb<<20) * pct)
 	part := job.Partition
-	if part == nil {
+	switch {
+	case job.NumReduces == 1:
+		part = func([]byte, int) int { return 0 } // as Hadoop: no partitioner for one reducer
+	case part == nil:
 		part = HashPartition
 	}
 	return &sortBuffer{ctx: ctx, job: job, t: t, dir: dir, limit: limit,

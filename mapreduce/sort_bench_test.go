@@ -62,6 +62,7 @@ func BenchmarkSortBuffer(b *testing.B) {
 		}
 		recs := make([]naiveRec, len(orig))
 		b.ReportAllocs()
+		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			copy(recs, orig)
 			sort.Slice(recs, func(i, j int) bool {
@@ -75,6 +76,7 @@ func BenchmarkSortBuffer(b *testing.B) {
 	b.Run("zebra", func(b *testing.B) {
 		sb, orig := filledBuffer(keys, values, 4)
 		b.ReportAllocs()
+		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			copy(sb.meta, orig)
 			QuickSort(byteSorter{sb}, 0, len(sb.meta))
@@ -89,6 +91,7 @@ func BenchmarkSortCompare(b *testing.B) {
 	keys, values := benchRecords(1<<16, 2)
 	b.Run("base-bytes-compare", func(b *testing.B) {
 		b.ReportAllocs()
+		b.ResetTimer()
 		s := 0
 		for i := 0; i < b.N; i++ {
 			j := i & (1<<16 - 1)
@@ -100,6 +103,7 @@ func BenchmarkSortCompare(b *testing.B) {
 		sb, _ := filledBuffer(keys, values, 1)
 		c := byteSorter{sb}
 		b.ReportAllocs()
+		b.ResetTimer()
 		s := 0
 		for i := 0; i < b.N; i++ {
 			j := i & (1<<16 - 1)
@@ -125,6 +129,7 @@ func BenchmarkKeyFieldCompare(b *testing.B) {
 	mask := len(keys) - 1
 	b.Run("base-split-atoi", func(b *testing.B) {
 		b.ReportAllocs()
+		b.ResetTimer()
 		s := 0
 		for i := 0; i < b.N; i++ {
 			x := bytes.Split(keys[i&mask], []byte{'\t'})
@@ -147,6 +152,7 @@ func BenchmarkKeyFieldCompare(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportAllocs()
+		b.ResetTimer()
 		s := 0
 		for i := 0; i < b.N; i++ {
 			s += cmp(keys[i&mask], keys[(i+1)&mask])
@@ -209,9 +215,10 @@ func BenchmarkSpillWrite(b *testing.B) {
 	keys, values := sortedRecords(100000, 4)
 	size := int64(len(keys) * 100)
 	b.Run("base-binary-write", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(size)
 		bw := bufio.NewWriterSize(io.Discard, 256<<10)
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.SetBytes(size)
 		for i := 0; i < b.N; i++ {
 			for j := range keys {
 				if err := naiveWrite(bw, keys[j], values[j]); err != nil {
@@ -222,9 +229,10 @@ func BenchmarkSpillWrite(b *testing.B) {
 		}
 	})
 	b.Run("zebra", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(size)
 		w := &segmentWriter{w: bufio.NewWriterSize(io.Discard, 256<<10)}
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.SetBytes(size)
 		for i := 0; i < b.N; i++ {
 			for j := range keys {
 				if err := w.write(keys[j], values[j]); err != nil {
@@ -273,6 +281,7 @@ func BenchmarkSpillRead(b *testing.B) {
 	size := int64(len(keys) * 100)
 	b.Run("base-binary-read", func(b *testing.B) {
 		b.ReportAllocs()
+		b.ResetTimer()
 		b.SetBytes(size)
 		for i := 0; i < b.N; i++ {
 			f, err := os.Open(naivePath)
@@ -304,6 +313,7 @@ func BenchmarkSpillRead(b *testing.B) {
 	}{{"zebra-stream", 0}, {"zebra-inmemory", 1 << 40}} {
 		b.Run(mode.name, func(b *testing.B) {
 			b.ReportAllocs()
+			b.ResetTimer()
 			b.SetBytes(size)
 			for i := 0; i < b.N; i++ {
 				r, err := openSegment(seg, mode.inMemory)
@@ -363,6 +373,7 @@ func BenchmarkMerge(b *testing.B) {
 	size := int64(runs * per * 100)
 	b.Run("base-container-heap", func(b *testing.B) {
 		b.ReportAllocs()
+		b.ResetTimer()
 		b.SetBytes(size)
 		for i := 0; i < b.N; i++ {
 			h := naiveHeap{}
@@ -399,6 +410,7 @@ func BenchmarkMerge(b *testing.B) {
 	}
 	b.Run("zebra", func(b *testing.B) {
 		b.ReportAllocs()
+		b.ResetTimer()
 		b.SetBytes(size)
 		for i := 0; i < b.N; i++ {
 			rs := make([]*segmentReader, runs)
@@ -429,6 +441,7 @@ func BenchmarkCollectSpill(b *testing.B) {
 	size := int64(len(keys) * 100)
 	b.Run("base-naive", func(b *testing.B) {
 		b.ReportAllocs()
+		b.ResetTimer()
 		b.SetBytes(size)
 		for i := 0; i < b.N; i++ {
 			naiveCollectSpill(b, b.TempDir(), keys, values, 4, 4<<20)
@@ -436,6 +449,7 @@ func BenchmarkCollectSpill(b *testing.B) {
 	})
 	b.Run("zebra", func(b *testing.B) {
 		b.ReportAllocs()
+		b.ResetTimer()
 		b.SetBytes(size)
 		for i := 0; i < b.N; i++ {
 			dir := b.TempDir()

@@ -1,10 +1,13 @@
 package mapreduce
 
 import (
+	"bufio"
 	"context"
 	"io"
 	"os"
 	"path"
+	"path/filepath"
+	"runtime"
 )
 
 // countingReader counts the records a mapper takes from its reader.
@@ -26,23 +29,12 @@ func (c *countingReader) Next() (k, v []byte, err error) {
 // otherwise it returns the attempt's sorted, partitioned output file, kept
 // under t.Dir until the caller removes it.
 func RunMap(ctx context.Context, job *Job, t *TaskContext, c *Committer) (MapOutput, error) {
-	rr, err := OpenLineRecords(ctx, job.InputFS, *t.Split, job.Format, job.Conf)
-	if err != nil {
-		return MapOutput{}, err
-	}
-	rr.WantKey = job.WantKey
-	in := &countingReader{RecordReader: rr}
-	defer func() {
-		rr.Close()
-		t.Counters.Add(GroupTask, CounterMapInputRecords, in.n)
-		t.Counters.Add(GroupInputFormat, CounterBytesRead, rr.pos-t.Split.Start)
-	}()
 	if job.NumReduces == 0 {
 		w, err := NewTextWriter(ctx, c.FS, path.Join(c.AttemptDir(t.Attempt), PartName(t.Partition)), job.OutSpec)
 		if err != nil {
 			return MapOutput{}, err
 		}
-		if err := job.Mapper.Map(ctx, t, in, w); err != nil {
+		if err := mapPiece(ctx, job, t, *t.Split, w); err != nil {
 			w.Close()
 			return MapOutput{}, err
 		}
@@ -57,7 +49,7 @@ func RunMap(ctx context.Context, job *Job, t *TaskContext, c *Committer) (MapOut
 		return MapOutput{}, E("create task directory", Infra, t.Dir, err)
 	}
 	buf := newSortBuffer(ctx, job, t, t.Dir)
-	if err := job.Mapper.Map(ctx, t, in, buf); err != nil {
+	if err := mapPieces(ctx, job, t, buf); err != nil {
 		return MapOutput{}, err
 	}
 	out, err := buf.finish()
@@ -70,6 +62,147 @@ func RunMap(ctx context.Context, job *Job, t *TaskContext, c *Committer) (MapOut
 	}
 	t.Counters.Add(GroupTask, CounterMapOutputMaterial, total)
 	return out, nil
+}
+
+// mapPiece runs the job's mapper over the records of piece (t.Split or a
+// piece of it) into out.
+func mapPiece(ctx context.Context, job *Job, t *TaskContext, piece Split, out Collector) error {
+	rr, err := OpenLineRecords(ctx, job.InputFS, piece, job.Format, job.Conf)
+	if err != nil {
+		return err
+	}
+	rr.WantKey = job.WantKey
+	in := &countingReader{RecordReader: rr}
+	err = job.Mapper.Map(ctx, t, in, out)
+	rr.Close()
+	t.Counters.Add(GroupTask, CounterMapInputRecords, in.n)
+	t.Counters.Add(GroupInputFormat, CounterBytesRead, rr.pos-piece.Start)
+	return err
+}
+
+// Pieces cuts split s into pieces of about size bytes (the last up to 1.1
+// sizes), for running one map task's mapper as several processes. Only
+// uncompressed line input can be cut; a size <= 0 disables cutting.
+func Pieces(s Split, format InputFormat, size int64) []Split {
+	if size <= 0 || format == NLineInput || CodecFor(s.Path) != NoCodec || float64(s.Length)/float64(size) <= 1.1 {
+		return []Split{s}
+	}
+	var out []Split
+	start, remaining := s.Start, s.Length
+	for float64(remaining)/float64(size) > 1.1 {
+		p := s
+		p.Start, p.Length = start, size
+		out = append(out, p)
+		start += size
+		remaining -= size
+	}
+	p := s
+	p.Start, p.Length = start, remaining
+	return append(out, p)
+}
+
+// mapPieces runs the mapper over t.Split, cut into pieces of job.PieceSize
+// that run as concurrent processes. Their outputs are collected into out in
+// piece order, exactly as if one mapper had read the whole split, so the
+// sort sees the same record sequence as Hadoop's single map task does (for
+// mappers that treat each line on its own). Piece 0 feeds out directly;
+// later pieces are buffered in files under t.Dir until their turn.
+func mapPieces(ctx context.Context, job *Job, t *TaskContext, out Collector) error {
+	pieces := Pieces(*t.Split, job.Format, job.PieceSize)
+	if len(pieces) == 1 {
+		return mapPiece(ctx, job, t, pieces[0], out)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	n := len(pieces)
+	errs := make([]error, n)
+	files := make([]Segment, n)
+	done := make([]chan struct{}, n)
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	width := job.PieceParallelism
+	if width <= 0 {
+		width = runtime.NumCPU()
+	}
+	sem := make(chan struct{}, width)
+	go func() {
+		// Start pieces in order, at most width at a time.
+		for i := 0; i < n; i++ {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				for ; i < n; i++ {
+					errs[i] = ctx.Err()
+					close(done[i])
+				}
+				return
+			}
+			go func(i int) {
+				defer func() { <-sem; close(done[i]) }()
+				pt := *t
+				pt.Dir = filepath.Join(t.Dir, "piece"+itoa(i))
+				if i == 0 {
+					errs[i] = mapPiece(ctx, job, &pt, pieces[i], out)
+				} else {
+					files[i], errs[i] = mapPieceToFile(ctx, job, &pt, pieces[i], filepath.Join(t.Dir, "piece"+itoa(i)+".out"))
+				}
+				if errs[i] != nil {
+					cancel()
+				}
+			}(i)
+		}
+	}()
+	var first error
+	for i := 0; i < n; i++ {
+		<-done[i]
+		if first == nil && errs[i] != nil {
+			first = errs[i]
+			cancel()
+		}
+		if first == nil && i > 0 {
+			first = replaySegment(files[i], out)
+		}
+		if files[i].Path != "" {
+			os.Remove(files[i].Path)
+		}
+	}
+	return first
+}
+
+// mapPieceToFile runs the mapper over piece, keeping what it emits in a file.
+func mapPieceToFile(ctx context.Context, job *Job, t *TaskContext, piece Split, name string) (Segment, error) {
+	f, err := os.Create(name)
+	if err != nil {
+		return Segment{}, E("create map piece file", Infra, name, err)
+	}
+	w := &segmentWriter{w: bufio.NewWriterSize(f, 256<<10)}
+	err = mapPiece(ctx, job, t, piece, CollectorFunc(w.write))
+	if err == nil {
+		err = w.w.Flush()
+	}
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = E("write map piece file", Infra, name, cerr)
+	}
+	return Segment{Path: name, Length: w.off, Records: w.records}, err
+}
+
+// replaySegment feeds the records of s to out, in stored order.
+func replaySegment(s Segment, out Collector) error {
+	if s.Length == 0 {
+		return nil
+	}
+	r, err := openSegment(s, 0)
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	for r.next() {
+		if err := out.Collect(r.key, r.value); err != nil {
+			return err
+		}
+	}
+	return r.err
 }
 
 // segmentsInMemory is the size up to which a map output segment is read

@@ -384,6 +384,9 @@ func keyOrder(job *mapreduce.Job, o *Options, conf *mapreduce.Conf, textKeys boo
 	switch part {
 	case "", classHashPartitioner, "org.apache.hadoop.mapreduce.lib.partition.HashPartitioner":
 	case classKeyFieldPartitioner, classKeyFieldPartitioner2:
+		if job.NumReduces == 1 {
+			break // Hadoop never builds a partitioner for a single reducer
+		}
 		opts := conf.Get(mapreduce.KeyPartitionerOptions, "")
 		if opts == "" {
 			if n, ok := conf.Lookup("num.key.fields.for.partition"); ok {

@@ -23,6 +23,7 @@ func BenchmarkSplitKeyValue(b *testing.B) {
 		}
 		b.Run(name+"/base-bytes-splitn", func(b *testing.B) {
 			b.ReportAllocs()
+			b.ResetTimer()
 			s := 0
 			for i := 0; i < b.N; i++ {
 				line := lines[i&3]
@@ -40,6 +41,7 @@ func BenchmarkSplitKeyValue(b *testing.B) {
 		})
 		b.Run(name+"/zebra", func(b *testing.B) {
 			b.ReportAllocs()
+			b.ResetTimer()
 			s := 0
 			for i := 0; i < b.N; i++ {
 				k, v := splitKeyValue(lines[i&3], sep, n)

@@ -183,7 +183,12 @@ func (s *started) write(key, value []byte) error {
 // stdin, if any.
 func (s *started) finish(writeErr error) error {
 	if writeErr == nil {
-		writeErr = s.w.Flush()
+		// Like Hadoop, a failed final flush (the program exited without
+		// reading the last buffered records) is not itself a failure: the
+		// program's exit status decides.
+		if err := s.w.Flush(); err != nil && !errors.Is(err, syscall.EPIPE) {
+			writeErr = err
+		}
 	}
 	s.stdin.Close()
 	outErr := <-s.outErr

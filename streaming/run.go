@@ -249,10 +249,11 @@ func submit(ctx context.Context, o *Options, p *plan, e *Env, con *console) int 
 			return 5
 		}
 		// The local runner forces mapreduce.job.maps=1, as Hadoop's does.
-		if job.NumReduces > 0 && job.Conf.Get(KeySplits, "fine") != "hadoop" {
-			block = fineBlockSize(files, block, e.Slots)
-		}
 		job.Splits = mapreduce.FileSplits(inFS, files, 1, minSize, block)
+		if job.NumReduces > 0 && job.Conf.Get(KeySplits, "pieces") != "hadoop" {
+			job.PieceSize = pieceSize(files, block, e.Slots)
+			job.PieceParallelism = e.Slots
+		}
 	}
 	mapreduce.SortSplitsBySize(job.Splits)
 	con.log("INFO", "mapreduce.JobSubmitter", "number of splits:%d", len(job.Splits))
@@ -326,17 +327,18 @@ func submit(ctx context.Context, o *Options, p *plan, e *Env, con *console) int 
 	return 0
 }
 
-// KeySplits selects how zebra cuts the inputs of jobs with reducers:
-// "fine" (the default) cuts large files into smaller splits so that every
-// core has map work; "hadoop" keeps Hadoop's splits exactly. Map-only jobs
-// always keep Hadoop's splits, since splits decide their part files. With
-// reducers, split boundaries change only the order of values within a key
-// (visible to order-sensitive reducers such as `cat` with duplicate keys).
+// KeySplits selects how zebra runs the map tasks of jobs with reducers.
+// Splits are always Hadoop's. With "pieces" (the default), a large split's
+// mapper runs as several concurrent processes over pieces of the split,
+// whose outputs are collected back in order, so every core has work and a
+// mapper that treats each line on its own gives exactly Hadoop's result; a
+// mapper that keeps state across lines (in-mapper combining, a header line)
+// sees each piece as a separate run. "hadoop" runs one process per split.
 const KeySplits = "zebra.splits"
 
-// fineBlockSize picks the split size for "fine" splitting: about four
-// splits per core, never below 4 MiB nor above the file system's block size.
-func fineBlockSize(files []mapreduce.FileInfo, block int64, slots int) int64 {
+// pieceSize picks the piece size: about four pieces per core over the
+// whole input, never below 4 MiB nor above the file system's block size.
+func pieceSize(files []mapreduce.FileInfo, block int64, slots int) int64 {
 	if slots <= 0 {
 		slots = runtime.NumCPU()
 	}
