@@ -187,3 +187,86 @@ func TestLocalExecutorFailureLeavesNoOutput(t *testing.T) {
 		t.Fatalf("rerun: got %v, want an Exist error", err)
 	}
 }
+
+// keyedMapper emits (first word, line): many equal keys whose value order
+// is visible in the output.
+type keyedMapper struct{}
+
+func (keyedMapper) Map(_ context.Context, _ *TaskContext, in RecordReader, out Collector) error {
+	for {
+		_, v, err := in.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		k, _, _ := bytes.Cut(v, []byte(" "))
+		if err := out.Collect(k, v); err != nil {
+			return err
+		}
+	}
+}
+
+// passReducer writes every record as it comes: the order of values within
+// a key shows in its output.
+type passReducer struct{}
+
+func (passReducer) Reduce(_ context.Context, _ *TaskContext, in KVIterator, out Collector) error {
+	for in.Next() {
+		if err := out.Collect(in.Key(), in.Value()); err != nil {
+			return err
+		}
+	}
+	return in.Err()
+}
+
+// TestPiecesGiveTheSameOutput runs one large split as one mapper and as
+// several concurrent pieces: the output, value order included, must be the
+// same bytes.
+func TestPiecesGiveTheSameOutput(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	dir := t.TempDir()
+	var b strings.Builder
+	for b.Len() < 3<<20 {
+		fmt.Fprintf(&b, "k%d v%d\n", rng.IntN(40), b.Len())
+	}
+	in := filepath.Join(dir, "in.txt")
+	os.WriteFile(in, []byte(b.String()), 0o644)
+	splits := FileSplits(dirFS{}, []FileInfo{{Path: in, Size: int64(b.Len())}}, 1, 1, DefaultBlockSize)
+	run := func(pieceSize int64) [][]byte {
+		out := filepath.Join(t.TempDir(), "out")
+		job := &Job{ID: JobID{Tracker: "test", Seq: 3}, Conf: NewConf(), InputFS: dirFS{}, OutputFS: dirFS{}, Output: out,
+			Splits: splits, NumReduces: 2, Mapper: keyedMapper{}, Reducer: passReducer{},
+			OutSpec: OutputSpec{Separator: []byte("\t")}, PieceSize: pieceSize, PieceParallelism: 3}
+		ex := &LocalExecutor{WorkDir: t.TempDir(), LogDir: t.TempDir()}
+		counters, err := ex.Run(context.Background(), job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := counters.Get(GroupTask, CounterMapInputRecords); got != int64(strings.Count(b.String(), "\n")) {
+			t.Fatalf("piece size %d: %d map input records, want %d", pieceSize, got, strings.Count(b.String(), "\n"))
+		}
+		var parts [][]byte
+		for p := 0; p < 2; p++ {
+			data, err := os.ReadFile(filepath.Join(out, PartName(p)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			parts = append(parts, data)
+		}
+		return parts
+	}
+	if len(Pieces(splits[0], TextInput, 256<<10)) < 10 {
+		t.Fatal("the split should cut into many pieces")
+	}
+	want := run(0)
+	for _, size := range []int64{256 << 10, 1 << 20} {
+		got := run(size)
+		for p := range want {
+			if !bytes.Equal(got[p], want[p]) {
+				t.Errorf("piece size %d: part %d differs from the single-mapper run", size, p)
+			}
+		}
+	}
+}
