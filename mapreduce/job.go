@@ -168,9 +168,9 @@ type Job struct {
 	// MinSpillsForCombine is the number of spills from which the combiner
 	// also runs on the map-side merge.
 	MinSpillsForCombine int
-	// PieceSize, if > 0, makes each map task of a job with reducers run its
-	// mapper as several concurrent processes over pieces of about this many
-	// bytes of its split, collected back in piece order (see Pieces).
+	// PieceSize, if > 0, makes each map task run its mapper as several
+	// concurrent processes over pieces of about this many bytes of its
+	// split, their output collected back in piece order (see Pieces).
 	// PieceParallelism bounds the pieces running at once (0: one per core).
 	PieceSize        int64
 	PieceParallelism int

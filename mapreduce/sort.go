@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,6 +17,19 @@ type recMeta struct {
 	koff uint32
 	klen uint32
 	vlen uint32
+	// prefix is the key's first 8 bytes, big-endian, zero-padded: unequal
+	// prefixes order keys as bytes.Compare would, without touching the arena.
+	prefix uint64
+}
+
+// keyPrefix returns the first 8 bytes of key as a big-endian number.
+func keyPrefix(key []byte) uint64 {
+	if len(key) >= 8 {
+		return binary.BigEndian.Uint64(key)
+	}
+	var b [8]byte
+	copy(b[:], key)
+	return binary.BigEndian.Uint64(b[:])
 }
 
 // metaSize is what Hadoop accounts per record in its sort buffer (kvmeta).
@@ -88,7 +102,8 @@ func (b *sortBuffer) Collect(key, value []byte) error {
 	}
 	b.arena = append(b.arena, key...)
 	b.arena = append(b.arena, value...)
-	b.meta = append(b.meta, recMeta{part: int32(p), koff: uint32(off), klen: uint32(len(key)), vlen: uint32(len(value))})
+	b.meta = append(b.meta, recMeta{part: int32(p), koff: uint32(off), klen: uint32(len(key)), vlen: uint32(len(value)),
+		prefix: keyPrefix(key)})
 	b.outRecords++
 	b.outBytes += int64(vintSize(len(key)) + len(key) + vintSize(len(value)) + len(value))
 	return nil
@@ -107,6 +122,12 @@ func (s byteSorter) Compare(i, j int) int {
 	mi, mj := s.b.meta[i], s.b.meta[j]
 	if mi.part != mj.part {
 		if mi.part < mj.part {
+			return -1
+		}
+		return 1
+	}
+	if mi.prefix != mj.prefix {
+		if mi.prefix < mj.prefix {
 			return -1
 		}
 		return 1

@@ -39,7 +39,7 @@ func filledBuffer(keys, values [][]byte, nPart int) (*sortBuffer, []recMeta) {
 		sb.arena = append(sb.arena, keys[i]...)
 		sb.arena = append(sb.arena, values[i]...)
 		sb.meta = append(sb.meta, recMeta{part: int32(HashPartition(keys[i], nPart)), koff: uint32(off),
-			klen: uint32(len(keys[i])), vlen: uint32(len(values[i]))})
+			klen: uint32(len(keys[i])), vlen: uint32(len(values[i])), prefix: keyPrefix(keys[i])})
 	}
 	return sb, append([]recMeta(nil), sb.meta...)
 }

@@ -34,7 +34,11 @@ func RunMap(ctx context.Context, job *Job, t *TaskContext, c *Committer) (MapOut
 		if err != nil {
 			return MapOutput{}, err
 		}
-		if err := mapPiece(ctx, job, t, *t.Split, w); err != nil {
+		if err := os.MkdirAll(t.Dir, 0o755); err != nil {
+			w.Close()
+			return MapOutput{}, E("create task directory", Infra, t.Dir, err)
+		}
+		if err := mapPieces(ctx, job, t, w); err != nil {
 			w.Close()
 			return MapOutput{}, err
 		}

@@ -250,7 +250,7 @@ func submit(ctx context.Context, o *Options, p *plan, e *Env, con *console) int 
 		}
 		// The local runner forces mapreduce.job.maps=1, as Hadoop's does.
 		job.Splits = mapreduce.FileSplits(inFS, files, 1, minSize, block)
-		if job.NumReduces > 0 && job.Conf.Get(KeySplits, "pieces") != "hadoop" {
+		if job.Conf.Get(KeySplits, "pieces") != "hadoop" {
 			job.PieceSize = pieceSize(files, block, e.Slots)
 			job.PieceParallelism = e.Slots
 		}
@@ -327,8 +327,8 @@ func submit(ctx context.Context, o *Options, p *plan, e *Env, con *console) int 
 	return 0
 }
 
-// KeySplits selects how zebra runs the map tasks of jobs with reducers.
-// Splits are always Hadoop's. With "pieces" (the default), a large split's
+// KeySplits selects how zebra runs map tasks. Splits (and so map-only part
+// files) are always Hadoop's. With "pieces" (the default), a large split's
 // mapper runs as several concurrent processes over pieces of the split,
 // whose outputs are collected back in order, so every core has work and a
 // mapper that treats each line on its own gives exactly Hadoop's result; a
