@@ -337,7 +337,7 @@ func submit(ctx context.Context, o *Options, p *plan, e *Env, con *console) int 
 const KeySplits = "zebra.splits"
 
 // pieceSize picks the piece size: about four pieces per core over the
-// whole input, never below 4 MiB nor above the file system's block size.
+// whole input, never below 512 KiB nor above the file system's block size.
 func pieceSize(files []mapreduce.FileInfo, block int64, slots int) int64 {
 	if slots <= 0 {
 		slots = runtime.NumCPU()
@@ -346,7 +346,7 @@ func pieceSize(files []mapreduce.FileInfo, block int64, slots int) int64 {
 	for _, f := range files {
 		total += f.Size
 	}
-	return min(block, max(total/int64(4*slots), 4<<20))
+	return min(block, max(total/int64(4*slots), 512<<10))
 }
 
 func percent(done, total int) int {
