@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Benchmarks of zebra against its baselines (see bench/RESULTS.md).
 #
-#   bench/run.sh            full sizes (200 MB text, 1 GB records; ~30 min)
-#   bench/run.sh --quick    small sizes (20 MB text, 100 MB records; ~3 min)
+#   bench/run.sh            full sizes (200 MB text, 1 GB records; ~25-30 min)
+#   bench/run.sh --quick    small sizes (20 MB text, 100 MB records, no Hadoop on the 20 MB wordcount; ~2.5 min)
 #
-# Options: --runs N (default 3), --no-hadoop (skip real Hadoop even when the
-# oracle is installed), --no-micro (skip go test -bench), --work DIR
-# (scratch, default ${TMPDIR:-/tmp}/zebra-bench), --results FILE (default
-# bench/RESULTS.md).
+# Options: --runs N (default 3); --no-hadoop (skip real Hadoop even when the
+# oracle is installed); --hadoop-wordcount (also run Hadoop on the 20 MB
+# wordcount in --quick mode, about +80 s; full mode always does); --no-micro
+# (skip go test -bench); --work DIR (scratch, default
+# ${TMPDIR:-/tmp}/zebra-bench); --results FILE (default bench/RESULTS.md).
+# Real Hadoop rows need `scripts/hadoop-oracle.sh install` first; without it
+# they are reported as "not run".
 #
 # Each end-to-end figure is a ratio zebra/baseline of the same run index,
 # measured back to back; min/median/max are over the runs. Inputs come from
@@ -17,7 +20,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 top="$(cd "$here/.." && pwd)"
-mode=full runs=3 hadoop=auto micro=1
+mode=full runs=3 hadoop=auto micro=1 hadoop_wc=auto
 work="${TMPDIR:-/tmp}/zebra-bench"
 results="$here/RESULTS.md"
 cmdline="bench/run.sh $*"
@@ -27,9 +30,10 @@ while [[ $# -gt 0 ]]; do
     --runs) runs="$2"; shift ;;
     --no-hadoop) hadoop=no ;;
     --no-micro) micro=0 ;;
+    --hadoop-wordcount) hadoop_wc=yes ;;
     --work) work="$2"; shift ;;
     --results) results="$2"; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -37,18 +41,24 @@ done
 (( runs >= 1 )) || { echo "bench/run.sh: --runs must be >= 1" >&2; exit 2; }
 
 if [[ $mode == quick ]]; then
-  text_size=20000000 rec_size=100000000 benchtime=200ms
+  text_size=20000000 rec_size=100000000 benchtime=100ms arrow_records=262144
+  if [[ $hadoop_wc == auto ]]; then hadoop_wc=no; fi
 else
-  text_size=200000000 rec_size=1000000000 benchtime=1s
+  text_size=200000000 rec_size=1000000000 benchtime=1s arrow_records=1048576
 fi
 lat_size=1000000 tiny_files=2000 tiny_size=1024
+benchre='^Benchmark(LineReader|Partition|SortBuffer|SortCompare|KeyFieldCompare|SpillWrite|SpillRead|Merge|CollectSpill|SplitKeyValue|ArrowSpill)$'
 
 if [[ $hadoop == auto ]]; then
   if "$top/scripts/hadoop-oracle.sh" classpath >/dev/null 2>&1; then hadoop=yes; else hadoop=no; fi
 fi
+if [[ $hadoop != yes ]]; then hadoop_wc=no; fi
+if [[ $hadoop_wc != no ]]; then hadoop_wc=$hadoop; fi
 [[ $hadoop == yes ]] || echo "bench: real Hadoop not installed (scripts/hadoop-oracle.sh install); Hadoop rows skipped" >&2
 
-mkdir -p "$work/bin" "$work/data"
+gv="$(cat "$here/cmd/gendata/main.go" | sha256sum | cut -c1-8)"  # data changes with the generator
+data="$work/data-$gv"
+mkdir -p "$work/bin" "$data"
 log() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 log "building"
@@ -59,10 +69,10 @@ log "building"
 zebra="$work/bin/zebra" measure="$work/bin/measure"
 
 # Data (regenerated only when absent; names carry the sizes).
-text="$work/data/text-$text_size.txt"
-recs="$work/data/records-$rec_size.txt"
-small="$work/data/text-$lat_size.txt"
-tiny="$work/data/tiny-$tiny_files-$tiny_size"
+text="$data/text-$text_size.txt"
+recs="$data/records-$rec_size.txt"
+small="$data/text-$lat_size.txt"
+tiny="$data/tiny-$tiny_files-$tiny_size"
 gen() { # gen FILE MODE ARGS...
   local f="$1" m="$2"; shift 2
   [[ -e "$f" ]] && return 0
@@ -113,7 +123,7 @@ for r in $(seq 1 "$runs"); do
   measure_into wordcount pipeline "$r" -stdout "$jobdir/pipe.out" -- \
     sh -c 'cat "$1" | python3 mapper.py | LC_ALL=C sort | python3 reducer.py' sh "$text"
   check "wordcount run $r: zebra part-00000 vs pipeline" "$jobdir/zout/part-00000" "$jobdir/pipe.out"
-  if [[ $hadoop == yes ]]; then
+  if [[ $hadoop_wc == yes ]]; then
     measure_into wordcount hadoop "$r" -- "$top/scripts/hadoop-oracle.sh" run "${wc_args[@]}" -input "$text" -output hout
     check "wordcount run $r: hadoop part-00000 vs pipeline" "$jobdir/hout/part-00000" "$jobdir/pipe.out"
   fi
@@ -152,7 +162,7 @@ micro_out="$work/micro.txt"
 : >"$micro_out"
 if [[ $micro == 1 ]]; then
   log "go test -bench (count $runs, benchtime $benchtime)"
-  (cd "$top" && go test -run '^$' -bench . -benchmem -count "$runs" -benchtime "$benchtime" \
+  (cd "$top" && ARROWSPILL_RECORDS=$arrow_records go test -run '^$' -bench "$benchre" -benchmem -count "$runs" -benchtime "$benchtime" \
       ./mapreduce ./streaming ./bench/arrowspill) >"$micro_out" 2>&1 || {
     log "go test -bench failed"; cat "$micro_out" >&2; exit 1; }
 fi

@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"sync/atomic"
 )
 
 // countingReader counts the records a mapper takes from its reader.
@@ -130,6 +131,7 @@ func mapPieces(ctx context.Context, job *Job, t *TaskContext, out Collector) err
 		width = runtime.NumCPU()
 	}
 	sem := make(chan struct{}, width)
+	var failedFirst atomic.Pointer[error]
 	go func() {
 		// Start pieces in order, at most width at a time.
 		for i := 0; i < n; i++ {
@@ -152,6 +154,7 @@ func mapPieces(ctx context.Context, job *Job, t *TaskContext, out Collector) err
 					files[i], errs[i] = mapPieceToFile(ctx, job, &pt, pieces[i], filepath.Join(t.Dir, "piece"+itoa(i)+".out"))
 				}
 				if errs[i] != nil {
+					failedFirst.CompareAndSwap(nil, &errs[i])
 					cancel()
 				}
 			}(i)
@@ -163,6 +166,11 @@ func mapPieces(ctx context.Context, job *Job, t *TaskContext, out Collector) err
 		if first == nil && errs[i] != nil {
 			first = errs[i]
 			cancel()
+			// A piece killed by the cancel of another piece's failure is not
+			// the cause: report the failure that came first in time.
+			if c := failedFirst.Load(); c != nil {
+				first = *c
+			}
 		}
 		if first == nil && i > 0 {
 			first = replaySegment(files[i], out)

@@ -37,3 +37,15 @@ type sandboxError string
 func (e sandboxError) Error() string { return string(e) }
 
 const errNoWasm = sandboxError("WebAssembly programs need the wasm sandbox, which is not available in this build")
+
+// Refuse is a Runner that runs nothing: every Start fails with Reason.
+type Refuse struct{ Reason string }
+
+// Start implements mapreduce.Runner.
+func (r Refuse) Start(_ context.Context, c mapreduce.Command) (mapreduce.Process, error) {
+	name := ""
+	if len(c.Args) > 0 {
+		name = c.Args[0]
+	}
+	return nil, mapreduce.E("start program", mapreduce.Invalid, name, sandboxError(r.Reason))
+}

@@ -46,6 +46,8 @@ func (e *startError) Error() string {
 		return fmt.Sprintf("Cannot run program %q: error=%d, %s", e.argv0, int(errno), javaErrnoText(errno))
 	case errors.Is(e.err, os.ErrNotExist) || strings.Contains(e.err.Error(), "not found"):
 		return fmt.Sprintf("Cannot run program %q: error=2, No such file or directory", e.argv0)
+	case errors.Is(e.err, os.ErrPermission) || strings.Contains(e.err.Error(), "permission denied"):
+		return fmt.Sprintf("Cannot run program %q: error=13, Permission denied", e.argv0)
 	}
 	return fmt.Sprintf("Cannot run program %q: %v", e.argv0, e.err)
 }
@@ -195,6 +197,11 @@ func (s *started) finish(writeErr error) error {
 	s.errWG.Wait()
 	waitErr := s.proc.Wait()
 	p := s.prog
+	if outErr != nil && !mapreduce.IsKind(outErr, mapreduce.Canceled) {
+		// Collecting the output failed (a spill on a full disk, say): that,
+		// not the program's death that followed, is the cause.
+		return outErr
+	}
 	var exit *mapreduce.ExitError
 	if errors.As(waitErr, &exit) {
 		if p.job.nonZeroIsFailure || exit.Signal != "" || exit.Reason != "" {

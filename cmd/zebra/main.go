@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"zebra/sandbox/native"
 )
 
 const usage = `usage: zebra <command> [arguments]
@@ -26,6 +28,9 @@ Run 'zebra streaming -help' for the streaming options.
 `
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == native.InitArg {
+		native.InitMain() // inside a new sandbox instance; never returns
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:])
 	stop()

@@ -1,21 +1,78 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
+	"sync"
 
 	"zebra/mapreduce"
 	"zebra/sandbox"
+	"zebra/sandbox/native"
+	"zebra/sandbox/wasm"
 )
 
-// chooseSandbox returns the runner for a job's zebra.sandbox setting.
-func chooseSandbox(mode string) (mapreduce.Runner, string, error) {
-	switch mode {
-	case "", "none":
-		warning := ""
-		if mode == "none" {
-			warning = "zebra.sandbox=none: task programs run as plain, unisolated processes"
+// sandboxes builds the task runners of this process on first use and
+// closes them at exit.
+type sandboxes struct {
+	logger     *slog.Logger
+	nativeOnce sync.Once
+	native     *native.Runner
+	nativeErr  error
+	wasmOnce   sync.Once
+	wasm       *wasm.Runner
+	wasmErr    error
+}
+
+func (s *sandboxes) nativeRunner() (*native.Runner, error) {
+	s.nativeOnce.Do(func() {
+		if err := native.Check(); err != nil {
+			s.nativeErr = err
+			return
 		}
-		return sandbox.Dispatch{Default: sandbox.Plain{}}, warning, nil
+		s.native, s.nativeErr = native.New(native.DefaultConfig(), s.logger)
+	})
+	return s.native, s.nativeErr
+}
+
+func (s *sandboxes) wasmRunner() (*wasm.Runner, error) {
+	s.wasmOnce.Do(func() { s.wasm, s.wasmErr = wasm.New(wasm.DefaultConfig()) })
+	return s.wasm, s.wasmErr
+}
+
+// choose returns the runner for a job's zebra.sandbox setting: by default
+// WebAssembly modules run in the wasm sandbox and everything else in native
+// namespaces; plain processes only when asked for. It never falls back to
+// running unsandboxed on its own.
+func (s *sandboxes) choose(mode string) (mapreduce.Runner, string, error) {
+	w, werr := s.wasmRunner()
+	if werr != nil {
+		w = nil
 	}
-	return nil, "", fmt.Errorf("zebra.sandbox=%s is not available in this build (known: none)", mode)
+	switch mode {
+	case "", "native":
+		r, err := s.nativeRunner()
+		if err != nil {
+			return nil, "", err
+		}
+		return sandbox.Dispatch{Default: r, Wasm: w}, "", nil
+	case "wasm":
+		if werr != nil {
+			return nil, "", werr
+		}
+		return sandbox.Dispatch{Default: sandbox.Refuse{Reason: "zebra.sandbox=wasm runs only .wasm programs"}, Wasm: w}, "", nil
+	case "none":
+		return sandbox.Dispatch{Default: sandbox.Plain{}, Wasm: w},
+			"zebra.sandbox=none: task programs run as plain, unisolated processes", nil
+	}
+	return nil, "", fmt.Errorf("zebra.sandbox=%s is not a known sandbox (known: native, wasm, none)", mode)
+}
+
+func (s *sandboxes) close() {
+	if s.native != nil {
+		s.native.Close()
+	}
+	if s.wasm != nil {
+		s.wasm.Close(context.Background())
+	}
 }

@@ -32,13 +32,15 @@ func streamingCommand(ctx context.Context, args []string) int {
 	defer os.RemoveAll(work)
 	slots, _ := strconv.Atoi(os.Getenv("ZEBRA_SLOTS"))
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	boxes := &sandboxes{logger: logger}
+	defer boxes.close()
 	e := &streaming.Env{
 		Stdout:   os.Stdout,
 		Stderr:   os.Stderr,
 		Environ:  os.Environ(),
 		Dir:      dir,
 		Registry: reg,
-		Sandbox:  chooseSandbox,
+		Sandbox:  boxes.choose,
 		WorkDir:  work,
 		LogDir:   filepath.Join(state, "logs"),
 		Slots:    slots,

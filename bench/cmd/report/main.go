@@ -312,7 +312,7 @@ func main() {
 	order, pkgOf, micro, _ := readMicro(*microPath)
 	microTable, arrowTable, verdict := microTables(order, pkgOf, micro)
 	w("\n## Go micro-benchmarks\n\n")
-	w("`go test -run '^$' -bench . -benchmem -count %d ./mapreduce ./streaming ./bench/arrowspill`. Ratio = zebra's ns/op ÷ the naive std-lib baseline's ns/op (`base-*` in the same benchmark), paired by repetition; < 1 means zebra is faster.\n\n", *runs)
+	w("`go test -run '^$' -bench \"$benchre\" -benchmem -count %d ./mapreduce ./streaming ./bench/arrowspill` (only this suite's benchmarks, see `benchre` in run.sh). Ratio = zebra's ns/op ÷ the naive std-lib baseline's ns/op (`base-*` in the same benchmark), paired by repetition; < 1 means zebra is faster.\n\n", *runs)
 	md.WriteString(microTable)
 	w("\n## Arrow as the spill format\n\n")
 	w("`bench/arrowspill`: the same sorted records written and read back in zebra's spill format (uvarint key length, uvarint value length, key, value; `base-zebrafmt`) and as Arrow IPC (github.com/apache/arrow/go/v15, binary key and value columns, 64K-row record batches, IPC stream format; `arrow`). Ratio = Arrow's ns/op ÷ zebra format's (> 1: Arrow is slower).\n\n")

@@ -1,0 +1,275 @@
+package native
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// cgroupSetup says where instance cgroups are made. With v2 one directory
+// holds every controller; with v1 memory and pids have their own
+// hierarchies.
+type cgroupSetup struct {
+	v2     bool
+	memory string // parent directory for memory (v2: the unified parent)
+	pids   string // parent directory for pids; "" if unavailable
+}
+
+var cgroupSeq atomic.Uint64
+
+// detectCgroups finds the worker's cgroups and checks that children can be
+// made there. parent, if set, overrides the worker's own cgroup path.
+func detectCgroups(parent string) (*cgroupSetup, error) {
+	own, err := ownCgroups()
+	if err != nil {
+		return nil, err
+	}
+	var sfs unix.Statfs_t
+	if err := unix.Statfs("/sys/fs/cgroup", &sfs); err != nil {
+		return nil, fmt.Errorf("cgroups: %w", err)
+	}
+	if sfs.Type == unix.CGROUP2_SUPER_MAGIC {
+		p := filepath.Join("/sys/fs/cgroup", own[""])
+		if parent != "" {
+			p = parent
+			if !filepath.IsAbs(p) || !strings.HasPrefix(p, "/sys/fs/cgroup") {
+				p = filepath.Join("/sys/fs/cgroup", parent)
+			}
+		}
+		ctl, err := os.ReadFile(filepath.Join(p, "cgroup.subtree_control"))
+		if err != nil {
+			return nil, fmt.Errorf("cgroups v2: %w", err)
+		}
+		for _, c := range []string{"memory", "pids"} {
+			if !strings.Contains(string(ctl), c) {
+				if err := os.WriteFile(filepath.Join(p, "cgroup.subtree_control"), []byte("+"+c), 0); err != nil {
+					return nil, fmt.Errorf("cgroups v2: enable %s controller in %s: %w (set Config.CgroupParent to a delegated cgroup)", c, p, err)
+				}
+			}
+		}
+		return &cgroupSetup{v2: true, memory: p, pids: p}, nil
+	}
+	cs := &cgroupSetup{}
+	for _, c := range []string{"memory", "pids"} {
+		rel, ok := own[c]
+		if !ok {
+			continue
+		}
+		if parent != "" {
+			rel = parent
+		}
+		d := filepath.Join("/sys/fs/cgroup", c, rel)
+		if unix.Access(d, unix.W_OK) != nil {
+			continue
+		}
+		if c == "memory" {
+			cs.memory = d
+		} else {
+			cs.pids = d
+		}
+	}
+	if cs.memory == "" && cs.pids == "" {
+		return nil, errors.New("cgroups v1: no writable memory or pids hierarchy")
+	}
+	return cs, nil
+}
+
+// ownCgroups parses /proc/self/cgroup: controller → path ("" for v2).
+func ownCgroups() (map[string]string, error) {
+	f, err := os.Open("/proc/self/cgroup")
+	if err != nil {
+		return nil, fmt.Errorf("cgroups: %w", err)
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		parts := strings.SplitN(sc.Text(), ":", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		if parts[1] == "" {
+			out[""] = parts[2]
+			continue
+		}
+		for _, c := range strings.Split(parts[1], ",") {
+			out[c] = parts[2]
+		}
+	}
+	return out, sc.Err()
+}
+
+// instanceCgroup is the cgroup (v2) or pair of cgroups (v1) of one instance.
+type instanceCgroup struct {
+	v2          bool
+	memory      string // directory, "" if none
+	pids        string
+	memoryLimit int64
+	pidsLimit   int
+}
+
+// newInstance creates the instance's cgroups with the limits set.
+func (cs *cgroupSetup) newInstance(memory int64, pids int) (*instanceCgroup, error) {
+	name := fmt.Sprintf("zebra-%d-%d", os.Getpid(), cgroupSeq.Add(1))
+	ic := &instanceCgroup{v2: cs.v2, memoryLimit: memory, pidsLimit: pids}
+	write := func(dir, file, val string) error {
+		if err := os.WriteFile(filepath.Join(dir, file), []byte(val), 0); err != nil {
+			return fmt.Errorf("cgroup %s: %w", file, err)
+		}
+		return nil
+	}
+	if cs.v2 {
+		d := filepath.Join(cs.memory, name)
+		if err := os.Mkdir(d, 0o755); err != nil {
+			return nil, fmt.Errorf("create cgroup: %w", err)
+		}
+		ic.memory, ic.pids = d, d
+		if memory > 0 {
+			if err := write(d, "memory.max", strconv.FormatInt(memory, 10)); err != nil {
+				ic.remove()
+				return nil, err
+			}
+			write(d, "memory.swap.max", "0") // absent without swap accounting
+		}
+		if pids > 0 {
+			if err := write(d, "pids.max", strconv.Itoa(pids)); err != nil {
+				ic.remove()
+				return nil, err
+			}
+		}
+		return ic, nil
+	}
+	if cs.memory != "" && memory > 0 {
+		d := filepath.Join(cs.memory, name)
+		if err := os.Mkdir(d, 0o755); err != nil {
+			return nil, fmt.Errorf("create memory cgroup: %w", err)
+		}
+		ic.memory = d
+		if err := write(d, "memory.limit_in_bytes", strconv.FormatInt(memory, 10)); err != nil {
+			ic.remove()
+			return nil, err
+		}
+		write(d, "memory.memsw.limit_in_bytes", strconv.FormatInt(memory, 10)) // absent without swap accounting
+	}
+	if cs.pids != "" && pids > 0 {
+		d := filepath.Join(cs.pids, name)
+		if err := os.Mkdir(d, 0o755); err != nil {
+			ic.remove()
+			return nil, fmt.Errorf("create pids cgroup: %w", err)
+		}
+		ic.pids = d
+		if err := write(d, "pids.max", strconv.Itoa(pids)); err != nil {
+			ic.remove()
+			return nil, err
+		}
+	}
+	return ic, nil
+}
+
+// add moves pid into the instance's cgroups.
+func (ic *instanceCgroup) add(pid int) error {
+	seen := ""
+	for _, d := range []string{ic.memory, ic.pids} {
+		if d == "" || d == seen {
+			continue
+		}
+		seen = d
+		if err := os.WriteFile(filepath.Join(d, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0); err != nil {
+			return fmt.Errorf("join cgroup: %w", err)
+		}
+	}
+	return nil
+}
+
+// hasMemory and hasPids tell which limits the cgroups enforce.
+func (ic *instanceCgroup) hasMemory() bool { return ic != nil && ic.memory != "" && ic.memoryLimit > 0 }
+func (ic *instanceCgroup) hasPids() bool   { return ic != nil && ic.pids != "" && ic.pidsLimit > 0 }
+
+// oomKilled reports whether the kernel killed a process for the memory limit.
+func (ic *instanceCgroup) oomKilled() bool {
+	if !ic.hasMemory() {
+		return false
+	}
+	file := "memory.oom_control"
+	if ic.v2 {
+		file = "memory.events"
+	}
+	return counter(filepath.Join(ic.memory, file), "oom_kill") > 0
+}
+
+// pidsExhausted reports whether a fork failed for the pids limit.
+func (ic *instanceCgroup) pidsExhausted() bool {
+	if !ic.hasPids() {
+		return false
+	}
+	return counter(filepath.Join(ic.pids, "pids.events"), "max") > 0
+}
+
+func counter(file, key string) int64 {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, " ")
+		if ok && k == key {
+			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// kill kills every process in the cgroups (the PID namespace's death does
+// this already; this covers a process caught mid-exit).
+func (ic *instanceCgroup) kill() {
+	if ic == nil {
+		return
+	}
+	if ic.v2 && ic.pids != "" {
+		if os.WriteFile(filepath.Join(ic.pids, "cgroup.kill"), []byte("1"), 0) == nil {
+			return
+		}
+	}
+	for _, d := range []string{ic.memory, ic.pids} {
+		if d == "" {
+			continue
+		}
+		b, _ := os.ReadFile(filepath.Join(d, "cgroup.procs"))
+		for _, f := range strings.Fields(string(b)) {
+			if pid, err := strconv.Atoi(f); err == nil && pid > 0 {
+				unix.Kill(pid, unix.SIGKILL)
+			}
+		}
+	}
+}
+
+// remove deletes the cgroups, waiting briefly for exiting processes.
+func (ic *instanceCgroup) remove() {
+	if ic == nil {
+		return
+	}
+	seen := ""
+	for _, d := range []string{ic.memory, ic.pids} {
+		if d == "" || d == seen {
+			continue
+		}
+		seen = d
+		for i := 0; i < 50; i++ {
+			err := unix.Rmdir(d)
+			if err == nil || errors.Is(err, unix.ENOENT) {
+				break
+			}
+			ic.kill()
+			time.Sleep(time.Duration(i+1) * time.Millisecond)
+		}
+	}
+}

@@ -1,0 +1,133 @@
+package native
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Config configures a Runner. The zero value of a limit means "no limit";
+// DefaultConfig sets the limits a shared worker should use. A Runner copies
+// its Config; change a copy to derive another Runner.
+type Config struct {
+	// InitPath is the binary that runs the sandbox init inside the new
+	// namespaces: the zebra binary (cmd/zebra runs InitMain for
+	// "zebra sandbox-init") or, in tests, the test binary. Empty means the
+	// running executable.
+	InitPath string
+
+	// ReadOnly are extra host paths mounted read-only at the same path
+	// (shipped files, archives, input data on local disk).
+	ReadOnly []string
+	// Hostname is the host name inside the sandbox.
+	Hostname string
+	// HostUID and HostGID are the host identity of the program when the
+	// worker runs as root (the sandbox's user "zebra", 1000, maps to them).
+	// The working directory is given to this user. An unprivileged worker
+	// can map only itself: the program then runs as the worker's uid.
+	HostUID, HostGID int
+
+	// Memory bounds the instance's memory (cgroup memory limit, tmpfs pages
+	// included; swap is not allowed). Without a usable memory cgroup it
+	// becomes RLIMIT_AS of each process.
+	Memory int64
+	// AddressSpace is RLIMIT_AS of every process, on top of Memory.
+	AddressSpace int64
+	// Processes bounds the number of tasks (processes and threads) of the
+	// instance: cgroup pids.max, else RLIMIT_NPROC.
+	Processes int
+	// CPUTime is RLIMIT_CPU of every process (rounded up to seconds).
+	CPUTime time.Duration
+	// WallTime is the longest an instance may run; the host-side controller
+	// kills it afterwards.
+	WallTime time.Duration
+	// FileSize is RLIMIT_FSIZE: the largest file a program may write.
+	FileSize int64
+	// OpenFiles is RLIMIT_NOFILE.
+	OpenFiles int
+	// Output bounds the bytes written to stdout and to stderr (each).
+	Output int64
+	// TmpSize is the size of the private tmpfs on /tmp (and /dev/shm).
+	TmpSize int64
+
+	// NetworkPerTask gives every instance its own empty network namespace
+	// (about 1 ms more per start) instead of one empty namespace shared by
+	// all instances of the Runner. The shared namespace needs root; without
+	// it the Runner falls back to one namespace per task.
+	NetworkPerTask bool
+
+	// CgroupParent is the cgroup directory (v2) or the path below each v1
+	// controller's mount under which instance cgroups are made. Empty means
+	// the worker's own cgroup.
+	CgroupParent string
+	// NoCgroups disables cgroups: limits are rlimits only.
+	NoCgroups bool
+}
+
+const (
+	kiB = 1 << 10
+	miB = 1 << 20
+)
+
+// DefaultConfig returns the limits of a shared worker.
+func DefaultConfig() Config {
+	exe, _ := os.Executable()
+	return Config{
+		InitPath:  exe,
+		Hostname:  "zebra",
+		HostUID:   65534,
+		HostGID:   65534,
+		Memory:    1 << 30,
+		Processes: 256,
+		CPUTime:   time.Hour,
+		WallTime:  2 * time.Hour,
+		FileSize:  10 << 30,
+		OpenFiles: 1024,
+		Output:    64 << 30,
+		TmpSize:   256 * miB,
+	}
+}
+
+// Validate reports the first problem of c.
+func (c *Config) Validate() error {
+	if c.InitPath != "" && !filepath.IsAbs(c.InitPath) {
+		return fmt.Errorf("sandbox config: init path %q is not absolute", c.InitPath)
+	}
+	for _, p := range c.ReadOnly {
+		if !filepath.IsAbs(p) {
+			return fmt.Errorf("sandbox config: read-only path %q is not absolute", p)
+		}
+	}
+	switch {
+	case c.Memory < 0, c.AddressSpace < 0, c.FileSize < 0, c.Output < 0, c.TmpSize < 0:
+		return errors.New("sandbox config: negative size limit")
+	case c.HostUID <= 0 || c.HostGID <= 0:
+		return errors.New("sandbox config: the host uid and gid of programs must be set and must not be root's")
+	case c.Processes < 0, c.OpenFiles < 0:
+		return errors.New("sandbox config: negative count limit")
+	case c.CPUTime < 0, c.WallTime < 0:
+		return errors.New("sandbox config: negative time limit")
+	case c.Memory > 0 && c.Memory < 8*miB:
+		return fmt.Errorf("sandbox config: memory limit %s is below 8 MiB", size(c.Memory))
+	case c.Processes == 1:
+		return errors.New("sandbox config: a process limit of 1 leaves no room for the init")
+	case c.OpenFiles > 0 && c.OpenFiles < 16:
+		return fmt.Errorf("sandbox config: open-files limit %d is below 16", c.OpenFiles)
+	}
+	return nil
+}
+
+// size formats n bytes for messages: "512 MiB", "64 KiB", "100 B".
+func size(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= miB && n%miB == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= kiB && n%kiB == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d B", n)
+}

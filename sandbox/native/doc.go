@@ -1,0 +1,79 @@
+// Package native is the default sandbox backend on Linux: every task
+// program runs as an isolated instance in fresh user, mount, PID, IPC, UTS
+// and cgroup namespaces and an empty network namespace, under a seccomp
+// filter and resource limits.
+//
+// # How an instance starts
+//
+// The host-side controller (Runner) resolves the command on the host —
+// including pyenv shims and "#!/usr/bin/env python3" scripts — and plans the
+// instance's root: read-only binds of /usr, /lib*, /bin, /sbin (symlinks as
+// on the host), a generated /etc (passwd and group with the user "zebra",
+// nsswitch.conf, hosts, plus ld.so.cache, localtime and alternatives from
+// the host), /dev with null, zero, full, random and urandom, a fresh /proc,
+// size-limited tmpfs /tmp and /dev/shm, the task's working directory
+// read-write, the targets of the symlinks in it and Config.ReadOnly
+// read-only, and the installation prefix of each interpreter
+// (e.g. /root/.pyenv/versions/3.11.7) read-only — never a whole home
+// directory. It creates the instance's cgroups, re-executes the init binary
+// (Config.InitPath, which calls InitMain) in the new namespaces and sends the
+// plan as JSON on an inherited pipe. The init builds the root in a tmpfs,
+// pivots into it, detaches the host's root, sets the host name and rlimits,
+// becomes the unprivileged user, drops every capability, sets
+// no_new_privs, loads the seccomp filter (package zebra/sandbox/seccomp)
+// and starts the program. It stays as PID 1 (the kernel ignores
+// default-action signals such as SIGXCPU and SIGXFSZ sent to a namespace's
+// init) and reports the program's wait status on a pipe.
+//
+// With a root worker the program's user maps to the unprivileged host
+// uid/gid Config.HostUID/HostGID (65534 by default), and the working
+// directory is chowned to it; the namespace's root maps to host root for
+// the init only, before it drops privileges. An unprivileged worker maps
+// only itself.
+//
+// By default all instances of a Runner share one empty network namespace,
+// made once (this needs root; otherwise each instance gets its own, which
+// costs about a millisecond). Its only device is a loopback that is down and
+// that the instances have no privilege to bring up. As abstract unix
+// sockets and netlink are scoped by network namespace, the seccomp policy
+// then also denies socket(AF_UNIX) and socket(AF_NETLINK) (socketpair still
+// works).
+//
+// # Threat model
+//
+// Protected against a hostile task program (any code the job's owner
+// ships, run as a mapper, reducer or combiner):
+//   - reading the host's files outside the mounted set: /etc/shadow, home
+//     directories, other tasks' and tenants' working directories, the storage
+//     node's data directories, the host's /proc and /sys;
+//   - writing anywhere but its own working directory, /tmp and /dev/shm
+//     (private, size-limited) — the root, the system directories, input data
+//     and shipped files are read-only;
+//   - the network: no interface is up, so no connection to host services on
+//     127.0.0.1, no DNS, no outside traffic;
+//   - other processes: it sees only its own PID namespace, cannot ptrace
+//     (denied by seccomp), and kill -1 reaches only its own processes;
+//   - privilege: no capabilities, no_new_privs (setuid and setgid binaries
+//     and file capabilities give nothing, and mounts are nosuid), no new
+//     namespaces, mounts, keyrings, BPF, perf, modules, reboot, clock
+//     changes (seccomp);
+//   - resource exhaustion: memory and process count (cgroups v1 or v2, else
+//     rlimits), CPU time, file size and open files (rlimits), wall time and
+//     stdout/stderr volume (host-side controller); killing an instance kills
+//     its PID namespace, hence its whole process tree, and nothing survives
+//     the program's exit.
+//
+// Not protected against:
+//   - kernel bugs: the instances share the host kernel; a kernel exploit
+//     reachable through the allowed system calls escapes. A deny list keeps
+//     more of the kernel reachable than an allow list would.
+//   - covert and timing channels between instances (shared CPU caches,
+//     /proc/loadavg and similar global counters, disk and CPU contention).
+//   - disk use in the working directory beyond the per-file RLIMIT_FSIZE:
+//     the number of files is not bounded (no project quotas).
+//   - reading what is mounted: the interpreter installations, shipped files
+//     and input of the task are readable by it, including any secret an
+//     owner puts there.
+//   - information in the shared read-only system directories (/usr, /etc
+//     files bound from the host).
+package native

@@ -1,0 +1,106 @@
+package native
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"zebra/mapreduce"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(InitEnv) == "1" {
+		InitMain()
+	}
+	os.Exit(m.Run())
+}
+
+// testConfig is the configuration of the tests: small limits, the test
+// binary as init.
+func testConfig(t testing.TB) Config {
+	t.Helper()
+	if err := Check(); err != nil {
+		t.Skipf("native sandbox not available on this host: %v", err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := DefaultConfig()
+	c.InitPath = exe
+	c.Memory = 128 * miB
+	c.Processes = 64
+	c.CPUTime = 3 * time.Second
+	c.WallTime = 5 * time.Second
+	c.FileSize = 8 * miB
+	c.Output = 1 * miB
+	c.TmpSize = 4 * miB
+	return c
+}
+
+func newRunner(t testing.TB, c Config) *Runner {
+	t.Helper()
+	r, err := New(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+type result struct {
+	stdout, stderr string
+	err            error
+}
+
+// run runs args in dir through r with the host's environment.
+func run(t testing.TB, ctx context.Context, r *Runner, dir string, stdin string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	p, err := r.Start(ctx, mapreduce.Command{Args: args, Dir: dir, Env: os.Environ(),
+		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb})
+	if err != nil {
+		return result{err: err}
+	}
+	err = p.Wait()
+	return result{stdout: out.String(), stderr: errb.String(), err: err}
+}
+
+func workDir(t testing.TB) string {
+	t.Helper()
+	d := filepath.Join(t.TempDir(), "work")
+	if err := os.Mkdir(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestRunBasic(t *testing.T) {
+	r := newRunner(t, testConfig(t))
+	dir := workDir(t)
+	for _, tc := range []struct {
+		name string
+		args []string
+		in   string
+		want string
+	}{
+		{"echo", []string{"echo", "hello"}, "", "hello\n"},
+		{"cat stdin", []string{"cat"}, "a\tb\n", "a\tb\n"},
+		{"sh pwd id", []string{"sh", "-c", "pwd; id -un; hostname"}, "", dir + "\nzebra\nzebra\n"},
+		{"python3", []string{"python3", "-c", "import sys, json; print(sys.version_info[0])"}, "", "3\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := run(t, context.Background(), r, dir, tc.in, tc.args...)
+			if res.err != nil {
+				t.Fatalf("%v; stderr: %s", res.err, res.stderr)
+			}
+			if res.stdout != tc.want {
+				t.Errorf("stdout: got %q, want %q (stderr %q)", res.stdout, tc.want, res.stderr)
+			}
+		})
+	}
+}

@@ -1,0 +1,212 @@
+package native
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Mount kinds of a plan.
+const (
+	kindBind    = "bind"    // bind Src at Dst, read-only unless RW
+	kindTmpfs   = "tmpfs"   // fresh tmpfs of Size bytes
+	kindProc    = "proc"    // fresh proc of the new PID namespace
+	kindSymlink = "symlink" // symlink Dst -> Src
+	kindFile    = "file"    // regular file Dst with Data
+)
+
+// mountEntry is one step of building the sandbox root. Dst is the path
+// inside the sandbox; Src, for binds, the host path.
+type mountEntry struct {
+	Kind string `json:"kind"`
+	Src  string `json:"src,omitempty"`
+	Dst  string `json:"dst"`
+	RW   bool   `json:"rw,omitempty"`
+	Size int64  `json:"size,omitempty"`
+	Data string `json:"data,omitempty"`
+	Mode uint32 `json:"mode,omitempty"`
+}
+
+func (m mountEntry) String() string {
+	switch m.Kind {
+	case kindBind:
+		mode := "ro"
+		if m.RW {
+			mode = "rw"
+		}
+		if m.Src == m.Dst {
+			return fmt.Sprintf("bind %s %s", mode, m.Dst)
+		}
+		return fmt.Sprintf("bind %s %s <- %s", mode, m.Dst, m.Src)
+	case kindTmpfs:
+		return fmt.Sprintf("tmpfs %s size=%d", m.Dst, m.Size)
+	case kindSymlink:
+		return fmt.Sprintf("symlink %s -> %s", m.Dst, m.Src)
+	case kindFile:
+		return fmt.Sprintf("file %s", m.Dst)
+	}
+	return m.Kind + " " + m.Dst
+}
+
+// Identity of the program inside the sandbox: a non-root user; it maps to
+// the worker's own uid and gid on the host.
+const (
+	sandboxUID  = 1000
+	sandboxGID  = 1000
+	sandboxUser = "zebra"
+)
+
+var (
+	rootDirs = []string{"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}
+	// etcBinds are host files of /etc that programs read and that hold no
+	// secrets.
+	etcBinds = []string{"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
+		"/etc/timezone", "/etc/alternatives", "/etc/mime.types", "/etc/protocols", "/etc/services"}
+	devNodes = []string{"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"}
+)
+
+// planInput is what a mount plan is made of.
+type planInput struct {
+	WorkDir  string   // read-write
+	ReadOnly []string // extra read-only paths (Config.ReadOnly, prefixes)
+	TmpSize  int64
+}
+
+// planMounts returns the steps that assemble the sandbox root, parents
+// before children. Paths that do not exist on the host are left out.
+// Symlinks in the working directory are followed and their targets mounted
+// read-only (shipped files live outside it).
+func planMounts(in planInput) ([]mountEntry, error) {
+	var plan []mountEntry
+	for _, d := range rootDirs {
+		fi, err := os.Lstat(d)
+		switch {
+		case err != nil:
+			continue
+		case fi.Mode()&fs.ModeSymlink != 0:
+			t, err := os.Readlink(d)
+			if err != nil {
+				return nil, err
+			}
+			plan = append(plan, mountEntry{Kind: kindSymlink, Src: t, Dst: d})
+		case fi.IsDir():
+			plan = append(plan, mountEntry{Kind: kindBind, Src: d, Dst: d})
+		}
+	}
+	plan = append(plan,
+		mountEntry{Kind: kindFile, Dst: "/etc/passwd", Mode: 0o644, Data: fmt.Sprintf(
+			"root:x:0:0:root:/root:/bin/sh\n%s:x:%d:%d:zebra task:%s:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+			sandboxUser, sandboxUID, sandboxGID, in.WorkDir)},
+		mountEntry{Kind: kindFile, Dst: "/etc/group", Mode: 0o644, Data: fmt.Sprintf(
+			"root:x:0:\n%s:x:%d:\nnogroup:x:65534:\n", sandboxUser, sandboxGID)},
+		mountEntry{Kind: kindFile, Dst: "/etc/nsswitch.conf", Mode: 0o644, Data: "passwd: files\ngroup: files\nhosts: files\nservices: files\nprotocols: files\n"},
+		mountEntry{Kind: kindFile, Dst: "/etc/hosts", Mode: 0o644, Data: "127.0.0.1 localhost\n::1 localhost\n"},
+	)
+	for _, p := range etcBinds {
+		fi, err := os.Lstat(p)
+		switch {
+		case err != nil:
+		case fi.Mode()&fs.ModeSymlink != 0:
+			if t, err := os.Readlink(p); err == nil {
+				plan = append(plan, mountEntry{Kind: kindSymlink, Src: t, Dst: p})
+			}
+		default:
+			plan = append(plan, mountEntry{Kind: kindBind, Src: p, Dst: p})
+		}
+	}
+	plan = append(plan, mountEntry{Kind: kindTmpfs, Dst: "/dev", Size: 64 * kiB, Mode: 0o755})
+	for _, d := range devNodes {
+		if _, err := os.Stat(d); err == nil {
+			plan = append(plan, mountEntry{Kind: kindBind, Src: d, Dst: d, RW: true})
+		}
+	}
+	plan = append(plan,
+		mountEntry{Kind: kindSymlink, Src: "/proc/self/fd", Dst: "/dev/fd"},
+		mountEntry{Kind: kindSymlink, Src: "/proc/self/fd/0", Dst: "/dev/stdin"},
+		mountEntry{Kind: kindSymlink, Src: "/proc/self/fd/1", Dst: "/dev/stdout"},
+		mountEntry{Kind: kindSymlink, Src: "/proc/self/fd/2", Dst: "/dev/stderr"},
+		mountEntry{Kind: kindTmpfs, Dst: "/dev/shm", Size: in.TmpSize, Mode: 0o1777},
+		mountEntry{Kind: kindProc, Dst: "/proc"},
+		mountEntry{Kind: kindTmpfs, Dst: "/tmp", Size: in.TmpSize, Mode: 0o1777},
+	)
+
+	// Binds below the root: extra read-only paths, the working directory
+	// and the targets of its symlinks, sorted so parents come first.
+	type bind struct {
+		src string
+		rw  bool
+	}
+	var binds []bind
+	seen := map[string]bool{}
+	addRO := func(p string) {
+		c, err := filepath.EvalSymlinks(p)
+		if err != nil || seen[c] || covered(c) {
+			return
+		}
+		seen[c] = true
+		binds = append(binds, bind{src: c})
+	}
+	for _, p := range in.ReadOnly {
+		addRO(p)
+	}
+	if in.WorkDir != "" {
+		wd, err := filepath.EvalSymlinks(in.WorkDir)
+		if err != nil {
+			return nil, fmt.Errorf("working directory: %w", err)
+		}
+		if wd == "/" || isHomeOrRoot(wd) {
+			return nil, fmt.Errorf("working directory %s: refusing to mount a home or top-level directory read-write", wd)
+		}
+		binds = append(binds, bind{src: wd, rw: true})
+		seen[wd] = true
+		targets, err := linkTargets(wd)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range targets {
+			if !under(t, wd) {
+				addRO(t)
+			}
+		}
+	}
+	sort.SliceStable(binds, func(i, j int) bool {
+		return strings.Count(binds[i].src, "/") < strings.Count(binds[j].src, "/")
+	})
+	for _, b := range binds {
+		plan = append(plan, mountEntry{Kind: kindBind, Src: b.src, Dst: b.src, RW: b.rw})
+	}
+	return plan, nil
+}
+
+// covered reports whether p is inside a directory every sandbox has.
+func covered(p string) bool {
+	for _, d := range []string{"/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin"} {
+		if c, err := filepath.EvalSymlinks(d); err == nil && under(p, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// linkTargets returns the resolved targets of the symlinks in dir and in its
+// subdirectories (not following links to directories).
+func linkTargets(dir string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // a racing task may remove files; what is gone needs no mount
+		}
+		if d.Type()&fs.ModeSymlink == 0 {
+			return nil
+		}
+		t, err := filepath.EvalSymlinks(p)
+		if err == nil {
+			out = append(out, t)
+		}
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,161 @@
+// Package seccomp holds the system-call policy of the native sandbox as data
+// and assembles it into a seccomp BPF program.
+//
+// The policy is a deny list: every system call is allowed except the ones in
+// Rules, which fail with EPERM (or ENOSYS, so that libc falls back to an
+// older call it can be filtered on). A deny list keeps ordinary interpreters
+// (python, perl, sh, awk, the JVM) working without per-program tuning; it
+// removes the kernel interfaces that let a program leave or widen its
+// sandbox (namespaces, mounts, tracing, keyrings, BPF, modules) or that are
+// large, rarely needed attack surface (io_uring, userfaultfd, perf).
+//
+// Calls of a foreign ABI (i386 through int 0x80 on x86-64) kill the process:
+// a deny list only holds for the ABI it was written for. The x32 ABI gets
+// ENOSYS.
+//
+// The assembled program is checked against testdata/policy_<arch>.golden;
+// refresh it with go test ./sandbox/seccomp -update after changing Rules.
+package seccomp
+
+import (
+	"fmt"
+	"runtime"
+	"syscall"
+
+	libseccomp "github.com/elastic/go-seccomp-bpf"
+	"github.com/elastic/go-seccomp-bpf/arch"
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
+)
+
+// Rule denies a group of system calls.
+type Rule struct {
+	// Names are the system calls; all must exist on the architecture.
+	Names []string
+	// Errno is what the denied call returns.
+	Errno syscall.Errno
+	// Why documents the rule.
+	Why string
+}
+
+// ArgRule denies a system call only when its arguments match: when any of
+// Any matches, where a condition list matches if all its conditions hold.
+type ArgRule struct {
+	Name  string
+	Any   [][]libseccomp.Condition
+	Errno syscall.Errno
+	Why   string
+}
+
+// Rules is the deny list applied to every sandboxed program.
+var Rules = []Rule{
+	{Names: []string{"ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp"}, Errno: unix.EPERM,
+		Why: "no tracing or reading of other processes' memory"},
+	{Names: []string{"mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr"}, Errno: unix.EPERM,
+		Why: "the file system view is fixed by the sandbox init"},
+	{Names: []string{"unshare", "setns"}, Errno: unix.EPERM,
+		Why: "no new or other namespaces (a new user namespace would regain capabilities)"},
+	{Names: []string{"keyctl", "add_key", "request_key"}, Errno: unix.EPERM,
+		Why: "kernel keyrings are not namespaced"},
+	{Names: []string{"bpf", "perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register"}, Errno: unix.EPERM,
+		Why: "large kernel attack surface, not needed by task programs"},
+	{Names: []string{"init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load", "reboot", "swapon", "swapoff", "acct", "quotactl", "syslog", "iopl", "ioperm", "vhangup", "uselib", "lookup_dcookie", "nfsservctl"}, Errno: unix.EPERM,
+		Why: "system administration"},
+	{Names: []string{"settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "sethostname", "setdomainname"}, Errno: unix.EPERM,
+		Why: "host-wide state (clocks are not namespaced)"},
+	{Names: []string{"open_by_handle_at", "name_to_handle_at"}, Errno: unix.EPERM,
+		Why: "file handles bypass the mount tree (the shocker escape)"},
+	{Names: []string{"fanotify_init", "landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"}, Errno: unix.EPERM,
+		Why: "not needed; keeps the policy small to audit"},
+	{Names: []string{"clone3"}, Errno: unix.ENOSYS,
+		Why: "its flags are behind a pointer the filter cannot read; libc falls back to clone, whose flags it can"},
+}
+
+// nsFlags are the clone flags that create namespaces.
+const nsFlags = unix.CLONE_NEWNS | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC | unix.CLONE_NEWUSER |
+	unix.CLONE_NEWPID | unix.CLONE_NEWNET | unix.CLONE_NEWCGROUP | unix.CLONE_NEWTIME
+
+// ArgRules are the deny rules that look at arguments.
+var ArgRules = []ArgRule{
+	{Name: "clone", Any: [][]libseccomp.Condition{{{Argument: 0, Operation: libseccomp.BitsSet, Value: nsFlags}}}, Errno: unix.EPERM,
+		Why: "clone(CLONE_NEW*) is unshare by another name"},
+	{Name: "ioctl", Any: [][]libseccomp.Condition{{{Argument: 1, Operation: libseccomp.Equal, Value: unix.TIOCSTI}}}, Errno: unix.EPERM,
+		Why: "no faking input on a terminal"},
+}
+
+// SharedNetworkRules are added when sandboxes share one empty network
+// namespace: abstract unix sockets and netlink are scoped by network
+// namespace, so two tasks could talk through them. socketpair stays allowed.
+var SharedNetworkRules = []ArgRule{
+	{Name: "socket", Any: [][]libseccomp.Condition{
+		{{Argument: 0, Operation: libseccomp.Equal, Value: unix.AF_UNIX}},
+		{{Argument: 0, Operation: libseccomp.Equal, Value: unix.AF_NETLINK}},
+	}, Errno: unix.EACCES,
+		Why: "no channel between tasks sharing the empty network namespace"},
+}
+
+// Options selects optional parts of the policy.
+type Options struct {
+	// SharedNetwork adds SharedNetworkRules.
+	SharedNetwork bool
+}
+
+// Policy returns the policy for opts in the form of the BPF library.
+func Policy(opts Options) libseccomp.Policy {
+	p := libseccomp.Policy{DefaultAction: libseccomp.ActionAllow}
+	for _, r := range Rules {
+		p.Syscalls = append(p.Syscalls, libseccomp.SyscallGroup{
+			Names:  r.Names,
+			Action: libseccomp.ActionErrno | libseccomp.Action(r.Errno),
+		})
+	}
+	args := ArgRules
+	if opts.SharedNetwork {
+		args = append(append([]ArgRule(nil), ArgRules...), SharedNetworkRules...)
+	}
+	for _, r := range args {
+		g := libseccomp.SyscallGroup{Action: libseccomp.ActionErrno | libseccomp.Action(r.Errno)}
+		for _, c := range r.Any {
+			g.NamesWithCondtions = append(g.NamesWithCondtions, libseccomp.NameWithConditions{Name: r.Name, Conditions: c})
+		}
+		p.Syscalls = append(p.Syscalls, g)
+	}
+	return p
+}
+
+// Program assembles the policy for opts for the running architecture. The
+// first instructions kill a process calling through another ABI.
+func Program(opts Options) ([]bpf.Instruction, error) {
+	info, err := arch.GetInfo(runtime.GOARCH)
+	if err != nil {
+		return nil, fmt.Errorf("seccomp policy: %w", err)
+	}
+	p := Policy(opts)
+	body, err := p.Assemble()
+	if err != nil {
+		return nil, fmt.Errorf("seccomp policy: %w", err)
+	}
+	prog := []bpf.Instruction{
+		bpf.LoadAbsolute{Off: 4, Size: 4}, // seccomp_data.arch
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: uint32(info.ID), SkipTrue: 1},
+		bpf.RetConstant{Val: uint32(libseccomp.ActionKillProcess)},
+	}
+	return append(prog, body...), nil
+}
+
+// Assemble returns the raw program for opts, ready for seccomp(2).
+func Assemble(opts Options) ([]unix.SockFilter, error) {
+	insts, err := Program(opts)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := bpf.Assemble(insts)
+	if err != nil {
+		return nil, fmt.Errorf("seccomp policy: %w", err)
+	}
+	out := make([]unix.SockFilter, len(raw))
+	for i, r := range raw {
+		out[i] = unix.SockFilter{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K}
+	}
+	return out, nil
+}
