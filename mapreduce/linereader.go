@@ -18,6 +18,10 @@ type LineReader struct {
 	eof   bool
 	err   error
 	delim []byte // nil: LF, CR or CRLF
+	// What is known about carriage returns: the first '\r' of
+	// buf[crFrom:crEnd] is at crNext, or there is none when crNext is -1.
+	// It lets a buffer of LF-only text be scanned for CR once, not per line.
+	crFrom, crEnd, crNext int
 }
 
 const lineBufSize = 128 << 10
@@ -28,7 +32,7 @@ func NewLineReader(r io.Reader, delim []byte) *LineReader {
 	if len(delim) == 0 {
 		delim = nil
 	}
-	return &LineReader{r: r, buf: make([]byte, lineBufSize), delim: delim}
+	return &LineReader{r: r, buf: make([]byte, lineBufSize), delim: delim, crNext: -1}
 }
 
 // fill reads more data, compacting or growing the buffer as needed. It
@@ -40,6 +44,11 @@ func (l *LineReader) fill() bool {
 	if l.start > 0 {
 		copy(l.buf, l.buf[l.start:l.end])
 		l.end -= l.start
+		l.crFrom = max(0, l.crFrom-l.start)
+		l.crEnd = max(0, l.crEnd-l.start)
+		if l.crNext >= 0 {
+			l.crNext -= l.start
+		}
 		l.start = 0
 	}
 	if l.end == len(l.buf) {
@@ -63,6 +72,31 @@ func (l *LineReader) fill() bool {
 	}
 }
 
+// findCR returns the index of the first '\r' in buf[from:limit], or -1,
+// scanning each byte of the buffer for CR about once.
+func (l *LineReader) findCR(from, limit int) int {
+	if from < l.crFrom || (l.crNext >= 0 && l.crNext < from) || (l.crNext < 0 && l.crEnd < from) {
+		l.crFrom, l.crEnd, l.crNext = from, from, -1
+	}
+	for {
+		if l.crNext >= 0 {
+			if l.crNext < limit {
+				return l.crNext
+			}
+			return -1
+		}
+		if limit <= l.crEnd {
+			return -1
+		}
+		if j := bytes.IndexByte(l.buf[l.crEnd:l.end], '\r'); j >= 0 {
+			l.crNext = l.crEnd + j
+			l.crEnd = l.crNext + 1
+		} else {
+			l.crEnd = l.end
+		}
+	}
+}
+
 // ReadLine returns the next line without its terminator and the number of
 // input bytes it consumed (line plus terminator). The line is valid until
 // the next call. At the end of input it returns io.EOF (with no line); a read
@@ -73,16 +107,12 @@ func (l *LineReader) ReadLine() (line []byte, consumed int, err error) {
 	}
 	scan := l.start
 	for {
-		window := l.buf[scan:l.end]
-		nl := bytes.IndexByte(window, '\n')
-		var cr int
+		nl := bytes.IndexByte(l.buf[scan:l.end], '\n')
+		limit := l.end
 		if nl >= 0 {
-			cr = bytes.IndexByte(window[:nl], '\r')
-		} else {
-			cr = bytes.IndexByte(window, '\r')
+			limit = scan + nl
 		}
-		if cr >= 0 {
-			i := scan + cr
+		if i := l.findCR(scan, limit); i >= 0 {
 			if i+1 == l.end && !l.eof {
 				// A CR at the end of the buffer: peek for LF.
 				off := scan - l.start
