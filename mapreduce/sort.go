@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 )
 
 // recMeta locates one collected record in the sort buffer's arena.
@@ -80,8 +81,46 @@ func newSortBuffer(ctx context.Context, job *Job, t *TaskContext, dir string) *s
 	case part == nil:
 		part = HashPartition
 	}
-	return &sortBuffer{ctx: ctx, job: job, t: t, dir: dir, limit: limit,
-		arena: make([]byte, 0, min(limit, 4<<20)), nPart: job.NumReduces, part: part, cmp: job.Compare}
+	b := &sortBuffer{ctx: ctx, job: job, t: t, dir: dir, limit: limit,
+		nPart: job.NumReduces, part: part, cmp: job.Compare}
+	if m, ok := sortMemPool.Get().(*sortMem); ok {
+		b.arena, b.meta = m.arena[:0], m.meta[:0]
+	} else {
+		b.arena = make([]byte, 0, min(limit, 4<<20))
+	}
+	return b
+}
+
+// sortMem is a sort buffer's memory, reused by later map tasks: the arena
+// and metadata of a full buffer are tens of megabytes, and allocating them
+// anew per task only makes garbage.
+type sortMem struct {
+	arena []byte
+	meta  []recMeta
+}
+
+var sortMemPool sync.Pool
+
+// release hands the buffer's memory back for reuse; b must not be used
+// afterwards.
+func (b *sortBuffer) release() {
+	sortMemPool.Put(&sortMem{arena: b.arena[:0], meta: b.meta[:0]})
+	b.arena, b.meta = nil, nil
+}
+
+// grow makes room for need more arena bytes, growing geometrically but
+// never past the spill limit unless one record needs it.
+func (b *sortBuffer) grow(need int) {
+	if len(b.arena)+need <= cap(b.arena) {
+		return
+	}
+	c := max(2*cap(b.arena), len(b.arena)+need)
+	if c > b.limit && len(b.arena)+need <= b.limit {
+		c = b.limit
+	}
+	a := make([]byte, len(b.arena), c)
+	copy(a, b.arena)
+	b.arena = a
 }
 
 // Collect implements Collector.
@@ -100,6 +139,7 @@ func (b *sortBuffer) Collect(key, value []byte) error {
 	if off+need > 1<<32-1 {
 		return E("collect map output", Invalid, "", fmt.Errorf("record of %d bytes does not fit the sort buffer", need))
 	}
+	b.grow(need)
 	b.arena = append(b.arena, key...)
 	b.arena = append(b.arena, value...)
 	b.meta = append(b.meta, recMeta{part: int32(p), koff: uint32(off), klen: uint32(len(key)), vlen: uint32(len(value)),
@@ -256,6 +296,7 @@ func (b *sortBuffer) finish() (MapOutput, error) {
 	}
 	b.t.Counters.Add(GroupTask, CounterMapOutputRecords, b.outRecords)
 	b.t.Counters.Add(GroupTask, CounterMapOutputBytes, b.outBytes)
+	b.release()
 	if len(b.spills) == 1 {
 		b.t.Counters.Add(GroupTask, CounterSpilledRecords, b.spilled)
 		return b.spills[0], nil

@@ -11,6 +11,10 @@ import (
 	"zebra/mapreduce"
 )
 
+// KeyStderrLimit bounds the bytes of each program's stderr kept in the
+// attempt log (and shown on the console); the rest is read and dropped.
+const KeyStderrLimit = "zebra.task.stderr.limit"
+
 // jobEnv is what every streaming program of one job shares: how to run it,
 // its base environment, and the files shipped to its working directory.
 type jobEnv struct {
@@ -25,6 +29,7 @@ type jobEnv struct {
 	nonZeroIsFailure bool
 	reporterEnabled  bool
 	reporterPrefix   string
+	stderrLimit      int64 // bytes of a program's stderr kept in its log
 	outputDir        string // job output as qualified URI
 }
 
@@ -32,7 +37,7 @@ type jobEnv struct {
 // configuration is read when the first program starts, so settings made
 // while the job is built (commands, input and output paths) are included.
 func newJobEnv(runner mapreduce.Runner, clientDir string, parentEnv []string, conf *mapreduce.Conf, links map[string]string) *jobEnv {
-	return &jobEnv{
+	j := &jobEnv{
 		runner:           runner,
 		clientDir:        clientDir,
 		parentEnv:        parentEnv,
@@ -41,7 +46,12 @@ func newJobEnv(runner mapreduce.Runner, clientDir string, parentEnv []string, co
 		nonZeroIsFailure: conf.Bool("stream.non.zero.exit.is.failure", true),
 		reporterEnabled:  conf.Bool("stream.stderr.reporter.enabled", true),
 		reporterPrefix:   conf.Get("stream.stderr.reporter.prefix", "reporter:"),
+		stderrLimit:      64 << 20,
 	}
+	if n, err := conf.Int64(KeyStderrLimit, 64<<20); err == nil && n >= 0 {
+		j.stderrLimit = n
+	}
+	return j
 }
 
 // base computes the environment every program shares: the parent

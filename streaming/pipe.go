@@ -295,6 +295,7 @@ func (j *jobEnv) readStderr(r io.Reader, t *mapreduce.TaskContext) {
 	lr := mapreduce.NewLineReader(r, nil)
 	prefix := j.reporterPrefix
 	var buf []byte
+	kept := int64(0)
 	for {
 		line, _, err := lr.ReadLine()
 		if err != nil {
@@ -304,7 +305,14 @@ func (j *jobEnv) readStderr(r io.Reader, t *mapreduce.TaskContext) {
 			j.report(t, string(line[len(prefix):]), string(line))
 			continue
 		}
+		if kept >= j.stderrLimit {
+			continue // keep reading, so the program never blocks on stderr
+		}
 		buf = append(append(buf[:0], line...), '\n')
+		kept += int64(len(buf))
+		if kept >= j.stderrLimit {
+			buf = append(buf, fmt.Sprintf("zebra: stderr of this attempt truncated after %d bytes (%s)\n", j.stderrLimit, KeyStderrLimit)...)
+		}
 		t.Stderr.Write(buf)
 	}
 }

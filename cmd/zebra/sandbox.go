@@ -30,7 +30,12 @@ func (s *sandboxes) nativeRunner() (*native.Runner, error) {
 			s.nativeErr = err
 			return
 		}
-		s.native, s.nativeErr = native.New(native.DefaultConfig(), s.logger)
+		cfg := native.DefaultConfig()
+		// Streaming reads every byte a program writes anyway and caps the
+		// stderr it keeps (stream.stderr.limit); counting in the sandbox too
+		// would put one more copy of all task output on the hot path.
+		cfg.Output = 0
+		s.native, s.nativeErr = native.New(cfg, s.logger)
 	})
 	return s.native, s.nativeErr
 }
