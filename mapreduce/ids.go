@@ -104,3 +104,31 @@ func (s TaskState) String() string {
 	}
 	return fmt.Sprintf("state(%d)", s)
 }
+
+// ParseAttemptID parses the String form of an AttemptID.
+func ParseAttemptID(s string) (AttemptID, error) {
+	bad := E("parse attempt id", Invalid, "", fmt.Errorf("%q is not of the form attempt_<tracker>_<job>_<m|r>_<task>_<n>", s))
+	rest, ok := strings.CutPrefix(s, "attempt_")
+	parts := strings.Split(rest, "_")
+	if !ok || len(parts) < 5 {
+		return AttemptID{}, bad
+	}
+	k := len(parts)
+	seq, err1 := strconv.Atoi(parts[k-4])
+	idx, err2 := strconv.Atoi(parts[k-2])
+	n, err3 := strconv.Atoi(parts[k-1])
+	if err1 != nil || err2 != nil || err3 != nil || seq < 0 || idx < 0 || n < 0 {
+		return AttemptID{}, bad
+	}
+	var kind TaskKind
+	switch parts[k-3] {
+	case "m":
+		kind = MapTask
+	case "r":
+		kind = ReduceTask
+	default:
+		return AttemptID{}, bad
+	}
+	job := JobID{Tracker: strings.Join(parts[:k-4], "_"), Seq: seq}
+	return AttemptID{Task: TaskID{Job: job, Kind: kind, Index: idx}, N: n}, nil
+}

@@ -66,6 +66,12 @@ type TaskContext struct {
 	// SetStatus records the attempt's status line (reporter:status:).
 	SetStatus func(string)
 	Logger    *slog.Logger
+	// Digests is filled in by RunMap and RunReduce: what the user's code
+	// read and emitted.
+	Digests Digests
+
+	inHash, outHash *recordHash // a map attempt's digests in the making
+	piecesInput     string      // input digest of a map run in pieces
 }
 
 // Command is one program to run for a task.

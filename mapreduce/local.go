@@ -127,6 +127,7 @@ func (e *LocalExecutor) Run(ctx context.Context, job *Job) (*Counters, error) {
 		return t, log, nil
 	}
 
+	settings := SettingsDigest(job.Conf)
 	outputs := make([]MapOutput, len(job.Splits))
 	err := runPool(ctx, len(job.Splits), slots(e.MapSlots), func(i int) error {
 		t, log, err := newTask(MapTask, i)
@@ -137,6 +138,7 @@ func (e *LocalExecutor) Run(ctx context.Context, job *Job) (*Counters, error) {
 		emit(Event{Kind: TaskStarted, Attempt: t.Attempt})
 		out, err := RunMap(ctx, job, t, c)
 		log.close()
+		e.record(job, t, settings, err)
 		counters.Merge(t.Counters)
 		if err != nil {
 			fail(t.Attempt, err, log)
@@ -163,6 +165,7 @@ func (e *LocalExecutor) Run(ctx context.Context, job *Job) (*Counters, error) {
 			emit(Event{Kind: TaskStarted, Attempt: t.Attempt})
 			err = RunReduce(ctx, job, t, c, segs)
 			log.close()
+			e.record(job, t, settings, err)
 			counters.Merge(t.Counters)
 			if err != nil {
 				fail(t.Attempt, err, log)
@@ -191,6 +194,85 @@ func (e *LocalExecutor) Run(ctx context.Context, job *Job) (*Counters, error) {
 		return counters, err
 	}
 	return counters, nil
+}
+
+// record keeps what attempt t did in its log directory (see AttemptRecord).
+func (e *LocalExecutor) record(job *Job, t *TaskContext, settings string, err error) {
+	r := &AttemptRecord{Attempt: t.Attempt.String(), Kind: t.Attempt.Task.Kind.String(), Split: t.Split,
+		PieceSize: job.PieceSize, Settings: settings, Digests: t.Digests}
+	if err != nil {
+		r.Error = err.Error()
+	}
+	if werr := writeAttemptRecord(filepath.Join(e.LogDir, t.Attempt.String()), r); werr != nil && e.Logger != nil {
+		e.Logger.Warn("keep attempt record", "err", werr)
+	}
+}
+
+// Replay runs task again, as the given attempt, and returns its digests;
+// job must be the job that ran it (same splits, settings and piece size).
+// A map task re-reads its split; a reduce task first re-runs every map task
+// to rebuild its input. Nothing is committed: job.Output should name a
+// scratch directory. Task stderr goes to LogDir/<attempt>/stderr as in Run.
+func (e *LocalExecutor) Replay(ctx context.Context, job *Job, a AttemptID) (Digests, error) {
+	c := &Committer{FS: job.OutputFS, Out: job.Output, Job: job.ID}
+	if err := c.SetupJob(ctx); err != nil {
+		return Digests{}, err
+	}
+	defer c.AbortJob(context.WithoutCancel(ctx))
+	workDir := filepath.Join(e.WorkDir, job.ID.String()+"-replay")
+	defer os.RemoveAll(workDir)
+	var mu sync.Mutex
+	task := func(kind TaskKind, i, n int) (*TaskContext, *attemptLog, error) {
+		at := AttemptID{Task: TaskID{Job: job.ID, Kind: kind, Index: i}, N: n}
+		log, err := newAttemptLog(filepath.Join(e.LogDir, at.String()+"-replay"), e.Console, &mu)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &TaskContext{Attempt: at, Partition: i, Conf: job.Conf, Dir: filepath.Join(workDir, at.String()),
+			Counters: &Counters{}, Stderr: log, SetStatus: func(string) {}, Logger: slog.Default()}, log, nil
+	}
+	runMap := func(i, n int) (*TaskContext, MapOutput, error) {
+		t, log, err := task(MapTask, i, n)
+		if err != nil {
+			return nil, MapOutput{}, err
+		}
+		defer log.close()
+		t.Split = &job.Splits[i]
+		out, err := RunMap(ctx, job, t, c)
+		return t, out, err
+	}
+	switch a.Task.Kind {
+	case MapTask:
+		if a.Task.Index < 0 || a.Task.Index >= len(job.Splits) {
+			return Digests{}, E("replay", Invalid, "", fmt.Errorf("%s: the job has %d map tasks", a, len(job.Splits)))
+		}
+		t, _, err := runMap(a.Task.Index, a.N)
+		if err != nil {
+			return Digests{}, err
+		}
+		return t.Digests, nil
+	default:
+		if a.Task.Index < 0 || a.Task.Index >= job.NumReduces {
+			return Digests{}, E("replay", Invalid, "", fmt.Errorf("%s: the job has %d reduce tasks", a, job.NumReduces))
+		}
+		segs := make([]Segment, len(job.Splits))
+		for i := range job.Splits {
+			_, out, err := runMap(i, 0)
+			if err != nil {
+				return Digests{}, err
+			}
+			segs[i] = out.Segments[a.Task.Index]
+		}
+		t, log, err := task(ReduceTask, a.Task.Index, a.N)
+		if err != nil {
+			return Digests{}, err
+		}
+		defer log.close()
+		if err := RunReduce(ctx, job, t, c, segs); err != nil {
+			return Digests{}, err
+		}
+		return t.Digests, nil
+	}
 }
 
 func slots(n int) int {

@@ -3,6 +3,9 @@ package mapreduce
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"io"
 	"os"
 	"path"
@@ -30,6 +33,16 @@ func (c *countingReader) Next() (k, v []byte, err error) {
 // otherwise it returns the attempt's sorted, partitioned output file, kept
 // under t.Dir until the caller removes it.
 func RunMap(ctx context.Context, job *Job, t *TaskContext, c *Committer) (MapOutput, error) {
+	// The output digest follows the collected stream (in piece order); the
+	// input digest is the reader's, or with pieces a digest of the pieces'
+	// (see mapPieces).
+	t.inHash, t.outHash = newRecordHash(), newRecordHash()
+	defer func() {
+		t.Digests = Digests{Input: t.inHash.sum(), Output: t.outHash.sum(), InputRecords: t.inHash.n, OutputRecords: t.outHash.n}
+		if t.piecesInput != "" {
+			t.Digests.Input = t.piecesInput
+		}
+	}()
 	if job.NumReduces == 0 {
 		w, err := NewTextWriter(ctx, c.FS, path.Join(c.AttemptDir(t.Attempt), PartName(t.Partition)), job.OutSpec)
 		if err != nil {
@@ -39,7 +52,7 @@ func RunMap(ctx context.Context, job *Job, t *TaskContext, c *Committer) (MapOut
 			w.Close()
 			return MapOutput{}, E("create task directory", Infra, t.Dir, err)
 		}
-		if err := mapPieces(ctx, job, t, w); err != nil {
+		if err := mapPieces(ctx, job, t, hashingCollector{out: w, h: t.outHash}); err != nil {
 			w.Close()
 			return MapOutput{}, err
 		}
@@ -54,7 +67,7 @@ func RunMap(ctx context.Context, job *Job, t *TaskContext, c *Committer) (MapOut
 		return MapOutput{}, E("create task directory", Infra, t.Dir, err)
 	}
 	buf := newSortBuffer(ctx, job, t, t.Dir)
-	if err := mapPieces(ctx, job, t, buf); err != nil {
+	if err := mapPieces(ctx, job, t, hashingCollector{out: buf, h: t.outHash}); err != nil {
 		return MapOutput{}, err
 	}
 	out, err := buf.finish()
@@ -78,7 +91,11 @@ func mapPiece(ctx context.Context, job *Job, t *TaskContext, piece Split, out Co
 	}
 	rr.WantKey = job.WantKey
 	in := &countingReader{RecordReader: rr}
-	err = job.Mapper.Map(ctx, t, in, out)
+	var src RecordReader = in
+	if t.inHash != nil {
+		src = hashingReader{RecordReader: in, h: t.inHash}
+	}
+	err = job.Mapper.Map(ctx, t, src, out)
 	rr.Close()
 	t.Counters.Add(GroupTask, CounterMapInputRecords, in.n)
 	t.Counters.Add(GroupInputFormat, CounterBytesRead, rr.pos-piece.Start)
@@ -132,6 +149,7 @@ func mapPieces(ctx context.Context, job *Job, t *TaskContext, out Collector) err
 	}
 	sem := make(chan struct{}, width)
 	var failedFirst atomic.Pointer[error]
+	hashes := make([]*recordHash, n)
 	go func() {
 		// Start pieces in order, at most width at a time.
 		for i := 0; i < n; i++ {
@@ -148,6 +166,8 @@ func mapPieces(ctx context.Context, job *Job, t *TaskContext, out Collector) err
 				defer func() { <-sem; close(done[i]) }()
 				pt := *t
 				pt.Dir = filepath.Join(t.Dir, "piece"+itoa(i))
+				hashes[i] = newRecordHash()
+				pt.inHash = hashes[i]
 				if i == 0 {
 					errs[i] = mapPiece(ctx, job, &pt, pieces[i], out)
 				} else {
@@ -178,6 +198,16 @@ func mapPieces(ctx context.Context, job *Job, t *TaskContext, out Collector) err
 		if files[i].Path != "" {
 			os.Remove(files[i].Path)
 		}
+	}
+	if first == nil {
+		// The input digest of a pieced map: SHA-256 over each piece's range
+		// and digest, in order (a replay uses the recorded piece size).
+		h := sha256.New()
+		for i, p := range pieces {
+			fmt.Fprintf(h, "%d+%d:%s\n", p.Start, p.Length, hashes[i].sum())
+			t.inHash.n += hashes[i].n
+		}
+		t.piecesInput = hex.EncodeToString(h.Sum(nil))
 	}
 	return first
 }
@@ -255,7 +285,9 @@ func RunReduce(ctx context.Context, job *Job, t *TaskContext, c *Committer, segs
 		return err
 	}
 	in := &groupCounter{KVIterator: m}
-	err = job.Reducer.Reduce(ctx, t, in, w)
+	inHash, outHash := newRecordHash(), newRecordHash()
+	err = job.Reducer.Reduce(ctx, t, hashingIter{KVIterator: in, h: inHash}, hashingCollector{out: w, h: outHash})
+	t.Digests = Digests{Input: inHash.sum(), Output: outHash.sum(), InputRecords: inHash.n, OutputRecords: outHash.n}
 	t.Counters.Add(GroupTask, CounterReduceInputRecords, in.records)
 	t.Counters.Add(GroupTask, CounterReduceInputGroups, in.groups)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"encoding/json"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -132,7 +133,10 @@ func run(ctx context.Context, args []string, e *Env, con *console) int {
 	if err != nil {
 		return reportError(err, e, con, args)
 	}
-	return submit(ctx, o, p, e, con)
+	if code := prepare(ctx, o, p, e, con); code != 0 {
+		return code
+	}
+	return execute(ctx, args, o, p, e, con)
 }
 
 func usageText(info bool) string {
@@ -171,9 +175,11 @@ func reportError(err error, e *Env, con *console, args []string) int {
 
 // submit checks the output and inputs, runs the job and prints Hadoop's
 // console report.
-func submit(ctx context.Context, o *Options, p *plan, e *Env, con *console) int {
+// prepare checks the output and inputs and computes the splits, with
+// Hadoop's messages; it returns the exit code of a failure, or 0.
+func prepare(ctx context.Context, o *Options, p *plan, e *Env, con *console) int {
 	job := p.job
-	outFS, outPath, err := e.Registry.Resolve(ctx, o.Output)
+	outFS, outPath, err := e.Registry.Resolve(ctx, inDir(e.Dir, o.Output))
 	if err != nil {
 		con.log("ERROR", "streaming.StreamJob", "Error Launching job : %v", err)
 		return 5
@@ -191,7 +197,7 @@ func submit(ctx context.Context, o *Options, p *plan, e *Env, con *console) int 
 	var inputs []string
 	for _, spec := range o.Inputs {
 		for _, in := range splitInputs(spec) {
-			fsys, path, err := e.Registry.Resolve(ctx, in)
+			fsys, path, err := e.Registry.Resolve(ctx, inDir(e.Dir, in))
 			if err != nil {
 				con.log("ERROR", "streaming.StreamJob", "Error Launching job : %v", err)
 				return 5
@@ -257,10 +263,28 @@ func submit(ctx context.Context, o *Options, p *plan, e *Env, con *console) int 
 	}
 	mapreduce.SortSplitsBySize(job.Splits)
 	con.log("INFO", "mapreduce.JobSubmitter", "number of splits:%d", len(job.Splits))
-
-	job.ID = mapreduce.JobID{Tracker: "local" + strconv.Itoa(int(rand.Int32N(1<<31-1))), Seq: 1}
 	job.Name = job.Conf.Get(mapreduce.KeyJobName, "streamjob.jar")
+	return 0
+}
+
+// jobFile is what zebra keeps of a job's command line in its log directory
+// (job.json), for `zebra replay`.
+type jobFile struct {
+	Args []string `json:"args"`
+	Dir  string   `json:"dir"`
+}
+
+// execute runs a prepared job and prints Hadoop's console report.
+func execute(ctx context.Context, args []string, o *Options, p *plan, e *Env, con *console) int {
+	job := p.job
+	outFS, outPath := job.OutputFS, job.Output
+	job.ID = mapreduce.JobID{Tracker: "local" + strconv.Itoa(int(rand.Int32N(1<<31-1))), Seq: 1}
 	logDir := filepath.Join(e.LogDir, job.ID.String())
+	if err := os.MkdirAll(logDir, 0o755); err == nil {
+		if data, err := json.MarshalIndent(jobFile{Args: args, Dir: e.Dir}, "", "  "); err == nil {
+			os.WriteFile(filepath.Join(logDir, "job.json"), append(data, '\n'), 0o644)
+		}
+	}
 	con.log("INFO", "mapreduce.Job", "Running job: %s", job.ID)
 	con.log("INFO", "mapreduce.Job", "Job %s running in uber mode : false", job.ID)
 
@@ -347,6 +371,15 @@ func pieceSize(files []mapreduce.FileInfo, block int64, slots int) int64 {
 		total += f.Size
 	}
 	return min(block, max(total/int64(4*slots), 512<<10))
+}
+
+// inDir makes a relative plain path relative to dir, the client's working
+// directory (URLs and absolute paths are returned as they are).
+func inDir(dir, p string) string {
+	if dir == "" || filepath.IsAbs(p) || strings.Contains(p, ":") {
+		return p
+	}
+	return filepath.Join(dir, p)
 }
 
 func percent(done, total int) int {

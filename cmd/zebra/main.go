@@ -22,6 +22,7 @@ commands:
   streaming [generic options] [streaming options]   run a Hadoop Streaming job (like 'mapred streaming')
   jar <hadoop-streaming.jar> [options]               the same, as 'hadoop jar ...streaming....jar'
   shims install DIR                                  write 'hadoop' and 'mapred' launchers into DIR
+  replay <attempt id>                                re-run a recorded task attempt, check it is byte-identical
   version                                            print the version
 
 Run 'zebra streaming -help' for the streaming options.
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string) int {
 		return jarCommand(ctx, args[1:])
 	case "shims":
 		return shimsCommand(args[1:])
+	case "replay":
+		return replayCommand(ctx, args[1:])
 	case "version", "-version", "--version":
 		fmt.Println("zebra", version)
 		return 0

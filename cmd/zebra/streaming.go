@@ -31,7 +31,7 @@ func streamingCommand(ctx context.Context, args []string) int {
 	}
 	defer os.RemoveAll(work)
 	slots, _ := strconv.Atoi(os.Getenv("ZEBRA_SLOTS"))
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	logger := quietLogger()
 	boxes := &sandboxes{logger: logger}
 	defer boxes.close()
 	e := &streaming.Env{
@@ -47,6 +47,11 @@ func streamingCommand(ctx context.Context, args []string) int {
 		Logger:   logger,
 	}
 	return streaming.Run(ctx, args, e)
+}
+
+// quietLogger logs warnings and errors to stderr.
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 // stateDir is where zebra keeps task logs: $ZEBRA_HOME, else
