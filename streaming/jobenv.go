@@ -29,7 +29,7 @@ type jobEnv struct {
 	nonZeroIsFailure bool
 	reporterEnabled  bool
 	reporterPrefix   string
-	stderrLimit      int64 // bytes of a program's stderr kept in its log
+	stderrLimit      int64  // bytes of a program's stderr kept in its log
 	outputDir        string // job output as qualified URI
 }
 

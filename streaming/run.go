@@ -3,11 +3,11 @@ package streaming
 import (
 	"context"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"encoding/json"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
