@@ -16,25 +16,33 @@ import (
 // streamingCommand is `zebra streaming`: `mapred streaming` on the local
 // runner.
 func streamingCommand(ctx context.Context, args []string) int {
+	e, done, err := localEnv()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zebra:", err)
+		return 1
+	}
+	defer done()
+	return streaming.Run(ctx, args, e)
+}
+
+// localEnv is the environment of a job on the embedded local runner: local
+// files, the sandboxes, a scratch directory (removed by done) and the log
+// directory under stateDir.
+func localEnv() (e *streaming.Env, done func(), err error) {
 	dir, err := os.Getwd()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "zebra: cannot determine the working directory:", err)
-		return 1
+		return nil, nil, fmt.Errorf("cannot determine the working directory: %w", err)
+	}
+	work, err := os.MkdirTemp("", "zebra-work-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot create a scratch directory: %w", err)
 	}
 	reg := &mapreduce.Registry{}
 	localfs.Register(reg, &localfs.FS{Checksums: true})
-	state := stateDir()
-	work, err := os.MkdirTemp("", "zebra-work-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "zebra: cannot create a scratch directory:", err)
-		return 1
-	}
-	defer os.RemoveAll(work)
 	slots, _ := strconv.Atoi(os.Getenv("ZEBRA_SLOTS"))
 	logger := quietLogger()
 	boxes := &sandboxes{logger: logger}
-	defer boxes.close()
-	e := &streaming.Env{
+	e = &streaming.Env{
 		Stdout:   os.Stdout,
 		Stderr:   os.Stderr,
 		Environ:  os.Environ(),
@@ -42,11 +50,11 @@ func streamingCommand(ctx context.Context, args []string) int {
 		Registry: reg,
 		Sandbox:  boxes.choose,
 		WorkDir:  work,
-		LogDir:   filepath.Join(state, "logs"),
+		LogDir:   filepath.Join(stateDir(), "logs"),
 		Slots:    slots,
 		Logger:   logger,
 	}
-	return streaming.Run(ctx, args, e)
+	return e, func() { boxes.close(); os.RemoveAll(work) }, nil
 }
 
 // quietLogger logs warnings and errors to stderr.
