@@ -83,7 +83,7 @@ func newSortBuffer(ctx context.Context, job *Job, t *TaskContext, dir string) *s
 	}
 	b := &sortBuffer{ctx: ctx, job: job, t: t, dir: dir, limit: limit,
 		nPart: job.NumReduces, part: part, cmp: job.Compare}
-	if m, ok := sortMemPool.Get().(*sortMem); ok {
+	if m := sortMemFree.get(); m != nil {
 		b.arena, b.meta = m.arena[:0], m.meta[:0]
 	} else {
 		b.arena = make([]byte, 0, min(limit, 4<<20))
@@ -99,12 +99,41 @@ type sortMem struct {
 	meta  []recMeta
 }
 
-var sortMemPool sync.Pool
+// sortMemList keeps a few released buffers. Unlike a sync.Pool it never
+// holds on to buffers it will not hand out again, so released memory is
+// either reused or garbage at once.
+type sortMemList struct {
+	mu   sync.Mutex
+	free []*sortMem
+}
+
+const maxFreeSortMem = 4
+
+var sortMemFree sortMemList
+
+func (l *sortMemList) get() *sortMem {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n := len(l.free); n > 0 {
+		m := l.free[n-1]
+		l.free = l.free[:n-1]
+		return m
+	}
+	return nil
+}
+
+func (l *sortMemList) put(m *sortMem) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.free) < maxFreeSortMem {
+		l.free = append(l.free, m)
+	}
+}
 
 // release hands the buffer's memory back for reuse; b must not be used
 // afterwards.
 func (b *sortBuffer) release() {
-	sortMemPool.Put(&sortMem{arena: b.arena[:0], meta: b.meta[:0]})
+	sortMemFree.put(&sortMem{arena: b.arena[:0], meta: b.meta[:0]})
 	b.arena, b.meta = nil, nil
 }
 

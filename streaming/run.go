@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,8 +52,12 @@ type Env struct {
 	// logs (one directory per job).
 	WorkDir, LogDir string
 	// Slots bounds parallel tasks (0: one per core).
-	Slots  int
-	Logger *slog.Logger
+	Slots int
+	// LimitMemory lets Run set the Go runtime's soft memory limit from the
+	// job's sort buffers and a low GC target (unless GOMEMLIMIT or GOGC are
+	// set), so that the process stays near what the buffers need.
+	LimitMemory bool
+	Logger      *slog.Logger
 }
 
 // console writes Hadoop-style log4j lines: "<time> <LEVEL> <logger>: <msg>".
@@ -278,6 +283,20 @@ type jobFile struct {
 func execute(ctx context.Context, args []string, o *Options, p *plan, e *Env, con *console) int {
 	job := p.job
 	outFS, outPath := job.OutputFS, job.Output
+	if e.LimitMemory && os.Getenv("GOMEMLIMIT") == "" {
+		slots := e.Slots
+		if slots <= 0 {
+			slots = runtime.NumCPU()
+		}
+		// Two sort buffers at their spill limit plus their metadata come to
+		// about 1.1 × io.sort.mb each; 64 MiB covers the rest of the process.
+		debug.SetMemoryLimit(int64(slots)*int64(job.SortMB)*(11<<20)/10 + 64<<20)
+	}
+	if e.LimitMemory && os.Getenv("GOGC") == "" {
+		// The heap is mostly a few large sort buffers without pointers, so a
+		// low GC target costs little CPU and saves most of the headroom.
+		debug.SetGCPercent(25)
+	}
 	job.ID = mapreduce.JobID{Tracker: "local" + strconv.Itoa(int(rand.Int32N(1<<31-1))), Seq: 1}
 	logDir := filepath.Join(e.LogDir, job.ID.String())
 	if err := os.MkdirAll(logDir, 0o755); err == nil {

@@ -53,6 +53,8 @@ func localEnv() (e *streaming.Env, done func(), err error) {
 		LogDir:   filepath.Join(stateDir(), "logs"),
 		Slots:    slots,
 		Logger:   logger,
+		// One job per process: the runtime's memory limit may follow it.
+		LimitMemory: true,
 	}
 	return e, func() { boxes.close(); os.RemoveAll(work) }, nil
 }
