@@ -230,7 +230,7 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 	}
 	runner := e.Runner
 	if e.Sandbox != nil {
-		r, warning, err := e.Sandbox(conf.Get(KeySandbox, ""))
+		r, warning, err := e.Sandbox(conf.Get(KeySandbox, ""), conf)
 		if err != nil {
 			return nil, mapreduce.E("choose sandbox", mapreduce.Invalid, "", err)
 		}

@@ -46,8 +46,9 @@ type Env struct {
 	// Runner starts task programs, unless Sandbox is set.
 	Runner mapreduce.Runner
 	// Sandbox, if set, returns the runner for the job's zebra.sandbox
-	// setting ("" for the default), and a warning to print, if any.
-	Sandbox func(mode string) (mapreduce.Runner, string, error)
+	// setting ("" for the default), configured from the job's settings, and
+	// a warning to print, if any.
+	Sandbox func(mode string, conf *mapreduce.Conf) (mapreduce.Runner, string, error)
 	// WorkDir holds scratch data (removed after the job); LogDir keeps task
 	// logs (one directory per job).
 	WorkDir, LogDir string

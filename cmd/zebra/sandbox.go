@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"zebra/mapreduce"
 	"zebra/sandbox"
@@ -24,17 +25,17 @@ type sandboxes struct {
 	wasmErr    error
 }
 
-func (s *sandboxes) nativeRunner() (*native.Runner, error) {
+func (s *sandboxes) nativeRunner(conf *mapreduce.Conf) (*native.Runner, error) {
 	s.nativeOnce.Do(func() {
 		if err := native.Check(); err != nil {
 			s.nativeErr = err
 			return
 		}
-		cfg := native.DefaultConfig()
-		// Streaming reads every byte a program writes anyway and caps the
-		// stderr it keeps (stream.stderr.limit); counting in the sandbox too
-		// would put one more copy of all task output on the hot path.
-		cfg.Output = 0
+		cfg, err := nativeConfig(conf)
+		if err != nil {
+			s.nativeErr = err
+			return
+		}
 		s.native, s.nativeErr = native.New(cfg, s.logger)
 	})
 	return s.native, s.nativeErr
@@ -49,14 +50,14 @@ func (s *sandboxes) wasmRunner() (*wasm.Runner, error) {
 // WebAssembly modules run in the wasm sandbox and everything else in native
 // namespaces; plain processes only when asked for. It never falls back to
 // running unsandboxed on its own.
-func (s *sandboxes) choose(mode string) (mapreduce.Runner, string, error) {
+func (s *sandboxes) choose(mode string, conf *mapreduce.Conf) (mapreduce.Runner, string, error) {
 	w, werr := s.wasmRunner()
 	if werr != nil {
 		w = nil
 	}
 	switch mode {
 	case "", "native":
-		r, err := s.nativeRunner()
+		r, err := s.nativeRunner(conf)
 		if err != nil {
 			return nil, "", err
 		}
@@ -80,4 +81,60 @@ func (s *sandboxes) close() {
 	if s.wasm != nil {
 		s.wasm.Close(context.Background())
 	}
+}
+
+// Settings of the native sandbox's limits, per job.
+const (
+	keySandboxMemoryMB   = "zebra.sandbox.memory.mb"
+	keySandboxProcesses  = "zebra.sandbox.processes"
+	keySandboxCPUSeconds = "zebra.sandbox.cpu.seconds"
+	keySandboxWallSecs   = "zebra.sandbox.wall.seconds"
+	keySandboxFileMB     = "zebra.sandbox.file.mb"
+	keySandboxTmpMB      = "zebra.sandbox.tmp.mb"
+)
+
+// nativeConfig is the native sandbox's default configuration with the
+// job's zebra.sandbox.* limits applied.
+func nativeConfig(conf *mapreduce.Conf) (native.Config, error) {
+	cfg := native.DefaultConfig()
+	// Streaming reads every byte a program writes anyway and caps the stderr
+	// it keeps (zebra.task.stderr.limit); counting in the sandbox too would
+	// put one more copy of all task output on the hot path.
+	cfg.Output = 0
+	if conf == nil {
+		return cfg, nil
+	}
+	mb := func(key string, dst *int64) error {
+		n, err := conf.Int64(key, *dst>>20)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("%s must be a positive number of MiB", key)
+		}
+		*dst = n << 20
+		return nil
+	}
+	secs := func(key string, dst *time.Duration) error {
+		n, err := conf.Int64(key, int64(*dst/time.Second))
+		if err != nil || n <= 0 {
+			return fmt.Errorf("%s must be a positive number of seconds", key)
+		}
+		*dst = time.Duration(n) * time.Second
+		return nil
+	}
+	procs, err := conf.Int(keySandboxProcesses, cfg.Processes)
+	if err != nil || procs <= 0 {
+		return cfg, fmt.Errorf("%s must be a positive number", keySandboxProcesses)
+	}
+	cfg.Processes = procs
+	for _, err := range []error{
+		mb(keySandboxMemoryMB, &cfg.Memory), mb(keySandboxFileMB, &cfg.FileSize), mb(keySandboxTmpMB, &cfg.TmpSize),
+		secs(keySandboxCPUSeconds, &cfg.CPUTime), secs(keySandboxWallSecs, &cfg.WallTime),
+	} {
+		if err != nil {
+			return cfg, err
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
 }

@@ -85,7 +85,7 @@ func TestWasmWordCountMatchesHadoop(t *testing.T) {
 	localfs.Register(reg, &localfs.FS{Checksums: true})
 	var stdout, stderr bytes.Buffer
 	e := &streaming.Env{Stdout: &stdout, Stderr: &stderr, Environ: os.Environ(), Dir: dir, Registry: reg,
-		Sandbox: func(string) (mapreduce.Runner, string, error) {
+		Sandbox: func(string, *mapreduce.Conf) (mapreduce.Runner, string, error) {
 			return sandbox.Dispatch{Default: sandbox.Refuse{Reason: "only .wasm programs in this test"}, Wasm: w}, "", nil
 		},
 		WorkDir: t.TempDir(), LogDir: t.TempDir()}
