@@ -273,9 +273,9 @@ func parseKeySpec(keyArgs string) (KeyFieldSpec, *keyParseError) {
 	}
 }
 
-// javaDigit is Character.digit(c, 10) for a BMP code point: ASCII digits and
+// JavaDigit is Character.digit(c, 10) for a BMP code point: ASCII digits and
 // any Unicode decimal digit (Nd) map to their value.
-func javaDigit(r rune) int {
+func JavaDigit(r rune) int {
 	if r >= '0' && r <= '9' {
 		return int(r - '0')
 	}
@@ -317,7 +317,7 @@ func javaParseSigned(s string, minV, maxV int64) (int64, bool) {
 		if r == utf8.RuneError || r > 0xFFFF {
 			return 0, false
 		}
-		d := javaDigit(r)
+		d := JavaDigit(r)
 		if d < 0 || acc < multmin {
 			return 0, false
 		}

@@ -324,21 +324,6 @@ func equalFoldJava(a, b string) bool {
 	return true
 }
 
-// javaDigit is Character.digit(c, 10) for a UTF-16 unit: ASCII digits and
-// BMP Unicode decimal digits (Nd), which come in runs of ten from zero.
-func javaDigit(r rune) int {
-	if r >= '0' && r <= '9' {
-		return int(r - '0')
-	}
-	if r > 0xFFFF || !unicode.Is(unicode.Nd, r) {
-		return -1
-	}
-	z := r
-	for unicode.Is(unicode.Nd, z-1) {
-		z--
-	}
-	return int(r-z) % 10
-}
 
 // javaParseLong is Long.parseLong(s): an optional sign and decimal digits
 // (any BMP Unicode digits), no spaces, range-checked.
@@ -367,7 +352,7 @@ func javaParseLong(s string) (int64, error) {
 	multmin := limit / 10
 	var acc int64
 	for ; i < len(units); i++ {
-		d := javaDigit(rune(units[i]))
+		d := mapreduce.JavaDigit(rune(units[i]))
 		if d < 0 || acc < multmin {
 			return 0, nfe(s)
 		}
