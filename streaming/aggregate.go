@@ -324,7 +324,6 @@ func equalFoldJava(a, b string) bool {
 	return true
 }
 
-
 // javaParseLong is Long.parseLong(s): an optional sign and decimal digits
 // (any BMP Unicode digits), no spaces, range-checked.
 func javaParseLong(s string) (int64, error) {
