@@ -1,6 +1,7 @@
 package mapreduce
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -222,4 +223,21 @@ func DeprecatedNames(key string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// MarshalJSON writes the configuration as a JSON object of its settings.
+func (c *Conf) MarshalJSON() ([]byte, error) { return json.Marshal(c.m) }
+
+// UnmarshalJSON replaces the configuration with the settings of a JSON
+// object.
+func (c *Conf) UnmarshalJSON(data []byte) error {
+	m := map[string]string{}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return fmt.Errorf("decode configuration: %w", err)
+	}
+	c.m = make(map[string]string, len(m))
+	for k, v := range m {
+		c.Set(k, v)
+	}
+	return nil
 }

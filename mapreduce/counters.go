@@ -1,6 +1,8 @@
 package mapreduce
 
 import (
+	"encoding/json"
+	"fmt"
 	"sort"
 	"sync"
 )
@@ -97,4 +99,45 @@ func (c *Counters) Names(group string) []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]string(nil), c.order[group]...)
+}
+
+// counterJSON is one counter in the JSON form of Counters.
+type counterJSON struct {
+	Name  string `json:"name"`
+	Value int64  `json:"value"`
+}
+
+// groupJSON is one group in the JSON form of Counters.
+type groupJSON struct {
+	Group    string        `json:"group"`
+	Counters []counterJSON `json:"counters"`
+}
+
+// MarshalJSON writes the counters as a list of groups (sorted by name),
+// each with its counters in first-touch order, so that a decoded copy
+// prints as the original does.
+func (c *Counters) MarshalJSON() ([]byte, error) {
+	out := []groupJSON{}
+	for _, g := range c.Groups() {
+		gj := groupJSON{Group: g}
+		for _, n := range c.Names(g) {
+			gj.Counters = append(gj.Counters, counterJSON{Name: n, Value: c.Get(g, n)})
+		}
+		out = append(out, gj)
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON adds the counters of the MarshalJSON form to c.
+func (c *Counters) UnmarshalJSON(data []byte) error {
+	var in []groupJSON
+	if err := json.Unmarshal(data, &in); err != nil {
+		return fmt.Errorf("decode counters: %w", err)
+	}
+	for _, g := range in {
+		for _, n := range g.Counters {
+			c.Add(g.Group, n.Name, n.Value)
+		}
+	}
+	return nil
 }

@@ -25,6 +25,11 @@ type Committer struct {
 	Out    string
 	Job    JobID
 	Marker bool // write _SUCCESS
+	// CanCommit, if set, is asked before an attempt commits; an error
+	// (another attempt of the task holds the right to commit, the job is
+	// gone) fails the attempt without committing. A cluster sets it so that
+	// exactly one attempt of each task commits.
+	CanCommit func(ctx context.Context, a AttemptID) error
 }
 
 func (c *Committer) jobTemp() string { return path.Join(c.Out, "_temporary", "0") }
@@ -47,13 +52,27 @@ func (c *Committer) SetupJob(ctx context.Context) error {
 	return nil
 }
 
-// CommitTask publishes the attempt's files to the job's committed area.
+// CommitTask publishes the attempt's files to the job's committed area. As
+// Hadoop's committer does, it replaces what an earlier attempt of the same
+// task committed (an attempt that committed and then was lost before it
+// could report success).
 func (c *Committer) CommitTask(ctx context.Context, a AttemptID) error {
+	if c.CanCommit != nil {
+		if err := c.CanCommit(ctx, a); err != nil {
+			return E("commit task", Infra, a.String(), err)
+		}
+	}
 	src := c.AttemptDir(a)
 	if _, err := c.FS.Stat(ctx, src); errors.Is(err, fs.ErrNotExist) {
 		return nil // lazy output wrote nothing
 	}
-	if err := c.FS.Rename(ctx, src, path.Join(c.jobTemp(), a.Task.String())); err != nil {
+	dst := path.Join(c.jobTemp(), a.Task.String())
+	if _, err := c.FS.Stat(ctx, dst); err == nil {
+		if err := c.FS.RemoveAll(ctx, dst); err != nil {
+			return E("commit task", Other, dst, err)
+		}
+	}
+	if err := c.FS.Rename(ctx, src, dst); err != nil {
 		return E("commit task", Other, src, err)
 	}
 	return nil

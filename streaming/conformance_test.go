@@ -10,6 +10,8 @@ package streaming_test
 //
 //	ZEBRA_CONFORMANCE=1        run the suite (otherwise skipped)
 //	ZEBRA_CONFORMANCE_SELF=1   use the Hadoop oracle on both sides (validates the cases and the harness)
+//	ZEBRA_CONFORMANCE_CLUSTER=1 also run every case on a local zebra cluster (zebra up --no-swift: a
+//	                           jobtracker and 3 workers) and compare that too with Hadoop
 //	ZEBRA_CONFORMANCE_CASES=re only cases whose directory name matches the regexp
 //	ZEBRA_CONFORMANCE_JOBS=n   cases run at the same time (default 2)
 //	ZEBRA_CONFORMANCE_KEEP=1   keep the work dirs (<tmp>/{hadoop,zebra}/<case>, plus .stdout/.stderr/.exit) and print where
@@ -120,6 +122,7 @@ func TestConformance(t *testing.T) {
 
 	hadoopCmd := []string{"bash", oracle, "run"}
 	zebraCmd := hadoopCmd
+	var clusterCmd []string
 	if self {
 		t.Log("ZEBRA_CONFORMANCE_SELF=1: the Hadoop oracle runs on both sides")
 	} else {
@@ -129,7 +132,10 @@ func TestConformance(t *testing.T) {
 		if out, err := b.CombinedOutput(); err != nil {
 			t.Fatalf("go build ./cmd/zebra: %v\n%s", err, out)
 		}
-		zebraCmd = []string{bin, "streaming"}
+		zebraCmd = []string{"env", "-u", "ZEBRA_JOBTRACKER", bin, "streaming"}
+		if envOn("ZEBRA_CONFORMANCE_CLUSTER") {
+			clusterCmd = startCluster(t, bin, filepath.Join(tmp, "cluster"))
+		}
 	}
 
 	jobs := 2
@@ -167,6 +173,19 @@ func TestConformance(t *testing.T) {
 				if oo := compareCase(t, c, h, z); oo != "" {
 					mu.Lock()
 					orderOnly = append(orderOnly, c.name+": "+oo)
+					mu.Unlock()
+				}
+				if clusterCmd == nil {
+					return
+				}
+				cl := runSide(t, c, clusterCmd, work, filepath.Join(tmp, "cluster-run", c.name))
+				if cl.err != nil {
+					t.Fatalf("zebra cluster side: %v", cl.err)
+				}
+				t.Logf("zebra cluster %v exit %d", cl.elapsed.Round(time.Millisecond), cl.exit)
+				if oo := compareCase(t, c, h, cl); oo != "" {
+					mu.Lock()
+					orderOnly = append(orderOnly, c.name+" (cluster): "+oo)
 					mu.Unlock()
 				}
 			})
@@ -323,6 +342,36 @@ func runSide(t *testing.T, c *confCase, cmd []string, work, keep string) *runRes
 	os.WriteFile(keep+".stderr", r.stderr, 0o644)
 	os.WriteFile(keep+".exit", []byte(strconv.Itoa(r.exit)+"\n"), 0o644)
 	return r
+}
+
+// startCluster starts a local zebra cluster (`zebra up --no-swift`, three
+// workers) in dir for the test, stops it (`zebra down`) at cleanup, and
+// returns the command that runs a streaming job on it.
+func startCluster(t *testing.T, bin, dir string) []string {
+	up := exec.Command(bin, "up", "--no-swift", "--workers", "3", "--state", dir)
+	var stderr bytes.Buffer
+	up.Stderr = &stderr
+	out, err := up.Output()
+	if err != nil {
+		t.Fatalf("zebra up: %v\n%s", err, stderr.Bytes())
+	}
+	t.Cleanup(func() {
+		down := exec.Command(bin, "down", "--state", dir)
+		if out, err := down.CombinedOutput(); err != nil {
+			t.Errorf("zebra down: %v\n%s", err, out)
+		}
+	})
+	var jt string
+	for _, line := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(line, "export ZEBRA_JOBTRACKER="); ok {
+			jt = v
+		}
+	}
+	if jt == "" {
+		t.Fatalf("zebra up printed no ZEBRA_JOBTRACKER:\n%s", out)
+	}
+	t.Logf("cluster: %s (state in %s)", jt, dir)
+	return []string{"env", "ZEBRA_JOBTRACKER=" + jt, bin, "streaming"}
 }
 
 func prepareWorkDir(c *confCase, work string) error {

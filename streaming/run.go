@@ -54,6 +54,10 @@ type Env struct {
 	WorkDir, LogDir string
 	// Slots bounds parallel tasks (0: one per core).
 	Slots int
+	// JobTracker is the default jobtracker URL (ZEBRA_JOBTRACKER); -jt and
+	// mapreduce.jobtracker.address override it, and "local" or "" means the
+	// embedded local runner.
+	JobTracker string
 	// LimitMemory lets Run set the Go runtime's soft memory limit from the
 	// job's sort buffers and a low GC target (unless GOMEMLIMIT or GOGC are
 	// set), so that the process stays near what the buffers need.
@@ -124,11 +128,7 @@ func run(ctx context.Context, args []string, e *Env, con *console) int {
 		io.WriteString(e.Stdout, usageText(o.Info))
 		return 0
 	}
-	if err == nil {
-		if o.JobTracker != "" && o.JobTracker != "local" {
-			err = mapreduce.E("submit job", mapreduce.Invalid, "", fmt.Errorf("-jt %s: cluster mode is not available in this build; run without -jt for the local runner", o.JobTracker))
-		}
-	}
+
 	var p *plan
 	if err == nil {
 		p, err = build(ctx, o, e)
@@ -141,6 +141,9 @@ func run(ctx context.Context, args []string, e *Env, con *console) int {
 	}
 	if code := prepare(ctx, o, p, e, con); code != 0 {
 		return code
+	}
+	if jt := jobTracker(o, e); jt != "" {
+		return submit(ctx, args, o, p, e, con, jt)
 	}
 	return execute(ctx, args, o, p, e, con)
 }
@@ -339,18 +342,12 @@ func execute(ctx context.Context, args []string, o *Options, p *plan, e *Env, co
 		var jf *mapreduce.JobFailedError
 		if errors.As(err, &jf) {
 			f := jf.Failure
+			startErr := ""
 			var se *startError
 			if errors.As(f.Err, &se) {
-				// Hadoop's wording for a program that cannot be started.
-				con.log("ERROR", "streaming.PipeMapRed", "configuration exception")
-				con.plain("java.io.IOException: " + se.Error() + "\n")
+				startErr = se.Error()
 			}
-			con.log("WARN", "zebra.LocalJobRunner", "Task %s failed: %v", f.Attempt, f.Err)
-			if tail := strings.TrimRight(string(f.StderrTail), "\n"); tail != "" {
-				con.plain("---- stderr of " + f.Attempt.String() + " (last lines; full log: " + f.LogPath + ") ----\n" + tail + "\n----\n")
-			}
-			con.log("INFO", "mapreduce.Job", "Job %s failed with state FAILED due to: NA", job.ID)
-			con.log("INFO", "mapreduce.Job", "Counters: 0")
+			reportFailure(con, "zebra.LocalJobRunner", job.ID.String(), f.Attempt.String(), f.Err.Error(), startErr, string(f.StderrTail), f.LogPath)
 			con.log("INFO", "zebra", "Task logs: %s", logDir)
 			con.log("ERROR", "streaming.StreamJob", "Job not successful!")
 			return 1
@@ -364,11 +361,32 @@ func execute(ctx context.Context, args []string, o *Options, p *plan, e *Env, co
 		return 1
 	}
 	progress(len(job.Splits), len(job.Splits), job.NumReduces, job.NumReduces)
-	con.log("INFO", "mapreduce.Job", "Job %s completed successfully", job.ID)
-	con.log("INFO", "mapreduce.Job", "%s", formatCounters(counters, job.NumReduces == 0))
-	con.log("INFO", "zebra", "Task logs: %s", logDir)
-	con.log("INFO", "streaming.StreamJob", "Output directory: %s", o.Output)
+	reportSuccess(con, job.ID.String(), counters, job.NumReduces == 0, "Task logs: "+logDir, o.Output)
 	return 0
+}
+
+// reportFailure prints Hadoop's report of a job failed by one attempt,
+// with the attempt's error and the tail of its stderr.
+func reportFailure(con *console, logger, jobID, attempt, errText, startErr, tail, logPath string) {
+	if startErr != "" {
+		// Hadoop's wording for a program that cannot be started.
+		con.log("ERROR", "streaming.PipeMapRed", "configuration exception")
+		con.plain("java.io.IOException: " + startErr + "\n")
+	}
+	con.log("WARN", logger, "Task %s failed: %s", attempt, errText)
+	if tail := strings.TrimRight(tail, "\n"); tail != "" {
+		con.plain("---- stderr of " + attempt + " (last lines; full log: " + logPath + ") ----\n" + tail + "\n----\n")
+	}
+	con.log("INFO", "mapreduce.Job", "Job %s failed with state FAILED due to: NA", jobID)
+	con.log("INFO", "mapreduce.Job", "Counters: 0")
+}
+
+// reportSuccess prints Hadoop's report of a successful job.
+func reportSuccess(con *console, jobID string, counters *mapreduce.Counters, mapOnly bool, logs, output string) {
+	con.log("INFO", "mapreduce.Job", "Job %s completed successfully", jobID)
+	con.log("INFO", "mapreduce.Job", "%s", formatCounters(counters, mapOnly))
+	con.log("INFO", "zebra", "%s", logs)
+	con.log("INFO", "streaming.StreamJob", "Output directory: %s", output)
 }
 
 // KeySplits selects how zebra runs map tasks. Splits (and so map-only part

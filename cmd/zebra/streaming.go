@@ -53,6 +53,8 @@ func localEnv() (e *streaming.Env, done func(), err error) {
 		LogDir:   filepath.Join(stateDir(), "logs"),
 		Slots:    slots,
 		Logger:   logger,
+		// ZEBRA_JOBTRACKER submits to a cluster (as `eval "$(zebra up)"` sets).
+		JobTracker: os.Getenv("ZEBRA_JOBTRACKER"),
 		// One job per process: the runtime's memory limit may follow it.
 		LimitMemory: true,
 	}

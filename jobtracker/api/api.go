@@ -1,0 +1,231 @@
+// Package api is the wire format between zebra's jobtracker, its workers
+// and its clients: JSON over HTTP. It holds only types, paths and a small
+// client, so that every side can import it without importing the others.
+//
+// Client endpoints (under /api/v1):
+//
+//	POST /api/v1/jobs                 submit: multipart form, part "plan" (a Plan as JSON) and optional part "bundle" (a tar of the job's files)
+//	GET  /api/v1/jobs                 list jobs (newest first)
+//	GET  /api/v1/jobs/{id}            a JobStatus; ?after=V waits (up to ?wait=ms) until its Version is above V
+//	POST /api/v1/jobs/{id}/kill       kill a job
+//
+// Worker endpoints (under /internal/v1; see docs/cluster.md):
+//
+//	POST /internal/v1/workers                      register (Registration → Registered)
+//	POST /internal/v1/workers/{id}/poll            long-poll for work (Poll → PollReply)
+//	POST /internal/v1/attempts/{id}/commit         ask for the right to commit (200 yes, 409 no)
+//	POST /internal/v1/attempts/{id}/done           report an attempt's end (AttemptReport)
+//	POST /internal/v1/attempts/{id}/fetch-failure  a reducer could not fetch a map output (FetchFailure)
+//	GET  /internal/v1/jobs/{id}/plan               the job's Plan
+//	GET  /internal/v1/jobs/{id}/bundle             the job's file bundle (tar)
+//	GET  /internal/v1/jobs/{id}/map-outputs        map output events (?from=N&wait=ms → MapOutputs)
+package api
+
+import (
+	"encoding/json"
+	"time"
+
+	"zebra/mapreduce"
+)
+
+// ProtocolVersion is the version of the worker protocol. A worker whose
+// version differs is refused at registration.
+const ProtocolVersion = 1
+
+// Job states, as Hadoop names them.
+const (
+	StatePrep      = "PREP"
+	StateRunning   = "RUNNING"
+	StateSucceeded = "SUCCEEDED"
+	StateFailed    = "FAILED"
+	StateKilled    = "KILLED"
+)
+
+// Attempt and task states.
+const (
+	AttemptRunning   = "RUNNING"
+	AttemptSucceeded = "SUCCEEDED"
+	AttemptFailed    = "FAILED"
+	AttemptKilled    = "KILLED"
+)
+
+// Plan is a compiled job as the jobtracker runs it: ZeroVM-style instance
+// groups (one map instance per split, one reduce instance per partition,
+// the map group connected all-to-all to the reduce group) plus what the
+// runner needs to rebuild the job on a worker.
+type Plan struct {
+	// Name and User are the job's name and owner; Args the command line as
+	// typed (shown in history).
+	Name string   `json:"name"`
+	User string   `json:"user"`
+	Args []string `json:"args"`
+	// Kind names the runner that understands Spec ("streaming").
+	Kind string `json:"kind"`
+	// Spec is the runner's description of the job, opaque to the
+	// jobtracker.
+	Spec json.RawMessage `json:"spec"`
+	// Conf is the job's configuration, for display.
+	Conf map[string]string `json:"conf,omitempty"`
+	// Splits are the map group's inputs: map i reads Splits[i].
+	Splits []mapreduce.Split `json:"splits"`
+	// Reduces is the size of the reduce group (0: map-only).
+	Reduces int `json:"reduces"`
+	// Output is the output directory's URI; MarkSuccess writes _SUCCESS
+	// on commit.
+	Output      string `json:"output"`
+	MarkSuccess bool   `json:"mark_success"`
+	// MaxMapAttempts and MaxReduceAttempts bound the attempts of each task
+	// (mapreduce.map.maxattempts, mapreduce.reduce.maxattempts; 0: 4).
+	MaxMapAttempts    int `json:"max_map_attempts,omitempty"`
+	MaxReduceAttempts int `json:"max_reduce_attempts,omitempty"`
+	// SlowStart is the fraction of finished maps from which reduces are
+	// scheduled (mapreduce.job.reduce.slowstart.completedmaps).
+	SlowStart float64 `json:"slow_start,omitempty"`
+}
+
+// Submitted is the reply to a submission.
+type Submitted struct {
+	ID string `json:"id"`
+}
+
+// Failure describes the attempt that failed a job.
+type Failure struct {
+	Attempt string `json:"attempt"`
+	Error   string `json:"error"`
+	// StartError is set when the program could not be started, with the
+	// operating system's reason in Java's words.
+	StartError string `json:"start_error,omitempty"`
+	StderrTail string `json:"stderr_tail,omitempty"`
+	// Log is where the attempt's full log is kept (worker and path).
+	Log string `json:"log,omitempty"`
+}
+
+// AttemptInfo is one attempt as a client sees it.
+type AttemptInfo struct {
+	ID       string    `json:"id"`
+	State    string    `json:"state"`
+	Worker   string    `json:"worker"`
+	Node     string    `json:"node"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished,omitzero"`
+	Error    string    `json:"error,omitempty"`
+}
+
+// JobStatus is a job as a client sees it. Version grows with every change.
+type JobStatus struct {
+	ID          string              `json:"id"`
+	Name        string              `json:"name"`
+	User        string              `json:"user"`
+	State       string              `json:"state"`
+	Version     int64               `json:"version"`
+	Submitted   time.Time           `json:"submitted"`
+	Finished    time.Time           `json:"finished,omitzero"`
+	Maps        int                 `json:"maps"`
+	Reduces     int                 `json:"reduces"`
+	MapsDone    int                 `json:"maps_done"`
+	ReducesDone int                 `json:"reduces_done"`
+	Output      string              `json:"output"`
+	Counters    *mapreduce.Counters `json:"counters,omitempty"`
+	Failure     *Failure            `json:"failure,omitempty"`
+	// FailedAttempts lists every failed or killed attempt so far, in the
+	// order they ended.
+	FailedAttempts []AttemptInfo `json:"failed_attempts,omitempty"`
+	Diagnostics    string        `json:"diagnostics,omitempty"`
+}
+
+// Done reports whether the job has ended.
+func (s *JobStatus) Done() bool {
+	return s.State == StateSucceeded || s.State == StateFailed || s.State == StateKilled
+}
+
+// Registration is a worker introducing itself.
+type Registration struct {
+	Protocol int    `json:"protocol"`
+	Name     string `json:"name"`
+	// Node is the storage node the worker sits beside (for locality).
+	Node        string `json:"node"`
+	MapSlots    int    `json:"map_slots"`
+	ReduceSlots int    `json:"reduce_slots"`
+	// Shuffle is the worker's ZeroMQ endpoint serving map outputs.
+	Shuffle string `json:"shuffle"`
+}
+
+// Registered is the jobtracker's answer to a Registration.
+type Registered struct {
+	ID string `json:"id"`
+	// PollWait is how long a poll may wait for work; a worker that does
+	// not poll for Expiry is considered lost.
+	PollWait time.Duration `json:"poll_wait"`
+	Expiry   time.Duration `json:"expiry"`
+}
+
+// Poll is a worker asking for work. Running lists its running attempts,
+// so that the jobtracker can kill those it no longer knows.
+type Poll struct {
+	FreeMapSlots    int      `json:"free_map_slots"`
+	FreeReduceSlots int      `json:"free_reduce_slots"`
+	Running         []string `json:"running"`
+	Jobs            []string `json:"jobs"`
+}
+
+// Assignment is one attempt given to a worker.
+type Assignment struct {
+	Attempt string `json:"attempt"`
+	Job     string `json:"job"`
+	Kind    string `json:"kind"` // "map" or "reduce"
+	Index   int    `json:"index"`
+}
+
+// PollReply carries new attempts, attempts to kill, and jobs whose local
+// data the worker may delete.
+type PollReply struct {
+	Assign []Assignment `json:"assign,omitempty"`
+	Kill   []string     `json:"kill,omitempty"`
+	Forget []string     `json:"forget,omitempty"`
+}
+
+// AttemptReport is a worker's report of an attempt's end.
+type AttemptReport struct {
+	Worker string `json:"worker"`
+	State  string `json:"state"` // AttemptSucceeded, AttemptFailed or AttemptKilled
+	// Infra marks a failure of the machine rather than of the user's code.
+	Infra      bool                `json:"infra,omitempty"`
+	Error      string              `json:"error,omitempty"`
+	StartError string              `json:"start_error,omitempty"`
+	StderrTail string              `json:"stderr_tail,omitempty"`
+	Log        string              `json:"log,omitempty"`
+	Counters   *mapreduce.Counters `json:"counters,omitempty"`
+	Digests    mapreduce.Digests   `json:"digests"`
+	// Partitions are the byte sizes of a map attempt's output partitions.
+	Partitions []int64 `json:"partitions,omitempty"`
+}
+
+// MapOutputEvent says that a map attempt's output can be fetched from a
+// shuffle endpoint, or (Obsolete) that it no longer can.
+type MapOutputEvent struct {
+	Map      int    `json:"map"`
+	Attempt  string `json:"attempt"`
+	Endpoint string `json:"endpoint"`
+	Obsolete bool   `json:"obsolete,omitempty"`
+}
+
+// MapOutputs is a slice of a job's map output events from index From.
+// Ended is set once the job has ended (the reducer should stop).
+type MapOutputs struct {
+	From   int              `json:"from"`
+	Events []MapOutputEvent `json:"events"`
+	Ended  bool             `json:"ended,omitempty"`
+}
+
+// FetchFailure is a reducer's report that a map output could not be
+// fetched.
+type FetchFailure struct {
+	Map     string `json:"map"` // the map attempt
+	Error   string `json:"error"`
+	Missing bool   `json:"missing"` // the worker answered but had no such output
+}
+
+// Error is the body of every non-2xx reply.
+type Error struct {
+	Error string `json:"error"`
+}

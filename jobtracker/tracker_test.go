@@ -1,0 +1,349 @@
+package jobtracker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"zebra/adapters/localfs"
+	"zebra/jobtracker/api"
+	"zebra/mapreduce"
+)
+
+// The tests drive a real tracker over its HTTP API; the "workers" are the
+// test itself, speaking the worker protocol by hand.
+
+func newTracker(t *testing.T, data string, expiry time.Duration) (*Tracker, *api.Client) {
+	t.Helper()
+	reg := &mapreduce.Registry{}
+	localfs.Register(reg, &localfs.FS{})
+	tr, err := Open(Config{Data: data, Registry: reg, PollWait: 100 * time.Millisecond, Expiry: expiry, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(tr.Handler())
+	t.Cleanup(func() { srv.Close(); tr.Close() })
+	c, err := api.NewClient(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr, c
+}
+
+func testPlan(out string, maps, reduces int) *api.Plan {
+	p := &api.Plan{Name: "t", User: "u", Kind: "test", Spec: json.RawMessage(`{}`), Output: "file://" + out, Reduces: reduces, MarkSuccess: true, MaxMapAttempts: 2, MaxReduceAttempts: 2}
+	for i := 0; i < maps; i++ {
+		p.Splits = append(p.Splits, mapreduce.Split{URI: "file:///in/" + string(rune('a'+i)), Length: 10})
+	}
+	return p
+}
+
+func register(t *testing.T, c *api.Client, name string, slots int) string {
+	t.Helper()
+	var r api.Registered
+	err := c.Do(context.Background(), http.MethodPost, "/internal/v1/workers",
+		api.Registration{Protocol: api.ProtocolVersion, Name: name, MapSlots: slots, ReduceSlots: slots, Shuffle: "tcp://127.0.0.1:1"}, &r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.ID
+}
+
+func poll(t *testing.T, c *api.Client, id string) api.PollReply {
+	t.Helper()
+	var r api.PollReply
+	if err := c.Do(context.Background(), http.MethodPost, "/internal/v1/workers/"+id+"/poll", api.Poll{}, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func report(t *testing.T, c *api.Client, worker, attempt, state string) error {
+	t.Helper()
+	return c.Do(context.Background(), http.MethodPost, "/internal/v1/attempts/"+attempt+"/done",
+		api.AttemptReport{Worker: worker, State: state, Error: "boom", Counters: &mapreduce.Counters{}}, nil)
+}
+
+func waitState(t *testing.T, c *api.Client, id, state string) *api.JobStatus {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st, err := c.Status(context.Background(), id, -1, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.State == state {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s is %s, want %s", id, st.State, state)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestMapOnlyJobCommits(t *testing.T) {
+	_, c := newTracker(t, t.TempDir(), time.Minute)
+	out := filepath.Join(t.TempDir(), "out")
+	id, err := c.Submit(context.Background(), testPlan(out, 3, 0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := register(t, c, "w1", 2)
+	r := poll(t, c, w)
+	if len(r.Assign) != 2 {
+		t.Fatalf("2 free slots got %d assignments: %+v", len(r.Assign), r.Assign)
+	}
+	for _, a := range r.Assign {
+		if err := report(t, c, w, a.Attempt, api.AttemptSucceeded); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r = poll(t, c, w)
+	if len(r.Assign) != 1 || r.Assign[0].Index != 2 {
+		t.Fatalf("want map 2 next, got %+v", r.Assign)
+	}
+	if err := report(t, c, w, r.Assign[0].Attempt, api.AttemptSucceeded); err != nil {
+		t.Fatal(err)
+	}
+	st := waitState(t, c, id, api.StateSucceeded)
+	if st.MapsDone != 3 {
+		t.Errorf("maps done %d, want 3", st.MapsDone)
+	}
+	if _, err := os.Stat(filepath.Join(out, "_SUCCESS")); err != nil {
+		t.Errorf("no _SUCCESS after commit: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "_temporary")); err == nil {
+		t.Error("_temporary left after commit")
+	}
+	// A stale report about a finished attempt is refused.
+	if err := report(t, c, w, r.Assign[0].Attempt, api.AttemptSucceeded); !api.IsStatus(err, http.StatusGone) {
+		t.Errorf("repeated report: got %v, want 410", err)
+	}
+}
+
+func TestFailedAttemptsRetryElsewhereThenFailJob(t *testing.T) {
+	_, c := newTracker(t, t.TempDir(), time.Minute)
+	out := filepath.Join(t.TempDir(), "out")
+	id, err := c.Submit(context.Background(), testPlan(out, 1, 0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w1, w2 := register(t, c, "w1", 1), register(t, c, "w2", 1)
+	a := poll(t, c, w1).Assign
+	if len(a) != 1 || !strings.HasSuffix(a[0].Attempt, "_0") {
+		t.Fatalf("first attempt: %+v", a)
+	}
+	if err := report(t, c, w1, a[0].Attempt, api.AttemptFailed); err != nil {
+		t.Fatal(err)
+	}
+	// The retry avoids w1, where the task failed, while w2 is up.
+	if r := poll(t, c, w1); len(r.Assign) != 0 {
+		t.Fatalf("retry went back to the failing worker: %+v", r.Assign)
+	}
+	b := poll(t, c, w2).Assign
+	if len(b) != 1 || !strings.HasSuffix(b[0].Attempt, "_1") {
+		t.Fatalf("second attempt: %+v", b)
+	}
+	if err := report(t, c, w2, b[0].Attempt, api.AttemptFailed); err != nil {
+		t.Fatal(err)
+	}
+	st := waitState(t, c, id, api.StateFailed)
+	if st.Failure == nil || st.Failure.Attempt != b[0].Attempt || st.Failure.Error != "boom" {
+		t.Errorf("failure %+v, want the last attempt's", st.Failure)
+	}
+	if len(st.FailedAttempts) != 2 {
+		t.Errorf("failed attempts %+v, want 2", st.FailedAttempts)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(out, "_temporary")); err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("_temporary not removed after the job failed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestLostWorkerAttemptRunsElsewhere(t *testing.T) {
+	_, c := newTracker(t, t.TempDir(), 300*time.Millisecond)
+	id, err := c.Submit(context.Background(), testPlan(filepath.Join(t.TempDir(), "out"), 1, 0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w1 := register(t, c, "w1", 1)
+	if a := poll(t, c, w1).Assign; len(a) != 1 {
+		t.Fatalf("assignments %+v", a)
+	}
+	// w1 goes silent; w2 keeps polling and gets the retry.
+	w2 := register(t, c, "w2", 1)
+	deadline := time.Now().Add(10 * time.Second)
+	var got []api.Assignment
+	for len(got) == 0 && time.Now().Before(deadline) {
+		got = poll(t, c, w2).Assign
+	}
+	if len(got) != 1 || !strings.HasSuffix(got[0].Attempt, "_1") {
+		t.Fatalf("retry on w2: %+v", got)
+	}
+	st, _ := c.Status(context.Background(), id, -1, 0)
+	if len(st.FailedAttempts) != 1 || st.FailedAttempts[0].State != api.AttemptKilled {
+		t.Errorf("failed attempts %+v, want one KILLED", st.FailedAttempts)
+	}
+	// The lost worker must register again.
+	err = c.Do(context.Background(), http.MethodPost, "/internal/v1/workers/"+w1+"/poll", api.Poll{}, nil)
+	if !api.IsStatus(err, http.StatusNotFound) {
+		t.Errorf("poll of a lost worker: %v, want 404", err)
+	}
+}
+
+func TestRestartResumesRunningJobs(t *testing.T) {
+	data := t.TempDir()
+	out := filepath.Join(t.TempDir(), "out")
+	tr, c := newTracker(t, data, time.Minute)
+	id, err := c.Submit(context.Background(), testPlan(out, 1, 0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := c.Submit(context.Background(), testPlan(filepath.Join(t.TempDir(), "out2"), 0, 0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, c, done, api.StateSucceeded)
+	w := register(t, c, "w1", 1)
+	if a := poll(t, c, w).Assign; len(a) != 1 {
+		t.Fatalf("assignments %+v", a)
+	}
+	tr.Close()
+
+	_, c2 := newTracker(t, data, time.Minute)
+	if st := waitState(t, c2, done, api.StateSucceeded); st.ID != done {
+		t.Fatal("finished job lost over restart")
+	}
+	waitState(t, c2, id, api.StateRunning)
+	w = register(t, c2, "w1", 1)
+	a := poll(t, c2, w).Assign
+	if len(a) != 1 || !strings.HasSuffix(a[0].Attempt, "_1000") {
+		t.Fatalf("after restart want attempt _1000, got %+v", a)
+	}
+	if err := report(t, c2, w, a[0].Attempt, api.AttemptSucceeded); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, c2, id, api.StateSucceeded)
+	// Job ids keep counting after the restart.
+	third, err := c2.Submit(context.Background(), testPlan(filepath.Join(t.TempDir(), "out3"), 0, 0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(third, "_0003") {
+		t.Errorf("third job id %s, want sequence 0003", third)
+	}
+}
+
+func TestReducesWaitForSlowStartAndMapOutputs(t *testing.T) {
+	_, c := newTracker(t, t.TempDir(), time.Minute)
+	p := testPlan(filepath.Join(t.TempDir(), "out"), 2, 1)
+	p.SlowStart = 1
+	id, err := c.Submit(context.Background(), p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := register(t, c, "w1", 4)
+	a := poll(t, c, w).Assign
+	if len(a) != 2 || a[0].Kind != "map" || a[1].Kind != "map" {
+		t.Fatalf("want the two maps only (slow start 1.0), got %+v", a)
+	}
+	report(t, c, w, a[0].Attempt, api.AttemptSucceeded)
+	var mo api.MapOutputs
+	if err := c.Do(context.Background(), http.MethodGet, "/internal/v1/jobs/"+id+"/map-outputs?from=0&wait=0", nil, &mo); err != nil {
+		t.Fatal(err)
+	}
+	if len(mo.Events) != 1 || mo.Events[0].Attempt != a[0].Attempt || mo.Events[0].Endpoint != "tcp://127.0.0.1:1" {
+		t.Fatalf("map output events %+v", mo.Events)
+	}
+	report(t, c, w, a[1].Attempt, api.AttemptSucceeded)
+	r := poll(t, c, w).Assign
+	if len(r) != 1 || r[0].Kind != "reduce" {
+		t.Fatalf("want the reduce, got %+v", r)
+	}
+	// A fetch failure makes the map run again and marks its output obsolete.
+	err = c.Do(context.Background(), http.MethodPost, "/internal/v1/attempts/"+r[0].Attempt+"/fetch-failure?worker="+w,
+		api.FetchFailure{Map: a[0].Attempt, Error: "gone"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Do(context.Background(), http.MethodGet, "/internal/v1/jobs/"+id+"/map-outputs?from=2&wait=0", nil, &mo); err != nil {
+		t.Fatal(err)
+	}
+	if len(mo.Events) != 1 || !mo.Events[0].Obsolete || mo.Events[0].Attempt != a[0].Attempt {
+		t.Fatalf("want an obsolete event, got %+v", mo.Events)
+	}
+	re := poll(t, c, w).Assign
+	if len(re) != 1 || re[0].Kind != "map" || re[0].Index != a[0].Index {
+		t.Fatalf("want map %d again, got %+v", a[0].Index, re)
+	}
+}
+
+func TestBadRequests(t *testing.T) {
+	_, c := newTracker(t, t.TempDir(), time.Minute)
+	ctx := context.Background()
+	cases := []struct {
+		name, method, path, body string
+		code                     int
+		says                     string
+	}{
+		{"malformed registration", "POST", "/internal/v1/workers", `{"protocol":`, 400, "malformed request body"},
+		{"unknown field", "POST", "/internal/v1/workers", `{"protocol":1,"colour":"red"}`, 400, "unknown field"},
+		{"wrong protocol", "POST", "/internal/v1/workers", `{"protocol":99,"name":"old","map_slots":1,"shuffle":"tcp://x:1"}`, 400, "protocol version 99"},
+		{"no slots", "POST", "/internal/v1/workers", `{"protocol":1,"name":"w","shuffle":"tcp://x:1"}`, 400, "slots"},
+		{"unknown worker poll", "POST", "/internal/v1/workers/w9-9/poll", `{}`, 404, "register again"},
+		{"unknown job", "GET", "/api/v1/jobs/job_1_0042", "", 404, "no job"},
+		{"bad wait", "GET", "/api/v1/jobs/job_1_0042?after=x&wait=1", "", 400, "integers"},
+		{"kill unknown job", "POST", "/api/v1/jobs/job_1_0042/kill", "", 404, "no such job"},
+		{"submit without form", "POST", "/api/v1/jobs", `{}`, 400, "multipart"},
+		{"bad state", "POST", "/internal/v1/attempts/attempt_1_0001_m_000000_0/done", `{"state":"MAYBE"}`, 400, "want SUCCEEDED"},
+		{"stale attempt", "POST", "/internal/v1/attempts/attempt_1_0001_m_000000_0/done", `{"state":"FAILED"}`, 410, "no longer runs"},
+	}
+	for _, tc := range cases {
+		req, _ := http.NewRequestWithContext(ctx, tc.method, c.URL()+tc.path, bytes.NewBufferString(tc.body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e api.Error
+		json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if resp.StatusCode != tc.code || !strings.Contains(e.Error, tc.says) {
+			t.Errorf("%s: got %d %q, want %d containing %q", tc.name, resp.StatusCode, e.Error, tc.code, tc.says)
+		}
+	}
+	// Plans are checked before anything is created.
+	bad := testPlan("", 1, 0)
+	bad.Output = ""
+	if _, err := c.Submit(ctx, bad, nil); !api.IsStatus(err, 400) || !strings.Contains(err.Error(), "output is missing") {
+		t.Errorf("plan without output: %v", err)
+	}
+	bad = testPlan(filepath.Join(t.TempDir(), "o"), 1, 0)
+	bad.Splits[0].Length = -1
+	if _, err := c.Submit(ctx, bad, nil); !api.IsStatus(err, 400) || !strings.Contains(err.Error(), "split 0") {
+		t.Errorf("plan with a bad split: %v", err)
+	}
+	// An existing output is refused with 409 and left alone.
+	out := t.TempDir()
+	os.WriteFile(filepath.Join(out, "keep"), []byte("x"), 0o644)
+	if _, err := c.Submit(ctx, testPlan(out, 1, 0), nil); !api.IsStatus(err, http.StatusConflict) {
+		t.Errorf("existing output: %v, want 409", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "keep")); err != nil || string(b) != "x" {
+		t.Error("existing output was touched")
+	}
+}

@@ -1,0 +1,357 @@
+package streaming
+
+import (
+	"archive/tar"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"zebra/jobtracker/api"
+	"zebra/mapreduce"
+)
+
+// KeyJobTrackerAddress names the jobtracker to submit to, as in Hadoop 1
+// ("local" for the local runner).
+const KeyJobTrackerAddress = "mapreduce.jobtracker.address"
+
+// KeyClientRetry bounds how long the client keeps trying to reach a
+// jobtracker that stopped answering while it follows a job (a Go duration;
+// default 2m).
+const KeyClientRetry = "zebra.client.retry"
+
+// SpecKind is the api.Plan kind of a streaming job.
+const SpecKind = "streaming"
+
+// clusterSpec is the streaming part of a cluster job's plan: the parsed and
+// built options, from which a worker rebuilds exactly the client's job.
+type clusterSpec struct {
+	// Options are the parsed options after build and prepare: Conf is the
+	// job's final configuration.
+	Options *Options `json:"options"`
+	// Staged maps a -file, -files or -archives entry (without #link) to
+	// its path in the job's bundle; the bundle's cwd/ directory holds the
+	// client-directory files the commands name.
+	Staged    map[string]string `json:"staged,omitempty"`
+	PieceSize int64             `json:"piece_size,omitempty"`
+}
+
+// jobTracker picks the jobtracker for a job: -jt, then
+// mapreduce.jobtracker.address, then the environment's default; "" or
+// "local" select the local runner.
+func jobTracker(o *Options, e *Env) string {
+	for _, v := range []string{o.JobTracker, o.Conf.Get(KeyJobTrackerAddress, ""), e.JobTracker} {
+		if v != "" {
+			if v == "local" {
+				return ""
+			}
+			return v
+		}
+	}
+	return ""
+}
+
+// submit sends a prepared job to a jobtracker and follows it to its end
+// with the local runner's console report.
+func submit(ctx context.Context, args []string, o *Options, p *plan, e *Env, con *console, jt string) int {
+	launchErr := func(format string, a ...any) int {
+		con.log("ERROR", "streaming.StreamJob", "Error Launching job : "+format, a...)
+		return 5
+	}
+	client, err := api.NewClient(jt)
+	if err != nil {
+		return launchErr("%v", err)
+	}
+	job := p.job
+	bundle, spec, err := stage(o, p, e)
+	if err != nil {
+		return launchErr("%v", err)
+	}
+	defer os.Remove(bundle)
+	specJSON, err := json.Marshal(spec)
+	if err != nil {
+		return launchErr("encode job: %v", err)
+	}
+	conf := map[string]string{}
+	for _, k := range job.Conf.Keys() {
+		conf[k], _ = job.Conf.Lookup(k)
+	}
+	maxMap, err1 := job.Conf.Int("mapreduce.map.maxattempts", 4)
+	maxReduce, err2 := job.Conf.Int("mapreduce.reduce.maxattempts", 4)
+	slow, err3 := job.Conf.Float("mapreduce.job.reduce.slowstart.completedmaps", 0.05)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return launchErr("%v", err)
+	}
+	pl := &api.Plan{
+		Name: job.Name, User: job.Conf.Get(mapreduce.KeyUser, ""), Args: args, Kind: SpecKind, Spec: specJSON,
+		Conf: conf, Splits: job.Splits, Reduces: job.NumReduces, Output: p.env.outputDir,
+		MarkSuccess: job.OutSpec.MarkSuccess, MaxMapAttempts: maxMap, MaxReduceAttempts: maxReduce, SlowStart: slow,
+	}
+	f, err := os.Open(bundle)
+	if err != nil {
+		return launchErr("%v", err)
+	}
+	id, err := client.Submit(ctx, pl, f)
+	f.Close()
+	if err != nil {
+		if api.IsStatus(err, http.StatusConflict) {
+			return launchErr("Output directory %s already exists", p.env.outputDir)
+		}
+		var se *api.StatusError
+		if errors.As(err, &se) {
+			return launchErr("the jobtracker at %s refused the job: %s", client.URL(), se.Message)
+		}
+		return launchErr("cannot reach the jobtracker at %s (%v); is it running? `zebra up` starts one, or run without -jt for the local runner", client.URL(), err)
+	}
+	con.log("INFO", "mapreduce.Job", "The url to track the job: %s/jobs/%s", client.URL(), id)
+	con.log("INFO", "mapreduce.Job", "Running job: %s", id)
+	if o.Background {
+		con.log("INFO", "streaming.StreamJob", "Job is running in background.")
+		return 0
+	}
+	con.log("INFO", "mapreduce.Job", "Job %s running in uber mode : false", id)
+	st, code := follow(ctx, client, id, job.Conf, con)
+	if st == nil {
+		return code
+	}
+	switch st.State {
+	case api.StateSucceeded:
+		reportSuccess(con, id, st.Counters, st.Reduces == 0, "Task logs: on the workers; `zebra job -logs "+id+"`", o.Output)
+		return 0
+	case api.StateKilled:
+		con.log("ERROR", "streaming.StreamJob", "Job %s was killed; nothing was committed to %s", id, o.Output)
+		return 1
+	}
+	if f := st.Failure; f != nil {
+		reportFailure(con, "zebra.JobTracker", id, f.Attempt, f.Error, f.StartError, f.StderrTail, f.Log)
+	} else {
+		con.log("INFO", "mapreduce.Job", "Job %s failed with state FAILED due to: %s", id, st.Diagnostics)
+	}
+	con.log("ERROR", "streaming.StreamJob", "Job not successful!")
+	return 1
+}
+
+// follow prints a job's progress until it ends and returns its final
+// status, or nil and an exit code when the job could not be followed.
+func follow(ctx context.Context, client *api.Client, id string, conf *mapreduce.Conf, con *console) (*api.JobStatus, int) {
+	retry := 2 * time.Minute
+	if v, ok := conf.Lookup(KeyClientRetry); ok {
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			retry = d
+		}
+	}
+	last, failed := "", 0
+	version := int64(-1)
+	var lostSince time.Time
+	for {
+		st, err := client.Status(ctx, id, version, 5*time.Second)
+		if err != nil {
+			if ctx.Err() != nil {
+				con.log("INFO", "zebra", "Stopped following %s; the job goes on (`zebra job -kill %s` kills it)", id, id)
+				return nil, 130
+			}
+			if api.IsStatus(err, http.StatusNotFound) {
+				con.log("ERROR", "streaming.StreamJob", "The jobtracker at %s no longer knows job %s", client.URL(), id)
+				return nil, 1
+			}
+			if lostSince.IsZero() {
+				lostSince = time.Now()
+				con.log("WARN", "zebra", "Lost contact with the jobtracker at %s (%v); retrying for %v", client.URL(), err, retry)
+			} else if time.Since(lostSince) > retry {
+				con.log("ERROR", "streaming.StreamJob", "Lost contact with the jobtracker at %s for %v: %v; job %s may still be running", client.URL(), retry, err, id)
+				return nil, 1
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(500 * time.Millisecond):
+			}
+			continue
+		}
+		lostSince = time.Time{}
+		version = st.Version
+		for ; failed < len(st.FailedAttempts); failed++ {
+			a := st.FailedAttempts[failed]
+			con.log("INFO", "mapreduce.Job", "Task Id : %s, Status : %s", a.ID, a.State)
+			if a.Error != "" {
+				con.plain("Error: " + a.Error + "\n")
+			}
+		}
+		line := fmt.Sprintf(" map %d%% reduce %d%%", percent(st.MapsDone, st.Maps), percent(st.ReducesDone, st.Reduces))
+		if line != last && (st.State == api.StateRunning || st.State == api.StateSucceeded) {
+			last = line
+			con.log("INFO", "mapreduce.Job", "%s", line)
+		}
+		if st.Done() {
+			return st, 0
+		}
+	}
+}
+
+// stage writes the job's bundle (a tar of every local file the job
+// ships and of the client-directory files its commands name) into the
+// scratch directory, and returns its path with the job's spec.
+func stage(o *Options, p *plan, e *Env) (string, *clusterSpec, error) {
+	spec := &clusterSpec{Options: o, Staged: map[string]string{}, PieceSize: p.job.PieceSize}
+	f, err := os.CreateTemp(e.WorkDir, "bundle-*.tar")
+	if err != nil {
+		return "", nil, fmt.Errorf("create job bundle: %w", err)
+	}
+	tw := tar.NewWriter(f)
+	fail := func(err error) (string, *clusterSpec, error) {
+		f.Close()
+		os.Remove(f.Name())
+		return "", nil, fmt.Errorf("create job bundle: %w", err)
+	}
+	n := 0
+	add := func(entry string) error {
+		name, _, _ := strings.Cut(entry, "#")
+		if _, done := spec.Staged[name]; done {
+			return nil
+		}
+		src, ok := localPath(name, e.Dir)
+		if !ok {
+			return fmt.Errorf("%s: only local files can be shipped to a cluster", name)
+		}
+		dst := "ship/" + strconv.Itoa(n) + "/" + filepath.Base(src)
+		n++
+		spec.Staged[name] = dst
+		return addToTar(tw, src, dst)
+	}
+	for _, list := range [][]string{o.ShipFiles, o.Files, o.Archives} {
+		for _, entry := range list {
+			if err := add(entry); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	// Client-directory files the commands name (see build's rewrite).
+	for name, target := range p.env.links {
+		if target == filepath.Join(e.Dir, name) {
+			if err := addToTar(tw, target, "cwd/"+name); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return fail(err)
+	}
+	if err := f.Close(); err != nil {
+		return fail(err)
+	}
+	return f.Name(), spec, nil
+}
+
+// addToTar adds the file or directory tree src under the name dst,
+// following symbolic links.
+func addToTar(tw *tar.Writer, src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		name := filepath.ToSlash(filepath.Join(dst, rel))
+		switch {
+		case fi.IsDir():
+			return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: name + "/", Mode: int64(fi.Mode().Perm())})
+		case fi.Mode().IsRegular():
+			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: int64(fi.Mode().Perm()), Size: fi.Size()}); err != nil {
+				return err
+			}
+			r, err := os.Open(p)
+			if err != nil {
+				return err
+			}
+			defer r.Close()
+			_, err = io.Copy(tw, r)
+			return err
+		}
+		return nil // sockets, devices: not shipped
+	})
+}
+
+// ClusterJob rebuilds, on a worker, the job of a plan a streaming client
+// submitted. dir is the job's directory on the worker; its bundle.tar (if
+// any) is unpacked into dir/files. The job's programs run with e's
+// environment and sandboxes.
+func ClusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir string, e *Env) (*mapreduce.Job, error) {
+	if pl.Kind != SpecKind {
+		return nil, mapreduce.E("rebuild job", mapreduce.Invalid, id.String(), fmt.Errorf("plan kind %q is not a streaming job", pl.Kind))
+	}
+	var spec clusterSpec
+	if err := json.Unmarshal(pl.Spec, &spec); err != nil || spec.Options == nil || spec.Options.Conf == nil {
+		return nil, mapreduce.E("rebuild job", mapreduce.Invalid, id.String(), fmt.Errorf("bad streaming spec: %v", err))
+	}
+	files := filepath.Join(dir, "files")
+	if _, err := os.Stat(filepath.Join(dir, "bundle.tar")); err == nil {
+		if _, err := os.Stat(files); err != nil {
+			if _, err := unpackArchive(filepath.Join(dir, "bundle.tar"), files); err != nil {
+				return nil, err
+			}
+		}
+	}
+	o := spec.Options
+	restage := func(list []string) {
+		for i, entry := range list {
+			name, link, hasLink := strings.Cut(entry, "#")
+			if staged, ok := spec.Staged[name]; ok {
+				list[i] = filepath.Join(files, filepath.FromSlash(staged))
+				if hasLink {
+					list[i] += "#" + link
+				}
+			}
+		}
+	}
+	restage(o.ShipFiles)
+	restage(o.Files)
+	restage(o.Archives)
+	we := *e
+	we.Dir = filepath.Join(files, "cwd")
+	if err := os.MkdirAll(we.Dir, 0o755); err != nil {
+		return nil, mapreduce.E("rebuild job", mapreduce.Infra, we.Dir, err)
+	}
+	p, err := build(ctx, o, &we)
+	if err != nil {
+		return nil, err
+	}
+	job := p.job
+	job.ID = id
+	job.Name = pl.Name
+	job.PieceSize = spec.PieceSize
+	job.Splits = append([]mapreduce.Split(nil), pl.Splits...)
+	for i := range job.Splits {
+		fsys, path, err := e.Registry.Resolve(ctx, job.Splits[i].URI)
+		if err != nil {
+			return nil, mapreduce.E("rebuild job", mapreduce.Invalid, job.Splits[i].URI, err)
+		}
+		job.InputFS, job.Splits[i].Path = fsys, path
+	}
+	outFS, outPath, err := e.Registry.Resolve(ctx, pl.Output)
+	if err != nil {
+		return nil, mapreduce.E("rebuild job", mapreduce.Invalid, pl.Output, err)
+	}
+	job.OutputFS, job.Output = outFS, outPath
+	p.env.outputDir = pl.Output
+	return job, nil
+}
+
+// StartError returns the operating system's reason, in Java's words, when
+// err says that a task's program could not be started; otherwise "".
+func StartError(err error) string {
+	var se *startError
+	if errors.As(err, &se) {
+		return se.Error()
+	}
+	return ""
+}
