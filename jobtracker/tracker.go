@@ -63,7 +63,11 @@ type job struct {
 	finished    time.Time
 	maps        []*task
 	reduces     []*task
-	pending     []*task // runnable tasks, maps first in index order
+	// Runnable tasks: maps in order, maps by the storage node holding
+	// their split, reduces in order.
+	mapQ, reduceQ queue
+	nodeQ         map[string]*queue
+	queuedN       int
 	mapsDone    int
 	reducesDone int
 	events      []api.MapOutputEvent
@@ -80,6 +84,7 @@ type task struct {
 	id       mapreduce.TaskID
 	done     bool
 	queued   bool
+	seq      int // bumped at every queueing (see queue)
 	attempts int // attempts started in this epoch
 	running  *attempt
 	success  *attempt
@@ -179,17 +184,17 @@ func (t *Tracker) newJob(id mapreduce.JobID, p *api.Plan, submitted time.Time) (
 	if err != nil {
 		return nil, fmt.Errorf("output %s: %w", p.Output, err)
 	}
-	j := &job{id: id, plan: p, state: api.StateRunning, submitted: submitted,
+	j := &job{id: id, plan: p, state: api.StateRunning, submitted: submitted, nodeQ: map[string]*queue{},
 		committer: &mapreduce.Committer{FS: fsys, Out: out, Job: id, Marker: p.MarkSuccess}}
 	for i := range p.Splits {
-		tk := &task{job: j, id: mapreduce.TaskID{Job: id, Kind: mapreduce.MapTask, Index: i}, queued: true}
+		tk := &task{job: j, id: mapreduce.TaskID{Job: id, Kind: mapreduce.MapTask, Index: i}}
 		j.maps = append(j.maps, tk)
-		j.pending = append(j.pending, tk)
+		j.enqueue(tk)
 	}
 	for i := 0; i < p.Reduces; i++ {
-		tk := &task{job: j, id: mapreduce.TaskID{Job: id, Kind: mapreduce.ReduceTask, Index: i}, queued: true}
+		tk := &task{job: j, id: mapreduce.TaskID{Job: id, Kind: mapreduce.ReduceTask, Index: i}}
 		j.reduces = append(j.reduces, tk)
-		j.pending = append(j.pending, tk)
+		j.enqueue(tk)
 	}
 	return j, nil
 }
@@ -409,7 +414,7 @@ func (t *Tracker) Kill(id string) error {
 func (t *Tracker) endLocked(j *job, state string) {
 	j.state = state
 	j.finished = time.Now().UTC()
-	j.pending = nil
+	j.mapQ, j.reduceQ, j.nodeQ, j.queuedN = queue{}, queue{}, map[string]*queue{}, 0
 	for _, tk := range append(slices.Clone(j.maps), j.reduces...) {
 		if a := tk.running; a != nil {
 			delete(a.worker.running, a.id.String())
@@ -555,7 +560,7 @@ func (t *Tracker) Poll(ctx context.Context, id string, p api.Poll) (api.PollRepl
 	}
 }
 
-// assignLocked hands pending tasks to w's free slots: jobs in submission
+// assignLocked hands queued tasks to w's free slots: jobs in submission
 // order, maps before reduces, a map preferring a split stored beside w, a
 // reduce only once its job's slow-start fraction of maps has finished, and
 // never a task on a worker where it already failed while other workers are
@@ -569,41 +574,42 @@ func (t *Tracker) assignLocked(w *worker) []api.Assignment {
 			freeReduce--
 		}
 	}
-	live := 0
-	for _, o := range t.workers {
-		if !o.lost {
-			live++
-		}
-	}
+	live := len(t.workers)
+	ok := func(tk *task) bool { return !tk.avoid[w.id] || len(tk.avoid) >= live }
 	var out []api.Assignment
 	for _, j := range t.order {
 		if freeMap <= 0 && freeReduce <= 0 {
 			break
 		}
-		if j.ended() || len(j.pending) == 0 {
+		if j.ended() || j.queuedN == 0 {
 			continue
 		}
-		reducesReady := j.mapsDone >= int(math.Ceil(j.plan.SlowStart*float64(len(j.maps))))
-		for i := 0; i < len(j.pending); {
-			tk := j.pending[i]
-			isMap := tk.id.Kind == mapreduce.MapTask
-			switch {
-			case isMap && freeMap <= 0, !isMap && (freeReduce <= 0 || !reducesReady),
-				tk.avoid[w.id] && len(tk.avoid) < live:
-				i++
-				continue
+		for freeMap > 0 {
+			var tk *task
+			if q := j.nodeQ[w.reg.Node]; q != nil {
+				tk = q.take(64, ok)
 			}
-			j.pending = slices.Delete(j.pending, i, i+1)
-			tk.queued = false
-			out = append(out, t.startLocked(tk, w))
-			if isMap {
-				freeMap--
-			} else {
-				freeReduce--
+			if tk == nil {
+				tk = j.mapQ.take(64, ok)
 			}
-			if freeMap <= 0 && (freeReduce <= 0 || !reducesReady) {
+			if tk == nil {
 				break
 			}
+			j.queuedN--
+			out = append(out, t.startLocked(tk, w))
+			freeMap--
+		}
+		if j.mapsDone < int(math.Ceil(j.plan.SlowStart*float64(len(j.maps)))) {
+			continue
+		}
+		for freeReduce > 0 {
+			tk := j.reduceQ.take(64, ok)
+			if tk == nil {
+				break
+			}
+			j.queuedN--
+			out = append(out, t.startLocked(tk, w))
+			freeReduce--
 		}
 	}
 	return out
@@ -721,19 +727,30 @@ func (t *Tracker) failLocked(a *attempt, state, errText string, f *api.Failure) 
 }
 
 func (t *Tracker) requeueLocked(tk *task) {
-	if tk.queued {
+	if !tk.queued {
+		tk.job.enqueue(tk)
+	}
+}
+
+// enqueue makes tk runnable: on the kind's queue and, for a map, on the
+// queue of every storage node holding its split.
+func (j *job) enqueue(tk *task) {
+	tk.queued = true
+	tk.seq++
+	j.queuedN++
+	if tk.id.Kind == mapreduce.ReduceTask {
+		j.reduceQ.push(tk)
 		return
 	}
-	tk.queued = true
-	j := tk.job
-	// Keep maps before reduces and each kind in index order.
-	i, _ := slices.BinarySearchFunc(j.pending, tk, func(x, y *task) int {
-		if x.id.Kind != y.id.Kind {
-			return int(x.id.Kind) - int(y.id.Kind)
+	j.mapQ.push(tk)
+	for _, h := range j.plan.Splits[tk.id.Index].Hosts {
+		q := j.nodeQ[h]
+		if q == nil {
+			q = &queue{}
+			j.nodeQ[h] = q
 		}
-		return x.id.Index - y.id.Index
-	})
-	j.pending = slices.Insert(j.pending, i, tk)
+		q.push(tk)
+	}
 }
 
 // MapOutputs returns a job's map output events from index from, waiting up

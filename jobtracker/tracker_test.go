@@ -21,7 +21,7 @@ import (
 // The tests drive a real tracker over its HTTP API; the "workers" are the
 // test itself, speaking the worker protocol by hand.
 
-func newTracker(t *testing.T, data string, expiry time.Duration) (*Tracker, *api.Client) {
+func newTracker(t testing.TB, data string, expiry time.Duration) (*Tracker, *api.Client) {
 	t.Helper()
 	reg := &mapreduce.Registry{}
 	localfs.Register(reg, &localfs.FS{})
