@@ -55,28 +55,28 @@ type Tracker struct {
 }
 
 type job struct {
-	id          mapreduce.JobID
-	plan        *api.Plan
-	state       string
-	version     int64
-	submitted   time.Time
-	finished    time.Time
-	maps        []*task
-	reduces     []*task
+	id        mapreduce.JobID
+	plan      *api.Plan
+	state     string
+	version   int64
+	submitted time.Time
+	finished  time.Time
+	maps      []*task
+	reduces   []*task
 	// Runnable tasks: maps in order, maps by the storage node holding
 	// their split, reduces in order.
 	mapQ, reduceQ queue
 	nodeQ         map[string]*queue
 	queuedN       int
-	mapsDone    int
-	reducesDone int
-	events      []api.MapOutputEvent
-	counters    *mapreduce.Counters
-	failure     *api.Failure
-	failed      []api.AttemptInfo
-	diagnostics string
-	committer   *mapreduce.Committer
-	committing  bool
+	mapsDone      int
+	reducesDone   int
+	events        []api.MapOutputEvent
+	counters      *mapreduce.Counters
+	failure       *api.Failure
+	failed        []api.AttemptInfo
+	diagnostics   string
+	committer     *mapreduce.Committer
+	committing    bool
 }
 
 type task struct {

@@ -1,0 +1,486 @@
+// Package worker is zebra's worker daemon: it registers with a jobtracker,
+// long-polls it for instances to run, runs them (in the sandbox the job
+// asks for), keeps map outputs on local disk and serves them to reducers
+// over ZeroMQ (package shuffle), and fetches its reducers' partitions from
+// the other workers.
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"zebra/jobtracker/api"
+	"zebra/jobtracker/shuffle"
+	"zebra/mapreduce"
+)
+
+// BuildFunc rebuilds a submitted job from its plan on this worker; dir is
+// the job's local directory (holding bundle.tar if the job has files).
+type BuildFunc func(ctx context.Context, p *api.Plan, id mapreduce.JobID, dir string) (*mapreduce.Job, error)
+
+// Config configures a Worker.
+type Config struct {
+	// JobTracker is the jobtracker's URL.
+	JobTracker string
+	// Data holds job files, map outputs and attempt logs.
+	Data string
+	// Name identifies the worker; Node is the storage node it sits beside
+	// (default: Name).
+	Name, Node string
+	// MapSlots and ReduceSlots bound the instances running at once.
+	MapSlots, ReduceSlots int
+	// Shuffle is the ZeroMQ endpoint to serve map outputs on (default
+	// tcp://127.0.0.1:*).
+	Shuffle string
+	// FetchTimeout bounds the silence of a worker serving a map output
+	// before the fetch fails (default: the shuffle package's).
+	FetchTimeout time.Duration
+	Build        BuildFunc
+	Logger       *slog.Logger
+}
+
+// Worker is one running worker daemon.
+type Worker struct {
+	cfg     Config
+	log     *slog.Logger
+	client  *api.Client
+	shuffle *shuffle.Server
+	id      string
+
+	mu      sync.Mutex
+	running map[string]*running // attempt id → running attempt
+	jobs    map[string]*jobEntry
+	outputs map[string][]string // job id → served map output ids
+}
+
+type running struct {
+	as     api.Assignment
+	cancel context.CancelFunc
+}
+
+type jobEntry struct {
+	once sync.Once
+	job  *mapreduce.Job
+	err  error
+	dir  string
+}
+
+// Run registers with the jobtracker and serves until ctx ends. It returns
+// an error if the jobtracker refuses the worker (a protocol mismatch, bad
+// slots); a jobtracker that is down is retried until ctx ends.
+func Run(ctx context.Context, cfg Config) error {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Node == "" {
+		cfg.Node = cfg.Name
+	}
+	if cfg.Shuffle == "" {
+		cfg.Shuffle = "tcp://127.0.0.1:*"
+	}
+	client, err := api.NewClient(cfg.JobTracker)
+	if err != nil {
+		return err
+	}
+	for _, d := range []string{"jobs", "work", "logs"} {
+		if err := os.MkdirAll(filepath.Join(cfg.Data, d), 0o755); err != nil {
+			return fmt.Errorf("create worker data directory: %w", err)
+		}
+	}
+	srv, err := shuffle.Listen(ctx, cfg.Shuffle, cfg.Logger)
+	if err != nil {
+		return fmt.Errorf("start shuffle server: %w", err)
+	}
+	defer srv.Close()
+	w := &Worker{cfg: cfg, log: cfg.Logger.With("component", "worker", "worker", cfg.Name), client: client, shuffle: srv,
+		running: map[string]*running{}, jobs: map[string]*jobEntry{}, outputs: map[string][]string{}}
+	defer w.killAll()
+	for ctx.Err() == nil {
+		if err := w.register(ctx); err != nil {
+			return err
+		}
+		w.pollLoop(ctx)
+	}
+	return nil
+}
+
+// register introduces the worker, retrying while the jobtracker is
+// unreachable.
+func (w *Worker) register(ctx context.Context) error {
+	reg := api.Registration{Protocol: api.ProtocolVersion, Name: w.cfg.Name, Node: w.cfg.Node,
+		MapSlots: w.cfg.MapSlots, ReduceSlots: w.cfg.ReduceSlots, Shuffle: w.shuffle.Endpoint()}
+	delay := 100 * time.Millisecond
+	for {
+		var out api.Registered
+		err := w.client.Do(ctx, http.MethodPost, "/internal/v1/workers", reg, &out)
+		if err == nil {
+			w.id = out.ID
+			w.log.Info("registered", "id", out.ID, "jobtracker", w.client.URL(), "shuffle", reg.Shuffle)
+			return nil
+		}
+		var se *api.StatusError
+		if errors.As(err, &se) && se.Code == http.StatusBadRequest {
+			return fmt.Errorf("the jobtracker at %s refused this worker: %s", w.client.URL(), se.Message)
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		w.log.Warn("cannot reach the jobtracker; retrying", "jobtracker", w.client.URL(), "err", err, "in", delay)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 5*time.Second)
+	}
+}
+
+// pollLoop long-polls for work until the jobtracker forgets this worker
+// or ctx ends.
+func (w *Worker) pollLoop(ctx context.Context) {
+	failures := 0
+	for ctx.Err() == nil {
+		var reply api.PollReply
+		err := w.client.Do(ctx, http.MethodPost, "/internal/v1/workers/"+w.id+"/poll", w.pollState(), &reply)
+		if api.IsStatus(err, http.StatusNotFound) {
+			w.log.Warn("the jobtracker does not know this worker (restarted, or it thought us lost); registering again")
+			return
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			failures++
+			if failures%10 == 1 {
+				w.log.Warn("poll failed", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(200 * time.Millisecond):
+			}
+			if failures > 25 {
+				return // re-register: the jobtracker may have restarted
+			}
+			continue
+		}
+		failures = 0
+		for _, id := range reply.Kill {
+			w.kill(id)
+		}
+		for _, id := range reply.Forget {
+			w.forget(id)
+		}
+		for _, as := range reply.Assign {
+			w.start(ctx, as)
+		}
+	}
+}
+
+func (w *Worker) pollState() api.Poll {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	p := api.Poll{FreeMapSlots: w.cfg.MapSlots, FreeReduceSlots: w.cfg.ReduceSlots, Running: []string{}, Jobs: []string{}}
+	for id, r := range w.running {
+		p.Running = append(p.Running, id)
+		if r.as.Kind == "map" {
+			p.FreeMapSlots--
+		} else {
+			p.FreeReduceSlots--
+		}
+	}
+	for id := range w.jobs {
+		p.Jobs = append(p.Jobs, id)
+	}
+	sort.Strings(p.Running)
+	sort.Strings(p.Jobs)
+	return p
+}
+
+func (w *Worker) kill(id string) {
+	w.mu.Lock()
+	r := w.running[id]
+	w.mu.Unlock()
+	if r != nil {
+		w.log.Info("killing attempt", "attempt", id)
+		r.cancel()
+	}
+}
+
+func (w *Worker) killAll() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, r := range w.running {
+		r.cancel()
+	}
+}
+
+// forget drops everything the worker keeps of an ended job.
+func (w *Worker) forget(id string) {
+	w.mu.Lock()
+	for aid, r := range w.running {
+		if r.as.Job == id {
+			r.cancel()
+			delete(w.running, aid)
+		}
+	}
+	outs := w.outputs[id]
+	delete(w.outputs, id)
+	delete(w.jobs, id)
+	w.mu.Unlock()
+	for _, o := range outs {
+		w.shuffle.Remove(o)
+	}
+	os.RemoveAll(filepath.Join(w.cfg.Data, "work", id))
+	os.RemoveAll(filepath.Join(w.cfg.Data, "jobs", id))
+}
+
+// start runs an assignment in its own goroutine.
+func (w *Worker) start(ctx context.Context, as api.Assignment) {
+	actx, cancel := context.WithCancel(ctx)
+	w.mu.Lock()
+	w.running[as.Attempt] = &running{as: as, cancel: cancel}
+	w.mu.Unlock()
+	go func() {
+		defer cancel()
+		rep := w.runAttempt(actx, as)
+		w.mu.Lock()
+		delete(w.running, as.Attempt)
+		w.mu.Unlock()
+		if ctx.Err() != nil {
+			return // the worker is stopping
+		}
+		rep.Worker = w.id
+		if err := w.client.Do(context.WithoutCancel(ctx), http.MethodPost, "/internal/v1/attempts/"+as.Attempt+"/done", rep, nil); err != nil && !api.IsStatus(err, http.StatusGone) {
+			w.log.Warn("report attempt", "attempt", as.Attempt, "err", err)
+		}
+	}()
+}
+
+// job returns the rebuilt job, fetching its plan and bundle on first use.
+func (w *Worker) job(ctx context.Context, id string) (*mapreduce.Job, error) {
+	w.mu.Lock()
+	e := w.jobs[id]
+	if e == nil {
+		e = &jobEntry{dir: filepath.Join(w.cfg.Data, "jobs", id)}
+		w.jobs[id] = e
+	}
+	w.mu.Unlock()
+	e.once.Do(func() {
+		e.job, e.err = w.fetchJob(ctx, id, e.dir)
+	})
+	return e.job, e.err
+}
+
+func (w *Worker) fetchJob(ctx context.Context, id, dir string) (*mapreduce.Job, error) {
+	jid, err := mapreduce.ParseJobID(id)
+	if err != nil {
+		return nil, err
+	}
+	var p api.Plan
+	if err := w.client.Do(ctx, http.MethodGet, "/internal/v1/jobs/"+id+"/plan", nil, &p); err != nil {
+		return nil, mapreduce.E("fetch job plan", mapreduce.Infra, id, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, mapreduce.E("create job directory", mapreduce.Infra, dir, err)
+	}
+	f, err := os.Create(filepath.Join(dir, "bundle.tar.part"))
+	if err != nil {
+		return nil, mapreduce.E("fetch job bundle", mapreduce.Infra, dir, err)
+	}
+	err = w.client.Do(ctx, http.MethodGet, "/internal/v1/jobs/"+id+"/bundle", nil, f)
+	size, _ := f.Seek(0, 1)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, mapreduce.E("fetch job bundle", mapreduce.Infra, id, err)
+	}
+	if size > 0 {
+		if err := os.Rename(f.Name(), filepath.Join(dir, "bundle.tar")); err != nil {
+			return nil, mapreduce.E("fetch job bundle", mapreduce.Infra, id, err)
+		}
+	} else {
+		os.Remove(f.Name())
+	}
+	job, err := w.cfg.Build(ctx, &p, jid, dir)
+	if err != nil {
+		return nil, err
+	}
+	job.PieceParallelism = max(1, runtime.NumCPU()/max(1, w.cfg.MapSlots))
+	return job, nil
+}
+
+// runAttempt runs one attempt and returns its report (without Worker).
+func (w *Worker) runAttempt(ctx context.Context, as api.Assignment) (rep api.AttemptReport) {
+	fail := func(err error) api.AttemptReport {
+		r := api.AttemptReport{State: api.AttemptFailed, Error: err.Error(), Infra: mapreduce.IsKind(err, mapreduce.Infra)}
+		if ctx.Err() != nil {
+			r.State = api.AttemptKilled
+		}
+		return r
+	}
+	a, err := mapreduce.ParseAttemptID(as.Attempt)
+	if err != nil {
+		return fail(err)
+	}
+	job, err := w.job(ctx, as.Job)
+	if err != nil {
+		return fail(err)
+	}
+	logDir := filepath.Join(w.cfg.Data, "logs", as.Job, as.Attempt)
+	log, err := mapreduce.NewAttemptLog(logDir)
+	if err != nil {
+		return fail(err)
+	}
+	defer log.Close()
+	workDir := filepath.Join(w.cfg.Data, "work", as.Job, as.Attempt)
+	t := &mapreduce.TaskContext{Attempt: a, Partition: a.Task.Index, Conf: job.Conf, Dir: workDir,
+		Counters: &mapreduce.Counters{}, Stderr: log, SetStatus: func(string) {}, Logger: w.log.With(mapreduce.LogKeyAttempt, as.Attempt)}
+	c := &mapreduce.Committer{FS: job.OutputFS, Out: job.Output, Job: job.ID, Marker: job.OutSpec.MarkSuccess,
+		CanCommit: func(ctx context.Context, a mapreduce.AttemptID) error {
+			return w.client.Do(ctx, http.MethodPost, "/internal/v1/attempts/"+a.String()+"/commit?worker="+w.id, nil, nil)
+		}}
+	var partitions []int64
+	if a.Task.Kind == mapreduce.MapTask {
+		if a.Task.Index >= len(job.Splits) {
+			return fail(fmt.Errorf("map %d: the job has %d splits", a.Task.Index, len(job.Splits)))
+		}
+		t.Split = &job.Splits[a.Task.Index]
+		var out mapreduce.MapOutput
+		out, err = mapreduce.RunMap(ctx, job, t, c)
+		if err == nil && job.NumReduces > 0 {
+			for _, s := range out.Segments {
+				partitions = append(partitions, s.Length)
+			}
+			w.mu.Lock()
+			w.outputs[as.Job] = append(w.outputs[as.Job], as.Attempt)
+			w.mu.Unlock()
+			w.shuffle.Add(as.Attempt, out)
+		}
+	} else {
+		var segs []mapreduce.Segment
+		segs, err = w.fetchAll(ctx, job, a, filepath.Join(workDir, "fetched"))
+		if err == nil {
+			err = mapreduce.RunReduce(ctx, job, t, c, segs)
+		}
+		os.RemoveAll(workDir)
+	}
+	if rerr := mapreduce.RecordAttempt(logDir, job, t, err); rerr != nil {
+		w.log.Warn("keep attempt record", "err", rerr)
+	}
+	if err != nil {
+		if a.Task.Kind == mapreduce.MapTask {
+			os.RemoveAll(workDir)
+		}
+		r := fail(err)
+		r.StderrTail = string(log.Tail())
+		r.Log = w.cfg.Name + ":" + log.Path()
+		r.StartError = startError(err)
+		return r
+	}
+	return api.AttemptReport{State: api.AttemptSucceeded, Counters: t.Counters, Digests: t.Digests, Partitions: partitions,
+		Log: w.cfg.Name + ":" + log.Path()}
+}
+
+// StartErrorFunc, if set, extracts the "cannot start program" reason of
+// an attempt error (streaming.StartError); cmd/zebra sets it.
+var StartErrorFunc func(error) string
+
+func startError(err error) string {
+	if StartErrorFunc == nil {
+		return ""
+	}
+	return StartErrorFunc(err)
+}
+
+// fetchAll fetches this reduce's partition of every map output, as the
+// jobtracker announces them, into dir; it returns the segments in map
+// order. A map output that cannot be fetched is reported, and the fetch
+// waits for the map's next attempt.
+func (w *Worker) fetchAll(ctx context.Context, job *mapreduce.Job, a mapreduce.AttemptID, dir string) ([]mapreduce.Segment, error) {
+	n := len(job.Splits)
+	segs := make([]mapreduce.Segment, n)
+	from := make([]string, n) // the map attempt each segment came from
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, mapreduce.E("create fetch directory", mapreduce.Infra, dir, err)
+	}
+	remaining, next := n, 0
+	for remaining > 0 {
+		var out api.MapOutputs
+		q := fmt.Sprintf("/internal/v1/jobs/%s/map-outputs?from=%d&wait=2000", job.ID, next)
+		if err := w.client.Do(ctx, http.MethodGet, q, nil, &out); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(200 * time.Millisecond):
+			}
+			continue
+		}
+		if out.Ended {
+			return nil, mapreduce.E("fetch map outputs", mapreduce.Infra, job.ID.String(), errors.New("the job has ended"))
+		}
+		next = out.From + len(out.Events)
+		type result struct {
+			ev  api.MapOutputEvent
+			seg mapreduce.Segment
+			err error
+		}
+		var fetch []api.MapOutputEvent
+		for _, ev := range out.Events {
+			if ev.Map < 0 || ev.Map >= n {
+				continue
+			}
+			if ev.Obsolete {
+				if from[ev.Map] == ev.Attempt {
+					from[ev.Map] = ""
+					remaining++
+				}
+				continue
+			}
+			fetch = append(fetch, ev)
+		}
+		results := make(chan result, len(fetch))
+		sem := make(chan struct{}, 5) // Hadoop's mapreduce.reduce.shuffle.parallelcopies
+		for _, ev := range fetch {
+			go func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				p := filepath.Join(dir, fmt.Sprintf("map_%06d_%s.seg", ev.Map, ev.Attempt))
+				seg, err := shuffle.Fetch(ctx, ev.Endpoint, ev.Attempt, a.Task.Index, p, shuffle.FetchOptions{Timeout: w.cfg.FetchTimeout})
+				results <- result{ev, seg, err}
+			}()
+		}
+		for range fetch {
+			r := <-results
+			if r.err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				w.log.Warn("fetch failed", "map", r.ev.Attempt, "endpoint", r.ev.Endpoint, "err", r.err)
+				f := api.FetchFailure{Map: r.ev.Attempt, Error: r.err.Error(), Missing: errors.Is(r.err, shuffle.ErrNotFound)}
+				if err := w.client.Do(ctx, http.MethodPost, "/internal/v1/attempts/"+a.String()+"/fetch-failure?worker="+w.id, f, nil); err != nil && !strings.Contains(err.Error(), "context canceled") {
+					w.log.Warn("report fetch failure", "err", err)
+				}
+				continue
+			}
+			if from[r.ev.Map] == "" {
+				remaining--
+			}
+			segs[r.ev.Map], from[r.ev.Map] = r.seg, r.ev.Attempt
+		}
+	}
+	return segs, nil
+}
