@@ -25,7 +25,9 @@ func (Plain) Start(ctx context.Context, c mapreduce.Command) (mapreduce.Process,
 	cmd.Dir = c.Dir
 	cmd.Env = c.Env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: a program dies with the process that runs it (a killed worker
+	// leaves no task behind).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		var pe *exec.Error
 		if errors.As(err, &pe) {

@@ -124,7 +124,7 @@ func submit(ctx context.Context, args []string, o *Options, p *plan, e *Env, con
 	}
 	switch st.State {
 	case api.StateSucceeded:
-		reportSuccess(con, id, st.Counters, st.Reduces == 0, "Task logs: on the workers; `zebra job -logs "+id+"`", o.Output)
+		reportSuccess(con, id, st.Counters, st.Reduces == 0, "Task logs: on the workers, under logs/"+id+"/ in each worker's data directory", o.Output)
 		return 0
 	case api.StateKilled:
 		con.log("ERROR", "streaming.StreamJob", "Job %s was killed; nothing was committed to %s", id, o.Output)
@@ -232,12 +232,29 @@ func stage(o *Options, p *plan, e *Env) (string, *clusterSpec, error) {
 			}
 		}
 	}
-	// Client-directory files the commands name (see build's rewrite).
+	// Client-directory files the commands name: those build links into
+	// the task directories, and those named as ./x, which programs find
+	// through the client directory (as Hadoop's local runner finds them).
+	cwd := map[string]bool{}
 	for name, target := range p.env.links {
 		if target == filepath.Join(e.Dir, name) {
-			if err := addToTar(tw, target, "cwd/"+name); err != nil {
-				return fail(err)
+			cwd[name] = true
+		}
+	}
+	for _, cmd := range []string{o.Mapper, o.Combiner, o.Reducer} {
+		for _, a := range SplitArgs(cmd) {
+			rel := filepath.Clean(a)
+			if a == "" || filepath.IsAbs(a) || rel == "." || strings.HasPrefix(rel, "..") {
+				continue
 			}
+			if _, err := os.Stat(filepath.Join(e.Dir, rel)); err == nil {
+				cwd[strings.Split(rel, string(filepath.Separator))[0]] = true
+			}
+		}
+	}
+	for name := range cwd {
+		if err := addToTar(tw, filepath.Join(e.Dir, name), "cwd/"+name); err != nil {
+			return fail(err)
 		}
 	}
 	if err := tw.Close(); err != nil {

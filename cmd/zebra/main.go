@@ -1,5 +1,5 @@
 // Command zebra runs Hadoop Streaming jobs unchanged, on the embedded local
-// runner (and, later, on a zebra cluster next to the data).
+// runner or on a zebra cluster (a jobtracker and workers).
 //
 //	zebra streaming [generic options] [streaming options]
 //	zebra jar <hadoop-streaming.jar> [options]
@@ -23,6 +23,10 @@ commands:
   jar <hadoop-streaming.jar> [options]               the same, as 'hadoop jar ...streaming....jar'
   shims install DIR                                  write 'hadoop' and 'mapred' launchers into DIR
   replay <attempt id>                                re-run a recorded task attempt, check it is byte-identical
+  up --no-swift [--workers N]                        start a local cluster (jobtracker + workers); prints exports for eval
+  down                                               stop what 'zebra up' started
+  jobtracker --listen ADDR --data DIR                run a jobtracker
+  worker --jobtracker URL --data DIR [--slots N]     run a worker
   version                                            print the version
 
 Run 'zebra streaming -help' for the streaming options.
@@ -52,6 +56,14 @@ func run(ctx context.Context, args []string) int {
 		return shimsCommand(args[1:])
 	case "replay":
 		return replayCommand(ctx, args[1:])
+	case "jobtracker":
+		return jobtrackerCommand(ctx, args[1:])
+	case "worker":
+		return workerCommand(ctx, args[1:])
+	case "up":
+		return upCommand(ctx, args[1:])
+	case "down":
+		return downCommand(args[1:])
 	case "version", "-version", "--version":
 		fmt.Println("zebra", version)
 		return 0

@@ -1,0 +1,381 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"zebra/jobtracker/api"
+)
+
+// The chaos tests start a real local cluster (`zebra up --no-swift`: a
+// jobtracker and three worker processes), run a streaming job on it, and
+// kill -9 a worker during the maps, a worker during the reduces, or the
+// jobtracker (then restart it) while the job runs. The job must end with
+// exactly the output the local runner gives; nothing may hang and no
+// process may be left behind after `zebra down`.
+//
+//	ZEBRA_CHAOS_TRIALS=n   trials to run (default 3: one of each kind; 20 for a stress run)
+
+const (
+	chaosMapper  = "#!/bin/sh\nsleep 1\ntr -s ' ' '\\n' | awk 'NF { print $0 \"\\t1\" }'\n"
+	chaosReducer = "#!/bin/sh\nsleep 2\nawk -F '\\t' '$1 != k { if (n) print k \"\\t\" s; k = $1; s = 0; n = 1 } { s += $2 } END { if (n) print k \"\\t\" s }'\n"
+)
+
+func buildZebra(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "zebra")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// chaosJob writes the job's scripts and input into dir and returns the
+// streaming arguments (without -output).
+func chaosJob(t *testing.T, dir string) []string {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(7, 11))
+	words := strings.Fields("zebra swift object replica shuffle arrow map reduce partition merge sort spill commit attempt worker tracker")
+	in := filepath.Join(dir, "in")
+	os.MkdirAll(in, 0o755)
+	for f := 0; f < 6; f++ {
+		var b bytes.Buffer
+		for b.Len() < 200<<10 {
+			for i := 0; i < 12; i++ {
+				b.WriteString(words[rng.IntN(len(words))] + strconv.Itoa(rng.IntN(50)) + " ")
+			}
+			b.WriteString("\n")
+		}
+		os.WriteFile(filepath.Join(in, fmt.Sprintf("part-%d.txt", f)), b.Bytes(), 0o644)
+	}
+	os.WriteFile(filepath.Join(dir, "m.sh"), []byte(chaosMapper), 0o755)
+	os.WriteFile(filepath.Join(dir, "r.sh"), []byte(chaosReducer), 0o755)
+	return []string{"-D", "zebra.splits=hadoop", "-D", "mapreduce.job.reduces=3", "-input", in,
+		"-mapper", "m.sh", "-reducer", "r.sh", "-file", filepath.Join(dir, "m.sh"), "-file", filepath.Join(dir, "r.sh")}
+}
+
+// readTree returns every file under dir by relative path.
+func readTree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && fi.Mode().IsRegular() {
+			b, _ := os.ReadFile(p)
+			rel, _ := filepath.Rel(dir, p)
+			out[rel] = string(b)
+		}
+		return nil
+	})
+	return out
+}
+
+func sameTree(t *testing.T, want, got map[string]string) {
+	t.Helper()
+	for name, w := range want {
+		if g, ok := got[name]; !ok {
+			t.Errorf("output file %s missing", name)
+		} else if g != w {
+			t.Errorf("output file %s differs (%d bytes, want %d)", name, len(g), len(w))
+		}
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("unexpected output file %s", name)
+		}
+	}
+}
+
+type chaosCluster struct {
+	t     *testing.T
+	bin   string
+	state string
+	jt    *api.Client
+}
+
+func startChaosCluster(t *testing.T, bin string) *chaosCluster {
+	state := filepath.Join(t.TempDir(), "cluster")
+	cmd := exec.Command(bin, "up", "--no-swift", "--workers", "3", "--slots", "1", "--state", state,
+		"--worker-expiry", "2s", "--fetch-timeout", "3s")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("zebra up: %v\n%s", err, stderr.Bytes())
+	}
+	var jt string
+	for _, l := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(l, "export ZEBRA_JOBTRACKER="); ok {
+			jt = v
+		}
+	}
+	c, err := api.NewClient(jt)
+	if err != nil {
+		t.Fatalf("zebra up printed %q: %v", out, err)
+	}
+	cc := &chaosCluster{t: t, bin: bin, state: state, jt: c}
+	t.Cleanup(cc.down)
+	return cc
+}
+
+// down stops the cluster and checks that no process of it is left.
+func (c *chaosCluster) down() {
+	out, err := exec.Command(c.bin, "down", "--state", c.state).CombinedOutput()
+	if err != nil {
+		c.t.Errorf("zebra down: %v\n%s", err, out)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		left := processesMentioning(c.state)
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Errorf("processes left after zebra down: %v", left)
+			for _, p := range left {
+				syscall.Kill(p, syscall.SIGKILL)
+			}
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// processesMentioning lists the processes whose command line (arguments
+// joined by spaces) contains dir or whose working directory lies under it.
+func processesMentioning(dir string) []int {
+	var out []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() || !alive(pid) {
+			continue
+		}
+		cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		cwd, _ := os.Readlink("/proc/" + e.Name() + "/cwd")
+		if strings.Contains(strings.ReplaceAll(string(cmdline), "\x00", " "), dir) || strings.HasPrefix(cwd, dir) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// restart kills daemon name with SIGKILL, waits pause, and starts it again
+// with the same command line (a jobtracker on the same address), updating
+// the cluster state so that `zebra down` stops the new process.
+func (c *chaosCluster) restart(name string, pause time.Duration) {
+	st, err := readClusterState(c.state)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for i, d := range st.Daemons {
+		if d.Name != name {
+			continue
+		}
+		raw, err := os.ReadFile("/proc/" + strconv.Itoa(d.PID) + "/cmdline")
+		if err != nil {
+			c.t.Fatalf("%s (pid %d) is not running: %v", name, d.PID, err)
+		}
+		args := strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")[1:]
+		if args[0] == "jobtracker" {
+			u, _ := url.Parse(c.jt.URL())
+			for j := range args {
+				if args[j] == "--listen" {
+					args[j+1] = u.Host
+				}
+			}
+		}
+		syscall.Kill(d.PID, syscall.SIGKILL)
+		for alive(d.PID) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		c.t.Logf("killed %s (pid %d) with SIGKILL", name, d.PID)
+		time.Sleep(pause)
+		nd, err := spawn(c.bin, c.state, name, args...)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		st.Daemons[i] = nd
+		if err := writeClusterState(c.state, st); err != nil {
+			c.t.Fatal(err)
+		}
+		return
+	}
+	c.t.Fatalf("no daemon %s", name)
+}
+
+// waitFor polls the newest job until cond holds.
+func (c *chaosCluster) waitFor(what string, cond func(api.JobStatus) bool) {
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		jobs, err := c.jt.Jobs(context.Background())
+		if err == nil && len(jobs) > 0 && cond(jobs[0]) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c.t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestChaos(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the chaos test runs tasks in the native sandbox, which needs root here")
+	}
+	trials := 3
+	if v := os.Getenv("ZEBRA_CHAOS_TRIALS"); v != "" {
+		trials, _ = strconv.Atoi(v)
+	}
+	bin := buildZebra(t)
+	work := t.TempDir()
+	args := chaosJob(t, work)
+
+	// The reference: the same job on the local runner.
+	ref := exec.Command(bin, append([]string{"streaming"}, append(args, "-output", filepath.Join(work, "ref"))...)...)
+	ref.Env = append(os.Environ(), "ZEBRA_JOBTRACKER=")
+	if out, err := ref.CombinedOutput(); err != nil {
+		t.Fatalf("local reference run: %v\n%s", err, out)
+	}
+	want := readTree(t, filepath.Join(work, "ref"))
+	if len(want) < 4 {
+		t.Fatalf("reference output has only %v", want)
+	}
+
+	c := startChaosCluster(t, bin)
+	kinds := []string{"map", "reduce", "jobtracker"}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
+	for i := 0; i < trials; i++ {
+		kind := kinds[i%len(kinds)]
+		victim := fmt.Sprintf("worker-%d", 1+rng.IntN(3))
+		t.Run(fmt.Sprintf("%02d-%s", i, kind), func(t *testing.T) {
+			c.t = t
+			out := filepath.Join(work, fmt.Sprintf("out-%d", i))
+			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+			defer cancel()
+			job := exec.CommandContext(ctx, bin, append([]string{"streaming"}, append(args, "-output", out)...)...)
+			job.Env = append(os.Environ(), "ZEBRA_JOBTRACKER="+c.jt.URL())
+			var console bytes.Buffer
+			job.Stdout, job.Stderr = &console, &console
+			if err := job.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// Wait for this trial's job to be the newest and running.
+			c.waitFor("the job to start", func(s api.JobStatus) bool {
+				return s.State == api.StateRunning && s.Output == "file:"+out
+			})
+			switch kind {
+			case "map":
+				c.waitFor("a map to finish", func(s api.JobStatus) bool { return s.MapsDone >= 1 })
+				c.restart(victim, 0)
+			case "reduce":
+				c.waitFor("the maps to finish", func(s api.JobStatus) bool { return s.MapsDone == s.Maps })
+				time.Sleep(500 * time.Millisecond) // reducers are fetching or reducing
+				c.restart(victim, 0)
+			case "jobtracker":
+				c.waitFor("a map to finish", func(s api.JobStatus) bool { return s.MapsDone >= 1 })
+				c.restart("jobtracker", time.Second)
+			}
+			err := job.Wait()
+			if ctx.Err() != nil {
+				t.Fatalf("the job hung (killed after 4 minutes); console:\n%s", console.Bytes())
+			}
+			if err != nil {
+				t.Fatalf("the job failed after the %s kill: %v; console:\n%s", kind, err, console.Bytes())
+			}
+			sameTree(t, want, readTree(t, out))
+			if t.Failed() {
+				t.Logf("console:\n%s", console.Bytes())
+			}
+		})
+		if t.Failed() {
+			break
+		}
+	}
+	c.t = t
+}
+
+// TestSubmitToDownJobTracker: a jobtracker that does not answer is a
+// clear error and a non-zero exit, with nothing written.
+func TestSubmitToDownJobTracker(t *testing.T) {
+	bin := buildZebra(t)
+	work := t.TempDir()
+	os.WriteFile(filepath.Join(work, "in.txt"), []byte("a b\n"), 0o644)
+	out := filepath.Join(work, "out")
+	cmd := exec.Command(bin, "streaming", "-input", filepath.Join(work, "in.txt"), "-output", out, "-mapper", "cat", "-reducer", "cat")
+	cmd.Env = append(os.Environ(), "ZEBRA_JOBTRACKER=http://127.0.0.1:1")
+	console, err := cmd.CombinedOutput()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() == 0 {
+		t.Fatalf("want a non-zero exit, got %v\n%s", err, console)
+	}
+	if !strings.Contains(string(console), "cannot reach the jobtracker at http://127.0.0.1:1") || !strings.Contains(string(console), "zebra up") {
+		t.Errorf("console does not say the jobtracker is down and what to do:\n%s", console)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("an output directory was created")
+	}
+}
+
+// TestKillAndBackground: -background returns once the job is accepted; a
+// job killed through the API ends KILLED with nothing committed, and the
+// workers drop its instances.
+func TestKillAndBackground(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("tasks run in the native sandbox, which needs root here")
+	}
+	bin := buildZebra(t)
+	work := t.TempDir()
+	os.WriteFile(filepath.Join(work, "in.txt"), []byte("a b\nc d\n"), 0o644)
+	c := startChaosCluster(t, bin)
+	out := filepath.Join(work, "out")
+	cmd := exec.Command(bin, "streaming", "-background", "-input", filepath.Join(work, "in.txt"), "-output", out,
+		"-mapper", "sleep 600", "-reducer", "cat")
+	cmd.Env = append(os.Environ(), "ZEBRA_JOBTRACKER="+c.jt.URL())
+	console, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("-background: %v\n%s", err, console)
+	}
+	if !strings.Contains(string(console), "Job is running in background.") {
+		t.Errorf("-background console:\n%s", console)
+	}
+	c.waitFor("the map to start", func(s api.JobStatus) bool { return s.State == api.StateRunning })
+	jobs, _ := c.jt.Jobs(context.Background())
+	id := jobs[0].ID
+	deadline := time.Now().Add(time.Minute)
+	for len(processesMentioning("sleep 600")) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := c.jt.Kill(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.jt.Status(context.Background(), id, -1, 0)
+	if err != nil || st.State != api.StateKilled {
+		t.Fatalf("after kill: %+v, %v", st, err)
+	}
+	// The instance goes away and the output holds nothing.
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		left := processesMentioning("sleep 600")
+		_, terr := os.Stat(filepath.Join(out, "_temporary"))
+		if len(left) == 0 && terr != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after kill: instances %v still running, _temporary present: %v", left, terr == nil)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if tree := readTree(t, out); len(tree) != 0 {
+		t.Errorf("a killed job left files: %v", tree)
+	}
+}

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"zebra/adapters/localfs"
+	"zebra/jobtracker"
+	"zebra/jobtracker/api"
+	"zebra/jobtracker/worker"
+	"zebra/mapreduce"
+	"zebra/streaming"
+)
+
+// daemonLogger logs at info level to stderr (a daemon's log file).
+func daemonLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// registry is the file systems a cluster process can resolve.
+func registry() *mapreduce.Registry {
+	reg := &mapreduce.Registry{}
+	localfs.Register(reg, &localfs.FS{Checksums: true})
+	return reg
+}
+
+// jobtrackerCommand is `zebra jobtracker --listen ADDR --data DIR`.
+func jobtrackerCommand(ctx context.Context, args []string) int {
+	fl := flag.NewFlagSet("zebra jobtracker", flag.ContinueOnError)
+	listen := fl.String("listen", "127.0.0.1:0", "address to serve the HTTP API on (port 0: a free port)")
+	data := fl.String("data", "", "directory of the jobtracker's store (required)")
+	pollWait := fl.Duration("poll-wait", 2*time.Second, "longest wait of a worker's poll")
+	expiry := fl.Duration("worker-expiry", 10*time.Second, "silence after which a worker is lost")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if *data == "" || fl.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "usage: zebra jobtracker --listen ADDR --data DIR [--poll-wait D] [--worker-expiry D]")
+		return 2
+	}
+	log := daemonLogger()
+	t, err := jobtracker.Open(jobtracker.Config{Data: *data, Registry: registry(), PollWait: *pollWait, Expiry: *expiry, Logger: log})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
+		return 1
+	}
+	defer t.Close()
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "zebra jobtracker: listen on %s: %v\n", *listen, err)
+		return 1
+	}
+	url := "http://" + ln.Addr().String()
+	// The address file lets `zebra up` (and scripts) find a port-0 tracker.
+	if err := writeAtomic(filepath.Join(*data, "jobtracker.url"), url+"\n"); err != nil {
+		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
+		return 1
+	}
+	srv := &http.Server{Handler: t.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}()
+	log.Info("jobtracker serving", "url", url, "data", *data)
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
+		return 1
+	}
+	return 0
+}
+
+func writeAtomic(path, content string) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// workerCommand is `zebra worker --jobtracker URL --data DIR`.
+func workerCommand(ctx context.Context, args []string) int {
+	fl := flag.NewFlagSet("zebra worker", flag.ContinueOnError)
+	jt := fl.String("jobtracker", os.Getenv("ZEBRA_JOBTRACKER"), "jobtracker URL (default $ZEBRA_JOBTRACKER)")
+	data := fl.String("data", "", "directory for job files, map outputs and logs (required)")
+	slots := fl.Int("slots", runtime.NumCPU(), "map instances run at once")
+	reduceSlots := fl.Int("reduce-slots", -1, "reduce instances run at once (default: --slots)")
+	host, _ := os.Hostname()
+	name := fl.String("name", host, "worker name")
+	node := fl.String("node", "", "storage node this worker sits beside (default: --name)")
+	shuffleAt := fl.String("shuffle", "tcp://127.0.0.1:*", "ZeroMQ endpoint serving map outputs")
+	fetchTimeout := fl.Duration("fetch-timeout", 0, "silence of a map output's worker after which a fetch fails (default 30s)")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if *data == "" || *jt == "" || fl.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "usage: zebra worker --jobtracker URL --data DIR [--slots N] [--reduce-slots N] [--name NAME] [--node NODE]")
+		return 2
+	}
+	if *reduceSlots < 0 {
+		*reduceSlots = *slots
+	}
+	log := daemonLogger()
+	boxes := &sandboxes{logger: log}
+	defer boxes.close()
+	reg := registry()
+	build := func(ctx context.Context, p *api.Plan, id mapreduce.JobID, dir string) (*mapreduce.Job, error) {
+		scratch := filepath.Join(dir, "scratch")
+		if err := os.MkdirAll(scratch, 0o755); err != nil {
+			return nil, err
+		}
+		e := &streaming.Env{Stdout: os.Stderr, Stderr: os.Stderr, Environ: os.Environ(), Registry: reg,
+			Sandbox: boxes.choose, WorkDir: scratch, LogDir: filepath.Join(*data, "logs"), Logger: log}
+		return streaming.ClusterJob(ctx, p, id, dir, e)
+	}
+	worker.StartErrorFunc = streaming.StartError
+	err := worker.Run(ctx, worker.Config{JobTracker: *jt, Data: *data, Name: *name, Node: *node, MapSlots: *slots,
+		ReduceSlots: *reduceSlots, Shuffle: *shuffleAt, FetchTimeout: *fetchTimeout, Build: build, Logger: log})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zebra worker:", err)
+		return 1
+	}
+	return 0
+}

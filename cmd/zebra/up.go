@@ -1,0 +1,288 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"zebra/jobtracker"
+	"zebra/jobtracker/api"
+)
+
+// daemon is one process `zebra up` started.
+type daemon struct {
+	Name string `json:"name"`
+	PID  int    `json:"pid"`
+	Log  string `json:"log"`
+}
+
+// clusterState is what `zebra up` keeps in <state>/cluster.json for
+// `zebra down` and for a repeated `zebra up`.
+type clusterState struct {
+	Daemons []daemon `json:"daemons"`
+	Exports []string `json:"exports"`
+}
+
+func clusterDir(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	return filepath.Join(stateDir(), "cluster")
+}
+
+// upCommand is `zebra up --no-swift [--workers N]`: a jobtracker and N
+// workers on 127.0.0.1, detached, with their data and logs under the state
+// directory. It prints `export NAME=value` lines for eval.
+func upCommand(ctx context.Context, args []string) int {
+	fl := flag.NewFlagSet("zebra up", flag.ContinueOnError)
+	noSwift := fl.Bool("no-swift", false, "start no Swift cluster (local files only)")
+	workers := fl.Int("workers", 3, "number of workers")
+	slots := fl.Int("slots", max(1, runtime.NumCPU()/2), "map slots per worker (reduce slots: the same)")
+	state := fl.String("state", "", "directory for the cluster's data and logs (default $ZEBRA_HOME/cluster)")
+	expiry := fl.Duration("worker-expiry", 10*time.Second, "silence after which the jobtracker declares a worker lost")
+	fetchTimeout := fl.Duration("fetch-timeout", 0, "silence after which a shuffle fetch fails (default 30s)")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if fl.NArg() > 0 || *workers < 1 || *workers > 64 || *slots < 1 {
+		fmt.Fprintln(os.Stderr, "usage: zebra up --no-swift [--workers N (1..64)] [--slots N] [--state DIR]")
+		return 2
+	}
+	if !*noSwift {
+		fmt.Fprintln(os.Stderr, "zebra up: starting a local Swift cluster is not built yet; run `zebra up --no-swift` for a cluster over local files")
+		return 2
+	}
+	dir := clusterDir(*state)
+	if st, err := readClusterState(dir); err == nil && anyAlive(st) {
+		fmt.Fprintf(os.Stderr, "zebra up: a cluster is already up in %s (`zebra down` stops it)\n", dir)
+		for _, e := range st.Exports {
+			fmt.Println(e)
+		}
+		return 0
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "zebra up:", err)
+		return 1
+	}
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zebra up: cannot find the zebra binary:", err)
+		return 1
+	}
+	st := &clusterState{}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(os.Stderr, "zebra up: "+format+"\n", a...)
+		stopDaemons(st.Daemons, 5*time.Second)
+		os.Remove(filepath.Join(dir, "cluster.json"))
+		return 1
+	}
+	jtData := filepath.Join(dir, "jobtracker")
+	os.Remove(filepath.Join(jtData, "jobtracker.url"))
+	d, err := spawn(self, dir, "jobtracker", "jobtracker", "--listen", "127.0.0.1:0", "--data", jtData, "--worker-expiry", expiry.String())
+	if err != nil {
+		return fail("%v", err)
+	}
+	st.Daemons = append(st.Daemons, d)
+	if err := writeClusterState(dir, st); err != nil {
+		return fail("%v", err)
+	}
+	url, err := waitFile(ctx, filepath.Join(jtData, "jobtracker.url"), d, 30*time.Second)
+	if err != nil {
+		return fail("the jobtracker did not start: %v (log: %s)", err, d.Log)
+	}
+	client, err := api.NewClient(url)
+	if err != nil {
+		return fail("%v", err)
+	}
+	for i := 1; i <= *workers; i++ {
+		name := "worker-" + strconv.Itoa(i)
+		args := []string{"worker", "--jobtracker", url, "--data", filepath.Join(dir, name), "--name", name,
+			"--slots", strconv.Itoa(*slots)}
+		if *fetchTimeout > 0 {
+			args = append(args, "--fetch-timeout", fetchTimeout.String())
+		}
+		d, err := spawn(self, dir, name, args...)
+		if err != nil {
+			return fail("%v", err)
+		}
+		st.Daemons = append(st.Daemons, d)
+	}
+	st.Exports = []string{"export ZEBRA_JOBTRACKER=" + url, "export ZEBRA_CLUSTER=" + dir}
+	if err := writeClusterState(dir, st); err != nil {
+		return fail("%v", err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var ws []jobtracker.WorkerInfo
+		err := client.Do(ctx, "GET", "/api/v1/cluster/workers", nil, &ws)
+		if err == nil && len(ws) >= *workers {
+			break
+		}
+		for _, d := range st.Daemons {
+			if !alive(d.PID) {
+				return fail("%s exited during start-up; its log %s ends:\n%s", d.Name, d.Log, logTail(d.Log))
+			}
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fail("only %d of %d workers registered within 30s (err: %v); logs in %s", len(ws), *workers, err, dir)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	fmt.Fprintf(os.Stderr, "zebra up: jobtracker %s and %d workers are up (state and logs in %s; `zebra down` stops them)\n", url, *workers, dir)
+	for _, e := range st.Exports {
+		fmt.Println(e)
+	}
+	return 0
+}
+
+// spawn starts a detached zebra daemon with its output in <dir>/<name>.log.
+func spawn(self, dir, name string, args ...string) (daemon, error) {
+	logPath := filepath.Join(dir, name+".log")
+	lf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return daemon{}, fmt.Errorf("start %s: %w", name, err)
+	}
+	defer lf.Close()
+	cmd := exec.Command(self, args...)
+	cmd.Stdout, cmd.Stderr = lf, lf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return daemon{}, fmt.Errorf("start %s: %w", name, err)
+	}
+	go cmd.Wait() // reap it if it dies while we wait
+	return daemon{Name: name, PID: cmd.Process.Pid, Log: logPath}, nil
+}
+
+// waitFile waits until path exists and returns its trimmed content.
+func waitFile(ctx context.Context, path string, d daemon, limit time.Duration) (string, error) {
+	deadline := time.Now().Add(limit)
+	for {
+		if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+			return strings.TrimSpace(string(b)), nil
+		}
+		if !alive(d.PID) {
+			return "", fmt.Errorf("%s exited; its log ends:\n%s", d.Name, logTail(d.Log))
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return "", fmt.Errorf("no %s after %v", path, limit)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func logTail(path string) string {
+	b, _ := os.ReadFile(path)
+	if len(b) > 2000 {
+		b = b[len(b)-2000:]
+	}
+	return string(b)
+}
+
+// alive reports whether pid is a running (not zombie) process.
+func alive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// The state follows the parenthesised command name.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i > 0 && i+2 < len(s) && s[i+2] != 'Z'
+}
+
+func anyAlive(st *clusterState) bool {
+	for _, d := range st.Daemons {
+		if alive(d.PID) && isZebra(d.PID) {
+			return true
+		}
+	}
+	return false
+}
+
+// isZebra reports whether pid runs a zebra daemon (so that a recycled pid
+// is never signalled).
+func isZebra(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	if err != nil {
+		return false
+	}
+	args := strings.Split(string(b), "\x00")
+	return len(args) > 1 && (args[1] == "jobtracker" || args[1] == "worker") && strings.Contains(filepath.Base(args[0]), "zebra")
+}
+
+func readClusterState(dir string) (*clusterState, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "cluster.json"))
+	if err != nil {
+		return nil, err
+	}
+	var st clusterState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("read %s: %w", filepath.Join(dir, "cluster.json"), err)
+	}
+	return &st, nil
+}
+
+func writeClusterState(dir string, st *clusterState) error {
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(filepath.Join(dir, "cluster.json"), string(b)+"\n")
+}
+
+// stopDaemons sends SIGTERM to each daemon, waits up to grace for them to
+// exit, then kills the rest.
+func stopDaemons(ds []daemon, grace time.Duration) (stopped int) {
+	var left []daemon
+	for i := len(ds) - 1; i >= 0; i-- { // workers first, the jobtracker last
+		d := ds[i]
+		if alive(d.PID) && isZebra(d.PID) {
+			syscall.Kill(d.PID, syscall.SIGTERM)
+			left = append(left, d)
+		}
+	}
+	deadline := time.Now().Add(grace)
+	for _, d := range left {
+		for alive(d.PID) && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if alive(d.PID) {
+			syscall.Kill(d.PID, syscall.SIGKILL)
+		}
+		stopped++
+	}
+	return stopped
+}
+
+// downCommand is `zebra down`: it stops what `zebra up` started, by PID.
+func downCommand(args []string) int {
+	fl := flag.NewFlagSet("zebra down", flag.ContinueOnError)
+	state := fl.String("state", os.Getenv("ZEBRA_CLUSTER"), "the cluster's state directory (default $ZEBRA_CLUSTER, else $ZEBRA_HOME/cluster)")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	dir := clusterDir(*state)
+	st, err := readClusterState(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(os.Stderr, "zebra down: no cluster was started in %s\n", dir)
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zebra down:", err)
+		return 1
+	}
+	n := stopDaemons(st.Daemons, 10*time.Second)
+	os.Remove(filepath.Join(dir, "cluster.json"))
+	fmt.Fprintf(os.Stderr, "zebra down: stopped %d processes\n", n)
+	return 0
+}
