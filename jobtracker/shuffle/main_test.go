@@ -1,0 +1,203 @@
+package shuffle
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	zmq "github.com/pebbe/zmq4"
+
+	"zebra/mapreduce"
+)
+
+// The test binary doubles as a worker process: with childEnv set it runs a
+// shuffle server (or, for BenchmarkRawZMQ, a plain ZeroMQ sender) instead
+// of the tests, so that fetches cross a process boundary as in a cluster.
+const (
+	childEnv       = "ZEBRA_SHUFFLE_TEST_CHILD"
+	childOutputEnv = "ZEBRA_SHUFFLE_TEST_OUTPUT"
+	childWindowEnv = "ZEBRA_SHUFFLE_TEST_WINDOW"
+	// childProfileEnv names a file for a CPU profile of a child server, for
+	// looking into the server side of BenchmarkShuffle.
+	childProfileEnv = "ZEBRA_SHUFFLE_TEST_CHILD_CPUPROFILE"
+)
+
+// childOutputID is the id under which a child server registers its output.
+const childOutputID = "attempt_child_m_000000_0"
+
+func TestMain(m *testing.M) {
+	switch os.Getenv(childEnv) {
+	case "":
+		code := m.Run()
+		removeBenchData()
+		os.Exit(code)
+	case "server":
+		runServerChild()
+	case "raw":
+		runRawChild()
+	default:
+		fmt.Fprintln(os.Stderr, "unknown child mode")
+		os.Exit(2)
+	}
+	os.Exit(0)
+}
+
+func childFatal(err error) {
+	fmt.Fprintln(os.Stderr, "shuffle test child:", err)
+	os.Exit(1)
+}
+
+// runServerChild serves the map output in childOutputEnv until its stdin
+// closes.
+func runServerChild() {
+	var out mapreduce.MapOutput
+	if err := json.Unmarshal([]byte(os.Getenv(childOutputEnv)), &out); err != nil {
+		childFatal(err)
+	}
+	srv, err := Listen(context.Background(), "tcp://127.0.0.1:*", nil)
+	if err != nil {
+		childFatal(err)
+	}
+	if path := os.Getenv(childProfileEnv); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			childFatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	srv.Add(childOutputID, out)
+	fmt.Println(srv.Endpoint())
+	for in := bufio.NewScanner(os.Stdin); in.Scan(); {
+		if in.Text() == "cpu" {
+			fmt.Println(int64(cpuTime()))
+		}
+	}
+	srv.Close()
+}
+
+// runRawChild sends bytes over a PUSH socket: for each line "total chunk"
+// on stdin, total bytes in messages of chunk bytes.
+func runRawChild() {
+	sock, err := zmq.NewSocket(zmq.PUSH)
+	if err != nil {
+		childFatal(err)
+	}
+	var window int
+	fmt.Sscan(os.Getenv(childWindowEnv), &window)
+	sock.SetSndhwm(window)
+	if err := sock.Bind("tcp://127.0.0.1:*"); err != nil {
+		childFatal(err)
+	}
+	ep, _ := sock.GetLastEndpoint()
+	fmt.Println(ep)
+	var buf []byte
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		if in.Text() == "cpu" {
+			fmt.Println(int64(cpuTime()))
+			continue
+		}
+		var total, chunk int
+		if _, err := fmt.Sscan(in.Text(), &total, &chunk); err != nil {
+			childFatal(err)
+		}
+		if len(buf) < chunk {
+			buf = make([]byte, chunk)
+			for i := range buf {
+				buf[i] = byte(i * 7)
+			}
+		}
+		for total > 0 {
+			n := min(total, chunk)
+			if _, err := sock.SendBytes(buf[:n], 0); err != nil {
+				childFatal(err)
+			}
+			total -= n
+		}
+	}
+	sock.Close()
+}
+
+// cpuTime is the CPU time the process has used, in all its threads.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// child is a worker process started by startChild.
+type child struct {
+	cmd      *exec.Cmd
+	stdin    io.WriteCloser
+	stdout   *bufio.Reader
+	endpoint string
+}
+
+// cpuTime asks the child for its CPU time.
+func (c *child) cpuTime(tb testing.TB) time.Duration {
+	fmt.Fprintln(c.stdin, "cpu")
+	line, err := c.stdout.ReadString('\n')
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var ns int64
+	fmt.Sscan(line, &ns)
+	return time.Duration(ns)
+}
+
+// startChild starts the test binary in mode with extra environment, and
+// waits for the endpoint it prints. The child ends with the test.
+func startChild(tb testing.TB, mode string, env ...string) *child {
+	tb.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), append([]string{childEnv + "=" + mode}, env...)...)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	c := &child{cmd: cmd, stdin: stdin, stdout: bufio.NewReader(stdout)}
+	tb.Cleanup(func() {
+		stdin.Close()
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	line, err := c.stdout.ReadString('\n')
+	if err != nil {
+		tb.Fatalf("child %s: %v", mode, err)
+	}
+	c.endpoint = strings.TrimSpace(line)
+	return c
+}
+
+// startServerChild starts a child serving out as childOutputID.
+func startServerChild(tb testing.TB, out mapreduce.MapOutput) *child {
+	js, err := json.Marshal(out)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return startChild(tb, "server", childOutputEnv+"="+string(js))
+}

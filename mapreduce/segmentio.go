@@ -1,0 +1,219 @@
+package mapreduce
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"os"
+)
+
+// This file exports reading and writing of single segments for code outside
+// the engine that moves map outputs around (the cluster shuffle). The record
+// format is the one of Segment: uvarint key length, uvarint value length,
+// key bytes, value bytes.
+
+// SegmentReader reads the records of one segment in stored order. It does
+// not allocate per record: the slices returned by Key and Value are valid
+// only until the next call to Next or Close and must not be modified.
+type SegmentReader struct {
+	r *segmentReader
+	// A segment larger than segmentsInMemory is read a chunk at a time: r
+	// parses buf in memory and is refilled from f at off when it runs out.
+	f        *os.File
+	buf      []byte
+	off, end int64
+}
+
+// segmentChunk is the size of the chunks a SegmentReader reads.
+const segmentChunk = 1 << 20
+
+// OpenSegment opens s for reading. Segments of up to 256 KiB are read whole
+// into memory, larger ones 1 MiB at a time.
+func OpenSegment(s Segment) (*SegmentReader, error) {
+	if s.Length <= segmentsInMemory {
+		r, err := openSegment(s, segmentsInMemory)
+		if err != nil {
+			return nil, err
+		}
+		return &SegmentReader{r: r}, nil
+	}
+	f, err := os.Open(s.Path)
+	if err != nil {
+		return nil, E("open map output segment", Infra, s.Path, err)
+	}
+	return &SegmentReader{
+		r: &segmentReader{path: s.Path, mem: []byte{}},
+		f: f, buf: make([]byte, segmentChunk), off: s.Offset, end: s.Offset + s.Length,
+	}, nil
+}
+
+// Next advances to the next record. It returns false at the end of the
+// segment or on an error, which Err then reports.
+func (r *SegmentReader) Next() bool {
+	for {
+		if r.r.next() {
+			return true
+		}
+		// The chunk is used up or ends inside a record (which r.r reports
+		// as corrupt): read on, unless the segment is all read.
+		if r.f == nil || r.off == r.end {
+			return false
+		}
+		if err := r.refill(); err != nil {
+			r.r.err = err
+			return false
+		}
+	}
+}
+
+// refill moves the chunk's unread bytes to the front of buf and reads as
+// much of the rest of the segment as fits after them.
+func (r *SegmentReader) refill() error {
+	tail := r.r.mem[r.r.pos:]
+	if len(tail) == len(r.buf) {
+		// A record longer than buf: grow it to fit, unless the record's
+		// header is corrupt or claims more than the segment holds.
+		kl, n1 := binary.Uvarint(tail)
+		vl, n2 := uint64(0), 0
+		if n1 > 0 {
+			vl, n2 = binary.Uvarint(tail[n1:])
+		}
+		rest := uint64(int64(len(tail)) + r.end - r.off)
+		if n1 <= 0 || n2 <= 0 || kl > rest || vl > rest || uint64(n1+n2)+kl+vl > rest {
+			return E("read map output segment", Internal, r.r.path, fmt.Errorf("corrupt record header at %d", r.end-int64(rest)))
+		}
+		r.buf = make([]byte, n1+n2+int(kl+vl))
+	}
+	n := copy(r.buf, tail)
+	m := int(min(int64(len(r.buf)-n), r.end-r.off))
+	if _, err := r.f.ReadAt(r.buf[n:n+m], r.off); err != nil {
+		return E("read map output segment", Infra, r.r.path, err)
+	}
+	r.off += int64(m)
+	r.r.mem, r.r.pos, r.r.err = r.buf[:n+m], 0, nil
+	return nil
+}
+
+// Key returns the current record's key.
+func (r *SegmentReader) Key() []byte { return r.r.key }
+
+// Value returns the current record's value.
+func (r *SegmentReader) Value() []byte { return r.r.value }
+
+// Err returns the error that stopped Next, if any: an *Error of kind
+// Internal for a corrupt record, Infra for a failed read.
+func (r *SegmentReader) Err() error { return r.r.err }
+
+// Close releases the file. The reader must not be used afterwards.
+func (r *SegmentReader) Close() {
+	if r.f != nil {
+		r.f.Close()
+		r.f = nil
+	}
+	r.r.close()
+}
+
+// ScanSegment calls fn for each record of s, in stored order, and stops at
+// the first error fn returns, returning it. key and value are valid only
+// during the call.
+func ScanSegment(s Segment, fn func(key, value []byte) error) error {
+	r, err := OpenSegment(s)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	for r.Next() {
+		if err := fn(r.Key(), r.Value()); err != nil {
+			return err
+		}
+	}
+	return r.Err()
+}
+
+// SegmentFile writes one segment as a file of its own.
+type SegmentFile struct {
+	f    *os.File
+	path string
+	w    segmentWriter
+}
+
+// CreateSegmentFile creates (or truncates) the file at path for a segment
+// written with Append and finished with Close.
+func CreateSegmentFile(path string) (*SegmentFile, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, E("create segment file", Infra, path, err)
+	}
+	return &SegmentFile{f: f, path: path, w: segmentWriter{w: bufio.NewWriterSize(f, 256<<10)}}, nil
+}
+
+// Append writes one record. The caller is responsible for the order of
+// records: a segment of a map output must be sorted as the job sorts keys.
+func (f *SegmentFile) Append(key, value []byte) error {
+	if err := f.w.write(key, value); err != nil {
+		return E("write segment file", Infra, f.path, err)
+	}
+	return nil
+}
+
+// AppendColumns appends records given in columns, laid out as Arrow lays
+// out binary arrays: record i has key keys[keyOffsets[i]:keyOffsets[i+1]]
+// and value values[valueOffsets[i]:valueOffsets[i+1]]. The offset slices
+// have one element more than there are records. It is the fast way to
+// append many records. Offsets that decrease or lie outside their data are
+// an error of kind Invalid, returned after the records before the bad one
+// have been appended.
+func (f *SegmentFile) AppendColumns(keyOffsets []int32, keys []byte, valueOffsets []int32, values []byte) error {
+	if len(keyOffsets) != len(valueOffsets) {
+		return E("append to segment file", Invalid, f.path, fmt.Errorf("%d key offsets but %d value offsets", len(keyOffsets), len(valueOffsets)))
+	}
+	w := &f.w
+	for i := 1; i < len(keyOffsets); i++ {
+		ks, ke, vs, ve := keyOffsets[i-1], keyOffsets[i], valueOffsets[i-1], valueOffsets[i]
+		if ks < 0 || ke < ks || int(ke) > len(keys) || vs < 0 || ve < vs || int(ve) > len(values) {
+			return E("append to segment file", Invalid, f.path, fmt.Errorf("bad offsets for record %d", i-1))
+		}
+		key, value := keys[ks:ke], values[vs:ve]
+		// Encode straight into the buffer, or leave it to write.
+		need := len(key) + len(value) + 2*binary.MaxVarintLen64
+		if w.w.Available() < need {
+			if err := w.w.Flush(); err != nil {
+				return E("write segment file", Infra, f.path, err)
+			}
+		}
+		if w.w.Available() < need {
+			if err := f.Append(key, value); err != nil {
+				return err
+			}
+			continue
+		}
+		b := w.w.AvailableBuffer()
+		b = binary.AppendUvarint(b, uint64(len(key)))
+		b = binary.AppendUvarint(b, uint64(len(value)))
+		b = append(b, key...)
+		b = append(b, value...)
+		w.w.Write(b) // fits: cannot fail
+		// Count as write does.
+		w.off += int64(len(b))
+		w.records++
+		kl, vl := vintSize(len(key))+len(key), vintSize(len(value))+len(value)
+		w.ifile += int64(vintSize(kl) + vintSize(vl) + kl + vl)
+	}
+	return nil
+}
+
+// Close flushes and closes the file and returns the segment written: the
+// whole file (Offset 0), with Length, Records and IFileSize counted as the
+// engine counts them for its own map outputs (IFileSize includes the two
+// bytes of IFile's end-of-file marker). Close does not remove the file when
+// it fails. f must not be used afterwards.
+func (f *SegmentFile) Close() (Segment, error) {
+	err := f.w.w.Flush()
+	if cerr := f.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return Segment{}, E("write segment file", Infra, f.path, err)
+	}
+	return Segment{Path: f.path, Length: f.w.off, Records: f.w.records, IFileSize: f.w.ifile + 2}, nil
+}
