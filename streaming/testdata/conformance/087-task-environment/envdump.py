@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # Prints the deterministic part of the streaming task environment, then
-# passes stdin through. Job numbers are masked: they are random per run.
+# passes stdin through. Job numbers are masked: they differ per run
+# (job_local123_0001 on a local runner, job_<tracker>_0004 on a cluster).
 import os, re, sys
 
 NAMES = """map_input_file mapreduce_map_input_file map_input_start map_input_length
@@ -18,5 +19,5 @@ for line in lines:
     print(line)
 for name in NAMES:
     value = os.environ.get(name, "<unset>")
-    value = re.sub(r"local\d+_", "localN_", value)
+    value = re.sub(r"_(?:local)?\d+_\d{4}(?=_|$)", "_localN_0001", value)
     print(f"{role}:{name}\t{value}")
