@@ -52,6 +52,17 @@ func (t *Tracker) Handler() http.Handler {
 		}
 		writeJSON(w, http.StatusOK, st)
 	})
+	mux.HandleFunc("GET /api/v1/jobs/{id}/attempts", func(w http.ResponseWriter, r *http.Request) {
+		a, ok, err := t.Attempts(r.PathValue("id"))
+		switch {
+		case !ok:
+			writeError(w, http.StatusNotFound, "no job "+r.PathValue("id"))
+		case err != nil:
+			writeError(w, http.StatusInternalServerError, "read attempt history: "+err.Error())
+		default:
+			writeJSON(w, http.StatusOK, a)
+		}
+	})
 	mux.HandleFunc("POST /api/v1/jobs/{id}/kill", func(w http.ResponseWriter, r *http.Request) {
 		if err := t.Kill(r.PathValue("id")); err != nil {
 			writeError(w, http.StatusNotFound, err.Error())

@@ -49,12 +49,3 @@ func (q *queue) take(scan int, ok func(*task) bool) *task {
 	}
 	return nil
 }
-
-// empty reports whether the queue has no live entry.
-func (q *queue) empty() bool {
-	for q.head < len(q.items) && !q.items[q.head].live() {
-		q.items[q.head] = queued{}
-		q.head++
-	}
-	return q.head == len(q.items)
-}

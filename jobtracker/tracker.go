@@ -898,3 +898,16 @@ func (t *Tracker) Workers() []WorkerInfo {
 	slices.SortFunc(out, func(a, b WorkerInfo) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
+
+// Attempts returns the stored history of a job's attempts (each attempt's
+// latest state), ordered by attempt id; ok is false for an unknown job.
+func (t *Tracker) Attempts(id string) ([]api.AttemptInfo, bool, error) {
+	t.mu.Lock()
+	_, ok := t.jobs[id]
+	t.mu.Unlock()
+	if !ok {
+		return nil, false, nil
+	}
+	a, err := t.store.attempts(id)
+	return a, true, err
+}

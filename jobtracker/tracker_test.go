@@ -163,6 +163,13 @@ func TestFailedAttemptsRetryElsewhereThenFailJob(t *testing.T) {
 	if len(st.FailedAttempts) != 2 {
 		t.Errorf("failed attempts %+v, want 2", st.FailedAttempts)
 	}
+	var hist []api.AttemptInfo
+	if err := c.Do(context.Background(), http.MethodGet, "/api/v1/jobs/"+id+"/attempts", nil, &hist); err != nil {
+		t.Fatal(err)
+	}
+	if len(hist) != 2 || hist[0].State != api.AttemptFailed || hist[1].State != api.AttemptFailed || hist[0].Worker == hist[1].Worker {
+		t.Errorf("attempt history %+v, want two FAILED attempts on two workers", hist)
+	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		if _, err := os.Stat(filepath.Join(out, "_temporary")); err != nil {

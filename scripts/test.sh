@@ -23,6 +23,8 @@ if [ "${ZEBRA_CONFORMANCE:-1}" = 1 ]; then
   echo "== Hadoop oracle (real Hadoop streaming, local mode)"
   scripts/hadoop-oracle.sh install
   export ZEBRA_CONFORMANCE=1
+  # Every case also runs on a local cluster (zebra up --no-swift, 3 workers).
+  export ZEBRA_CONFORMANCE_CLUSTER=${ZEBRA_CONFORMANCE_CLUSTER:-1}
 fi
 
 echo "== go test"

@@ -7,7 +7,9 @@
 //	POST /api/v1/jobs                 submit: multipart form, part "plan" (a Plan as JSON) and optional part "bundle" (a tar of the job's files)
 //	GET  /api/v1/jobs                 list jobs (newest first)
 //	GET  /api/v1/jobs/{id}            a JobStatus; ?after=V waits (up to ?wait=ms) until its Version is above V
+//	GET  /api/v1/jobs/{id}/attempts   the job's attempts (AttemptInfo, by id)
 //	POST /api/v1/jobs/{id}/kill       kill a job
+//	GET  /api/v1/cluster/workers      the live workers
 //
 // Worker endpoints (under /internal/v1; see docs/cluster.md):
 //

@@ -145,11 +145,20 @@ func (d *decoder) decode(msg []byte, out *mapreduce.SegmentFile) (int, error) {
 	if !ok1 || !ok2 || keys.Len() != n || vals.Len() != n || keys.NullN() != 0 || vals.NullN() != 0 {
 		return 0, corrupt("bad record batch columns")
 	}
-	err := out.AppendColumns(keys.ValueOffsets(), keys.Data().Buffers()[2].Bytes(), vals.ValueOffsets(), vals.Data().Buffers()[2].Bytes())
+	err := out.AppendColumns(keys.ValueOffsets(), dataBytes(keys), vals.ValueOffsets(), dataBytes(vals))
 	if mapreduce.IsKind(err, mapreduce.Invalid) {
 		return 0, corrupt("%v", err)
 	}
 	return n, err
+}
+
+// dataBytes returns the data buffer of a binary array, which the array's
+// offsets index.
+func dataBytes(a *array.Binary) []byte {
+	if b := a.Data().Buffers()[2]; b != nil {
+		return b.Bytes()
+	}
+	return nil
 }
 
 func (d *decoder) close() {

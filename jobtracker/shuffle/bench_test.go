@@ -78,7 +78,7 @@ func BenchmarkShuffle(b *testing.B) {
 	b.ReportAllocs()
 	defer reportCPU(b, c, out.Segments[0].Length)()
 	for b.Loop() {
-		seg, err := Fetch(context.Background(), c.endpoint, childOutputID, 0, path, FetchOptions{})
+		seg, err := Fetch(context.Background(), c.endpoint, childOutputID, 0, path, benchOptions())
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -130,4 +130,11 @@ func reportCPU(b *testing.B, c *child, bytesPerOp int64) func() {
 		used := cpuTime() - self + c.cpuTime(b) - other
 		b.ReportMetric(used.Seconds()/(float64(bytesPerOp)*float64(b.N)/1e9), "cpu-s/GB")
 	}
+}
+
+func benchOptions() FetchOptions {
+	var o FetchOptions
+	fmt.Sscan(os.Getenv("ZEBRA_SHUFFLE_BENCH_BATCH"), &o.BatchBytes)
+	fmt.Sscan(os.Getenv("ZEBRA_SHUFFLE_BENCH_WINDOW"), &o.Window)
+	return o
 }

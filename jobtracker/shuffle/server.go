@@ -26,7 +26,7 @@ const (
 	sweepEvery = time.Second
 )
 
-// sessionIdle is how long a fetch may go without a message from its
+// sessionIdle is how long a fetch may go without a message to or from its
 // fetcher before the server drops it (the fetcher died without a cancel).
 var sessionIdle = 2 * time.Minute
 
@@ -250,6 +250,7 @@ func (r *router) send(m outMsg) {
 		err = sendFrames(r.sock, zmq.DONTWAIT, ss.identBytes, m.hdr, m.body)
 		ss.recycle(m.body)
 	}
+	ss.heard = time.Now()
 	switch {
 	case err != nil:
 		// Gone (EHOSTUNREACH) or not reading (EAGAIN: more queued than
@@ -372,7 +373,8 @@ func (r *router) end(ss *session) {
 	}
 }
 
-// sweep ends sessions whose fetcher has been silent too long.
+// sweep ends sessions that have exchanged no message with their fetcher
+// for too long: the fetcher is gone (a session waits for its credits).
 func (r *router) sweep(now time.Time) {
 	for _, ss := range r.sessions {
 		if now.Sub(ss.heard) > sessionIdle {
@@ -406,7 +408,7 @@ type session struct {
 	stop   chan struct{} // closed when the session has ended
 	free   chan []byte   // message buffers sent, for reuse
 
-	heard time.Time // last message from the fetcher; owned by the socket goroutine
+	heard time.Time // last message to or from the fetcher; owned by the socket goroutine
 }
 
 func (ss *session) run(seg mapreduce.Segment) {

@@ -464,3 +464,22 @@ func TestDecodeCorrupt(t *testing.T) {
 	d.close()
 	f.Close()
 }
+
+func TestBadRequest(t *testing.T) {
+	srv := listen(t)
+	sock, err := zmq.NewSocket(zmq.DEALER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sock.Close()
+	sock.SetLinger(0)
+	sock.SetRcvtimeo(10 * time.Second)
+	sock.Connect(srv.Endpoint())
+	hdr := openHeader(openRequest{window: 1})
+	hdr[1] = protocolVersion + 1
+	sendFrames(sock, 0, hdr, []byte("m"))
+	frames, err := recvFrames(sock, 0, nil)
+	if err != nil || len(frames) != 2 || !bytes.Equal(frames[0], errorHeader(codeBadRequest)) {
+		t.Fatalf("got %q, %v; want a bad request error", frames, err)
+	}
+}
