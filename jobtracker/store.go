@@ -44,7 +44,7 @@ type store struct {
 	db     *bolt.DB
 	log    *slog.Logger
 	mu     sync.Mutex
-	queue  map[string][]byte // attempt key → record
+	queue  map[string]api.AttemptInfo // attempt key → record
 	kick   chan struct{}
 	closed chan struct{}
 	done   chan struct{}
@@ -67,7 +67,7 @@ func openStore(path string, log *slog.Logger) (*store, error) {
 		db.Close()
 		return nil, fmt.Errorf("initialise jobtracker store %s: %w", path, err)
 	}
-	s := &store{db: db, log: log, queue: map[string][]byte{}, kick: make(chan struct{}, 1), closed: make(chan struct{}), done: make(chan struct{})}
+	s := &store{db: db, log: log, queue: map[string]api.AttemptInfo{}, kick: make(chan struct{}, 1), closed: make(chan struct{}), done: make(chan struct{})}
 	go s.writer()
 	return s, nil
 }
@@ -135,12 +135,8 @@ func (s *store) jobs() ([]*jobRecord, error) {
 
 // putAttempt queues an attempt's history record.
 func (s *store) putAttempt(job string, a api.AttemptInfo) {
-	data, err := json.Marshal(a)
-	if err != nil {
-		return
-	}
 	s.mu.Lock()
-	s.queue[job+"/"+a.ID] = data
+	s.queue[job+"/"+a.ID] = a
 	s.mu.Unlock()
 	select {
 	case s.kick <- struct{}{}:
@@ -184,14 +180,18 @@ func (s *store) writer() {
 func (s *store) flush() {
 	s.mu.Lock()
 	q := s.queue
-	s.queue = map[string][]byte{}
+	s.queue = map[string]api.AttemptInfo{}
 	s.mu.Unlock()
 	if len(q) == 0 {
 		return
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketAttempts)
-		for k, v := range q {
+		for k, a := range q {
+			v, err := json.Marshal(a)
+			if err != nil {
+				return err
+			}
 			if err := b.Put([]byte(k), v); err != nil {
 				return err
 			}

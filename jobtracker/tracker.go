@@ -539,6 +539,9 @@ func (t *Tracker) Poll(ctx context.Context, id string, p api.Poll) (api.PollRepl
 	for {
 		w.lastSeen = time.Now()
 		reply.Assign = t.assignLocked(w)
+		if len(reply.Assign) > 0 {
+			t.changed(nil)
+		}
 		if len(reply.Assign)+len(reply.Kill)+len(reply.Forget) > 0 {
 			t.mu.Unlock()
 			return reply, nil
@@ -619,10 +622,12 @@ func (t *Tracker) startLocked(tk *task, w *worker) api.Assignment {
 	a := &attempt{id: mapreduce.AttemptID{Task: tk.id, N: 1000*(t.epoch-1) + tk.attempts}, task: tk, worker: w, started: time.Now().UTC()}
 	tk.attempts++
 	tk.running = a
-	w.running[a.id.String()] = a
-	t.store.putAttempt(tk.job.id.String(), a.info(api.AttemptRunning, ""))
-	t.changed(tk.job)
-	return api.Assignment{Attempt: a.id.String(), Job: tk.job.id.String(), Kind: tk.id.Kind.String(), Index: tk.id.Index}
+	id := a.id.String()
+	w.running[id] = a
+	info := a.info(api.AttemptRunning, "")
+	t.store.putAttempt(tk.job.id.String(), info)
+	tk.job.version++ // the caller wakes the waiters once for the batch
+	return api.Assignment{Attempt: id, Job: tk.job.id.String(), Kind: tk.id.Kind.String(), Index: tk.id.Index}
 }
 
 func (a *attempt) info(state, errText string) api.AttemptInfo {
