@@ -77,6 +77,9 @@ type job struct {
 	diagnostics   string
 	committer     *mapreduce.Committer
 	committing    bool
+	// jobCounters are the job group's counters (attempts launched,
+	// failed, killed, data-local, time spent).
+	jobCounters mapreduce.Counters
 }
 
 type task struct {
@@ -448,6 +451,7 @@ func (t *Tracker) finishLocked(j *job) {
 	}
 	j.committing = true
 	counters := &mapreduce.Counters{}
+	counters.Merge(&j.jobCounters)
 	for _, tk := range append(slices.Clone(j.maps), j.reduces...) {
 		if tk.success != nil && tk.success.counters != nil {
 			counters.Merge(tk.success.counters)
@@ -626,6 +630,17 @@ func (t *Tracker) startLocked(tk *task, w *worker) api.Assignment {
 	w.running[id] = a
 	info := a.info(api.AttemptRunning, "")
 	t.store.putAttempt(tk.job.id.String(), info)
+	jc := &tk.job.jobCounters
+	if tk.id.Kind == mapreduce.MapTask {
+		jc.Add(mapreduce.GroupJob, "Launched map tasks", 1)
+		if slices.Contains(tk.job.plan.Splits[tk.id.Index].Hosts, w.reg.Node) {
+			jc.Add(mapreduce.GroupJob, "Data-local map tasks", 1)
+		} else {
+			jc.Add(mapreduce.GroupJob, "Other local map tasks", 1)
+		}
+	} else {
+		jc.Add(mapreduce.GroupJob, "Launched reduce tasks", 1)
+	}
 	tk.job.version++ // the caller wakes the waiters once for the batch
 	return api.Assignment{Attempt: id, Job: tk.job.id.String(), Kind: tk.id.Kind.String(), Index: tk.id.Index}
 }
@@ -682,6 +697,11 @@ func (t *Tracker) Done(id string, r api.AttemptReport) error {
 	if j.ended() {
 		return nil
 	}
+	kind := "map"
+	if tk.id.Kind == mapreduce.ReduceTask {
+		kind = "reduce"
+	}
+	j.jobCounters.Add(mapreduce.GroupJob, "Total time spent by all "+kind+" tasks (ms)", time.Since(a.started).Milliseconds())
 	if r.State == api.AttemptSucceeded {
 		a.counters, a.partitions = r.Counters, r.Partitions
 		tk.done, tk.success = true, a
@@ -714,6 +734,11 @@ func (t *Tracker) Done(id string, r api.AttemptReport) error {
 func (t *Tracker) failLocked(a *attempt, state, errText string, f *api.Failure) {
 	tk, j := a.task, a.task.job
 	info := a.info(state, errText)
+	what := "Failed "
+	if state == api.AttemptKilled {
+		what = "Killed "
+	}
+	j.jobCounters.Add(mapreduce.GroupJob, what+tk.id.Kind.String()+" tasks", 1)
 	t.store.putAttempt(j.id.String(), info)
 	j.failed = append(j.failed, info)
 	if tk.avoid == nil {
@@ -824,6 +849,10 @@ func (t *Tracker) loseMapLocked(tk *task) {
 	t.store.putAttempt(j.id.String(), info)
 	tk.success, tk.done = nil, false
 	j.mapsDone--
+	if tk.avoid == nil {
+		tk.avoid = map[string]bool{}
+	}
+	tk.avoid[a.worker.id] = true
 	if tk.attempts >= j.maxAttempts(mapreduce.MapTask) {
 		j.failure = &api.Failure{Attempt: a.id.String(), Error: "map output lost and no attempts left"}
 		j.diagnostics = fmt.Sprintf("Task failed %s", tk.id)

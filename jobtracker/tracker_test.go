@@ -93,7 +93,9 @@ func waitState(t *testing.T, c *api.Client, id, state string) *api.JobStatus {
 func TestMapOnlyJobCommits(t *testing.T) {
 	_, c := newTracker(t, t.TempDir(), time.Minute)
 	out := filepath.Join(t.TempDir(), "out")
-	id, err := c.Submit(context.Background(), testPlan(out, 3, 0), nil)
+	p := testPlan(out, 3, 0)
+	p.Splits[2].Hosts = []string{"w1"} // stored beside w1: placed there first
+	id, err := c.Submit(context.Background(), p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,9 +109,12 @@ func TestMapOnlyJobCommits(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if r.Assign[0].Index != 2 || r.Assign[1].Index != 0 {
+		t.Errorf("want the data-local map 2, then map 0; got %+v", r.Assign)
+	}
 	r = poll(t, c, w)
-	if len(r.Assign) != 1 || r.Assign[0].Index != 2 {
-		t.Fatalf("want map 2 next, got %+v", r.Assign)
+	if len(r.Assign) != 1 || r.Assign[0].Index != 1 {
+		t.Fatalf("want map 1 next, got %+v", r.Assign)
 	}
 	if err := report(t, c, w, r.Assign[0].Attempt, api.AttemptSucceeded); err != nil {
 		t.Fatal(err)
@@ -117,6 +122,11 @@ func TestMapOnlyJobCommits(t *testing.T) {
 	st := waitState(t, c, id, api.StateSucceeded)
 	if st.MapsDone != 3 {
 		t.Errorf("maps done %d, want 3", st.MapsDone)
+	}
+	for name, want := range map[string]int64{"Launched map tasks": 3, "Data-local map tasks": 1, "Other local map tasks": 2, "Failed map tasks": 0} {
+		if got := st.Counters.Get(mapreduce.GroupJob, name); got != want {
+			t.Errorf("job counter %q = %d, want %d", name, got, want)
+		}
 	}
 	if _, err := os.Stat(filepath.Join(out, "_SUCCESS")); err != nil {
 		t.Errorf("no _SUCCESS after commit: %v", err)

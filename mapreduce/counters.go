@@ -39,6 +39,15 @@ const (
 	CounterBytesWritten         = "Bytes Written"
 )
 
+// JobCounterNames are the counters of the job group (GroupJob), in the
+// order Hadoop's JobCounter enum lists (and its console prints) them. A
+// cluster counts them; the local runner, as Hadoop's, has none.
+var JobCounterNames = []string{
+	"Failed map tasks", "Failed reduce tasks", "Killed map tasks", "Killed reduce tasks",
+	"Launched map tasks", "Launched reduce tasks", "Other local map tasks", "Data-local map tasks",
+	"Rack-local map tasks", "Total time spent by all map tasks (ms)", "Total time spent by all reduce tasks (ms)",
+}
+
 // Counters is a set of named 64-bit counters in named groups. It is safe
 // for concurrent use. The zero value is ready to use.
 type Counters struct {

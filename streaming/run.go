@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -497,6 +498,15 @@ func formatCounters(c *mapreduce.Counters, mapOnly bool) string {
 		if !mapOnly || mapOnlyCounters[n] {
 			task = append(task, n)
 		}
+	}
+	if len(c.Names(mapreduce.GroupJob)) > 0 {
+		var job []string
+		for _, n := range mapreduce.JobCounterNames {
+			if slices.Contains(c.Names(mapreduce.GroupJob), n) {
+				job = append(job, n)
+			}
+		}
+		add(groupDisplay[mapreduce.GroupJob], job, func(n string) int64 { return c.Get(mapreduce.GroupJob, n) })
 	}
 	add("Map-Reduce Framework", task, func(n string) int64 { return c.Get(mapreduce.GroupTask, n) })
 	var rest []string

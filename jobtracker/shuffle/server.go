@@ -22,13 +22,16 @@ const (
 	// closeLinger is how long a closed socket keeps trying to deliver what
 	// it has queued (the server's error messages, a fetcher's cancel).
 	closeLinger = 200 * time.Millisecond
-	// sweepEvery is how often the server looks for abandoned fetches.
-	sweepEvery = time.Second
 )
 
-// sessionIdle is how long a fetch may go without a message to or from its
-// fetcher before the server drops it (the fetcher died without a cancel).
-var sessionIdle = 2 * time.Minute
+var (
+	// sessionIdle is how long a fetch may go without a message to or from
+	// its fetcher before the server drops it (the fetcher died without a
+	// cancel).
+	sessionIdle = 2 * time.Minute
+	// sweepEvery is how often the server looks for such fetches.
+	sweepEvery = time.Second
+)
 
 // Server serves the partitions of registered map outputs to Fetch callers
 // over one ZeroMQ ROUTER socket. Its methods may be called concurrently.
@@ -44,7 +47,8 @@ type Server struct {
 	closing   chan struct{} // closed by Close
 	closeOnce sync.Once
 	done      chan struct{} // closed when the socket goroutine has stopped
-	running   sync.WaitGroup
+	running   sync.WaitGroup // session goroutines
+	active    atomic.Int64   // session goroutines, for tests
 	stopCtx   func() bool
 }
 
@@ -362,6 +366,7 @@ func (r *router) open(ident, hdr []byte, rest [][]byte) {
 	}
 	r.sessions[ss.ident] = ss
 	r.srv.running.Add(1)
+	r.srv.active.Add(1)
 	go ss.run(seg)
 }
 
@@ -413,6 +418,7 @@ type session struct {
 
 func (ss *session) run(seg mapreduce.Segment) {
 	defer ss.srv.running.Done()
+	defer ss.srv.active.Add(-1)
 	r, err := mapreduce.OpenSegment(seg)
 	if err != nil {
 		ss.fail(err)

@@ -483,3 +483,34 @@ func TestBadRequest(t *testing.T) {
 		t.Fatalf("got %q, %v; want a bad request error", frames, err)
 	}
 }
+
+// TestAbandonedFetch checks that the server drops a fetch whose fetcher
+// vanished without a word, holding no credits.
+func TestAbandonedFetch(t *testing.T) {
+	idle, sweep := sessionIdle, sweepEvery
+	sessionIdle, sweepEvery = 100*time.Millisecond, 20*time.Millisecond
+	srv := listen(t)
+	defer func() {
+		srv.Close()
+		sessionIdle, sweepEvery = idle, sweep
+	}()
+	srv.Add("m", bigOutput(t))
+	sock, err := zmq.NewSocket(zmq.DEALER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock.SetRcvtimeo(10 * time.Second)
+	sock.Connect(srv.Endpoint())
+	sendFrames(sock, 0, openHeader(openRequest{batchBytes: 4 << 10, window: 1}), []byte("m"))
+	if frames, err := recvFrames(sock, 0, nil); err != nil || frames[0][0] != kindData {
+		t.Fatalf("got %q, %v; want a data message", frames, err)
+	}
+	if srv.active.Load() != 1 {
+		t.Fatalf("%d fetches under way, want 1", srv.active.Load())
+	}
+	sock.SetLinger(0)
+	sock.Close()
+	for srv.active.Load() != 0 {
+		time.Sleep(10 * time.Millisecond) // the test's timeout catches a hang
+	}
+}
