@@ -2,6 +2,7 @@ package mapreduce
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -46,6 +47,51 @@ type FS interface {
 	RemoveAll(ctx context.Context, name string) error
 	// URI returns name qualified the way Hadoop prints it (file:/tmp/x).
 	URI(name string) string
+}
+
+// Locator is implemented by file systems that know where the bytes of a
+// file are stored (Swift replicas, HDFS blocks), for placing map tasks
+// beside their data.
+type Locator interface {
+	// Locate returns the storage nodes holding a replica of the bytes
+	// [off, off+n) of name, best first, each named as the worker beside it
+	// registers its node (e.g. an object server's or DataNode's
+	// "host:port").
+	Locate(ctx context.Context, name string, off, n int64) ([]string, error)
+}
+
+// LocateSplits fills in the Hosts of every split from fsys, if it is a
+// Locator; up to 16 lookups run at once. A failed lookup leaves that
+// split without hosts (it is then placed anywhere) and is returned, joined
+// with the others, for the caller to log.
+func LocateSplits(ctx context.Context, fsys FS, splits []Split) error {
+	loc, ok := fsys.(Locator)
+	if !ok {
+		return nil
+	}
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, 16)
+	)
+	for i := range splits {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			hosts, err := loc.Locate(ctx, splits[i].Path, splits[i].Start, splits[i].Length)
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("locate %s: %w", splits[i], err))
+				mu.Unlock()
+				return
+			}
+			splits[i].Hosts = hosts
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // Opener makes an FS for a URL. It returns the FS and the path inside it.

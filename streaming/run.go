@@ -272,6 +272,12 @@ func prepare(ctx context.Context, o *Options, p *plan, e *Env, con *console) int
 		}
 	}
 	mapreduce.SortSplitsBySize(job.Splits)
+	if jobTracker(o, e) != "" {
+		// A cluster places maps beside their data.
+		if err := mapreduce.LocateSplits(ctx, inFS, job.Splits); err != nil {
+			con.log("WARN", "zebra", "Some splits have no replica locations; they run anywhere: %v", err)
+		}
+	}
 	con.log("INFO", "mapreduce.JobSubmitter", "number of splits:%d", len(job.Splits))
 	job.Name = job.Conf.Get(mapreduce.KeyJobName, "streamjob.jar")
 	return 0
