@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 )
@@ -19,10 +20,13 @@ import (
 type Client struct {
 	base string
 	http *http.Client
+	// Token, if set, is sent as X-Auth-Token with every request (a Swift
+	// token, or the cluster's static token).
+	Token string
 }
 
 // NewClient returns a client for the jobtracker at base (http://host:port).
-// A base without a scheme gets http://.
+// A base without a scheme gets http://. Its Token starts as $ZEBRA_TOKEN.
 func NewClient(base string) (*Client, error) {
 	if !strings.Contains(base, "://") {
 		base = "http://" + base
@@ -31,7 +35,7 @@ func NewClient(base string) (*Client, error) {
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, fmt.Errorf("jobtracker address %q: want http://host:port", base)
 	}
-	return &Client{base: strings.TrimRight(u.String(), "/"), http: &http.Client{}}, nil
+	return &Client{base: strings.TrimRight(u.String(), "/"), http: &http.Client{}, Token: os.Getenv("ZEBRA_TOKEN")}, nil
 }
 
 // URL is the jobtracker's base URL.
@@ -75,6 +79,9 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 }
 
 func (c *Client) send(req *http.Request, out any) error {
+	if c.Token != "" {
+		req.Header.Set("X-Auth-Token", c.Token)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
