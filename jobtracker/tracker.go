@@ -29,7 +29,11 @@ type Config struct {
 	// PollWait bounds a worker's long poll; Expiry is how long a worker may
 	// stay silent before it is considered lost (defaults 2s and 10s).
 	PollWait, Expiry time.Duration
-	Logger           *slog.Logger
+	// LocalityDelay is how long a map whose split has a replica beside a
+	// live worker waits for a slot there before it may run elsewhere
+	// (delay scheduling; default 1s, negative: never wait).
+	LocalityDelay time.Duration
+	Logger        *slog.Logger
 }
 
 // Tracker is the jobtracker: it keeps jobs, schedules their instances onto
@@ -87,7 +91,8 @@ type task struct {
 	id       mapreduce.TaskID
 	done     bool
 	queued   bool
-	seq      int // bumped at every queueing (see queue)
+	seq      int       // bumped at every queueing (see queue)
+	queuedAt time.Time // when it was last queued
 	attempts int // attempts started in this epoch
 	running  *attempt
 	success  *attempt
@@ -124,6 +129,9 @@ func Open(cfg Config) (*Tracker, error) {
 	}
 	if cfg.Expiry <= 0 {
 		cfg.Expiry = 10 * time.Second
+	}
+	if cfg.LocalityDelay == 0 {
+		cfg.LocalityDelay = time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -550,15 +558,29 @@ func (t *Tracker) Poll(ctx context.Context, id string, p api.Poll) (api.PollRepl
 			t.mu.Unlock()
 			return reply, nil
 		}
+		// Queued maps held back for their data's workers may become
+		// eligible here without any event: look again after a while.
+		recheck := t.cfg.PollWait
+		for _, j := range t.order {
+			if !j.ended() && j.queuedN > 0 && t.cfg.LocalityDelay > 0 {
+				recheck = max(t.cfg.LocalityDelay/4, 10*time.Millisecond)
+				break
+			}
+		}
 		wake := t.wake
 		t.mu.Unlock()
+		again := time.NewTimer(recheck)
 		select {
 		case <-wake:
+		case <-again.C:
 		case <-deadline.C:
+			again.Stop()
 			return reply, nil
 		case <-ctx.Done():
+			again.Stop()
 			return reply, ctx.Err()
 		}
+		again.Stop()
 		t.mu.Lock()
 		if w.lost {
 			t.mu.Unlock()
@@ -583,6 +605,29 @@ func (t *Tracker) assignLocked(w *worker) []api.Assignment {
 	}
 	live := len(t.workers)
 	ok := func(tk *task) bool { return !tk.avoid[w.id] || len(tk.avoid) >= live }
+	nodes := map[string]bool{} // storage nodes with a live worker
+	for _, o := range t.workers {
+		nodes[o.reg.Node] = true
+	}
+	now := time.Now()
+	// A map taken off the general queue by a worker not beside its data
+	// waits LocalityDelay for a worker that is, if one is up.
+	remoteOK := func(tk *task) bool {
+		if !ok(tk) {
+			return false
+		}
+		if t.cfg.LocalityDelay < 0 || now.Sub(tk.queuedAt) >= t.cfg.LocalityDelay {
+			return true
+		}
+		hosted := false
+		for _, h := range tk.job.plan.Splits[tk.id.Index].Hosts {
+			if h == w.reg.Node {
+				return true
+			}
+			hosted = hosted || nodes[h]
+		}
+		return !hosted
+	}
 	var out []api.Assignment
 	for _, j := range t.order {
 		if freeMap <= 0 && freeReduce <= 0 {
@@ -597,7 +642,7 @@ func (t *Tracker) assignLocked(w *worker) []api.Assignment {
 				tk = q.take(64, ok)
 			}
 			if tk == nil {
-				tk = j.mapQ.take(64, ok)
+				tk = j.mapQ.take(64, remoteOK)
 			}
 			if tk == nil {
 				break
@@ -767,6 +812,7 @@ func (t *Tracker) requeueLocked(tk *task) {
 func (j *job) enqueue(tk *task) {
 	tk.queued = true
 	tk.seq++
+	tk.queuedAt = time.Now()
 	j.queuedN++
 	if tk.id.Kind == mapreduce.ReduceTask {
 		j.reduceQ.push(tk)

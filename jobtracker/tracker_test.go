@@ -364,3 +364,53 @@ func TestBadRequests(t *testing.T) {
 		t.Error("existing output was touched")
 	}
 }
+
+func TestDelaySchedulingPrefersReplicaHolders(t *testing.T) {
+	_, c := newTracker(t, t.TempDir(), time.Minute)
+	p := testPlan(filepath.Join(t.TempDir(), "out"), 2, 0)
+	p.Splits[0].Hosts = []string{"w2"}
+	p.Splits[1].Hosts = []string{"w2"}
+	if _, err := c.Submit(context.Background(), p, nil); err != nil {
+		t.Fatal(err)
+	}
+	w1, w2 := register(t, c, "w1", 1), register(t, c, "w2", 1)
+	// w1 polls first but holds no replica: within the locality delay it
+	// gets nothing while w2, beside the data, is up.
+	if a := poll(t, c, w1).Assign; len(a) != 0 {
+		t.Fatalf("a non-local worker got %+v at once", a)
+	}
+	a := poll(t, c, w2).Assign
+	if len(a) != 1 || a[0].Index != 0 {
+		t.Fatalf("the replica holder got %+v, want map 0", a)
+	}
+	// w2's only slot is busy: after the delay map 1 runs on w1 anyway.
+	deadline := time.Now().Add(10 * time.Second)
+	var b []api.Assignment
+	for len(b) == 0 && time.Now().Before(deadline) {
+		b = poll(t, c, w1).Assign
+	}
+	if len(b) != 1 || b[0].Index != 1 {
+		t.Fatalf("after the delay w1 got %+v, want map 1", b)
+	}
+	for _, x := range []struct{ w, a string }{{w2, a[0].Attempt}, {w1, b[0].Attempt}} {
+		if err := report(t, c, x.w, x.a, api.AttemptSucceeded); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := waitState(t, c, newestJob(t, c), api.StateSucceeded)
+	if got := st.Counters.Get(mapreduce.GroupJob, "Data-local map tasks"); got != 1 {
+		t.Errorf("Data-local map tasks = %d, want 1", got)
+	}
+	if got := st.Counters.Get(mapreduce.GroupJob, "Other local map tasks"); got != 1 {
+		t.Errorf("Other local map tasks = %d, want 1", got)
+	}
+}
+
+// newestJob returns the newest job's id.
+func newestJob(t *testing.T, c *api.Client) string {
+	jobs, err := c.Jobs(context.Background())
+	if err != nil || len(jobs) == 0 {
+		t.Fatalf("jobs: %v %v", jobs, err)
+	}
+	return jobs[0].ID
+}

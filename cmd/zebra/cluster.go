@@ -40,6 +40,7 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 	data := fl.String("data", "", "directory of the jobtracker's store (required)")
 	pollWait := fl.Duration("poll-wait", 2*time.Second, "longest wait of a worker's poll")
 	expiry := fl.Duration("worker-expiry", 10*time.Second, "silence after which a worker is lost")
+	delay := fl.Duration("locality-delay", time.Second, "how long a map waits for a slot beside its data (negative: never)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -48,7 +49,7 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 		return 2
 	}
 	log := daemonLogger()
-	t, err := jobtracker.Open(jobtracker.Config{Data: *data, Registry: registry(), PollWait: *pollWait, Expiry: *expiry, Logger: log})
+	t, err := jobtracker.Open(jobtracker.Config{Data: *data, Registry: registry(), PollWait: *pollWait, Expiry: *expiry, LocalityDelay: *delay, Logger: log})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
 		return 1
