@@ -93,7 +93,7 @@ type task struct {
 	queued   bool
 	seq      int       // bumped at every queueing (see queue)
 	queuedAt time.Time // when it was last queued
-	attempts int // attempts started in this epoch
+	attempts int       // attempts started in this epoch
 	running  *attempt
 	success  *attempt
 	granted  string          // the attempt allowed to commit
