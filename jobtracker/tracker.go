@@ -107,6 +107,9 @@ type attempt struct {
 	started    time.Time
 	counters   *mapreduce.Counters
 	partitions []int64
+	// polled is set once a poll of its worker followed its assignment:
+	// from then on the worker must list it as running.
+	polled bool
 }
 
 type worker struct {
@@ -538,10 +541,26 @@ func (t *Tracker) Poll(ctx context.Context, id string, p api.Poll) (api.PollRepl
 		t.mu.Unlock()
 	}()
 	var reply api.PollReply
+	reported := make(map[string]bool, len(p.Running))
 	for _, a := range p.Running {
+		reported[a] = true
 		if _, ok := w.running[a]; !ok {
 			reply.Kill = append(reply.Kill, a)
 		}
+	}
+	// An attempt given to the worker that it does not run (the reply that
+	// carried it was lost, or its report never arrived) is lost.
+	for id, a := range w.running {
+		if !reported[id] && a.polled {
+			delete(w.running, id)
+			a.task.running = nil
+			if !a.task.job.ended() {
+				t.failLocked(a, api.AttemptKilled, "worker "+w.reg.Name+" does not run it", &api.Failure{Attempt: id, Error: "worker " + w.reg.Name + " does not run it"})
+			}
+		}
+	}
+	for _, a := range w.running {
+		a.polled = true // from the next poll on, it must be listed
 	}
 	for _, jid := range p.Jobs {
 		if j := t.jobs[jid]; j == nil || j.ended() {

@@ -414,3 +414,30 @@ func newestJob(t *testing.T, c *api.Client) string {
 	}
 	return jobs[0].ID
 }
+
+func TestAttemptTheWorkerDoesNotRunIsLost(t *testing.T) {
+	_, c := newTracker(t, t.TempDir(), time.Minute)
+	id, err := c.Submit(context.Background(), testPlan(filepath.Join(t.TempDir(), "out"), 1, 0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := register(t, c, "w1", 1)
+	a := poll(t, c, w).Assign
+	if len(a) != 1 {
+		t.Fatalf("assignments %+v", a)
+	}
+	// The worker lists it once (it runs it)...
+	var r api.PollReply
+	if err := c.Do(context.Background(), http.MethodPost, "/internal/v1/workers/"+w+"/poll", api.Poll{Running: []string{a[0].Attempt}}, &r); err != nil {
+		t.Fatal(err)
+	}
+	// ...then no longer, without a report: the attempt is lost and runs again.
+	r = poll(t, c, w)
+	if len(r.Assign) != 1 || !strings.HasSuffix(r.Assign[0].Attempt, "_1") {
+		t.Fatalf("want the task's second attempt, got %+v", r.Assign)
+	}
+	st, _ := c.Status(context.Background(), id, -1, 0)
+	if len(st.FailedAttempts) != 1 || st.FailedAttempts[0].ID != a[0].Attempt || st.FailedAttempts[0].State != api.AttemptKilled {
+		t.Errorf("failed attempts %+v", st.FailedAttempts)
+	}
+}

@@ -46,7 +46,7 @@ type Server struct {
 	wake      chan struct{} // tells the notifier to wake the socket goroutine
 	closing   chan struct{} // closed by Close
 	closeOnce sync.Once
-	done      chan struct{} // closed when the socket goroutine has stopped
+	done      chan struct{}  // closed when the socket goroutine has stopped
 	running   sync.WaitGroup // session goroutines
 	active    atomic.Int64   // session goroutines, for tests
 	stopCtx   func() bool
@@ -61,51 +61,16 @@ func Listen(ctx context.Context, endpoint string, logger *slog.Logger) (*Server,
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	router, err := zmq.NewSocket(zmq.ROUTER)
+	router, rx, tx, err := openSockets(endpoint)
 	if err != nil {
 		return nil, fmt.Errorf("shuffle: listen on %s: %w", endpoint, err)
-	}
-	// Mandatory routing makes a send to a fetcher that is gone fail instead
-	// of vanishing; the size limit keeps bogus peers from costing memory.
-	for _, set := range []func() error{
-		func() error { return router.SetRouterMandatory(1) },
-		func() error { return router.SetMaxmsgsize(maxRequest) },
-		func() error { return router.SetLinger(closeLinger) },
-		func() error { return router.Bind(endpoint) },
-	} {
-		if err := set(); err != nil {
-			router.Close()
-			return nil, fmt.Errorf("shuffle: listen on %s: %w", endpoint, err)
-		}
 	}
 	resolved, err := router.GetLastEndpoint()
 	if err != nil {
 		router.Close()
+		rx.Close()
+		tx.Close()
 		return nil, fmt.Errorf("shuffle: listen on %s: %w", endpoint, err)
-	}
-	// Session goroutines cannot use the ROUTER socket; they queue messages on
-	// s.out and wake the socket goroutine through an inproc socket pair.
-	name := fmt.Sprintf("inproc://zebra-shuffle-wake-%d", inprocSeq.Add(1))
-	rx, err := zmq.NewSocket(zmq.PULL)
-	if err == nil {
-		err = rx.Bind(name)
-	}
-	var tx *zmq.Socket
-	if err == nil {
-		tx, err = zmq.NewSocket(zmq.PUSH)
-	}
-	if err == nil {
-		err = tx.Connect(name)
-	}
-	if err != nil {
-		router.Close()
-		if rx != nil {
-			rx.Close()
-		}
-		if tx != nil {
-			tx.Close()
-		}
-		return nil, fmt.Errorf("shuffle: listen on %s: wake socket: %w", endpoint, err)
 	}
 	s := &Server{
 		log:      logger,
@@ -121,6 +86,38 @@ func Listen(ctx context.Context, endpoint string, logger *slog.Logger) (*Server,
 	s.stopCtx = context.AfterFunc(ctx, func() { s.Close() })
 	logger.Debug("shuffle server listening", "endpoint", resolved)
 	return s, nil
+}
+
+// openSockets makes the ROUTER socket bound to endpoint and the inproc pair
+// through which session goroutines, which cannot use the ROUTER socket,
+// wake the socket goroutine when they have queued messages on s.out.
+func openSockets(endpoint string) (router, rx, tx *zmq.Socket, err error) {
+	router, err1 := zmq.NewSocket(zmq.ROUTER)
+	rx, err2 := zmq.NewSocket(zmq.PULL)
+	tx, err3 := zmq.NewSocket(zmq.PUSH)
+	if err = errors.Join(err1, err2, err3); err == nil {
+		name := fmt.Sprintf("inproc://zebra-shuffle-wake-%d", inprocSeq.Add(1))
+		// Mandatory routing makes a send to a fetcher that is gone fail
+		// instead of vanishing; the size limit keeps bogus peers from
+		// costing memory.
+		err = errors.Join(
+			router.SetRouterMandatory(1),
+			router.SetMaxmsgsize(maxRequest),
+			router.SetLinger(closeLinger),
+			router.Bind(endpoint),
+			rx.Bind(name),
+			tx.Connect(name),
+		)
+	}
+	if err != nil {
+		for _, s := range []*zmq.Socket{router, rx, tx} {
+			if s != nil {
+				s.Close()
+			}
+		}
+		return nil, nil, nil, err
+	}
+	return router, rx, tx, nil
 }
 
 // Endpoint returns the endpoint the server is bound to, with the port

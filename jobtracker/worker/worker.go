@@ -69,10 +69,9 @@ type running struct {
 }
 
 type jobEntry struct {
-	once sync.Once
-	job  *mapreduce.Job
-	err  error
-	dir  string
+	mu  sync.Mutex // held while the job is fetched and built
+	job *mapreduce.Job
+	dir string
 }
 
 // Run registers with the jobtracker and serves until ctx ends. It returns
@@ -124,7 +123,9 @@ func (w *Worker) register(ctx context.Context) error {
 		var out api.Registered
 		err := w.client.Do(ctx, http.MethodPost, "/internal/v1/workers", reg, &out)
 		if err == nil {
+			w.mu.Lock()
 			w.id = out.ID
+			w.mu.Unlock()
 			w.log.Info("registered", "id", out.ID, "jobtracker", w.client.URL(), "shuffle", reg.Shuffle)
 			return nil
 		}
@@ -151,7 +152,7 @@ func (w *Worker) pollLoop(ctx context.Context) {
 	failures := 0
 	for ctx.Err() == nil {
 		var reply api.PollReply
-		err := w.client.Do(ctx, http.MethodPost, "/internal/v1/workers/"+w.id+"/poll", w.pollState(), &reply)
+		err := w.client.Do(ctx, http.MethodPost, "/internal/v1/workers/"+w.workerID()+"/poll", w.pollState(), &reply)
 		if api.IsStatus(err, http.StatusNotFound) {
 			w.log.Warn("the jobtracker does not know this worker (restarted, or it thought us lost); registering again")
 			return
@@ -184,6 +185,13 @@ func (w *Worker) pollLoop(ctx context.Context) {
 			w.start(ctx, as)
 		}
 	}
+}
+
+// workerID is the id the jobtracker gave at the last registration.
+func (w *Worker) workerID() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.id
 }
 
 func (w *Worker) pollState() api.Poll {
@@ -253,17 +261,50 @@ func (w *Worker) start(ctx context.Context, as api.Assignment) {
 	go func() {
 		defer cancel()
 		rep := w.runAttempt(actx, as)
-		w.mu.Lock()
-		delete(w.running, as.Attempt)
-		w.mu.Unlock()
+		// The attempt stays in the running set until its end is reported,
+		// so that the jobtracker never mistakes an unreported attempt for
+		// a lost one.
+		defer func() {
+			w.mu.Lock()
+			delete(w.running, as.Attempt)
+			w.mu.Unlock()
+		}()
 		if ctx.Err() != nil {
 			return // the worker is stopping
 		}
-		rep.Worker = w.id
-		if err := w.client.Do(context.WithoutCancel(ctx), http.MethodPost, "/internal/v1/attempts/"+as.Attempt+"/done", rep, nil); err != nil && !api.IsStatus(err, http.StatusGone) {
-			w.log.Warn("report attempt", "attempt", as.Attempt, "err", err)
-		}
+		w.report(ctx, as.Attempt, rep)
 	}()
+}
+
+// report sends an attempt's end to the jobtracker, retrying for up to two
+// minutes while it cannot be reached (a restarting jobtracker answers 404
+// or 410 for attempts it no longer knows: those reports are dropped).
+func (w *Worker) report(ctx context.Context, attempt string, rep api.AttemptReport) {
+	delay := 100 * time.Millisecond
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		rep.Worker = w.workerID() // the worker may have registered again meanwhile
+		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := w.client.Do(rctx, http.MethodPost, "/internal/v1/attempts/"+attempt+"/done", rep, nil)
+		cancel()
+		var se *api.StatusError
+		if err == nil || errors.As(err, &se) && se.Code/100 == 4 {
+			if err != nil {
+				w.log.Info("attempt report refused", "attempt", attempt, "err", err)
+			}
+			return
+		}
+		if ctx.Err() != nil || time.Now().After(deadline) {
+			w.log.Warn("report attempt: giving up", "attempt", attempt, "err", err)
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 5*time.Second)
+	}
 }
 
 // job returns the rebuilt job, fetching its plan and bundle on first use.
@@ -275,10 +316,18 @@ func (w *Worker) job(ctx context.Context, id string) (*mapreduce.Job, error) {
 		w.jobs[id] = e
 	}
 	w.mu.Unlock()
-	e.once.Do(func() {
-		e.job, e.err = w.fetchJob(ctx, id, e.dir)
-	})
-	return e.job, e.err
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.job == nil {
+		// A failure (say, a killed first attempt's cancelled fetch) is not
+		// kept: the next attempt tries again.
+		job, err := w.fetchJob(ctx, id, e.dir)
+		if err != nil {
+			return nil, err
+		}
+		e.job = job
+	}
+	return e.job, nil
 }
 
 func (w *Worker) fetchJob(ctx context.Context, id, dir string) (*mapreduce.Job, error) {
@@ -348,7 +397,7 @@ func (w *Worker) runAttempt(ctx context.Context, as api.Assignment) (rep api.Att
 		Counters: &mapreduce.Counters{}, Stderr: log, SetStatus: func(string) {}, Logger: w.log.With(mapreduce.LogKeyAttempt, as.Attempt)}
 	c := &mapreduce.Committer{FS: job.OutputFS, Out: job.Output, Job: job.ID, Marker: job.OutSpec.MarkSuccess,
 		CanCommit: func(ctx context.Context, a mapreduce.AttemptID) error {
-			return w.client.Do(ctx, http.MethodPost, "/internal/v1/attempts/"+a.String()+"/commit?worker="+w.id, nil, nil)
+			return w.client.Do(ctx, http.MethodPost, "/internal/v1/attempts/"+a.String()+"/commit?worker="+w.workerID(), nil, nil)
 		}}
 	var partitions []int64
 	if a.Task.Kind == mapreduce.MapTask {
@@ -471,7 +520,7 @@ func (w *Worker) fetchAll(ctx context.Context, job *mapreduce.Job, a mapreduce.A
 				}
 				w.log.Warn("fetch failed", "map", r.ev.Attempt, "endpoint", r.ev.Endpoint, "err", r.err)
 				f := api.FetchFailure{Map: r.ev.Attempt, Error: r.err.Error(), Missing: errors.Is(r.err, shuffle.ErrNotFound)}
-				if err := w.client.Do(ctx, http.MethodPost, "/internal/v1/attempts/"+a.String()+"/fetch-failure?worker="+w.id, f, nil); err != nil && !strings.Contains(err.Error(), "context canceled") {
+				if err := w.client.Do(ctx, http.MethodPost, "/internal/v1/attempts/"+a.String()+"/fetch-failure?worker="+w.workerID(), f, nil); err != nil && !strings.Contains(err.Error(), "context canceled") {
 					w.log.Warn("report fetch failure", "err", err)
 				}
 				continue
