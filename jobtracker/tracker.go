@@ -84,6 +84,12 @@ type job struct {
 	// jobCounters are the job group's counters (attempts launched,
 	// failed, killed, data-local, time spent).
 	jobCounters mapreduce.Counters
+	// ending is the final state of a job being failed or killed, dying
+	// its attempts not yet confirmed stopped (attempt id → worker id),
+	// aborting set once its output abort has started.
+	ending   string
+	dying    map[string]string
+	aborting bool
 }
 
 type task struct {
@@ -176,6 +182,10 @@ func Open(cfg Config) (*Tracker, error) {
 			j.diagnostics = ""
 			t.log.Info("resume job after restart", "job", r.ID, "epoch", t.epoch)
 		}
+		if j.state == api.StateFailed || j.state == api.StateKilled {
+			// The tracker may have stopped before the abort finished.
+			go j.committer.AbortJob(context.Background())
+		}
 		t.jobs[r.ID] = j
 		t.order = append(t.order, j)
 	}
@@ -213,8 +223,10 @@ func (t *Tracker) newJob(id mapreduce.JobID, p *api.Plan, submitted time.Time) (
 	return j, nil
 }
 
+// ended reports whether the job has ended or is ending (no more
+// scheduling); its State becomes final once it has ended.
 func (j *job) ended() bool {
-	return j.state == api.StateSucceeded || j.state == api.StateFailed || j.state == api.StateKilled
+	return j.ending != "" || j.state == api.StateSucceeded || j.state == api.StateFailed || j.state == api.StateKilled
 }
 
 // changed wakes every waiter; callers hold mu.
@@ -422,30 +434,82 @@ func (t *Tracker) Kill(id string) error {
 	return nil
 }
 
-// endLocked ends a job as failed or killed: its running attempts are
-// dropped (workers are told to kill them at their next poll) and its
-// output is aborted.
+// endLocked ends a job as failed or killed. Its running attempts are
+// dropped (their workers are told to kill them at their next poll); once
+// every worker has confirmed that they are gone (or after a minute), the
+// output is aborted and the job takes its final state, so that a client
+// never sees a FAILED or KILLED job whose attempts could still write. The
+// store records the final state at once: a restarted tracker never runs
+// the job again.
 func (t *Tracker) endLocked(j *job, state string) {
-	j.state = state
+	if j.ended() {
+		return
+	}
+	j.ending = state
 	j.finished = time.Now().UTC()
 	j.mapQ, j.reduceQ, j.nodeQ, j.queuedN = queue{}, queue{}, map[string]*queue{}, 0
+	j.dying = map[string]string{}
 	for _, tk := range append(slices.Clone(j.maps), j.reduces...) {
 		if a := tk.running; a != nil {
-			delete(a.worker.running, a.id.String())
+			id := a.id.String()
+			delete(a.worker.running, id)
 			tk.running = nil
+			j.dying[id] = a.worker.id
 		}
 	}
-	c, rec := j.committer, j.record()
+	rec := j.record()
+	rec.State = state
 	go func() {
-		if err := c.AbortJob(context.Background()); err != nil {
-			t.log.Error("abort job output", "job", rec.ID, "err", err)
-		}
 		if err := t.store.putJob(rec, t.seqNow()); err != nil {
 			t.log.Error("store job", "job", rec.ID, "err", err)
 		}
 	}()
-	t.log.Info("job ended", "job", j.id.String(), "state", state)
+	t.log.Info("job ending", "job", j.id.String(), "state", state, "attempts_to_stop", len(j.dying))
+	if len(j.dying) == 0 {
+		t.abortLocked(j)
+	} else {
+		time.AfterFunc(time.Minute, func() {
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			t.abortLocked(j)
+		})
+	}
 	t.changed(j)
+}
+
+// goneLocked notes that attempt id of an ending job has stopped.
+func (t *Tracker) goneLocked(j *job, id string) {
+	if _, ok := j.dying[id]; !ok {
+		return
+	}
+	delete(j.dying, id)
+	if len(j.dying) == 0 {
+		t.abortLocked(j)
+	}
+}
+
+// abortLocked aborts an ending job's output, then gives the job its final
+// state.
+func (t *Tracker) abortLocked(j *job) {
+	if j.aborting || j.ending == "" {
+		return
+	}
+	j.aborting = true
+	c := j.committer
+	go func() {
+		if err := c.AbortJob(context.Background()); err != nil {
+			t.log.Error("abort job output", "job", j.id.String(), "err", err)
+		}
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		j.state = j.ending
+		rec := j.record()
+		if err := t.store.putJob(rec, t.seq); err != nil {
+			t.log.Error("store job", "job", rec.ID, "err", err)
+		}
+		t.log.Info("job ended", "job", rec.ID, "state", j.state)
+		t.changed(j)
+	}()
 }
 
 func (t *Tracker) seqNow() int {
@@ -561,6 +625,13 @@ func (t *Tracker) Poll(ctx context.Context, id string, p api.Poll) (api.PollRepl
 	}
 	for _, a := range w.running {
 		a.polled = true // from the next poll on, it must be listed
+	}
+	for _, j := range t.order {
+		for id, wid := range j.dying {
+			if wid == w.id && !reported[id] {
+				t.goneLocked(j, id)
+			}
+		}
 	}
 	for _, jid := range p.Jobs {
 		if j := t.jobs[jid]; j == nil || j.ended() {
@@ -753,6 +824,11 @@ func (t *Tracker) Done(id string, r api.AttemptReport) error {
 	defer t.mu.Unlock()
 	a := t.lookupLocked(r.Worker, id)
 	if a == nil {
+		if aid, err := mapreduce.ParseAttemptID(id); err == nil {
+			if j := t.jobs[aid.Task.Job.String()]; j != nil && j.dying[id] != "" {
+				t.goneLocked(j, id)
+			}
+		}
 		return ErrStaleAttempt
 	}
 	tk, j := a.task, a.task.job
@@ -962,6 +1038,11 @@ func (t *Tracker) loseWorkerLocked(w *worker) {
 		}
 	}
 	for _, j := range t.order {
+		for id, wid := range j.dying {
+			if wid == w.id {
+				t.goneLocked(j, id)
+			}
+		}
 		if j.ended() || j.reducesDone == len(j.reduces) {
 			continue
 		}

@@ -441,3 +441,41 @@ func TestAttemptTheWorkerDoesNotRunIsLost(t *testing.T) {
 		t.Errorf("failed attempts %+v", st.FailedAttempts)
 	}
 }
+
+func TestFailedJobWaitsForItsAttemptsBeforeAborting(t *testing.T) {
+	_, c := newTracker(t, t.TempDir(), time.Minute)
+	out := filepath.Join(t.TempDir(), "out")
+	p := testPlan(out, 2, 0)
+	p.MaxMapAttempts = 1
+	id, err := c.Submit(context.Background(), p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w1, w2 := register(t, c, "w1", 1), register(t, c, "w2", 1)
+	a1, a2 := poll(t, c, w1).Assign, poll(t, c, w2).Assign
+	if len(a1) != 1 || len(a2) != 1 {
+		t.Fatalf("assignments %+v %+v", a1, a2)
+	}
+	if err := report(t, c, w1, a1[0].Attempt, api.AttemptFailed); err != nil {
+		t.Fatal(err)
+	}
+	// w2's attempt may still be writing: the job is not FAILED yet.
+	st, _ := c.Status(context.Background(), id, -1, 0)
+	if st.State != api.StateRunning {
+		t.Fatalf("state %s while an attempt may still write, want RUNNING", st.State)
+	}
+	// w2 polls: it is told to kill the attempt, and once it no longer lists
+	// it the output is aborted and the job is FAILED.
+	var r api.PollReply
+	if err := c.Do(context.Background(), http.MethodPost, "/internal/v1/workers/"+w2+"/poll", api.Poll{Running: []string{a2[0].Attempt}}, &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Kill) != 1 || r.Kill[0] != a2[0].Attempt {
+		t.Fatalf("kill list %+v, want %s", r.Kill, a2[0].Attempt)
+	}
+	poll(t, c, w2)
+	waitState(t, c, id, api.StateFailed)
+	if _, err := os.Stat(filepath.Join(out, "_temporary")); err == nil {
+		t.Error("_temporary left after the job failed")
+	}
+}

@@ -358,10 +358,7 @@ func TestKillAndBackground(t *testing.T) {
 	if err := c.jt.Kill(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
-	st, err := c.jt.Status(context.Background(), id, -1, 0)
-	if err != nil || st.State != api.StateKilled {
-		t.Fatalf("after kill: %+v, %v", st, err)
-	}
+	c.waitFor("the job to be KILLED", func(s api.JobStatus) bool { return s.ID == id && s.State == api.StateKilled })
 	// The instance goes away and the output holds nothing.
 	deadline = time.Now().Add(30 * time.Second)
 	for {
