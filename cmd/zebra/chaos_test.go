@@ -376,3 +376,21 @@ func TestKillAndBackground(t *testing.T) {
 		t.Errorf("a killed job left files: %v", tree)
 	}
 }
+
+// TestUpTwice: a second `zebra up` on a running cluster starts nothing and
+// prints the same exports; `zebra down` then stops everything.
+func TestUpTwice(t *testing.T) {
+	bin := buildZebra(t)
+	c := startChaosCluster(t, bin)
+	before := processesMentioning(c.state)
+	out, err := exec.Command(bin, "up", "--no-swift", "--workers", "3", "--state", c.state).Output()
+	if err != nil {
+		t.Fatalf("second zebra up: %v", err)
+	}
+	if !strings.Contains(string(out), "export ZEBRA_JOBTRACKER="+c.jt.URL()) {
+		t.Errorf("second zebra up printed %q, want the running cluster's exports", out)
+	}
+	if after := processesMentioning(c.state); len(after) != len(before) {
+		t.Errorf("second zebra up changed the processes: %v → %v", before, after)
+	}
+}

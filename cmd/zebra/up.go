@@ -34,10 +34,14 @@ type clusterState struct {
 }
 
 func clusterDir(flagValue string) string {
-	if flagValue != "" {
-		return flagValue
+	dir := flagValue
+	if dir == "" {
+		dir = filepath.Join(stateDir(), "cluster")
 	}
-	return filepath.Join(stateDir(), "cluster")
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	return dir
 }
 
 // upCommand is `zebra up --no-swift [--workers N]`: a jobtracker and N
@@ -63,7 +67,7 @@ func upCommand(ctx context.Context, args []string) int {
 		return 2
 	}
 	dir := clusterDir(*state)
-	if st, err := readClusterState(dir); err == nil && anyAlive(st) {
+	if st, err := readClusterState(dir); err == nil && anyAlive(st, dir) {
 		fmt.Fprintf(os.Stderr, "zebra up: a cluster is already up in %s (`zebra down` stops it)\n", dir)
 		for _, e := range st.Exports {
 			fmt.Println(e)
@@ -82,7 +86,7 @@ func upCommand(ctx context.Context, args []string) int {
 	st := &clusterState{}
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(os.Stderr, "zebra up: "+format+"\n", a...)
-		stopDaemons(st.Daemons, 5*time.Second)
+		stopDaemons(st.Daemons, dir, 5*time.Second)
 		os.Remove(filepath.Join(dir, "cluster.json"))
 		return 1
 	}
@@ -200,24 +204,33 @@ func alive(pid int) bool {
 	return i > 0 && i+2 < len(s) && s[i+2] != 'Z'
 }
 
-func anyAlive(st *clusterState) bool {
+func anyAlive(st *clusterState, dir string) bool {
 	for _, d := range st.Daemons {
-		if alive(d.PID) && isZebra(d.PID) {
+		if alive(d.PID) && isDaemon(d.PID, dir) {
 			return true
 		}
 	}
 	return false
 }
 
-// isZebra reports whether pid runs a zebra daemon (so that a recycled pid
-// is never signalled).
-func isZebra(pid int) bool {
+// isDaemon reports whether pid runs a zebra jobtracker or worker whose data
+// lies under the cluster directory dir (so that a recycled pid is never
+// signalled).
+func isDaemon(pid int, dir string) bool {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
 	if err != nil {
 		return false
 	}
 	args := strings.Split(string(b), "\x00")
-	return len(args) > 1 && (args[1] == "jobtracker" || args[1] == "worker") && strings.Contains(filepath.Base(args[0]), "zebra")
+	if len(args) < 2 || (args[1] != "jobtracker" && args[1] != "worker") {
+		return false
+	}
+	for i, a := range args {
+		if a == "--data" && i+1 < len(args) && strings.HasPrefix(args[i+1], dir+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
 }
 
 func readClusterState(dir string) (*clusterState, error) {
@@ -242,11 +255,11 @@ func writeClusterState(dir string, st *clusterState) error {
 
 // stopDaemons sends SIGTERM to each daemon, waits up to grace for them to
 // exit, then kills the rest.
-func stopDaemons(ds []daemon, grace time.Duration) (stopped int) {
+func stopDaemons(ds []daemon, dir string, grace time.Duration) (stopped int) {
 	var left []daemon
 	for i := len(ds) - 1; i >= 0; i-- { // workers first, the jobtracker last
 		d := ds[i]
-		if alive(d.PID) && isZebra(d.PID) {
+		if alive(d.PID) && isDaemon(d.PID, dir) {
 			syscall.Kill(d.PID, syscall.SIGTERM)
 			left = append(left, d)
 		}
@@ -281,7 +294,7 @@ func downCommand(args []string) int {
 		fmt.Fprintln(os.Stderr, "zebra down:", err)
 		return 1
 	}
-	n := stopDaemons(st.Daemons, 10*time.Second)
+	n := stopDaemons(st.Daemons, dir, 10*time.Second)
 	os.Remove(filepath.Join(dir, "cluster.json"))
 	fmt.Fprintf(os.Stderr, "zebra down: stopped %d processes\n", n)
 	return 0
