@@ -135,6 +135,7 @@ type SegmentFile struct {
 	f    *os.File
 	path string
 	w    segmentWriter
+	buf  []byte // for AppendColumns
 }
 
 // CreateSegmentFile creates (or truncates) the file at path for a segment
@@ -167,37 +168,62 @@ func (f *SegmentFile) AppendColumns(keyOffsets []int32, keys []byte, valueOffset
 	if len(keyOffsets) != len(valueOffsets) {
 		return E("append to segment file", Invalid, f.path, fmt.Errorf("%d key offsets but %d value offsets", len(keyOffsets), len(valueOffsets)))
 	}
+	// Records are encoded into f.buf and written from there, by-passing
+	// the bufio.Writer (flushed first) to save a copy.
 	w := &f.w
+	if f.buf == nil {
+		f.buf = make([]byte, 0, columnsChunk)
+	}
+	b := f.buf[:0]
 	for i := 1; i < len(keyOffsets); i++ {
 		ks, ke, vs, ve := keyOffsets[i-1], keyOffsets[i], valueOffsets[i-1], valueOffsets[i]
 		if ks < 0 || ke < ks || int(ke) > len(keys) || vs < 0 || ve < vs || int(ve) > len(values) {
+			if err := f.writeDirect(b); err != nil {
+				return err
+			}
 			return E("append to segment file", Invalid, f.path, fmt.Errorf("bad offsets for record %d", i-1))
 		}
 		key, value := keys[ks:ke], values[vs:ve]
-		// Encode straight into the buffer, or leave it to write.
-		need := len(key) + len(value) + 2*binary.MaxVarintLen64
-		if w.w.Available() < need {
-			if err := w.w.Flush(); err != nil {
-				return E("write segment file", Infra, f.path, err)
-			}
-		}
-		if w.w.Available() < need {
-			if err := f.Append(key, value); err != nil {
+		if need := len(key) + len(value) + 2*binary.MaxVarintLen64; len(b)+need > cap(b) {
+			if err := f.writeDirect(b); err != nil {
 				return err
 			}
-			continue
+			b = b[:0]
+			if need > cap(b) {
+				if err := f.Append(key, value); err != nil {
+					return err
+				}
+				continue
+			}
 		}
-		b := w.w.AvailableBuffer()
+		n := len(b)
 		b = binary.AppendUvarint(b, uint64(len(key)))
 		b = binary.AppendUvarint(b, uint64(len(value)))
 		b = append(b, key...)
 		b = append(b, value...)
-		w.w.Write(b) // fits: cannot fail
-		// Count as write does.
-		w.off += int64(len(b))
+		// Count as segmentWriter.write does.
+		w.off += int64(len(b) - n)
 		w.records++
 		kl, vl := vintSize(len(key))+len(key), vintSize(len(value))+len(value)
 		w.ifile += int64(vintSize(kl) + vintSize(vl) + kl + vl)
+	}
+	return f.writeDirect(b)
+}
+
+// columnsChunk is the size of the chunks AppendColumns writes.
+const columnsChunk = 512 << 10
+
+// writeDirect writes b, already counted, after what the bufio.Writer holds.
+func (f *SegmentFile) writeDirect(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	err := f.w.w.Flush()
+	if err == nil {
+		_, err = f.f.Write(b)
+	}
+	if err != nil {
+		return E("write segment file", Infra, f.path, err)
 	}
 	return nil
 }

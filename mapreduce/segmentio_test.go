@@ -36,8 +36,9 @@ func TestSegmentFileRoundTrip(t *testing.T) {
 	}{
 		{"empty", 0, 0},
 		{"small", 100, 20},
-		{"streamed", 3000, 500}, // larger than segmentsInMemory
-		{"big values", 5, 200 << 10},
+		{"one chunk", 3000, 200},   // larger than segmentsInMemory
+		{"chunks", 20000, 300},     // records across chunk boundaries
+		{"big values", 5, 3 << 20}, // records larger than a chunk
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			kvs := randomKVs(rng, tc.n, tc.max)
@@ -87,7 +88,7 @@ func TestSegmentReaderOffset(t *testing.T) {
 	// A segment in the middle of a file, streamed (longer than
 	// segmentsInMemory) and read whole.
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, n := range []int{10, 5000} {
+	for _, n := range []int{10, 5000, 30000} {
 		kvs := randomKVs(rng, n, 100)
 		var buf bytes.Buffer
 		w := &segmentWriter{w: bufio.NewWriter(&buf)}
@@ -141,5 +142,106 @@ func TestScanSegmentErrors(t *testing.T) {
 	}
 	if _, err := OpenSegment(Segment{Path: filepath.Join(t.TempDir(), "missing"), Length: 1}); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("missing file: got %v, want fs.ErrNotExist", err)
+	}
+}
+
+func TestAppendColumns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	kvs := randomKVs(rng, 5000, 300)
+	kvs[1234].value = make([]byte, 700<<10) // more than AppendColumns' chunk
+	dir := t.TempDir()
+	ref, _ := CreateSegmentFile(filepath.Join(dir, "ref"))
+	f, _ := CreateSegmentFile(filepath.Join(dir, "cols"))
+	// Batches of columns, with a record appended singly in between.
+	for lo := 0; lo < len(kvs); {
+		hi := min(lo+1+rng.IntN(1000), len(kvs))
+		ko, vo := []int32{0}, []int32{0}
+		var keys, values []byte
+		for _, kv := range kvs[lo:hi] {
+			keys, values = append(keys, kv.key...), append(values, kv.value...)
+			ko, vo = append(ko, int32(len(keys))), append(vo, int32(len(values)))
+			ref.Append(kv.key, kv.value)
+		}
+		if err := f.AppendColumns(ko, keys, vo, values); err != nil {
+			t.Fatal(err)
+		}
+		ref.Append([]byte("single"), []byte{byte(lo)})
+		f.Append([]byte("single"), []byte{byte(lo)})
+		lo = hi
+	}
+	want, err := ref.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want.Path = got.Path
+	if got != want {
+		t.Fatalf("segment %+v, want %+v", got, want)
+	}
+	a, _ := os.ReadFile(filepath.Join(dir, "ref"))
+	b, _ := os.ReadFile(filepath.Join(dir, "cols"))
+	if !bytes.Equal(a, b) {
+		t.Fatal("AppendColumns wrote other bytes than Append")
+	}
+
+	f, _ = CreateSegmentFile(filepath.Join(dir, "bad"))
+	for _, c := range []struct {
+		ko, vo []int32
+	}{
+		{[]int32{0, 1, 0}, []int32{0, 1, 2}}, // decreasing
+		{[]int32{0, 1, 2}, []int32{0, 1, 9}}, // past the data
+		{[]int32{-1, 1, 2}, []int32{0, 1, 2}},
+		{[]int32{0, 1}, []int32{0, 1, 2}}, // lengths differ
+	} {
+		if err := f.AppendColumns(c.ko, []byte("ab"), c.vo, []byte("cd")); !IsKind(err, Invalid) {
+			t.Errorf("offsets %v %v: got %v, want an Invalid error", c.ko, c.vo, err)
+		}
+	}
+	seg, err := f.Close()
+	if err != nil || seg.Records != 2 {
+		// The first record of each of the first two cases is good.
+		t.Errorf("after bad offsets: %+v, %v; want the 2 good records", seg, err)
+	}
+}
+
+func TestSegmentReaderCorruptStreamed(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	kvs := randomKVs(rng, 40000, 100) // about 4 MB
+	path := filepath.Join(t.TempDir(), "seg")
+	f, _ := CreateSegmentFile(path)
+	for _, kv := range kvs {
+		f.Append(kv.key, kv.value)
+	}
+	seg, _ := f.Close()
+	data, _ := os.ReadFile(path)
+	scan := func(s Segment) error {
+		return ScanSegment(s, func(k, v []byte) error { return nil })
+	}
+
+	// Cut inside the last record.
+	short := seg
+	short.Length--
+	if err := scan(short); !IsKind(err, Internal) {
+		t.Errorf("cut record: got %v, want an Internal error", err)
+	}
+	// Longer than the file.
+	long := seg
+	long.Length += 100
+	if err := scan(long); err == nil {
+		t.Error("segment past the end of the file: no error")
+	}
+	// A record claiming more than the segment holds, in the third chunk.
+	var off int64
+	for i := 0; off < 2*segmentChunk+1000; i++ {
+		off += int64(uvarintLen(uint64(len(kvs[i].key))) + uvarintLen(uint64(len(kvs[i].value))) + len(kvs[i].key) + len(kvs[i].value))
+	}
+	bad := append(append(append([]byte{}, data[:off]...), 0xff, 0xff, 0xff, 0x7f, 0), data[off:]...)
+	os.WriteFile(path, bad, 0o644)
+	seg.Length = int64(len(bad))
+	if err := scan(seg); !IsKind(err, Internal) {
+		t.Errorf("huge record: got %v, want an Internal error", err)
 	}
 }

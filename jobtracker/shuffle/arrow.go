@@ -1,6 +1,7 @@
 package shuffle
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -20,6 +21,18 @@ var schema = arrow.NewSchema([]arrow.Field{
 	{Name: "key", Type: arrow.BinaryTypes.Binary},
 	{Name: "value", Type: arrow.BinaryTypes.Binary},
 }, nil)
+
+// schemaMessage is schema as an encapsulated Arrow IPC message, which
+// starts the first data message of every fetch. The decoder checks it byte
+// for byte instead of parsing what arrives: Arrow's reader would allocate
+// whatever corrupt metadata claims.
+var schemaMessage = func() []byte {
+	var out appendWriter
+	if err := ipc.NewWriter(&out, ipc.WithSchema(schema)).Close(); err != nil {
+		panic(err)
+	}
+	return out.b[:len(out.b)-8] // without the end-of-stream marker
+}()
 
 // encoder turns a segment's records into Arrow IPC messages, one record
 // batch per data message. The arrays are built directly on its offset and
@@ -117,39 +130,53 @@ func corrupt(format string, args ...any) error {
 }
 
 // decode appends the records of the record batch in msg (the first one
-// preceded by the schema) to out and returns how many there were. Errors
-// of out are returned as they are, anything else wrong with msg as
-// ErrCorrupt.
-func (d *decoder) decode(msg []byte, out *mapreduce.SegmentFile) (int, error) {
-	d.msgs.frame = msg
+// preceded by the schema) to out. Errors of out are returned as they are,
+// anything wrong with msg as ErrCorrupt.
+func (d *decoder) decode(msg []byte, out *mapreduce.SegmentFile) (err error) {
+	// Arrow's arrays trust their metadata and panic on inconsistencies.
+	defer func() {
+		if r := recover(); r != nil {
+			err = corrupt("malformed Arrow record batch: %v", r)
+		}
+	}()
 	if d.r == nil {
+		if !bytes.HasPrefix(msg, schemaMessage) {
+			return corrupt("first data message without the Arrow schema")
+		}
+		d.msgs.frame = schemaMessage
 		r, err := ipc.NewReaderFromMessageReader(&d.msgs, ipc.WithSchema(schema), ipc.WithAllocator(d.mem))
 		if err != nil {
-			return 0, corrupt("read Arrow schema: %v", err)
+			return fmt.Errorf("read Arrow schema: %w", err) // a bug
 		}
 		d.r = r
+		msg = msg[len(schemaMessage):]
 	}
+	d.msgs.frame = msg
+	d.mem.limit = len(msg) + 64 // no array buffer is longer than the message
 	if !d.r.Next() {
 		if err := d.r.Err(); err != nil {
-			return 0, corrupt("read Arrow record batch: %v", err)
+			return corrupt("read Arrow record batch: %v", err)
 		}
-		return 0, corrupt("data message without a record batch")
+		return corrupt("data message without a record batch")
 	}
 	if len(d.msgs.frame) != 0 {
-		return 0, corrupt("%d bytes after the record batch", len(d.msgs.frame))
+		return corrupt("%d bytes after the record batch", len(d.msgs.frame))
 	}
 	rec := d.r.Record()
 	keys, ok1 := rec.Column(0).(*array.Binary)
 	vals, ok2 := rec.Column(1).(*array.Binary)
 	n := int(rec.NumRows())
 	if !ok1 || !ok2 || keys.Len() != n || vals.Len() != n || keys.NullN() != 0 || vals.NullN() != 0 {
-		return 0, corrupt("bad record batch columns")
+		return corrupt("bad record batch columns")
 	}
-	err := out.AppendColumns(keys.ValueOffsets(), dataBytes(keys), vals.ValueOffsets(), dataBytes(vals))
+	if n == 0 {
+		return nil
+	}
+	err = out.AppendColumns(keys.ValueOffsets(), dataBytes(keys), vals.ValueOffsets(), dataBytes(vals))
 	if mapreduce.IsKind(err, mapreduce.Invalid) {
-		return 0, corrupt("%v", err)
+		return corrupt("%v", err)
 	}
-	return n, err
+	return err
 }
 
 // dataBytes returns the data buffer of a binary array, which the array's
@@ -214,13 +241,21 @@ func (m *frameMessages) Release() {}
 // reader allocates a fresh buffer for every array buffer of every batch,
 // which would otherwise be as much garbage as data. It is used by one
 // goroutine only.
+//
+// It refuses to allocate more than limit bytes, by panicking: the IPC reader
+// allocates what a message's metadata claims before reading it, and turns
+// the panic into an error.
 type poolAllocator struct {
-	free [][]byte
+	free  [][]byte
+	limit int
 }
 
 const poolMax = 8
 
 func (p *poolAllocator) Allocate(size int) []byte {
+	if size > p.limit {
+		panic(fmt.Sprintf("Arrow buffer of %d bytes in a message of %d", size, p.limit))
+	}
 	for i, b := range p.free {
 		if cap(b) >= size {
 			last := len(p.free) - 1

@@ -29,14 +29,17 @@
 // data message it receives (before writing the batch out). So at most
 // window batches, each about batchBytes, are on their way per fetch, in the
 // server's queues, the network, or the fetcher's; nothing is pushed beyond
-// that. Data messages are numbered from 0. Their payloads are encapsulated
-// Arrow IPC stream messages: the schema message (fields key and value,
-// binary, not nullable) followed by the first record batch in data message
-// 0, one record batch in each later one, one row per record in segment
-// order; concatenated, they make an Arrow IPC stream. An end message
-// closes a fetch with the segment's record count, length and IFile size as
-// the server registered them, which the fetcher checks against what it
-// wrote. An empty partition gets end at once.
+// that.
+//
+// Data messages are numbered from 0. Their payloads are encapsulated Arrow
+// IPC stream messages: the schema message (fields key and value, binary,
+// not nullable) followed by the first record batch in data message 0, one
+// record batch in each later one, one row per record in segment order;
+// concatenated, they make an Arrow IPC stream. The fetcher checks the
+// schema message byte for byte against its own rather than parse it. An
+// end message closes a fetch with the segment's record count, length and
+// IFile size as the server registered them, which the fetcher checks
+// against what it wrote. An empty partition gets end at once.
 //
 // An error message ends a fetch: code 1 not found (unknown map output or
 // partition, unreadable file: the map output is lost), 2 corrupt (the

@@ -114,10 +114,19 @@ func fetch(ctx context.Context, endpoint, id string, partition int, path string,
 	f := &fetcher{ctx: ctx, sock: sock, timeout: opt.Timeout, poller: zmq.NewPoller(), dec: newDecoder()}
 	f.poller.Add(sock, zmq.POLLIN)
 	defer f.dec.close()
-	seg, err := f.run(id, uint32(partition), opt, out)
+	want, err := f.run(id, uint32(partition), opt, out)
 	if err != nil {
 		sendFrames(sock, zmq.DONTWAIT, []byte{kindCancel}) // best effort
 		out.Close()
+		os.Remove(path)
+		return mapreduce.Segment{}, mapreduce.Other, err
+	}
+	seg, err := out.Close()
+	if err == nil && (seg.Records != want.Records || seg.Length != want.Length || seg.IFileSize != want.IFileSize) {
+		err = corrupt("received %d records, %d bytes, IFile size %d; the server's segment has %d, %d, %d",
+			seg.Records, seg.Length, seg.IFileSize, want.Records, want.Length, want.IFileSize)
+	}
+	if err != nil {
 		os.Remove(path)
 		return mapreduce.Segment{}, mapreduce.Other, err
 	}
@@ -134,13 +143,14 @@ type fetcher struct {
 	dec     *decoder
 }
 
+// run requests the partition and writes the data messages to out. It
+// returns the counts of the server's end message.
 func (f *fetcher) run(id string, partition uint32, opt FetchOptions, out *mapreduce.SegmentFile) (mapreduce.Segment, error) {
 	req := openRequest{partition: partition, batchBytes: uint32(opt.BatchBytes), window: uint32(opt.Window)}
 	if err := sendFrames(f.sock, zmq.DONTWAIT, openHeader(req), []byte(id)); err != nil {
-		return mapreduce.Segment{}, fmt.Errorf("send open request: %w", err)
+		return mapreduce.Segment{}, fmt.Errorf("send open request: %v: %w", err, ErrUnavailable)
 	}
 	credit := creditHeader(1)
-	var records int64
 	for seq := uint32(0); ; {
 		frames, err := f.recv()
 		if err != nil {
@@ -157,31 +167,19 @@ func (f *fetcher) run(id string, partition uint32, opt FetchOptions, out *mapred
 			if err := sendFrames(f.sock, zmq.DONTWAIT, credit); err != nil {
 				return mapreduce.Segment{}, fmt.Errorf("send credit: %v: %w", err, ErrUnavailable)
 			}
-			n, err := f.dec.decode(frames[1], out)
-			if err != nil {
+			if err := f.dec.decode(frames[1], out); err != nil {
 				return mapreduce.Segment{}, err
 			}
-			records += int64(n)
 			if testHookData != nil {
 				testHookData(seq)
 			}
 			seq++
 		case hdr[0] == kindEnd && len(hdr) == endLen:
-			seg, err := out.Close()
-			if err != nil {
-				return mapreduce.Segment{}, err
-			}
-			want := mapreduce.Segment{
-				Path:      seg.Path,
+			return mapreduce.Segment{
 				Records:   int64(binary.LittleEndian.Uint64(hdr[1:])),
 				Length:    int64(binary.LittleEndian.Uint64(hdr[9:])),
 				IFileSize: int64(binary.LittleEndian.Uint64(hdr[17:])),
-			}
-			if seg != want {
-				return mapreduce.Segment{}, corrupt("received %d records, %d bytes, IFile size %d; the server's segment has %d, %d, %d",
-					seg.Records, seg.Length, seg.IFileSize, want.Records, want.Length, want.IFileSize)
-			}
-			return seg, nil
+			}, nil
 		case hdr[0] == kindError && len(hdr) == errorLen:
 			text := "server error"
 			if len(frames) > 1 {
