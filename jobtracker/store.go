@@ -48,6 +48,10 @@ type store struct {
 	kick   chan struct{}
 	closed chan struct{}
 	done   chan struct{}
+	// flushing is held by flush while a batch is neither queued nor
+	// committed; readers of queue and database together (views.go) hold
+	// it for reading.
+	flushing sync.RWMutex
 }
 
 func openStore(path string, log *slog.Logger) (*store, error) {
@@ -178,6 +182,8 @@ func (s *store) writer() {
 
 // flush writes every queued attempt record in one transaction.
 func (s *store) flush() {
+	s.flushing.Lock()
+	defer s.flushing.Unlock()
 	s.mu.Lock()
 	q := s.queue
 	s.queue = map[string]api.AttemptInfo{}

@@ -361,17 +361,20 @@ func startCluster(t *testing.T, bin, dir string) []string {
 			t.Errorf("zebra down: %v\n%s", err, out)
 		}
 	})
-	var jt string
+	var jt, token string
 	for _, line := range strings.Split(string(out), "\n") {
 		if v, ok := strings.CutPrefix(line, "export ZEBRA_JOBTRACKER="); ok {
 			jt = v
+		}
+		if v, ok := strings.CutPrefix(line, "export ZEBRA_TOKEN="); ok {
+			token = v
 		}
 	}
 	if jt == "" {
 		t.Fatalf("zebra up printed no ZEBRA_JOBTRACKER:\n%s", out)
 	}
 	t.Logf("cluster: %s (state in %s)", jt, dir)
-	return []string{"env", "ZEBRA_JOBTRACKER=" + jt, bin, "streaming"}
+	return []string{"env", "ZEBRA_JOBTRACKER=" + jt, "ZEBRA_TOKEN=" + token, bin, "streaming"}
 }
 
 func prepareWorkDir(c *confCase, work string) error {

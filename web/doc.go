@@ -1,3 +1,22 @@
-// Package web will be the job tracker's web UI and REST API (Gin), over a
-// read-only view of the jobtracker. Nothing is implemented yet.
+// Package web is the jobtracker's HTTP front: a web UI (server-rendered
+// pages, live job progress over server-sent events, SVG charts), the REST
+// API (zebra's /api/v1 and Hadoop's JobHistory Server /ws/v1/history
+// shapes, described at /openapi.json), Prometheus metrics at /metrics,
+// and authentication with tenant isolation in front of everything,
+// including the tracker's own worker protocol (see auth.go).
+//
+//	srv, err := web.New(web.Config{Tracker: t, Inner: t.Handler(), Auth: web.AuthConfig{Token: token}})
+//	http.Serve(ln, srv)
+//
+// The pages:
+//
+//	/ui/                                  the cluster: workers (slots in use, storage node, health), running and recent jobs
+//	/ui/jobs                              jobs: filter by state, user, name; sort by start time or duration; paginated
+//	/ui/jobs/{id}                         a job: live progress, counters, configuration, command line, timeline, kill
+//	/ui/jobs/{id}/tasks                   its tasks: filter by type, state, worker, data-locality; paginated
+//	/ui/jobs/{id}/tasks/{task}            a task and its attempts
+//	/ui/jobs/{id}/attempts/{attempt}      an attempt: exit status, sandbox kill reason, stderr tail, replay digest
+//	/ui/jobs/{id}/timeline.svg            the timeline chart; counters.svg[?of=bytes] the counters chart
+//	/ui/jobs/{id}/kill                    confirm, then POST to kill (CSRF token required)
+//	/ui/login                             log in with a token (?token= logs in at once)
 package web

@@ -119,6 +119,9 @@ func startChaosCluster(t *testing.T, bin string) *chaosCluster {
 		if v, ok := strings.CutPrefix(l, "export ZEBRA_JOBTRACKER="); ok {
 			jt = v
 		}
+		if v, ok := strings.CutPrefix(l, "export ZEBRA_TOKEN="); ok {
+			t.Setenv("ZEBRA_TOKEN", v)
+		}
 	}
 	c, err := api.NewClient(jt)
 	if err != nil {

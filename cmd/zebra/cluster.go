@@ -19,6 +19,7 @@ import (
 	"zebra/jobtracker/worker"
 	"zebra/mapreduce"
 	"zebra/streaming"
+	"zebra/web"
 )
 
 // daemonLogger logs at info level to stderr (a daemon's log file).
@@ -41,14 +42,25 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 	pollWait := fl.Duration("poll-wait", 2*time.Second, "longest wait of a worker's poll")
 	expiry := fl.Duration("worker-expiry", 10*time.Second, "silence after which a worker is lost")
 	delay := fl.Duration("locality-delay", time.Second, "how long a map waits for a slot beside its data (negative: never)")
+	tokenPath := fl.String("token-file", "", "file holding the cluster token (default DIR/token, made if missing)")
+	swiftAuth := fl.String("swift-auth", os.Getenv("ZEBRA_SWIFT_AUTH"), "Swift storage URL up to the account (http://host:8080/v1): accept ACCOUNT:TOKEN Swift tokens")
+	publicRead := fl.Bool("public-read", false, "let requests without a token read the job views (not logs)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
 	if *data == "" || fl.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: zebra jobtracker --listen ADDR --data DIR [--poll-wait D] [--worker-expiry D]")
+		fmt.Fprintln(os.Stderr, "usage: zebra jobtracker --listen ADDR --data DIR [--poll-wait D] [--worker-expiry D] [--token-file F] [--swift-auth URL] [--public-read]")
 		return 2
 	}
 	log := daemonLogger()
+	if *tokenPath == "" {
+		*tokenPath = filepath.Join(*data, "token")
+	}
+	token, err := tokenFile(*tokenPath)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
+		return 1
+	}
 	t, err := jobtracker.Open(jobtracker.Config{Data: *data, Registry: registry(), PollWait: *pollWait, Expiry: *expiry, LocalityDelay: *delay, Logger: log})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
@@ -66,14 +78,21 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
 		return 1
 	}
-	srv := &http.Server{Handler: t.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	web.Version = version
+	front, err := web.New(web.Config{Tracker: t, Inner: t.Handler(), Logger: log,
+		Auth: web.AuthConfig{Token: token, SwiftURL: *swiftAuth, PublicRead: *publicRead}})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
+		return 1
+	}
+	srv := &http.Server{Handler: front, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(sctx)
 	}()
-	log.Info("jobtracker serving", "url", url, "data", *data)
+	log.Info("jobtracker serving", "url", url, "ui", url+"/ui/", "data", *data, "token_file", *tokenPath)
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
 		return 1
@@ -104,6 +123,8 @@ func workerCommand(ctx context.Context, args []string) int {
 	node := fl.String("node", "", "storage node this worker sits beside (default: --name)")
 	shuffleAt := fl.String("shuffle", "tcp://127.0.0.1:*", "ZeroMQ endpoint serving map outputs")
 	fetchTimeout := fl.Duration("fetch-timeout", 0, "silence of a map output's worker after which a fetch fails (default 30s)")
+	tokenPath := fl.String("token-file", os.Getenv("ZEBRA_TOKEN_FILE"), "file holding the cluster token (default $ZEBRA_TOKEN)")
+	logsAt := fl.String("logs", "127.0.0.1:0", "address to serve attempt logs on, for the jobtracker's web UI")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -115,6 +136,24 @@ func workerCommand(ctx context.Context, args []string) int {
 		*reduceSlots = *slots
 	}
 	log := daemonLogger()
+	token := os.Getenv("ZEBRA_TOKEN")
+	if *tokenPath != "" {
+		var err error
+		if token, err = readToken(*tokenPath); err != nil {
+			fmt.Fprintln(os.Stderr, "zebra worker:", err)
+			return 1
+		}
+	}
+	logLn, err := net.Listen("tcp", *logsAt)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "zebra worker: listen on %s: %v\n", *logsAt, err)
+		return 1
+	}
+	go func() {
+		if err := worker.ServeLogs(ctx, logLn, filepath.Join(*data, "logs"), token, log); err != nil {
+			log.Error("attempt log server stopped", "err", err)
+		}
+	}()
 	boxes := &sandboxes{logger: log}
 	defer boxes.close()
 	reg := registry()
@@ -123,13 +162,14 @@ func workerCommand(ctx context.Context, args []string) int {
 		if err := os.MkdirAll(scratch, 0o755); err != nil {
 			return nil, err
 		}
-		e := &streaming.Env{Stdout: os.Stderr, Stderr: os.Stderr, Environ: os.Environ(), Registry: reg,
+		e := &streaming.Env{Stdout: os.Stderr, Stderr: os.Stderr, Environ: taskEnviron(), Registry: reg,
 			Sandbox: boxes.choose, WorkDir: scratch, LogDir: filepath.Join(*data, "logs"), Logger: log}
 		return streaming.ClusterJob(ctx, p, id, dir, e)
 	}
 	worker.StartErrorFunc = streaming.StartError
-	err := worker.Run(ctx, worker.Config{JobTracker: *jt, Data: *data, Name: *name, Node: *node, MapSlots: *slots,
-		ReduceSlots: *reduceSlots, Shuffle: *shuffleAt, FetchTimeout: *fetchTimeout, Build: build, Logger: log})
+	err = worker.Run(ctx, worker.Config{JobTracker: *jt, Data: *data, Name: *name, Node: *node, MapSlots: *slots,
+		ReduceSlots: *reduceSlots, Shuffle: *shuffleAt, FetchTimeout: *fetchTimeout, Build: build, Logger: log,
+		LogURL: worker.LogURLFor(logLn, host), Token: token})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zebra worker:", err)
 		return 1

@@ -27,6 +27,7 @@ commands:
   down                                               stop what 'zebra up' started
   jobtracker --listen ADDR --data DIR                run a jobtracker
   worker --jobtracker URL --data DIR [--slots N]     run a worker
+  job -list|-status|-kill|-counter|-history|-logs   inspect and control cluster jobs (like 'mapred job')
   version                                            print the version
 
 Run 'zebra streaming -help' for the streaming options.
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string) int {
 		return jobtrackerCommand(ctx, args[1:])
 	case "worker":
 		return workerCommand(ctx, args[1:])
+	case "job":
+		return jobCommand(ctx, args[1:], os.Stdout, os.Stderr)
 	case "up":
 		return upCommand(ctx, args[1:])
 	case "down":

@@ -72,9 +72,16 @@ func upCommand(ctx context.Context, args []string) int {
 		for _, e := range st.Exports {
 			fmt.Println(e)
 		}
+		printTokenExport(dir)
 		return 0
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "zebra up:", err)
+		return 1
+	}
+	tokenPath := filepath.Join(dir, "token")
+	token, err := tokenFile(tokenPath)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "zebra up:", err)
 		return 1
 	}
@@ -92,7 +99,7 @@ func upCommand(ctx context.Context, args []string) int {
 	}
 	jtData := filepath.Join(dir, "jobtracker")
 	os.Remove(filepath.Join(jtData, "jobtracker.url"))
-	d, err := spawn(self, dir, "jobtracker", "jobtracker", "--listen", "127.0.0.1:0", "--data", jtData, "--worker-expiry", expiry.String())
+	d, err := spawn(self, dir, "jobtracker", "jobtracker", "--listen", "127.0.0.1:0", "--data", jtData, "--worker-expiry", expiry.String(), "--token-file", tokenPath)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -108,10 +115,11 @@ func upCommand(ctx context.Context, args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
+	client.Token = token
 	for i := 1; i <= *workers; i++ {
 		name := "worker-" + strconv.Itoa(i)
 		args := []string{"worker", "--jobtracker", url, "--data", filepath.Join(dir, name), "--name", name,
-			"--slots", strconv.Itoa(*slots)}
+			"--slots", strconv.Itoa(*slots), "--token-file", tokenPath}
 		if *fetchTimeout > 0 {
 			args = append(args, "--fetch-timeout", fetchTimeout.String())
 		}
@@ -143,9 +151,11 @@ func upCommand(ctx context.Context, args []string) int {
 		time.Sleep(50 * time.Millisecond)
 	}
 	fmt.Fprintf(os.Stderr, "zebra up: jobtracker %s and %d workers are up (state and logs in %s; `zebra down` stops them)\n", url, *workers, dir)
+	fmt.Fprintf(os.Stderr, "zebra up: web UI %s/ui/ (log in with $ZEBRA_TOKEN)\n", url)
 	for _, e := range st.Exports {
 		fmt.Println(e)
 	}
+	printTokenExport(dir)
 	return 0
 }
 

@@ -83,6 +83,11 @@ type Plan struct {
 	// SlowStart is the fraction of finished maps from which reduces are
 	// scheduled (mapreduce.job.reduce.slowstart.completedmaps).
 	SlowStart float64 `json:"slow_start,omitempty"`
+	// Owner is the tenant the jobtracker authenticated when the job was
+	// submitted (a Swift account; "" for the cluster's own token). The
+	// jobtracker's web layer sets it, overriding whatever the client sent;
+	// access to the job is decided by it, never by User.
+	Owner string `json:"owner,omitempty"`
 }
 
 // Submitted is the reply to a submission.
@@ -150,6 +155,10 @@ type Registration struct {
 	ReduceSlots int    `json:"reduce_slots"`
 	// Shuffle is the worker's ZeroMQ endpoint serving map outputs.
 	Shuffle string `json:"shuffle"`
+	// LogURL is where the worker serves its attempt logs over HTTP
+	// (GET LogURL/logs/{job}/{attempt}/{file}, the cluster token as
+	// X-Auth-Token); "" if it does not.
+	LogURL string `json:"log_url,omitempty"`
 }
 
 // Registered is the jobtracker's answer to a Registration.
@@ -200,6 +209,10 @@ type AttemptReport struct {
 	Digests    mapreduce.Digests   `json:"digests"`
 	// Partitions are the byte sizes of a map attempt's output partitions.
 	Partitions []int64 `json:"partitions,omitempty"`
+	// SandboxBoot is how long the attempt's sandbox took to start its
+	// first program (0: not measured); the jobtracker's metrics
+	// histogram it.
+	SandboxBoot time.Duration `json:"sandbox_boot,omitempty"`
 }
 
 // MapOutputEvent says that a map attempt's output can be fetched from a

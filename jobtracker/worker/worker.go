@@ -47,6 +47,10 @@ type Config struct {
 	FetchTimeout time.Duration
 	Build        BuildFunc
 	Logger       *slog.Logger
+	// LogURL is where this worker serves its attempt logs (see
+	// ServeLogs), announced at registration; Token, if set, is the
+	// cluster token sent to the jobtracker (default $ZEBRA_TOKEN).
+	LogURL, Token string
 }
 
 // Worker is one running worker daemon.
@@ -91,6 +95,9 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	if cfg.Token != "" {
+		client.Token = cfg.Token
+	}
 	for _, d := range []string{"jobs", "work", "logs"} {
 		if err := os.MkdirAll(filepath.Join(cfg.Data, d), 0o755); err != nil {
 			return fmt.Errorf("create worker data directory: %w", err)
@@ -117,7 +124,7 @@ func Run(ctx context.Context, cfg Config) error {
 // unreachable.
 func (w *Worker) register(ctx context.Context) error {
 	reg := api.Registration{Protocol: api.ProtocolVersion, Name: w.cfg.Name, Node: w.cfg.Node,
-		MapSlots: w.cfg.MapSlots, ReduceSlots: w.cfg.ReduceSlots, Shuffle: w.shuffle.Endpoint()}
+		MapSlots: w.cfg.MapSlots, ReduceSlots: w.cfg.ReduceSlots, Shuffle: w.shuffle.Endpoint(), LogURL: w.cfg.LogURL}
 	delay := 100 * time.Millisecond
 	for {
 		var out api.Registered

@@ -1,0 +1,713 @@
+package jobtracker
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"zebra/jobtracker/api"
+	"zebra/mapreduce"
+)
+
+// This file holds the read-only views of the tracker that the web UI and
+// the REST API (package web) show. Every accessor copies what it returns:
+// nothing returned aliases the tracker's state, and nothing here changes
+// it.
+
+// Task states as the views show them (Hadoop's TaskState names).
+const (
+	TaskNew       = "NEW"
+	TaskScheduled = "SCHEDULED"
+	TaskRunning   = "RUNNING"
+	TaskSucceeded = "SUCCEEDED"
+	TaskFailed    = "FAILED"
+	TaskKilled    = "KILLED"
+)
+
+// JobSummary is a job as lists show it.
+type JobSummary struct {
+	ID   string
+	Name string
+	// User is who the client says submitted the job (the plan's User);
+	// Owner is the tenant that was authenticated at submission (the
+	// plan's Owner, "" for the cluster itself).
+	User, Owner                          string
+	State                                string
+	Version                              int64
+	Submitted, Finished                  time.Time
+	Maps, Reduces, MapsDone, ReducesDone int
+}
+
+func (j *job) summary() JobSummary {
+	return JobSummary{ID: j.id.String(), Name: j.plan.Name, User: j.plan.User, Owner: j.plan.Owner, State: j.state,
+		Version: j.version, Submitted: j.submitted, Finished: j.finished, Maps: len(j.maps), Reduces: len(j.reduces),
+		MapsDone: j.mapsDone, ReducesDone: j.reducesDone}
+}
+
+// JobSummaries returns every job's summary, newest first.
+func (t *Tracker) JobSummaries() []JobSummary {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]JobSummary, 0, len(t.order))
+	for i := len(t.order) - 1; i >= 0; i-- {
+		out = append(out, t.order[i].summary())
+	}
+	return out
+}
+
+// JobSummary returns one job's summary; ok is false for an unknown job.
+func (t *Tracker) JobSummary(id string) (s JobSummary, ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if j := t.jobs[id]; j != nil {
+		return j.summary(), true
+	}
+	return JobSummary{}, false
+}
+
+// JobCounters returns a job's counters: the total (final once the job
+// has succeeded, else the job group plus every successful attempt so
+// far) and the map and reduce parts of it that this tracker process saw
+// (empty for a job that ended before the tracker last started).
+func (t *Tracker) JobCounters(id string) (total, maps, reduces *mapreduce.Counters, ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	j := t.jobs[id]
+	if j == nil {
+		return nil, nil, nil, false
+	}
+	total, maps, reduces = &mapreduce.Counters{}, &mapreduce.Counters{}, &mapreduce.Counters{}
+	for _, tk := range j.maps {
+		if tk.success != nil && tk.success.counters != nil {
+			maps.Merge(tk.success.counters)
+		}
+	}
+	for _, tk := range j.reduces {
+		if tk.success != nil && tk.success.counters != nil {
+			reduces.Merge(tk.success.counters)
+		}
+	}
+	if j.counters != nil {
+		total.Merge(j.counters)
+	} else {
+		total.Merge(&j.jobCounters)
+		total.Merge(maps)
+		total.Merge(reduces)
+	}
+	return total, maps, reduces, true
+}
+
+// WorkerView is a live worker as the cluster overview shows it.
+type WorkerView struct {
+	WorkerInfo
+	// RunningMaps and RunningReduces are the slots in use.
+	RunningMaps, RunningReduces int
+	// LogURL is where the worker serves its attempt logs ("" if it does
+	// not).
+	LogURL string
+	// Healthy is false once the worker has been silent for more than half
+	// the expiry (it is declared lost at the expiry).
+	Healthy bool
+}
+
+// WorkerViews lists the live workers, by name.
+func (t *Tracker) WorkerViews() []WorkerView {
+	infos := t.Workers()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]WorkerView, 0, len(infos))
+	for _, i := range infos {
+		v := WorkerView{WorkerInfo: i}
+		if w := t.workers[i.ID]; w != nil {
+			v.LogURL = w.reg.LogURL
+			v.Healthy = w.polling > 0 || time.Since(w.lastSeen) < t.cfg.Expiry/2
+			for _, a := range w.running {
+				if a.id.Task.Kind == mapreduce.MapTask {
+					v.RunningMaps++
+				} else {
+					v.RunningReduces++
+				}
+			}
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// WorkerLogURL returns the log URL of the worker that ran an attempt: the
+// worker with that id if it is still registered, else the live worker
+// beside the same storage node (a worker that restarted registers again
+// under a new id and keeps its logs); "" if there is none.
+func (t *Tracker) WorkerLogURL(workerID, node string) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if w := t.workers[workerID]; w != nil {
+		return w.reg.LogURL
+	}
+	for _, w := range t.workers {
+		if w.reg.Node == node && w.reg.LogURL != "" {
+			return w.reg.LogURL
+		}
+	}
+	return ""
+}
+
+// TaskView is one task as the tasks table shows it.
+type TaskView struct {
+	ID    string
+	Kind  string // "map" or "reduce"
+	Index int
+	State string // one of the Task* states
+	// Attempt is the task's running, successful or else latest attempt
+	// ("" if it has none); Worker and Node are where that attempt ran.
+	Attempt, Worker, Node string
+	// DataLocal is set for a map whose attempt ran beside a replica of its
+	// split.
+	DataLocal bool
+	// Attempts counts the attempts started, over every tracker epoch.
+	Attempts int
+	// Started and Finished bound the attempt (Finished is zero while it
+	// runs).
+	Started, Finished time.Time
+	// Split is a map's input (nil for a reduce).
+	Split *mapreduce.Split
+}
+
+// TaskFilter selects tasks; the zero value selects all.
+type TaskFilter struct {
+	Kind  string // "map", "reduce" or "" for both
+	State string // a Task* state or ""
+	// Node is a worker id or storage node ("" for any).
+	Node string
+	// DataLocal is "yes", "no" or "" for any (reduces are never local).
+	DataLocal string
+}
+
+func (f TaskFilter) match(v *TaskView) bool {
+	return (f.Kind == "" || f.Kind == v.Kind) && (f.State == "" || f.State == v.State) &&
+		(f.Node == "" || f.Node == v.Node || f.Node == v.Worker) &&
+		(f.DataLocal == "" || (f.DataLocal == "yes") == v.DataLocal)
+}
+
+// TaskPage is one page of a job's tasks: Total is how many tasks match
+// the filter.
+type TaskPage struct {
+	Total int
+	Tasks []TaskView
+}
+
+// Tasks returns the tasks of a job that f selects, maps then reduces by
+// index, skipping offset and returning at most limit (0: all); ok is false
+// for an unknown job. A running job's tasks come from the tracker's
+// memory; an ended job's from its stored attempt history (read once and
+// cached), so that jobs from before a restart show the same.
+func (t *Tracker) Tasks(id string, f TaskFilter, offset, limit int) (page TaskPage, ok bool, err error) {
+	offset = max(offset, 0)
+	t.mu.Lock()
+	j := t.jobs[id]
+	if j == nil {
+		t.mu.Unlock()
+		return TaskPage{}, false, nil
+	}
+	if j.ended() {
+		version := j.version
+		t.mu.Unlock()
+		rows, err := t.historyTasks(j, version)
+		if err != nil {
+			return TaskPage{}, true, err
+		}
+		for i := range rows {
+			if f.match(&rows[i]) {
+				if page.Total >= offset && (limit <= 0 || len(page.Tasks) < limit) {
+					page.Tasks = append(page.Tasks, rows[i])
+				}
+				page.Total++
+			}
+		}
+		return page, true, nil
+	}
+	for _, tasks := range [][]*task{j.maps, j.reduces} {
+		for _, tk := range tasks {
+			v := tk.view(false)
+			if !f.match(&v) {
+				continue
+			}
+			if page.Total >= offset && (limit <= 0 || len(page.Tasks) < limit) {
+				page.Tasks = append(page.Tasks, tk.view(true))
+			}
+			page.Total++
+		}
+	}
+	t.mu.Unlock()
+	return page, true, t.complete(id, page.Tasks)
+}
+
+// complete fills in, from the stored history, what the tracker's memory
+// lacks of running-job task rows: attempts of earlier epochs and the
+// finish times of successful attempts.
+func (t *Tracker) complete(jobID string, rows []TaskView) error {
+	hist, err := t.taskAttempts(jobID, rows)
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		v := &rows[i]
+		as := hist[v.ID]
+		v.Attempts = max(v.Attempts, len(as))
+		for _, a := range as {
+			if a.ID == v.Attempt && v.State == TaskSucceeded {
+				v.Finished = a.Finished
+			}
+		}
+	}
+	return nil
+}
+
+// view is the task as the tracker's memory has it, with its ids if ids
+// is set (filters need none); callers hold mu.
+func (tk *task) view(ids bool) TaskView {
+	v := TaskView{Kind: tk.id.Kind.String(), Index: tk.id.Index, Attempts: tk.attempts}
+	var a *attempt
+	switch {
+	case tk.done:
+		v.State, a = TaskSucceeded, tk.success
+	case tk.running != nil:
+		v.State, a = TaskRunning, tk.running
+	case tk.queued:
+		v.State = TaskScheduled
+	default:
+		v.State = TaskNew
+	}
+	if tk.id.Kind == mapreduce.MapTask {
+		v.Split = &tk.job.plan.Splits[tk.id.Index]
+	}
+	if a != nil {
+		v.Worker, v.Node, v.Started = a.worker.id, a.worker.reg.Node, a.started
+		v.DataLocal = v.Split != nil && slices.Contains(v.Split.Hosts, v.Node)
+		if ids {
+			v.Attempt = a.id.String()
+		}
+	}
+	if ids {
+		v.ID = tk.id.String()
+	}
+	return v
+}
+
+// ParseTaskID parses a task id (task_<tracker>_<job>_<m|r>_<index>).
+func ParseTaskID(s string) (mapreduce.TaskID, error) {
+	rest, ok := strings.CutPrefix(s, "task_")
+	if !ok {
+		return mapreduce.TaskID{}, fmt.Errorf("%q is not a task id", s)
+	}
+	a, err := mapreduce.ParseAttemptID("attempt_" + rest + "_0")
+	if err != nil {
+		return mapreduce.TaskID{}, fmt.Errorf("%q is not a task id", s)
+	}
+	return a.Task, nil
+}
+
+// Task returns one task of a job (ok false if either is unknown).
+func (t *Tracker) Task(jobID, taskID string) (TaskView, bool, error) {
+	tid, err := ParseTaskID(taskID)
+	if err != nil || tid.Job.String() != jobID || tid.String() != taskID {
+		return TaskView{}, false, nil
+	}
+	t.mu.Lock()
+	j := t.jobs[jobID]
+	if j == nil {
+		t.mu.Unlock()
+		return TaskView{}, false, nil
+	}
+	tasks, before := j.maps, 0
+	if tid.Kind == mapreduce.ReduceTask {
+		tasks, before = j.reduces, len(j.maps)
+	}
+	if tid.Index >= len(tasks) {
+		t.mu.Unlock()
+		return TaskView{}, false, nil
+	}
+	if j.ended() {
+		version := j.version
+		t.mu.Unlock()
+		rows, err := t.historyTasks(j, version)
+		if err != nil {
+			return TaskView{}, true, err
+		}
+		return rows[before+tid.Index], true, nil
+	}
+	v := []TaskView{tasks[tid.Index].view(true)}
+	t.mu.Unlock()
+	err = t.complete(jobID, v)
+	return v[0], true, err
+}
+
+// TaskAttempts returns the stored attempts of one task, by attempt
+// number; ok is false for an unknown job.
+func (t *Tracker) TaskAttempts(jobID, taskID string) ([]api.AttemptInfo, bool, error) {
+	if _, ok := t.JobSummary(jobID); !ok {
+		return nil, false, nil
+	}
+	hist, err := t.taskAttempts(jobID, []TaskView{{ID: taskID}})
+	t.settle(jobID, hist[taskID])
+	return hist[taskID], true, err
+}
+
+// settle shows stored attempts that can no longer be running as killed:
+// those of an ended job (the tracker stops recording a job's attempts
+// when it ends) and those of an earlier tracker epoch (lost in a
+// restart).
+func (t *Tracker) settle(jobID string, as []api.AttemptInfo) {
+	t.mu.Lock()
+	j := t.jobs[jobID]
+	first := 1000 * (t.epoch - 1) // the first attempt number of this epoch
+	var ended bool
+	var finished time.Time
+	if j != nil {
+		ended, finished = j.ended(), j.finished
+	}
+	t.mu.Unlock()
+	for i := range as {
+		a := &as[i]
+		if a.State != api.AttemptRunning {
+			continue
+		}
+		n, _ := strconv.Atoi(a.ID[strings.LastIndexByte(a.ID, '_')+1:])
+		switch {
+		case ended:
+			a.State, a.Finished, a.Error = api.AttemptKilled, finished, "the job ended"
+		case n < first:
+			a.State, a.Error = api.AttemptKilled, "lost when the jobtracker restarted"
+		}
+	}
+}
+
+// Attempt returns one stored attempt of a job.
+func (t *Tracker) Attempt(jobID, attemptID string) (api.AttemptInfo, bool, error) {
+	a, err := mapreduce.ParseAttemptID(attemptID)
+	if err != nil || a.Task.Job.String() != jobID {
+		return api.AttemptInfo{}, false, nil
+	}
+	as, ok, err := t.TaskAttempts(jobID, a.Task.String())
+	if !ok || err != nil {
+		return api.AttemptInfo{}, false, err
+	}
+	for _, x := range as {
+		if x.ID == attemptID {
+			return x, true, nil
+		}
+	}
+	return api.AttemptInfo{}, false, nil
+}
+
+// AllAttempts returns every stored attempt of a job (as Attempts does,
+// without forcing the store's pending writes to disk), in attempt id
+// order; ok is false for an unknown job.
+func (t *Tracker) AllAttempts(jobID string) ([]api.AttemptInfo, bool, error) {
+	j, ok := t.JobSummary(jobID)
+	if !ok {
+		return nil, false, nil
+	}
+	ended := j.State == api.StateSucceeded || j.State == api.StateFailed || j.State == api.StateKilled
+	key := fmt.Sprintf("%p/%s/%d", t, jobID, j.Version)
+	if ended {
+		attemptCache.Lock()
+		as, hit := attemptCache.rows[key]
+		attemptCache.Unlock()
+		if hit {
+			return slices.Clone(as), true, nil
+		}
+	}
+	out, err := t.scanAttempts(jobID + "/")
+	t.settle(jobID, out)
+	if err == nil && ended {
+		attemptCache.Lock()
+		attemptCache.put(key, slices.Clone(out))
+		attemptCache.Unlock()
+	}
+	return out, true, err
+}
+
+// lru is a small cache of what ended jobs' views read from the store;
+// callers hold its lock.
+type lru[T any] struct {
+	sync.Mutex
+	rows  map[string]T
+	order []string
+}
+
+func (c *lru[T]) put(key string, v T) {
+	if _, ok := c.rows[key]; ok {
+		return
+	}
+	c.rows[key] = v
+	c.order = append(c.order, key)
+	if len(c.order) > 8 {
+		delete(c.rows, c.order[0])
+		c.order = c.order[1:]
+	}
+}
+
+// attemptCache keeps the attempts of a few ended jobs.
+var attemptCache = &lru[[]api.AttemptInfo]{rows: map[string][]api.AttemptInfo{}}
+
+// taskOf is the task id of an attempt id ("" if it is not one).
+func taskOf(attemptID string) string {
+	rest, ok := strings.CutPrefix(attemptID, "attempt_")
+	i := strings.LastIndexByte(rest, '_')
+	if !ok || i < 0 {
+		return ""
+	}
+	return "task_" + rest[:i]
+}
+
+// pending returns the attempt records still queued for the store's
+// writer whose key starts with prefix.
+func (t *Tracker) pending(prefix string) map[string]api.AttemptInfo {
+	s := t.store
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]api.AttemptInfo{}
+	for k, a := range s.queue {
+		if strings.HasPrefix(k, prefix) {
+			out[k] = a
+		}
+	}
+	return out
+}
+
+// scanAttempts reads the attempt records under key prefix, the queued
+// ones included, sorted by task and attempt number.
+func (t *Tracker) scanAttempts(prefix string) ([]api.AttemptInfo, error) {
+	t.store.flushing.RLock()
+	defer t.store.flushing.RUnlock()
+	recs := t.pending(prefix)
+	err := t.store.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketAttempts).Cursor()
+		p := []byte(prefix)
+		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+			if _, ok := recs[string(k)]; ok {
+				continue // the queued record is newer
+			}
+			var a api.AttemptInfo
+			if err := json.Unmarshal(v, &a); err == nil {
+				recs[string(k)] = a
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read attempt history: %w", err)
+	}
+	out := make([]api.AttemptInfo, 0, len(recs))
+	for _, a := range recs {
+		out = append(out, a)
+	}
+	sortAttempts(out)
+	return out, nil
+}
+
+// sortAttempts orders attempts by task, then by attempt number (ids
+// compare as strings but for the number).
+func sortAttempts(as []api.AttemptInfo) {
+	split := func(id string) (string, int) {
+		i := strings.LastIndexByte(id, '_')
+		n, _ := strconv.Atoi(id[i+1:])
+		return id[:i+1], n
+	}
+	slices.SortFunc(as, func(a, b api.AttemptInfo) int {
+		ta, na := split(a.ID)
+		tb, nb := split(b.ID)
+		if c := strings.Compare(ta, tb); c != 0 {
+			return c
+		}
+		return na - nb
+	})
+}
+
+// taskAttempts returns the stored attempts of the given tasks of a job,
+// by task id: one seek per task for a page, one scan for many.
+func (t *Tracker) taskAttempts(jobID string, tasks []TaskView) (map[string][]api.AttemptInfo, error) {
+	out := map[string][]api.AttemptInfo{}
+	if len(tasks) == 0 {
+		return out, nil
+	}
+	if len(tasks) > 256 {
+		all, err := t.scanAttempts(jobID + "/")
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range all {
+			tid := taskOf(a.ID)
+			out[tid] = append(out[tid], a)
+		}
+		return out, nil
+	}
+	for _, v := range tasks {
+		// attempt_<tracker>_<seq>_<m|r>_<index>_ is the task's key prefix.
+		prefix := jobID + "/" + strings.Replace(v.ID, "task_", "attempt_", 1) + "_"
+		as, err := t.scanAttempts(prefix)
+		if err != nil {
+			return nil, err
+		}
+		if len(as) > 0 {
+			out[v.ID] = as
+		}
+	}
+	return out, nil
+}
+
+// historyCache keeps the task rows of a few ended jobs, which do not
+// change, so that paging through 100,000 tasks reads the history once.
+var historyCache = &lru[[]TaskView]{rows: map[string][]TaskView{}}
+
+// historyTasks builds the task rows of an ended job from its stored
+// attempts.
+func (t *Tracker) historyTasks(j *job, version int64) ([]TaskView, error) {
+	key := fmt.Sprintf("%p/%s/%d", t, j.id, version)
+	historyCache.Lock()
+	rows, ok := historyCache.rows[key]
+	historyCache.Unlock()
+	if ok {
+		return rows, nil
+	}
+	id := j.id.String()
+	all, err := t.scanAttempts(id + "/")
+	if err != nil {
+		return nil, err
+	}
+	t.settle(id, all)
+	byTask := map[string][]api.AttemptInfo{}
+	for _, a := range all {
+		tid := taskOf(a.ID)
+		byTask[tid] = append(byTask[tid], a)
+	}
+	t.mu.Lock()
+	plan, state, finished, failure := j.plan, j.state, j.finished, j.failure
+	nMaps, nReduces := len(j.maps), len(j.reduces)
+	t.mu.Unlock()
+	failedTask := ""
+	if failure != nil {
+		failedTask = taskOf(failure.Attempt)
+	}
+	rows = make([]TaskView, 0, nMaps+nReduces)
+	add := func(kind mapreduce.TaskKind, i int) {
+		tid := mapreduce.TaskID{Job: j.id, Kind: kind, Index: i}
+		v := TaskView{ID: tid.String(), Kind: kind.String(), Index: i}
+		if kind == mapreduce.MapTask {
+			v.Split = &plan.Splits[i]
+		}
+		as := byTask[v.ID]
+		v.Attempts = len(as)
+		var pick *api.AttemptInfo
+		for k := range as {
+			if as[k].State == api.AttemptSucceeded {
+				pick = &as[k]
+			}
+		}
+		switch {
+		case pick != nil:
+			v.State = TaskSucceeded
+		case state == api.StateSucceeded:
+			v.State = TaskSucceeded // its record was lost in a crash
+		case v.ID == failedTask:
+			v.State = TaskFailed
+		default:
+			v.State = TaskKilled
+		}
+		if pick == nil && len(as) > 0 {
+			pick = &as[len(as)-1]
+		}
+		if pick != nil {
+			v.Attempt, v.Worker, v.Node, v.Started, v.Finished = pick.ID, pick.Worker, pick.Node, pick.Started, pick.Finished
+			if v.Finished.IsZero() {
+				v.Finished = finished // it was running when the job ended
+			}
+			v.DataLocal = v.Split != nil && slices.Contains(v.Split.Hosts, v.Node)
+		}
+		rows = append(rows, v)
+	}
+	for i := 0; i < nMaps; i++ {
+		add(mapreduce.MapTask, i)
+	}
+	for i := 0; i < nReduces; i++ {
+		add(mapreduce.ReduceTask, i)
+	}
+	historyCache.Lock()
+	historyCache.put(key, rows)
+	historyCache.Unlock()
+	return rows, nil
+}
+
+// WorkerExpiry is how long a worker may stay silent before it is lost.
+func (t *Tracker) WorkerExpiry() time.Duration { return t.cfg.Expiry }
+
+// Metrics is a snapshot of the tracker for monitoring.
+type Metrics struct {
+	// JobsByState counts every job the tracker knows, by job state.
+	JobsByState map[string]int
+	// TasksByState counts the tasks of running jobs, by Task* state.
+	TasksByState map[string]int
+	// Attempts sums the job counters of every job: attempts launched,
+	// failed and killed, by kind ("map", "reduce") and outcome
+	// ("launched", "failed", "killed").
+	Attempts map[[2]string]int64
+	// DataLocalMaps and OtherLocalMaps sum the map attempts launched
+	// beside their split's data and elsewhere.
+	DataLocalMaps, OtherLocalMaps int64
+	// ShuffleBytes sums the bytes reduces fetched (Reduce shuffle bytes).
+	ShuffleBytes int64
+	// Workers counts the live workers; MapSlots, ReduceSlots their slots
+	// and RunningMaps, RunningReduces the slots in use.
+	Workers, MapSlots, ReduceSlots, RunningMaps, RunningReduces int
+}
+
+// Metrics returns a snapshot of the tracker for monitoring.
+func (t *Tracker) Metrics() Metrics {
+	m := Metrics{JobsByState: map[string]int{}, TasksByState: map[string]int{}, Attempts: map[[2]string]int64{}}
+	for _, w := range t.WorkerViews() {
+		m.Workers++
+		m.MapSlots += w.MapSlots
+		m.ReduceSlots += w.ReduceSlots
+		m.RunningMaps += w.RunningMaps
+		m.RunningReduces += w.RunningReduces
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, j := range t.order {
+		m.JobsByState[j.state]++
+		c := j.counters
+		if c == nil || !j.ended() {
+			c = &j.jobCounters
+		}
+		for _, kind := range []string{"map", "reduce"} {
+			m.Attempts[[2]string{kind, "launched"}] += c.Get(mapreduce.GroupJob, "Launched "+kind+" tasks")
+			m.Attempts[[2]string{kind, "failed"}] += c.Get(mapreduce.GroupJob, "Failed "+kind+" tasks")
+			m.Attempts[[2]string{kind, "killed"}] += c.Get(mapreduce.GroupJob, "Killed "+kind+" tasks")
+		}
+		m.DataLocalMaps += c.Get(mapreduce.GroupJob, "Data-local map tasks")
+		m.OtherLocalMaps += c.Get(mapreduce.GroupJob, "Other local map tasks")
+		if j.ended() {
+			if j.counters != nil {
+				m.ShuffleBytes += j.counters.Get(mapreduce.GroupTask, mapreduce.CounterReduceShuffleBytes)
+			}
+			continue
+		}
+		for _, tasks := range [][]*task{j.maps, j.reduces} {
+			for _, tk := range tasks {
+				m.TasksByState[tk.view(false).State]++
+				if tk.success != nil && tk.success.counters != nil && tk.id.Kind == mapreduce.ReduceTask {
+					m.ShuffleBytes += tk.success.counters.Get(mapreduce.GroupTask, mapreduce.CounterReduceShuffleBytes)
+				}
+			}
+		}
+	}
+	return m
+}

@@ -1,0 +1,382 @@
+package web
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Authentication and access.
+//
+// A request presents one credential, as X-Auth-Token, as
+// "Authorization: Bearer …", or in the zebra_token cookie that the UI's
+// login sets:
+//
+//   - the cluster token (AuthConfig.Token, which `zebra up` generates and
+//     prints as ZEBRA_TOKEN): the cluster's operator and its workers. It
+//     sees and kills every job and is the only credential the worker
+//     protocol (/internal/v1/...) accepts.
+//   - ACCOUNT:TOKEN, a Swift token for a Swift account (AuthConfig.SwiftURL
+//     set): valid when Swift answers HEAD SwiftURL/ACCOUNT with that token
+//     with 2xx (cached for CacheTTL). The tenant is the account: it
+//     submits jobs, and sees, kills and reads the logs of its own jobs only.
+//
+// A job's owner is the tenant authenticated when it was submitted
+// (api.Plan.Owner, set by this package whatever the client sent; "" for
+// the cluster token). The plan's User is the client's claim (Hadoop's
+// user.name) and is shown, never trusted. With AuthConfig.PublicRead
+// a request without a credential may read the job views and the metrics
+// (every tenant's, but not logs), and a tenant may read other tenants'
+// jobs (but not their logs, nor kill them).
+//
+// A job another tenant may not read answers 404, as an unknown job does;
+// one it may read but not control answers 403.
+
+// AuthConfig configures authentication.
+type AuthConfig struct {
+	// Token is the cluster's static token ("" for none).
+	Token string
+	// SwiftURL is Swift's storage endpoint up to the account, e.g.
+	// http://127.0.0.1:8080/v1 ("" accepts no Swift tokens).
+	SwiftURL string
+	// PublicRead lets requests without a credential read the job views.
+	PublicRead bool
+	// CacheTTL is how long a Swift answer is trusted (default 30s).
+	CacheTTL time.Duration
+	// Client makes the Swift requests (default: a client with a 10s
+	// timeout).
+	Client *http.Client
+}
+
+// Principal is who a request comes from.
+type Principal struct {
+	// Tenant is the Swift account ("" for the cluster and anonymous).
+	Tenant string
+	// Admin is set for the cluster token.
+	Admin bool
+	// Anonymous is set for a request without a credential (PublicRead).
+	Anonymous bool
+	// cookie is set when the credential came from the cookie (unsafe
+	// requests then need the CSRF token); cred is the credential.
+	cookie bool
+	cred   string
+}
+
+// Name is how pages show the principal.
+func (p Principal) Name() string {
+	switch {
+	case p.Admin:
+		return "cluster"
+	case p.Anonymous:
+		return "anonymous"
+	}
+	return p.Tenant
+}
+
+// OwnerName is how pages show a job's owner.
+func OwnerName(owner string) string {
+	if owner == "" {
+		return "cluster"
+	}
+	return owner
+}
+
+// Access levels of a job.
+type access int
+
+const (
+	readJob  access = iota // its status, counters, configuration, tasks
+	readLogs               // its attempts' logs
+	control                // kill it
+)
+
+// may reports whether p may do what level needs to a job of owner.
+func (p Principal) may(level access, owner string, publicRead bool) bool {
+	if p.Admin {
+		return true
+	}
+	own := !p.Anonymous && p.Tenant != "" && p.Tenant == owner
+	if level == readJob {
+		return own || publicRead
+	}
+	return own
+}
+
+// errAuthUnavailable is returned when Swift cannot be asked.
+var errAuthUnavailable = errors.New("the Swift auth service is unavailable")
+
+// authenticator checks credentials.
+type authenticator struct {
+	cfg     AuthConfig
+	csrfKey []byte
+	mu      sync.Mutex
+	cache   map[string]cached
+}
+
+type cached struct {
+	tenant  string
+	ok      bool
+	expires time.Time
+}
+
+var accountPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,255}$`)
+
+func newAuthenticator(cfg AuthConfig) (*authenticator, error) {
+	if cfg.CacheTTL <= 0 {
+		cfg.CacheTTL = 30 * time.Second
+	}
+	if cfg.Client == nil {
+		cfg.Client = &http.Client{Timeout: 10 * time.Second}
+	}
+	cfg.SwiftURL = strings.TrimRight(cfg.SwiftURL, "/")
+	if cfg.SwiftURL != "" {
+		if u, err := url.Parse(cfg.SwiftURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("swift auth URL %q: want http(s)://host:port/v1", cfg.SwiftURL)
+		}
+	}
+	if cfg.Token == "" && cfg.SwiftURL == "" {
+		return nil, errors.New("authentication needs a cluster token or a Swift URL")
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("make CSRF key: %w", err)
+	}
+	return &authenticator{cfg: cfg, csrfKey: key, cache: map[string]cached{}}, nil
+}
+
+// credential returns the request's credential and whether it came from
+// the cookie.
+func credential(r *http.Request) (string, bool) {
+	if v := r.Header.Get("X-Auth-Token"); v != "" {
+		return v, false
+	}
+	if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && v != "" {
+		return strings.TrimSpace(v), false
+	}
+	if c, err := r.Cookie(cookieName); err == nil && c.Value != "" {
+		if v, err := url.QueryUnescape(c.Value); err == nil {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+const cookieName = "zebra_token"
+
+// check authenticates a credential; ok is false for a wrong one.
+func (a *authenticator) check(ctx context.Context, cred string) (p Principal, ok bool, err error) {
+	if cred == "" {
+		return Principal{}, false, nil
+	}
+	if a.cfg.Token != "" && subtle.ConstantTimeCompare([]byte(cred), []byte(a.cfg.Token)) == 1 {
+		return Principal{Admin: true, cred: cred}, true, nil
+	}
+	account, token, found := strings.Cut(cred, ":")
+	if !found || a.cfg.SwiftURL == "" || !accountPattern.MatchString(account) || token == "" {
+		return Principal{}, false, nil
+	}
+	sum := sha256.Sum256([]byte(cred))
+	key := string(sum[:])
+	a.mu.Lock()
+	c, hit := a.cache[key]
+	a.mu.Unlock()
+	if hit && time.Now().Before(c.expires) {
+		return Principal{Tenant: c.tenant, cred: cred}, c.ok, nil
+	}
+	valid, err := a.askSwift(ctx, account, token)
+	if err != nil {
+		return Principal{}, false, err
+	}
+	a.mu.Lock()
+	if len(a.cache) > 10000 {
+		a.cache = map[string]cached{}
+	}
+	a.cache[key] = cached{tenant: account, ok: valid, expires: time.Now().Add(a.cfg.CacheTTL)}
+	a.mu.Unlock()
+	return Principal{Tenant: account, cred: cred}, valid, nil
+}
+
+// askSwift asks Swift whether token may use account: HEAD of the
+// account's storage URL.
+func (a *authenticator) askSwift(ctx context.Context, account, token string) (bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, a.cfg.SwiftURL+"/"+url.PathEscape(account), nil)
+	if err != nil {
+		return false, fmt.Errorf("%w: %w", errAuthUnavailable, err)
+	}
+	req.Header.Set("X-Auth-Token", token)
+	resp, err := a.cfg.Client.Do(req)
+	if err != nil {
+		return false, fmt.Errorf("%w: %w", errAuthUnavailable, err)
+	}
+	resp.Body.Close()
+	switch {
+	case resp.StatusCode/100 == 2:
+		return true, nil
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusNotFound:
+		return false, nil
+	}
+	return false, fmt.Errorf("%w: HEAD %s answered %s", errAuthUnavailable, req.URL.Redacted(), resp.Status)
+}
+
+// csrfToken is the CSRF token of a credential: forms of the UI carry it,
+// and unsafe requests authenticated by the cookie must send it back.
+func (a *authenticator) csrfToken(cred string) string {
+	m := hmac.New(sha256.New, a.csrfKey)
+	m.Write([]byte("csrf\x00" + cred))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+const principalKey = "zebra.principal"
+
+// principal is the request's principal (set by authenticate).
+func principal(c *gin.Context) Principal {
+	p, _ := c.Get(principalKey)
+	pp, _ := p.(Principal)
+	return pp
+}
+
+// authenticate is the middleware of every route that needs a principal:
+// it rejects requests without a valid credential (unless PublicRead lets
+// anonymous ones read) and cookie-authenticated unsafe requests without
+// the CSRF token.
+func (s *Server) authenticate(c *gin.Context) {
+	cred, fromCookie := credential(c.Request)
+	p, ok, err := s.auth.check(c.Request.Context(), cred)
+	switch {
+	case err != nil:
+		s.log.Warn("authentication failed", "err", err)
+		s.deny(c, http.StatusServiceUnavailable, err.Error())
+		return
+	case !ok && cred != "":
+		s.deny(c, http.StatusUnauthorized, "the token is not valid (or has expired)")
+		return
+	case !ok && !(s.auth.cfg.PublicRead && safeMethod(c.Request.Method)):
+		s.deny(c, http.StatusUnauthorized, "authentication required: send the cluster token (ZEBRA_TOKEN) or ACCOUNT:SWIFT_TOKEN as X-Auth-Token")
+		return
+	case !ok:
+		p = Principal{Anonymous: true}
+	}
+	p.cookie = fromCookie && ok
+	if p.cookie && !safeMethod(c.Request.Method) {
+		if !s.sameOrigin(c.Request) || subtle.ConstantTimeCompare([]byte(csrfOf(c.Request)), []byte(s.auth.csrfToken(p.cred))) != 1 {
+			s.deny(c, http.StatusForbidden, "missing or wrong CSRF token: reload the page and try again")
+			return
+		}
+	}
+	c.Set(principalKey, p)
+	c.Next()
+}
+
+// csrfOf is the CSRF token a request sends back: the X-CSRF-Token header
+// or a URL-encoded form's csrf field (other bodies are never parsed).
+func csrfOf(r *http.Request) string {
+	if v := r.Header.Get("X-CSRF-Token"); v != "" {
+		return v
+	}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		r.Body = http.MaxBytesReader(nil, r.Body, 1<<20)
+		return r.PostFormValue("csrf")
+	}
+	return ""
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// sameOrigin rejects a request whose Origin (when the browser sends one)
+// is another site.
+func (s *Server) sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" || o == "null" {
+		return o == ""
+	}
+	u, err := url.Parse(o)
+	return err == nil && u.Host == r.Host
+}
+
+// deny answers an authentication failure: the UI's pages redirect to the
+// login page, the APIs answer JSON.
+func (s *Server) deny(c *gin.Context, code int, msg string) {
+	if code == http.StatusUnauthorized && isUI(c.Request) && safeMethod(c.Request.Method) {
+		c.Redirect(http.StatusSeeOther, "/ui/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
+		c.Abort()
+		return
+	}
+	if code == http.StatusUnauthorized {
+		c.Header("WWW-Authenticate", `Bearer realm="zebra"`)
+	}
+	if isUI(c.Request) {
+		s.errorPage(c, code, msg)
+		c.Abort()
+		return
+	}
+	apiError(c, code, msg)
+}
+
+func isUI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/ui/") || r.URL.Path == "/ui" }
+
+// requireAdmin lets only the cluster token through (the worker protocol,
+// the tracker's other routes).
+func (s *Server) requireAdmin(c *gin.Context) {
+	if isUI(c.Request) {
+		s.fail(c, http.StatusNotFound, "no page "+c.Request.URL.Path)
+		return
+	}
+	if !principal(c).Admin {
+		s.deny(c, http.StatusForbidden, "this endpoint needs the cluster token")
+		return
+	}
+	c.Next()
+}
+
+// login is the UI's login: GET shows the form (or, with ?token=, logs in
+// with it: the link `zebra up` prints), POST takes the form.
+func (s *Server) login(c *gin.Context) {
+	next := c.Query("next")
+	if c.Request.Method == http.MethodPost {
+		next = c.PostForm("next")
+	}
+	if !strings.HasPrefix(next, "/ui/") || strings.HasPrefix(next, "//") {
+		next = "/ui/"
+	}
+	cred := c.Query("token")
+	if c.Request.Method == http.MethodPost {
+		cred = strings.TrimSpace(c.PostForm("token"))
+	}
+	if cred == "" {
+		s.render(c, http.StatusOK, "login", page{Title: "Log in", Data: map[string]any{"Next": next}})
+		return
+	}
+	_, ok, err := s.auth.check(c.Request.Context(), cred)
+	if err != nil || !ok {
+		msg := "That token is not valid."
+		if err != nil {
+			msg = err.Error()
+		}
+		s.render(c, http.StatusUnauthorized, "login", page{Title: "Log in", Data: map[string]any{"Next": next, "Error": msg}})
+		return
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: cookieName, Value: url.QueryEscape(cred), Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: c.Request.TLS != nil, MaxAge: 7 * 24 * 3600})
+	c.Redirect(http.StatusSeeOther, next)
+}
+
+// logout clears the cookie.
+func (s *Server) logout(c *gin.Context) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: cookieName, Value: "", Path: "/", HttpOnly: true, MaxAge: -1, SameSite: http.SameSiteStrictMode})
+	c.Redirect(http.StatusSeeOther, "/ui/login")
+}

@@ -1,0 +1,200 @@
+package web
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"zebra/jobtracker/api"
+)
+
+// The browser test drives headless Chromium (Debian's chromium package)
+// over the UI: it logs in, watches a job's progress bars reach 100%
+// without a reload while the test's worker runs the tasks, opens a failed
+// attempt's traceback and kills a running job with the UI's form. It
+// keeps screenshots (laptop and phone sizes) in $ZEBRA_SCREENSHOTS
+// (default: a zebra-ui-screenshots folder in the temporary directory).
+
+// findChromium returns Chromium's path, installing Debian's package when
+// running as root without it; the test fails, saying why, if there is
+// none.
+func findChromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Geteuid() != 0 {
+		t.Fatal("no Chromium: install Debian's chromium package (apt-get install chromium) to run the browser test")
+	}
+	t.Log("installing Debian's chromium package")
+	for _, args := range [][]string{{"update", "-qq"}, {"install", "-y", "-qq", "chromium"}} {
+		cmd := exec.Command("apt-get", args...)
+		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("no Chromium, and apt-get %s failed: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	p, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("apt-get installed chromium, but it is not on PATH")
+	}
+	return p
+}
+
+func screenshotDir(t *testing.T) string {
+	dir := os.Getenv("ZEBRA_SCREENSHOTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "zebra-ui-screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Chromium")
+	}
+	bin := findChromium(t)
+	shots := screenshotDir(t)
+	f := newFixture(t, false)
+	job := f.submit(credA, f.plan("live progress", 6, 2))
+	w := f.worker("node-2", 2) // node-1's slots hold the running job
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	shot := func(name string) {
+		t.Helper()
+		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		p := filepath.Join(shots, name+".png")
+		if err := os.WriteFile(p, buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot %s", p)
+	}
+	eval := func(js string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+		if err != nil {
+			t.Fatalf("evaluate %s: %v", js, err)
+		}
+		return v
+	}
+
+	// Log in with the link `zebra up` prints, then open the job.
+	if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/ui/login?token="+credA)); err != nil {
+		t.Fatal(err)
+	}
+	if loc := eval(`location.pathname`); loc != "/ui/" {
+		t.Fatalf("after login the browser is at %s", loc)
+	}
+	shot("overview")
+	if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/ui/jobs/"+job), chromedp.WaitVisible(chromedp.ID("#map-progress"))); err != nil {
+		t.Fatal(err)
+	}
+	eval(`window.zebraMarker = "same page"; "ok"`)
+	if v := eval(`String(document.getElementById("map-progress").value)`); v != "0" {
+		t.Errorf("map progress at first: %s", v)
+	}
+	shot("job-start")
+
+	// Run the job's tasks while the page watches.
+	watched := make(chan error, 1)
+	go func() {
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("map-progress").value == 100 && document.getElementById("reduce-progress").value == 100 && document.getElementById("job-state").textContent == "SUCCEEDED"`,
+			chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(60*time.Second)))
+		watched <- err
+	}()
+	seen := map[string]bool{}
+	deadline := time.Now().Add(60 * time.Second)
+	for st, _ := f.tr.Status(job); !st.Done() && time.Now().Before(deadline); st, _ = f.tr.Status(job) {
+		for _, a := range w.poll() {
+			time.Sleep(150 * time.Millisecond) // one at a time, for the page to show steps
+			w.done(a, api.AttemptSucceeded, "")
+			if !seen["half"] && a.Kind == "map" {
+				if v := eval(`String(document.getElementById("map-progress").value)`); v != "0" {
+					seen["half"] = true
+				}
+			}
+		}
+	}
+	if err := <-watched; err != nil {
+		t.Fatalf("the progress bars did not reach 100%% without a reload: %v (map %s, reduce %s, state %s)", err,
+			eval(`String(document.getElementById("map-progress").value)`), eval(`String(document.getElementById("reduce-progress").value)`),
+			eval(`document.getElementById("job-state").textContent`))
+	}
+	if m := eval(`String(window.zebraMarker)`); m != "same page" {
+		t.Errorf("the page was reloaded (marker %q)", m)
+	}
+	if text := eval(`document.getElementById("map-text").textContent`); text != "6 / 6 (100%)" {
+		t.Errorf("map text %q", text)
+	}
+	shot("job-succeeded")
+
+	// The failed attempt's traceback.
+	if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/ui/jobs/"+f.done+"/attempts/"+f.failed), chromedp.WaitVisible(chromedp.ID("#stderr"))); err != nil {
+		t.Fatal(err)
+	}
+	if log := eval(`document.getElementById("stderr").textContent`); !strings.Contains(log, "ZeroDivisionError: division by zero") {
+		t.Errorf("the attempt page shows %q", log)
+	}
+	if reason := eval(`document.getElementById("kill-reason").textContent`); reason != "memory limit of 64.0 MiB exceeded" {
+		t.Errorf("kill reason %q", reason)
+	}
+	shot("failed-attempt")
+
+	// Kill the running job from the UI.
+	if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/ui/jobs/"+f.running), chromedp.WaitVisible(chromedp.ID("#kill-link")),
+		chromedp.Click(chromedp.ID("#kill-link")), chromedp.WaitVisible(chromedp.ID("#confirm-kill"))); err != nil {
+		t.Fatal(err)
+	}
+	shot("kill-confirm")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("#confirm-kill")), chromedp.WaitVisible(chromedp.ID("#job-state"))); err != nil {
+		t.Fatal(err)
+	}
+	killed := make(chan error, 1)
+	go func() {
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("job-state").textContent == "KILLED"`,
+			chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
+		killed <- err
+	}()
+	f.w.stopKilled()
+	if err := <-killed; err != nil {
+		st, _ := f.tr.Status(f.running)
+		t.Fatalf("the page did not show the job killed: %v (the job is %s)", err, st.State)
+	}
+	if st, _ := f.tr.Status(f.running); st.State != api.StateKilled {
+		t.Errorf("the job is %s", st.State)
+	}
+
+	// Phone-sized pages.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(f.srv.URL+"/ui/jobs/"+job)); err != nil {
+		t.Fatal(err)
+	}
+	if w := eval(`String(document.documentElement.scrollWidth <= window.innerWidth + 1)`); w != "true" {
+		t.Errorf("the job page is wider than a phone: %s", eval(`document.documentElement.scrollWidth + " > " + window.innerWidth`))
+	}
+	shot("job-phone")
+	if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/ui/jobs/"+job+"/tasks")); err != nil {
+		t.Fatal(err)
+	}
+	shot("tasks-phone")
+}

@@ -1,0 +1,142 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"zebra/jobtracker/api"
+)
+
+// jobRoutes lists every registered route naming a job, with its
+// parameters filled in for job id (a task and an attempt of f.done).
+func jobRoutes(t *testing.T, f *fixture, id string) [][2]string {
+	var out [][2]string
+	for _, r := range f.s.engine.Routes() {
+		if !strings.Contains(r.Path, "/:id") {
+			continue
+		}
+		p := strings.NewReplacer(":id", id, ":task", taskOfAttempt(f.succeeded), ":attempt", f.succeeded, ":file", "stderr").Replace(r.Path)
+		out = append(out, [2]string{r.Method, p})
+	}
+	if len(out) < 20 {
+		t.Fatalf("only %d job routes: %v", len(out), out)
+	}
+	return out
+}
+
+func isLogs(path string) bool { return strings.Contains(path, "/logs") }
+
+// TestTenantIsolation: another tenant can neither read nor kill a job
+// through any route; the owner and the cluster token can.
+func TestTenantIsolation(t *testing.T) {
+	f := newFixture(t, false)
+	for _, r := range jobRoutes(t, f, f.done) {
+		method, path := r[0], r[1]
+		if method != http.MethodGet {
+			continue
+		}
+		if resp, body := f.req(method, path, credB, nil); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("B: %s %s: %d %.200s, want 404", method, path, resp.StatusCode, body)
+		} else if strings.Contains(body, "claimed-user") || strings.Contains(body, "wordcount") {
+			t.Errorf("B: %s %s leaks the job: %.200s", method, path, body)
+		}
+		for _, cred := range []string{credA, adminToken} {
+			if resp, body := f.req(method, path, cred, nil); resp.StatusCode != http.StatusOK {
+				t.Errorf("%s: %s %s: %d %.200s, want 200", cred, method, path, resp.StatusCode, body)
+			}
+		}
+	}
+	// Kills by another tenant: through every route that kills.
+	for _, r := range jobRoutes(t, f, f.running) {
+		method, path := r[0], r[1]
+		if method != http.MethodPost {
+			continue
+		}
+		if resp, body := f.req(method, path, credB, strings.NewReader("")); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("B: %s %s: %d %s, want 404", method, path, resp.StatusCode, body)
+		}
+		if resp, _ := f.req(method, path, "", strings.NewReader("")); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("anonymous: %s %s: %d, want 401", method, path, resp.StatusCode)
+		}
+	}
+	if st, _ := f.tr.Status(f.running); st.State != api.StateRunning {
+		t.Fatalf("another tenant killed the job: %s", st.State)
+	}
+	// Lists show only the tenant's own jobs.
+	for _, path := range []string{"/api/v1/jobs", "/ws/v1/history/mapreduce/jobs", "/ui/jobs", "/ui/"} {
+		_, body := f.req(http.MethodGet, path, credB, nil)
+		if strings.Contains(body, f.done) || strings.Contains(body, f.running) || !strings.Contains(body, f.other) {
+			t.Errorf("B's %s shows A's jobs or not B's: %.300s", path, body)
+		}
+		_, body = f.req(http.MethodGet, path, adminToken, nil)
+		if !strings.Contains(body, f.done) || !strings.Contains(body, f.other) {
+			t.Errorf("the cluster's %s lacks jobs", path)
+		}
+	}
+	// B's own job is B's; A cannot kill it; the cluster token can.
+	if resp, _ := f.req(http.MethodPost, "/api/v1/jobs/"+f.other+"/kill", credA, nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("A kills B's job: %d", resp.StatusCode)
+	}
+	if resp, body := f.req(http.MethodPost, "/api/v1/jobs/"+f.other+"/kill", adminToken, nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("the cluster kills B's job: %d %s", resp.StatusCode, body)
+	}
+	// The owner kills through the UI form (a header credential needs no
+	// CSRF token: browsers cannot send one across sites).
+	if resp, body := f.req(http.MethodPost, "/ui/jobs/"+f.running+"/kill", credA, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("A kills its job from the UI: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestPublicRead: with public read-only views, anyone reads every job
+// but only the owner reads logs and kills.
+func TestPublicRead(t *testing.T) {
+	f := newFixture(t, true)
+	for _, r := range jobRoutes(t, f, f.done) {
+		method, path := r[0], r[1]
+		if method != http.MethodGet {
+			continue
+		}
+		want := http.StatusOK
+		if isLogs(path) || strings.HasSuffix(path, "/kill") {
+			want = http.StatusForbidden // logs and the kill form are the owner's
+		}
+		for _, cred := range []string{credB, ""} {
+			if resp, body := f.req(method, path, cred, nil); resp.StatusCode != want {
+				t.Errorf("%q: %s %s: %d %.200s, want %d", cred, method, path, resp.StatusCode, body, want)
+			}
+		}
+	}
+	for _, r := range jobRoutes(t, f, f.running) {
+		method, path := r[0], r[1]
+		if method != http.MethodPost {
+			continue
+		}
+		if resp, _ := f.req(method, path, credB, nil); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("B: %s %s: %d, want 403", method, path, resp.StatusCode)
+		}
+		if resp, _ := f.req(method, path, "", nil); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("anonymous: %s %s: %d, want 401", method, path, resp.StatusCode)
+		}
+	}
+	if st, _ := f.tr.Status(f.running); st.State != api.StateRunning {
+		t.Fatalf("the job was killed: %s", st.State)
+	}
+	_, body := f.req(http.MethodGet, "/ui/jobs/"+f.done+"/attempts/"+f.failed, credB, nil)
+	if !strings.Contains(body, "Logs are shown to the job's owner only") || strings.Contains(body, "ZeroDivisionError") {
+		t.Errorf("B's attempt page shows the log")
+	}
+	_, body = f.req(http.MethodGet, "/ui/jobs/"+f.running, credB, nil)
+	if strings.Contains(body, "Kill job") {
+		t.Errorf("B's page of A's job offers a kill")
+	}
+	if resp, _ := f.req(http.MethodGet, "/metrics", "", nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("public metrics: %d", resp.StatusCode)
+	}
+	if resp, _ := f.req(http.MethodPost, "/api/v1/jobs", "", strings.NewReader("")); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("anonymous submit: %d", resp.StatusCode)
+	}
+	if resp, _ := f.req(http.MethodGet, "/internal/v1/jobs/"+f.done+"/plan", "", nil); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("anonymous plan: %d", resp.StatusCode)
+	}
+}

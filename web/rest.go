@@ -1,0 +1,343 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"zebra/jobtracker"
+	"zebra/jobtracker/api"
+)
+
+// zebra's own API: the tracker's /api/v1 routes with access checks, and
+// the routes for logs, task completion events and live status.
+
+const (
+	maxJSON   = 64 << 20
+	maxBundle = 4 << 30
+)
+
+func (s *Server) apiWorkers(c *gin.Context) { c.JSON(http.StatusOK, s.t.Workers()) }
+
+// apiJobs lists the jobs the principal may read, newest first, as
+// []api.JobStatus. Filters: state, user, name (a substring), owner;
+// offset and limit page through them (X-Total-Count has the total).
+func (s *Server) apiJobs(c *gin.Context) {
+	f, ok := jobFilterOf(c)
+	if !ok {
+		return
+	}
+	sums := s.visibleJobs(c, f)
+	c.Header("X-Total-Count", strconv.Itoa(len(sums)))
+	sums = f.page(sums)
+	out := make([]api.JobStatus, 0, len(sums))
+	for _, j := range sums {
+		if st, ok := s.t.Status(j.ID); ok {
+			out = append(out, st)
+		}
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// jobFilter selects and orders jobs for the lists.
+type jobFilter struct {
+	State, User, Name, Owner string
+	// Sort is "start" (the default) or "duration"; Asc reverses the
+	// default newest (longest) first.
+	Sort          string
+	Asc           bool
+	Offset, Limit int
+}
+
+func jobFilterOf(c *gin.Context) (jobFilter, bool) {
+	f := jobFilter{State: strings.ToUpper(c.Query("state")), User: c.Query("user"), Name: c.Query("name"),
+		Owner: c.Query("owner"), Sort: c.DefaultQuery("sort", "start"), Asc: c.Query("order") == "asc"}
+	if f.Sort != "start" && f.Sort != "duration" {
+		apiError(c, http.StatusBadRequest, "sort must be start or duration")
+		return f, false
+	}
+	var ok bool
+	if f.Offset, ok = intParam(c, "offset", 0, 0); !ok {
+		return f, false
+	}
+	if f.Limit, ok = intParam(c, "limit", 0, 0); !ok {
+		return f, false
+	}
+	return f, true
+}
+
+func (f jobFilter) match(j *jobtracker.JobSummary) bool {
+	return (f.State == "" || f.State == j.State) && (f.User == "" || f.User == j.User) &&
+		(f.Name == "" || strings.Contains(strings.ToLower(j.Name), strings.ToLower(f.Name))) &&
+		(f.Owner == "" || f.Owner == OwnerName(j.Owner))
+}
+
+func (f jobFilter) page(js []jobtracker.JobSummary) []jobtracker.JobSummary {
+	if f.Offset >= len(js) {
+		return nil
+	}
+	js = js[f.Offset:]
+	if f.Limit > 0 && f.Limit < len(js) {
+		js = js[:f.Limit]
+	}
+	return js
+}
+
+// duration is how long a job ran (so far).
+func duration(j *jobtracker.JobSummary, now time.Time) time.Duration {
+	end := j.Finished
+	if end.IsZero() {
+		end = now
+	}
+	return end.Sub(j.Submitted)
+}
+
+// visibleJobs returns the jobs the principal may read that f selects,
+// in f's order (unpaged).
+func (s *Server) visibleJobs(c *gin.Context, f jobFilter) []jobtracker.JobSummary {
+	p := principal(c)
+	var out []jobtracker.JobSummary
+	for _, j := range s.t.JobSummaries() {
+		if p.may(readJob, j.Owner, s.auth.cfg.PublicRead) && f.match(&j) {
+			out = append(out, j)
+		}
+	}
+	now := time.Now()
+	slices.SortStableFunc(out, func(a, b jobtracker.JobSummary) int {
+		var d int
+		if f.Sort == "duration" {
+			d = -cmpDur(duration(&a, now), duration(&b, now))
+		} else {
+			d = -a.Submitted.Compare(b.Submitted)
+		}
+		if f.Asc {
+			d = -d
+		}
+		return d
+	})
+	return out
+}
+
+func cmpDur(a, b time.Duration) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// apiJob is a job's api.JobStatus; ?after=V&wait=MS waits for a version
+// above V, as the tracker's own route does.
+func (s *Server) apiJob(c *gin.Context) {
+	j, ok := s.job(c, readJob)
+	if !ok {
+		return
+	}
+	var st api.JobStatus
+	if after := c.Query("after"); after != "" {
+		v, err1 := strconv.ParseInt(after, 10, 64)
+		ms, err2 := strconv.Atoi(c.Query("wait"))
+		if err := errors.Join(err1, err2); err != nil || ms < 0 {
+			apiError(c, http.StatusBadRequest, "after and wait must be integers (a version and milliseconds)")
+			return
+		}
+		st, ok = s.t.WaitStatus(c.Request.Context(), j.ID, v, min(time.Duration(ms)*time.Millisecond, time.Minute))
+	} else {
+		st, ok = s.t.Status(j.ID)
+	}
+	if !ok {
+		s.notFound(c, "job", j.ID)
+		return
+	}
+	c.JSON(http.StatusOK, st)
+}
+
+// apiKill kills a job the principal owns (or any, with the cluster
+// token).
+func (s *Server) apiKill(c *gin.Context) {
+	j, ok := s.job(c, control)
+	if !ok {
+		return
+	}
+	if err := s.t.Kill(j.ID); err != nil {
+		apiError(c, http.StatusNotFound, err.Error())
+		return
+	}
+	s.log.Info("job killed by request", "job", j.ID, "by", principal(c).Name())
+	c.JSON(http.StatusOK, map[string]string{"killed": j.ID})
+}
+
+// apiAttempts lists a job's attempts ([]api.AttemptInfo by id).
+func (s *Server) apiAttempts(c *gin.Context) {
+	j, ok := s.job(c, readJob)
+	if !ok {
+		return
+	}
+	as, _, err := s.t.AllAttempts(j.ID)
+	if err != nil {
+		apiError(c, http.StatusInternalServerError, err.Error())
+		return
+	}
+	if as == nil {
+		as = []api.AttemptInfo{}
+	}
+	c.JSON(http.StatusOK, as)
+}
+
+// apiSubmit accepts a job as the tracker's route does (a multipart form:
+// "plan", then an optional "bundle"), recording the authenticated tenant
+// as its owner.
+func (s *Server) apiSubmit(c *gin.Context) {
+	p := principal(c)
+	if p.Anonymous {
+		apiError(c, http.StatusUnauthorized, "submitting a job needs a token")
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBundle)
+	mr, err := c.Request.MultipartReader()
+	if err != nil {
+		apiError(c, http.StatusBadRequest, "submit: want a multipart form with a \"plan\" part: "+err.Error())
+		return
+	}
+	var plan *api.Plan
+	var bundle io.Reader
+	for bundle == nil {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			apiError(c, http.StatusBadRequest, "submit: read form: "+err.Error())
+			return
+		}
+		switch part.FormName() {
+		case "plan":
+			dec := json.NewDecoder(io.LimitReader(part, maxJSON))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&plan); err != nil {
+				apiError(c, http.StatusBadRequest, "submit: plan: "+err.Error())
+				return
+			}
+		case "bundle":
+			if plan == nil {
+				apiError(c, http.StatusBadRequest, "submit: the \"plan\" part must come before the \"bundle\" part")
+				return
+			}
+			bundle = part
+		default:
+			apiError(c, http.StatusBadRequest, fmt.Sprintf("submit: unknown form part %q (want plan, bundle)", part.FormName()))
+			return
+		}
+	}
+	if plan == nil {
+		apiError(c, http.StatusBadRequest, "submit: the plan is missing")
+		return
+	}
+	plan.Owner = p.Tenant
+	id, err := s.t.Submit(c.Request.Context(), plan, bundle)
+	switch {
+	case errors.Is(err, jobtracker.ErrOutputExists):
+		apiError(c, http.StatusConflict, err.Error())
+	case err != nil:
+		apiError(c, http.StatusBadRequest, err.Error())
+	default:
+		s.log.Info("job submitted", "job", id, "owner", OwnerName(p.Tenant), "user", plan.User)
+		c.JSON(http.StatusCreated, api.Submitted{ID: id})
+	}
+}
+
+// Event is a task completion event (Hadoop's TaskCompletionEvent): an
+// attempt that ended, in the order attempts ended.
+type Event struct {
+	ID      int    `json:"id"`
+	Status  string `json:"status"`
+	Attempt string `json:"attempt"`
+	Task    string `json:"task"`
+	Node    string `json:"node"`
+	// Time is when the attempt ended (ms since the epoch) and RunTime how
+	// long it ran (ms).
+	Time    int64 `json:"time"`
+	RunTime int64 `json:"run_time"`
+	// LogURL is the attempt's page in the UI.
+	LogURL string `json:"log_url"`
+}
+
+// Events is a page of a job's task completion events.
+type Events struct {
+	From   int     `json:"from"`
+	Total  int     `json:"total"`
+	Events []Event `json:"events"`
+}
+
+// events returns a job's task completion events.
+func (s *Server) events(jobID string) ([]Event, error) {
+	as, _, err := s.t.AllAttempts(jobID)
+	if err != nil {
+		return nil, err
+	}
+	var done []api.AttemptInfo
+	for _, a := range as {
+		if !a.Finished.IsZero() && a.State != api.AttemptRunning {
+			done = append(done, a)
+		}
+	}
+	slices.SortStableFunc(done, func(a, b api.AttemptInfo) int {
+		if c := a.Finished.Compare(b.Finished); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	out := make([]Event, len(done))
+	for i, a := range done {
+		out[i] = Event{ID: i, Status: a.State, Attempt: a.ID, Task: taskOfAttempt(a.ID), Node: a.Node,
+			Time: a.Finished.UnixMilli(), RunTime: a.Finished.Sub(a.Started).Milliseconds(),
+			LogURL: "/ui/jobs/" + jobID + "/attempts/" + a.ID}
+	}
+	return out, nil
+}
+
+// apiEvents pages through a job's task completion events: ?from=N&n=M.
+func (s *Server) apiEvents(c *gin.Context) {
+	j, ok := s.job(c, readJob)
+	if !ok {
+		return
+	}
+	from, ok := intParam(c, "from", 0, 0)
+	if !ok {
+		return
+	}
+	n, ok := intParam(c, "n", 100, 0)
+	if !ok {
+		return
+	}
+	evs, err := s.events(j.ID)
+	if err != nil {
+		apiError(c, http.StatusInternalServerError, err.Error())
+		return
+	}
+	page := Events{From: from, Total: len(evs), Events: []Event{}}
+	if from < len(evs) {
+		page.Events = evs[from:min(len(evs), from+n)]
+	}
+	c.JSON(http.StatusOK, page)
+}
+
+// taskOfAttempt is the task id of an attempt id.
+func taskOfAttempt(id string) string {
+	rest, ok := strings.CutPrefix(id, "attempt_")
+	i := strings.LastIndexByte(rest, '_')
+	if !ok || i < 0 {
+		return ""
+	}
+	return "task_" + rest[:i]
+}

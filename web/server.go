@@ -1,0 +1,241 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"zebra/jobtracker"
+	"zebra/jobtracker/api"
+)
+
+// Config configures a Server.
+type Config struct {
+	// Tracker is the jobtracker whose jobs the server shows.
+	Tracker *jobtracker.Tracker
+	// Inner serves what this package does not: the worker protocol
+	// (/internal/v1/...), /healthz and any other route of the tracker's
+	// own handler (normally Tracker.Handler()). Only the cluster token
+	// reaches it, except /healthz, which is public.
+	Inner http.Handler
+	Auth  AuthConfig
+	// Logger logs requests at debug level and failures (default: slog's).
+	Logger *slog.Logger
+}
+
+// Server is the jobtracker's HTTP front: the web UI, the REST APIs, the
+// metrics and authentication in front of the tracker's own handler.
+type Server struct {
+	t       *jobtracker.Tracker
+	inner   http.Handler
+	auth    *authenticator
+	log     *slog.Logger
+	engine  *gin.Engine
+	pages   map[string]*template.Template
+	metrics *metrics
+	started time.Time
+	// logClient fetches attempt logs from workers.
+	logClient *http.Client
+}
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+// New builds the server.
+func New(cfg Config) (*Server, error) {
+	if cfg.Tracker == nil || cfg.Inner == nil {
+		return nil, errors.New("web: a tracker and its handler are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	a, err := newAuthenticator(cfg.Auth)
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	s := &Server{t: cfg.Tracker, inner: cfg.Inner, auth: a, log: cfg.Logger.With("component", "web"), pages: pages,
+		started: time.Now(), logClient: &http.Client{Timeout: 30 * time.Second}}
+	s.metrics = newMetrics(s.t)
+	s.engine = s.routes()
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// routes registers every route. The REST routes are documented in
+// openapi.json (a test checks the two agree).
+func (s *Server) routes() *gin.Engine {
+	e := gin.New()
+	e.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, err any) {
+		s.log.Error("panic serving request", "path", c.Request.URL.Path, "err", err)
+		c.AbortWithStatus(http.StatusInternalServerError)
+	}), s.logRequests)
+
+	// Public: health, the API description, the login page, assets.
+	e.GET("/healthz", gin.WrapH(s.inner))
+	e.GET("/openapi.json", s.openAPI)
+	e.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/ui/") })
+	e.GET("/ui/login", s.login)
+	e.POST("/ui/login", s.login)
+	e.GET("/ui/static/*file", s.static)
+
+	a := e.Group("", s.authenticate)
+	a.GET("/metrics", s.serveMetrics)
+
+	// The UI.
+	a.GET("/ui/", s.overviewPage)
+	a.GET("/ui/jobs", s.jobsPage)
+	a.GET("/ui/jobs/:id", s.jobPage)
+	a.GET("/ui/jobs/:id/tasks", s.tasksPage)
+	a.GET("/ui/jobs/:id/tasks/:task", s.taskPage)
+	a.GET("/ui/jobs/:id/attempts/:attempt", s.attemptPage)
+	a.GET("/ui/jobs/:id/timeline.svg", s.timelineSVG)
+	a.GET("/ui/jobs/:id/counters.svg", s.countersSVG)
+	a.GET("/ui/jobs/:id/kill", s.killPage)
+	a.POST("/ui/jobs/:id/kill", s.killForm)
+	a.POST("/ui/logout", s.logout)
+
+	// zebra's own API (the tracker's /api/v1, with access checks).
+	a.GET("/api/v1/cluster/workers", s.apiWorkers)
+	a.GET("/api/v1/jobs", s.apiJobs)
+	a.POST("/api/v1/jobs", s.apiSubmit)
+	a.GET("/api/v1/jobs/:id", s.apiJob)
+	a.POST("/api/v1/jobs/:id/kill", s.apiKill)
+	a.GET("/api/v1/jobs/:id/attempts", s.apiAttempts)
+	a.GET("/api/v1/jobs/:id/attempts/:attempt/logs", s.apiLogFiles)
+	a.GET("/api/v1/jobs/:id/attempts/:attempt/logs/:file", s.apiLogFile)
+	a.GET("/api/v1/jobs/:id/events", s.apiEvents)
+	a.GET("/api/v1/jobs/:id/stream", s.apiStream)
+
+	// Hadoop's JobHistory Server API.
+	a.GET("/ws/v1/history", s.hsInfo)
+	a.GET("/ws/v1/history/info", s.hsInfo)
+	h := a.Group("/ws/v1/history/mapreduce")
+	h.GET("/jobs", s.hsJobs)
+	h.GET("/jobs/:id", s.hsJob)
+	h.GET("/jobs/:id/counters", s.hsCounters)
+	h.GET("/jobs/:id/conf", s.hsConf)
+	h.GET("/jobs/:id/tasks", s.hsTasks)
+	h.GET("/jobs/:id/tasks/:task", s.hsTask)
+	h.GET("/jobs/:id/tasks/:task/attempts", s.hsAttempts)
+	h.GET("/jobs/:id/tasks/:task/attempts/:attempt", s.hsAttempt)
+
+	// Everything else (the worker protocol above all) is the tracker's,
+	// for the cluster token only.
+	e.NoRoute(s.authenticate, s.requireAdmin, s.observeReport, gin.WrapH(s.inner))
+	return e
+}
+
+// logRequests logs each request at debug level, and failures at info.
+func (s *Server) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	code := c.Writer.Status()
+	lvl := slog.LevelDebug
+	if code >= 500 {
+		lvl = slog.LevelInfo
+	}
+	s.log.Log(c.Request.Context(), lvl, "request", "method", c.Request.Method, "path", c.Request.URL.Path,
+		"status", code, "took", time.Since(start).Round(time.Microsecond))
+}
+
+// apiError answers a JSON error in the tracker API's shape.
+func apiError(c *gin.Context, code int, msg string) {
+	if strings.HasPrefix(c.Request.URL.Path, "/ws/") {
+		hsError(c, code, msg)
+		return
+	}
+	c.AbortWithStatusJSON(code, api.Error{Error: msg})
+}
+
+// job looks up a job the request's principal may access at level. It
+// answers 404 for an unknown job or one the principal may not read, 403
+// for one it may read but not act on, and returns ok false then.
+func (s *Server) job(c *gin.Context, level access) (jobtracker.JobSummary, bool) {
+	id := c.Param("id")
+	j, ok := s.t.JobSummary(id)
+	p := principal(c)
+	if !ok || !p.may(readJob, j.Owner, s.auth.cfg.PublicRead) {
+		s.notFound(c, "job", id)
+		return j, false
+	}
+	if !p.may(level, j.Owner, s.auth.cfg.PublicRead) {
+		msg := fmt.Sprintf("job %s belongs to %s: %s may not ", id, OwnerName(j.Owner), p.Name())
+		if level == control {
+			msg += "kill it"
+		} else {
+			msg += "read its logs"
+		}
+		s.fail(c, http.StatusForbidden, msg)
+		return j, false
+	}
+	return j, true
+}
+
+// notFound answers 404 for a kind of thing with an id.
+func (s *Server) notFound(c *gin.Context, kind, id string) {
+	s.fail(c, http.StatusNotFound, kind+" "+id+" not found")
+}
+
+// fail answers an error as the route's kind (page or JSON).
+func (s *Server) fail(c *gin.Context, code int, msg string) {
+	if isUI(c.Request) {
+		s.errorPage(c, code, msg)
+		c.Abort()
+		return
+	}
+	apiError(c, code, msg)
+}
+
+// intParam reads a non-negative integer query parameter.
+func intParam(c *gin.Context, name string, def, limit int) (int, bool) {
+	v := c.Query(name)
+	if v == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		apiError(c, http.StatusBadRequest, name+" must be a non-negative integer")
+		return 0, false
+	}
+	if limit > 0 && n > limit {
+		n = limit
+	}
+	return n, true
+}
+
+// observeReport feeds the metrics from the workers' attempt reports on
+// their way to the tracker (the sandbox boot times only they know).
+func (s *Server) observeReport(c *gin.Context) {
+	r := c.Request
+	if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, "/internal/v1/attempts/") || !strings.HasSuffix(r.URL.Path, "/done") {
+		c.Next()
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
+	r.Body.Close()
+	if err != nil {
+		apiError(c, http.StatusBadRequest, "read report: "+err.Error())
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var rep api.AttemptReport
+	if json.Unmarshal(body, &rep) == nil {
+		s.metrics.observe(&rep)
+	}
+	c.Next()
+}

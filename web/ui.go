@@ -1,0 +1,420 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"zebra/jobtracker"
+	"zebra/jobtracker/api"
+	"zebra/mapreduce"
+)
+
+// The web UI: server-rendered pages that work without JavaScript (the
+// job page's live progress uses a small script and server-sent events;
+// without script the page refreshes itself) and read on a phone.
+
+//go:embed templates/*.html static/*
+var assets embed.FS
+
+// page is what every template gets.
+type page struct {
+	Title     string
+	Principal Principal
+	CSRF      string
+	// Refresh makes the page reload itself every few seconds when script
+	// is off (a running job's pages).
+	Refresh bool
+	Data    any
+}
+
+var pageNames = []string{"overview", "jobs", "job", "tasks", "task", "attempt", "kill", "login", "error"}
+
+var funcs = template.FuncMap{
+	"time":  fmtTime,
+	"dur":   fmtDuration,
+	"int":   func(n int64) string { return humanInt(n) },
+	"bytes": humanBytes,
+	"owner": OwnerName,
+	"group": func(g string) string { return strings.TrimSpace(GroupDisplayName(g)) },
+	"shell": shellQuote,
+	"pctOf": func(done, n int) int { return int(100 * float64(done) / float64(max(n, 1))) },
+	"ended": func(state string) bool {
+		return state == api.StateSucceeded || state == api.StateFailed || state == api.StateKilled
+	},
+	"lower": strings.ToLower,
+	"span":  func(a, b time.Time) string { return spanOf(a, b) },
+	"split": func(s *mapreduce.Split) string { return s.String() },
+	"short": shortID,
+}
+
+// shortID is the part of a task or attempt id after its job's: m_000003,
+// m_000003_1.
+func shortID(id string) string {
+	parts := strings.Split(id, "_")
+	for i, p := range parts {
+		if p == "m" || p == "r" {
+			return strings.Join(parts[i:], "_")
+		}
+	}
+	return id
+}
+
+// spanOf is the time from a to b (to now if b is zero; "" if a is).
+func spanOf(a, b time.Time) string {
+	if a.IsZero() {
+		return ""
+	}
+	if b.IsZero() {
+		b = time.Now()
+	}
+	return fmtDuration(b.Sub(a))
+}
+
+func parsePages() (map[string]*template.Template, error) {
+	out := map[string]*template.Template{}
+	for _, n := range pageNames {
+		t, err := template.New(n).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+n+".html")
+		if err != nil {
+			return nil, err
+		}
+		out[n] = t
+	}
+	return out, nil
+}
+
+// render writes a page.
+func (s *Server) render(c *gin.Context, code int, name string, p page) {
+	if pr, ok := c.Get(principalKey); ok {
+		p.Principal = pr.(Principal)
+		if p.Principal.cookie {
+			p.CSRF = s.auth.csrfToken(p.Principal.cred)
+		}
+	}
+	var b bytes.Buffer
+	if err := s.pages[name].ExecuteTemplate(&b, "layout", p); err != nil {
+		s.log.Error("render page", "page", name, "err", err)
+		c.String(http.StatusInternalServerError, "render page: %v", err)
+		return
+	}
+	h := c.Writer.Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	c.Data(code, "text/html; charset=utf-8", b.Bytes())
+}
+
+func (s *Server) errorPage(c *gin.Context, code int, msg string) {
+	s.render(c, code, "error", page{Title: http.StatusText(code), Data: map[string]any{"Code": code, "Message": msg}})
+}
+
+// static serves the embedded assets.
+func (s *Server) static(c *gin.Context) {
+	name := path.Clean(strings.TrimPrefix(c.Param("file"), "/"))
+	b, err := fs.ReadFile(assets, "static/"+name)
+	if err != nil {
+		c.Status(http.StatusNotFound)
+		return
+	}
+	ct := "application/octet-stream"
+	switch path.Ext(name) {
+	case ".css":
+		ct = "text/css; charset=utf-8"
+	case ".js":
+		ct = "text/javascript; charset=utf-8"
+	case ".svg":
+		ct = "image/svg+xml"
+	}
+	c.Header("Cache-Control", "public, max-age=3600")
+	c.Data(http.StatusOK, ct, b)
+}
+
+// pager is the pagination of a list.
+type pager struct {
+	Offset, Limit, Total int
+	From, To             int
+	Prev, Next           string
+}
+
+func pagerOf(c *gin.Context, offset, limit, total int) pager {
+	p := pager{Offset: offset, Limit: limit, Total: total, From: min(offset+1, total), To: min(offset+limit, total)}
+	link := func(off int) string {
+		q := c.Request.URL.Query()
+		q.Set("offset", strconv.Itoa(off))
+		return c.Request.URL.Path + "?" + q.Encode()
+	}
+	if offset > 0 {
+		p.Prev = link(max(0, offset-limit))
+	}
+	if offset+limit < total {
+		p.Next = link(offset + limit)
+	}
+	return p
+}
+
+// pageLimit reads offset and limit for a page (default 50, at most 1000).
+func pageLimit(c *gin.Context) (offset, limit int) {
+	offset, _ = strconv.Atoi(c.Query("offset"))
+	limit, _ = strconv.Atoi(c.Query("limit"))
+	if limit <= 0 {
+		limit = 50
+	}
+	return max(offset, 0), min(limit, 1000)
+}
+
+func (s *Server) overviewPage(c *gin.Context) {
+	var running, recent []jobtracker.JobSummary
+	p := principal(c)
+	for _, j := range s.t.JobSummaries() {
+		if !p.may(readJob, j.Owner, s.auth.cfg.PublicRead) {
+			continue
+		}
+		if j.State == api.StateRunning || j.State == api.StatePrep {
+			running = append(running, j)
+		} else if len(recent) < 10 {
+			recent = append(recent, j)
+		}
+	}
+	s.render(c, http.StatusOK, "overview", page{Title: "Cluster", Refresh: true, Data: map[string]any{
+		"Workers": s.t.WorkerViews(), "Running": running, "Recent": recent}})
+}
+
+var jobStates = []string{api.StateRunning, api.StateSucceeded, api.StateFailed, api.StateKilled}
+
+func (s *Server) jobsPage(c *gin.Context) {
+	f := jobFilter{State: strings.ToUpper(c.Query("state")), User: c.Query("user"), Name: c.Query("name"),
+		Owner: c.Query("owner"), Sort: c.DefaultQuery("sort", "start"), Asc: c.Query("order") == "asc"}
+	if f.Sort != "duration" {
+		f.Sort = "start"
+	}
+	all := s.visibleJobs(c, f)
+	f.Offset, f.Limit = pageLimit(c)
+	s.render(c, http.StatusOK, "jobs", page{Title: "Jobs", Data: map[string]any{"Jobs": f.page(all), "Filter": f,
+		"States": jobStates, "Pager": pagerOf(c, f.Offset, f.Limit, len(all))}})
+}
+
+// jobPageData gathers what the job page shows.
+func (s *Server) jobPage(c *gin.Context) {
+	j, ok := s.job(c, readJob)
+	if !ok {
+		return
+	}
+	st, _ := s.t.Status(j.ID)
+	plan, _ := s.t.Plan(j.ID)
+	total, maps, reduces, _ := s.t.JobCounters(j.ID)
+	end := j.Finished
+	if end.IsZero() {
+		end = time.Now()
+	}
+	// A big job's timeline loads apart (timeline.svg), so that the page
+	// does not wait for its whole attempt history.
+	var timeline template.HTML
+	if j.Maps+j.Reduces <= inlineTimeline {
+		as, _, err := s.t.AllAttempts(j.ID)
+		if err != nil {
+			s.fail(c, http.StatusInternalServerError, err.Error())
+			return
+		}
+		timeline = template.HTML(timelineSVG(j.ID, as, j.Submitted, end))
+	}
+	p := principal(c)
+	s.render(c, http.StatusOK, "job", page{Title: j.Name + " " + j.ID, Refresh: st.State == api.StateRunning, Data: map[string]any{
+		"Job": j, "Status": st, "Plan": plan, "Progress": progressOf(&st, time.Now()),
+		"Groups":       counterGroups(total, maps, reduces),
+		"DataLocal":    total.Get(mapreduce.GroupJob, "Data-local map tasks"),
+		"OtherLocal":   total.Get(mapreduce.GroupJob, "Other local map tasks"),
+		"Conf":         confOf(plan),
+		"CanKill":      p.may(control, j.Owner, s.auth.cfg.PublicRead) && st.State == api.StateRunning,
+		"Timeline":     timeline,
+		"RecordsChart": chartHTML("Records", chartRows(total, maps, recordCounters)),
+		"BytesChart":   chartHTML("Bytes", chartRows(total, maps, byteCounters)),
+		"Attempts":     total.Get(mapreduce.GroupJob, "Launched map tasks") + total.Get(mapreduce.GroupJob, "Launched reduce tasks"),
+	}})
+}
+
+// inlineTimeline is the most tasks a job may have for its page to
+// carry its timeline inline.
+const inlineTimeline = 2000
+
+var recordCounters = [][2]string{
+	{mapreduce.GroupTask, mapreduce.CounterMapInputRecords}, {mapreduce.GroupTask, mapreduce.CounterMapOutputRecords},
+	{mapreduce.GroupTask, mapreduce.CounterCombineInputRecords}, {mapreduce.GroupTask, mapreduce.CounterCombineOutputRecords},
+	{mapreduce.GroupTask, mapreduce.CounterReduceInputGroups}, {mapreduce.GroupTask, mapreduce.CounterReduceInputRecords},
+	{mapreduce.GroupTask, mapreduce.CounterReduceOutputRecords}, {mapreduce.GroupTask, mapreduce.CounterSpilledRecords},
+}
+
+var byteCounters = [][2]string{
+	{mapreduce.GroupInputFormat, mapreduce.CounterBytesRead}, {mapreduce.GroupTask, mapreduce.CounterMapOutputBytes},
+	{mapreduce.GroupTask, mapreduce.CounterMapOutputMaterial}, {mapreduce.GroupTask, mapreduce.CounterReduceShuffleBytes},
+	{mapreduce.GroupOutputFormat, mapreduce.CounterBytesWritten},
+}
+
+// chartHTML is a counters chart for a page ("" while all are 0).
+func chartHTML(title string, rows []chartRow) template.HTML {
+	for _, r := range rows {
+		if r.total != 0 {
+			return template.HTML(countersSVG(title, rows))
+		}
+	}
+	return ""
+}
+
+func chartRows(total, maps *mapreduce.Counters, which [][2]string) []chartRow {
+	var out []chartRow
+	for _, w := range which {
+		out = append(out, chartRow{label: strings.TrimSpace(w[1]), map_: maps.Get(w[0], w[1]), total: total.Get(w[0], w[1])})
+	}
+	return out
+}
+
+func (s *Server) timelineSVG(c *gin.Context) {
+	j, ok := s.job(c, readJob)
+	if !ok {
+		return
+	}
+	as, _, err := s.t.AllAttempts(j.ID)
+	if err != nil {
+		s.fail(c, http.StatusInternalServerError, err.Error())
+		return
+	}
+	end := j.Finished
+	if end.IsZero() {
+		end = time.Now()
+	}
+	c.Data(http.StatusOK, "image/svg+xml", []byte(standalone(timelineSVG(j.ID, as, j.Submitted, end))))
+}
+
+func (s *Server) countersSVG(c *gin.Context) {
+	j, ok := s.job(c, readJob)
+	if !ok {
+		return
+	}
+	total, maps, _, _ := s.t.JobCounters(j.ID)
+	which, title := recordCounters, "Records"
+	if c.Query("of") == "bytes" {
+		which, title = byteCounters, "Bytes"
+	}
+	c.Data(http.StatusOK, "image/svg+xml", []byte(standalone(countersSVG(title, chartRows(total, maps, which)))))
+}
+
+var taskStates = []string{jobtracker.TaskScheduled, jobtracker.TaskRunning, jobtracker.TaskSucceeded, jobtracker.TaskFailed, jobtracker.TaskKilled}
+
+func (s *Server) tasksPage(c *gin.Context) {
+	j, ok := s.job(c, readJob)
+	if !ok {
+		return
+	}
+	f := jobtracker.TaskFilter{Kind: c.Query("type"), State: strings.ToUpper(c.Query("state")), Node: c.Query("node"), DataLocal: c.Query("dataLocal")}
+	if f.Kind != "map" && f.Kind != "reduce" {
+		f.Kind = ""
+	}
+	if f.DataLocal != "yes" && f.DataLocal != "no" {
+		f.DataLocal = ""
+	}
+	offset, limit := pageLimit(c)
+	if c.Query("limit") == "" {
+		limit = 100
+	}
+	pg, _, err := s.t.Tasks(j.ID, f, offset, limit)
+	if err != nil {
+		s.fail(c, http.StatusInternalServerError, err.Error())
+		return
+	}
+	s.render(c, http.StatusOK, "tasks", page{Title: "Tasks of " + j.ID, Refresh: j.State == api.StateRunning, Data: map[string]any{
+		"Job": j, "Tasks": pg.Tasks, "Filter": f, "States": taskStates, "Pager": pagerOf(c, offset, limit, pg.Total)}})
+}
+
+func (s *Server) taskPage(c *gin.Context) {
+	j, ok := s.job(c, readJob)
+	if !ok {
+		return
+	}
+	t, ok := s.task(c, j)
+	if !ok {
+		return
+	}
+	as, _, err := s.t.TaskAttempts(j.ID, t.ID)
+	if err != nil {
+		s.fail(c, http.StatusInternalServerError, err.Error())
+		return
+	}
+	s.render(c, http.StatusOK, "task", page{Title: t.ID, Refresh: t.State == jobtracker.TaskRunning, Data: map[string]any{"Job": j, "Task": t, "Attempts": as}})
+}
+
+var exitPattern = regexp.MustCompile(`subprocess failed with code (-?\d+)(?: \((.*)\))?`)
+
+// tailBytes is how much of a log the attempt page shows.
+const tailBytes = 64 << 10
+
+func (s *Server) attemptPage(c *gin.Context) {
+	j, ok := s.job(c, readJob)
+	if !ok {
+		return
+	}
+	a, ok := s.attemptOf(c, j)
+	if !ok {
+		return
+	}
+	st, _ := s.t.Status(j.ID)
+	d := map[string]any{"Job": j, "Attempt": a, "Task": taskOfAttempt(a.ID)}
+	if m := exitPattern.FindStringSubmatch(a.Error); m != nil {
+		d["ExitCode"] = m[1]
+		if strings.HasPrefix(m[2], "killed by signal") {
+			d["Signal"] = strings.TrimPrefix(m[2], "killed by signal ")
+		} else if m[2] != "" {
+			d["KillReason"] = m[2]
+		}
+	}
+	if st.Failure != nil && st.Failure.Attempt == a.ID {
+		d["Failure"] = st.Failure
+	}
+	if principal(c).may(readLogs, j.Owner, s.auth.cfg.PublicRead) {
+		d["CanLogs"] = true
+		ctx := c.Request.Context()
+		text, size, err := s.logText(ctx, j.ID, a, "stderr", tailBytes)
+		if err != nil {
+			d["LogError"] = err.Error()
+		} else {
+			d["Stderr"], d["StderrSize"], d["Truncated"] = text, size, size > int64(len(text))
+		}
+		if rec, err := s.record(ctx, j.ID, a); err == nil {
+			d["Record"] = rec
+		}
+		if files, err := s.logFiles(ctx, j.ID, a); err == nil {
+			d["Files"] = files
+		}
+	}
+	s.render(c, http.StatusOK, "attempt", page{Title: a.ID, Refresh: a.State == api.AttemptRunning, Data: d})
+}
+
+// killPage asks to confirm a kill; killForm does it.
+func (s *Server) killPage(c *gin.Context) {
+	j, ok := s.job(c, control)
+	if !ok {
+		return
+	}
+	s.render(c, http.StatusOK, "kill", page{Title: "Kill " + j.ID, Data: map[string]any{"Job": j}})
+}
+
+func (s *Server) killForm(c *gin.Context) {
+	j, ok := s.job(c, control)
+	if !ok {
+		return
+	}
+	if err := s.t.Kill(j.ID); err != nil {
+		s.fail(c, http.StatusNotFound, err.Error())
+		return
+	}
+	s.log.Info("job killed from the web UI", "job", j.ID, "by", principal(c).Name())
+	c.Redirect(http.StatusSeeOther, "/ui/jobs/"+url.PathEscape(j.ID))
+}
