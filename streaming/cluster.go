@@ -111,7 +111,7 @@ func submit(ctx context.Context, args []string, o *Options, p *plan, e *Env, con
 		}
 		return launchErr("cannot reach the jobtracker at %s (%v); is it running? `zebra up` starts one, or run without -jt for the local runner", client.URL(), err)
 	}
-	con.log("INFO", "mapreduce.Job", "The url to track the job: %s/jobs/%s", client.URL(), id)
+	con.log("INFO", "mapreduce.Job", "The url to track the job: %s/ui/jobs/%s", client.URL(), id)
 	con.log("INFO", "mapreduce.Job", "Running job: %s", id)
 	if o.Background {
 		con.log("INFO", "streaming.StreamJob", "Job is running in background.")
