@@ -55,6 +55,10 @@ type Env struct {
 	WorkDir, LogDir string
 	// Slots bounds parallel tasks (0: one per core).
 	Slots int
+	// Configure, if set, is called with the job's configuration as soon as
+	// the command line is parsed, before any path is resolved (so that
+	// file systems can read per-job settings such as credentials).
+	Configure func(conf *mapreduce.Conf)
 	// JobTracker is the default jobtracker URL (ZEBRA_JOBTRACKER); -jt and
 	// mapreduce.jobtracker.address override it, and "local" or "" means the
 	// embedded local runner.
@@ -128,6 +132,9 @@ func run(ctx context.Context, args []string, e *Env, con *console) int {
 	if err == nil && (o.Help || o.Info) {
 		io.WriteString(e.Stdout, usageText(o.Info))
 		return 0
+	}
+	if err == nil && e.Configure != nil {
+		e.Configure(o.Conf)
 	}
 
 	var p *plan

@@ -9,11 +9,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ncw/swift/v2"
 
 	"zebra/jobtracker/api"
 )
@@ -205,7 +208,7 @@ func (c *chaosCluster) restart(name string, pause time.Duration) {
 		}
 		c.t.Logf("killed %s (pid %d) with SIGKILL", name, d.PID)
 		time.Sleep(pause)
-		nd, err := spawn(c.bin, c.state, name, args...)
+		nd, err := spawn(c.bin, c.state, nil, name, args...)
 		if err != nil {
 			c.t.Fatal(err)
 		}
@@ -396,4 +399,107 @@ func TestUpTwice(t *testing.T) {
 	if after := processesMentioning(c.state); len(after) != len(before) {
 		t.Errorf("second zebra up changed the processes: %v → %v", before, after)
 	}
+}
+
+// TestSwiftCluster: `zebra up` with its real Swift all-in-one; a job reads
+// its input objects on the workers beside their replicas (all maps
+// data-local), writes its output as objects, and gets the same bytes as the
+// local runner on the same input.
+func TestSwiftCluster(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("zebra up installs and runs Swift, which needs root here")
+	}
+	bin := buildZebra(t)
+	work := t.TempDir()
+	args := chaosJob(t, work)
+	state := filepath.Join(t.TempDir(), "cluster")
+	cmd := exec.Command(bin, "up", "--state", state, "--slots", "1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	t.Cleanup(func() {
+		if out, err := exec.Command(bin, "down", "--state", state).CombinedOutput(); err != nil {
+			t.Errorf("zebra down: %v\n%s", err, out)
+		}
+		if left := processesMentioning(state); len(left) > 0 {
+			t.Errorf("processes left after zebra down: %v", left)
+		}
+	})
+	if err != nil {
+		t.Fatalf("zebra up: %v\n%s", err, stderr.Bytes())
+	}
+	env := map[string]string{}
+	for _, l := range strings.Split(string(out), "\n") {
+		if kv, ok := strings.CutPrefix(l, "export "); ok {
+			k, v, _ := strings.Cut(kv, "=")
+			env[k] = v
+		}
+	}
+	for _, k := range []string{"ZEBRA_JOBTRACKER", "ZEBRA_TOKEN", "ST_AUTH", "ST_USER", "ST_KEY"} {
+		if env[k] == "" {
+			t.Fatalf("zebra up printed no %s:\n%s", k, out)
+		}
+	}
+	conn := &swift.Connection{UserName: env["ST_USER"], ApiKey: env["ST_KEY"], AuthUrl: env["ST_AUTH"]}
+	ctx := context.Background()
+	if err := conn.Authenticate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.ContainerCreate(ctx, "data", nil); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(work, "in", "*"))
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		if err := conn.ObjectPutBytes(ctx, "data", "in/"+filepath.Base(f), b, "text/plain"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ref := exec.Command(bin, append([]string{"streaming"}, append(args, "-output", filepath.Join(work, "ref"))...)...)
+	ref.Env = append(os.Environ(), "ZEBRA_JOBTRACKER=")
+	if out, err := ref.CombinedOutput(); err != nil {
+		t.Fatalf("local reference run: %v\n%s", err, out)
+	}
+	swiftArgs := slices.Clone(args)
+	for i := range swiftArgs {
+		if i > 0 && swiftArgs[i-1] == "-input" {
+			swiftArgs[i] = "swift://data/in"
+		}
+	}
+	job := exec.Command(bin, append([]string{"streaming"}, append(swiftArgs, "-output", "swift://data/out")...)...)
+	job.Env = os.Environ()
+	for k, v := range env {
+		job.Env = append(job.Env, k+"="+v)
+	}
+	console, err := job.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the Swift job failed: %v\n%s", err, console)
+	}
+	if want := fmt.Sprintf("Data-local map tasks=%d", len(files)); !strings.Contains(string(console), want) {
+		t.Errorf("console lacks %q (every map beside a replica):\n%s", want, console)
+	}
+	want := readTree(t, filepath.Join(work, "ref"))
+	names, err := conn.ObjectNamesAll(ctx, "data", &swift.ObjectsOpts{Prefix: "out/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, n := range names {
+		rel := strings.TrimPrefix(n, "out/")
+		if rel == "" || strings.HasSuffix(rel, "/") {
+			continue // directory markers
+		}
+		b, err := conn.ObjectGetBytes(ctx, "data", n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[rel] = string(b)
+	}
+	// Swift keeps no .crc files; everything else must match.
+	for name := range want {
+		if strings.HasSuffix(name, ".crc") {
+			delete(want, name)
+		}
+	}
+	sameTree(t, want, got)
 }

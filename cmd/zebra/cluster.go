@@ -19,6 +19,7 @@ import (
 	"zebra/jobtracker/worker"
 	"zebra/mapreduce"
 	"zebra/streaming"
+	"zebra/swiftfs"
 	"zebra/web"
 )
 
@@ -27,10 +28,14 @@ func daemonLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
-// registry is the file systems a cluster process can resolve.
-func registry() *mapreduce.Registry {
+// registry is the file systems a zebra process can resolve: local files
+// and Swift (credentials from the environment, or from job settings
+// through settings, which may be nil); node is the object server the
+// process sits beside ("" for none), whose replicas it reads directly.
+func registry(settings func(key string) string, node string) *mapreduce.Registry {
 	reg := &mapreduce.Registry{}
 	localfs.Register(reg, &localfs.FS{Checksums: true})
+	swiftfs.Register(reg, swiftfs.Config{Settings: settings, LocalNode: node, Logger: quietLogger()})
 	return reg
 }
 
@@ -61,7 +66,7 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
 		return 1
 	}
-	t, err := jobtracker.Open(jobtracker.Config{Data: *data, Registry: registry(), PollWait: *pollWait, Expiry: *expiry, LocalityDelay: *delay, Logger: log})
+	t, err := jobtracker.Open(jobtracker.Config{Data: *data, Registry: registry(nil, ""), PollWait: *pollWait, Expiry: *expiry, LocalityDelay: *delay, Logger: log})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
 		return 1
@@ -156,12 +161,17 @@ func workerCommand(ctx context.Context, args []string) int {
 	}()
 	boxes := &sandboxes{logger: log}
 	defer boxes.close()
-	reg := registry()
+	storageNode := *node
+	if storageNode == "" {
+		storageNode = *name
+	}
 	build := func(ctx context.Context, p *api.Plan, id mapreduce.JobID, dir string) (*mapreduce.Job, error) {
 		scratch := filepath.Join(dir, "scratch")
 		if err := os.MkdirAll(scratch, 0o755); err != nil {
 			return nil, err
 		}
+		// Each job resolves its paths with its own settings (credentials).
+		reg := registry(func(k string) string { return p.Conf[k] }, storageNode)
 		e := &streaming.Env{Stdout: os.Stderr, Stderr: os.Stderr, Environ: taskEnviron(), Registry: reg,
 			Sandbox: boxes.choose, WorkDir: scratch, LogDir: filepath.Join(*data, "logs"), Logger: log}
 		return streaming.ClusterJob(ctx, p, id, dir, e)

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"zebra/adapters/localfs"
 	"zebra/mapreduce"
 	"zebra/streaming"
 )
@@ -37,22 +36,28 @@ func localEnv() (e *streaming.Env, done func(), err error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot create a scratch directory: %w", err)
 	}
-	reg := &mapreduce.Registry{}
-	localfs.Register(reg, &localfs.FS{Checksums: true})
+	var conf *mapreduce.Conf // the job's, once parsed (see Configure)
+	reg := registry(func(k string) string {
+		if conf == nil {
+			return ""
+		}
+		return conf.Get(k, "")
+	}, "")
 	slots, _ := strconv.Atoi(os.Getenv("ZEBRA_SLOTS"))
 	logger := quietLogger()
 	boxes := &sandboxes{logger: logger}
 	e = &streaming.Env{
-		Stdout:   os.Stdout,
-		Stderr:   os.Stderr,
-		Environ:  os.Environ(),
-		Dir:      dir,
-		Registry: reg,
-		Sandbox:  boxes.choose,
-		WorkDir:  work,
-		LogDir:   filepath.Join(stateDir(), "logs"),
-		Slots:    slots,
-		Logger:   logger,
+		Stdout:    os.Stdout,
+		Stderr:    os.Stderr,
+		Environ:   os.Environ(),
+		Dir:       dir,
+		Registry:  reg,
+		Configure: func(c *mapreduce.Conf) { conf = c },
+		Sandbox:   boxes.choose,
+		WorkDir:   work,
+		LogDir:    filepath.Join(stateDir(), "logs"),
+		Slots:     slots,
+		Logger:    logger,
 		// ZEBRA_JOBTRACKER submits to a cluster (as `eval "$(zebra up)"` sets).
 		JobTracker: os.Getenv("ZEBRA_JOBTRACKER"),
 		// One job per process: the runtime's memory limit may follow it.

@@ -17,6 +17,7 @@ import (
 
 	"zebra/jobtracker"
 	"zebra/jobtracker/api"
+	"zebra/swiftfs/aio"
 )
 
 // daemon is one process `zebra up` started.
@@ -31,6 +32,8 @@ type daemon struct {
 type clusterState struct {
 	Daemons []daemon `json:"daemons"`
 	Exports []string `json:"exports"`
+	// Swift is the directory of the Swift all-in-one `up` started, if any.
+	Swift string `json:"swift,omitempty"`
 }
 
 func clusterDir(flagValue string) string {
@@ -50,7 +53,7 @@ func clusterDir(flagValue string) string {
 func upCommand(ctx context.Context, args []string) int {
 	fl := flag.NewFlagSet("zebra up", flag.ContinueOnError)
 	noSwift := fl.Bool("no-swift", false, "start no Swift cluster (local files only)")
-	workers := fl.Int("workers", 3, "number of workers")
+	workers := fl.Int("workers", 3, "number of workers without Swift (with Swift: one beside each of its 3 object servers)")
 	slots := fl.Int("slots", max(1, runtime.NumCPU()/2), "map slots per worker (reduce slots: the same)")
 	state := fl.String("state", "", "directory for the cluster's data and logs (default $ZEBRA_HOME/cluster)")
 	expiry := fl.Duration("worker-expiry", 10*time.Second, "silence after which the jobtracker declares a worker lost")
@@ -59,11 +62,7 @@ func upCommand(ctx context.Context, args []string) int {
 		return 2
 	}
 	if fl.NArg() > 0 || *workers < 1 || *workers > 64 || *slots < 1 {
-		fmt.Fprintln(os.Stderr, "usage: zebra up --no-swift [--workers N (1..64)] [--slots N] [--state DIR]")
-		return 2
-	}
-	if !*noSwift {
-		fmt.Fprintln(os.Stderr, "zebra up: starting a local Swift cluster is not built yet; run `zebra up --no-swift` for a cluster over local files")
+		fmt.Fprintln(os.Stderr, "usage: zebra up [--no-swift [--workers N (1..64)]] [--slots N] [--state DIR]")
 		return 2
 	}
 	dir := clusterDir(*state)
@@ -91,15 +90,33 @@ func upCommand(ctx context.Context, args []string) int {
 		return 1
 	}
 	st := &clusterState{}
+	var swift *aio.Cluster
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(os.Stderr, "zebra up: "+format+"\n", a...)
 		stopDaemons(st.Daemons, dir, 5*time.Second)
+		if swift != nil {
+			swift.Stop()
+		}
 		os.Remove(filepath.Join(dir, "cluster.json"))
 		return 1
 	}
+	// With Swift (the default): a Swift all-in-one (installed with apt-get
+	// when missing), and one worker beside each of its object servers.
+	var env, nodes []string
+	if !*noSwift {
+		fmt.Fprintln(os.Stderr, "zebra up: starting Swift (the first time installs Debian's swift packages; a minute or more)")
+		swift, err = aio.Start(ctx, filepath.Join(dir, "swift"))
+		if err != nil {
+			return fail("start Swift: %v", err)
+		}
+		st.Swift = filepath.Join(dir, "swift")
+		env = swift.Env()
+		nodes = swift.ObjectServers
+		*workers = len(nodes)
+	}
 	jtData := filepath.Join(dir, "jobtracker")
 	os.Remove(filepath.Join(jtData, "jobtracker.url"))
-	d, err := spawn(self, dir, "jobtracker", "jobtracker", "--listen", "127.0.0.1:0", "--data", jtData, "--worker-expiry", expiry.String(), "--token-file", tokenPath)
+	d, err := spawn(self, dir, env, "jobtracker", "jobtracker", "--listen", "127.0.0.1:0", "--data", jtData, "--worker-expiry", expiry.String(), "--token-file", tokenPath)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -123,13 +140,19 @@ func upCommand(ctx context.Context, args []string) int {
 		if *fetchTimeout > 0 {
 			args = append(args, "--fetch-timeout", fetchTimeout.String())
 		}
-		d, err := spawn(self, dir, name, args...)
+		if nodes != nil {
+			args = append(args, "--node", nodes[i-1])
+		}
+		d, err := spawn(self, dir, env, name, args...)
 		if err != nil {
 			return fail("%v", err)
 		}
 		st.Daemons = append(st.Daemons, d)
 	}
 	st.Exports = []string{"export ZEBRA_JOBTRACKER=" + url, "export ZEBRA_CLUSTER=" + dir}
+	for _, kv := range env {
+		st.Exports = append(st.Exports, "export "+kv)
+	}
 	if err := writeClusterState(dir, st); err != nil {
 		return fail("%v", err)
 	}
@@ -152,6 +175,10 @@ func upCommand(ctx context.Context, args []string) int {
 	}
 	fmt.Fprintf(os.Stderr, "zebra up: jobtracker %s and %d workers are up (state and logs in %s; `zebra down` stops them)\n", url, *workers, dir)
 	fmt.Fprintf(os.Stderr, "zebra up: web UI %s/ui/ (log in with $ZEBRA_TOKEN)\n", url)
+	if swift != nil {
+		fmt.Fprintf(os.Stderr, "zebra up: Swift proxy %s (account %s, object servers %s); the swift client and swift:// paths work after eval\n",
+			swift.ProxyURL, swift.Account, strings.Join(swift.ObjectServers, " "))
+	}
 	for _, e := range st.Exports {
 		fmt.Println(e)
 	}
@@ -159,8 +186,9 @@ func upCommand(ctx context.Context, args []string) int {
 	return 0
 }
 
-// spawn starts a detached zebra daemon with its output in <dir>/<name>.log.
-func spawn(self, dir, name string, args ...string) (daemon, error) {
+// spawn starts a detached zebra daemon with its output in <dir>/<name>.log
+// and env added to its environment.
+func spawn(self, dir string, env []string, name string, args ...string) (daemon, error) {
 	logPath := filepath.Join(dir, name+".log")
 	lf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
@@ -168,6 +196,7 @@ func spawn(self, dir, name string, args ...string) (daemon, error) {
 	}
 	defer lf.Close()
 	cmd := exec.Command(self, args...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = lf, lf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
@@ -305,6 +334,15 @@ func downCommand(args []string) int {
 		return 1
 	}
 	n := stopDaemons(st.Daemons, dir, 10*time.Second)
+	if st.Swift != "" {
+		if c, err := aio.Running(st.Swift); err == nil {
+			if err := c.Stop(); err != nil {
+				fmt.Fprintln(os.Stderr, "zebra down: stop Swift:", err)
+				return 1
+			}
+			n += len(c.PIDs)
+		}
+	}
 	os.Remove(filepath.Join(dir, "cluster.json"))
 	fmt.Fprintf(os.Stderr, "zebra down: stopped %d processes\n", n)
 	return 0

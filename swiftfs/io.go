@@ -1,0 +1,272 @@
+package swiftfs
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/ncw/swift/v2"
+
+	"zebra/mapreduce"
+)
+
+// Open implements mapreduce.FS: a GET from byte off to the end, streamed.
+// With Config.LocalNode it first tries the local replica (see the package
+// documentation). An offset at or past the end yields an empty reader.
+func (f *FS) Open(ctx context.Context, name string, off int64) (io.ReadCloser, error) {
+	name = clean(name)
+	if _, object := split(name); object == "" {
+		return nil, mapreduce.E("open", mapreduce.Invalid, f.URI(name), errors.New("swift: a container is not an object"))
+	}
+	if f.localNode != "" {
+		r, err := f.openDirect(ctx, name, off)
+		if err == nil {
+			f.stats.DirectReads.Add(1)
+			return r, nil
+		}
+		f.stats.Fallbacks.Add(1)
+		f.log.Debug("swift: direct read not possible, reading through the proxy", "path", f.URI(name), "node", f.localNode, "reason", err)
+	}
+	r, err := f.openProxy(ctx, name, off, "")
+	if err != nil {
+		return nil, err
+	}
+	f.stats.ProxyReads.Add(1)
+	return r, nil
+}
+
+// openProxy GETs the newest version of name through the proxy from off; a
+// non-empty etag must match (If-Match), so a resumed read never mixes two
+// versions.
+func (f *FS) openProxy(ctx context.Context, name string, off int64, etag string) (*reader, error) {
+	container, object := split(name)
+	// X-Newest: the proxy asks every replica and serves the newest, so a
+	// replica that missed an overwrite while its server was down is never
+	// read (a plain GET picks one replica at random).
+	h := swift.Headers{"X-Newest": "true"}
+	if off > 0 {
+		h["Range"] = "bytes=" + strconv.FormatInt(off, 10) + "-"
+	}
+	if etag != "" {
+		h["If-Match"] = etag
+	}
+	resp, rh, err := f.do(ctx, "open", name, swift.RequestOpts{Container: container, ObjectName: object, Operation: "GET", Headers: h})
+	switch {
+	case statusOf(err) == http.StatusRequestedRangeNotSatisfiable:
+		return &reader{f: f, ctx: ctx, name: name, off: off, body: io.NopCloser(strings.NewReader(""))}, nil
+	case statusOf(err) == http.StatusNotFound:
+		return nil, f.notExist(ctx, "open", name)
+	case statusOf(err) == http.StatusPreconditionFailed && etag != "":
+		return nil, mapreduce.E("open", mapreduce.Other, f.URI(name), fmt.Errorf("swift: the object changed while it was read (its ETag is no longer %s): %w", etag, err))
+	case err != nil:
+		return nil, f.fail("open", name, err)
+	}
+	r := &reader{f: f, ctx: ctx, name: name, off: off, body: resp.Body}
+	if !isManifest(rh) {
+		r.etag = etagOf(rh["Etag"])
+	}
+	return r, nil
+}
+
+func isManifest(h swift.Headers) bool {
+	return h["X-Static-Large-Object"] != "" || h["X-Object-Manifest"] != ""
+}
+
+// etagOf quotes an ETag value for If-Match (ncw/swift strips the quotes).
+func etagOf(v string) string {
+	if v == "" {
+		return ""
+	}
+	return `"` + strings.Trim(v, `"`) + `"`
+}
+
+// reader streams an object and resumes through the proxy, at the offset it
+// reached, when the stream breaks.
+type reader struct {
+	f       *FS
+	ctx     context.Context
+	name    string
+	off     int64
+	etag    string
+	direct  bool
+	body    io.ReadCloser
+	resumes int
+	err     error // sticky: a read that could not be resumed
+	closed  bool
+}
+
+func (r *reader) Read(p []byte) (int, error) {
+	if r.closed {
+		return 0, fs.ErrClosed
+	}
+	if r.err != nil {
+		return 0, r.err
+	}
+	for {
+		n, err := r.body.Read(p)
+		r.off += int64(n)
+		if r.direct {
+			r.f.stats.DirectBytes.Add(int64(n))
+		} else {
+			r.f.stats.ProxyBytes.Add(int64(n))
+		}
+		if err == nil || err == io.EOF {
+			return n, err
+		}
+		if n > 0 {
+			return n, nil // a broken stream fails again on the next Read
+		}
+		if r.ctx.Err() != nil || r.resumes >= r.f.retries {
+			r.err = r.f.fail("read", r.name, err)
+			return 0, r.err
+		}
+		r.resumes++
+		r.f.stats.Resumes.Add(1)
+		r.f.log.Warn("swift: read broke, resuming through the proxy", "path", r.f.URI(r.name), "offset", r.off, "err", err)
+		r.body.Close()
+		nr, oerr := r.f.openProxy(r.ctx, r.name, r.off, r.etag)
+		if oerr != nil {
+			r.body = io.NopCloser(strings.NewReader(""))
+			r.err = fmt.Errorf("resume a broken read (%v): %w", err, oerr)
+			return 0, r.err
+		}
+		r.body, r.direct = nr.body, false
+	}
+}
+
+func (r *reader) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	return r.body.Close()
+}
+
+// memLimit is how much of a file being written stays in memory before it
+// is spilled to a temporary file.
+const memLimit = 8 << 20
+
+// Create implements mapreduce.FS. The object is uploaded by Close with one
+// PUT with If-None-Match: *, so it appears whole or not at all and never
+// replaces an object that exists. The container is created if needed.
+func (f *FS) Create(ctx context.Context, name string) (io.WriteCloser, error) {
+	name = clean(name)
+	container, object := split(name)
+	if object == "" {
+		return nil, mapreduce.E("create", mapreduce.Invalid, f.URI(name), errors.New("swift: a container is not an object"))
+	}
+	if err := f.checkFree(ctx, "create", name); err != nil {
+		return nil, err
+	}
+	if err := f.ensureContainer(ctx, container); err != nil {
+		return nil, f.fail("create", name, err)
+	}
+	return &writer{f: f, ctx: ctx, name: name, sum: md5.New()}, nil
+}
+
+// writer buffers an object being written and uploads it on Close.
+type writer struct {
+	f      *FS
+	ctx    context.Context
+	name   string
+	sum    hash.Hash
+	mem    bytes.Buffer
+	file   *os.File // after memLimit bytes
+	size   int64
+	err    error
+	closed bool
+}
+
+func (w *writer) Write(p []byte) (int, error) {
+	if w.closed {
+		return 0, fs.ErrClosed
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	if w.file == nil && w.mem.Len()+len(p) > memLimit {
+		tmp, err := os.CreateTemp(w.f.tempDir, "zebra-swift-*")
+		if err == nil {
+			_, err = tmp.Write(w.mem.Bytes())
+		}
+		if err != nil {
+			if tmp != nil {
+				tmp.Close()
+				os.Remove(tmp.Name())
+			}
+			w.err = mapreduce.E("write", mapreduce.Infra, w.f.URI(w.name), fmt.Errorf("swift: buffer to a temporary file: %w", err))
+			return 0, w.err
+		}
+		w.file = tmp
+		w.mem = bytes.Buffer{}
+	}
+	var n int
+	var err error
+	if w.file != nil {
+		n, err = w.file.Write(p)
+	} else {
+		n, err = w.mem.Write(p)
+	}
+	w.sum.Write(p[:n])
+	w.size += int64(n)
+	if err != nil {
+		w.err = mapreduce.E("write", mapreduce.Infra, w.f.URI(w.name), fmt.Errorf("swift: buffer to a temporary file: %w", err))
+		return n, w.err
+	}
+	return n, nil
+}
+
+// Close uploads the object; it is complete only if Close returns nil.
+func (w *writer) Close() error {
+	if w.closed {
+		return nil
+	}
+	w.closed = true
+	if w.file != nil {
+		defer func() {
+			w.file.Close()
+			os.Remove(w.file.Name())
+		}()
+	}
+	if w.err != nil {
+		return w.err
+	}
+	f, name := w.f, w.name
+	container, object := split(name)
+	etag := hex.EncodeToString(w.sum.Sum(nil))
+	attempt := 0
+	err := f.retry(w.ctx, "create", name, func() error {
+		attempt++
+		var body io.Reader = bytes.NewReader(w.mem.Bytes())
+		if w.file != nil {
+			body = io.NewSectionReader(w.file, 0, w.size)
+		}
+		_, _, err := f.call(w.ctx, swift.RequestOpts{Container: container, ObjectName: object, Operation: "PUT", NoResponse: true, Body: body,
+			Headers: swift.Headers{"Content-Length": strconv.FormatInt(w.size, 10), "Etag": etag, "If-None-Match": "*"}})
+		if statusOf(err) == http.StatusPreconditionFailed && attempt > 1 {
+			// An earlier attempt may have succeeded with its answer lost.
+			if h, herr := f.headObject(w.ctx, "create", name, true); herr == nil && strings.Trim(h["Etag"], `"`) == etag {
+				return nil
+			}
+		}
+		return err
+	})
+	if statusOf(err) == http.StatusPreconditionFailed {
+		return mapreduce.E("create", mapreduce.Exist, f.URI(name), fmt.Errorf("swift: %s was created by someone else meanwhile: %w", f.URI(name), fs.ErrExist))
+	}
+	if statusOf(err) == http.StatusNotFound {
+		f.setContainer(container, false)
+		return mapreduce.E("create", mapreduce.NotExist, f.URI(name), fmt.Errorf("swift: container %s does not exist (deleted meanwhile?): %w", container, fs.ErrNotExist))
+	}
+	return f.fail("create", name, err)
+}
