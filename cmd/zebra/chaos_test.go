@@ -19,6 +19,7 @@ import (
 	"github.com/ncw/swift/v2"
 
 	"zebra/jobtracker/api"
+	"zebra/swiftfs/aio"
 )
 
 // The chaos tests start a real local cluster (`zebra up --no-swift`: a
@@ -466,12 +467,15 @@ func TestSwiftCluster(t *testing.T) {
 			swiftArgs[i] = "swift://data/in"
 		}
 	}
-	job := exec.Command(bin, append([]string{"streaming"}, append(swiftArgs, "-output", "swift://data/out")...)...)
-	job.Env = os.Environ()
-	for k, v := range env {
-		job.Env = append(job.Env, k+"="+v)
+	runJob := func(output string, extra ...string) *exec.Cmd {
+		job := exec.Command(bin, append([]string{"streaming"}, append(append(slices.Clone(swiftArgs), extra...), "-output", output)...)...)
+		job.Env = os.Environ()
+		for k, v := range env {
+			job.Env = append(job.Env, k+"="+v)
+		}
+		return job
 	}
-	console, err := job.CombinedOutput()
+	console, err := runJob("swift://data/out").CombinedOutput()
 	if err != nil {
 		t.Fatalf("the Swift job failed: %v\n%s", err, console)
 	}
@@ -479,27 +483,79 @@ func TestSwiftCluster(t *testing.T) {
 		t.Errorf("console lacks %q (every map beside a replica):\n%s", want, console)
 	}
 	want := readTree(t, filepath.Join(work, "ref"))
-	names, err := conn.ObjectNamesAll(ctx, "data", &swift.ObjectsOpts{Prefix: "out/"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]string{}
-	for _, n := range names {
-		rel := strings.TrimPrefix(n, "out/")
-		if rel == "" || strings.HasSuffix(rel, "/") {
-			continue // directory markers
-		}
-		b, err := conn.ObjectGetBytes(ctx, "data", n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got[rel] = string(b)
-	}
 	// Swift keeps no .crc files; everything else must match.
 	for name := range want {
 		if strings.HasSuffix(name, ".crc") {
 			delete(want, name)
 		}
 	}
-	sameTree(t, want, got)
+	sameTree(t, want, swiftTree(t, conn, "data", "out/"))
+
+	// An object server dies while the job runs: the same output.
+	sc, err := aio.Running(filepath.Join(state, "swift"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := runJob("swift://data/out2")
+	var buf bytes.Buffer
+	job.Stdout, job.Stderr = &buf, &buf
+	if err := job.Start(); err != nil {
+		t.Fatal(err)
+	}
+	jt, _ := api.NewClient(env["ZEBRA_JOBTRACKER"])
+	jt.Token = env["ZEBRA_TOKEN"]
+	cc := &chaosCluster{t: t, jt: jt}
+	cc.waitFor("the job to run", func(s api.JobStatus) bool { return s.State == api.StateRunning && s.Output == "swift://data/out2" })
+	victim := "object-2"
+	syscall.Kill(sc.PIDs[victim], syscall.SIGKILL)
+	t.Logf("killed Swift %s (pid %d) mid-job", victim, sc.PIDs[victim])
+	if err := job.Wait(); err != nil {
+		t.Fatalf("the job failed after an object server died: %v\n%s", err, buf.Bytes())
+	}
+	sameTree(t, want, swiftTree(t, conn, "data", "out2/"))
+	if _, err := aio.Start(ctx, filepath.Join(state, "swift")); err != nil { // restarts the dead server
+		t.Fatal(err)
+	}
+
+	// Bad input: wrong credentials, a missing container. Clear errors, a
+	// non-zero exit, nothing written.
+	bad := runJob("swift://data/out3")
+	bad.Env = append(bad.Env, "ST_KEY=wrong")
+	if out, err := bad.CombinedOutput(); err == nil || !strings.Contains(string(out), "401") || !strings.Contains(string(out), "ST_KEY") {
+		t.Errorf("wrong key: err %v, console:\n%s", err, out)
+	}
+	missing := exec.Command(bin, "streaming", "-input", "swift://nosuchcontainer/in", "-output", "swift://data/out4", "-mapper", "cat", "-reducer", "cat")
+	missing.Env = runJob("x").Env
+	if out, err := missing.CombinedOutput(); err == nil || !strings.Contains(string(out), "nosuchcontainer") {
+		t.Errorf("missing container: err %v, console:\n%s", err, out)
+	}
+	for _, p := range []string{"out3/", "out4/"} {
+		if tree := swiftTree(t, conn, "data", p); len(tree) > 0 {
+			t.Errorf("a failed submission wrote %s: %v", p, tree)
+		}
+	}
+}
+
+// swiftTree returns the objects under prefix in container (without the
+// prefix), leaving out directory markers.
+func swiftTree(t *testing.T, conn *swift.Connection, container, prefix string) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	names, err := conn.ObjectNamesAll(ctx, container, &swift.ObjectsOpts{Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, n := range names {
+		rel := strings.TrimPrefix(n, prefix)
+		if rel == "" || strings.HasSuffix(rel, "/") {
+			continue
+		}
+		b, err := conn.ObjectGetBytes(ctx, container, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[rel] = string(b)
+	}
+	return got
 }
