@@ -113,6 +113,7 @@ type attempt struct {
 	started    time.Time
 	counters   *mapreduce.Counters
 	partitions []int64
+	outputs    []string // files it committed (see Committer.CommitJobFiles)
 	// polled is set once a poll of its worker followed its assignment:
 	// from then on the worker must list it as running.
 	polled bool
@@ -527,13 +528,17 @@ func (t *Tracker) finishLocked(j *job) {
 	j.committing = true
 	counters := &mapreduce.Counters{}
 	counters.Merge(&j.jobCounters)
+	committed := map[string][]string{} // task → files, from the committing attempts
 	for _, tk := range append(slices.Clone(j.maps), j.reduces...) {
 		if tk.success != nil && tk.success.counters != nil {
 			counters.Merge(tk.success.counters)
 		}
+		if tk.success != nil && (len(j.reduces) == 0 || tk.id.Kind == mapreduce.ReduceTask) {
+			committed[tk.id.String()] = tk.success.outputs
+		}
 	}
 	go func() {
-		err := j.committer.CommitJob(context.Background())
+		err := j.committer.CommitJobFiles(context.Background(), committed)
 		t.mu.Lock()
 		defer t.mu.Unlock()
 		j.committing = false
@@ -843,7 +848,7 @@ func (t *Tracker) Done(id string, r api.AttemptReport) error {
 	}
 	j.jobCounters.Add(mapreduce.GroupJob, "Total time spent by all "+kind+" tasks (ms)", time.Since(a.started).Milliseconds())
 	if r.State == api.AttemptSucceeded {
-		a.counters, a.partitions = r.Counters, r.Partitions
+		a.counters, a.partitions, a.outputs = r.Counters, r.Partitions, r.Outputs
 		tk.done, tk.success = true, a
 		t.store.putAttempt(j.id.String(), a.info(api.AttemptSucceeded, ""))
 		if tk.id.Kind == mapreduce.MapTask {

@@ -69,6 +69,10 @@ type TaskContext struct {
 	// Digests is filled in by RunMap and RunReduce: what the user's code
 	// read and emitted.
 	Digests Digests
+	// Committed is filled in by a RunMap (map-only) or RunReduce that
+	// committed: the names of the files it published to its task's
+	// committed directory (see Committer.CommitJobFiles).
+	Committed []string
 
 	inHash, outHash *recordHash // a map attempt's digests in the making
 	piecesInput     string      // input digest of a map run in pieces

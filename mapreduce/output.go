@@ -78,6 +78,60 @@ func (c *Committer) CommitTask(ctx context.Context, a AttemptID) error {
 	return nil
 }
 
+// CommitTaskFiles is CommitTask for an attempt that wrote exactly files
+// (names relative to its directory): they are moved one by one, so that no
+// listing decides what is committed. Object stores need this: their
+// listings may lag behind their writes (Swift's, while a storage node is
+// down).
+func (c *Committer) CommitTaskFiles(ctx context.Context, a AttemptID, files []string) error {
+	if c.CanCommit != nil {
+		if err := c.CanCommit(ctx, a); err != nil {
+			return E("commit task", Infra, a.String(), err)
+		}
+	}
+	dst := path.Join(c.jobTemp(), a.Task.String())
+	if _, err := c.FS.Stat(ctx, dst); err == nil {
+		if err := c.FS.RemoveAll(ctx, dst); err != nil {
+			return E("commit task", Other, dst, err)
+		}
+	}
+	for _, f := range files {
+		src := path.Join(c.AttemptDir(a), f)
+		if err := c.FS.Rename(ctx, src, path.Join(dst, f)); err != nil {
+			return E("commit task", Other, src, err)
+		}
+	}
+	return nil
+}
+
+// CommitJobFiles is CommitJob for a job whose committed tasks' files are
+// known (task id → names, as CommitTaskFiles moved them): it moves exactly
+// those to their final names, checks that every one is there, then removes
+// _temporary and writes _SUCCESS. No listing decides what is published.
+func (c *Committer) CommitJobFiles(ctx context.Context, tasks map[string][]string) error {
+	ids := make([]string, 0, len(tasks))
+	for id := range tasks {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var final []string
+	for _, id := range ids {
+		for _, f := range tasks[id] {
+			src := path.Join(c.jobTemp(), id, f)
+			if err := c.FS.Rename(ctx, src, path.Join(c.Out, f)); err != nil {
+				return E("commit job", Other, src, err)
+			}
+			final = append(final, path.Join(c.Out, f))
+		}
+	}
+	for _, f := range final {
+		if _, err := c.FS.Stat(ctx, f); err != nil {
+			return E("commit job", Other, f, fmt.Errorf("a committed file is missing after its move: %w", err))
+		}
+	}
+	return c.finish(ctx)
+}
+
 // CommitJob moves every committed file to its final name, then removes
 // _temporary and writes _SUCCESS.
 func (c *Committer) CommitJob(ctx context.Context) error {
@@ -100,6 +154,11 @@ func (c *Committer) CommitJob(ctx context.Context) error {
 			}
 		}
 	}
+	return c.finish(ctx)
+}
+
+// finish removes _temporary and writes _SUCCESS.
+func (c *Committer) finish(ctx context.Context) error {
 	if err := c.FS.RemoveAll(ctx, path.Join(c.Out, "_temporary")); err != nil {
 		return E("commit job", Other, c.Out, err)
 	}
@@ -196,6 +255,13 @@ func (t *TextWriter) Collect(key, value []byte) error {
 	t.Bytes += int64(n + 1)
 	return nil
 }
+
+// Created reports whether the part file was created (a lazy writer
+// creates it on its first record).
+func (t *TextWriter) Created() bool { return t.bw != nil }
+
+// Base is the part file's name without its directory.
+func (t *TextWriter) Base() string { return path.Base(t.name) }
 
 // Close flushes and closes the file; the file is complete only if Close
 // returns nil.

@@ -61,7 +61,7 @@ func RunMap(ctx context.Context, job *Job, t *TaskContext, c *Committer) (MapOut
 		}
 		t.Counters.Add(GroupTask, CounterMapOutputRecords, w.Records)
 		t.Counters.Add(GroupOutputFormat, CounterBytesWritten, w.Bytes)
-		return MapOutput{}, c.CommitTask(ctx, t.Attempt)
+		return MapOutput{}, commitWriter(ctx, c, t, w)
 	}
 	if err := os.MkdirAll(t.Dir, 0o755); err != nil {
 		return MapOutput{}, E("create task directory", Infra, t.Dir, err)
@@ -303,7 +303,21 @@ func RunReduce(ctx context.Context, job *Job, t *TaskContext, c *Committer, segs
 	}
 	t.Counters.Add(GroupTask, CounterReduceOutputRecords, w.Records)
 	t.Counters.Add(GroupOutputFormat, CounterBytesWritten, w.Bytes)
-	return c.CommitTask(ctx, t.Attempt)
+	return commitWriter(ctx, c, t, w)
+}
+
+// commitWriter commits the attempt's one part file (none if a lazy writer
+// never created it) and records it in t.Committed.
+func commitWriter(ctx context.Context, c *Committer, t *TaskContext, w *TextWriter) error {
+	var files []string
+	if w.Created() {
+		files = []string{w.Base()}
+	}
+	if err := c.CommitTaskFiles(ctx, t.Attempt, files); err != nil {
+		return err
+	}
+	t.Committed = files
+	return nil
 }
 
 // groupCounter counts records and groups as a reducer consumes them.

@@ -209,6 +209,9 @@ type AttemptReport struct {
 	Digests    mapreduce.Digests   `json:"digests"`
 	// Partitions are the byte sizes of a map attempt's output partitions.
 	Partitions []int64 `json:"partitions,omitempty"`
+	// Outputs are the files a committing attempt published to its task's
+	// committed directory; the job commit moves exactly these.
+	Outputs []string `json:"outputs,omitempty"`
 	// SandboxBoot is how long the attempt's sandbox took to start its
 	// first program (0: not measured); the jobtracker's metrics
 	// histogram it.

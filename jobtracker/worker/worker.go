@@ -444,7 +444,7 @@ func (w *Worker) runAttempt(ctx context.Context, as api.Assignment) (rep api.Att
 		r.StartError = startError(err)
 		return r
 	}
-	return api.AttemptReport{State: api.AttemptSucceeded, Counters: t.Counters, Digests: t.Digests, Partitions: partitions,
+	return api.AttemptReport{State: api.AttemptSucceeded, Counters: t.Counters, Digests: t.Digests, Partitions: partitions, Outputs: t.Committed,
 		Log: w.cfg.Name + ":" + log.Path()}
 }
 
