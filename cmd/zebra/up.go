@@ -335,13 +335,12 @@ func downCommand(args []string) int {
 	}
 	n := stopDaemons(st.Daemons, dir, 10*time.Second)
 	if st.Swift != "" {
-		if c, err := aio.Running(st.Swift); err == nil {
-			if err := c.Stop(); err != nil {
-				fmt.Fprintln(os.Stderr, "zebra down: stop Swift:", err)
-				return 1
-			}
-			n += len(c.PIDs)
+		// Stop by the recorded PIDs even if some server already died.
+		if err := (&aio.Cluster{Dir: st.Swift}).Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "zebra down: stop Swift:", err)
+			return 1
 		}
+		fmt.Fprintf(os.Stderr, "zebra down: stopped the Swift all-in-one in %s\n", st.Swift)
 	}
 	os.Remove(filepath.Join(dir, "cluster.json"))
 	fmt.Fprintf(os.Stderr, "zebra down: stopped %d processes\n", n)
