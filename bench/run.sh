@@ -11,6 +11,8 @@
 # ${TMPDIR:-/tmp}/zebra-bench); --results FILE (default bench/RESULTS.md).
 # Real Hadoop rows need `scripts/hadoop-oracle.sh install` first; without it
 # they are reported as "not run".
+# Sandbox section: --sandbox-only runs only it (~2 min) and rewrites only its
+# section of the results; --no-sandbox skips it. The native rows need root.
 #
 # Each end-to-end figure is a ratio zebra/baseline of the same run index,
 # measured back to back; min/median/max are over the runs. Inputs come from
@@ -20,7 +22,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 top="$(cd "$here/.." && pwd)"
-mode=full runs=3 hadoop=auto micro=1 hadoop_wc=auto
+mode=full runs=3 hadoop=auto micro=1 hadoop_wc=auto sandbox=1
 work="${TMPDIR:-/tmp}/zebra-bench"
 results="$here/RESULTS.md"
 cmdline="bench/run.sh $*"
@@ -33,7 +35,9 @@ while [[ $# -gt 0 ]]; do
     --hadoop-wordcount) hadoop_wc=yes ;;
     --work) work="$2"; shift ;;
     --results) results="$2"; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    --sandbox-only) sandbox=only ;;
+    --no-sandbox) sandbox=0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -67,6 +71,120 @@ log "building"
   && go build -o "$work/bin/measure" ./bench/cmd/measure \
   && go build -o "$work/bin/report" ./bench/cmd/report)
 zebra="$work/bin/zebra" measure="$work/bin/measure"
+
+# Sandbox section ("## Sandbox" of the results, kept apart from the report's
+# tables): native sandbox boot cost and wasm warm start from the packages'
+# own benchmarks (1,000 runs each), and the wordcount job with the native
+# sandbox vs -D zebra.sandbox=none on a 30 MB text. Each figure is paired
+# within a repetition; min/median/max over the repetitions.
+sandbox_section() {
+  local reps=$runs size=30000000 sraw="$work/sandbox-raw.txt" md="$work/sandbox.md" r v
+  if [[ $mode == full && $reps -lt 5 ]]; then reps=5; fi
+  : >"$sraw"
+  for r in $(seq 1 "$reps"); do
+    log "sandbox run $r/$reps: native boot, wasm warm start"
+    (cd "$top" && go test -run '^$' -bench '^Benchmark(BootTrue|ForkExecTrue)$' -benchtime 1000x -count 1 ./sandbox/native) \
+      >"$work/sb-native.log" 2>&1 || { log "native boot benchmark failed"; tail -5 "$work/sb-native.log" >&2; }
+    (cd "$top" && go test -run '^$' -bench '^Benchmark(WarmStartGo|WarmStartC|ForkExecTrue)$' -benchtime 1000x -count 1 ./sandbox/wasm) \
+      >"$work/sb-wasm.log" 2>&1 || { log "wasm warm start benchmark failed"; tail -5 "$work/sb-wasm.log" >&2; }
+    # "native|wasm NAME RUN P50_MS P99_MS"
+    awk -v r="$r" -v pkg=native -v unit=1 -f <(sb_awk) "$work/sb-native.log" >>"$sraw"
+    awk -v r="$r" -v pkg=wasm -v unit=1e6 -f <(sb_awk) "$work/sb-wasm.log" >>"$sraw"
+  done
+  local text="$data/text-$size-s5.txt" jd="$work/sbjob" d
+  if [[ ! -e "$text" ]]; then
+    log "generating $text"; "$work/bin/gendata" text -size "$size" -seed 5 -out "$text.tmp" && mv "$text.tmp" "$text"
+  fi
+  for r in $(seq 1 "$reps"); do
+    log "sandbox run $r/$reps: wordcount $size bytes, native vs none"
+    rm -rf "$jd"; mkdir -p "$jd"; cp "$scripts/mapper.py" "$scripts/reducer.py" "$jd/"
+    for v in native none; do
+      d=(); if [[ $v == none ]]; then d=(-D zebra.sandbox=none); fi
+      rm -f "$work/sb.m"
+      (cd "$jd" && "$measure" -o "$work/sb.m" -- "$zebra" streaming "${d[@]}" "${wc_args[@]}" -input "$text" -output "out-$v") \
+        >"$work/sb-wc-$v.log" 2>&1 || { log "FAILED: sandbox wordcount $v run $r; log: $work/sb-wc-$v.log"; exit 1; }
+      echo "wordcount $v $r $(sed -n 's/.*wall_s=\([0-9.]*\).*/\1/p' "$work/sb.m")" >>"$sraw"
+    done
+    if cmp -s "$jd/out-native/part-00000" "$jd/out-none/part-00000"; then d=identical; else d=DIFFERENT; fi
+    echo "check wordcount run $r: native vs none part-00000 $d" >>"$sraw"
+  done
+  rm -rf "$jd"
+  sb_table "$sraw" "$reps" "$size" >"$md"
+  # Replace the section in the results (or add it at the end).
+  awk -v md="$md" 'BEGIN { while ((getline l < md) > 0) sec = sec l "\n" }
+    /^## Sandbox$/ { skip = 1; printf "%s", sec; done = 1; next }
+    skip && /^## / { skip = 0 }
+    !skip { print }
+    END { if (!done) { print ""; printf "%s", sec } }' "$results" >"$results.tmp" && mv "$results.tmp" "$results"
+  log "wrote the sandbox section of $results (raw data: $sraw)"
+}
+sb_awk() { cat <<'AWK'
+/^Benchmark/ { n = $1; sub(/-[0-9]+$/, "", n); sub(/^Benchmark/, "", n); p50 = p99 = ""
+  for (i = 2; i < NF; i++) { if ($(i+1) ~ /^p50-/) p50 = $i / unit; if ($(i+1) ~ /^p99-/) p99 = $i / unit }
+  if (p50 != "") print pkg, n, r, p50, p99 }
+AWK
+}
+# sb_table RAW REPS SIZE: the markdown section.
+sb_table() {
+  awk -v reps="$2" -v size="$3" -v cmd="$cmdline" -v date="$(date -u '+%Y-%m-%d %H:%M UTC')" '
+  function stat(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+    smin = a[1]; smax = a[n]; smed = (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+  function fig(x) { return sprintf(x < 10 ? "%.3g" : "%.0f", x) }
+  function rng(k, u,   n, i, a) { n = 0; for (i = 1; i <= reps; i++) if ((k, i) in v) a[++n] = v[k, i]
+    if (!n) return "not run"; stat(a, n); return fig(smed) " " u " (" fig(smin) "–" fig(smax) ")" }
+  # row LABEL FIGURE: from the per-run values of key f (f computed by the caller into v[f, run]).
+  function row(b, f, k, target, limit, base, zeb,   n, i, a, met) { n = 0
+    for (i = 1; i <= reps; i++) if ((k, i) in v) a[++n] = v[k, i]
+    if (!n) { printf "| %s | %s | – | – | – | %s | not run | | |\n", b, f, target; return }
+    stat(a, n); met = (limit == "") ? "n/a" : (smed <= limit ? "yes" : "**no**")
+    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", b, f, fig(smin), fig(smed), fig(smax), target, met, base, zeb }
+  $1 == "native" || $1 == "wasm" { v[$1 "/" $2 "/p50", $3] = $4; v[$1 "/" $2 "/p99", $3] = $5 }
+  $1 == "wordcount" { v["wc/" $2, $3] = $4 }
+  $1 == "check" { sub(/^check /, ""); checks = checks "- " $0 "\n" }
+  END {
+    for (i = 1; i <= reps; i++) {
+      if (("native/BootTrue/p50", i) in v && ("native/ForkExecTrue/p50", i) in v) {
+        v["d50", i] = v["native/BootTrue/p50", i] - v["native/ForkExecTrue/p50", i]
+        v["d99", i] = v["native/BootTrue/p99", i] - v["native/ForkExecTrue/p99", i]
+        v["r50", i] = v["native/BootTrue/p50", i] / v["native/ForkExecTrue/p50", i] }
+      if (("wasm/ForkExecTrue/p50", i) in v) {
+        if (("wasm/WarmStartC/env=0/p50", i) in v) v["c50", i] = v["wasm/WarmStartC/env=0/p50", i] / v["wasm/ForkExecTrue/p50", i]
+        if (("wasm/WarmStartGo/p50", i) in v) v["g50", i] = v["wasm/WarmStartGo/p50", i] / v["wasm/ForkExecTrue/p50", i] }
+      if (("wc/native", i) in v && ("wc/none", i) in v && v["wc/none", i] > 0) v["wc", i] = v["wc/native", i] / v["wc/none", i]
+    }
+    print "## Sandbox"
+    print ""
+    printf "From `%s` on %s, repetitions: %d; native rows need root and namespaces, wasm C rows clang for wasm32-wasi.\n\n", cmd, date, reps
+    print "| benchmark | figure | min | median | max | target | met | baseline (median, min–max) | zebra (median, min–max) |"
+    print "|---|---|---|---|---|---|---|---|---|"
+    row("native boot", "p50 start-to-exit of /bin/true minus plain fork/exec, ms", "d50", "≤ 2 ms", 2,
+      "fork/exec p50 " rng("native/ForkExecTrue/p50", "ms"), "sandbox p50 " rng("native/BootTrue/p50", "ms"))
+    row("native boot", "p99 of the same, minus fork/exec p99, ms", "d99", "—", "",
+      "fork/exec p99 " rng("native/ForkExecTrue/p99", "ms"), "sandbox p99 " rng("native/BootTrue/p99", "ms"))
+    row("native boot", "p50, sandbox / fork/exec", "r50", "—", "", "", "")
+    row("wasm warm start", "C module p50 / fork/exec p50", "c50", "—", "",
+      "fork/exec p50 " rng("wasm/ForkExecTrue/p50", "ms"), "C p50 " rng("wasm/WarmStartC/env=0/p50", "ms"))
+    row("wasm warm start", "Go module p50 / fork/exec p50", "g50", "—", "",
+      "fork/exec p50 " rng("wasm/ForkExecTrue/p50", "ms"), "Go p50 " rng("wasm/WarmStartGo/p50", "ms"))
+    row("wordcount", sprintf("wall %d MB, native sandbox / -D zebra.sandbox=none", size / 1e6), "wc", "—", "",
+      "none " rng("wc/none", "s"), "native " rng("wc/native", "s"))
+    print ""
+    print "- native boot: `BenchmarkBootTrue` vs `BenchmarkForkExecTrue` in sandbox/native (`-benchtime 1000x`): Start to the end of Wait of `/bin/true` in the native sandbox (default pool of instances made ahead, see sandbox/native Config.Pool) vs `exec.Command(\"/bin/true\").Run()`; p50 and p99 of the 1,000 runs."
+    print "- wasm warm start: `BenchmarkWarmStartC/env=0` and `BenchmarkWarmStartGo` vs `BenchmarkForkExecTrue` in sandbox/wasm (`-benchtime 1000x`): Start+Wait of a module that exits at once, compiled and cached before timing."
+    print "- wordcount: examples/wordcount (Python mapper and reducer) through `zebra streaming` on bench/cmd/gendata text (seed 5), default native sandbox vs `-D zebra.sandbox=none`, back to back; wall time from bench/cmd/measure."
+    print ""
+    print "Output checks:"
+    print ""
+    printf "%s", checks
+  }' "$1"
+}
+if [[ $sandbox == only ]]; then
+  [[ -e "$results" ]] || { echo "bench/run.sh: --sandbox-only needs an existing $results" >&2; exit 2; }
+  scripts="$top/examples/wordcount"
+  wc_args=(-files mapper.py,reducer.py -mapper mapper.py -reducer reducer.py)
+  sandbox_section
+  exit 0
+fi
 
 # Data (regenerated only when absent; names carry the sizes).
 text="$data/text-$text_size.txt"
@@ -173,3 +291,4 @@ machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
   -sizes "wordcount $text_size B text; sort $rec_size B of 100-byte records; latency $lat_size B; tiny $tiny_files x $tiny_size B" \
   -tiny-tasks "$tiny_files" -arrow-notes "$here/arrow-notes.md"
 log "wrote $results (raw data: $raw, $micro_out)"
+if [[ $sandbox == 1 ]]; then sandbox_section; fi

@@ -4,7 +4,8 @@
 //   - native (zebra/sandbox/native, the default on Linux): each program in
 //     fresh user, mount, PID, IPC and UTS namespaces and an empty network
 //     namespace, on a minimal read-only root, under a seccomp filter
-//     (zebra/sandbox/seccomp) and cgroup/rlimit limits. Its doc comment
+//     (zebra/sandbox/seccomp) and cgroup/rlimit limits, each instance made
+//     ahead of its task in a small pool and used once. Its doc comment
 //     states the threat model: what is and is not protected.
 //   - wasm (zebra/sandbox/wasm): WebAssembly (WASI preview 1) programs in
 //     wazero, with only stdin, stdout and stderr, no network, a fixed clock

@@ -318,6 +318,36 @@ sys.exit(1)
 		alive(t)
 	})
 
+	t.Run("kill the process group", func(t *testing.T) {
+		// Process groups are not scoped by PID namespace: kill(0, ...)
+		// would reach every process in the caller's group, other tasks
+		// (and an unprivileged worker) included, if they shared it.
+		other := workDir(t)
+		os.WriteFile(filepath.Join(other, "attack"), []byte("#!/bin/sh\necho ready\nsleep 60\n"), 0o755)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		pr, pw := io.Pipe()
+		p, err := r.Start(ctx, mapreduce.Command{Args: []string{"./attack"}, Dir: other, Env: os.Environ(), Stdout: pw, Stderr: io.Discard})
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.ReadFull(pr, make([]byte, 6)) // "ready\n"
+		go io.Copy(io.Discard, pr)
+		res, _ := attackRun(t, r, "#!/bin/sh\nkill -9 0\n")
+		exitErr(t, res.err)
+		waited := make(chan error, 1)
+		go func() { waited <- p.Wait() }()
+		select {
+		case err := <-waited:
+			t.Errorf("the other task died: %v", err)
+		case <-time.After(200 * time.Millisecond):
+		}
+		cancel()
+		<-waited
+		pw.Close()
+		alive(t)
+	})
+
 	t.Run("mount and unshare", func(t *testing.T) {
 		res, _ := attackRun(t, r, `#!/usr/bin/env python3
 import ctypes, os, sys

@@ -114,6 +114,23 @@ type instanceCgroup struct {
 	pids        string
 	memoryLimit int64
 	pidsLimit   int
+	// The event files of oomKilled and pidsExhausted, opened ahead
+	// (openEvents) to keep path lookups off the end of a task.
+	oomEvents, pidsEvents *os.File
+}
+
+// openEvents opens the files oomKilled and pidsExhausted read.
+func (ic *instanceCgroup) openEvents() {
+	if ic.hasMemory() {
+		file := "memory.oom_control"
+		if ic.v2 {
+			file = "memory.events"
+		}
+		ic.oomEvents, _ = os.Open(filepath.Join(ic.memory, file))
+	}
+	if ic.hasPids() {
+		ic.pidsEvents, _ = os.Open(filepath.Join(ic.pids, "pids.events"))
+	}
 }
 
 // newInstance creates the instance's cgroups with the limits set.
@@ -174,19 +191,15 @@ func (cs *cgroupSetup) newInstance(memory int64, pids int) (*instanceCgroup, err
 	return ic, nil
 }
 
-// add moves pid into the instance's cgroups.
-func (ic *instanceCgroup) add(pid int) error {
-	seen := ""
+// dirs returns the instance's cgroup directories.
+func (ic *instanceCgroup) dirs() []string {
+	var out []string
 	for _, d := range []string{ic.memory, ic.pids} {
-		if d == "" || d == seen {
-			continue
-		}
-		seen = d
-		if err := os.WriteFile(filepath.Join(d, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0); err != nil {
-			return fmt.Errorf("join cgroup: %w", err)
+		if d != "" && (len(out) == 0 || out[0] != d) {
+			out = append(out, d)
 		}
 	}
-	return nil
+	return out
 }
 
 // hasMemory and hasPids tell which limits the cgroups enforce.
@@ -197,6 +210,9 @@ func (ic *instanceCgroup) hasPids() bool   { return ic != nil && ic.pids != "" &
 func (ic *instanceCgroup) oomKilled() bool {
 	if !ic.hasMemory() {
 		return false
+	}
+	if ic.oomEvents != nil {
+		return counterAt(ic.oomEvents, "oom_kill") > 0
 	}
 	file := "memory.oom_control"
 	if ic.v2 {
@@ -210,6 +226,9 @@ func (ic *instanceCgroup) pidsExhausted() bool {
 	if !ic.hasPids() {
 		return false
 	}
+	if ic.pidsEvents != nil {
+		return counterAt(ic.pidsEvents, "max") > 0
+	}
 	return counter(filepath.Join(ic.pids, "pids.events"), "max") > 0
 }
 
@@ -218,6 +237,17 @@ func counter(file, key string) int64 {
 	if err != nil {
 		return 0
 	}
+	return parseCounter(b, key)
+}
+
+// counterAt reads the counter from the start of an open file.
+func counterAt(f *os.File, key string) int64 {
+	var b [512]byte
+	n, _ := f.ReadAt(b[:], 0)
+	return parseCounter(b[:n], key)
+}
+
+func parseCounter(b []byte, key string) int64 {
 	for _, line := range strings.Split(string(b), "\n") {
 		k, v, ok := strings.Cut(line, " ")
 		if ok && k == key {
@@ -256,6 +286,11 @@ func (ic *instanceCgroup) kill() {
 func (ic *instanceCgroup) remove() {
 	if ic == nil {
 		return
+	}
+	for _, f := range []*os.File{ic.oomEvents, ic.pidsEvents} {
+		if f != nil {
+			f.Close()
+		}
 	}
 	seen := ""
 	for _, d := range []string{ic.memory, ic.pids} {

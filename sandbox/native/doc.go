@@ -5,36 +5,59 @@
 //
 // # How an instance starts
 //
-// The host-side controller (Runner) resolves the command on the host —
-// including pyenv shims and "#!/usr/bin/env python3" scripts — and plans the
-// instance's root: read-only binds of /usr, /lib*, /bin, /sbin (symlinks as
-// on the host), a generated /etc (passwd and group with the user "zebra",
-// nsswitch.conf, hosts, plus ld.so.cache, localtime and alternatives from
-// the host), /dev with null, zero, full, random and urandom, a fresh /proc,
-// size-limited tmpfs /tmp and /dev/shm, the task's working directory
-// read-write, the targets of the symlinks in it and Config.ReadOnly
-// read-only, and the installation prefix of each interpreter
-// (e.g. /root/.pyenv/versions/3.11.7) read-only — never a whole home
-// directory. It creates the instance's cgroups, re-executes the init binary
-// (Config.InitPath, which calls InitMain) in the new namespaces and sends the
-// plan as JSON on an inherited pipe. The init builds the root in a tmpfs,
-// pivots into it, detaches the host's root, sets the host name and rlimits,
-// becomes the unprivileged user, drops every capability, sets
-// no_new_privs, loads the seccomp filter (package zebra/sandbox/seccomp)
-// and starts the program. It stays as PID 1 (the kernel ignores
-// default-action signals such as SIGXCPU and SIGXFSZ sent to a namespace's
-// init) and reports the program's wait status on a pipe.
+// A Runner starts one factory process, the init binary (Config.InitPath,
+// which calls InitMain), and keeps Config.Pool instances ready ahead of
+// Start (ZeroVM's daemon mode). The factory forks each instance with a raw
+// clone(2) into new user, mount, PID, IPC and UTS namespaces (and a network
+// namespace, see below), maps its ids and puts it in the instance's
+// cgroups, which the Runner made with the limits set. An instance is not
+// an exec of anything: it runs a small part of this package that makes only
+// raw system calls (instance_linux.go), on a copy of the factory's memory,
+// which holds the Runner's configuration but nothing of any task.
+//
+// Ahead of its task the instance's init builds the part of the root every
+// task has, in a tmpfs it pivots into: read-only binds of /usr, /lib*,
+// /bin, /sbin (symlinks as on the host), a generated /etc (group with the
+// user "zebra", nsswitch.conf, hosts, plus ld.so.cache, localtime and
+// alternatives from the host), /dev with null, zero, full, random and
+// urandom, a fresh /proc, size-limited tmpfs /tmp and /dev/shm. It sets the
+// host name and forks the program's process, which sets the rlimits, loads
+// the seccomp filter (package zebra/sandbox/seccomp), becomes the
+// unprivileged user, drops every capability and sets no_new_privs.
+//
+// Start resolves the command on the host — including pyenv shims and
+// "#!/usr/bin/env python3" scripts — and hands over to an instance: the
+// task's working directory read-write, the targets of the symlinks in it
+// and Config.ReadOnly read-only, and the installation prefix of each
+// interpreter (e.g. /root/.pyenv/versions/3.11.7) read-only — never a whole
+// home directory — as detached mounts (open_tree, for a root worker on
+// Linux 5.12 or later; the instance has detached the host's root ahead) or
+// else as paths the instance binds from the host's root, which it detaches
+// then; the task's /etc/passwd (the working directory is the user's home),
+// the program's stdio, argv and environment. The init attaches the mounts,
+// makes the root read-only, drops its own privileges, passes the stdio and
+// the working directory to the program's process, which executes the
+// program, and loads the seccomp filter on itself. It stays as PID 1 (the
+// kernel ignores default-action signals such as SIGXCPU and SIGXFSZ sent to
+// a namespace's init) and reaps. When the program exits, the init kills and
+// reaps whatever the program left and only then reports the program's wait
+// status, so that nothing of the task runs any more when Wait returns; the
+// instance's own exit and the removal of its cgroups follow in the
+// background. An instance serves one task; pooled instances older than
+// Config.PoolMaxIdle are replaced unused. Instances are made, and torn
+// down, at a lower priority than tasks run at (for a root worker).
 //
 // With a root worker the program's user maps to the unprivileged host
 // uid/gid Config.HostUID/HostGID (65534 by default), and the working
 // directory is chowned to it; the namespace's root maps to host root for
-// the init only, before it drops privileges. An unprivileged worker maps
-// only itself.
+// the instance's setup only, before it drops privileges. An unprivileged
+// worker maps only itself.
 //
 // By default all instances of a Runner share one empty network namespace,
-// made once (this needs root; otherwise each instance gets its own, which
-// costs about a millisecond). Its only device is a loopback that is down and
-// that the instances have no privilege to bring up. As abstract unix
+// made once, in which the factory runs (this needs root; otherwise each
+// instance gets its own, which costs about a millisecond while it is made
+// ahead). Its only device is a loopback that is down and that the
+// instances have no privilege to bring up. As abstract unix
 // sockets and netlink are scoped by network namespace, the seccomp policy
 // then also denies socket(AF_UNIX) and socket(AF_NETLINK) (socketpair still
 // works).
@@ -52,7 +75,9 @@
 //   - the network: no interface is up, so no connection to host services on
 //     127.0.0.1, no DNS, no outside traffic;
 //   - other processes: it sees only its own PID namespace, cannot ptrace
-//     (denied by seccomp), and kill -1 reaches only its own processes;
+//     (denied by seccomp), and kill -1 and kill 0 reach only its own
+//     processes (each instance has a process group of its own: process
+//     groups are not scoped by PID namespace);
 //   - privilege: no capabilities, no_new_privs (setuid and setgid binaries
 //     and file capabilities give nothing, and mounts are nosuid), no new
 //     namespaces, mounts, keyrings, BPF, perf, modules, reboot, clock
@@ -61,7 +86,10 @@
 //     rlimits), CPU time, file size and open files (rlimits), wall time and
 //     stdout/stderr volume (host-side controller); killing an instance kills
 //     its PID namespace, hence its whole process tree, and nothing survives
-//     the program's exit.
+//     the program's exit;
+//   - other tasks through a pooled instance: an instance made ahead is used
+//     for one task and destroyed, with its namespaces, tmpfs and cgroups;
+//     the factory it is forked from never sees task data.
 //
 // Not protected against:
 //   - kernel bugs: the instances share the host kernel; a kernel exploit

@@ -7,271 +7,329 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
-	"syscall"
+	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
 	"zebra/sandbox/seccomp"
 )
 
-// InitMain is the sandbox init: the Runner starts the init binary
-// (Config.InitPath) in the new namespaces, and the binary's main must call
-// InitMain first thing when os.Args[1] is InitArg (cmd/zebra) or the
-// environment has InitEnv=1 (tests). It reads the spec from fd 3, builds the
-// root file system, sets the host name and limits, drops capabilities,
-// loads the seccomp filter, starts the program and reaps until it exits,
-// reporting its wait status on fd 5. It never returns: on failure it
-// reports on fd 4 and exits with status 127.
+// InitMain is the sandbox's factory process: the Runner starts the init
+// binary (Config.InitPath) once, and the binary's main must call InitMain
+// first thing when os.Args[1] is InitArg (cmd/zebra) or the environment has
+// InitEnv=1 (tests). It reads its factorySpec from fd 3, then makes one
+// instance per request on the control socket (fd 4) until the Runner closes
+// it. It never returns: it exits with status 0 at the end of the requests
+// and 127 on failure, which it reports as the reply to the next request.
 func InitMain() {
-	runtime.LockOSThread()
-	err := initSandbox()
-	msg := "sandbox init: " + err.Error()
-	if _, werr := unix.Write(errorFD, []byte(msg)); werr != nil {
+	runtime.LockOSThread() // instances are forked from this thread
+	if err := factoryMain(); err != nil {
+		msg := "sandbox factory: " + err.Error()
+		unix.Write(ctlFD, append(make([]byte, 4), msg...))
 		fmt.Fprintln(os.Stderr, msg)
+		os.Exit(127)
 	}
-	os.Exit(127)
+	os.Exit(0)
 }
 
-func initSandbox() error {
-	unix.CloseOnExec(errorFD)
-	unix.CloseOnExec(statusFD)
+// factorySpec is what the Runner tells its factory, as JSON on fd 3.
+type factorySpec struct {
+	// Cloneflags are the namespaces of an instance (CLONE_NEW*).
+	Cloneflags uint64 `json:"cloneflags"`
+	// UIDMap and GIDMap are written to the instance's uid_map and gid_map,
+	// SetGroups ("allow" or "deny") to its setgroups first.
+	UIDMap    string `json:"uid_map"`
+	GIDMap    string `json:"gid_map"`
+	SetGroups string `json:"setgroups"`
+	Hostname  string `json:"hostname"`
+	TmpSize   int64  `json:"tmp_size"`
+	// Rlimits are set on the program's process.
+	Rlimits []rlimit `json:"rlimits"`
+	// SwitchUser makes the instance, root of its user namespace, drop its
+	// supplementary groups and become sandboxUID/sandboxGID before the
+	// program starts (the worker is root and mapped two ids).
+	SwitchUser bool `json:"switch_user,omitempty"`
+	// SharedNetwork selects the seccomp rules for a shared network
+	// namespace.
+	SharedNetwork bool `json:"shared_network,omitempty"`
+	// Detached: the Runner hands the task's paths over as detached mounts
+	// (open_tree), so the instance detaches the host's root ahead.
+	Detached bool `json:"detached,omitempty"`
+	// Nice, if not WorkerNice (the worker's), is the lower priority at
+	// which instances are made ahead and end: the Runner (root) gives an
+	// instance the worker's back at hand-over.
+	Nice       int `json:"nice"`
+	WorkerNice int `json:"worker_nice"`
+}
+
+// File descriptors of the factory besides stdio.
+const (
+	specFD = 3 // read: the JSON factorySpec, then EOF
+	ctlFD  = 4 // SOCK_SEQPACKET to the Runner: requests and replies
+)
+
+// A request is one byte, spawnRequest or spawnNow (an instance a Start
+// waits for, made at the worker's priority), with the instance's end of its
+// socket, the write end of its exec pipe and then the cgroup.procs files to
+// put it in (SCM_RIGHTS). The
+// reply is the instance's pid (int32, little-endian; 0 if none was made)
+// followed by an error message if something failed.
+const (
+	spawnRequest = 'S'
+	spawnNow     = 'N'
+)
+
+type factory struct {
+	spec     factorySpec
+	ctx      *childCtx
+	pre      []byte // the init's ops ahead of the task, made at preAt
+	preAt    time.Time
+	pops     []byte         // the program's process's ops
+	fprog    unix.SockFprog // the program's
+	initProg unix.SockFprog // the init's (initFilter)
+	lastCap  int
+	nice     int // of the forking thread
+}
+
+func factoryMain() error {
 	f := os.NewFile(specFD, "spec")
 	b, err := io.ReadAll(f)
 	f.Close()
 	if err != nil {
 		return fmt.Errorf("read spec: %w", err)
 	}
-	var s spec
-	if err := json.Unmarshal(b, &s); err != nil {
+	fa := &factory{lastCap: unix.CAP_LAST_CAP}
+	if err := json.Unmarshal(b, &fa.spec); err != nil {
 		return fmt.Errorf("decode spec: %w", err)
 	}
-	// The parent has put us in our cgroups: make them our cgroup root.
-	if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
-		return fmt.Errorf("new cgroup namespace: %w", err)
+	fa.nice = fa.spec.WorkerNice
+	// The kernel may know more capabilities than this build.
+	if b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap"); err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && n > fa.lastCap {
+			fa.lastCap = n
+		}
 	}
-	// Assemble the filter before the first mount: nothing after the
-	// capabilities are gone should be able to fail for lack of memory.
-	prog, err := seccomp.Assemble(seccomp.Options{SharedNetwork: s.SharedNetwork})
+	prog, err := seccomp.Assemble(seccomp.Options{SharedNetwork: fa.spec.SharedNetwork})
 	if err != nil {
 		return err
 	}
-	if err := buildRoot(s.Mounts); err != nil {
-		return err
+	if len(prog) == 0 || len(prog) > 0xffff {
+		return fmt.Errorf("seccomp program of %d instructions", len(prog))
 	}
-	if s.Hostname != "" {
-		if err := unix.Sethostname([]byte(s.Hostname)); err != nil {
-			return fmt.Errorf("set host name: %w", err)
-		}
+	fa.fprog = unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
+	var w opWriter
+	for _, l := range fa.spec.Rlimits {
+		w.op(opRlimit, uint64(l.Resource), l.Cur, l.Max, fmt.Sprintf("set rlimit %d", l.Resource))
 	}
-	if err := unix.Chdir(s.Dir); err != nil {
-		return fmt.Errorf("enter working directory: %w", err)
+	fa.pops = w.b
+	fa.ctx = fa.newChildCtx()
+	fa.ctx.prog = fa.newChildCtx()
+	if fa.spec.Nice != fa.spec.WorkerNice {
+		fa.ctx.endNice = fa.spec.Nice
 	}
-	for _, r := range s.Rlimits {
-		if err := unix.Setrlimit(r.Resource, &unix.Rlimit{Cur: r.Cur, Max: r.Max}); err != nil {
-			return fmt.Errorf("set rlimit %d: %w", r.Resource, err)
-		}
+	if p := initFilter(); p != nil {
+		fa.initProg = unix.SockFprog{Len: uint16(len(p)), Filter: &p[0]}
+		fa.ctx.fprog = &fa.initProg
 	}
-	if err := dropCapabilities(s.SwitchUser); err != nil {
-		return err
+	if runtime.GOARCH == "amd64" {
+		f := programEntry
+		fa.ctx.programPC = **(**uintptr)(unsafe.Pointer(&f))
 	}
-	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
-		return fmt.Errorf("set non-dumpable: %w", err)
-	}
-	if err := seccomp.Load(prog); err != nil {
-		return err
-	}
-	// The program must not be PID 1: the kernel drops signals with a default
-	// action sent to a namespace's init from inside, SIGXCPU and SIGXFSZ of
-	// the rlimits included. The init stays as PID 1, with the program's
-	// privileges (none), and reaps.
-	pid, err := syscall.ForkExec(s.Path, s.Args, &syscall.ProcAttr{Env: s.Env, Files: []uintptr{0, 1, 2}})
-	if err != nil {
-		return fmt.Errorf("exec %s: %w", s.Path, err)
-	}
-	unix.Close(errorFD)
+	programCtx = fa.ctx.prog
+	buf := make([]byte, 16)
+	oob := make([]byte, unix.CmsgSpace(16*4))
+	// Every instance starts as a copy of this process: the less memory it
+	// has, the cheaper the instances' forks, execs and exits. Spawning
+	// makes little garbage; collect it often.
+	debug.SetGCPercent(10)
+	debug.FreeOSMemory()
 	for {
-		var ws unix.WaitStatus
-		wpid, err := unix.Wait4(-1, &ws, 0, nil)
-		if err == unix.EINTR {
+		n, oobn, _, _, err := unix.Recvmsg(ctlFD, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		if errors.Is(err, unix.EINTR) {
 			continue
 		}
-		if err != nil || wpid == pid {
-			// Report the program's status; exiting kills what is left.
-			var b [4]byte
-			binary.LittleEndian.PutUint32(b[:], uint32(ws))
-			unix.Write(statusFD, b[:])
-			os.Exit(0)
+		if err != nil {
+			return fmt.Errorf("read request: %w", err)
+		}
+		if n == 0 {
+			return nil // the Runner is closed
+		}
+		fds, err := rights(oob[:oobn])
+		var pid int
+		switch {
+		case err != nil:
+		case n != 1 || (buf[0] != spawnRequest && buf[0] != spawnNow) || len(fds) < 2:
+			err = errors.New("malformed request")
+		default:
+			pid, err = fa.spawn(fds[0], fds[1], fds[2:], buf[0] == spawnNow)
+		}
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+		reply := binary.LittleEndian.AppendUint32(nil, uint32(pid))
+		if err != nil {
+			reply = append(reply, err.Error()...)
+		}
+		if _, err := unix.Write(ctlFD, reply); err != nil {
+			return fmt.Errorf("reply: %w", err)
 		}
 	}
+}
+
+func rights(oob []byte) ([]int, error) {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil {
+		return nil, err
+	}
+	var fds []int
+	for _, m := range msgs {
+		f, err := unix.ParseUnixRights(&m)
+		if err != nil {
+			return nil, err
+		}
+		fds = append(fds, f...)
+	}
+	return fds, nil
+}
+
+// spawn makes an instance whose socket is sock and exec pipe execW and puts
+// it in the cgroups of cgroupProcs. The instance builds the system part of
+// its root by itself and then waits for its program on sock.
+func (fa *factory) spawn(sock, execW int, cgroupProcs []int, now bool) (int, error) {
+	// This thread forks the instances: they start at its priority.
+	nice := fa.spec.Nice
+	if now {
+		nice = fa.spec.WorkerNice
+	}
+	if nice != fa.nice {
+		if err := unix.Setpriority(unix.PRIO_PROCESS, 0, nice); err != nil {
+			return 0, fmt.Errorf("set priority: %w", err)
+		}
+		fa.nice = nice
+	}
+	if fa.pre == nil || time.Since(fa.preAt) > time.Second {
+		pre, err := fa.preOps()
+		if err != nil {
+			return 0, err
+		}
+		fa.pre, fa.preAt = pre, time.Now()
+	}
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		return 0, fmt.Errorf("pipe: %w", err)
+	}
+	defer unix.Close(p[1])
+	c := fa.ctx
+	c.sock, c.sync, c.execfd, c.pre = sock, p[0], execW, fa.pre
+	// CLONE_PARENT: the instance is the Runner's child, which waits for it
+	// and whose forking thread's death kills it (PR_SET_PDEATHSIG).
+	pid, e := cloneInstance(uintptr(fa.spec.Cloneflags)|unix.CLONE_PARENT|uintptr(unix.SIGCHLD), c)
+	unix.Close(p[0])
+	if e != 0 {
+		return 0, fmt.Errorf("clone: %w", e)
+	}
+	if err := fa.setUp(pid, cgroupProcs); err != nil {
+		unix.Kill(pid, unix.SIGKILL)
+		return pid, err
+	}
+	if _, err := unix.Write(p[1], []byte{1}); err != nil {
+		unix.Kill(pid, unix.SIGKILL)
+		return pid, fmt.Errorf("release instance: %w", err)
+	}
+	return pid, nil
+}
+
+// newChildCtx returns the factory's template of an instance's context; the
+// per-instance fields are set before each fork.
+func (fa *factory) newChildCtx() *childCtx {
+	c := &childCtx{
+		pops: fa.pops, fprog: &fa.fprog,
+		lastCap: fa.lastCap, switchUser: fa.spec.SwitchUser, root: [2]byte{'/', 0},
+		cmsgData: uintptr(unix.CmsgLen(0)), cmsgSpace: unix.CmsgSpace(batchFDs * 4),
+		rcmsgLen: uint64(unix.CmsgLen(4 * 4)), rcmsgSpace: uintptr(unix.CmsgSpace(4 * 4)),
+	}
+	setMsg(&c.msg, &c.iov, c.hdr[:], c.cmsg[:c.cmsgSpace])
+	setMsg(&c.bmsg, &c.biov, c.bbuf[:], c.cmsg[:c.cmsgSpace])
+	setMsg(&c.smsg, &c.siov, c.sbuf[:], c.scmsg[:c.rcmsgSpace])
+	setMsg(&c.rmsg, &c.riov, c.rbuf[:], c.rcmsg[:c.rcmsgSpace])
+	h := (*unix.Cmsghdr)(unsafe.Pointer(&c.scmsg[0]))
+	h.Level, h.Type = unix.SOL_SOCKET, unix.SCM_RIGHTS
+	h.SetLen(int(c.rcmsgLen))
+	return c
+}
+
+func setMsg(m *unix.Msghdr, iov *unix.Iovec, data, control []byte) {
+	iov.Base = &data[0]
+	iov.SetLen(len(data))
+	m.Iov = iov
+	m.SetIovlen(1)
+	m.Control = &control[0]
+	m.SetControllen(len(control))
+}
+
+// setUp maps the instance's ids and puts it in its cgroups.
+func (fa *factory) setUp(pid int, cgroupProcs []int) error {
+	dir := "/proc/" + strconv.Itoa(pid) + "/"
+	for _, m := range [][2]string{{"uid_map", fa.spec.UIDMap}, {"setgroups", fa.spec.SetGroups}, {"gid_map", fa.spec.GIDMap}} {
+		if err := writeFile(dir+m[0], m[1]); err != nil {
+			return fmt.Errorf("write %s: %w", m[0], err)
+		}
+	}
+	for _, fd := range cgroupProcs {
+		if _, err := unix.Write(fd, []byte(strconv.Itoa(pid))); err != nil {
+			return fmt.Errorf("join cgroup: %w", err)
+		}
+	}
+	return nil
+}
+
+func writeFile(path, data string) error {
+	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	_, err = unix.Write(fd, []byte(data))
+	if cerr := unix.Close(fd); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 const oldRoot = "/.oldroot"
 
-// buildRoot makes a tmpfs the root, with the host's root at /.oldroot while
-// the plan's binds are made from it, then detaches the host's root and makes
-// the new root read-only.
-func buildRoot(plan []mountEntry) error {
-	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
-		return fmt.Errorf("make mounts private: %w", err)
+// preOps are the steps an instance takes on its own, before its program is
+// known: it makes its cgroups the root of a new cgroup namespace (the
+// factory has put it in them), makes a tmpfs its root with the host's root
+// at /.oldroot, and builds systemPlan from it.
+func (fa *factory) preOps() ([]byte, error) {
+	plan, err := systemPlan(fa.spec.TmpSize)
+	if err != nil {
+		return nil, err
 	}
+	var w opWriter
+	w.op(opUnshare, unix.CLONE_NEWCGROUP, 0, 0, "new cgroup namespace")
+	w.op(opMount, unix.MS_REC|unix.MS_PRIVATE, 0, 0, "make mounts private", "", "/", "", "")
 	// The base is mounted on /tmp only to have a mount point: after
 	// pivot_root, /.oldroot/tmp is the host's /tmp again.
-	base := "/tmp"
-	if err := unix.Mount("tmpfs", base, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "size=1m,nr_inodes=4096,mode=0755"); err != nil {
-		return fmt.Errorf("mount root tmpfs: %w", err)
-	}
-	if err := unix.Mkdir(base+oldRoot, 0o700); err != nil {
-		return fmt.Errorf("mkdir: %w", err)
-	}
-	if err := unix.PivotRoot(base, base+oldRoot); err != nil {
-		return fmt.Errorf("pivot_root: %w", err)
-	}
-	if err := unix.Chdir("/"); err != nil {
-		return err
-	}
+	w.op(opMount, unix.MS_NOSUID|unix.MS_NODEV, 0, 0, "mount root tmpfs", "tmpfs", "/tmp", "tmpfs", "size=1m,nr_inodes=4096,mode=0755")
+	w.op(opMkdir, 0o700, 0, 0, "mkdir "+oldRoot, "/tmp"+oldRoot)
+	w.op(opPivot, 0, 0, 0, "pivot_root", "/tmp", "/tmp"+oldRoot)
 	for _, m := range plan {
-		if err := doMount(m); err != nil {
-			return fmt.Errorf("%v: %w", m, err)
+		if err := w.entry(m, oldRoot); err != nil {
+			return nil, err
 		}
 	}
-	if err := unix.Unmount(oldRoot, unix.MNT_DETACH); err != nil {
-		return fmt.Errorf("detach host root: %w", err)
+	if fa.spec.Detached {
+		w.op(opUmount, unix.MNT_DETACH, 0, 0, "detach host root", oldRoot)
+		w.op(opRmdir, 0, 0, 0, "remove "+oldRoot, oldRoot)
 	}
-	if err := unix.Rmdir(oldRoot); err != nil {
-		return fmt.Errorf("remove %s: %w", oldRoot, err)
+	if fa.spec.Hostname != "" {
+		w.op(opSethostname, 0, 0, 0, "set host name", fa.spec.Hostname)
 	}
-	if err := unix.Mount("", "/", "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, ""); err != nil {
-		return fmt.Errorf("make root read-only: %w", err)
-	}
-	return nil
-}
-
-func doMount(m mountEntry) error {
-	switch m.Kind {
-	case kindSymlink:
-		if err := os.MkdirAll(filepath.Dir(m.Dst), 0o755); err != nil {
-			return err
-		}
-		return os.Symlink(m.Src, m.Dst)
-	case kindFile:
-		if err := os.MkdirAll(filepath.Dir(m.Dst), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(m.Dst, []byte(m.Data), os.FileMode(m.Mode))
-	case kindTmpfs:
-		if err := os.MkdirAll(m.Dst, 0o755); err != nil {
-			return err
-		}
-		opts := "mode=" + strconv.FormatUint(uint64(m.Mode), 8)
-		if m.Size > 0 {
-			opts += ",size=" + strconv.FormatInt(m.Size, 10)
-		}
-		return unix.Mount("tmpfs", m.Dst, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, opts)
-	case kindProc:
-		if err := os.MkdirAll(m.Dst, 0o555); err != nil {
-			return err
-		}
-		return unix.Mount("proc", m.Dst, "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "")
-	case kindBind:
-		src := oldRoot + m.Src
-		var st unix.Stat_t
-		if err := unix.Stat(src, &st); err != nil {
-			return err
-		}
-		if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-			if err := os.MkdirAll(m.Dst, 0o755); err != nil {
-				return err
-			}
-		} else if _, err := os.Lstat(m.Dst); err != nil {
-			// A mount point for a file; it may already exist inside an
-			// earlier (read-only) bind of its directory, which is fine.
-			if err := os.MkdirAll(filepath.Dir(m.Dst), 0o755); err != nil {
-				return err
-			}
-			fd, err := unix.Open(m.Dst, unix.O_CREAT|unix.O_WRONLY|unix.O_CLOEXEC, 0o644)
-			if err != nil && !errors.Is(err, unix.EEXIST) {
-				return err
-			}
-			unix.Close(fd)
-		}
-		if err := unix.Mount(src, m.Dst, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-			return err
-		}
-		attr := uint64(unix.MOUNT_ATTR_NOSUID)
-		isDev := strings.HasPrefix(m.Dst, "/dev/")
-		if !isDev {
-			attr |= unix.MOUNT_ATTR_NODEV
-		}
-		if !m.RW {
-			attr |= unix.MOUNT_ATTR_RDONLY
-		}
-		err := unix.MountSetattr(-1, m.Dst, unix.AT_RECURSIVE, &unix.MountAttr{Attr_set: attr})
-		if errors.Is(err, unix.ENOSYS) {
-			// Before Linux 5.12: remount the top mount only, keeping the
-			// flags the kernel locks in a user namespace.
-			var sfs unix.Statfs_t
-			if err := unix.Statfs(m.Dst, &sfs); err != nil {
-				return err
-			}
-			flags := uintptr(unix.MS_BIND|unix.MS_REMOUNT|unix.MS_NOSUID) | lockedFlags(sfs.Flags)
-			if !isDev {
-				flags |= unix.MS_NODEV
-			}
-			if !m.RW {
-				flags |= unix.MS_RDONLY
-			}
-			err = unix.Mount("", m.Dst, "", flags, "")
-		}
-		return err
-	}
-	return fmt.Errorf("unknown mount kind %q", m.Kind)
-}
-
-func lockedFlags(st int64) uintptr {
-	var f uintptr
-	for _, p := range [][2]int64{
-		{unix.ST_RDONLY, unix.MS_RDONLY}, {unix.ST_NOSUID, unix.MS_NOSUID}, {unix.ST_NODEV, unix.MS_NODEV},
-		{unix.ST_NOEXEC, unix.MS_NOEXEC}, {unix.ST_NOATIME, unix.MS_NOATIME}, {unix.ST_NODIRATIME, unix.MS_NODIRATIME},
-		{unix.ST_RELATIME, unix.MS_RELATIME},
-	} {
-		if st&p[0] != 0 {
-			f |= uintptr(p[1])
-		}
-	}
-	return f
-}
-
-// dropCapabilities empties the bounding, ambient, inheritable, permitted and
-// effective sets: the program runs as an ordinary user of its namespace.
-func dropCapabilities(switchUser bool) error {
-	for c := 0; c <= unix.CAP_LAST_CAP; c++ {
-		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil && !errors.Is(err, unix.EINVAL) {
-			return fmt.Errorf("drop capability %d from the bounding set: %w", c, err)
-		}
-	}
-	if switchUser {
-		// Raw calls: only this thread matters, as it is the one to execve.
-		if _, _, e := unix.RawSyscall(unix.SYS_SETGROUPS, 0, 0, 0); e != 0 {
-			return fmt.Errorf("drop supplementary groups: %w", e)
-		}
-		if _, _, e := unix.RawSyscall(unix.SYS_SETRESGID, sandboxGID, sandboxGID, sandboxGID); e != 0 {
-			return fmt.Errorf("setresgid: %w", e)
-		}
-		if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, sandboxUID, sandboxUID, sandboxUID); e != 0 {
-			return fmt.Errorf("setresuid: %w", e)
-		}
-	}
-	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil {
-		return fmt.Errorf("clear ambient capabilities: %w", err)
-	}
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	var data [2]unix.CapUserData
-	if err := unix.Capset(&hdr, &data[0]); err != nil {
-		return fmt.Errorf("drop capabilities: %w", err)
-	}
-	return nil
+	return w.b, w.err
 }

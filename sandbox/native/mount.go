@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 )
 
 // Mount kinds of a plan.
@@ -76,10 +78,26 @@ type planInput struct {
 }
 
 // planMounts returns the steps that assemble the sandbox root, parents
-// before children. Paths that do not exist on the host are left out.
-// Symlinks in the working directory are followed and their targets mounted
-// read-only (shipped files live outside it).
+// before children: systemPlan, the task's /etc/passwd, then taskBinds.
+// Paths that do not exist on the host are left out.
 func planMounts(in planInput) ([]mountEntry, error) {
+	plan, err := systemPlan(in.TmpSize)
+	if err != nil {
+		return nil, err
+	}
+	binds, err := taskBinds(in)
+	if err != nil {
+		return nil, err
+	}
+	plan = append(plan, passwdEntry(in.WorkDir))
+	return append(plan, binds...), nil
+}
+
+// systemPlan returns the part of the root that is the same for every task
+// of a Runner: the system directories, /etc (but /etc/passwd), /dev, /proc
+// and the private /tmp. A factory builds it ahead, while the instance waits
+// in the pool.
+func systemPlan(tmpSize int64) ([]mountEntry, error) {
 	var plan []mountEntry
 	for _, d := range rootDirs {
 		fi, err := os.Lstat(d)
@@ -97,9 +115,6 @@ func planMounts(in planInput) ([]mountEntry, error) {
 		}
 	}
 	plan = append(plan,
-		mountEntry{Kind: kindFile, Dst: "/etc/passwd", Mode: 0o644, Data: fmt.Sprintf(
-			"root:x:0:0:root:/root:/bin/sh\n%s:x:%d:%d:zebra task:%s:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
-			sandboxUser, sandboxUID, sandboxGID, in.WorkDir)},
 		mountEntry{Kind: kindFile, Dst: "/etc/group", Mode: 0o644, Data: fmt.Sprintf(
 			"root:x:0:\n%s:x:%d:\nnogroup:x:65534:\n", sandboxUser, sandboxGID)},
 		mountEntry{Kind: kindFile, Dst: "/etc/nsswitch.conf", Mode: 0o644, Data: "passwd: files\ngroup: files\nhosts: files\nservices: files\nprotocols: files\n"},
@@ -128,13 +143,26 @@ func planMounts(in planInput) ([]mountEntry, error) {
 		mountEntry{Kind: kindSymlink, Src: "/proc/self/fd/0", Dst: "/dev/stdin"},
 		mountEntry{Kind: kindSymlink, Src: "/proc/self/fd/1", Dst: "/dev/stdout"},
 		mountEntry{Kind: kindSymlink, Src: "/proc/self/fd/2", Dst: "/dev/stderr"},
-		mountEntry{Kind: kindTmpfs, Dst: "/dev/shm", Size: in.TmpSize, Mode: 0o1777},
+		mountEntry{Kind: kindTmpfs, Dst: "/dev/shm", Size: tmpSize, Mode: 0o1777},
 		mountEntry{Kind: kindProc, Dst: "/proc"},
-		mountEntry{Kind: kindTmpfs, Dst: "/tmp", Size: in.TmpSize, Mode: 0o1777},
+		mountEntry{Kind: kindTmpfs, Dst: "/tmp", Size: tmpSize, Mode: 0o1777},
 	)
+	return plan, nil
+}
 
-	// Binds below the root: extra read-only paths, the working directory
-	// and the targets of its symlinks, sorted so parents come first.
+// passwdEntry is the task's /etc/passwd: the user "zebra" has the working
+// directory as home.
+func passwdEntry(workDir string) mountEntry {
+	return mountEntry{Kind: kindFile, Dst: "/etc/passwd", Mode: 0o644, Data: fmt.Sprintf(
+		"root:x:0:0:root:/root:/bin/sh\n%s:x:%d:%d:zebra task:%s:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+		sandboxUser, sandboxUID, sandboxGID, workDir)}
+}
+
+// taskBinds returns the binds below the root that are the task's: extra
+// read-only paths, the working directory (read-write) and the targets of
+// its symlinks (read-only; shipped files live outside it), sorted so that
+// parents come first.
+func taskBinds(in planInput) ([]mountEntry, error) {
 	type bind struct {
 		src string
 		rw  bool
@@ -175,6 +203,7 @@ func planMounts(in planInput) ([]mountEntry, error) {
 	sort.SliceStable(binds, func(i, j int) bool {
 		return strings.Count(binds[i].src, "/") < strings.Count(binds[j].src, "/")
 	})
+	var plan []mountEntry
 	for _, b := range binds {
 		plan = append(plan, mountEntry{Kind: kindBind, Src: b.src, Dst: b.src, RW: b.rw})
 	}
@@ -183,12 +212,35 @@ func planMounts(in planInput) ([]mountEntry, error) {
 
 // covered reports whether p is inside a directory every sandbox has.
 func covered(p string) bool {
-	for _, d := range []string{"/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin"} {
-		if c, err := filepath.EvalSymlinks(d); err == nil && under(p, c) {
+	for _, c := range systemDirsResolved() {
+		if under(p, c) {
 			return true
 		}
 	}
 	return false
+}
+
+var (
+	sysDirsMu   sync.Mutex
+	sysDirs     []string
+	sysDirsWhen time.Time
+)
+
+// systemDirsResolved returns the directories every sandbox has, symlinks
+// resolved, as of at most a second ago.
+func systemDirsResolved() []string {
+	sysDirsMu.Lock()
+	defer sysDirsMu.Unlock()
+	if sysDirs == nil || time.Since(sysDirsWhen) > time.Second {
+		sysDirs = sysDirs[:0]
+		for _, d := range []string{"/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin"} {
+			if c, err := filepath.EvalSymlinks(d); err == nil {
+				sysDirs = append(sysDirs, c)
+			}
+		}
+		sysDirsWhen = time.Now()
+	}
+	return sysDirs
 }
 
 // linkTargets returns the resolved targets of the symlinks in dir and in its

@@ -5,28 +5,36 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
-	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"zebra/mapreduce"
 )
 
 // process is a running instance.
 type process struct {
-	cfg     *Config
-	cmd     *exec.Cmd
-	cg      *instanceCgroup
-	status  *os.File // the init reports the program's wait status here
-	timer   *time.Timer
-	started time.Time
-	done    chan struct{}
+	cfg  *Config
+	proc *os.Process // the instance's init
+	conn *net.UnixConn
+	exec *os.File // the instance's exec pipe, until the program runs
+	cg   *instanceCgroup
+	// cleanups counts the instances whose exit is waited for in the
+	// background (the Runner's; Close waits for them).
+	cleanups *sync.WaitGroup
+	timer    *time.Timer
+	started  time.Time
+	done     chan struct{}
 
-	copies    sync.WaitGroup // output copiers; Wait waits for them
-	childEnds []*os.File     // the program's ends of the output pipes
+	copies    sync.WaitGroup // stdin and output copiers; Wait waits for them
+	childEnds []*os.File     // the program's ends of its stdio
+	stdinErr  error          // copying stdin failed (set before copies.Done)
 
 	mu      sync.Mutex
 	reasons []string // why the controller killed the instance, first first
@@ -43,14 +51,174 @@ func (p *process) kill(reason string) {
 	}
 	p.reasons = append(p.reasons, reason)
 	if len(p.reasons) == 1 {
-		p.cmd.Process.Signal(syscall.SIGKILL)
+		p.proc.Signal(syscall.SIGKILL)
 		p.cg.kill()
 	}
 }
 
-// Wait implements mapreduce.Process.
+// handOver gives the instance the program's stdio and ops and waits until
+// the program runs. On failure the instance is gone when it returns.
+func (p *process) handOver(c mapreduce.Command, ops *opWriter) error {
+	err := p.sendProgram(c, ops)
+	p.closeChildEnds()
+	ops.closeFDs()
+	ek := mapreduce.Infra
+	if err == nil {
+		// EOF: the program runs, unless the instance died before; then it
+		// has said why on its socket first.
+		var b [8]byte
+		n, rerr := io.ReadFull(p.exec, b[:])
+		switch {
+		case n == 8:
+			stage, errno := binary.LittleEndian.Uint32(b[:]), syscall.Errno(binary.LittleEndian.Uint32(b[4:]))
+			if stage == stageExec {
+				ek = mapreduce.UserCode
+				err = fmt.Errorf("sandbox init: exec %s: %w", ops.path, errno)
+			} else {
+				err = fmt.Errorf("sandbox init: enter working directory: %w", errno)
+			}
+		case n == 0 && errors.Is(rerr, io.EOF) && p.peekRecord() != recError:
+			p.exec.Close()
+			return nil
+		default:
+			err = errors.New("sandbox init: the instance ended during setup")
+		}
+	} else {
+		err = fmt.Errorf("sandbox init: hand-over: %w", err)
+	}
+	// The reason the instance gave, if any, is the better one.
+	p.proc.Kill()
+	for {
+		kind, code, text, rerr := readRecord(p.conn)
+		if rerr != nil {
+			break
+		}
+		if kind == recError {
+			err = fmt.Errorf("sandbox init: %s: %w", text, syscall.Errno(code))
+			ek = mapreduce.Infra
+			break
+		}
+	}
+	p.exec.Close()
+	p.conn.Close()
+	p.proc.Wait()
+	p.copies.Wait()
+	p.cg.remove()
+	return mapreduce.E("start sandbox", ek, c.Args[0], err)
+}
+
+// peekRecord returns the kind of the record the instance has sent and
+// that was not read yet, or 0. (A fast program may have exited, and its
+// status come, by the time its start is confirmed.)
+func (p *process) peekRecord() uint32 {
+	rc, err := p.conn.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	var b [4]byte
+	n := 0
+	rc.Read(func(fd uintptr) bool {
+		n, _, _ = unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+		return true
+	})
+	if n < 4 {
+		return 0
+	}
+	return binary.LittleEndian.Uint32(b[:])
+}
+
+func (p *process) sendProgram(c mapreduce.Command, ops *opWriter) error {
+	stdin, err := p.inputFile(c.Stdin)
+	if err != nil {
+		return err
+	}
+	stdout, err := p.outputPipe(c.Stdout, "stdout")
+	if err != nil {
+		return err
+	}
+	stderr, err := p.outputPipe(c.Stderr, "stderr")
+	if err != nil {
+		return err
+	}
+	fds := make([]int, 3, 3+len(ops.fds))
+	var null *os.File
+	for i, f := range []*os.File{stdin, stdout, stderr} {
+		if f == nil {
+			if null == nil {
+				if null, err = os.OpenFile(os.DevNull, os.O_RDWR, 0); err != nil {
+					return err
+				}
+				p.childEnds = append(p.childEnds, null)
+			}
+			f = null
+		}
+		fds[i] = int(f.Fd()) // Fd makes it blocking, as the program expects
+	}
+	fds = append(fds, ops.fds...)
+	var hdr [handoverHeader]byte
+	binary.LittleEndian.PutUint32(hdr[0:], handoverMagic)
+	binary.LittleEndian.PutUint32(hdr[4:], uint32(len(ops.b)))
+	binary.LittleEndian.PutUint32(hdr[8:], uint32(ops.ptrs))
+	binary.LittleEndian.PutUint32(hdr[12:], uint32(len(fds)))
+	for i, data := 0, hdr[:]; i < len(fds); i, data = i+batchFDs, []byte{0} {
+		batch := fds[i:min(i+batchFDs, len(fds))]
+		if _, _, err := p.conn.WriteMsgUnix(data, unix.UnixRights(batch...), nil); err != nil {
+			return err
+		}
+	}
+	runtime.KeepAlive(stdin)
+	runtime.KeepAlive(stdout)
+	runtime.KeepAlive(stderr)
+	_, err = p.conn.Write(ops.b)
+	return err
+}
+
+// readRecord reads one record of the instance.
+func readRecord(r io.Reader) (kind, code uint32, text string, err error) {
+	var h [recHeader]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return 0, 0, "", err
+	}
+	kind = binary.LittleEndian.Uint32(h[0:])
+	code = binary.LittleEndian.Uint32(h[4:])
+	n := binary.LittleEndian.Uint32(h[8:])
+	if n > 1<<16 {
+		return 0, 0, "", fmt.Errorf("record of %d bytes", n)
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return 0, 0, "", err
+	}
+	return kind, code, string(b), nil
+}
+
+// Wait implements mapreduce.Process. The init reports the program's status
+// once it has killed and reaped every process the program left; Wait then
+// returns, and the init's exit (and with it the teardown of the instance's
+// namespaces and cgroups) is waited for in the background.
 func (p *process) Wait() error {
-	err := p.cmd.Wait()
+	var ws syscall.WaitStatus
+	var cpu time.Duration
+	var err error
+	reaped := false
+	kind, code, text, rerr := readRecord(p.conn)
+	if rerr == nil && kind == recStatus && len(text) == 16 {
+		ws = syscall.WaitStatus(code)
+		us := binary.LittleEndian.Uint64([]byte(text[0:])) + binary.LittleEndian.Uint64([]byte(text[8:]))
+		cpu = time.Duration(us) * time.Microsecond
+	} else {
+		// Killed, or it died: its own status, once the kernel has killed
+		// the rest of the instance.
+		state, werr := p.proc.Wait()
+		reaped, err = true, werr
+		if state != nil {
+			ws, _ = state.Sys().(syscall.WaitStatus)
+			cpu = cpuTime(state)
+		}
+		if rerr == nil && kind == recError && err == nil {
+			err = mapreduce.E("sandbox", mapreduce.Infra, "", fmt.Errorf("sandbox init: %s: %w", text, syscall.Errno(code)))
+		}
+	}
 	p.copies.Wait()
 	p.mu.Lock()
 	p.exited = true
@@ -60,20 +228,7 @@ func (p *process) Wait() error {
 	if p.timer != nil {
 		p.timer.Stop()
 	}
-	// The init's own status, unless it reported the program's.
-	var ws syscall.WaitStatus
-	if p.cmd.ProcessState != nil {
-		ws, _ = p.cmd.ProcessState.Sys().(syscall.WaitStatus)
-	}
-	var b [4]byte
-	if n, _ := io.ReadFull(p.status, b[:]); n == 4 {
-		ws = syscall.WaitStatus(binary.LittleEndian.Uint32(b[:]))
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			err = nil // the init's exit status is not the program's
-		}
-	}
-	p.status.Close()
+	p.conn.Close()
 	// Limits the kernel enforced: look before the cgroup goes.
 	if p.cg.oomKilled() {
 		reasons = append(reasons, fmt.Sprintf("memory limit of %s exceeded", size(p.cfg.Memory)))
@@ -90,16 +245,26 @@ func (p *process) Wait() error {
 		case syscall.SIGSYS:
 			reasons = append(reasons, "killed by the seccomp filter")
 		case syscall.SIGKILL:
-			if len(reasons) == 0 && p.cfg.CPUTime > 0 && cpuTime(p.cmd) >= p.cfg.CPUTime {
+			if len(reasons) == 0 && p.cfg.CPUTime > 0 && cpu >= p.cfg.CPUTime {
 				reasons = append(reasons, fmt.Sprintf("cpu time limit of %s exceeded", p.cfg.CPUTime))
 			}
 		}
 	}
-	p.cg.remove()
-	var ee *exec.ExitError
-	var le *limitError
-	if err != nil && !errors.As(err, &ee) && !errors.As(err, &le) {
-		return err // copying a stream failed
+	if reaped {
+		p.cg.remove()
+	} else {
+		p.cleanups.Add(1)
+		go func() {
+			defer p.cleanups.Done()
+			p.proc.Wait()
+			p.cg.remove()
+		}()
+	}
+	if err != nil {
+		return err
+	}
+	if p.stdinErr != nil {
+		return p.stdinErr // copying stdin failed
 	}
 	if ws.Exited() && ws.ExitStatus() == 0 && len(reasons) == 0 {
 		return nil
@@ -114,11 +279,41 @@ func (p *process) Wait() error {
 	return out
 }
 
-func cpuTime(cmd *exec.Cmd) time.Duration {
-	if cmd.ProcessState == nil {
+func cpuTime(st *os.ProcessState) time.Duration {
+	if st == nil {
 		return 0
 	}
-	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return st.UserTime() + st.SystemTime()
+}
+
+// inputFile returns the file the program reads as stdin: r itself if it is
+// an *os.File, nil (/dev/null) if r is nil, else the read end of a pipe that
+// a goroutine fills from r, as os/exec does.
+func (p *process) inputFile(r io.Reader) (*os.File, error) {
+	switch f := r.(type) {
+	case nil:
+		return nil, nil
+	case *os.File:
+		return f, nil
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	p.childEnds = append(p.childEnds, pr)
+	p.copies.Add(1)
+	go func() {
+		defer p.copies.Done()
+		_, err := io.Copy(pw, r)
+		if errors.Is(err, syscall.EPIPE) {
+			err = nil // the program did not read it all
+		}
+		if cerr := pw.Close(); err == nil {
+			err = cerr
+		}
+		p.stdinErr = err
+	}()
+	return pr, nil
 }
 
 type limitError struct{ stream string }

@@ -2,17 +2,13 @@ package native
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -23,21 +19,32 @@ import (
 var _ mapreduce.Runner = (*Runner)(nil)
 
 // Runner starts every command as a native sandbox instance. It is safe for
-// concurrent use. Close it to release the shared network namespace.
+// concurrent use. Close it to release its factory, pool and shared network
+// namespace.
 type Runner struct {
 	cfg     Config
 	cgroups *cgroupSetup // nil: rlimits only
 	logger  *slog.Logger
 
-	// forks carries fork requests to the goroutine that lives, locked to
-	// its thread, in the shared empty network namespace (nil: each
-	// instance gets its own network namespace).
+	// forks carries requests to the goroutine that lives locked to its
+	// thread, in the shared empty network namespace if sharedNet: the
+	// factory is started from there, and the instances, forked with
+	// CLONE_PARENT, have that thread as parent too.
 	forks     chan func()
+	sharedNet bool
+	// detached: task paths are handed over as detached mounts
+	// (canDetach), else bound from the host's root, kept until then.
+	detached  bool
+	nice      int // the worker's nice value
+	factory   *factoryProc
+	pool      *pool // nil: no instances made ahead
+	cleanups  sync.WaitGroup
 	closeOnce sync.Once
 }
 
 // New checks the host (see Check) and returns a Runner for cfg. A nil
-// logger means slog.Default().
+// logger means slog.Default(). With Config.Pool > 0 it starts making
+// instances right away.
 func New(cfg Config, logger *slog.Logger) (*Runner, error) {
 	if cfg.InitPath == "" {
 		exe, err := os.Executable()
@@ -57,6 +64,9 @@ func New(cfg Config, logger *slog.Logger) (*Runner, error) {
 	}
 	r := &Runner{cfg: cfg, logger: logger.With("component", "sandbox")}
 	r.cfg.ReadOnly = append([]string(nil), cfg.ReadOnly...)
+	if r.cfg.PoolMaxIdle == 0 {
+		r.cfg.PoolMaxIdle = defaultPoolMaxIdle
+	}
 	if !cfg.NoCgroups && (cfg.Memory > 0 || cfg.Processes > 0) {
 		cs, err := detectCgroups(cfg.CgroupParent)
 		if err != nil {
@@ -65,50 +75,62 @@ func New(cfg Config, logger *slog.Logger) (*Runner, error) {
 			r.cgroups = cs
 		}
 	}
-	if !cfg.NetworkPerTask {
-		if err := r.startForker(); err != nil {
-			r.logger.Info("native sandbox: one network namespace per task", "reason", err)
-		}
+	if err := r.startForker(!cfg.NetworkPerTask); err != nil {
+		r.logger.Info("native sandbox: one network namespace per task", "reason", err)
+	}
+	r.detached = canDetachMounts()
+	if prio, err := unix.Getpriority(unix.PRIO_PROCESS, 0); err == nil {
+		r.nice = 20 - prio // the raw system call's convention
+	}
+	r.factory = &factoryProc{r: r}
+	if r.cfg.Pool > 0 {
+		r.pool = newPool(r, r.cfg.Pool, r.cfg.PoolMaxIdle)
 	}
 	return r, nil
 }
 
-// startForker starts the goroutine that forks instances from inside one
-// empty network namespace made for this Runner. Only its loopback device
-// exists, and it is down; the instances' user namespace has no privilege
-// over it, so they cannot bring it up.
-func (r *Runner) startForker() error {
+// startForker starts the goroutine that starts the factory, from inside one
+// empty network namespace made for this Runner if shareNet. Only its
+// loopback device exists, and it is down; the instances' user namespace has
+// no privilege over it, so they cannot bring it up. If that namespace
+// cannot be made, the forker stays in the worker's and the error says why.
+func (r *Runner) startForker(shareNet bool) error {
 	errc := make(chan error)
 	forks := make(chan func())
 	go func() {
 		runtime.LockOSThread()
 		// Never unlocked: the thread ends with the goroutine and does not
 		// return to the scheduler in the wrong namespace.
-		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("create shared network namespace: %w", err)
-			return
+		var err error
+		if shareNet {
+			if err = unix.Unshare(unix.CLONE_NEWNET); err != nil {
+				err = fmt.Errorf("create shared network namespace: %w", err)
+			}
 		}
-		errc <- nil
+		errc <- err
 		for f := range forks {
 			f()
 		}
 	}()
-	if err := <-errc; err != nil {
-		return err
-	}
 	r.forks = forks
-	return nil
+	err := <-errc
+	r.sharedNet = shareNet && err == nil
+	return err
 }
 
-// Close stops the Runner's forking thread. Instances started before keep
-// running only until they exit; Start must not be called after Close.
-// (Instances get SIGKILL when the thread that forked them exits, so Close
-// waits for none of them but must be called only once all are done.)
+// Close destroys the instances made ahead and stops the factory and the
+// forking thread. Instances started before keep running only until they
+// exit; Start must not be called after Close. (Instances get SIGKILL when
+// the thread that forked them exits, so Close waits for none of them but
+// must be called only once all are done.)
 func (r *Runner) Close() error {
 	r.closeOnce.Do(func() {
-		if r.forks != nil {
-			close(r.forks)
+		if r.pool != nil {
+			r.pool.close()
 		}
+		r.cleanups.Wait()
+		r.factory.close()
+		close(r.forks)
 	})
 	return nil
 }
@@ -121,8 +143,9 @@ func (r *Runner) Config() Config {
 }
 
 // Start implements mapreduce.Runner: it resolves the command on the host,
-// plans the instance's root, starts the init in new namespaces and returns
-// once the program has been executed (a setup failure is returned here).
+// plans the task's part of the instance's root, takes an instance from the
+// pool (or makes one), hands the program over and returns once the program
+// has been executed (a setup failure is returned here).
 func (r *Runner) Start(ctx context.Context, c mapreduce.Command) (mapreduce.Process, error) {
 	if len(c.Args) == 0 {
 		return nil, mapreduce.E("start sandbox", mapreduce.Invalid, "", errors.New("empty command"))
@@ -138,38 +161,66 @@ func (r *Runner) Start(ctx context.Context, c mapreduce.Command) (mapreduce.Proc
 		}
 		dir = d
 	}
-	s, err := r.spec(c, dir)
+	ops, err := r.taskOps(c, dir)
 	if err != nil {
 		return nil, mapreduce.E("start sandbox", mapreduce.UserCode, c.Args[0], err)
 	}
-	if err := r.ownWorkDir(s.Dir); err != nil {
-		return nil, mapreduce.E("start sandbox", mapreduce.Infra, s.Dir, err)
+	if err := r.ownWorkDir(dir); err != nil {
+		ops.closeFDs()
+		return nil, mapreduce.E("start sandbox", mapreduce.Infra, dir, err)
 	}
-	p := &process{cfg: &r.cfg, done: make(chan struct{})}
-	if r.cgroups != nil {
-		ic, err := r.cgroups.newInstance(r.cfg.Memory, r.cfg.Processes)
-		if err != nil {
+	var in *instance
+	if r.pool != nil {
+		in = r.pool.get()
+	}
+	if in == nil {
+		if in, err = r.makeInstance(true); err != nil {
+			ops.closeFDs()
 			return nil, mapreduce.E("start sandbox", mapreduce.Infra, "", err)
 		}
-		p.cg = ic
 	}
-	if err := r.start(ctx, p, c, s); err != nil {
-		if p.status != nil {
-			p.status.Close()
-		}
-		p.cg.remove()
+	if os.Getuid() == 0 {
+		// Made ahead at a lower priority (factorySpec.Nice): the task gets
+		// the worker's. The program's process is in the init's process
+		// group, or will be forked by the init.
+		unix.Setpriority(unix.PRIO_PROCESS, in.proc.Pid, r.nice)
+		unix.Setpriority(unix.PRIO_PGRP, in.proc.Pid, r.nice)
+	}
+	p := &process{cfg: &r.cfg, proc: in.proc, conn: in.conn, exec: in.exec, cg: in.cg, cleanups: &r.cleanups, done: make(chan struct{})}
+	err = p.handOver(c, ops)
+	if r.pool != nil {
+		r.pool.kick()
+	}
+	if err != nil {
 		return nil, err
 	}
+	p.started = time.Now()
+	if r.cfg.WallTime > 0 {
+		p.timer = time.AfterFunc(r.cfg.WallTime, func() {
+			p.kill(fmt.Sprintf("wall time limit %s exceeded", r.cfg.WallTime))
+		})
+	}
+	go func() {
+		select {
+		case <-ctx.Done():
+			p.kill("killed: task cancelled")
+		case <-p.done:
+		}
+	}()
 	return p, nil
 }
 
-func (r *Runner) spec(c mapreduce.Command, dir string) (*spec, error) {
+// taskOps resolves the command and encodes what the instance does at
+// hand-over: bind the task's paths, detach the host's root, write
+// /etc/passwd, make the root read-only, open the working directory and
+// execute the program.
+func (r *Runner) taskOps(c mapreduce.Command, dir string) (*opWriter, error) {
 	res, err := resolveCommand(c.Args, c.Env, dir)
 	if err != nil {
 		return nil, err
 	}
 	ro := append(append([]string(nil), r.cfg.ReadOnly...), res.Prefixes...)
-	plan, err := planMounts(planInput{WorkDir: dir, ReadOnly: ro, TmpSize: r.cfg.TmpSize})
+	binds, err := taskBinds(planInput{WorkDir: dir, ReadOnly: ro, TmpSize: r.cfg.TmpSize})
 	if err != nil {
 		return nil, err
 	}
@@ -177,17 +228,77 @@ func (r *Runner) spec(c mapreduce.Command, dir string) (*spec, error) {
 	if len(res.BinDirs) > 0 {
 		env = setenv(env, "PATH", strings.Join(res.BinDirs, ":")+":"+getenv(c.Env, "PATH"))
 	}
-	return &spec{
-		Path:          res.Path,
-		Args:          res.Args,
-		Env:           env,
-		Dir:           dir,
-		Hostname:      r.cfg.Hostname,
-		Mounts:        plan,
-		Rlimits:       r.rlimits(),
-		SharedNetwork: r.forks != nil,
-		SwitchUser:    os.Getuid() == 0,
-	}, nil
+	w := &opWriter{}
+	if r.detached {
+		for _, m := range binds {
+			if err := w.detachedBind(m); err != nil {
+				w.closeFDs()
+				return nil, err
+			}
+		}
+	} else {
+		for _, m := range binds {
+			if err := w.entry(m, oldRoot); err != nil {
+				return nil, err
+			}
+		}
+		w.op(opUmount, unix.MNT_DETACH, 0, 0, "detach host root", oldRoot)
+		w.op(opRmdir, 0, 0, 0, "remove "+oldRoot, oldRoot)
+	}
+	if err := w.entry(passwdEntry(dir), ""); err != nil {
+		w.closeFDs()
+		return nil, err
+	}
+	w.op(opMount, unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, 0, 0, "make root read-only", "", "/", "", "")
+	w.op(opOpenDir, 0, 0, 0, "enter working directory", dir)
+	w.exec(res.Path, res.Args, env)
+	switch {
+	case w.err != nil:
+		err = w.err
+	case len(w.b) > maxHandover || w.ptrs > maxPtrs:
+		err = fmt.Errorf("command and environment too large (%d bytes)", len(w.b))
+	case len(w.fds)+3 > maxFDs:
+		err = fmt.Errorf("too many paths to mount (%d)", len(w.fds))
+	}
+	if err != nil {
+		w.closeFDs()
+		return nil, err
+	}
+	return w, nil
+}
+
+// detachedBind clones m.Src into a detached mount (with its submounts)
+// with the bind's attributes and adds the step that attaches it.
+func (w *opWriter) detachedBind(m mountEntry) error {
+	fd, err := unix.OpenTree(unix.AT_FDCWD, m.Src, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
+	if err != nil {
+		return fmt.Errorf("%v: %w", m, err)
+	}
+	w.fds = append(w.fds, fd)
+	attr := unix.MountAttr{Attr_set: bindAttr(m), Propagation: unix.MS_PRIVATE}
+	if err := unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, &attr); err != nil {
+		return fmt.Errorf("%v: %w", m, err)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("%v: %w", m, err)
+	}
+	w.detached(m, st.Mode&unix.S_IFMT == unix.S_IFDIR, len(w.fds)-1)
+	return nil
+}
+
+// canDetachMounts is canDetach; tests replace it.
+var canDetachMounts = canDetach
+
+// canDetach reports whether this process can hand paths over as detached
+// mounts: open_tree needs Linux 5.2 and CAP_SYS_ADMIN, mount_setattr 5.12.
+func canDetach() bool {
+	fd, err := unix.OpenTree(unix.AT_FDCWD, "/", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	return unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_NOSUID}) == nil
 }
 
 func (r *Runner) rlimits() []rlimit {
@@ -216,130 +327,6 @@ func (r *Runner) rlimits() []rlimit {
 	}
 	add(unix.RLIMIT_CORE, 0, 0)
 	return out
-}
-
-func (r *Runner) start(ctx context.Context, p *process, c mapreduce.Command, s *spec) error {
-	specR, specW, err := os.Pipe()
-	if err != nil {
-		return mapreduce.E("start sandbox", mapreduce.Infra, "", err)
-	}
-	defer specR.Close()
-	defer specW.Close()
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		return mapreduce.E("start sandbox", mapreduce.Infra, "", err)
-	}
-	defer errR.Close()
-	defer errW.Close()
-	statusR, statusW, err := os.Pipe()
-	if err != nil {
-		return mapreduce.E("start sandbox", mapreduce.Infra, "", err)
-	}
-	defer statusW.Close()
-	p.status = statusR
-
-	flags := uintptr(unix.CLONE_NEWUSER | unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWIPC | unix.CLONE_NEWUTS)
-	if r.forks == nil {
-		flags |= unix.CLONE_NEWNET
-	}
-	stdout, err := p.outputPipe(c.Stdout, "stdout")
-	if err != nil {
-		return mapreduce.E("start sandbox", mapreduce.Infra, "", err)
-	}
-	stderr, err := p.outputPipe(c.Stderr, "stderr")
-	if err != nil {
-		p.closeChildEnds()
-		return mapreduce.E("start sandbox", mapreduce.Infra, "", err)
-	}
-	defer p.closeChildEnds()
-	cmd := &exec.Cmd{
-		Path:        r.cfg.InitPath,
-		Args:        []string{r.cfg.InitPath, InitArg},
-		Env:         []string{InitEnv + "=1"},
-		Dir:         "/",
-		Stdin:       c.Stdin,
-		Stdout:      stdout,
-		Stderr:      stderr,
-		ExtraFiles:  []*os.File{specR, errW, statusW},
-		SysProcAttr: r.sysProcAttr(flags),
-	}
-	p.cmd = cmd
-	if r.forks != nil {
-		done := make(chan struct{})
-		r.forks <- func() { err = cmd.Start(); close(done) }
-		<-done
-	} else {
-		err = cmd.Start()
-	}
-	if err != nil {
-		return mapreduce.E("start sandbox", mapreduce.Infra, "", err)
-	}
-	specR.Close()
-	errW.Close()
-	statusW.Close()
-	if p.cg != nil {
-		if err := p.cg.add(cmd.Process.Pid); err != nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-			return mapreduce.E("start sandbox", mapreduce.Infra, "", err)
-		}
-	}
-	b, err := json.Marshal(s)
-	if err == nil {
-		_, err = specW.Write(b)
-	}
-	specW.Close()
-	if err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
-		return mapreduce.E("start sandbox", mapreduce.Infra, "", fmt.Errorf("send spec: %w", err))
-	}
-	// The init closes errW by executing the program, or writes why not.
-	msg, _ := io.ReadAll(errR)
-	if len(msg) > 0 {
-		cmd.Wait()
-		kind := mapreduce.Infra
-		if strings.Contains(string(msg), "exec ") {
-			kind = mapreduce.UserCode
-		}
-		return mapreduce.E("start sandbox", kind, c.Args[0], errors.New(string(msg)))
-	}
-	p.started = time.Now()
-	if r.cfg.WallTime > 0 {
-		p.timer = time.AfterFunc(r.cfg.WallTime, func() {
-			p.kill(fmt.Sprintf("wall time limit %s exceeded", r.cfg.WallTime))
-		})
-	}
-	go func() {
-		select {
-		case <-ctx.Done():
-			p.kill("killed: task cancelled")
-		case <-p.done:
-		}
-	}()
-	return nil
-}
-
-// sysProcAttr returns how the init is cloned. A root worker maps two ids:
-// root of the namespace to host root, for the init only (it needs to reach
-// the bind sources), and the program's user to the unprivileged
-// HostUID/HostGID: were the program host root, even without capabilities,
-// the kernel's uid-0 checks (sysctl files, /proc/sysrq-trigger) would let
-// it write host state. An unprivileged worker maps only itself; the init
-// then runs as the program's user with ambient capabilities.
-func (r *Runner) sysProcAttr(flags uintptr) *syscall.SysProcAttr {
-	a := &syscall.SysProcAttr{Cloneflags: flags, Pdeathsig: syscall.SIGKILL}
-	if os.Getuid() == 0 {
-		a.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1}, {ContainerID: sandboxUID, HostID: r.cfg.HostUID, Size: 1}}
-		a.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1}, {ContainerID: sandboxGID, HostID: r.cfg.HostGID, Size: 1}}
-		a.GidMappingsEnableSetgroups = true
-		return a
-	}
-	a.UidMappings = []syscall.SysProcIDMap{{ContainerID: sandboxUID, HostID: os.Getuid(), Size: 1}}
-	a.GidMappings = []syscall.SysProcIDMap{{ContainerID: sandboxGID, HostID: os.Getgid(), Size: 1}}
-	a.Credential = &syscall.Credential{Uid: sandboxUID, Gid: sandboxGID, NoSetGroups: true}
-	a.AmbientCaps = initCaps
-	return a
 }
 
 // ownWorkDir gives the working directory (not its contents) to the
