@@ -168,11 +168,24 @@ func (t *Tracker) Handler() http.Handler {
 }
 
 func (t *Tracker) handleSubmit(w http.ResponseWriter, r *http.Request) {
+	plan, bundle, err := ReadSubmission(w, r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	id, err := t.Submit(r.Context(), plan, bundle)
+	t.replySubmit(w, id, err)
+}
+
+// ReadSubmission reads a submission's multipart form: its "plan" part (a
+// strictly decoded api.Plan) and, if present, its "bundle" part, which
+// must come after the plan and is returned unread, to be streamed into
+// Submit. An error is the client's fault and its text says what was wrong.
+func ReadSubmission(w http.ResponseWriter, r *http.Request) (*api.Plan, io.Reader, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBundle)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "submit: want a multipart form with a \"plan\" part: "+err.Error())
-		return
+		return nil, nil, fmt.Errorf("submit: want a multipart form with a \"plan\" part: %w", err)
 	}
 	var plan *api.Plan
 	for {
@@ -181,32 +194,28 @@ func (t *Tracker) handleSubmit(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if err != nil {
-			writeError(w, http.StatusBadRequest, "submit: read form: "+err.Error())
-			return
+			return nil, nil, fmt.Errorf("submit: read form: %w", err)
 		}
 		switch part.FormName() {
 		case "plan":
 			dec := json.NewDecoder(io.LimitReader(part, maxJSON))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&plan); err != nil {
-				writeError(w, http.StatusBadRequest, "submit: plan: "+err.Error())
-				return
+				return nil, nil, fmt.Errorf("submit: plan: %w", err)
 			}
 		case "bundle":
 			if plan == nil {
-				writeError(w, http.StatusBadRequest, "submit: the \"plan\" part must come before the \"bundle\" part")
-				return
+				return nil, nil, errors.New("submit: the \"plan\" part must come before the \"bundle\" part")
 			}
-			id, err := t.Submit(r.Context(), plan, part)
-			t.replySubmit(w, id, err)
-			return
+			return plan, part, nil
 		default:
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("submit: unknown form part %q (want plan, bundle)", part.FormName()))
-			return
+			return nil, nil, fmt.Errorf("submit: unknown form part %q (want plan, bundle)", part.FormName())
 		}
 	}
-	id, err := t.Submit(r.Context(), plan, nil)
-	t.replySubmit(w, id, err)
+	if plan == nil {
+		return nil, nil, errors.New("submit: the plan is missing")
+	}
+	return plan, nil, nil
 }
 
 func (t *Tracker) replySubmit(w http.ResponseWriter, id string, err error) {

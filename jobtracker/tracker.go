@@ -355,28 +355,32 @@ func (t *Tracker) Status(id string) (api.JobStatus, bool) {
 // WaitStatus waits until the job's version exceeds after (or wait passes,
 // or ctx ends) and returns its status.
 func (t *Tracker) WaitStatus(ctx context.Context, id string, after int64, wait time.Duration) (api.JobStatus, bool) {
+	t.await(ctx, wait, func() bool {
+		j := t.jobs[id]
+		return j == nil || j.version > after
+	})
+	return t.Status(id)
+}
+
+// await waits until ready (called with mu held) holds, wait passes or ctx
+// ends, looking again at every change of the tracker's state.
+func (t *Tracker) await(ctx context.Context, wait time.Duration, ready func() bool) {
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	for {
 		t.mu.Lock()
-		j := t.jobs[id]
-		if j == nil {
-			t.mu.Unlock()
-			return api.JobStatus{}, false
-		}
-		if j.version > after {
-			s := j.status()
-			t.mu.Unlock()
-			return s, true
-		}
+		done := ready()
 		wake := t.wake
 		t.mu.Unlock()
+		if done {
+			return
+		}
 		select {
 		case <-wake:
 		case <-timer.C:
-			return t.Status(id)
+			return
 		case <-ctx.Done():
-			return t.Status(id)
+			return
 		}
 	}
 }
@@ -932,31 +936,18 @@ func (j *job) enqueue(tk *task) {
 // MapOutputs returns a job's map output events from index from, waiting up
 // to wait for new ones.
 func (t *Tracker) MapOutputs(ctx context.Context, id string, from int, wait time.Duration) (api.MapOutputs, bool) {
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	for {
-		t.mu.Lock()
+	t.await(ctx, wait, func() bool {
 		j := t.jobs[id]
-		if j == nil {
-			t.mu.Unlock()
-			return api.MapOutputs{}, false
-		}
-		from = max(0, min(from, len(j.events)))
-		if from < len(j.events) || j.ended() {
-			out := api.MapOutputs{From: from, Events: slices.Clone(j.events[from:]), Ended: j.ended()}
-			t.mu.Unlock()
-			return out, true
-		}
-		wake := t.wake
-		t.mu.Unlock()
-		select {
-		case <-wake:
-		case <-timer.C:
-			return api.MapOutputs{From: from}, true
-		case <-ctx.Done():
-			return api.MapOutputs{From: from}, true
-		}
+		return j == nil || from < len(j.events) || j.ended()
+	})
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	j := t.jobs[id]
+	if j == nil {
+		return api.MapOutputs{}, false
 	}
+	from = max(0, min(from, len(j.events)))
+	return api.MapOutputs{From: from, Events: slices.Clone(j.events[from:]), Ended: j.ended()}, true
 }
 
 // FetchFailure handles a reducer's report that it could not fetch a map

@@ -1,10 +1,7 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -19,11 +16,6 @@ import (
 
 // zebra's own API: the tracker's /api/v1 routes with access checks, and
 // the routes for logs, task completion events and live status.
-
-const (
-	maxJSON   = 64 << 20
-	maxBundle = 4 << 30
-)
 
 func (s *Server) apiWorkers(c *gin.Context) { c.JSON(http.StatusOK, s.t.Workers()) }
 
@@ -203,44 +195,9 @@ func (s *Server) apiSubmit(c *gin.Context) {
 		apiError(c, http.StatusUnauthorized, "submitting a job needs a token")
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBundle)
-	mr, err := c.Request.MultipartReader()
+	plan, bundle, err := jobtracker.ReadSubmission(c.Writer, c.Request)
 	if err != nil {
-		apiError(c, http.StatusBadRequest, "submit: want a multipart form with a \"plan\" part: "+err.Error())
-		return
-	}
-	var plan *api.Plan
-	var bundle io.Reader
-	for bundle == nil {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			apiError(c, http.StatusBadRequest, "submit: read form: "+err.Error())
-			return
-		}
-		switch part.FormName() {
-		case "plan":
-			dec := json.NewDecoder(io.LimitReader(part, maxJSON))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&plan); err != nil {
-				apiError(c, http.StatusBadRequest, "submit: plan: "+err.Error())
-				return
-			}
-		case "bundle":
-			if plan == nil {
-				apiError(c, http.StatusBadRequest, "submit: the \"plan\" part must come before the \"bundle\" part")
-				return
-			}
-			bundle = part
-		default:
-			apiError(c, http.StatusBadRequest, fmt.Sprintf("submit: unknown form part %q (want plan, bundle)", part.FormName()))
-			return
-		}
-	}
-	if plan == nil {
-		apiError(c, http.StatusBadRequest, "submit: the plan is missing")
+		apiError(c, http.StatusBadRequest, err.Error())
 		return
 	}
 	plan.Owner = p.Tenant
