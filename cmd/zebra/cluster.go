@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"time"
 
+	"zebra/adapters/hdfs"
 	"zebra/adapters/localfs"
 	"zebra/jobtracker"
 	"zebra/jobtracker/api"
@@ -36,6 +37,13 @@ func registry(settings func(key string) string, node string) *mapreduce.Registry
 	reg := &mapreduce.Registry{}
 	localfs.Register(reg, &localfs.FS{Checksums: true})
 	swiftfs.Register(reg, swiftfs.Config{Settings: settings, LocalNode: node, Logger: quietLogger()})
+	// HDFS acts as the job's user (a worker's settings carry the client's);
+	// "" means HADOOP_USER_NAME, else the OS user.
+	var user string
+	if settings != nil {
+		user = settings(mapreduce.KeyUser)
+	}
+	hdfs.Register(reg, hdfs.Options{User: user})
 	return reg
 }
 

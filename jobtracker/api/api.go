@@ -149,7 +149,9 @@ func (s *JobStatus) Done() bool {
 type Registration struct {
 	Protocol int    `json:"protocol"`
 	Name     string `json:"name"`
-	// Node is the storage node the worker sits beside (for locality).
+	// Node is the storage node the worker sits beside (for locality), or
+	// a comma-separated list of them (say a Swift object server and an
+	// HDFS DataNode on the same machine); "" means Name.
 	Node        string `json:"node"`
 	MapSlots    int    `json:"map_slots"`
 	ReduceSlots int    `json:"reduce_slots"`
