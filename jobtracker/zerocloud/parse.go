@@ -36,7 +36,7 @@ func Parse(file string, data []byte) (*Job, error) {
 		return nil, p.err()
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		p.add(-1, "", "", "invalid JSON at %s: unexpected data after the job's array", lineCol(data, dec.InputOffset()))
+		p.add(-1, "", "", "invalid JSON at %s: unexpected data after the job's array", lineCol(data, dec.InputOffset()-1))
 		return nil, p.err()
 	}
 	var groups []json.RawMessage
@@ -212,7 +212,7 @@ func kindOf(v any) string {
 func jsonWhere(data []byte, err error) string {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return " at " + lineCol(data, se.Offset) + ": " + se.Error()
+		return " at " + lineCol(data, se.Offset-1) + ": " + se.Error() // Offset is just past the bad byte
 	}
 	if errors.Is(err, io.EOF) {
 		return ": the file is empty"

@@ -57,4 +57,3 @@ func instanceNames(group string, n int) []string {
 	}
 	return out
 }
-
