@@ -196,6 +196,7 @@ func (c *Committer) finish(ctx context.Context) error {
 	if err := c.FS.RemoveAll(ctx, c.tempRoot()); err != nil {
 		return E("commit job", Other, c.Out, err)
 	}
+	c.removeEmptyTemp(ctx)
 	if c.Marker {
 		w, err := c.FS.Create(ctx, path.Join(c.Out, "_SUCCESS"))
 		if err != nil {
@@ -214,7 +215,21 @@ func (c *Committer) AbortJob(ctx context.Context) error {
 	if err := c.FS.RemoveAll(ctx, c.tempRoot()); err != nil {
 		return E("abort job", Other, c.Out, err)
 	}
+	c.removeEmptyTemp(ctx)
 	return nil
+}
+
+// removeEmptyTemp removes a shared output directory's _temporary once no
+// job has files in it (best effort: a job starting meanwhile makes it
+// again).
+func (c *Committer) removeEmptyTemp(ctx context.Context) {
+	if !c.Shared {
+		return
+	}
+	dir := path.Join(c.Out, "_temporary")
+	if list, err := c.FS.List(ctx, dir); err == nil && len(list) == 0 {
+		c.FS.RemoveAll(ctx, dir)
+	}
 }
 
 // CheckAbsent returns an Exist error naming every one of files (names
