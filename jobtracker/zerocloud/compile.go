@@ -35,7 +35,10 @@ type Options struct {
 	// Name, User and Args are shown in the job's history.
 	Name, User string
 	Args       []string
-	Logger     *slog.Logger
+	// Account is the Swift account swift://~/ stands for ("": the
+	// credentials' own), e.g. the tenant a jobtracker authenticated.
+	Account string
+	Logger  *slog.Logger
 }
 
 // Compiled is a job ready to submit.
@@ -151,6 +154,9 @@ type compiler struct {
 	captures [][]string
 }
 
+// url is the zebra URL of a ZeroCloud swift:// URL.
+func (c *compiler) url(u string) string { return zebraURLFor(u, c.o.Account) }
+
 func (c *compiler) add(sg stageGroup, field, format string, args ...any) {
 	c.p.add(sg.index, sg.g.Name, field, format, args...)
 }
@@ -217,7 +223,7 @@ func (c *compiler) program(sg stageGroup, st *Stage) Program {
 		host, _ := sysProgram(img, inner)
 		prog = Program{Kind: ProgramSystem, Path: host}
 	case strings.HasPrefix(e.Path, "swift://"):
-		u := zebraURL(e.Path)
+		u := c.url(e.Path)
 		fsys, name, err := c.o.Registry.Resolve(c.ctx, u)
 		if err == nil {
 			_, err = fsys.Stat(c.ctx, name)
@@ -296,7 +302,7 @@ func (c *compiler) instances(sg stageGroup, in int) []string {
 	}
 	d := g.Devices[in]
 	field := fmt.Sprintf("devices[%d].path", in)
-	fsys, name, err := c.o.Registry.Resolve(c.ctx, zebraURL(d.Path))
+	fsys, name, err := c.o.Registry.Resolve(c.ctx, c.url(d.Path))
 	if err != nil {
 		c.add(sg, field, "%s: %v", d.Path, err)
 		return nil
@@ -396,7 +402,7 @@ func (c *compiler) outputs(sg stageGroup, st *Stage) (string, []string) {
 	full := make([]string, len(st.Outputs))
 	seen := map[string]string{}
 	for i, u := range st.Outputs {
-		f, name, err := c.o.Registry.Resolve(c.ctx, zebraURL(u))
+		f, name, err := c.o.Registry.Resolve(c.ctx, c.url(u))
 		if err != nil {
 			c.add(sg, field, "%s: %v", u, err)
 			return "", nil

@@ -289,10 +289,17 @@ func parseSwift(u string) (account, container, object string, err error) {
 
 // zebraURL is the zebra swift:// URL of a ZeroCloud one: the caller's
 // account is implicit (swift://container/object).
-func zebraURL(u string) string {
+func zebraURL(u string) string { return zebraURLFor(u, "") }
+
+// zebraURLFor is zebraURL with ~ standing for account ("" for the
+// credentials' own).
+func zebraURLFor(u, account string) string {
 	acct, c, obj, err := parseSwift(u)
 	if err != nil {
 		return u
+	}
+	if acct == "" {
+		acct = account
 	}
 	s := "swift://"
 	if acct != "" {
