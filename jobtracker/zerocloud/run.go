@@ -375,7 +375,6 @@ type box struct {
 	work, dev string
 	stdin     string // host file fed as stdin ("": none)
 	mounts    []mapreduce.Mount
-	env       []string
 }
 
 // prepare makes the working directory (the bundle's files linked in) and

@@ -287,12 +287,8 @@ func parseSwift(u string) (account, container, object string, err error) {
 	return acct, container, object, nil
 }
 
-// zebraURL is the zebra swift:// URL of a ZeroCloud one: the caller's
-// account is implicit (swift://container/object).
-func zebraURL(u string) string { return zebraURLFor(u, "") }
-
-// zebraURLFor is zebraURL with ~ standing for account ("" for the
-// credentials' own).
+// zebraURLFor is the zebra swift:// URL of a ZeroCloud one, ~ standing
+// for account ("": the credentials' own, written swift://container/object).
 func zebraURLFor(u, account string) string {
 	acct, c, obj, err := parseSwift(u)
 	if err != nil {
