@@ -219,7 +219,8 @@ func (t *Tracker) newJob(id mapreduce.JobID, p *api.Plan, submitted time.Time) (
 		return nil, fmt.Errorf("output %s: %w", p.Output, err)
 	}
 	j := &job{id: id, plan: p, state: api.StateRunning, submitted: submitted, nodeQ: map[string]*queue{},
-		committer: &mapreduce.Committer{FS: fsys, Out: out, Job: id, Marker: p.MarkSuccess}}
+		committer: &mapreduce.Committer{FS: fsys, Out: out, Job: id, Marker: p.MarkSuccess,
+			Shared: p.OutputFiles != nil, Files: p.OutputFiles}}
 	for i := range p.Splits {
 		tk := &task{job: j, id: mapreduce.TaskID{Job: id, Kind: mapreduce.MapTask, Index: i}}
 		j.maps = append(j.maps, tk)
@@ -278,6 +279,9 @@ func (t *Tracker) Submit(ctx context.Context, p *api.Plan, bundle io.Reader) (st
 	}
 	if err := j.committer.SetupJob(ctx); err != nil {
 		os.RemoveAll(dir)
+		if mapreduce.IsKind(err, mapreduce.Exist) && p.OutputFiles != nil {
+			return "", fmt.Errorf("%w: %v", ErrOutputExists, err)
+		}
 		if mapreduce.IsKind(err, mapreduce.Exist) {
 			return "", fmt.Errorf("%w: %s", ErrOutputExists, p.Output)
 		}
