@@ -39,7 +39,9 @@ func zerocloudCompiler() func(ctx context.Context, body []byte, tenant string) (
 			return nil, err
 		}
 		reg := registry(nil, "")
-		c, err := zerocloud.Compile(ctx, "job.json", job, zerocloud.Options{Registry: reg, Account: tenant,
+		// A tenant's job may touch only its own account (the cluster
+		// token's, tenant "", any).
+		c, err := zerocloud.Compile(ctx, "job.json", job, zerocloud.Options{Registry: reg, Account: tenant, OwnAccountOnly: tenant != "",
 			Name: "zerocloud job.json", Args: []string{"POST /api/v1/zerocloud"}, Logger: quietLogger()})
 		if err != nil {
 			return nil, err

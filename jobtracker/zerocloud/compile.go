@@ -38,6 +38,9 @@ type Options struct {
 	// Account is the Swift account swift://~/ stands for ("": the
 	// credentials' own), e.g. the tenant a jobtracker authenticated.
 	Account string
+	// OwnAccountOnly refuses every swift:// path outside Account (a
+	// tenant's job may touch only its own data and apps).
+	OwnAccountOnly bool
 	Logger  *slog.Logger
 }
 
@@ -68,6 +71,12 @@ func Compile(ctx context.Context, file string, job *Job, o Options) (*Compiled, 
 	stages := shape(p, job)
 	if len(p.list) > 0 {
 		return nil, p.err()
+	}
+	if o.OwnAccountOnly {
+		foreignAccounts(p, job, o.Account)
+		if len(p.list) > 0 {
+			return nil, p.err()
+		}
 	}
 	c := &compiler{ctx: ctx, p: p, o: o, bundle: map[string]string{}}
 	spec := &Spec{}
@@ -105,6 +114,26 @@ func Compile(ctx context.Context, file string, job *Job, o Options) (*Compiled, 
 		pl.Reduces = len(spec.Stages[1].Instances)
 	}
 	return &Compiled{Plan: pl, Bundle: c.bundle}, nil
+}
+
+// foreignAccounts adds a problem for every swift:// path (app or device)
+// that names an account other than account.
+func foreignAccounts(p *problems, job *Job, account string) {
+	check := func(i int, g *Group, field, u string) {
+		if !strings.HasPrefix(u, "swift://") {
+			return
+		}
+		if acct, _, _, err := parseSwift(u); err == nil && acct != "" && acct != account {
+			p.add(i, g.Name, field, "%s is in the account %s; a job may use only its own account's objects (%s, or swift://~/…)", u, acct, account)
+		}
+	}
+	for i := range job.Groups {
+		g := job.Groups[i]
+		check(i, g, "exec.path", g.Exec.Path)
+		for k, d := range g.Devices {
+			check(i, g, fmt.Sprintf("devices[%d].path", k), d.Path)
+		}
+	}
 }
 
 // shape orders the groups as zebra runs them: one group alone, or two

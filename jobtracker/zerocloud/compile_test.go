@@ -189,3 +189,42 @@ func BenchmarkParseCompile(b *testing.B) {
 		}
 	})
 }
+
+// TestCompileOwnAccountOnly: a tenant's job may name only its own account,
+// as apps and as devices; ~ and the account itself are fine.
+func TestCompileOwnAccountOnly(t *testing.T) {
+	fsys := &mrtest.MemFS{}
+	mrtest.WriteFile(t, fsys, "/AUTH_alice/in/a.txt", []byte("x"))
+	reg := &mapreduce.Registry{}
+	reg.Register("swift", func(_ context.Context, _ *url.URL, raw string) (mapreduce.FS, string, error) {
+		return fsys, "/" + strings.TrimPrefix(raw, "swift://"), nil
+	})
+	compile := func(src string) error {
+		job, err := Parse("job.json", []byte(src))
+		if err != nil {
+			return err
+		}
+		_, err = Compile(context.Background(), "job.json", job, Options{Registry: reg, Account: "AUTH_alice", OwnAccountOnly: true})
+		return err
+	}
+	job := func(app, in, out string) string {
+		return `[{"name":"g","exec":{"path":"` + app + `"},"devices":[{"name":"stdin","path":"` + in + `"},{"name":"stdout","path":"` + out + `"}]}]`
+	}
+	for _, tc := range []struct{ name, job, want string }{
+		{"foreign input", job("file://python2.7:python", "swift://AUTH_bob/in/a.txt", "swift://~/res/x"), `devices[0].path: swift://AUTH_bob/in/a.txt is in the account AUTH_bob`},
+		{"foreign output", job("file://python2.7:python", "swift://~/in/a.txt", "swift://AUTH_bob/res/x"), `devices[1].path: swift://AUTH_bob/res/x is in the account AUTH_bob`},
+		{"foreign app", job("swift://AUTH_bob/apps/x", "swift://~/in/a.txt", "swift://~/res/x"), `exec.path: swift://AUTH_bob/apps/x is in the account AUTH_bob`},
+	} {
+		if err := compile(tc.job); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want it to contain %q", tc.name, err, tc.want)
+		}
+	}
+	for _, ok := range []string{
+		job("file://python2.7:python", "swift://~/in/a.txt", "swift://~/res/x"),
+		job("file://python2.7:python", "swift://AUTH_alice/in/a.txt", "swift://AUTH_alice/res/y"),
+	} {
+		if err := compile(ok); err != nil && strings.Contains(err.Error(), "is in the account") {
+			t.Errorf("own account refused: %v", err)
+		}
+	}
+}
