@@ -41,7 +41,7 @@ type Options struct {
 	// OwnAccountOnly refuses every swift:// path outside Account (a
 	// tenant's job may touch only its own data and apps).
 	OwnAccountOnly bool
-	Logger  *slog.Logger
+	Logger         *slog.Logger
 }
 
 // Compiled is a job ready to submit.
