@@ -46,6 +46,8 @@ type Server struct {
 	started time.Time
 	// logClient fetches attempt logs from workers.
 	logClient *http.Client
+	// opener is the run-on-open gateway's state (open.go).
+	opener *opener
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -67,7 +69,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	s := &Server{t: cfg.Tracker, inner: cfg.Inner, auth: a, log: cfg.Logger.With("component", "web"), pages: pages,
-		started: time.Now(), logClient: &http.Client{Timeout: 30 * time.Second}}
+		started: time.Now(), logClient: &http.Client{Timeout: 30 * time.Second}, opener: newOpener()}
 	s.metrics = newMetrics(s.t)
 	s.engine = s.routes()
 	return s, nil
@@ -81,6 +83,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.Se
 func (s *Server) routes() *gin.Engine {
 	e := gin.New()
 	e.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, err any) {
+		if err == http.ErrAbortHandler {
+			panic(err) // a relayed body broke off: abort the connection
+		}
 		s.log.Error("panic serving request", "path", c.Request.URL.Path, "err", err)
 		c.AbortWithStatus(http.StatusInternalServerError)
 	}), s.logRequests)
@@ -95,6 +100,9 @@ func (s *Server) routes() *gin.Engine {
 
 	a := e.Group("", s.authenticate)
 	a.GET("/metrics", s.serveMetrics)
+
+	// Run on open (open.go): an app run on an object by the worker beside it.
+	a.GET("/open/*path", s.open)
 
 	// The UI.
 	a.GET("/ui/", s.overviewPage)
