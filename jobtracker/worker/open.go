@@ -317,10 +317,10 @@ func (o *Opener) serveOpen(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		o.nFailed.Add(1)
 	}
-	ok := out.finish(err, func() {
+	ok := out.finish(err, func(cgiErr error) {
 		switch {
-		case out.cgiErr() != nil:
-			openError(w, http.StatusBadGateway, "app "+appName+" "+out.cgiErr().Error())
+		case cgiErr != nil:
+			openError(w, http.StatusBadGateway, "app "+appName+" "+cgiErr.Error())
 		case errors.Is(ctx.Err(), context.DeadlineExceeded) && r.Context().Err() == nil:
 			openError(w, http.StatusGatewayTimeout, fmt.Sprintf("app %s did not finish within %v (stopped)", appName, o.cfg.Timeout))
 		default:
@@ -365,7 +365,7 @@ func (o *Opener) head(ctx context.Context, fs *swiftfs.FS, objPath, appPath, app
 	wg.Wait()
 	switch {
 	case objErr != nil:
-		code, msg = swiftStatus(objErr), objErr.Error()
+		code, msg = swiftStatus(objErr), "object "+strings.TrimPrefix(objPath, "/")+": "+objErr.Error()
 	case appErr != nil && mapreduce.IsKind(appErr, mapreduce.NotExist):
 		code, msg = http.StatusNotFound, "app "+appName+" not found: "+appErr.Error()
 	case appErr != nil:

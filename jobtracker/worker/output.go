@@ -153,9 +153,10 @@ func (o *output) commitLocked() error {
 
 // finish ends the response once the app exited: runErr nil commits it
 // (with Content-Length when nothing was sent yet); otherwise, if nothing
-// was sent, fail answers the error and finish returns false. A failure
-// after the response was committed aborts the connection.
-func (o *output) finish(runErr error, fail func()) bool {
+// was sent, fail answers the error (cgiErr is a malformed CGI block, if
+// that is what failed) and finish returns false. A failure after the
+// response was committed aborts the connection.
+func (o *output) finish(runErr error, fail func(cgiErr error)) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if runErr == nil && o.err == nil {
@@ -163,7 +164,7 @@ func (o *output) finish(runErr error, fail func()) bool {
 			if o.cgi && !o.parsed {
 				if err := o.parseCGI(true); err != nil {
 					o.err = err
-					fail()
+					fail(err)
 					return false
 				}
 			}
@@ -173,17 +174,10 @@ func (o *output) finish(runErr error, fail func()) bool {
 		return true
 	}
 	if !o.committed {
-		fail()
+		fail(o.err)
 		return false
 	}
 	panic(http.ErrAbortHandler)
-}
-
-// cgiErr is the malformed CGI block, if any.
-func (o *output) cgiErr() error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.err
 }
 
 // tailBuffer keeps the last max bytes written to it.
