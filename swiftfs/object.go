@@ -101,8 +101,30 @@ func (f *FS) OpenVersion(ctx context.Context, info ObjectInfo) (rc io.ReadCloser
 	return resp.Body, false, nil
 }
 
+// OpenLocal GETs name from the local object server (Config.LocalNode),
+// if it holds a primary replica, whatever its version, and returns the
+// replica's quoted ETag. It bypasses Swift's authorization: a caller must
+// check that its credentials may read the object (Head) and that the ETags
+// match before it uses the bytes.
+func (f *FS) OpenLocal(ctx context.Context, name string) (rc io.ReadCloser, etag string, err error) {
+	if f.localNode == "" {
+		return nil, "", errors.New("no local object server")
+	}
+	rc, err = f.openLocal(ctx, clean(name), "")
+	if err != nil {
+		return nil, "", err
+	}
+	return rc, rc.(*localBody).etag, nil
+}
+
+// localBody is a local replica's body and ETag.
+type localBody struct {
+	io.ReadCloser
+	etag string
+}
+
 // openLocal GETs name from the local object server if it holds a primary
-// replica whose ETag is etag.
+// replica whose ETag is etag (any version if etag is "").
 func (f *FS) openLocal(ctx context.Context, name, etag string) (io.ReadCloser, error) {
 	reps, err := f.Replicas(ctx, name)
 	if err != nil {
@@ -124,7 +146,9 @@ func (f *FS) openLocal(ctx context.Context, name, etag string) (io.ReadCloser, e
 	for k, v := range local.Headers {
 		req.Header.Set(k, v)
 	}
-	req.Header.Set("If-Match", etag)
+	if etag != "" {
+		req.Header.Set("If-Match", etag)
+	}
 	resp, err := f.http.Do(req)
 	if err != nil {
 		return nil, err
@@ -134,9 +158,10 @@ func (f *FS) openLocal(ctx context.Context, name, etag string) (io.ReadCloser, e
 		resp.Body.Close()
 		return nil, &statusError{code: resp.StatusCode, url: local.URL}
 	}
-	if got := etagOf(resp.Header.Get("Etag")); !strings.EqualFold(got, etag) {
+	got := etagOf(resp.Header.Get("Etag"))
+	if etag != "" && !strings.EqualFold(got, etag) {
 		resp.Body.Close()
 		return nil, fmt.Errorf("the local replica's ETag is %s, not %s", got, etag)
 	}
-	return resp.Body, nil
+	return &localBody{ReadCloser: resp.Body, etag: got}, nil
 }

@@ -238,6 +238,31 @@ func TestOpen(t *testing.T) {
 		if want := strings.ToUpper(text) + "!"; resp.StatusCode != 200 || string(body) != want {
 			t.Errorf("%s %q, want %q", resp.Status, body, want)
 		}
+		// The app reads its object and nothing else: not the Swift data on
+		// this machine, not the network (the proxy is on 127.0.0.1).
+		put("apps", "probe.zapp", tarOf(t, map[string]string{
+			"zapp.json": `{"entry": "probe.py", "interpreter": "/usr/bin/python3", "content_type": "text/plain"}`,
+			"probe.py": `import os, socket, sys
+from urllib.parse import urlsplit
+out = []
+try:
+    os.listdir(os.environ["ZEBRA_PARAM_DIR"]); out.append("dir:readable")
+except OSError as e:
+    out.append("dir:" + type(e).__name__)
+try:
+    u = urlsplit(os.environ["ZEBRA_PARAM_URL"])
+    socket.create_connection((u.hostname, u.port), timeout=2).close(); out.append("net:connected")
+except OSError as e:
+    out.append("net:" + type(e).__name__)
+out.append("stdin:%d" % len(sys.stdin.buffer.read()))
+print(" ".join(out))
+`,
+		}), nil)
+		resp, body = open(tenant, "/open/texts/fox.txt?app=apps/probe.zapp&dir="+url.QueryEscape(env["state"])+"&url="+url.QueryEscape(env["ST_AUTH"]))
+		got := strings.Fields(string(body))
+		if resp.StatusCode != 200 || len(got) != 3 || got[0] == "dir:readable" || got[1] == "net:connected" || got[2] != fmt.Sprintf("stdin:%d", len(text)) {
+			t.Errorf("probe: %s %q: want the state directory and the network out of reach, and the object on stdin", resp.Status, body)
+		}
 		resp, body = open(tenant, "/open/texts/fox.txt?app=apps/broken.zapp")
 		if resp.StatusCode != 422 || !strings.Contains(string(body), "app apps/broken.zapp holds no zapp.json") {
 			t.Errorf("bundle without a manifest: %s %s", resp.Status, body)

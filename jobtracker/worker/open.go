@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"mime"
 	"net"
@@ -235,12 +236,32 @@ func (o *Opener) serveOpen(w http.ResponseWriter, r *http.Request) {
 	}
 	defer func() { <-o.slot }()
 
+	// The bytes of the local replica are fetched while Swift authorizes
+	// the reads (they are used only if the HEAD allows it and reports the
+	// same version).
+	rctx, rcancel := context.WithCancel(r.Context())
+	defer rcancel()
+	objPath := "/" + container + "/" + object
+	local := make(chan localRead, 1)
+	go func() {
+		rc, etag, err := fs.OpenLocal(rctx, objPath)
+		local <- localRead{rc, etag, err}
+	}()
+	var body io.ReadCloser
+	defer func() {
+		if body != nil {
+			body.Close()
+		}
+	}()
 	// Validating a new app takes a while (compiling a Go module, seconds):
 	// the run's timeout starts after it.
-	pctx, pcancel := context.WithTimeout(r.Context(), prepareTimeout)
+	pctx, pcancel := context.WithTimeout(rctx, prepareTimeout)
 	defer pcancel()
-	objPath := "/" + container + "/" + object
 	objInfo, appInfo, code, msg := o.head(pctx, fs, objPath, "/"+appName, appName)
+	l := <-local
+	if l.err == nil {
+		body = l.rc // closed by the deferred function
+	}
 	if code != 0 {
 		openError(w, code, msg)
 		return
@@ -266,14 +287,21 @@ func (o *Opener) serveOpen(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	ctx, cancel := context.WithTimeout(r.Context(), o.cfg.Timeout)
+	ctx, cancel := context.WithTimeout(rctx, o.cfg.Timeout)
 	defer cancel()
-	body, direct, err := fs.OpenVersion(ctx, objInfo)
-	if err != nil {
-		o.swiftError(w, err, "read "+container+"/"+object)
-		return
+	direct := l.err == nil && objInfo.ETag != "" && strings.EqualFold(l.etag, objInfo.ETag)
+	if !direct {
+		if body != nil {
+			body.Close()
+		}
+		if body, direct, err = fs.OpenVersion(ctx, objInfo); err != nil {
+			body = nil
+			o.swiftError(w, err, "read "+container+"/"+object)
+			return
+		}
 	}
-	defer body.Close()
+	// A read blocked on the object server ends with the run.
+	defer context.AfterFunc(ctx, func() { body.Close() })()
 	extra := http.Header{HeaderWorker: {o.cfg.Name}, HeaderAppCache: {map[bool]string{true: "hit", false: "miss"}[hit]},
 		HeaderRead: {map[bool]string{true: "direct", false: "proxy"}[direct]}, "Cache-Control": {"no-store"}}
 	out := newOutput(w, outType, extra)
@@ -333,6 +361,13 @@ func (o *Opener) serveOpen(w http.ResponseWriter, r *http.Request) {
 	})
 	o.log.Debug("open", "object", account+objPath, "app", appName, "cache", extra.Get(HeaderAppCache),
 		"read", extra.Get(HeaderRead), "ok", ok, "err", err, "took", time.Since(start).Round(time.Microsecond))
+}
+
+// localRead is the outcome of reading the local replica.
+type localRead struct {
+	rc   io.ReadCloser
+	etag string
+	err  error
 }
 
 // acquire takes a run slot, waiting in the queue if it is not full.

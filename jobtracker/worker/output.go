@@ -88,18 +88,20 @@ func (o *output) parseCGI(atEnd bool) error {
 		end, skip = i, 4
 	}
 	if end < 0 {
+		// Fail as soon as a complete line is no header line.
+		if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+			if _, err := o.headerLines(b, b[:i]); err != nil {
+				return err
+			}
+		}
 		if atEnd || len(b) > maxCGIHeader {
 			return o.cgiError(b, "no empty line ends the header block")
 		}
 		return nil
 	}
-	h := http.Header{}
-	for line := range strings.SplitSeq(strings.ReplaceAll(string(b[:end]), "\r\n", "\n"), "\n") {
-		k, v, ok := strings.Cut(line, ":")
-		if !ok || k == "" || strings.ContainsAny(k, " \t") {
-			return o.cgiError(b, fmt.Sprintf("%q is not a header line", line))
-		}
-		h.Add(textproto.CanonicalMIMEHeaderKey(k), strings.TrimSpace(v))
+	h, err := o.headerLines(b, b[:end])
+	if err != nil {
+		return err
 	}
 	if h.Get("Content-Type") == "" {
 		return o.cgiError(b, "it has no Content-Type header")
@@ -114,6 +116,19 @@ func (o *output) parseCGI(atEnd bool) error {
 	o.header, o.parsed = h, true
 	o.buf.Next(end + skip)
 	return nil
+}
+
+// headerLines parses the header lines of block (of output b).
+func (o *output) headerLines(b, block []byte) (http.Header, error) {
+	h := http.Header{}
+	for line := range strings.SplitSeq(strings.ReplaceAll(string(block), "\r\n", "\n"), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok || k == "" || strings.ContainsAny(k, " \t") {
+			return nil, o.cgiError(b, fmt.Sprintf("%q is not a header line", line[:min(len(line), 60)]))
+		}
+		h.Add(textproto.CanonicalMIMEHeaderKey(k), strings.TrimSpace(v))
+	}
+	return h, nil
 }
 
 func (o *output) cgiError(b []byte, why string) error {
