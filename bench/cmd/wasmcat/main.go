@@ -53,7 +53,9 @@ func Module() []byte {
 		}
 		return b
 	}
-	section := func(id byte, body []byte) []byte { return append(append([]byte{id}, uleb(uint32(len(body)))...), body...) }
+	section := func(id byte, body []byte) []byte {
+		return append(append([]byte{id}, uleb(uint32(len(body)))...), body...)
+	}
 	cat := func(parts ...[]byte) []byte {
 		var b []byte
 		for _, p := range parts {
