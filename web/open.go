@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -80,6 +81,11 @@ func openPath(p Principal, raw string) (openTarget, bool) {
 
 // open serves GET /open/*path.
 func (s *Server) open(c *gin.Context) {
+	start := time.Now()
+	defer func() {
+		s.metrics.opens.WithLabelValues(strconv.Itoa(c.Writer.Status())).Inc()
+		s.metrics.openTimes.Observe(time.Since(start).Seconds())
+	}()
 	p := principal(c)
 	if p.Anonymous {
 		s.deny(c, http.StatusUnauthorized, "authentication required: open needs the cluster token (ZEBRA_TOKEN) or ACCOUNT:SWIFT_TOKEN as X-Auth-Token (or the UI's login cookie)")

@@ -221,6 +221,10 @@ func TestOpen(t *testing.T) {
 		if resp.StatusCode != 422 || resp.Header.Get("X-Zebra-App-Cache") != "" {
 			t.Errorf("garbage again: %s", resp.Status)
 		}
+		// The gateway counts the answers by status.
+		if _, metrics := open(token, "/metrics"); !regexp.MustCompile(`zebra_open_requests_total\{code="422"\} [2-9]`).Match(metrics) {
+			t.Errorf("/metrics counts fewer than two 422 opens:\n%s", regexp.MustCompile(`(?m)^zebra_open.*$`).FindAll(metrics, -1))
+		}
 	})
 
 	t.Run("script bundle", func(t *testing.T) {

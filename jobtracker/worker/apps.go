@@ -111,7 +111,11 @@ func (c *appCache) get(ctx context.Context, fs *swiftfs.FS, account string, info
 		c.hits.Add(1)
 		return e.app, true, e.err
 	}
-	e.app, e.err = c.validate(ctx, fs, name, info, key)
+	// Others may wait for this validation: it does not end with this
+	// request.
+	vctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), prepareTimeout)
+	e.app, e.err = c.validate(vctx, fs, name, info, key)
+	cancel()
 	if e.err != nil && !isAppError(e.err) {
 		// A failure to download is not the app's: try again next time.
 		c.mu.Lock()
