@@ -242,17 +242,17 @@ func TestOpen(t *testing.T) {
 		if want := strings.ToUpper(text) + "!"; resp.StatusCode != 200 || string(body) != want {
 			t.Errorf("%s %q, want %q", resp.Status, body, want)
 		}
-		// The app reads its object and nothing else: not the Swift data on
-		// this machine, not the network (the proxy is on 127.0.0.1).
+		// The app reads its object and nothing else: not the files of the
+		// cluster on this machine, not the network (the proxy is on 127.0.0.1).
 		put("apps", "probe.zapp", tarOf(t, map[string]string{
 			"zapp.json": `{"entry": "probe.py", "interpreter": "/usr/bin/python3", "content_type": "text/plain"}`,
 			"probe.py": `import os, socket, sys
 from urllib.parse import urlsplit
 out = []
 try:
-    os.listdir(os.environ["ZEBRA_PARAM_DIR"]); out.append("dir:readable")
+    open(os.environ["ZEBRA_PARAM_FILE"], "rb").read(); out.append("file:readable")
 except OSError as e:
-    out.append("dir:" + type(e).__name__)
+    out.append("file:" + type(e).__name__)
 try:
     u = urlsplit(os.environ["ZEBRA_PARAM_URL"])
     socket.create_connection((u.hostname, u.port), timeout=2).close(); out.append("net:connected")
@@ -262,10 +262,14 @@ out.append("stdin:%d" % len(sys.stdin.buffer.read()))
 print(" ".join(out))
 `,
 		}), nil)
-		resp, body = open(tenant, "/open/texts/fox.txt?app=apps/probe.zapp&dir="+url.QueryEscape(env["state"])+"&url="+url.QueryEscape(env["ST_AUTH"]))
+		secret := filepath.Join(env["state"], "token") // the cluster token, on the worker's machine
+		if _, err := os.Stat(secret); err != nil {
+			t.Fatal(err)
+		}
+		resp, body = open(tenant, "/open/texts/fox.txt?app=apps/probe.zapp&file="+url.QueryEscape(secret)+"&url="+url.QueryEscape(env["ST_AUTH"]))
 		got := strings.Fields(string(body))
-		if resp.StatusCode != 200 || len(got) != 3 || got[0] == "dir:readable" || got[1] == "net:connected" || got[2] != fmt.Sprintf("stdin:%d", len(text)) {
-			t.Errorf("probe: %s %q: want the state directory and the network out of reach, and the object on stdin", resp.Status, body)
+		if resp.StatusCode != 200 || len(got) != 3 || got[0] == "file:readable" || got[1] == "net:connected" || got[2] != fmt.Sprintf("stdin:%d", len(text)) {
+			t.Errorf("probe: %s %q: want the cluster's token file and the network out of reach, and the object on stdin", resp.Status, body)
 		}
 		resp, body = open(tenant, "/open/texts/fox.txt?app=apps/broken.zapp")
 		if resp.StatusCode != 422 || !strings.Contains(string(body), "app apps/broken.zapp holds no zapp.json") {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -73,8 +74,8 @@ func unpackBundle(b []byte, dir string) (zappManifest, error) {
 		if name == "" {
 			continue // "./"
 		}
-		if strings.HasPrefix(h.Name, "/") || strings.Contains(h.Name, "..") {
-			return m, fmt.Errorf("member %q: names must be relative and must not contain ..", h.Name)
+		if strings.HasPrefix(h.Name, "/") || slices.Contains(strings.Split(h.Name, "/"), "..") {
+			return m, fmt.Errorf("member %q: names must be relative, without \"..\" parts", h.Name)
 		}
 		dst := filepath.Join(dir, filepath.FromSlash(name))
 		switch h.Typeflag {

@@ -158,7 +158,7 @@ func TestUnpackBundleErrors(t *testing.T) {
 		{"missing interpreter", map[string]string{"zapp.json": `{"entry": "a.py", "interpreter": "/no/such/python"}`, "a.py": ""}, nil, "not an executable on this worker"},
 		{"symlink", map[string]string{"zapp.json": `{"entry": "a.py", "interpreter": "/bin/sh"}`, "a.py": ""},
 			[]*tar.Header{{Name: "evil", Typeflag: tar.TypeSymlink, Linkname: "/etc/shadow", Format: tar.FormatUSTAR}}, "not a regular file"},
-		{"dot dot", map[string]string{"zapp.json": `{"entry": "a.py", "interpreter": "/bin/sh"}`, "a.py": "", "../up": ""}, nil, "must not contain .."},
+		{"dot dot", map[string]string{"zapp.json": `{"entry": "a.py", "interpreter": "/bin/sh"}`, "a.py": "", "../up": ""}, nil, "without \"..\" parts"},
 	} {
 		_, err := unpackBundle(bundleTar(t, tc.files, tc.extra...), filepath.Join(t.TempDir(), "b"))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
