@@ -27,11 +27,15 @@ import (
 //	zebra_slots{kind}, zebra_slots_used{kind}   slots of the live workers, and those in use
 //	zebra_sandbox_boot_seconds             histogram of sandbox start times, from reports that carry one
 //	                                       (api.AttemptReport.SandboxBoot; empty while workers do not measure it)
+//	zebra_open_requests_total{code}        run-on-open requests (GET /open/...) answered, by status code
+//	zebra_open_seconds                     histogram of their time to the last byte
 type metrics struct {
-	t        *jobtracker.Tracker
-	registry *prometheus.Registry
-	reports  *prometheus.CounterVec
-	boot     prometheus.Histogram
+	t         *jobtracker.Tracker
+	registry  *prometheus.Registry
+	reports   *prometheus.CounterVec
+	boot      prometheus.Histogram
+	opens     *prometheus.CounterVec
+	openTimes prometheus.Histogram
 }
 
 var (
@@ -54,7 +58,12 @@ func newMetrics(t *jobtracker.Tracker) *metrics {
 		boot: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "zebra_sandbox_boot_seconds",
 			Help:    "Time a task's sandbox took to start its program, as workers report it.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}})}
-	m.registry.MustRegister(m, m.reports, m.boot)
+	m.opens = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "zebra_open_requests_total",
+		Help: "Run-on-open requests answered, by HTTP status code."}, []string{"code"})
+	m.openTimes = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "zebra_open_seconds",
+		Help:    "Time of run-on-open requests, to the last byte of the answer.",
+		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}})
+	m.registry.MustRegister(m, m.reports, m.boot, m.opens, m.openTimes)
 	return m
 }
 

@@ -25,7 +25,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &doc); err != nil || !strings.HasPrefix(doc.OpenAPI, "3.") {
 		t.Fatalf("openapi.json: %v (version %q)", err, doc.OpenAPI)
 	}
-	param := regexp.MustCompile(`:([A-Za-z]+)`)
+	param := regexp.MustCompile(`[:*]([A-Za-z]+)`)
 	var registered, documented, inner []string
 	for _, r := range f.s.engine.Routes() {
 		if r.Path == "/" || strings.HasPrefix(r.Path, "/ui/") {

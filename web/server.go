@@ -53,6 +53,8 @@ type Server struct {
 	zerocloud func(ctx context.Context, body []byte, tenant string) (*api.Plan, error)
 	// logClient fetches attempt logs from workers.
 	logClient *http.Client
+	// opener is the run-on-open gateway's state (open.go).
+	opener *opener
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -74,7 +76,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	s := &Server{t: cfg.Tracker, inner: cfg.Inner, auth: a, log: cfg.Logger.With("component", "web"), pages: pages,
-		started: time.Now(), logClient: &http.Client{Timeout: 30 * time.Second}, zerocloud: cfg.ZeroCloud}
+		started: time.Now(), logClient: &http.Client{Timeout: 30 * time.Second}, zerocloud: cfg.ZeroCloud, opener: newOpener()}
 	s.metrics = newMetrics(s.t)
 	s.engine = s.routes()
 	return s, nil
@@ -88,6 +90,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.Se
 func (s *Server) routes() *gin.Engine {
 	e := gin.New()
 	e.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, err any) {
+		if err == http.ErrAbortHandler {
+			panic(err) // a relayed body broke off: abort the connection
+		}
 		s.log.Error("panic serving request", "path", c.Request.URL.Path, "err", err)
 		c.AbortWithStatus(http.StatusInternalServerError)
 	}), s.logRequests)
@@ -102,6 +107,9 @@ func (s *Server) routes() *gin.Engine {
 
 	a := e.Group("", s.authenticate)
 	a.GET("/metrics", s.serveMetrics)
+
+	// Run on open (open.go): an app run on an object by the worker beside it.
+	a.GET("/open/*path", s.open)
 
 	// The UI.
 	a.GET("/ui/", s.overviewPage)

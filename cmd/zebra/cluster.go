@@ -139,6 +139,7 @@ func workerCommand(ctx context.Context, args []string) int {
 	fetchTimeout := fl.Duration("fetch-timeout", 0, "silence of a map output's worker after which a fetch fails (default 30s)")
 	tokenPath := fl.String("token-file", os.Getenv("ZEBRA_TOKEN_FILE"), "file holding the cluster token (default $ZEBRA_TOKEN)")
 	logsAt := fl.String("logs", "127.0.0.1:0", "address to serve attempt logs on, for the jobtracker's web UI")
+	openTimeout := fl.Duration("open-timeout", 10*time.Second, "longest run of an app opened on an object (GET /open/...)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -163,17 +164,22 @@ func workerCommand(ctx context.Context, args []string) int {
 		fmt.Fprintf(os.Stderr, "zebra worker: listen on %s: %v\n", *logsAt, err)
 		return 1
 	}
-	go func() {
-		if err := worker.ServeLogs(ctx, logLn, filepath.Join(*data, "logs"), token, log); err != nil {
-			log.Error("attempt log server stopped", "err", err)
-		}
-	}()
 	boxes := &sandboxes{logger: log}
 	defer boxes.close()
 	storageNode := *node
 	if storageNode == "" {
 		storageNode = *name
 	}
+	httpHandler, err := workerHTTP(*data, token, *name, storageNode, *openTimeout, boxes, log)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zebra worker:", err)
+		return 1
+	}
+	go func() {
+		if err := worker.ServeHandler(ctx, logLn, httpHandler, log); err != nil {
+			log.Error("attempt log server stopped", "err", err)
+		}
+	}()
 	build := func(ctx context.Context, p *api.Plan, id mapreduce.JobID, dir string) (*mapreduce.Job, error) {
 		scratch := filepath.Join(dir, "scratch")
 		if err := os.MkdirAll(scratch, 0o755); err != nil {

@@ -119,6 +119,8 @@ func upCommand(ctx context.Context, args []string) int {
 		}
 		st.Swift = filepath.Join(dir, "swift")
 		env = swift.Env()
+		// The jobtracker accepts the Swift tokens of its accounts (ACCOUNT:TOKEN).
+		env = append(env, "ZEBRA_SWIFT_AUTH="+swift.ProxyURL+"/v1")
 		nodes = swift.ObjectServers
 		*workers = len(nodes)
 	}

@@ -257,3 +257,22 @@ func (p *process) Wait() error {
 	<-p.done
 	return p.err
 }
+
+// Prepare compiles and checks the module at path, as Start would, and
+// keeps it in the Runner's cache, so that a later Start of the same file
+// only instantiates it. A file that is no WASI command is an Invalid
+// error naming what is wrong.
+func (r *Runner) Prepare(path string) error {
+	c, err := r.modules.acquire(path, func(code []byte) (wazero.CompiledModule, error) {
+		return r.compile(path, code)
+	})
+	if err != nil {
+		var me *mapreduce.Error
+		if errors.As(err, &me) {
+			return err
+		}
+		return mapreduce.E("prepare wasm module", mapreduce.Other, path, err)
+	}
+	r.modules.release(c)
+	return nil
+}

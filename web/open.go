@@ -1,0 +1,321 @@
+package web
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"zebra/jobtracker/worker"
+	"zebra/swiftfs"
+)
+
+// The run-on-open gateway: GET /open/CONTAINER/OBJECT?app=CONTAINER/APP&…
+// (or /open/ACCOUNT/CONTAINER/OBJECT) authenticates the request like every
+// other, asks Swift where the object's replicas are (list_endpoints) and
+// passes the request on to the worker beside one of them
+// (worker.Opener), which runs the app there on the local replica. The
+// response is the worker's, streamed. See docs/open.md.
+//
+// A tenant (ACCOUNT:TOKEN) opens objects of its own account only, with its
+// own Swift token, which the worker uses for every Swift request, so Swift
+// decides what it may read. The cluster token opens objects with the
+// workers' own Swift credentials (the operator's account by default).
+//
+// The worker is the one beside a replica with the fewest opens in flight
+// from this gateway and attempts running (ties: ring order, so repeated
+// opens of an object meet a warm app cache); if it cannot be reached or is
+// busy, the next one, and at last any other live worker (which reads
+// through the proxy).
+
+// opener is the gateway's state.
+type opener struct {
+	client *http.Client
+	mu     sync.Mutex
+	fss    map[string]*swiftfs.FS   // account → client for list_endpoints
+	admin  *swiftfs.FS              // the jobtracker's own credentials
+	flying map[string]*atomic.Int64 // worker URL → opens in flight
+}
+
+func newOpener() *opener {
+	tr := &http.Transport{
+		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       90 * time.Second,
+		ResponseHeaderTimeout: 5 * time.Minute,
+	}
+	return &opener{client: &http.Client{Transport: tr}, fss: map[string]*swiftfs.FS{}, flying: map[string]*atomic.Int64{}}
+}
+
+// openTarget is what an /open path names.
+type openTarget struct {
+	account, container, object string
+}
+
+// openPath splits an /open path: CONTAINER/OBJECT, or ACCOUNT/CONTAINER/OBJECT
+// when the first part is the tenant's account or starts with AUTH_.
+func openPath(p Principal, raw string) (openTarget, bool) {
+	raw = strings.TrimPrefix(raw, "/")
+	parts := strings.SplitN(raw, "/", 3)
+	if len(parts) == 3 && (parts[0] == p.Tenant || strings.HasPrefix(parts[0], "AUTH_")) && parts[2] != "" {
+		return openTarget{parts[0], parts[1], parts[2]}, true
+	}
+	c, o, ok := strings.Cut(raw, "/")
+	if !ok || c == "" || o == "" {
+		return openTarget{}, false
+	}
+	return openTarget{container: c, object: o}, true
+}
+
+// open serves GET /open/*path.
+func (s *Server) open(c *gin.Context) {
+	start := time.Now()
+	defer func() {
+		s.metrics.opens.WithLabelValues(strconv.Itoa(c.Writer.Status())).Inc()
+		s.metrics.openTimes.Observe(time.Since(start).Seconds())
+	}()
+	p := principal(c)
+	if p.Anonymous {
+		s.deny(c, http.StatusUnauthorized, "authentication required: open needs the cluster token (ZEBRA_TOKEN) or ACCOUNT:SWIFT_TOKEN as X-Auth-Token (or the UI's login cookie)")
+		return
+	}
+	t, ok := openPath(p, c.Param("path"))
+	if !ok {
+		apiError(c, http.StatusBadRequest, "open needs an object: /open/CONTAINER/OBJECT?app=CONTAINER/APP")
+		return
+	}
+	if !p.Admin {
+		if t.account != "" && t.account != p.Tenant {
+			apiError(c, http.StatusForbidden, fmt.Sprintf("%s may not open objects of account %s (only of its own)", p.Tenant, t.account))
+			return
+		}
+		t.account = p.Tenant
+	}
+	ctx := c.Request.Context()
+	fs, err := s.openFS(ctx, p, &t)
+	if err != nil {
+		apiError(c, http.StatusServiceUnavailable, "open: "+err.Error())
+		return
+	}
+	reps, err := fs.Replicas(ctx, "/"+t.container+"/"+t.object)
+	if err != nil {
+		apiError(c, http.StatusBadGateway, "open: locate the object's replicas: "+err.Error())
+		return
+	}
+	cands := s.openCandidates(reps)
+	if len(cands) == 0 {
+		apiError(c, http.StatusServiceUnavailable, "open: no live worker to run the app")
+		return
+	}
+	u := "/open/" + url.PathEscape(t.account) + "/" + url.PathEscape(t.container) + "/" + (&url.URL{Path: t.object}).EscapedPath()
+	if c.Request.URL.RawQuery != "" {
+		u += "?" + c.Request.URL.RawQuery
+	}
+	var errs []string
+	for _, w := range cands {
+		resp, err := s.forwardOpen(ctx, w, u, p, t.account, c.Request.Header.Get("Accept"))
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			errs = append(errs, err.Error())
+			continue
+		}
+		s.relayOpen(c, resp)
+		return
+	}
+	apiError(c, http.StatusServiceUnavailable, "open: no worker could run the app: "+strings.Join(errs, "; "))
+}
+
+// openFS returns the Swift client used to locate replicas, and fills in
+// the account of an operator's open that named none.
+func (s *Server) openFS(ctx context.Context, p Principal, t *openTarget) (*swiftfs.FS, error) {
+	o := s.opener
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if p.Admin {
+		if o.admin == nil {
+			fs, err := swiftfs.New(swiftfs.Config{Logger: s.log})
+			if err != nil {
+				return nil, fmt.Errorf("the jobtracker has no Swift credentials of its own (ST_AUTH, ST_USER, ST_KEY): %w", err)
+			}
+			o.admin = fs
+		}
+		if t.account == "" {
+			a, err := o.admin.Account(ctx)
+			if err != nil {
+				return nil, err
+			}
+			t.account = a
+		}
+	}
+	if fs := o.fss[t.account]; fs != nil {
+		return fs, nil
+	}
+	var fs *swiftfs.FS
+	var err error
+	if p.Admin {
+		fs, err = swiftfs.NewAccount(swiftfs.Config{Logger: s.log}, t.account)
+	} else {
+		surl, tok := s.tenantSwift(p)
+		fs, err = swiftfs.New(swiftfs.Config{Logger: s.log, Getenv: func(string) string { return "" },
+			Settings: func(k string) string {
+				switch k {
+				case swiftfs.SettingStorageURL:
+					return surl
+				case swiftfs.SettingToken:
+					return tok
+				}
+				return ""
+			}})
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(o.fss) >= 4096 {
+		clear(o.fss)
+	}
+	o.fss[t.account] = fs
+	return fs, nil
+}
+
+// tenantSwift is a tenant's storage URL and Swift token.
+func (s *Server) tenantSwift(p Principal) (storageURL, token string) {
+	_, token, _ = strings.Cut(p.cred, ":")
+	return s.auth.cfg.SwiftURL + "/" + p.Tenant, token
+}
+
+// openCandidates orders the workers to try: those beside a replica, the
+// least loaded first (ties in ring order), then every other live one.
+func (s *Server) openCandidates(reps []swiftfs.Replica) []string {
+	views := s.t.WorkerViews()
+	rank := map[string]int{}
+	for i, r := range reps {
+		if _, ok := rank[r.Node]; !ok {
+			rank[r.Node] = i
+		}
+	}
+	type cand struct {
+		url        string
+		local      bool
+		load, rank int
+	}
+	var cs []cand
+	for _, v := range views {
+		if v.LogURL == "" || !v.Healthy {
+			continue
+		}
+		r, local := rank[v.Node]
+		cs = append(cs, cand{url: v.LogURL, local: local, load: int(s.opener.inFlight(v.LogURL).Load()) + v.Running, rank: r})
+	}
+	slices.SortStableFunc(cs, func(a, b cand) int {
+		if a.local != b.local {
+			if a.local {
+				return -1
+			}
+			return 1
+		}
+		if !a.local {
+			return cmp.Compare(a.load, b.load)
+		}
+		return cmp.Or(cmp.Compare(a.load, b.load), cmp.Compare(a.rank, b.rank))
+	})
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.url
+	}
+	return out
+}
+
+func (o *opener) inFlight(worker string) *atomic.Int64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := o.flying[worker]
+	if n == nil {
+		n = &atomic.Int64{}
+		o.flying[worker] = n
+	}
+	return n
+}
+
+// errBusy is a worker without a free run slot.
+var errBusy = errors.New("busy")
+
+// forwardOpen sends an open to a worker. An error means: try another.
+func (s *Server) forwardOpen(ctx context.Context, base, path string, p Principal, account, accept string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("X-Auth-Token", s.auth.cfg.Token)
+	if !p.Admin {
+		surl, tok := s.tenantSwift(p)
+		req.Header.Set(worker.HeaderStorageURL, surl)
+		req.Header.Set(worker.HeaderSwiftToken, tok)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	n := s.opener.inFlight(base)
+	n.Add(1)
+	resp, err := s.opener.client.Do(req)
+	if err != nil {
+		n.Add(-1)
+		s.log.Warn("open: worker unreachable, trying another", "worker", base, "err", err)
+		return nil, fmt.Errorf("%s: %w", base, err)
+	}
+	if resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get(worker.HeaderBusy) != "" {
+		n.Add(-1)
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+		resp.Body.Close()
+		return nil, fmt.Errorf("%s: %w", base, errBusy)
+	}
+	resp.Body = &doneBody{ReadCloser: resp.Body, done: func() { n.Add(-1) }}
+	return resp, nil
+}
+
+// doneBody calls done once when closed.
+type doneBody struct {
+	io.ReadCloser
+	once sync.Once
+	done func()
+}
+
+func (b *doneBody) Close() error {
+	b.once.Do(b.done)
+	return b.ReadCloser.Close()
+}
+
+// relayedHeaders are the worker's headers passed on.
+var relayedHeaders = []string{"Content-Type", "Content-Length", "Cache-Control", "Content-Disposition", "Content-Language",
+	"X-Content-Type-Options", "Retry-After", worker.HeaderAppCache, worker.HeaderWorker, worker.HeaderRead}
+
+// relayOpen streams a worker's answer to the client. A body cut short
+// aborts the client's connection too.
+func (s *Server) relayOpen(c *gin.Context, resp *http.Response) {
+	defer resp.Body.Close()
+	h := c.Writer.Header()
+	for _, k := range relayedHeaders {
+		if v := resp.Header.Get(k); v != "" {
+			h.Set(k, v)
+		}
+	}
+	c.Status(resp.StatusCode)
+	c.Writer.WriteHeaderNow()
+	if _, err := io.Copy(c.Writer, resp.Body); err != nil && c.Request.Context().Err() == nil {
+		s.log.Warn("open: the worker's answer broke off", "err", err)
+		panic(http.ErrAbortHandler)
+	}
+}
