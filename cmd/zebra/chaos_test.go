@@ -404,8 +404,11 @@ func TestUpTwice(t *testing.T) {
 
 // TestSwiftCluster: `zebra up` with its real Swift all-in-one; a job reads
 // its input objects on the workers beside their replicas (all maps
-// data-local), writes its output as objects, and gets the same bytes as the
-// local runner on the same input.
+// data-local, no input byte through the proxy), writes its output as
+// objects, and gets the same bytes as the local runner on the same input;
+// so does the job with -D zebra.locality=off, reading everything through
+// the proxy; then an object server dies mid-job, bad input, and a job over
+// a static large object of more than 5 GiB (testSwiftSLO).
 func TestSwiftCluster(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("zebra up installs and runs Swift, which needs root here")
@@ -475,12 +478,20 @@ func TestSwiftCluster(t *testing.T) {
 		}
 		return job
 	}
+	proxy := proxyLog(filepath.Join(state, "swift", "log", "proxy.log"))
+	inputs := accountPath(t, conn) + "/data/in/"
+	mark := proxy.mark(t)
 	console, err := runJob("swift://data/out").CombinedOutput()
 	if err != nil {
 		t.Fatalf("the Swift job failed: %v\n%s", err, console)
 	}
 	if want := fmt.Sprintf("Data-local map tasks=%d", len(files)); !strings.Contains(string(console), want) {
 		t.Errorf("console lacks %q (every map beside a replica):\n%s", want, console)
+	}
+	// Every map read its replica from its own object server, none through
+	// the proxy.
+	if n, reqs := proxy.getBytes(t, mark, inputs); n != 0 || reqs != 0 {
+		t.Errorf("the proxy served %d GETs (%d bytes) of the input to a job with every map beside a replica", reqs, n)
 	}
 	want := readTree(t, filepath.Join(work, "ref"))
 	// Swift keeps no .crc files; everything else must match.
@@ -490,6 +501,26 @@ func TestSwiftCluster(t *testing.T) {
 		}
 	}
 	sameTree(t, want, swiftTree(t, conn, "data", "out/"))
+
+	// -D zebra.locality=off: no replica hints, every read through the
+	// proxy; the same output.
+	mark = proxy.mark(t)
+	console, err = runJob("swift://data/out-far", "-D", "zebra.locality=off").CombinedOutput()
+	if err != nil {
+		t.Fatalf("the Swift job with locality off failed: %v\n%s", err, console)
+	}
+	if dl, other := counter(console, "Data-local map tasks"), counter(console, "Other local map tasks"); dl > 0 || other != int64(len(files)) {
+		t.Errorf("locality off: Data-local map tasks=%d, Other local map tasks=%d; want none and %d:\n%s", dl, other, len(files), console)
+	}
+	var inBytes int64
+	for _, f := range files {
+		fi, _ := os.Stat(f)
+		inBytes += fi.Size()
+	}
+	if n, _ := proxy.getBytes(t, mark, inputs); n < inBytes {
+		t.Errorf("locality off: the proxy sent %d bytes of the input, want at least all %d", n, inBytes)
+	}
+	sameTree(t, want, swiftTree(t, conn, "data", "out-far/"))
 
 	// An object server dies while the job runs: the same output.
 	sc, err := aio.Running(filepath.Join(state, "swift"))
@@ -534,6 +565,8 @@ func TestSwiftCluster(t *testing.T) {
 			t.Errorf("a failed submission wrote %s: %v", p, tree)
 		}
 	}
+
+	t.Run("SLO over 5 GiB", func(t *testing.T) { testSwiftSLO(t, bin, env, conn, work) })
 }
 
 // swiftTree returns the objects under prefix in container (without the
