@@ -99,9 +99,10 @@ proxy_bytes() {
       if ($5 == "PUT") put += r
     } END { printf "%d %d %d\n", get, put, n }'
 }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else if (a / b >= 0.01) printf "%.3f\n", a / b; else printf "%.2g\n", a / b }'; }
 counter() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" "$work/last.log" | tail -1; }
 
-declare -A walls gets lines
+declare -A walls gets lines wall_of pairs
 for r in $(seq 1 "$runs"); do
   order="on off"
   (( r % 2 == 0 )) && order="off on"
@@ -127,13 +128,13 @@ for r in $(seq 1 "$runs"); do
         rm -rf "$out"
       fi
       cmp -s "$job/got.txt" "$job/ref-$b.txt" || { log "output differs from the local runner's: $b, locality $m, run $r"; exit 1; }
-      walls[$b-$m]+="$wall " gets[$b-$m]+="$get "
+      walls[$b-$m]+="$wall " gets[$b-$m]+="$get " wall_of[$b-$m]=$wall
       lines[$b]+="| $b | $r | $m | $(printf %.2f "$wall") s | $get | $put | $reqs | ${dl:-0} of $maps | $load |"$'\n'
     done
+    pairs[$b]+="$(ratio "${wall_of[$b-on]}" "${wall_of[$b-off]}") "
   done
 done
 median() { printf '%s\n' $1 | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else if (a / b >= 0.01) printf "%.3f\n", a / b; else printf "%.2g\n", a / b }'; }
 
 {
   echo "# Swift locality benchmark"
@@ -143,13 +144,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else if (a /
   echo "The same \`zebra streaming\` job on one \`zebra up\` cluster (Swift all-in-one: 3 object servers, 3 replicas;"
   echo "one worker, 1 map slot, beside each object server), input one $((size / 1000000)) MB object, locality on (default)"
   echo "vs \`-D zebra.locality=off\` (no replica hints, every read through the proxy); $runs runs of each, alternating."
-  echo "Medians; ratio = on / off."
+  echo "Medians; ratio = on / off (wall: the median of the ratios of the back-to-back pairs of each run, which"
+  echo "cancels most of the shared machine's load changes; also the ratio of the medians)."
   echo
-  echo "| job | wall on | wall off | wall ratio on/off | proxy GET bytes on | proxy GET bytes off (× input) | bytes ratio on/off |"
+  echo "| job | wall on | wall off | wall ratio on/off, pairs (of medians) | proxy GET bytes on | proxy GET bytes off (× input) | bytes ratio on/off |"
   echo "|---|---|---|---|---|---|---|"
   for b in wordcount cat; do
     won=$(median "${walls[$b-on]}") woff=$(median "${walls[$b-off]}") gon=$(median "${gets[$b-on]}") goff=$(median "${gets[$b-off]}")
-    echo "| $b | $(printf %.2f "$won") s | $(printf %.2f "$woff") s | **$(ratio "$won" "$woff")** | $gon | $goff ($(ratio "$goff" "$size")) | **$(ratio "$gon" "$goff")** |"
+    echo "| $b | $(printf %.2f "$won") s | $(printf %.2f "$woff") s | **$(median "${pairs[$b]}")** ($(ratio "$won" "$woff")) | $gon | $goff ($(ratio "$goff" "$size")) | **$(ratio "$gon" "$goff")** |"
   done
   echo
   echo "| job | run | locality | wall | proxy GET bytes sent | proxy PUT bytes received | proxy requests | data-local maps | 1-min load before |"

@@ -471,7 +471,8 @@ func TestSwiftCluster(t *testing.T) {
 		}
 	}
 	runJob := func(output string, extra ...string) *exec.Cmd {
-		job := exec.Command(bin, append([]string{"streaming"}, append(append(slices.Clone(swiftArgs), extra...), "-output", output)...)...)
+		// extra: generic options (-D), which go first.
+		job := exec.Command(bin, append(append([]string{"streaming"}, extra...), append(slices.Clone(swiftArgs), "-output", output)...)...)
 		job.Env = os.Environ()
 		for k, v := range env {
 			job.Env = append(job.Env, k+"="+v)
