@@ -126,6 +126,15 @@ type worker struct {
 	polling  int
 	running  map[string]*attempt
 	lost     bool
+	nodes    []string // the storage nodes it sits beside (reg.Node split)
+}
+
+// beside reports whether the worker sits beside storage node h.
+func (w *worker) beside(h string) bool { return slices.Contains(w.nodes, h) }
+
+// besideAny reports whether the worker sits beside one of hosts.
+func (w *worker) besideAny(hosts []string) bool {
+	return slices.ContainsFunc(hosts, w.beside)
 }
 
 // Open starts a tracker over the store in cfg.Data. Jobs that were
@@ -210,7 +219,8 @@ func (t *Tracker) newJob(id mapreduce.JobID, p *api.Plan, submitted time.Time) (
 		return nil, fmt.Errorf("output %s: %w", p.Output, err)
 	}
 	j := &job{id: id, plan: p, state: api.StateRunning, submitted: submitted, nodeQ: map[string]*queue{},
-		committer: &mapreduce.Committer{FS: fsys, Out: out, Job: id, Marker: p.MarkSuccess}}
+		committer: &mapreduce.Committer{FS: fsys, Out: out, Job: id, Marker: p.MarkSuccess,
+			Shared: p.OutputFiles != nil, Files: p.OutputFiles}}
 	for i := range p.Splits {
 		tk := &task{job: j, id: mapreduce.TaskID{Job: id, Kind: mapreduce.MapTask, Index: i}}
 		j.maps = append(j.maps, tk)
@@ -269,6 +279,9 @@ func (t *Tracker) Submit(ctx context.Context, p *api.Plan, bundle io.Reader) (st
 	}
 	if err := j.committer.SetupJob(ctx); err != nil {
 		os.RemoveAll(dir)
+		if mapreduce.IsKind(err, mapreduce.Exist) && p.OutputFiles != nil {
+			return "", fmt.Errorf("%w: %v", ErrOutputExists, err)
+		}
 		if mapreduce.IsKind(err, mapreduce.Exist) {
 			return "", fmt.Errorf("%w: %s", ErrOutputExists, p.Output)
 		}
@@ -584,6 +597,11 @@ func (t *Tracker) Register(r api.Registration) (api.Registered, error) {
 	if w.reg.Node == "" {
 		w.reg.Node = w.reg.Name
 	}
+	for _, n := range strings.Split(w.reg.Node, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			w.nodes = append(w.nodes, n)
+		}
+	}
 	t.workers[w.id] = w
 	t.log.Info("worker registered", "worker", w.id, "name", r.Name, "node", r.Node, "map_slots", r.MapSlots, "reduce_slots", r.ReduceSlots)
 	t.changed(nil)
@@ -706,7 +724,9 @@ func (t *Tracker) assignLocked(w *worker) []api.Assignment {
 	ok := func(tk *task) bool { return !tk.avoid[w.id] || len(tk.avoid) >= live }
 	nodes := map[string]bool{} // storage nodes with a live worker
 	for _, o := range t.workers {
-		nodes[o.reg.Node] = true
+		for _, n := range o.nodes {
+			nodes[n] = true
+		}
 	}
 	now := time.Now()
 	// A map taken off the general queue by a worker not beside its data
@@ -720,7 +740,7 @@ func (t *Tracker) assignLocked(w *worker) []api.Assignment {
 		}
 		hosted := false
 		for _, h := range tk.job.plan.Splits[tk.id.Index].Hosts {
-			if h == w.reg.Node {
+			if w.beside(h) {
 				return true
 			}
 			hosted = hosted || nodes[h]
@@ -737,8 +757,10 @@ func (t *Tracker) assignLocked(w *worker) []api.Assignment {
 		}
 		for freeMap > 0 {
 			var tk *task
-			if q := j.nodeQ[w.reg.Node]; q != nil {
-				tk = q.take(64, ok)
+			for _, n := range w.nodes {
+				if q := j.nodeQ[n]; q != nil && tk == nil {
+					tk = q.take(64, ok)
+				}
 			}
 			if tk == nil {
 				tk = j.mapQ.take(64, remoteOK)
@@ -777,7 +799,7 @@ func (t *Tracker) startLocked(tk *task, w *worker) api.Assignment {
 	jc := &tk.job.jobCounters
 	if tk.id.Kind == mapreduce.MapTask {
 		jc.Add(mapreduce.GroupJob, "Launched map tasks", 1)
-		if slices.Contains(tk.job.plan.Splits[tk.id.Index].Hosts, w.reg.Node) {
+		if w.besideAny(tk.job.plan.Splits[tk.id.Index].Hosts) {
 			jc.Add(mapreduce.GroupJob, "Data-local map tasks", 1)
 		} else {
 			jc.Add(mapreduce.GroupJob, "Other local map tasks", 1)

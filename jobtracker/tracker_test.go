@@ -479,3 +479,38 @@ func TestFailedJobWaitsForItsAttemptsBeforeAborting(t *testing.T) {
 		t.Error("_temporary left after the job failed")
 	}
 }
+
+// TestWorkerBesideSeveralNodes: a worker registered beside two storage nodes
+// (say an object server and a DataNode) gets the maps whose data is on
+// either one as data-local; a worker beside neither waits.
+func TestWorkerBesideSeveralNodes(t *testing.T) {
+	_, c := newTracker(t, t.TempDir(), time.Minute)
+	p := testPlan(filepath.Join(t.TempDir(), "out"), 2, 0)
+	p.Splits[0].Hosts = []string{"swift-node"}
+	p.Splits[1].Hosts = []string{"datanode"}
+	if _, err := c.Submit(context.Background(), p, nil); err != nil {
+		t.Fatal(err)
+	}
+	other := register(t, c, "other", 2)
+	var both api.Registered
+	if err := c.Do(context.Background(), "POST", "/internal/v1/workers", api.Registration{Protocol: api.ProtocolVersion,
+		Name: "both", Node: "swift-node, datanode", MapSlots: 2, ReduceSlots: 1, Shuffle: "tcp://127.0.0.1:1"}, &both); err != nil {
+		t.Fatal(err)
+	}
+	if a := poll(t, c, other).Assign; len(a) != 0 {
+		t.Fatalf("a worker beside neither node got %+v at once", a)
+	}
+	a := poll(t, c, both.ID).Assign
+	if len(a) != 2 {
+		t.Fatalf("the worker beside both nodes got %+v, want both maps", a)
+	}
+	for _, x := range a {
+		if err := report(t, c, both.ID, x.Attempt, api.AttemptSucceeded); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := waitState(t, c, newestJob(t, c), api.StateSucceeded)
+	if got := st.Counters.Get(mapreduce.GroupJob, "Data-local map tasks"); got != 2 {
+		t.Errorf("Data-local map tasks = %d, want 2", got)
+	}
+}

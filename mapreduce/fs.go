@@ -19,6 +19,10 @@ type FileInfo struct {
 	Size    int64
 	IsDir   bool
 	ModTime time.Time
+	// BlockSize is the file's block size where the store has one (HDFS),
+	// which splits follow as Hadoop's FileInputFormat does; 0: none (the
+	// job's fs.local.block.size applies).
+	BlockSize int64
 }
 
 // FS is the storage the engine reads inputs from and writes outputs to.

@@ -130,6 +130,11 @@ func globPath(ctx context.Context, fsys FS, p string) ([]FileInfo, error) {
 		var next []FileInfo
 		if !hasGlob(comp) {
 			for _, c := range cands {
+				if !c.IsDir {
+					// Hadoop's Globber: a file matched by an earlier
+					// component has no children, so it is dropped.
+					continue
+				}
 				fi, err := fsys.Stat(ctx, path.Join(c.Path, comp))
 				if err == nil {
 					next = append(next, fi)

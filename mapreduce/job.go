@@ -89,6 +89,18 @@ type Command struct {
 	// avoids a copying goroutine.
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
+	// Mounts are host files or directories the program sees at other
+	// paths (ZeroCloud's channels: /dev/input, /dev/in/<src>, ...). A
+	// runner that cannot show them (plain processes, WebAssembly) refuses
+	// the command rather than run it without them.
+	Mounts []Mount
+}
+
+// Mount shows the host file or directory Host at the absolute path Guest
+// inside a sandbox: read-only unless Writable.
+type Mount struct {
+	Host, Guest string
+	Writable    bool
 }
 
 // Process is a started program.
@@ -142,6 +154,28 @@ type OutputSpec struct {
 	NullKey, NullValue bool
 	// MarkSuccess writes _SUCCESS on commit.
 	MarkSuccess bool
+	// Raw writes each record's value as it is: no key, separator or
+	// newline (a ZeroCloud instance's output object).
+	Raw bool
+	// Names, if set, names the output file of task i (map i of a map-only
+	// job, else reduce i) relative to the output directory, instead of
+	// PartName(i); "" writes nothing for that task.
+	Names []string
+	// Shared marks an output directory that may exist and hold other
+	// files (a Swift container): see Committer.Shared.
+	Shared bool
+}
+
+// OutputName is the file task i writes relative to the output directory
+// ("" for none).
+func (s *OutputSpec) OutputName(i int) string {
+	if s.Names != nil {
+		if i < len(s.Names) {
+			return s.Names[i]
+		}
+		return ""
+	}
+	return PartName(i)
 }
 
 // Job is one complete, validated map-reduce job, ready for an executor.

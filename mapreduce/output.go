@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"path"
 	"sort"
+	"strings"
 )
 
 // PartName is Hadoop's output file name for partition (or map) i.
@@ -30,17 +31,50 @@ type Committer struct {
 	// gone) fails the attempt without committing. A cluster sets it so that
 	// exactly one attempt of each task commits.
 	CanCommit func(ctx context.Context, a AttemptID) error
+	// Shared marks an output directory that may already exist and hold
+	// files of others (a ZeroCloud job's Swift container): the job's
+	// temporary files go under <out>/_temporary/<job id>/ so that jobs
+	// writing into one directory do not meet, and commit and abort
+	// remove only that.
+	Shared bool
+	// Files, with Shared, are the names (relative to Out) the job will
+	// write: SetupJob refuses the job if any of them exists, so nothing is
+	// ever overwritten.
+	Files []string
 }
 
-func (c *Committer) jobTemp() string { return path.Join(c.Out, "_temporary", "0") }
+func (c *Committer) jobTemp() string {
+	if c.Shared {
+		return path.Join(c.Out, "_temporary", c.Job.String())
+	}
+	return path.Join(c.Out, "_temporary", "0")
+}
+
+// tempRoot is what commit and abort remove.
+func (c *Committer) tempRoot() string {
+	if c.Shared {
+		return c.jobTemp()
+	}
+	return path.Join(c.Out, "_temporary")
+}
 
 // AttemptDir is where an attempt writes its files.
 func (c *Committer) AttemptDir(a AttemptID) string {
 	return path.Join(c.jobTemp(), "_temporary", a.String())
 }
 
-// SetupJob creates the output directory, which must not exist.
+// SetupJob creates the output directory, which must not exist (with
+// Shared: none of Files may exist).
 func (c *Committer) SetupJob(ctx context.Context) error {
+	if c.Shared {
+		if err := CheckAbsent(ctx, c.FS, c.Out, c.Files); err != nil {
+			return err
+		}
+		if err := c.FS.MkdirAll(ctx, c.jobTemp()); err != nil {
+			return E("set up output", Other, c.Out, err)
+		}
+		return nil
+	}
 	if _, err := c.FS.Stat(ctx, c.Out); err == nil {
 		return E("set up output", Exist, c.Out, fmt.Errorf("output directory %s already exists", c.FS.URI(c.Out)))
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -159,9 +193,10 @@ func (c *Committer) CommitJob(ctx context.Context) error {
 
 // finish removes _temporary and writes _SUCCESS.
 func (c *Committer) finish(ctx context.Context) error {
-	if err := c.FS.RemoveAll(ctx, path.Join(c.Out, "_temporary")); err != nil {
+	if err := c.FS.RemoveAll(ctx, c.tempRoot()); err != nil {
 		return E("commit job", Other, c.Out, err)
 	}
+	c.removeEmptyTemp(ctx)
 	if c.Marker {
 		w, err := c.FS.Create(ctx, path.Join(c.Out, "_SUCCESS"))
 		if err != nil {
@@ -177,10 +212,70 @@ func (c *Committer) finish(ctx context.Context) error {
 // AbortJob removes everything the job wrote under _temporary. The output
 // directory itself stays, empty, as Hadoop leaves it; it has no _SUCCESS.
 func (c *Committer) AbortJob(ctx context.Context) error {
-	if err := c.FS.RemoveAll(ctx, path.Join(c.Out, "_temporary")); err != nil {
+	if err := c.FS.RemoveAll(ctx, c.tempRoot()); err != nil {
 		return E("abort job", Other, c.Out, err)
 	}
+	c.removeEmptyTemp(ctx)
 	return nil
+}
+
+// removeEmptyTemp removes a shared output directory's _temporary once no
+// job has files in it (best effort: a job starting meanwhile makes it
+// again).
+func (c *Committer) removeEmptyTemp(ctx context.Context) {
+	if !c.Shared {
+		return
+	}
+	dir := path.Join(c.Out, "_temporary")
+	if list, err := c.FS.List(ctx, dir); err == nil && len(list) == 0 {
+		c.FS.RemoveAll(ctx, dir)
+	}
+}
+
+// CheckAbsent returns an Exist error naming every one of files (names
+// relative to dir) that exists. It lists each parent directory once
+// rather than asking for every file.
+func CheckAbsent(ctx context.Context, fsys FS, dir string, files []string) error {
+	byParent := map[string][]string{}
+	for _, f := range files {
+		full := path.Join(dir, f)
+		byParent[path.Dir(full)] = append(byParent[path.Dir(full)], full)
+	}
+	parents := make([]string, 0, len(byParent))
+	for p := range byParent {
+		parents = append(parents, p)
+	}
+	sort.Strings(parents)
+	var found []string
+	for _, p := range parents {
+		list, err := fsys.List(ctx, p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return E("check output", Other, p, err)
+		}
+		have := make(map[string]bool, len(list))
+		for _, fi := range list {
+			have[path.Clean(fi.Path)] = true
+		}
+		for _, f := range byParent[p] {
+			if have[path.Clean(f)] {
+				found = append(found, fsys.URI(f))
+			}
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	sort.Strings(found)
+	more := ""
+	if len(found) > 5 {
+		more = fmt.Sprintf(" and %d more", len(found)-5)
+		found = found[:5]
+	}
+	return E("set up output", Exist, dir, fmt.Errorf("%s already exist%s; zebra never overwrites existing objects: remove them or write elsewhere",
+		strings.Join(found, ", ")+more, map[bool]string{true: "s", false: ""}[len(found) == 1 && more == ""]))
 }
 
 // TextWriter writes key/value records as TextOutputFormat lines into one
@@ -232,6 +327,14 @@ func (t *TextWriter) Collect(key, value []byte) error {
 		if err := t.open(); err != nil {
 			return err
 		}
+	}
+	if t.spec.Raw {
+		if _, err := t.bw.Write(value); err != nil {
+			return E("write output", Other, t.name, err)
+		}
+		t.Records++
+		t.Bytes += int64(len(value))
+		return nil
 	}
 	n := 0
 	writeKey := !t.spec.NullKey

@@ -30,6 +30,10 @@ const (
 	KeyValueInput
 	// NLineInput is NLineInputFormat: like TextInput, n lines per split.
 	NLineInput
+	// RawInput reads a split's bytes as they are, in chunks of up to
+	// RawChunk bytes (key nil): no line rule, no decompression. A split
+	// with an empty Path has no records.
+	RawInput
 )
 
 // OpenInput opens name at offset off, decompressing by file suffix (off must

@@ -55,7 +55,8 @@ const DefaultBlockSize = 32 << 20
 
 // FileSplits cuts files into splits with the old-API FileInputFormat rule
 // Hadoop Streaming uses: goalSize = total/numSplits, splitSize =
-// max(minSize, min(goalSize, blockSize)), pieces cut while the remainder is
+// max(minSize, min(goalSize, blockSize)), with the file's own
+// FileInfo.BlockSize when it has one, else blockSize; pieces cut while the remainder is
 // more than 1.1 split sizes, one empty split per empty file, and one split
 // per file that cannot be split (compressed). The result is in listing order.
 func FileSplits(fsys FS, files []FileInfo, numSplits int, minSize, blockSize int64) []Split {
@@ -84,7 +85,11 @@ func FileSplits(fsys FS, files []FileInfo, numSplits int, minSize, blockSize int
 			out = append(out, Split{Path: f.Path, URI: uri, Length: f.Size})
 			continue
 		}
-		size := max(minSize, min(goal, blockSize))
+		bs := blockSize
+		if f.BlockSize > 0 {
+			bs = f.BlockSize
+		}
+		size := max(minSize, min(goal, bs))
 		remaining := f.Size
 		for float64(remaining)/float64(size) > 1.1 {
 			out = append(out, Split{Path: f.Path, URI: uri, Start: f.Size - remaining, Length: size})

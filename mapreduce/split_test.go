@@ -76,3 +76,21 @@ func TestFileSplitsHadoopRule(t *testing.T) {
 		t.Fatalf("got %s, want %s", strings.Join(desc, " "), want)
 	}
 }
+
+// TestFileSplitsOwnBlockSize: a file with its own block size (HDFS) is cut
+// at that size, as Hadoop's FileInputFormat uses FileStatus.getBlockSize;
+// files without one keep the job's block size.
+func TestFileSplitsOwnBlockSize(t *testing.T) {
+	const mb = 1 << 20
+	files := []FileInfo{{Path: "/h", Size: 300 * mb, BlockSize: 128 * mb}, {Path: "/l", Size: 70 * mb}}
+	var desc []string
+	for _, s := range FileSplits(dirFS{}, files, 1, 1, 32*mb) {
+		desc = append(desc, fmt.Sprintf("%s:%d+%d", s.Path, s.Start/mb, s.Length/mb))
+	}
+	// /h: 300/128 > 1.1 → 128; 172/128 > 1.1 → 128; 44 left. /l at 32 MiB:
+	// 32, then 38/32 = 1.19 > 1.1 → 32, 6 left.
+	want := "/h:0+128 /h:128+128 /h:256+44 /l:0+32 /l:32+32 /l:64+6"
+	if strings.Join(desc, " ") != want {
+		t.Fatalf("got %s, want %s", strings.Join(desc, " "), want)
+	}
+}

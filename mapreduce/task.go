@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync/atomic"
 )
 
@@ -44,7 +45,7 @@ func RunMap(ctx context.Context, job *Job, t *TaskContext, c *Committer) (MapOut
 		}
 	}()
 	if job.NumReduces == 0 {
-		w, err := NewTextWriter(ctx, c.FS, path.Join(c.AttemptDir(t.Attempt), PartName(t.Partition)), job.OutSpec)
+		w, err := newTaskWriter(ctx, job, c, t)
 		if err != nil {
 			return MapOutput{}, err
 		}
@@ -85,20 +86,31 @@ func RunMap(ctx context.Context, job *Job, t *TaskContext, c *Committer) (MapOut
 // mapPiece runs the job's mapper over the records of piece (t.Split or a
 // piece of it) into out.
 func mapPiece(ctx context.Context, job *Job, t *TaskContext, piece Split, out Collector) error {
-	rr, err := OpenLineRecords(ctx, job.InputFS, piece, job.Format, job.Conf)
-	if err != nil {
-		return err
+	var rr RecordReader
+	var read func() int64
+	if job.Format == RawInput {
+		r, err := OpenRawRecords(ctx, job.InputFS, piece)
+		if err != nil {
+			return err
+		}
+		rr, read = r, func() int64 { return r.Read }
+	} else {
+		r, err := OpenLineRecords(ctx, job.InputFS, piece, job.Format, job.Conf)
+		if err != nil {
+			return err
+		}
+		r.WantKey = job.WantKey
+		rr, read = r, func() int64 { return r.pos - piece.Start }
 	}
-	rr.WantKey = job.WantKey
 	in := &countingReader{RecordReader: rr}
 	var src RecordReader = in
 	if t.inHash != nil {
 		src = hashingReader{RecordReader: in, h: t.inHash}
 	}
-	err = job.Mapper.Map(ctx, t, src, out)
+	err := job.Mapper.Map(ctx, t, src, out)
 	rr.Close()
 	t.Counters.Add(GroupTask, CounterMapInputRecords, in.n)
-	t.Counters.Add(GroupInputFormat, CounterBytesRead, rr.pos-piece.Start)
+	t.Counters.Add(GroupInputFormat, CounterBytesRead, read())
 	return err
 }
 
@@ -106,7 +118,7 @@ func mapPiece(ctx context.Context, job *Job, t *TaskContext, piece Split, out Co
 // sizes), for running one map task's mapper as several processes. Only
 // uncompressed line input can be cut; a size <= 0 disables cutting.
 func Pieces(s Split, format InputFormat, size int64) []Split {
-	if size <= 0 || format == NLineInput || CodecFor(s.Path) != NoCodec || float64(s.Length)/float64(size) <= 1.1 {
+	if size <= 0 || format == NLineInput || format == RawInput || CodecFor(s.Path) != NoCodec || float64(s.Length)/float64(size) <= 1.1 {
 		return []Split{s}
 	}
 	var out []Split
@@ -280,7 +292,7 @@ func RunReduce(ctx context.Context, job *Job, t *TaskContext, c *Committer, segs
 	t.Counters.Add(GroupTask, CounterMergedMapOutputs, int64(len(segs)))
 	m := newMerger(readers, job.Compare, job.Group)
 	defer m.close()
-	w, err := NewTextWriter(ctx, c.FS, path.Join(c.AttemptDir(t.Attempt), PartName(t.Partition)), job.OutSpec)
+	w, err := newTaskWriter(ctx, job, c, t)
 	if err != nil {
 		return err
 	}
@@ -311,13 +323,26 @@ func RunReduce(ctx context.Context, job *Job, t *TaskContext, c *Committer, segs
 func commitWriter(ctx context.Context, c *Committer, t *TaskContext, w *TextWriter) error {
 	var files []string
 	if w.Created() {
-		files = []string{w.Base()}
+		files = []string{strings.TrimPrefix(w.name, c.AttemptDir(t.Attempt)+"/")}
 	}
 	if err := c.CommitTaskFiles(ctx, t.Attempt, files); err != nil {
 		return err
 	}
 	t.Committed = files
 	return nil
+}
+
+// newTaskWriter opens the output file of task t (see
+// OutputSpec.OutputName); a task with no output name gets a lazy writer
+// that is never written to.
+func newTaskWriter(ctx context.Context, job *Job, c *Committer, t *TaskContext) (*TextWriter, error) {
+	spec := job.OutSpec
+	name := spec.OutputName(t.Partition)
+	if name == "" {
+		spec.Lazy = true
+		name = PartName(t.Partition)
+	}
+	return NewTextWriter(ctx, c.FS, path.Join(c.AttemptDir(t.Attempt), name), spec)
 }
 
 // groupCounter counts records and groups as a reducer consumes them.

@@ -27,6 +27,10 @@ func (d Dispatch) Start(ctx context.Context, c mapreduce.Command) (mapreduce.Pro
 			return nil, mapreduce.E("start program", mapreduce.Invalid, c.Args[0],
 				errNoWasm)
 		}
+		if len(c.Mounts) > 0 {
+			return nil, mapreduce.E("start program", mapreduce.Invalid, c.Args[0],
+				sandboxError("the wasm sandbox cannot show channels other than stdin and stdout (at "+c.Mounts[0].Guest+")"))
+		}
 		return d.Wasm.Start(ctx, c)
 	}
 	return d.Default.Start(ctx, c)

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os/exec"
 	"syscall"
 
@@ -20,6 +21,10 @@ type Plain struct{}
 func (Plain) Start(ctx context.Context, c mapreduce.Command) (mapreduce.Process, error) {
 	if len(c.Args) == 0 {
 		return nil, mapreduce.E("start program", mapreduce.Invalid, "", errors.New("empty command"))
+	}
+	if len(c.Mounts) > 0 {
+		return nil, mapreduce.E("start program", mapreduce.Invalid, c.Args[0],
+			fmt.Errorf("a plain process cannot see %s at %s: channels other than stdin and stdout need the native sandbox (not zebra.sandbox=none)", c.Mounts[0].Host, c.Mounts[0].Guest))
 	}
 	cmd := exec.Command(c.Args[0], c.Args[1:]...)
 	cmd.Dir = c.Dir

@@ -79,3 +79,13 @@ func TestPlainCancelKillsProcessTree(t *testing.T) {
 	}
 	t.Fatalf("grandchild %d survived the kill", grandchild)
 }
+
+// TestPlainRefusesMounts checks that a plain process is never started
+// without the channels its command asks for.
+func TestPlainRefusesMounts(t *testing.T) {
+	_, err := Plain{}.Start(context.Background(), mapreduce.Command{Args: []string{"true"},
+		Mounts: []mapreduce.Mount{{Host: "/tmp", Guest: "/dev/in"}}})
+	if err == nil || !strings.Contains(err.Error(), "need the native sandbox") {
+		t.Fatalf("got %v, want a refusal naming the native sandbox", err)
+	}
+}

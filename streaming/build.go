@@ -223,8 +223,12 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 	conf.Set("stream.addenvironment", strings.Join(append([]string{"HADOOP_ROOT_LOGGER="}, o.CmdEnv...), " "))
 	conf.Set("mapred.input.format.class", formatClass)
 	conf.Set("mapred.output.format.class", classTextOutput)
-	if u, err := user.Current(); err == nil {
-		if _, ok := conf.Lookup(mapreduce.KeyUser); !ok {
+	if _, ok := conf.Lookup(mapreduce.KeyUser); !ok {
+		// Hadoop's user under simple authentication: HADOOP_USER_NAME,
+		// else the OS user.
+		if u := os.Getenv("HADOOP_USER_NAME"); u != "" {
+			conf.Set(mapreduce.KeyUser, u)
+		} else if u, err := user.Current(); err == nil {
 			conf.Set(mapreduce.KeyUser, u.Username)
 		}
 	}

@@ -117,17 +117,30 @@ func submit(ctx context.Context, args []string, o *Options, p *plan, e *Env, con
 		con.log("INFO", "streaming.StreamJob", "Job is running in background.")
 		return 0
 	}
+	return followAndReport(ctx, client, id, job.Conf, con, o.Output)
+}
+
+// FollowJob follows a submitted cluster job to its end, printing the same
+// console lines as a streaming job's on w, and returns the exit code
+// zebra streaming returns for it: 0 when it succeeded, 1 when it failed,
+// was killed or could not be followed, 130 when ctx ended first (the job
+// goes on). output names the job's output in the report.
+func FollowJob(ctx context.Context, client *api.Client, id string, conf *mapreduce.Conf, w io.Writer, output string) int {
+	return followAndReport(ctx, client, id, conf, &console{w: w}, output)
+}
+
+func followAndReport(ctx context.Context, client *api.Client, id string, conf *mapreduce.Conf, con *console, output string) int {
 	con.log("INFO", "mapreduce.Job", "Job %s running in uber mode : false", id)
-	st, code := follow(ctx, client, id, job.Conf, con)
+	st, code := follow(ctx, client, id, conf, con)
 	if st == nil {
 		return code
 	}
 	switch st.State {
 	case api.StateSucceeded:
-		reportSuccess(con, id, st.Counters, st.Reduces == 0, "Task logs: on the workers, under logs/"+id+"/ in each worker's data directory", o.Output)
+		reportSuccess(con, id, st.Counters, st.Reduces == 0, "Task logs: on the workers, under logs/"+id+"/ in each worker's data directory", output)
 		return 0
 	case api.StateKilled:
-		con.log("ERROR", "streaming.StreamJob", "Job %s was killed; nothing was committed to %s", id, o.Output)
+		con.log("ERROR", "streaming.StreamJob", "Job %s was killed; nothing was committed to %s", id, output)
 		return 1
 	}
 	if f := st.Failure; f != nil {

@@ -44,6 +44,11 @@ type Env struct {
 	Dir string
 	// Registry resolves input and output paths to file systems.
 	Registry *mapreduce.Registry
+	// Qualify, if set, turns an -input or -output value into the URI it
+	// names under the job's default file system (fs.defaultFS, from the
+	// job's settings or the Hadoop configuration), as Hadoop qualifies
+	// paths; nil leaves every path as typed (a plain path is a local file).
+	Qualify func(path string, conf *mapreduce.Conf) (string, error)
 	// Runner starts task programs, unless Sandbox is set.
 	Runner mapreduce.Runner
 	// Sandbox, if set, returns the runner for the job's zebra.sandbox
@@ -196,7 +201,18 @@ func reportError(err error, e *Env, con *console, args []string) int {
 // Hadoop's messages; it returns the exit code of a failure, or 0.
 func prepare(ctx context.Context, o *Options, p *plan, e *Env, con *console) int {
 	job := p.job
-	outFS, outPath, err := e.Registry.Resolve(ctx, inDir(e.Dir, o.Output))
+	qualify := func(p string) (string, error) {
+		if e.Qualify == nil {
+			return p, nil
+		}
+		return e.Qualify(p, job.Conf)
+	}
+	output, err := qualify(o.Output)
+	if err != nil {
+		con.log("ERROR", "streaming.StreamJob", "Error Launching job : %v", err)
+		return 5
+	}
+	outFS, outPath, err := e.Registry.Resolve(ctx, inDir(e.Dir, output))
 	if err != nil {
 		con.log("ERROR", "streaming.StreamJob", "Error Launching job : %v", err)
 		return 5
@@ -214,6 +230,11 @@ func prepare(ctx context.Context, o *Options, p *plan, e *Env, con *console) int
 	var inputs []string
 	for _, spec := range o.Inputs {
 		for _, in := range splitInputs(spec) {
+			in, err := qualify(in)
+			if err != nil {
+				con.log("ERROR", "streaming.StreamJob", "Error Launching job : %v", err)
+				return 5
+			}
 			fsys, path, err := e.Registry.Resolve(ctx, inDir(e.Dir, in))
 			if err != nil {
 				con.log("ERROR", "streaming.StreamJob", "Error Launching job : %v", err)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -143,7 +144,7 @@ func (f *FS) openDirect(ctx context.Context, name string, off int64) (*reader, e
 	}
 	var local *Replica
 	for i := range reps {
-		if reps[i].Node == f.localNode {
+		if slices.Contains(strings.Split(f.localNode, ","), reps[i].Node) {
 			local = &reps[i]
 		}
 	}

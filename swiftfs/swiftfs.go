@@ -59,7 +59,8 @@ type Config struct {
 	// Getenv looks up an environment variable; nil means os.Getenv.
 	Getenv func(key string) string
 	// LocalNode is the "host:port" of the object server this process runs
-	// beside (as list_endpoints names it). When set, Open reads replicas held
+	// beside (as list_endpoints names it), or a comma-separated list of
+	// storage nodes that includes it. When set, Open reads replicas held
 	// there directly from that server (unless zebra.locality is "off").
 	LocalNode string
 	// Transport carries every request; nil means a default transport.

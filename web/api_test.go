@@ -357,7 +357,7 @@ func TestPages(t *testing.T) {
 		"/ui/jobs?state=SUCCEEDED&sort=duration":       {f.done},
 		"/ui/jobs/" + f.done:                           {"map-progress", "Map-Reduce Framework", "Map input records", "&lt;redacted&gt;", "zebra streaming -input in -mapper &#39;cat x&#39;", "<svg", "2 data-local, 2 remote", "Failed and killed attempts"},
 		"/ui/jobs/" + f.running:                        {`data-stream="/api/v1/jobs/` + f.running + `/stream"`, "Kill job", "RUNNING"},
-		"/ui/jobs/" + f.done + "/tasks":                {"1–4 of 4", "file:///in/part-0:0&#43;100", task},
+		"/ui/jobs/" + f.done + "/tasks":                {"1–4 of 4", "swift://AUTH_alice/data/in/part-0:0&#43;100", task},
 		"/ui/jobs/" + f.done + "/tasks?state=FAILED":   {"0 of 0"},
 		"/ui/jobs/" + f.done + "/tasks?type=reduce":    {"1–1 of 1"},
 		"/ui/jobs/" + f.done + "/tasks/" + task:        {f.failed, "2)"},
@@ -449,4 +449,39 @@ func TestLoginAndCSRF(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) == 0 || resp.Cookies()[0].MaxAge >= 0 {
 		t.Errorf("logout: %d %v", resp.StatusCode, resp.Cookies())
 	}
+}
+
+// TestTenantJobsStayInTheirAccount: a job submitted with a Swift token may
+// read and write only its own account's objects: local files (the
+// worker's disk), HDFS and other accounts are refused with 403 and nothing
+// is submitted; swift://container/… becomes the tenant's account. The
+// cluster token is not confined.
+func TestTenantJobsStayInTheirAccount(t *testing.T) {
+	h := newHarness(t, false)
+	for _, tc := range []struct {
+		name string
+		edit func(p *api.Plan)
+		want string
+	}{
+		{"local input", func(p *api.Plan) { p.Splits[0].URI = "file:///etc/shadow" }, "input file:///etc/shadow: a job submitted with a Swift token may read and write only swift:// objects of its account AUTH_alice"},
+		{"hdfs output", func(p *api.Plan) { p.Output = "hdfs://nn:8020/out" }, "output hdfs://nn:8020/out"},
+		{"another account", func(p *api.Plan) { p.Splits[0].URI = "swift://AUTH_bob/data/in" }, "input swift://AUTH_bob/data/in is in the account AUTH_bob"},
+	} {
+		p := h.plan(tc.name, 1, 0)
+		tc.edit(p)
+		_, err := h.client(credA).Submit(context.Background(), p, nil)
+		if !api.IsStatus(err, http.StatusForbidden) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want 403 with %q", tc.name, err, tc.want)
+		}
+	}
+	if jobs, _ := h.client(adminToken).Jobs(context.Background()); len(jobs) != 0 {
+		t.Errorf("refused submissions left jobs: %+v", jobs)
+	}
+	id := h.submit(credA, h.plan("own", 1, 0))
+	if st, err := h.client(credA).Status(context.Background(), id, 0, 0); err != nil || !strings.HasPrefix(st.Output, "swift://AUTH_alice/data/") {
+		t.Errorf("own job's output %q (%v), want it in swift://AUTH_alice/", st.Output, err)
+	}
+	p := h.plan("ops", 1, 0)
+	p.Splits[0].URI = "file:///in/part-0"
+	h.submit(adminToken, p)
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"zebra/jobtracker/api"
 	"zebra/jobtracker/worker"
 	"zebra/mapreduce"
+	"zebra/swiftfs"
 )
 
 // The tests run a real tracker behind the server; the "workers" are the
@@ -68,6 +70,17 @@ func newHarness(t testing.TB, publicRead bool) *harness {
 	}))
 	reg := &mapreduce.Registry{}
 	localfs.Register(reg, &localfs.FS{})
+	// swift:// stands in as local files under one root, one directory per
+	// account ("_" for the credentials' own): a fake inside this package's
+	// tests; real Swift is tested in swiftfs and cmd/zebra.
+	swiftRoot := t.TempDir()
+	reg.Register("swift", func(ctx context.Context, _ *url.URL, raw string) (mapreduce.FS, string, error) {
+		acct, name, err := swiftfs.ParseURL(raw)
+		if acct == "" {
+			acct = "_"
+		}
+		return &localfs.FS{}, filepath.Join(swiftRoot, acct, name), err
+	})
 	tr, err := jobtracker.Open(jobtracker.Config{Data: t.TempDir(), Registry: reg, PollWait: 50 * time.Millisecond,
 		Expiry: time.Minute, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -134,10 +147,10 @@ func (h *harness) getJSON(path, cred string, out any) {
 // reduces partitions writing under a temporary directory.
 func (h *harness) plan(name string, maps, reduces int) *api.Plan {
 	p := &api.Plan{Name: name, User: "claimed-user", Kind: "test", Spec: json.RawMessage(`{}`), Args: []string{"-input", "in", "-mapper", "cat x"},
-		Output: "file://" + filepath.Join(h.t.TempDir(), "out"), Reduces: reduces, MarkSuccess: true, MaxMapAttempts: 2, MaxReduceAttempts: 2,
+		Output: "swift://data/" + filepath.Base(h.t.TempDir()) + "/out", Reduces: reduces, MarkSuccess: true, MaxMapAttempts: 2, MaxReduceAttempts: 2,
 		Conf: map[string]string{"mapreduce.job.name": name, "fs.swift.service.x.password": "hunter2"}}
 	for i := 0; i < maps; i++ {
-		p.Splits = append(p.Splits, mapreduce.Split{URI: fmt.Sprintf("file:///in/part-%d", i), Path: "/in", Start: int64(i) * 100, Length: 100})
+		p.Splits = append(p.Splits, mapreduce.Split{URI: fmt.Sprintf("swift://data/in/part-%d", i), Path: "/in", Start: int64(i) * 100, Length: 100})
 	}
 	if maps > 0 {
 		p.Splits[0].Hosts = []string{"node-1"}

@@ -200,6 +200,10 @@ func (s *Server) apiSubmit(c *gin.Context) {
 		apiError(c, http.StatusBadRequest, err.Error())
 		return
 	}
+	if err := confine(plan, p.Tenant); err != nil {
+		apiError(c, http.StatusForbidden, err.Error())
+		return
+	}
 	plan.Owner = p.Tenant
 	id, err := s.t.Submit(c.Request.Context(), plan, bundle)
 	switch {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,6 +32,10 @@ type Config struct {
 	Auth  AuthConfig
 	// Logger logs requests at debug level and failures (default: slog's).
 	Logger *slog.Logger
+	// ZeroCloud, if set, compiles a ZeroCloud job description posted to
+	// /api/v1/zerocloud for the tenant (the account swift://~/ means);
+	// cmd/zebra sets it, so that this package never touches storage.
+	ZeroCloud func(ctx context.Context, body []byte, tenant string) (*api.Plan, error)
 }
 
 // Server is the jobtracker's HTTP front: the web UI, the REST APIs, the
@@ -44,6 +49,8 @@ type Server struct {
 	pages   map[string]*template.Template
 	metrics *metrics
 	started time.Time
+	// zerocloud is Config.ZeroCloud.
+	zerocloud func(ctx context.Context, body []byte, tenant string) (*api.Plan, error)
 	// logClient fetches attempt logs from workers.
 	logClient *http.Client
 }
@@ -67,7 +74,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	s := &Server{t: cfg.Tracker, inner: cfg.Inner, auth: a, log: cfg.Logger.With("component", "web"), pages: pages,
-		started: time.Now(), logClient: &http.Client{Timeout: 30 * time.Second}}
+		started: time.Now(), logClient: &http.Client{Timeout: 30 * time.Second}, zerocloud: cfg.ZeroCloud}
 	s.metrics = newMetrics(s.t)
 	s.engine = s.routes()
 	return s, nil
@@ -113,6 +120,7 @@ func (s *Server) routes() *gin.Engine {
 	a.GET("/api/v1/cluster/workers", s.apiWorkers)
 	a.GET("/api/v1/jobs", s.apiJobs)
 	a.POST("/api/v1/jobs", s.apiSubmit)
+	a.POST("/api/v1/zerocloud", s.apiZeroCloud)
 	a.GET("/api/v1/jobs/:id", s.apiJob)
 	a.POST("/api/v1/jobs/:id/kill", s.apiKill)
 	a.GET("/api/v1/jobs/:id/attempts", s.apiAttempts)

@@ -407,8 +407,10 @@ func TestUpTwice(t *testing.T) {
 // data-local, no input byte through the proxy), writes its output as
 // objects, and gets the same bytes as the local runner on the same input;
 // so does the job with -D zebra.locality=off, reading everything through
-// the proxy; then an object server dies mid-job, bad input, and a job over
-// a static large object of more than 5 GiB (testSwiftSLO).
+// the proxy; also when an object server dies mid-job; bad input fails
+// cleanly; jobs run across stores with the HDFS `zebra up --hdfs` starts
+// beside it; and a job over a static large object of more than 5 GiB
+// (testSwiftSLO).
 func TestSwiftCluster(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("zebra up installs and runs Swift, which needs root here")
@@ -416,32 +418,11 @@ func TestSwiftCluster(t *testing.T) {
 	bin := buildZebra(t)
 	work := t.TempDir()
 	args := chaosJob(t, work)
-	state := filepath.Join(t.TempDir(), "cluster")
-	cmd := exec.Command(bin, "up", "--state", state, "--slots", "1")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	t.Cleanup(func() {
-		if out, err := exec.Command(bin, "down", "--state", state).CombinedOutput(); err != nil {
-			t.Errorf("zebra down: %v\n%s", err, out)
-		}
-		if left := processesMentioning(state); len(left) > 0 {
-			t.Errorf("processes left after zebra down: %v", left)
-		}
-	})
-	if err != nil {
-		t.Fatalf("zebra up: %v\n%s", err, stderr.Bytes())
-	}
-	env := map[string]string{}
-	for _, l := range strings.Split(string(out), "\n") {
-		if kv, ok := strings.CutPrefix(l, "export "); ok {
-			k, v, _ := strings.Cut(kv, "=")
-			env[k] = v
-		}
-	}
+	env := upCluster(t, bin, "--slots", "1", "--hdfs")
+	state := env["ZEBRA_CLUSTER"]
 	for _, k := range []string{"ZEBRA_JOBTRACKER", "ZEBRA_TOKEN", "ST_AUTH", "ST_USER", "ST_KEY"} {
 		if env[k] == "" {
-			t.Fatalf("zebra up printed no %s:\n%s", k, out)
+			t.Fatalf("zebra up printed no %s: %v", k, env)
 		}
 	}
 	conn := &swift.Connection{UserName: env["ST_USER"], ApiKey: env["ST_KEY"], AuthUrl: env["ST_AUTH"]}
@@ -544,10 +525,17 @@ func TestSwiftCluster(t *testing.T) {
 	if err := job.Wait(); err != nil {
 		t.Fatalf("the job failed after an object server died: %v\n%s", err, buf.Bytes())
 	}
-	sameTree(t, want, swiftTree(t, conn, "data", "out2/"))
-	if _, err := aio.Start(ctx, filepath.Join(state, "swift")); err != nil { // restarts the dead server
+	// The dead server's container updates never happened, so one container
+	// replica misses the objects written after the kill until replication
+	// runs (as it would on a real cluster): restart it and replicate once.
+	sc, err = aio.Start(ctx, filepath.Join(state, "swift"))
+	if err != nil {
 		t.Fatal(err)
 	}
+	if err := sc.Replicate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sameTree(t, want, swiftTree(t, conn, "data", "out2/"))
 
 	// Bad input: wrong credentials, a missing container. Clear errors, a
 	// non-zero exit, nothing written.
@@ -566,6 +554,21 @@ func TestSwiftCluster(t *testing.T) {
 			t.Errorf("a failed submission wrote %s: %v", p, tree)
 		}
 	}
+
+	// Across stores, on the same workers (worker-1 sits beside an object
+	// server and the DataNode): HDFS in, Swift out; Swift in, HDFS out.
+	hdfsURI := env["ZEBRA_HDFS"]
+	fsys, home := hdfsInputs(t, hdfsURI, filepath.Join(work, "in"))
+	fromHDFS := runJob("swift://data/from-hdfs")
+	fromHDFS.Args[slices.Index(fromHDFS.Args, "-input")+1] = hdfsURI + home + "/in"
+	if out, err := fromHDFS.CombinedOutput(); err != nil {
+		t.Fatalf("the HDFS → Swift job failed: %v\n%s", err, out)
+	}
+	sameTree(t, want, swiftTree(t, conn, "data", "from-hdfs/"))
+	if out, err := runJob(hdfsURI + home + "/from-swift").CombinedOutput(); err != nil {
+		t.Fatalf("the Swift → HDFS job failed: %v\n%s", err, out)
+	}
+	sameTree(t, want, hdfsTree(t, fsys, home+"/from-swift"))
 
 	t.Run("SLO over 5 GiB", func(t *testing.T) { testSwiftSLO(t, bin, env, conn, work) })
 }

@@ -13,10 +13,12 @@ import (
 	"runtime"
 	"time"
 
+	"zebra/adapters/hdfs"
 	"zebra/adapters/localfs"
 	"zebra/jobtracker"
 	"zebra/jobtracker/api"
 	"zebra/jobtracker/worker"
+	"zebra/jobtracker/zerocloud"
 	"zebra/mapreduce"
 	"zebra/streaming"
 	"zebra/swiftfs"
@@ -36,6 +38,13 @@ func registry(settings func(key string) string, node string) *mapreduce.Registry
 	reg := &mapreduce.Registry{}
 	localfs.Register(reg, &localfs.FS{Checksums: true})
 	swiftfs.Register(reg, swiftfs.Config{Settings: settings, LocalNode: node, Logger: quietLogger()})
+	// HDFS acts as the job's user (a worker's settings carry the client's);
+	// "" means HADOOP_USER_NAME, else the OS user.
+	var user string
+	if settings != nil {
+		user = settings(mapreduce.KeyUser)
+	}
+	hdfs.Register(reg, hdfs.Options{User: user})
 	return reg
 }
 
@@ -84,7 +93,7 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 		return 1
 	}
 	web.Version = version
-	front, err := web.New(web.Config{Tracker: t, Inner: t.Handler(), Logger: log,
+	front, err := web.New(web.Config{Tracker: t, Inner: t.Handler(), Logger: log, ZeroCloud: zerocloudCompiler(),
 		Auth: web.AuthConfig{Token: token, SwiftURL: *swiftAuth, PublicRead: *publicRead}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
@@ -172,6 +181,9 @@ func workerCommand(ctx context.Context, args []string) int {
 		}
 		// Each job resolves its paths with its own settings (credentials).
 		reg := registry(func(k string) string { return p.Conf[k] }, storageNode)
+		if p.Kind == zerocloud.Kind {
+			return zerocloudJob(ctx, p, id, dir, reg, boxes, log)
+		}
 		e := &streaming.Env{Stdout: os.Stderr, Stderr: os.Stderr, Environ: taskEnviron(), Registry: reg,
 			Sandbox: boxes.choose, WorkDir: scratch, LogDir: filepath.Join(*data, "logs"), Logger: log}
 		return streaming.ClusterJob(ctx, p, id, dir, e)

@@ -22,6 +22,7 @@ commands:
   streaming [generic options] [streaming options]   run a Hadoop Streaming job (like 'mapred streaming')
   jar <hadoop-streaming.jar> [options]               the same, as 'hadoop jar ...streaming....jar'
   shims install DIR                                  write 'hadoop' and 'mapred' launchers into DIR
+  submit [-D k=v] job.json                          run a ZeroCloud job description on the cluster (docs/zerocloud.md)
   replay <attempt id>                                re-run a recorded task attempt, check it is byte-identical
   up --no-swift [--workers N]                        start a local cluster (jobtracker + workers); prints exports for eval
   down                                               stop what 'zebra up' started
@@ -63,6 +64,8 @@ func run(ctx context.Context, args []string) int {
 		return workerCommand(ctx, args[1:])
 	case "job":
 		return jobCommand(ctx, args[1:], os.Stdout, os.Stderr)
+	case "submit":
+		return submitCommand(ctx, args[1:], os.Stdout, os.Stderr)
 	case "up":
 		return upCommand(ctx, args[1:])
 	case "down":

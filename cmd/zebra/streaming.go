@@ -8,9 +8,34 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"zebra/adapters/hdfs"
 	"zebra/mapreduce"
 	"zebra/streaming"
 )
+
+// qualifyDefaultFS resolves a job's -input or -output value against its
+// default file system, as Hadoop does: fs.defaultFS of the job (-fs, -D)
+// or of the Hadoop configuration ($HADOOP_CONF_DIR/core-site.xml). Only
+// an hdfs:// default changes anything; plain paths stay local files
+// otherwise.
+func qualifyDefaultFS(p string, conf *mapreduce.Conf) (string, error) {
+	dfs := conf.Get("fs.defaultFS", "")
+	if dfs == "" {
+		hc, err := hdfs.LoadConf("")
+		if err != nil {
+			return "", err
+		}
+		dfs = hdfs.DefaultFS("", hc)
+	}
+	if !hdfs.IsHDFS(dfs) {
+		return p, nil
+	}
+	user, err := hdfs.UserName()
+	if err != nil {
+		return "", err
+	}
+	return hdfs.Qualify(p, dfs, user), nil
+}
 
 // streamingCommand is `zebra streaming`: `mapred streaming` on the local
 // runner.
@@ -52,6 +77,7 @@ func localEnv() (e *streaming.Env, done func(), err error) {
 		Environ:   os.Environ(),
 		Dir:       dir,
 		Registry:  reg,
+		Qualify:   qualifyDefaultFS,
 		Configure: func(c *mapreduce.Conf) { conf = c },
 		Sandbox:   boxes.choose,
 		WorkDir:   work,

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"zebra/adapters/hdfs/minicluster"
 	"zebra/jobtracker"
 	"zebra/jobtracker/api"
 	"zebra/swiftfs/aio"
@@ -34,6 +35,8 @@ type clusterState struct {
 	Exports []string `json:"exports"`
 	// Swift is the directory of the Swift all-in-one `up` started, if any.
 	Swift string `json:"swift,omitempty"`
+	// HDFS is the directory of the HDFS (`up --hdfs`), if any.
+	HDFS string `json:"hdfs,omitempty"`
 }
 
 func clusterDir(flagValue string) string {
@@ -53,6 +56,7 @@ func clusterDir(flagValue string) string {
 func upCommand(ctx context.Context, args []string) int {
 	fl := flag.NewFlagSet("zebra up", flag.ContinueOnError)
 	noSwift := fl.Bool("no-swift", false, "start no Swift cluster (local files only)")
+	withHDFS := fl.Bool("hdfs", false, "also start a single-node HDFS (Apache Hadoop from Maven Central; needs java and mvn) and print ZEBRA_HDFS")
 	workers := fl.Int("workers", 3, "number of workers without Swift (with Swift: one beside each of its 3 object servers)")
 	slots := fl.Int("slots", max(1, runtime.NumCPU()/2), "map slots per worker (reduce slots: the same)")
 	state := fl.String("state", "", "directory for the cluster's data and logs (default $ZEBRA_HOME/cluster)")
@@ -62,7 +66,7 @@ func upCommand(ctx context.Context, args []string) int {
 		return 2
 	}
 	if fl.NArg() > 0 || *workers < 1 || *workers > 64 || *slots < 1 {
-		fmt.Fprintln(os.Stderr, "usage: zebra up [--no-swift [--workers N (1..64)]] [--slots N] [--state DIR]")
+		fmt.Fprintln(os.Stderr, "usage: zebra up [--no-swift [--workers N (1..64)]] [--hdfs] [--slots N] [--state DIR]")
 		return 2
 	}
 	dir := clusterDir(*state)
@@ -91,11 +95,15 @@ func upCommand(ctx context.Context, args []string) int {
 	}
 	st := &clusterState{}
 	var swift *aio.Cluster
+	var hdfsCluster *minicluster.Cluster
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(os.Stderr, "zebra up: "+format+"\n", a...)
 		stopDaemons(st.Daemons, dir, 5*time.Second)
 		if swift != nil {
 			swift.Stop()
+		}
+		if hdfsCluster != nil {
+			hdfsCluster.Stop()
 		}
 		os.Remove(filepath.Join(dir, "cluster.json"))
 		return 1
@@ -113,6 +121,28 @@ func upCommand(ctx context.Context, args []string) int {
 		env = swift.Env()
 		nodes = swift.ObjectServers
 		*workers = len(nodes)
+	}
+	// With --hdfs: a NameNode and a DataNode; worker-1 also sits beside
+	// the DataNode (its block locations name it), so maps of HDFS inputs
+	// are data-local there.
+	if *withHDFS {
+		if err := minicluster.Available(); err != nil {
+			return fail("cannot start HDFS: %v", err)
+		}
+		fmt.Fprintln(os.Stderr, "zebra up: starting HDFS (the first time fetches Apache Hadoop from Maven Central; a minute or more)")
+		hdfsCluster, err = minicluster.Start(ctx, filepath.Join(dir, "hdfs"))
+		if err != nil {
+			return fail("start HDFS: %v", err)
+		}
+		st.HDFS = hdfsCluster.Dir
+		env = append(env, "ZEBRA_HDFS="+hdfsCluster.URI)
+		if nodes == nil {
+			nodes = make([]string, *workers)
+			for i := range nodes {
+				nodes[i] = "worker-" + strconv.Itoa(i+1)
+			}
+		}
+		nodes[0] += "," + hdfsCluster.DataNode
 	}
 	jtData := filepath.Join(dir, "jobtracker")
 	os.Remove(filepath.Join(jtData, "jobtracker.url"))
@@ -341,6 +371,13 @@ func downCommand(args []string) int {
 			return 1
 		}
 		fmt.Fprintf(os.Stderr, "zebra down: stopped the Swift all-in-one in %s\n", st.Swift)
+	}
+	if st.HDFS != "" {
+		if err := minicluster.Stop(st.HDFS); err != nil {
+			fmt.Fprintln(os.Stderr, "zebra down: stop HDFS:", err)
+			return 1
+		}
+		fmt.Fprintf(os.Stderr, "zebra down: stopped HDFS in %s\n", st.HDFS)
 	}
 	os.Remove(filepath.Join(dir, "cluster.json"))
 	fmt.Fprintf(os.Stderr, "zebra down: stopped %d processes\n", n)

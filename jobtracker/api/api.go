@@ -76,6 +76,11 @@ type Plan struct {
 	// on commit.
 	Output      string `json:"output"`
 	MarkSuccess bool   `json:"mark_success"`
+	// OutputFiles, if set, are the only names (relative to Output) the job
+	// writes: Output may then exist and hold other files, and the job is
+	// refused if any of these exists (a ZeroCloud job's result objects;
+	// see mapreduce.Committer.Shared).
+	OutputFiles []string `json:"output_files,omitempty"`
 	// MaxMapAttempts and MaxReduceAttempts bound the attempts of each task
 	// (mapreduce.map.maxattempts, mapreduce.reduce.maxattempts; 0: 4).
 	MaxMapAttempts    int `json:"max_map_attempts,omitempty"`
@@ -149,7 +154,9 @@ func (s *JobStatus) Done() bool {
 type Registration struct {
 	Protocol int    `json:"protocol"`
 	Name     string `json:"name"`
-	// Node is the storage node the worker sits beside (for locality).
+	// Node is the storage node the worker sits beside (for locality), or
+	// a comma-separated list of them (say a Swift object server and an
+	// HDFS DataNode on the same machine); "" means Name.
 	Node        string `json:"node"`
 	MapSlots    int    `json:"map_slots"`
 	ReduceSlots int    `json:"reduce_slots"`

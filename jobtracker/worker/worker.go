@@ -402,7 +402,7 @@ func (w *Worker) runAttempt(ctx context.Context, as api.Assignment) (rep api.Att
 	workDir := filepath.Join(w.cfg.Data, "work", as.Job, as.Attempt)
 	t := &mapreduce.TaskContext{Attempt: a, Partition: a.Task.Index, Conf: job.Conf, Dir: workDir,
 		Counters: &mapreduce.Counters{}, Stderr: log, SetStatus: func(string) {}, Logger: w.log.With(mapreduce.LogKeyAttempt, as.Attempt)}
-	c := &mapreduce.Committer{FS: job.OutputFS, Out: job.Output, Job: job.ID, Marker: job.OutSpec.MarkSuccess,
+	c := &mapreduce.Committer{FS: job.OutputFS, Out: job.Output, Job: job.ID, Marker: job.OutSpec.MarkSuccess, Shared: job.OutSpec.Shared,
 		CanCommit: func(ctx context.Context, a mapreduce.AttemptID) error {
 			return w.client.Do(ctx, http.MethodPost, "/internal/v1/attempts/"+a.String()+"/commit?worker="+w.workerID(), nil, nil)
 		}}

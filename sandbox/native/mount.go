@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"zebra/mapreduce"
 )
 
 // Mount kinds of a plan.
@@ -261,4 +263,29 @@ func linkTargets(dir string) ([]string, error) {
 		return nil
 	})
 	return out, err
+}
+
+// guestBinds are the binds of a command's Mounts, in order: each host path
+// (symlinks resolved) at its guest path, read-only unless Writable. A
+// guest path must be absolute and clean and must not be the root or one of
+// the system directories every sandbox has.
+func guestBinds(mounts []mapreduce.Mount) ([]mountEntry, error) {
+	var out []mountEntry
+	for _, m := range mounts {
+		g := m.Guest
+		if !filepath.IsAbs(g) || filepath.Clean(g) != g || g == "/" {
+			return nil, fmt.Errorf("mount %s at %q: the guest path must be absolute and clean", m.Host, g)
+		}
+		for _, d := range append(append([]string{"/proc", "/etc", "/tmp", "/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr", "/dev/shm"}, rootDirs...), devNodes...) {
+			if under(g, d) || under(d, g) {
+				return nil, fmt.Errorf("mount %s at %s: would cover the sandbox's %s", m.Host, g, d)
+			}
+		}
+		src, err := filepath.EvalSymlinks(m.Host)
+		if err != nil {
+			return nil, fmt.Errorf("mount at %s: %w", g, err)
+		}
+		out = append(out, mountEntry{Kind: kindBind, Src: src, Dst: g, RW: m.Writable})
+	}
+	return out, nil
 }

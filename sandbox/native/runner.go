@@ -224,6 +224,11 @@ func (r *Runner) taskOps(c mapreduce.Command, dir string) (*opWriter, error) {
 	if err != nil {
 		return nil, err
 	}
+	guest, err := guestBinds(c.Mounts)
+	if err != nil {
+		return nil, err
+	}
+	binds = append(binds, guest...)
 	env := append([]string(nil), c.Env...)
 	if len(res.BinDirs) > 0 {
 		env = setenv(env, "PATH", strings.Join(res.BinDirs, ":")+":"+getenv(c.Env, "PATH"))

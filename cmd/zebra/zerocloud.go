@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"zebra/jobtracker/api"
+	"zebra/jobtracker/zerocloud"
+	"zebra/mapreduce"
+)
+
+// zerocloudJob is a worker's Build for plans of kind zerocloud: the job's
+// apps run in the sandbox its zebra.sandbox setting picks, as streaming
+// programs do.
+func zerocloudJob(ctx context.Context, p *api.Plan, id mapreduce.JobID, dir string, reg *mapreduce.Registry, boxes *sandboxes, log *slog.Logger) (*mapreduce.Job, error) {
+	runner := func(conf *mapreduce.Conf) (mapreduce.Runner, error) {
+		r, note, err := boxes.choose(conf.Get(zerocloud.KeySandbox, ""), conf)
+		if note != "" {
+			log.Warn(note, "job", id.String())
+		}
+		return r, err
+	}
+	path := os.Getenv("PATH")
+	if path == "" {
+		path = "/usr/local/bin:/usr/bin:/bin"
+	}
+	return zerocloud.ClusterJob(ctx, p, id, dir, zerocloud.Env{Registry: reg, Runner: runner, Path: path, Logger: log})
+}
+
+// zerocloudCompiler compiles job descriptions posted to the jobtracker's
+// /api/v1/zerocloud: with the jobtracker's own Swift credentials, ~ the
+// tenant's account. Such a job has no bundle: its apps are swift://
+// objects or system programs.
+func zerocloudCompiler() func(ctx context.Context, body []byte, tenant string) (*api.Plan, error) {
+	return func(ctx context.Context, body []byte, tenant string) (*api.Plan, error) {
+		job, err := zerocloud.Parse("job.json", body)
+		if err != nil {
+			return nil, err
+		}
+		reg := registry(nil, "")
+		// A tenant's job may touch only its own account (the cluster
+		// token's, tenant "", any).
+		c, err := zerocloud.Compile(ctx, "job.json", job, zerocloud.Options{Registry: reg, Account: tenant, OwnAccountOnly: tenant != "",
+			Name: "zerocloud job.json", Args: []string{"POST /api/v1/zerocloud"}, Logger: quietLogger()})
+		if err != nil {
+			return nil, err
+		}
+		return c.Plan, nil
+	}
+}

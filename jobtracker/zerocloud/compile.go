@@ -1,0 +1,534 @@
+package zerocloud
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"zebra/jobtracker/api"
+	"zebra/mapreduce"
+)
+
+// KeySandbox is the job setting choosing the sandbox (as for streaming).
+const KeySandbox = "zebra.sandbox"
+
+// Options are what Compile needs besides the job.
+type Options struct {
+	// Registry resolves swift:// (and other) paths: wildcard listings,
+	// replica lookups, the existence of apps and outputs.
+	Registry *mapreduce.Registry
+	// Dir is the directory of the job description, whose files make the
+	// job's bundle (relative exec.path values, files named in exec.args);
+	// "" for a description that came without files (posted to the
+	// jobtracker), which then may use only swift:// and system programs.
+	Dir string
+	// Conf are the job's settings (credentials, zebra.sandbox, attempts).
+	Conf map[string]string
+	// Name, User and Args are shown in the job's history.
+	Name, User string
+	Args       []string
+	// Account is the Swift account swift://~/ stands for ("": the
+	// credentials' own), e.g. the tenant a jobtracker authenticated.
+	Account string
+	// OwnAccountOnly refuses every swift:// path outside Account (a
+	// tenant's job may touch only its own data and apps).
+	OwnAccountOnly bool
+	Logger         *slog.Logger
+}
+
+// Compiled is a job ready to submit.
+type Compiled struct {
+	Plan *api.Plan
+	// Bundle maps each file to ship, by its path in the bundle, to its
+	// host path (under Options.Dir).
+	Bundle map[string]string
+}
+
+// stageGroup is a group in data-flow order, with its index in the file.
+type stageGroup struct {
+	g     *Group
+	index int
+}
+
+// Compile turns a validated job into a plan. It lists wildcard inputs (one
+// instance per matching object, in listing order), derives every output
+// object's name, checks that apps exist and that no output exists, and
+// locates each map instance's object for placement. It starts nothing;
+// every problem is an ErrorList naming its field.
+func Compile(ctx context.Context, file string, job *Job, o Options) (*Compiled, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	p := &problems{file: file}
+	stages := shape(p, job)
+	if len(p.list) > 0 {
+		return nil, p.err()
+	}
+	if o.OwnAccountOnly {
+		foreignAccounts(p, job, o.Account)
+		if len(p.list) > 0 {
+			return nil, p.err()
+		}
+	}
+	c := &compiler{ctx: ctx, p: p, o: o, bundle: map[string]string{}}
+	spec := &Spec{}
+	for k, sg := range stages {
+		spec.Stages = append(spec.Stages, c.stage(sg, k, len(stages)))
+	}
+	if len(p.list) > 0 {
+		return nil, p.err()
+	}
+	last := &spec.Stages[len(spec.Stages)-1]
+	lastG := stages[len(stages)-1]
+	outURI, files := c.outputs(lastG, last)
+	if len(p.list) > 0 {
+		return nil, p.err()
+	}
+	specJSON, err := json.Marshal(spec)
+	if err != nil {
+		return nil, fmt.Errorf("compile %s: %w", file, err)
+	}
+	conf := mapreduce.NewConf()
+	for k, v := range o.Conf {
+		conf.Set(k, v)
+	}
+	maxMap, err1 := conf.Int("mapreduce.map.maxattempts", 4)
+	maxReduce, err2 := conf.Int("mapreduce.reduce.maxattempts", 4)
+	slow, err3 := conf.Float("mapreduce.job.reduce.slowstart.completedmaps", 0.05)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		p.add(-1, "", "", "settings: %v", err)
+		return nil, p.err()
+	}
+	pl := &api.Plan{Name: o.Name, User: o.User, Args: o.Args, Kind: Kind, Spec: specJSON, Conf: o.Conf,
+		Splits: c.splits, Output: outURI, OutputFiles: files,
+		MaxMapAttempts: maxMap, MaxReduceAttempts: maxReduce, SlowStart: slow}
+	if len(spec.Stages) == 2 {
+		pl.Reduces = len(spec.Stages[1].Instances)
+	}
+	return &Compiled{Plan: pl, Bundle: c.bundle}, nil
+}
+
+// foreignAccounts adds a problem for every swift:// path (app or device)
+// that names an account other than account.
+func foreignAccounts(p *problems, job *Job, account string) {
+	check := func(i int, g *Group, field, u string) {
+		if !strings.HasPrefix(u, "swift://") {
+			return
+		}
+		if acct, _, _, err := parseSwift(u); err == nil && acct != "" && acct != account {
+			p.add(i, g.Name, field, "%s is in the account %s; a job may use only its own account's objects (%s, or swift://~/…)", u, acct, account)
+		}
+	}
+	for i := range job.Groups {
+		g := job.Groups[i]
+		check(i, g, "exec.path", g.Exec.Path)
+		for k, d := range g.Devices {
+			check(i, g, fmt.Sprintf("devices[%d].path", k), d.Path)
+		}
+	}
+}
+
+// shape orders the groups as zebra runs them: one group alone, or two
+// groups of which the first connects to the second (map -> reduce).
+func shape(p *problems, job *Job) []stageGroup {
+	gs := job.Groups
+	for i, g := range gs {
+		for k, c := range g.Connect {
+			if c == g.Name {
+				p.add(i, g.Name, fmt.Sprintf("connect[%d]", k), "not supported yet: a group connected to itself (instances talking to their siblings)")
+			}
+		}
+	}
+	if len(p.list) > 0 {
+		return nil
+	}
+	switch len(gs) {
+	case 1:
+		return []stageGroup{{gs[0], 0}}
+	case 2:
+		a, b := 0, 1
+		if len(gs[1].Connect) > 0 {
+			a, b = 1, 0
+		}
+		if len(gs[a].Connect) == 0 {
+			p.add(1, gs[1].Name, "connect", "not supported yet: groups that are not connected (submit them as separate jobs)")
+			return nil
+		}
+		if len(gs[b].Connect) > 0 {
+			p.add(b, gs[b].Name, "connect", "not supported yet: groups connected both ways")
+			return nil
+		}
+		return []stageGroup{{gs[a], a}, {gs[b], b}}
+	}
+	p.add(2, gs[2].Name, "", "not supported yet: jobs of more than two node groups (zebra runs one group, or one group connected to another: map -> reduce)")
+	return nil
+}
+
+type compiler struct {
+	ctx    context.Context
+	p      *problems
+	o      Options
+	bundle map[string]string
+	splits []mapreduce.Split
+	// captures are, per stage-0 instance, what the wildcards of its input
+	// matched (nil without a wildcard).
+	captures [][]string
+}
+
+// url is the zebra URL of a ZeroCloud swift:// URL.
+func (c *compiler) url(u string) string { return zebraURLFor(u, c.o.Account) }
+
+func (c *compiler) add(sg stageGroup, field, format string, args ...any) {
+	c.p.add(sg.index, sg.g.Name, field, format, args...)
+}
+
+// stage compiles group sg as stage k of n.
+func (c *compiler) stage(sg stageGroup, k, n int) Stage {
+	g := sg.g
+	st := Stage{Group: g.Name, Argv0: g.Exec.Name, Env: g.Exec.Env}
+	st.Args, _ = SplitArgs(g.Exec.Args)
+	var in, out int = -1, -1
+	for j, d := range g.Devices {
+		switch {
+		case d.Readable() && d.Path != "":
+			if in >= 0 {
+				c.add(sg, fmt.Sprintf("devices[%d]", j), "not supported yet: more than one readable object per group (%s and %s)", g.Devices[in].Name, d.Name)
+				continue
+			}
+			in = j
+		case d.Writable() && d.Path != "":
+			if out >= 0 {
+				c.add(sg, fmt.Sprintf("devices[%d]", j), "not supported yet: more than one stored output per group (%s and %s)", g.Devices[out].Name, d.Name)
+				continue
+			}
+			out = j
+		}
+	}
+	if in >= 0 {
+		st.Input = g.Devices[in].Name
+		if k > 0 {
+			c.add(sg, fmt.Sprintf("devices[%d].path", in), "not supported yet: a group that receives connections reading an object too")
+		}
+	}
+	if out >= 0 {
+		st.Output = g.Devices[out].Name
+		if k < n-1 {
+			c.add(sg, fmt.Sprintf("devices[%d].path", out), "not supported yet: a group that sends to another group storing an object too")
+		}
+	} else if k == n-1 {
+		c.add(sg, "devices", "the last group stores nothing: give its stdout (or output) a swift:// path; zebra keeps path-less output only in the attempt logs")
+	}
+	if c.o.Conf[KeySandbox] == "none" && (st.Input == "input" || st.Input == "script" || st.Output == "output" || n > 1) {
+		c.add(sg, "devices", "zebra.sandbox=none runs plain processes, which can be given only stdin and stdout: /dev/input, /dev/output, /dev/in and /dev/out need the native sandbox")
+	}
+	st.Program = c.program(sg, &st)
+	if k == 0 {
+		st.Instances = c.instances(sg, in)
+	} else {
+		count := max(g.Count, 1)
+		st.Instances = instanceNames(g.Name, count)
+	}
+	if out >= 0 && len(st.Instances) > 0 {
+		st.Outputs = c.outputNames(sg, &st, g.Devices[out].Path, k == 0)
+	}
+	return st
+}
+
+// program resolves exec.path and ships the files exec.args names.
+func (c *compiler) program(sg stageGroup, st *Stage) Program {
+	e := sg.g.Exec
+	var prog Program
+	switch {
+	case strings.HasPrefix(e.Path, "file://"):
+		img, inner, _ := strings.Cut(strings.TrimPrefix(e.Path, "file://"), ":")
+		host, _ := sysProgram(img, inner)
+		prog = Program{Kind: ProgramSystem, Path: host}
+	case strings.HasPrefix(e.Path, "swift://"):
+		u := c.url(e.Path)
+		fsys, name, err := c.o.Registry.Resolve(c.ctx, u)
+		if err == nil {
+			_, err = fsys.Stat(c.ctx, name)
+		}
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			c.add(sg, "exec.path", "%s: no such object: upload the app first", e.Path)
+		case err != nil:
+			c.add(sg, "exec.path", "%s: %v", e.Path, err)
+		}
+		prog = Program{Kind: ProgramSwift, Path: u}
+	default:
+		rel := path.Clean(e.Path)
+		if c.ship(sg, "exec.path", rel, true) {
+			prog = Program{Kind: ProgramBundle, Path: rel}
+		}
+	}
+	// Files the command line names travel in the bundle too. The script of
+	// an interpreter must be there.
+	for i, a := range st.Args {
+		if a == "" || strings.HasPrefix(a, "-") || strings.Contains(a, "://") || path.IsAbs(a) || strings.HasPrefix(path.Clean(a), "..") {
+			if i == 0 && prog.Kind == ProgramSystem && strings.HasPrefix(a, "-") {
+				break // python -c ..., python -m ...: no script
+			}
+			continue
+		}
+		mustExist := i == 0 && prog.Kind == ProgramSystem
+		if c.o.Dir == "" {
+			if mustExist {
+				c.add(sg, "exec.args", "%s: the script is a relative path, but this job came without its files: submit it with `zebra submit job.json`, which ships the files next to job.json", a)
+			}
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(c.o.Dir, filepath.FromSlash(a))); err == nil {
+			c.ship(sg, "exec.args", path.Clean(a), false)
+		} else if mustExist {
+			c.add(sg, "exec.args", "%s: no such file next to %s (in %s)", a, c.p.file, c.o.Dir)
+		}
+	}
+	return prog
+}
+
+// ship adds a file of the job's directory to the bundle.
+func (c *compiler) ship(sg stageGroup, field, rel string, program bool) bool {
+	if c.o.Dir == "" {
+		c.add(sg, field, "%s: a relative path needs the job's files, and this job came without them: submit it with `zebra submit job.json` (which ships the files next to job.json) or use a swift:// path", rel)
+		return false
+	}
+	host := filepath.Join(c.o.Dir, filepath.FromSlash(rel))
+	fi, err := os.Stat(host)
+	switch {
+	case err != nil:
+		c.add(sg, field, "%s: no such file next to %s (in %s)", rel, c.p.file, c.o.Dir)
+		return false
+	case program && !fi.Mode().IsRegular():
+		c.add(sg, field, "%s: not a regular file", rel)
+		return false
+	case program && fi.Mode().Perm()&0o111 == 0:
+		c.add(sg, field, "%s: not executable: chmod +x it, or run it through an interpreter (file://python2.7:python with the script in exec.args)", rel)
+		return false
+	}
+	c.bundle[rel] = host
+	return true
+}
+
+// instances lists stage 0's instances and builds their splits.
+func (c *compiler) instances(sg stageGroup, in int) []string {
+	g := sg.g
+	if in < 0 {
+		names := instanceNames(g.Name, max(g.Count, 1))
+		for _, n := range names {
+			c.splits = append(c.splits, mapreduce.Split{URI: "zerocloud:" + n})
+			c.captures = append(c.captures, nil)
+		}
+		return names
+	}
+	d := g.Devices[in]
+	field := fmt.Sprintf("devices[%d].path", in)
+	fsys, name, err := c.o.Registry.Resolve(c.ctx, c.url(d.Path))
+	if err != nil {
+		c.add(sg, field, "%s: %v", d.Path, err)
+		return nil
+	}
+	var objs []match
+	if wildcard(d.Path) {
+		objs, err = expand(c.ctx, fsys, name)
+		switch {
+		case err != nil:
+			c.add(sg, field, "%s: list: %v", d.Path, err)
+			return nil
+		case len(objs) == 0:
+			c.add(sg, field, "%s matches no object", d.Path)
+			return nil
+		case len(objs) > maxCount:
+			c.add(sg, field, "%s matches %d objects, more than the %d instances a group may have", d.Path, len(objs), maxCount)
+			return nil
+		}
+	} else {
+		fi, err := fsys.Stat(c.ctx, name)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			c.add(sg, field, "%s: no such object", d.Path)
+			return nil
+		case err != nil:
+			c.add(sg, field, "%s: %v", d.Path, err)
+			return nil
+		case fi.IsDir:
+			c.add(sg, field, "%s is a container or pseudo-directory, not an object", d.Path)
+			return nil
+		}
+		for range max(g.Count, 1) {
+			objs = append(objs, match{info: fi})
+		}
+	}
+	names := instanceNames(g.Name, len(objs))
+	splits := make([]mapreduce.Split, len(objs))
+	for i, m := range objs {
+		splits[i] = mapreduce.Split{Path: m.info.Path, URI: fsys.URI(m.info.Path), Length: m.info.Size}
+		c.captures = append(c.captures, m.captures)
+	}
+	if sg.g.Attach == "" || sg.g.Attach == "default" || sg.g.Attach == d.Name {
+		if err := mapreduce.LocateSplits(c.ctx, fsys, splits); err != nil {
+			c.o.Logger.Warn("zerocloud: some inputs could not be located; their instances run anywhere", "err", err)
+		}
+	}
+	c.splits = append(c.splits, splits...)
+	return names
+}
+
+// outputNames derives each instance's output object (a ZeroCloud URL).
+func (c *compiler) outputNames(sg stageGroup, st *Stage, pattern string, first bool) []string {
+	out := make([]string, len(st.Instances))
+	for i, inst := range st.Instances {
+		var caps []string
+		if first && i < len(c.captures) {
+			caps = c.captures[i]
+		}
+		k := 0
+		out[i] = replaceStars(pattern, func() string {
+			if caps != nil {
+				s := caps[min(k, len(caps)-1)]
+				k++
+				return s
+			}
+			return inst
+		})
+	}
+	return out
+}
+
+func replaceStars(p string, next func() string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(p, '*')
+		if i < 0 {
+			b.WriteString(p)
+			return b.String()
+		}
+		b.WriteString(p[:i])
+		b.WriteString(next())
+		p = p[i+1:]
+	}
+}
+
+// outputs resolves the last stage's output objects: the plan's output
+// directory (their common parent) and their names relative to it, none of
+// which may exist. st.Outputs becomes those relative names.
+func (c *compiler) outputs(sg stageGroup, st *Stage) (string, []string) {
+	field := "devices"
+	for j, d := range sg.g.Devices {
+		if d.Name == st.Output {
+			field = fmt.Sprintf("devices[%d].path", j)
+		}
+	}
+	var fsys mapreduce.FS
+	full := make([]string, len(st.Outputs))
+	seen := map[string]string{}
+	for i, u := range st.Outputs {
+		f, name, err := c.o.Registry.Resolve(c.ctx, c.url(u))
+		if err != nil {
+			c.add(sg, field, "%s: %v", u, err)
+			return "", nil
+		}
+		if fsys == nil {
+			fsys = f
+		} else if f != fsys {
+			c.add(sg, field, "not supported yet: outputs in different accounts")
+			return "", nil
+		}
+		if other, dup := seen[name]; dup {
+			c.add(sg, field, "%s: instances %s and %s would both write this object", u, other, st.Instances[i])
+			return "", nil
+		}
+		seen[name] = st.Instances[i]
+		full[i] = path.Clean("/" + name)
+	}
+	dir := path.Dir(full[0])
+	for _, f := range full[1:] {
+		for !strings.HasPrefix(f, dir+"/") && dir != "/" {
+			dir = path.Dir(dir)
+		}
+	}
+	if dir == "/" {
+		c.add(sg, field, "not supported yet: outputs in different containers")
+		return "", nil
+	}
+	rel := make([]string, len(full))
+	for i, f := range full {
+		rel[i] = strings.TrimPrefix(f, dir+"/")
+	}
+	if err := mapreduce.CheckAbsent(c.ctx, fsys, dir, rel); err != nil {
+		c.add(sg, field, "%v", unwrapOp(err))
+		return "", nil
+	}
+	st.Outputs = rel
+	return fsys.URI(dir), rel
+}
+
+// unwrapOp drops mapreduce.Error's "op: path:" prefix for field messages.
+func unwrapOp(err error) error {
+	var me *mapreduce.Error
+	if errors.As(err, &me) && me.Err != nil {
+		return me.Err
+	}
+	return err
+}
+
+// match is one object a wildcard matched, with what each * captured.
+type match struct {
+	info     mapreduce.FileInfo
+	captures []string
+}
+
+// expand lists the objects matching pattern (an FS path whose * match any
+// text, / included, as ZeroCloud's regex .* did), in listing order.
+func expand(ctx context.Context, fsys mapreduce.FS, pattern string) ([]match, error) {
+	// Matching uses names of the form /a/b; listing the FS's own.
+	abs := "/" + strings.TrimPrefix(pattern, "/")
+	parts := strings.Split(abs, "*")
+	for i := range parts {
+		parts[i] = regexp.QuoteMeta(parts[i])
+	}
+	re, err := regexp.Compile("^" + strings.Join(parts, "(.*)") + "$")
+	if err != nil {
+		return nil, err
+	}
+	prefix := abs[:strings.IndexByte(abs, '*')]
+	dir := path.Dir(pattern[:strings.IndexByte(pattern, '*')] + "x")
+	var out []match
+	var walk func(dir string) error
+	walk = func(dir string) error {
+		list, err := fsys.List(ctx, dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for _, fi := range list {
+			p := path.Clean("/" + fi.Path)
+			if fi.IsDir {
+				if strings.HasPrefix(p+"/", prefix) || strings.HasPrefix(prefix, p+"/") {
+					if err := walk(fi.Path); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			if m := re.FindStringSubmatch(p); m != nil {
+				out = append(out, match{info: fi, captures: m[1:]})
+			}
+		}
+		return nil
+	}
+	if err := walk(dir); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,579 @@
+package zerocloud
+
+import (
+	"archive/tar"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"zebra/jobtracker/api"
+	"zebra/mapreduce"
+)
+
+// Env is what ClusterJob needs from the worker.
+type Env struct {
+	// Registry resolves the plan's paths with the job's settings.
+	Registry *mapreduce.Registry
+	// Runner returns the runner of the job's programs for its settings
+	// (zebra.sandbox).
+	Runner func(conf *mapreduce.Conf) (mapreduce.Runner, error)
+	// Path is the PATH the apps get (and python3 is looked up on).
+	Path   string
+	Logger *slog.Logger
+}
+
+// ClusterJob rebuilds, on a worker, the job of a zerocloud plan: a
+// map-only job for one group, a map-reduce job for two connected groups.
+// dir is the job's directory on the worker; its bundle.tar (if any) is
+// unpacked into dir/files, and swift:// apps are fetched into dir/apps.
+func ClusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir string, e Env) (*mapreduce.Job, error) {
+	if pl.Kind != Kind {
+		return nil, mapreduce.E("rebuild job", mapreduce.Invalid, id.String(), fmt.Errorf("plan kind %q is not a zerocloud job", pl.Kind))
+	}
+	var spec Spec
+	if err := json.Unmarshal(pl.Spec, &spec); err != nil || len(spec.Stages) == 0 || len(spec.Stages) > 2 {
+		return nil, mapreduce.E("rebuild job", mapreduce.Invalid, id.String(), fmt.Errorf("bad zerocloud spec: %v", err))
+	}
+	if e.Logger == nil {
+		e.Logger = slog.Default()
+	}
+	conf := mapreduce.NewConf()
+	for k, v := range pl.Conf {
+		conf.Set(k, v)
+	}
+	runner, err := e.Runner(conf)
+	if err != nil {
+		return nil, mapreduce.E("rebuild job", mapreduce.Invalid, id.String(), err)
+	}
+	files := filepath.Join(dir, "files")
+	if err := unpackBundle(filepath.Join(dir, "bundle.tar"), files); err != nil {
+		return nil, err
+	}
+	rt := &runtime{spec: &spec, runner: runner, files: files, path: e.Path, log: e.Logger}
+	for k := range spec.Stages {
+		st := &spec.Stages[k]
+		prog, err := programPath(ctx, st.Program, files, filepath.Join(dir, "apps"), k, e.Registry)
+		if err != nil {
+			return nil, err
+		}
+		rt.programs = append(rt.programs, prog)
+	}
+	job := &mapreduce.Job{ID: id, Name: pl.Name, Conf: conf, Format: mapreduce.RawInput,
+		Splits: append([]mapreduce.Split(nil), pl.Splits...), Mapper: &mapper{rt}}
+	for i := range job.Splits {
+		s := &job.Splits[i]
+		if strings.HasPrefix(s.URI, "zerocloud:") {
+			s.Path = ""
+			continue
+		}
+		fsys, p, err := e.Registry.Resolve(ctx, s.URI)
+		if err != nil {
+			return nil, mapreduce.E("rebuild job", mapreduce.Invalid, s.URI, err)
+		}
+		job.InputFS, s.Path = fsys, p
+	}
+	outFS, out, err := e.Registry.Resolve(ctx, pl.Output)
+	if err != nil {
+		return nil, mapreduce.E("rebuild job", mapreduce.Invalid, pl.Output, err)
+	}
+	last := spec.Stages[len(spec.Stages)-1]
+	job.OutputFS, job.Output = outFS, out
+	job.OutSpec = mapreduce.OutputSpec{Raw: true, Names: last.Outputs, Shared: true}
+	if job.OutSpec.Names == nil {
+		job.OutSpec.Names = []string{}
+	}
+	if len(spec.Stages) == 2 {
+		job.NumReduces = len(spec.Stages[1].Instances)
+		job.Reducer = &reducer{rt}
+		job.Partition = func(key []byte, n int) int {
+			if len(key) < 4 {
+				return 0
+			}
+			return int(binary.BigEndian.Uint32(key) % uint32(max(n, 1)))
+		}
+	}
+	return job, nil
+}
+
+// runtime is what a job's map and reduce functions share.
+type runtime struct {
+	spec     *Spec
+	runner   mapreduce.Runner
+	files    string   // the unpacked bundle
+	programs []string // per stage: the host program
+	path     string
+	log      *slog.Logger
+}
+
+// programPath returns the host path (or name to look up) of a stage's
+// program, fetching a swift:// app into apps.
+func programPath(ctx context.Context, p Program, files, apps string, stage int, reg *mapreduce.Registry) (string, error) {
+	switch p.Kind {
+	case ProgramSystem:
+		return p.Path, nil
+	case ProgramBundle:
+		return filepath.Join(files, filepath.FromSlash(p.Path)), nil
+	case ProgramSwift:
+		dst := filepath.Join(apps, fmt.Sprintf("%d-%s", stage, filepath.Base(p.Path)))
+		if _, err := os.Stat(dst); err == nil {
+			return dst, nil
+		}
+		fsys, name, err := reg.Resolve(ctx, p.Path)
+		if err != nil {
+			return "", mapreduce.E("fetch app", mapreduce.Invalid, p.Path, err)
+		}
+		r, err := fsys.Open(ctx, name, 0)
+		if err != nil {
+			return "", mapreduce.E("fetch app", mapreduce.Other, p.Path, err)
+		}
+		defer r.Close()
+		if err := os.MkdirAll(apps, 0o755); err != nil {
+			return "", mapreduce.E("fetch app", mapreduce.Infra, apps, err)
+		}
+		tmp := dst + ".part"
+		f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o755)
+		if err != nil {
+			return "", mapreduce.E("fetch app", mapreduce.Infra, tmp, err)
+		}
+		_, err = io.Copy(f, r)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(tmp, dst)
+		}
+		if err != nil {
+			os.Remove(tmp)
+			return "", mapreduce.E("fetch app", mapreduce.Transient, p.Path, err)
+		}
+		return dst, nil
+	}
+	return "", mapreduce.E("rebuild job", mapreduce.Invalid, p.Path, fmt.Errorf("unknown program kind %q", p.Kind))
+}
+
+// unpackBundle unpacks the job's bundle (if there is one) into dst, once.
+func unpackBundle(bundle, dst string) error {
+	if _, err := os.Stat(dst); err == nil {
+		return nil
+	}
+	f, err := os.Open(bundle)
+	if errors.Is(err, os.ErrNotExist) {
+		return os.MkdirAll(dst, 0o755)
+	}
+	if err != nil {
+		return mapreduce.E("unpack job bundle", mapreduce.Infra, bundle, err)
+	}
+	defer f.Close()
+	tmp := dst + ".part"
+	os.RemoveAll(tmp)
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return mapreduce.E("unpack job bundle", mapreduce.Invalid, bundle, err)
+		}
+		name := filepath.Clean(filepath.FromSlash(h.Name))
+		if filepath.IsAbs(name) || name == ".." || strings.HasPrefix(name, ".."+string(filepath.Separator)) {
+			return mapreduce.E("unpack job bundle", mapreduce.Invalid, bundle, fmt.Errorf("entry %q leaves the bundle", h.Name))
+		}
+		p := filepath.Join(tmp, name)
+		switch h.Typeflag {
+		case tar.TypeDir:
+			err = os.MkdirAll(p, 0o755)
+		case tar.TypeReg:
+			if err = os.MkdirAll(filepath.Dir(p), 0o755); err == nil {
+				var w *os.File
+				if w, err = os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, os.FileMode(h.Mode).Perm()|0o444); err == nil {
+					_, err = io.Copy(w, tr)
+					if cerr := w.Close(); err == nil {
+						err = cerr
+					}
+				}
+			}
+		}
+		if err != nil {
+			return mapreduce.E("unpack job bundle", mapreduce.Infra, p, err)
+		}
+	}
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return mapreduce.E("unpack job bundle", mapreduce.Infra, tmp, err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return mapreduce.E("unpack job bundle", mapreduce.Infra, dst, err)
+	}
+	return nil
+}
+
+// WriteBundle writes the tar of a job's files (bundle path → host path,
+// as Compiled.Bundle) to w.
+func WriteBundle(w io.Writer, files map[string]string) error {
+	tw := tar.NewWriter(w)
+	for _, name := range sortedKeys(files) {
+		host := files[name]
+		fi, err := os.Stat(host)
+		if err != nil {
+			return fmt.Errorf("bundle %s: %w", name, err)
+		}
+		if !fi.Mode().IsRegular() {
+			return fmt.Errorf("bundle %s: not a regular file", name)
+		}
+		f, err := os.Open(host)
+		if err != nil {
+			return fmt.Errorf("bundle %s: %w", name, err)
+		}
+		err = tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: int64(fi.Mode().Perm()), Size: fi.Size(), ModTime: fi.ModTime()})
+		if err == nil {
+			_, err = io.Copy(tw, f)
+		}
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("bundle %s: %w", name, err)
+		}
+	}
+	return tw.Close()
+}
+
+// mapper runs stage 0's instance t.Partition over its object.
+type mapper struct{ rt *runtime }
+
+// Map implements mapreduce.Mapper.
+func (m *mapper) Map(ctx context.Context, t *mapreduce.TaskContext, in mapreduce.RecordReader, out mapreduce.Collector) error {
+	rt := m.rt
+	st := &rt.spec.Stages[0]
+	i := t.Partition
+	if i >= len(st.Instances) {
+		return mapreduce.E("run instance", mapreduce.Invalid, t.Attempt.String(), fmt.Errorf("map %d: the group has %d instances", i, len(st.Instances)))
+	}
+	b, err := rt.prepare(t, st, i)
+	if err != nil {
+		return err
+	}
+	if st.Input != "" {
+		if err := b.writeInput(st.Input, in); err != nil {
+			return err
+		}
+	}
+	if len(rt.spec.Stages) > 1 {
+		if err := b.makeOutChannels(rt.spec.Stages[1].Instances); err != nil {
+			return err
+		}
+	}
+	if err := rt.run(ctx, t, st, 0, i, b); err != nil {
+		return err
+	}
+	if len(rt.spec.Stages) > 1 {
+		for j, dst := range rt.spec.Stages[1].Instances {
+			var seq uint32
+			err := emitFile(filepath.Join(b.dev, "out", dst), func(chunk []byte) error {
+				key := make([]byte, 12)
+				binary.BigEndian.PutUint32(key, uint32(j))
+				binary.BigEndian.PutUint32(key[4:], uint32(i))
+				binary.BigEndian.PutUint32(key[8:], seq)
+				seq++
+				return out.Collect(key, chunk)
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return b.emitOutput(st, out)
+}
+
+// reducer runs stage 1's instance t.Partition over what every stage-0
+// instance sent it.
+type reducer struct{ rt *runtime }
+
+// Reduce implements mapreduce.Reducer: the records come sorted by (this
+// instance, source, sequence), so each source's channel is rebuilt in
+// order.
+func (r *reducer) Reduce(ctx context.Context, t *mapreduce.TaskContext, in mapreduce.KVIterator, out mapreduce.Collector) error {
+	rt := r.rt
+	st := &rt.spec.Stages[1]
+	srcs := rt.spec.Stages[0].Instances
+	j := t.Partition
+	if j >= len(st.Instances) {
+		return mapreduce.E("run instance", mapreduce.Invalid, t.Attempt.String(), fmt.Errorf("reduce %d: the group has %d instances", j, len(st.Instances)))
+	}
+	b, err := rt.prepare(t, st, j)
+	if err != nil {
+		return err
+	}
+	inDir := filepath.Join(b.dev, "in")
+	if err := os.MkdirAll(inDir, 0o755); err != nil {
+		return mapreduce.E("make channels", mapreduce.Infra, inDir, err)
+	}
+	for _, s := range srcs {
+		if err := os.WriteFile(filepath.Join(inDir, s), nil, 0o644); err != nil {
+			return mapreduce.E("make channels", mapreduce.Infra, inDir, err)
+		}
+	}
+	var cur *os.File
+	curSrc := -1
+	closeCur := func() error {
+		if cur == nil {
+			return nil
+		}
+		err := cur.Close()
+		cur = nil
+		return err
+	}
+	for in.Next() {
+		k := in.Key()
+		if len(k) != 12 || int(binary.BigEndian.Uint32(k)) != j {
+			closeCur()
+			return mapreduce.E("rebuild channels", mapreduce.Internal, t.Attempt.String(), fmt.Errorf("a record of key %x does not belong to %s", k, st.Instances[j]))
+		}
+		src := int(binary.BigEndian.Uint32(k[4:]))
+		if src >= len(srcs) {
+			closeCur()
+			return mapreduce.E("rebuild channels", mapreduce.Internal, t.Attempt.String(), fmt.Errorf("no source instance %d", src))
+		}
+		if src != curSrc {
+			if err := closeCur(); err != nil {
+				return mapreduce.E("rebuild channels", mapreduce.Infra, inDir, err)
+			}
+			f, err := os.OpenFile(filepath.Join(inDir, srcs[src]), os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				return mapreduce.E("rebuild channels", mapreduce.Infra, inDir, err)
+			}
+			cur, curSrc = f, src
+		}
+		if _, err := cur.Write(in.Value()); err != nil {
+			closeCur()
+			return mapreduce.E("rebuild channels", mapreduce.Infra, inDir, err)
+		}
+	}
+	if err := closeCur(); err != nil {
+		return mapreduce.E("rebuild channels", mapreduce.Infra, inDir, err)
+	}
+	if err := in.Err(); err != nil {
+		return err
+	}
+	b.mounts = append(b.mounts, mapreduce.Mount{Host: inDir, Guest: "/dev/in"})
+	if err := rt.run(ctx, t, st, 1, j, b); err != nil {
+		return err
+	}
+	return b.emitOutput(st, out)
+}
+
+// box is one instance's files: its working directory and the host side of
+// its channels.
+type box struct {
+	work, dev string
+	stdin     string // host file fed as stdin ("": none)
+	mounts    []mapreduce.Mount
+}
+
+// prepare makes the working directory (the bundle's files linked in) and
+// the channel directory of instance i of st.
+func (rt *runtime) prepare(t *mapreduce.TaskContext, st *Stage, i int) (*box, error) {
+	// t.Dir also holds the engine's spill files: the instance's own files
+	// live below it, made afresh for every run.
+	top := filepath.Join(t.Dir, "instance")
+	os.RemoveAll(top)
+	b := &box{work: filepath.Join(top, "work"), dev: filepath.Join(top, "dev")}
+	for _, d := range []string{b.work, b.dev} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, mapreduce.E("create instance directory", mapreduce.Infra, d, err)
+		}
+	}
+	entries, err := os.ReadDir(rt.files)
+	if err != nil {
+		return nil, mapreduce.E("link job files", mapreduce.Infra, rt.files, err)
+	}
+	for _, e := range entries {
+		if err := os.Symlink(filepath.Join(rt.files, e.Name()), filepath.Join(b.work, e.Name())); err != nil {
+			return nil, mapreduce.E("link job files", mapreduce.Infra, b.work, err)
+		}
+	}
+	if st.Output != "" && st.Output != "stdout" && st.Output != "stderr" {
+		f := filepath.Join(b.dev, st.Output)
+		if err := writableFile(f); err != nil {
+			return nil, err
+		}
+		b.mounts = append(b.mounts, mapreduce.Mount{Host: f, Guest: "/dev/" + st.Output, Writable: true})
+	}
+	return b, nil
+}
+
+// writableFile creates an empty file the sandboxed program (another
+// user, for a root worker) may write but not replace.
+func writableFile(p string) error {
+	if err := os.WriteFile(p, nil, 0o666); err != nil {
+		return mapreduce.E("make channels", mapreduce.Infra, p, err)
+	}
+	if err := os.Chmod(p, 0o666); err != nil {
+		return mapreduce.E("make channels", mapreduce.Infra, p, err)
+	}
+	return nil
+}
+
+// writeInput stores the instance's object (the records of its split) as
+// the host side of the input device.
+func (b *box) writeInput(dev string, in mapreduce.RecordReader) error {
+	p := filepath.Join(b.dev, dev)
+	f, err := os.Create(p)
+	if err != nil {
+		return mapreduce.E("store input", mapreduce.Infra, p, err)
+	}
+	for {
+		_, v, err := in.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			f.Close()
+			return err
+		}
+		if _, err := f.Write(v); err != nil {
+			f.Close()
+			return mapreduce.E("store input", mapreduce.Infra, p, err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		return mapreduce.E("store input", mapreduce.Infra, p, err)
+	}
+	if dev == "stdin" {
+		b.stdin = p
+	} else {
+		b.mounts = append(b.mounts, mapreduce.Mount{Host: p, Guest: "/dev/" + dev})
+	}
+	return nil
+}
+
+// makeOutChannels creates /dev/out/<dst> for every destination.
+func (b *box) makeOutChannels(dsts []string) error {
+	dir := filepath.Join(b.dev, "out")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return mapreduce.E("make channels", mapreduce.Infra, dir, err)
+	}
+	for _, d := range dsts {
+		if err := writableFile(filepath.Join(dir, d)); err != nil {
+			return err
+		}
+	}
+	b.mounts = append(b.mounts, mapreduce.Mount{Host: dir, Guest: "/dev/out", Writable: true})
+	return nil
+}
+
+// logLimit bounds the path-less output of an instance kept in its log.
+const logLimit = 16 << 20
+
+// run runs instance i of stage k and waits for it.
+func (rt *runtime) run(ctx context.Context, t *mapreduce.TaskContext, st *Stage, k, i int, b *box) error {
+	name := st.Instances[i]
+	argv0 := rt.programs[k]
+	args := append([]string{argv0}, st.Args...)
+	env := []string{"PATH=" + rt.path, "HOME=" + b.work, "LANG=C.UTF-8", "TMPDIR=/tmp", "ZEROCLOUD_INSTANCE=" + name}
+	if t.Split != nil && t.Split.Path != "" {
+		env = append(env, "LOCAL_OBJECT=on", "LOCAL_PATH_INFO="+t.Split.Path, fmt.Sprintf("LOCAL_CONTENT_LENGTH=%d", t.Split.Length))
+	}
+	for _, key := range sortedKeys(st.Env) {
+		env = append(env, key+"="+st.Env[key])
+	}
+	logw := &limitWriter{w: t.Stderr, n: logLimit}
+	cmd := mapreduce.Command{Args: args, Dir: b.work, Env: env, Stdout: logw, Stderr: logw, Mounts: b.mounts}
+	var files []*os.File
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	if b.stdin != "" {
+		f, err := os.Open(b.stdin)
+		if err != nil {
+			return mapreduce.E("run instance", mapreduce.Infra, b.stdin, err)
+		}
+		files = append(files, f)
+		cmd.Stdin = f
+	}
+	if st.Output == "stdout" || st.Output == "stderr" {
+		p := filepath.Join(b.dev, st.Output)
+		f, err := os.Create(p)
+		if err != nil {
+			return mapreduce.E("run instance", mapreduce.Infra, p, err)
+		}
+		files = append(files, f)
+		if st.Output == "stdout" {
+			cmd.Stdout = f
+		} else {
+			cmd.Stderr = f
+		}
+	}
+	fmt.Fprintf(t.Stderr, "zerocloud: instance %s: %s\n", name, strings.Join(args, " "))
+	proc, err := rt.runner.Start(ctx, cmd)
+	if err != nil {
+		return mapreduce.E("start instance", mapreduce.UserCode, name, err)
+	}
+	if err := proc.Wait(); err != nil {
+		if ctx.Err() != nil {
+			return mapreduce.E("run instance", mapreduce.Canceled, name, ctx.Err())
+		}
+		return mapreduce.E("run instance", mapreduce.UserCode, name, fmt.Errorf("%s (%s): %w", name, rt.programs[k], err))
+	}
+	return nil
+}
+
+// emitOutput passes the instance's output device, raw, to the job's output.
+func (b *box) emitOutput(st *Stage, out mapreduce.Collector) error {
+	if st.Output == "" {
+		return nil
+	}
+	return emitFile(filepath.Join(b.dev, st.Output), func(chunk []byte) error { return out.Collect(nil, chunk) })
+}
+
+// emitFile calls emit with the file's bytes in chunks of up to
+// mapreduce.RawChunk.
+func emitFile(p string, emit func([]byte) error) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return mapreduce.E("read channel", mapreduce.Infra, p, err)
+	}
+	defer f.Close()
+	buf := make([]byte, mapreduce.RawChunk)
+	for {
+		n, err := io.ReadFull(f, buf)
+		if n > 0 {
+			if err := emit(buf[:n]); err != nil {
+				return err
+			}
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return nil
+		}
+		if err != nil {
+			return mapreduce.E("read channel", mapreduce.Infra, p, err)
+		}
+	}
+}
+
+// limitWriter passes on the first n bytes and drops the rest.
+type limitWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+	n  int64
+}
+
+func (l *limitWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.n > 0 {
+		q := p[:min(int64(len(p)), l.n)]
+		l.w.Write(q)
+		l.n -= int64(len(q))
+	}
+	return len(p), nil
+}

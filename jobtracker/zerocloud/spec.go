@@ -1,0 +1,59 @@
+package zerocloud
+
+import "strconv"
+
+// Kind is the api.Plan kind of a ZeroCloud job.
+const Kind = "zerocloud"
+
+// Spec is the zerocloud part of a plan (api.Plan.Spec): one stage per
+// node group, in data-flow order. Stage 0 is the plan's map group (its
+// instance i reads Plan.Splits[i]); stage 1, if any, the reduce group,
+// which receives a channel from every stage-0 instance.
+type Spec struct {
+	Stages []Stage `json:"stages"`
+}
+
+// Stage is one node group as its instances run.
+type Stage struct {
+	Group     string   `json:"group"`
+	Instances []string `json:"instances"`
+	Program   Program  `json:"program"`
+	// Args follow argv[0]; Argv0 is exec.name ("": the instance name).
+	Args  []string          `json:"args,omitempty"`
+	Argv0 string            `json:"argv0,omitempty"`
+	Env   map[string]string `json:"env,omitempty"`
+	// Input is the device that shows an instance's object (stdin, input
+	// or script; "": none).
+	Input string `json:"input,omitempty"`
+	// Output is the device whose data becomes an instance's output object
+	// (stdout, stderr or output; "": none), and Outputs the object of each
+	// instance, relative to Plan.Output.
+	Output  string   `json:"output,omitempty"`
+	Outputs []string `json:"outputs,omitempty"`
+}
+
+// Program kinds.
+const (
+	ProgramSystem = "system" // a host program standing in for a system image's (Path: "python3")
+	ProgramBundle = "bundle" // a file of the job's bundle (Path relative to it)
+	ProgramSwift  = "swift"  // an object (Path: its zebra swift:// URL), fetched by each worker
+)
+
+// Program is what an instance executes.
+type Program struct {
+	Kind string `json:"kind"`
+	Path string `json:"path"`
+}
+
+// instanceNames are a group's instance names: the group's name for one
+// instance, else name-1 ... name-n.
+func instanceNames(group string, n int) []string {
+	if n == 1 {
+		return []string{group}
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = group + "-" + strconv.Itoa(i+1)
+	}
+	return out
+}

@@ -1,0 +1,66 @@
+package mapreduce_test
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"zebra/mapreduce"
+	"zebra/mapreduce/mrtest"
+)
+
+// TestSharedOutput checks a Shared committer: the output directory may
+// exist with other files, named files that exist refuse the job, two jobs'
+// temporary files do not meet, and commit publishes exactly the named
+// files and leaves no _temporary behind.
+func TestSharedOutput(t *testing.T) {
+	ctx := context.Background()
+	fsys := &mrtest.MemFS{}
+	mrtest.WriteFile(t, fsys, "/results/other.txt", []byte("someone else's"))
+	job1 := mapreduce.JobID{Tracker: "1", Seq: 1}
+	job2 := mapreduce.JobID{Tracker: "1", Seq: 2}
+	refused := &mapreduce.Committer{FS: fsys, Out: "/results", Job: job1, Shared: true, Files: []string{"new.txt", "other.txt"}}
+	err := refused.SetupJob(ctx)
+	if !mapreduce.IsKind(err, mapreduce.Exist) || !strings.Contains(err.Error(), "other.txt already exists") {
+		t.Fatalf("setup over an existing file: %v", err)
+	}
+	c1 := &mapreduce.Committer{FS: fsys, Out: "/results", Job: job1, Shared: true, Files: []string{"a/x.txt"}}
+	c2 := &mapreduce.Committer{FS: fsys, Out: "/results", Job: job2, Shared: true, Files: []string{"y.txt"}}
+	for _, c := range []*mapreduce.Committer{c1, c2} {
+		if err := c.SetupJob(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a1 := mapreduce.AttemptID{Task: mapreduce.TaskID{Job: job1, Kind: mapreduce.ReduceTask}}
+	mrtest.WriteFile(t, fsys, c1.AttemptDir(a1)+"/a/x.txt", []byte("raw bytes, no newline"))
+	if err := c1.CommitTaskFiles(ctx, a1, []string{"a/x.txt"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c1.CommitJobFiles(ctx, map[string][]string{a1.Task.String(): {"a/x.txt"}}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := fsys.Open(ctx, "/results/a/x.txt", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(r)
+	r.Close()
+	if string(b) != "raw bytes, no newline" {
+		t.Errorf("published %q", b)
+	}
+	if _, err := fsys.Stat(ctx, "/results/_temporary/"+job2.String()); err != nil {
+		t.Errorf("job 2's temporary directory went with job 1's commit: %v", err)
+	}
+	if err := c2.AbortJob(ctx); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := fsys.List(ctx, "/results")
+	var names []string
+	for _, fi := range list {
+		names = append(names, fi.Path)
+	}
+	if strings.Join(names, " ") != "/results/a /results/other.txt" {
+		t.Errorf("results holds %q, want a/ and other.txt only", names)
+	}
+}
