@@ -391,6 +391,16 @@ func TestBadInput(t *testing.T) {
 		}
 	})
 
+	t.Run("bad zebra.locality", func(t *testing.T) {
+		j := newBIJob(t)
+		j.write("in.txt", biThreeLines, 0o644)
+		in := biInputs(t, j, "out")
+		r := j.run("-D", "zebra.locality=nope", "-input", "in.txt", "-output", "out", "-mapper", "cat")
+		r.expect(t, 5, `Error Launching job : -D zebra.locality="nope": want on or off`)
+		biSameSnapshot(t, "inputs", in, biInputs(t, j, "out"))
+		biNoOutput(t, j.path("out"))
+	})
+
 	t.Run("output exists", func(t *testing.T) {
 		j := newBIJob(t)
 		j.write("in.txt", biThreeLines, 0o644)

@@ -300,7 +300,12 @@ func prepare(ctx context.Context, o *Options, p *plan, e *Env, con *console) int
 		}
 	}
 	mapreduce.SortSplitsBySize(job.Splits)
-	if jobTracker(o, e) != "" {
+	locality := job.Conf.Get(KeyLocality, "on")
+	if locality != "on" && locality != "off" {
+		con.log("ERROR", "streaming.StreamJob", "Error Launching job : -D %s=%q: want on or off", KeyLocality, locality)
+		return 5
+	}
+	if jobTracker(o, e) != "" && locality == "on" {
 		// A cluster places maps beside their data.
 		if err := mapreduce.LocateSplits(ctx, inFS, job.Splits); err != nil {
 			con.log("WARN", "zebra", "Some splits have no replica locations; they run anywhere: %v", err)
@@ -432,6 +437,13 @@ func reportSuccess(con *console, jobID string, counters *mapreduce.Counters, map
 // mapper that keeps state across lines (in-mapper combining, a header line)
 // sees each piece as a separate run. "hadoop" runs one process per split.
 const KeySplits = "zebra.splits"
+
+// KeyLocality is "on" (the default) or "off". Off, a cluster job is
+// submitted without replica hints, so its maps run on any free worker
+// without waiting for one beside their data, and swiftfs reads every input
+// through the proxy instead of the local object server (swiftfs reads the
+// same key): the baseline against which locality is measured.
+const KeyLocality = "zebra.locality"
 
 // pieceSize picks the piece size: about four pieces per core over the
 // whole input, never below 512 KiB nor above the file system's block size.

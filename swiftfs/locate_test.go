@@ -168,6 +168,19 @@ func TestDirectRead(t *testing.T) {
 		t.Errorf("direct read at the end: %d bytes", len(got))
 	}
 
+	// Beside a replica but with zebra.locality=off: through the proxy,
+	// not even tried directly.
+	off := newFS(t, swiftfs.Config{LocalNode: local, Settings: localityIs("off")})
+	if got := get(t, off, name, 12345); !bytes.Equal(got, data[12345:]) {
+		t.Fatal("read with locality off: wrong bytes")
+	}
+	if s := off.Stats(); s.DirectReads.Load() != 0 || s.Fallbacks.Load() != 0 || s.ProxyReads.Load() != 1 || s.ProxyBytes.Load() != int64(len(data)-12345) {
+		t.Errorf("locality off: direct %d, fallbacks %d, proxy %d, proxy bytes %d", s.DirectReads.Load(), s.Fallbacks.Load(), s.ProxyReads.Load(), s.ProxyBytes.Load())
+	}
+	if _, err := swiftfs.New(swiftfs.Config{Getenv: env(cluster.Key), Settings: localityIs("maybe")}); !mapreduce.IsKind(err, mapreduce.Invalid) || !strings.Contains(fmt.Sprint(err), "zebra.locality") {
+		t.Errorf("zebra.locality=maybe: %v, want an Invalid error naming the setting", err)
+	}
+
 	// Beside no replica: through the proxy.
 	far := newFS(t, swiftfs.Config{LocalNode: "127.0.0.1:1"})
 	if got := get(t, far, name, 0); !bytes.Equal(got, data) {
@@ -268,5 +281,15 @@ func TestDirectRead(t *testing.T) {
 	}
 	if cluster, err = aio.Start(ctx, cluster.Dir); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// localityIs returns job settings with zebra.locality=v only.
+func localityIs(v string) func(string) string {
+	return func(k string) string {
+		if k == swiftfs.SettingLocality {
+			return v
+		}
+		return ""
 	}
 }

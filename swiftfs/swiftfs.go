@@ -41,6 +41,12 @@ const (
 	SettingToken         = "zebra.swift.token"          // OS_AUTH_TOKEN
 	SettingEndpoints     = "zebra.swift.endpoints"      // list_endpoints root, default <storage URL's scheme://host>/endpoints/
 	SettingRetries       = "zebra.swift.retries"        // attempts per request, default 5
+	// SettingLocality "off" makes every read go through the proxy, as if
+	// Config.LocalNode were empty ("on", the default, reads local replicas
+	// directly). The streaming client reads the same key to submit a job
+	// without replica hints, so -D zebra.locality=off turns locality off
+	// for one job on a cluster that has it.
+	SettingLocality = "zebra.locality"
 )
 
 // Config configures the swift:// file systems that Register creates.
@@ -55,7 +61,7 @@ type Config struct {
 	// LocalNode is the "host:port" of the object server this process runs
 	// beside (as list_endpoints names it), or a comma-separated list of
 	// storage nodes that includes it. When set, Open reads replicas held
-	// there directly from that server.
+	// there directly from that server (unless zebra.locality is "off").
 	LocalNode string
 	// Transport carries every request; nil means a default transport.
 	Transport http.RoundTripper
@@ -90,7 +96,7 @@ func Register(reg *mapreduce.Registry, cfg Config) {
 			return nil, "", err
 		}
 		a := cfg.auth()
-		key := fmt.Sprintf("%q", []string{account, a.url, a.user, a.key, a.version, a.project, a.userDomain, a.projectDomain, a.region, a.storageURL, a.token, a.endpoints, a.retries})
+		key := fmt.Sprintf("%q", []string{account, a.url, a.user, a.key, a.version, a.project, a.userDomain, a.projectDomain, a.region, a.storageURL, a.token, a.endpoints, a.retries, a.locality})
 		mu.Lock()
 		defer mu.Unlock()
 		if f := cache[key]; f != nil {
@@ -139,7 +145,7 @@ func split(name string) (container, object string) {
 // authParams are the effective credentials and options of one FS.
 type authParams struct {
 	url, user, key, version, project, userDomain, projectDomain, region string
-	storageURL, token, endpoints, retries                               string
+	storageURL, token, endpoints, retries, locality                     string
 }
 
 func (cfg Config) auth() authParams {
@@ -184,6 +190,7 @@ func (cfg Config) auth() authParams {
 	a.token = pick(SettingToken, "OS_AUTH_TOKEN")
 	a.endpoints = setting(SettingEndpoints)
 	a.retries = setting(SettingRetries)
+	a.locality = setting(SettingLocality)
 	return a
 }
 
@@ -248,6 +255,13 @@ func newFS(cfg Config, a authParams, account string) (*FS, error) {
 			return nil, mapreduce.E("open swift", mapreduce.Invalid, "", fmt.Errorf("%s=%q is not a positive integer", SettingRetries, a.retries))
 		}
 		f.retries = n
+	}
+	switch a.locality {
+	case "", "on":
+	case "off":
+		f.localNode = ""
+	default:
+		return nil, mapreduce.E("open swift", mapreduce.Invalid, "", fmt.Errorf("%s=%q: want on or off", SettingLocality, a.locality))
 	}
 	if f.retries <= 0 {
 		f.retries = 5

@@ -404,9 +404,13 @@ func TestUpTwice(t *testing.T) {
 
 // TestSwiftCluster: `zebra up` with its real Swift all-in-one; a job reads
 // its input objects on the workers beside their replicas (all maps
-// data-local), writes its output as objects, and gets the same bytes as the
-// local runner on the same input; also when an object server dies mid-job,
-// and across stores with the HDFS `zebra up --hdfs` starts beside it.
+// data-local, no input byte through the proxy), writes its output as
+// objects, and gets the same bytes as the local runner on the same input;
+// so does the job with -D zebra.locality=off, reading everything through
+// the proxy; also when an object server dies mid-job; bad input fails
+// cleanly; jobs run across stores with the HDFS `zebra up --hdfs` starts
+// beside it; and a job over a static large object of more than 5 GiB
+// (testSwiftSLO).
 func TestSwiftCluster(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("zebra up installs and runs Swift, which needs root here")
@@ -448,19 +452,28 @@ func TestSwiftCluster(t *testing.T) {
 		}
 	}
 	runJob := func(output string, extra ...string) *exec.Cmd {
-		job := exec.Command(bin, append([]string{"streaming"}, append(append(slices.Clone(swiftArgs), extra...), "-output", output)...)...)
+		// extra: generic options (-D), which go first.
+		job := exec.Command(bin, append(append([]string{"streaming"}, extra...), append(slices.Clone(swiftArgs), "-output", output)...)...)
 		job.Env = os.Environ()
 		for k, v := range env {
 			job.Env = append(job.Env, k+"="+v)
 		}
 		return job
 	}
+	proxy := proxyLog(filepath.Join(state, "swift", "log", "proxy.log"))
+	inputs := accountPath(t, conn) + "/data/in/"
+	mark := proxy.mark(t)
 	console, err := runJob("swift://data/out").CombinedOutput()
 	if err != nil {
 		t.Fatalf("the Swift job failed: %v\n%s", err, console)
 	}
 	if want := fmt.Sprintf("Data-local map tasks=%d", len(files)); !strings.Contains(string(console), want) {
 		t.Errorf("console lacks %q (every map beside a replica):\n%s", want, console)
+	}
+	// Every map read its replica from its own object server, none through
+	// the proxy.
+	if n, reqs := proxy.getBytes(t, mark, inputs); n != 0 || reqs != 0 {
+		t.Errorf("the proxy served %d GETs (%d bytes) of the input to a job with every map beside a replica", reqs, n)
 	}
 	want := readTree(t, filepath.Join(work, "ref"))
 	// Swift keeps no .crc files; everything else must match.
@@ -470,6 +483,26 @@ func TestSwiftCluster(t *testing.T) {
 		}
 	}
 	sameTree(t, want, swiftTree(t, conn, "data", "out/"))
+
+	// -D zebra.locality=off: no replica hints, every read through the
+	// proxy; the same output.
+	mark = proxy.mark(t)
+	console, err = runJob("swift://data/out-far", "-D", "zebra.locality=off").CombinedOutput()
+	if err != nil {
+		t.Fatalf("the Swift job with locality off failed: %v\n%s", err, console)
+	}
+	if dl, other := counter(console, "Data-local map tasks"), counter(console, "Other local map tasks"); dl > 0 || other != int64(len(files)) {
+		t.Errorf("locality off: Data-local map tasks=%d, Other local map tasks=%d; want none and %d:\n%s", dl, other, len(files), console)
+	}
+	var inBytes int64
+	for _, f := range files {
+		fi, _ := os.Stat(f)
+		inBytes += fi.Size()
+	}
+	if n, _ := proxy.getBytes(t, mark, inputs); n < inBytes {
+		t.Errorf("locality off: the proxy sent %d bytes of the input, want at least all %d", n, inBytes)
+	}
+	sameTree(t, want, swiftTree(t, conn, "data", "out-far/"))
 
 	// An object server dies while the job runs: the same output.
 	sc, err := aio.Running(filepath.Join(state, "swift"))
@@ -536,6 +569,8 @@ func TestSwiftCluster(t *testing.T) {
 		t.Fatalf("the Swift → HDFS job failed: %v\n%s", err, out)
 	}
 	sameTree(t, want, hdfsTree(t, fsys, home+"/from-swift"))
+
+	t.Run("SLO over 5 GiB", func(t *testing.T) { testSwiftSLO(t, bin, env, conn, work) })
 }
 
 // swiftTree returns the objects under prefix in container (without the
