@@ -19,37 +19,9 @@
 # `zebra streaming` must resolve hdfs:// (adapters/hdfs registered in
 # cmd/zebra); --zebra BIN uses a prebuilt binary.
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-top="$(cd "$here/.." && pwd)"
-mode=full runs=3 work="${TMPDIR:-/tmp}/zebra-bench-hdfs" results="$here/RESULTS-hdfs.md" zebra="" sandbox=""
-cmdline="bench/hdfs.sh $*"
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --quick) mode=quick ;;
-    --runs) runs="$2"; shift ;;
-    --work) work="$2"; shift ;;
-    --results) results="$2"; shift ;;
-    --zebra) zebra="$2"; shift ;;
-    --sandbox) sandbox="$2"; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
-    *) echo "bench/hdfs.sh: unknown option $1" >&2; exit 2 ;;
-  esac
-  shift
-done
-(( runs >= 1 )) || { echo "bench/hdfs.sh: --runs must be >= 1" >&2; exit 2; }
-size=200000000
-[[ $mode == quick ]] && size=20000000
-log() { printf '%s bench/hdfs: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-
-mkdir -p "$work/bin"
-log "building"
-if [[ -z "$zebra" ]]; then
-  (cd "$top" && go build -o "$work/bin/zebra" ./cmd/zebra)
-  zebra="$work/bin/zebra"
-fi
-(cd "$top" && go build -o "$work/bin/gendata" ./bench/cmd/gendata)
-text="$work/text-$size.txt"
-[[ -e "$text" ]] || { log "generating $text"; "$work/bin/gendata" text -size "$size" -seed 1 -out "$text.tmp" && mv "$text.tmp" "$text"; }
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+bench_init hdfs 22 "$@"
+bench_build
 
 cluster=""
 startup="(outside cluster: \$ZEBRA_HDFS)"

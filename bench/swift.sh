@@ -23,37 +23,9 @@
 # to every job (default: zebra's default sandbox). Needs root (zebra up
 # installs and runs Debian's swift packages).
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-top="$(cd "$here/.." && pwd)"
-mode=full runs=3 work="${TMPDIR:-/tmp}/zebra-bench-swift" results="$here/RESULTS-swift.md" zebra="" sandbox=""
-cmdline="bench/swift.sh $*"
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --quick) mode=quick ;;
-    --runs) runs="$2"; shift ;;
-    --work) work="$2"; shift ;;
-    --results) results="$2"; shift ;;
-    --zebra) zebra="$2"; shift ;;
-    --sandbox) sandbox="$2"; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
-    *) echo "bench/swift.sh: unknown option $1" >&2; exit 2 ;;
-  esac
-  shift
-done
-(( runs >= 1 )) || { echo "bench/swift.sh: --runs must be >= 1" >&2; exit 2; }
-size=200000000
-[[ $mode == quick ]] && size=20000000
-log() { printf '%s bench/swift: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-
-mkdir -p "$work/bin"
-log "building"
-if [[ -z "$zebra" ]]; then
-  (cd "$top" && go build -o "$work/bin/zebra" ./cmd/zebra)
-  zebra="$work/bin/zebra"
-fi
-(cd "$top" && go build -o "$work/bin/gendata" ./bench/cmd/gendata)
-text="$work/text-$size.txt"
-[[ -e "$text" ]] || { log "generating $text"; "$work/bin/gendata" text -size "$size" -seed 1 -out "$text.tmp" && mv "$text.tmp" "$text"; }
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+bench_init swift 24 "$@"
+bench_build
 
 state="$work/cluster"
 "$zebra" down --state "$state" >/dev/null 2>&1 || true

@@ -111,6 +111,22 @@ func Register(reg *mapreduce.Registry, cfg Config) {
 	})
 }
 
+// WithToken returns cfg set to act with an existing token on storageURL
+// (a tenant's, say): no credentials from settings or the environment.
+func WithToken(cfg Config, storageURL, token string) Config {
+	cfg.Getenv = func(string) string { return "" }
+	cfg.Settings = func(k string) string {
+		switch k {
+		case SettingStorageURL:
+			return storageURL
+		case SettingToken:
+			return token
+		}
+		return ""
+	}
+	return cfg
+}
+
 // ParseURL splits a swift:// URL into the account it names ("" for the
 // credentials' own) and the FS name "/container/object".
 func ParseURL(raw string) (account, name string, err error) {

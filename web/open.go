@@ -170,16 +170,7 @@ func (s *Server) openFS(ctx context.Context, p Principal, t *openTarget) (*swift
 		fs, err = swiftfs.NewAccount(swiftfs.Config{Logger: s.log}, t.account)
 	} else {
 		surl, tok := s.tenantSwift(p)
-		fs, err = swiftfs.New(swiftfs.Config{Logger: s.log, Getenv: func(string) string { return "" },
-			Settings: func(k string) string {
-				switch k {
-				case swiftfs.SettingStorageURL:
-					return surl
-				case swiftfs.SettingToken:
-					return tok
-				}
-				return ""
-			}})
+		fs, err = swiftfs.New(swiftfs.WithToken(swiftfs.Config{Logger: s.log}, surl, tok))
 	}
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -200,6 +201,14 @@ func (s *Server) apiSubmit(c *gin.Context) {
 		apiError(c, http.StatusBadRequest, err.Error())
 		return
 	}
+	s.submit(c, p, plan, bundle)
+}
+
+// submit submits plan (and its bundle, if any) for the principal p, the
+// job's owner, and answers: 201 with the job's id, 403 when the plan
+// reaches outside the tenant's account (see confine), 409 when its
+// output exists, 400 for any other refusal.
+func (s *Server) submit(c *gin.Context, p Principal, plan *api.Plan, bundle io.Reader) {
 	if err := confine(plan, p.Tenant); err != nil {
 		apiError(c, http.StatusForbidden, err.Error())
 		return
@@ -212,7 +221,7 @@ func (s *Server) apiSubmit(c *gin.Context) {
 	case err != nil:
 		apiError(c, http.StatusBadRequest, err.Error())
 	default:
-		s.log.Info("job submitted", "job", id, "owner", OwnerName(p.Tenant), "user", plan.User)
+		s.log.Info("job submitted", "job", id, "kind", plan.Kind, "owner", OwnerName(p.Tenant), "user", plan.User)
 		c.JSON(http.StatusCreated, api.Submitted{ID: id})
 	}
 }

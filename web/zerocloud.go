@@ -1,14 +1,10 @@
 package web
 
 import (
-	"errors"
 	"io"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-
-	"zebra/jobtracker"
-	"zebra/jobtracker/api"
 )
 
 // maxZeroCloudJob bounds a posted ZeroCloud job description.
@@ -39,19 +35,5 @@ func (s *Server) apiZeroCloud(c *gin.Context) {
 		apiError(c, http.StatusBadRequest, err.Error())
 		return
 	}
-	if err := confine(plan, p.Tenant); err != nil {
-		apiError(c, http.StatusForbidden, err.Error())
-		return
-	}
-	plan.Owner = p.Tenant
-	id, err := s.t.Submit(c.Request.Context(), plan, nil)
-	switch {
-	case errors.Is(err, jobtracker.ErrOutputExists):
-		apiError(c, http.StatusConflict, err.Error())
-	case err != nil:
-		apiError(c, http.StatusBadRequest, err.Error())
-	default:
-		s.log.Info("zerocloud job submitted", "job", id, "owner", OwnerName(p.Tenant))
-		c.JSON(http.StatusCreated, api.Submitted{ID: id})
-	}
+	s.submit(c, p, plan, nil)
 }

@@ -42,7 +42,7 @@ func TestOpen(t *testing.T) {
 	watermark := buildWasm(t, filepath.Join(apps, "watermark.wasm"), "../../examples/watermark", ".")
 	cat := buildWasm(t, filepath.Join(apps, "cat.wasm"), ".", "./testdata/openapps/cat")
 	crash := buildWasm(t, filepath.Join(apps, "crash.wasm"), ".", "./testdata/openapps/crash")
-	env := upSwift(t, bin)
+	env, _ := swiftUp(t, bin)
 	jt, token := env["ZEBRA_JOBTRACKER"], env["ZEBRA_TOKEN"]
 
 	ctx := context.Background()
@@ -262,7 +262,7 @@ out.append("stdin:%d" % len(sys.stdin.buffer.read()))
 print(" ".join(out))
 `,
 		}), nil)
-		secret := filepath.Join(env["state"], "token") // the cluster token, on the worker's machine
+		secret := filepath.Join(env["ZEBRA_CLUSTER"], "token") // the cluster token, on the worker's machine
 		if _, err := os.Stat(secret); err != nil {
 			t.Fatal(err)
 		}
@@ -319,43 +319,10 @@ func buildWasm(t *testing.T, out, dir, pkg string) string {
 	return out
 }
 
-// upSwift starts `zebra up` with Swift in a private state directory
-// (stopped at the end) and returns its exports.
-func upSwift(t *testing.T, bin string) map[string]string {
-	t.Helper()
-	state := filepath.Join(t.TempDir(), "cluster")
-	cmd := exec.Command(bin, "up", "--state", state, "--slots", "1")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	t.Cleanup(func() {
-		if out, err := exec.Command(bin, "down", "--state", state).CombinedOutput(); err != nil {
-			t.Errorf("zebra down: %v\n%s", err, out)
-		}
-	})
-	if err != nil {
-		t.Fatalf("zebra up: %v\n%s", err, stderr.Bytes())
-	}
-	env := map[string]string{}
-	for _, l := range strings.Split(string(out), "\n") {
-		if kv, ok := strings.CutPrefix(l, "export "); ok {
-			k, v, _ := strings.Cut(kv, "=")
-			env[k] = v
-		}
-	}
-	env["state"] = state
-	for _, k := range []string{"ZEBRA_JOBTRACKER", "ZEBRA_TOKEN", "ST_AUTH", "ST_USER", "ST_KEY"} {
-		if env[k] == "" {
-			t.Fatalf("zebra up printed no %s:\n%s", k, out)
-		}
-	}
-	return env
-}
-
 // openStats reads a worker's /open-stats (its address from its log).
 func openStats(t *testing.T, worker string, env map[string]string, token string) map[string]float64 {
 	t.Helper()
-	log, err := os.ReadFile(filepath.Join(env["state"], worker+".log"))
+	log, err := os.ReadFile(filepath.Join(env["ZEBRA_CLUSTER"], worker+".log"))
 	if err != nil {
 		t.Fatal(err)
 	}

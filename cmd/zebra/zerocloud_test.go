@@ -23,34 +23,15 @@ import (
 
 // swiftUp starts `zebra up` with Swift for the test and returns its
 // exports and a logged-in Swift connection; the cluster stops at cleanup.
-func swiftUp(t *testing.T, bin string) (map[string]string, *swift.Connection) {
+func swiftUp(t *testing.T, bin string, args ...string) (map[string]string, *swift.Connection) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("zebra up installs and runs Swift, which needs root here")
 	}
-	state := filepath.Join(t.TempDir(), "cluster")
-	cmd := exec.Command(bin, "up", "--state", state, "--slots", "1")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	t.Cleanup(func() {
-		if out, err := exec.Command(bin, "down", "--state", state).CombinedOutput(); err != nil {
-			t.Errorf("zebra down: %v\n%s", err, out)
-		}
-	})
-	if err != nil {
-		t.Fatalf("zebra up: %v\n%s", err, stderr.Bytes())
-	}
-	env := map[string]string{}
-	for _, l := range strings.Split(string(out), "\n") {
-		if kv, ok := strings.CutPrefix(l, "export "); ok {
-			k, v, _ := strings.Cut(kv, "=")
-			env[k] = v
-		}
-	}
+	env := upCluster(t, bin, append([]string{"--slots", "1"}, args...)...)
 	for _, k := range []string{"ZEBRA_JOBTRACKER", "ZEBRA_TOKEN", "ST_AUTH", "ST_USER", "ST_KEY"} {
 		if env[k] == "" {
-			t.Fatalf("zebra up printed no %s:\n%s", k, out)
+			t.Fatalf("zebra up printed no %s: %v", k, env)
 		}
 	}
 	conn := &swift.Connection{UserName: env["ST_USER"], ApiKey: env["ST_KEY"], AuthUrl: env["ST_AUTH"]}

@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -15,7 +14,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"time"
 )
 
 // Attempt logs over HTTP. A worker keeps each attempt's files in
@@ -138,20 +136,7 @@ func serveLogFile(w http.ResponseWriter, r *http.Request, path string) {
 
 // ServeLogs serves LogHandler(dir, token) on ln until ctx ends.
 func ServeLogs(ctx context.Context, ln net.Listener, dir, token string, log *slog.Logger) error {
-	srv := &http.Server{Handler: LogHandler(dir, token), ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		srv.Shutdown(sctx)
-	}()
-	if log != nil {
-		log.Info("serving attempt logs", "addr", ln.Addr().String())
-	}
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve attempt logs: %w", err)
-	}
-	return nil
+	return ServeHandler(ctx, ln, LogHandler(dir, token), log)
 }
 
 // LogURLFor is the URL a log server listening on ln advertises: its

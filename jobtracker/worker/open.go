@@ -444,17 +444,7 @@ func (o *Opener) fsFor(r *http.Request, account string) (*swiftfs.FS, error) {
 	var fs *swiftfs.FS
 	var err error
 	if tok != "" {
-		cfg.Getenv = func(string) string { return "" }
-		cfg.Settings = func(k string) string {
-			switch k {
-			case swiftfs.SettingStorageURL:
-				return surl
-			case swiftfs.SettingToken:
-				return tok
-			}
-			return ""
-		}
-		fs, err = swiftfs.New(cfg)
+		fs, err = swiftfs.New(swiftfs.WithToken(cfg, surl, tok))
 	} else {
 		fs, err = swiftfs.NewAccount(cfg, account)
 	}
