@@ -16,6 +16,7 @@ import (
 
 	"zebra/jobtracker/api"
 	"zebra/mapreduce"
+	"zebra/streaming/untar"
 )
 
 // Env is what ClusterJob needs from the worker.
@@ -174,37 +175,13 @@ func unpackBundle(bundle, dst string) error {
 	defer f.Close()
 	tmp := dst + ".part"
 	os.RemoveAll(tmp)
-	tr := tar.NewReader(f)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
+	if _, err := untar.Extract(f, tmp, untar.Options{}); err != nil {
+		os.RemoveAll(tmp)
+		var bad *untar.Error
+		if errors.As(err, &bad) {
 			return mapreduce.E("unpack job bundle", mapreduce.Invalid, bundle, err)
 		}
-		name := filepath.Clean(filepath.FromSlash(h.Name))
-		if filepath.IsAbs(name) || name == ".." || strings.HasPrefix(name, ".."+string(filepath.Separator)) {
-			return mapreduce.E("unpack job bundle", mapreduce.Invalid, bundle, fmt.Errorf("entry %q leaves the bundle", h.Name))
-		}
-		p := filepath.Join(tmp, name)
-		switch h.Typeflag {
-		case tar.TypeDir:
-			err = os.MkdirAll(p, 0o755)
-		case tar.TypeReg:
-			if err = os.MkdirAll(filepath.Dir(p), 0o755); err == nil {
-				var w *os.File
-				if w, err = os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, os.FileMode(h.Mode).Perm()|0o444); err == nil {
-					_, err = io.Copy(w, tr)
-					if cerr := w.Close(); err == nil {
-						err = cerr
-					}
-				}
-			}
-		}
-		if err != nil {
-			return mapreduce.E("unpack job bundle", mapreduce.Infra, p, err)
-		}
+		return mapreduce.E("unpack job bundle", mapreduce.Infra, tmp, err)
 	}
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		return mapreduce.E("unpack job bundle", mapreduce.Infra, tmp, err)
