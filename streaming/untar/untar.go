@@ -130,9 +130,7 @@ func (x *extractor) member(h *tar.Header, r io.Reader) error {
 	}
 	typ := h.Typeflag
 	switch typ {
-	case tar.TypeDir, tar.TypeReg, tar.TypeSymlink:
-	case tar.TypeRegA:
-		typ = tar.TypeReg
+	case tar.TypeDir, tar.TypeReg, tar.TypeSymlink: // archive/tar reports old-style files as TypeReg
 	default:
 		if x.o.SkipOther {
 			return nil
