@@ -53,6 +53,24 @@ type FS interface {
 	URI(name string) string
 }
 
+// Attrs are what a store may keep with a file besides its bytes: a
+// ZeroCloud output device's content_type and meta.
+type Attrs struct {
+	ContentType string
+	Meta        map[string]string
+}
+
+// IsZero reports whether a carries nothing.
+func (a Attrs) IsZero() bool { return a.ContentType == "" && len(a.Meta) == 0 }
+
+// AttrCreator is implemented by file systems that store Attrs with a file
+// (Swift: Content-Type and X-Object-Meta-*), and keep them through Rename.
+// Stores without it (local files, HDFS) write the bytes only.
+type AttrCreator interface {
+	// CreateAttrs is Create, the file carrying a.
+	CreateAttrs(ctx context.Context, name string, a Attrs) (io.WriteCloser, error)
+}
+
 // Locator is implemented by file systems that know where the bytes of a
 // file are stored (Swift replicas, HDFS blocks), for placing map tasks
 // beside their data.

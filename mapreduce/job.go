@@ -164,6 +164,9 @@ type OutputSpec struct {
 	// Shared marks an output directory that may exist and hold other
 	// files (a Swift container): see Committer.Shared.
 	Shared bool
+	// Attrs are stored with every output file where the output FS is an
+	// AttrCreator (and ignored elsewhere).
+	Attrs Attrs
 }
 
 // OutputName is the file task i writes relative to the output directory

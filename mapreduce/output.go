@@ -307,7 +307,13 @@ func NewTextWriter(ctx context.Context, fsys FS, name string, spec OutputSpec) (
 }
 
 func (t *TextWriter) open() error {
-	wc, err := t.fsys.Create(t.ctx, t.name)
+	var wc io.WriteCloser
+	var err error
+	if ac, ok := t.fsys.(AttrCreator); ok && !t.spec.Attrs.IsZero() {
+		wc, err = ac.CreateAttrs(t.ctx, t.name, t.spec.Attrs)
+	} else {
+		wc, err = t.fsys.Create(t.ctx, t.name)
+	}
 	if err != nil {
 		return E("create output file", Other, t.name, err)
 	}

@@ -1,7 +1,6 @@
 package streaming
 
 import (
-	"archive/tar"
 	"archive/zip"
 	"compress/gzip"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"strings"
 
 	"zebra/mapreduce"
+	untarpkg "zebra/streaming/untar"
 )
 
 // unpackArchive unpacks a -archives entry (zip, jar, tar, tar.gz, tgz) into
@@ -74,6 +74,8 @@ func unzip(archive, dir string) error {
 	return nil
 }
 
+// untar unpacks a tar (gzipped if gz) into dir as it always did: links,
+// devices and other special members are skipped.
 func untar(archive, dir string, gz bool) error {
 	fh, err := os.Open(archive)
 	if err != nil {
@@ -89,30 +91,8 @@ func untar(archive, dir string, gz bool) error {
 		defer g.Close()
 		r = g
 	}
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		p, err := safeJoin(dir, h.Name)
-		if err != nil {
-			return err
-		}
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			if err := writeFile(p, tr, os.FileMode(h.Mode).Perm()); err != nil {
-				return err
-			}
-		}
-	}
+	_, err = untarpkg.Extract(r, dir, untarpkg.Options{SkipOther: true})
+	return err
 }
 
 func writeFile(p string, r io.Reader, perm os.FileMode) error {

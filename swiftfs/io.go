@@ -160,6 +160,14 @@ const memLimit = 8 << 20
 // PUT with If-None-Match: *, so it appears whole or not at all and never
 // replaces an object that exists. The container is created if needed.
 func (f *FS) Create(ctx context.Context, name string) (io.WriteCloser, error) {
+	return f.CreateAttrs(ctx, name, mapreduce.Attrs{})
+}
+
+// CreateAttrs implements mapreduce.AttrCreator: Create, the PUT carrying
+// a.ContentType as Content-Type (else Swift guesses it from the name) and
+// each a.Meta entry as X-Object-Meta-<key>. Rename's server-side copy
+// keeps both.
+func (f *FS) CreateAttrs(ctx context.Context, name string, a mapreduce.Attrs) (io.WriteCloser, error) {
 	name = clean(name)
 	container, object := split(name)
 	if object == "" {
@@ -171,7 +179,17 @@ func (f *FS) Create(ctx context.Context, name string) (io.WriteCloser, error) {
 	if err := f.ensureContainer(ctx, container); err != nil {
 		return nil, f.fail("create", name, err)
 	}
-	return &writer{f: f, ctx: ctx, name: name, sum: md5.New()}, nil
+	w := &writer{f: f, ctx: ctx, name: name, sum: md5.New()}
+	if !a.IsZero() {
+		w.headers = swift.Headers{}
+		if a.ContentType != "" {
+			w.headers["Content-Type"] = a.ContentType
+		}
+		for k, v := range a.Meta {
+			w.headers["X-Object-Meta-"+k] = v
+		}
+	}
+	return w, nil
 }
 
 // writer buffers an object being written and uploads it on Close.
@@ -185,6 +203,8 @@ type writer struct {
 	size   int64
 	err    error
 	closed bool
+	// headers are sent with the PUT besides the writer's own.
+	headers swift.Headers
 }
 
 func (w *writer) Write(p []byte) (int, error) {
@@ -251,8 +271,11 @@ func (w *writer) Close() error {
 		if w.file != nil {
 			body = io.NewSectionReader(w.file, 0, w.size)
 		}
-		_, _, err := f.call(w.ctx, swift.RequestOpts{Container: container, ObjectName: object, Operation: "PUT", NoResponse: true, Body: body,
-			Headers: swift.Headers{"Content-Length": strconv.FormatInt(w.size, 10), "Etag": etag, "If-None-Match": "*"}})
+		h := swift.Headers{"Content-Length": strconv.FormatInt(w.size, 10), "Etag": etag, "If-None-Match": "*"}
+		for k, v := range w.headers {
+			h[k] = v
+		}
+		_, _, err := f.call(w.ctx, swift.RequestOpts{Container: container, ObjectName: object, Operation: "PUT", NoResponse: true, Body: body, Headers: h})
 		if statusOf(err) == http.StatusPreconditionFailed && attempt > 1 {
 			// An earlier attempt may have succeeded with its answer lost.
 			if h, herr := f.headObject(w.ctx, "create", name, true); herr == nil && strings.Trim(h["Etag"], `"`) == etag {

@@ -267,4 +267,10 @@ func TestZeroCloudWordcount(t *testing.T) {
 			t.Errorf("upper/%d.TXT: %v (%d bytes, input %d)", f, err, len(up), len(in))
 		}
 	}
+
+	var books []string
+	for f := 0; f < nObjects; f++ {
+		books = append(books, fmt.Sprintf("book-%d.txt", f))
+	}
+	t.Run("image", func(t *testing.T) { zeroCloudImage(t, bin, env, conn, books) })
 }

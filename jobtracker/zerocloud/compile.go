@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 
 	"zebra/jobtracker/api"
@@ -79,10 +80,19 @@ func Compile(ctx context.Context, file string, job *Job, o Options) (*Compiled, 
 		}
 	}
 	c := &compiler{ctx: ctx, p: p, o: o, bundle: map[string]string{}}
+	defer func() {
+		for _, d := range c.tempDirs {
+			os.RemoveAll(d)
+		}
+	}()
 	spec := &Spec{}
 	for k, sg := range stages {
 		spec.Stages = append(spec.Stages, c.stage(sg, k, len(stages)))
 	}
+	if len(p.list) > 0 {
+		return nil, p.err()
+	}
+	c.imageConflicts(stages)
 	if len(p.list) > 0 {
 		return nil, p.err()
 	}
@@ -181,6 +191,9 @@ type compiler struct {
 	// captures are, per stage-0 instance, what the wildcards of its input
 	// matched (nil without a wildcard).
 	captures [][]string
+	// images are the stages' unpacked images (nil: none), in tempDirs.
+	images   []*compiledImage
+	tempDirs []string
 }
 
 // url is the zebra URL of a ZeroCloud swift:// URL.
@@ -196,8 +209,13 @@ func (c *compiler) stage(sg stageGroup, k, n int) Stage {
 	st := Stage{Group: g.Name, Argv0: g.Exec.Name, Env: g.Exec.Env}
 	st.Args, _ = SplitArgs(g.Exec.Args)
 	var in, out int = -1, -1
+	var img *compiledImage
 	for j, d := range g.Devices {
 		switch {
+		case d.Name == "image":
+			if img = c.image(sg, j); img != nil {
+				st.Image = &img.spec
+			}
 		case d.Readable() && d.Path != "":
 			if in >= 0 {
 				c.add(sg, fmt.Sprintf("devices[%d]", j), "not supported yet: more than one readable object per group (%s and %s)", g.Devices[in].Name, d.Name)
@@ -220,16 +238,18 @@ func (c *compiler) stage(sg stageGroup, k, n int) Stage {
 	}
 	if out >= 0 {
 		st.Output = g.Devices[out].Name
+		st.OutputType, st.OutputMeta = g.Devices[out].ContentType, g.Devices[out].Meta
 		if k < n-1 {
 			c.add(sg, fmt.Sprintf("devices[%d].path", out), "not supported yet: a group that sends to another group storing an object too")
 		}
 	} else if k == n-1 {
 		c.add(sg, "devices", "the last group stores nothing: give its stdout (or output) a swift:// path; zebra keeps path-less output only in the attempt logs")
 	}
-	if c.o.Conf[KeySandbox] == "none" && (st.Input == "input" || st.Input == "script" || st.Output == "output" || n > 1) {
-		c.add(sg, "devices", "zebra.sandbox=none runs plain processes, which can be given only stdin and stdout: /dev/input, /dev/output, /dev/in and /dev/out need the native sandbox")
+	if c.o.Conf[KeySandbox] == "none" && (st.Input == "input" || st.Input == "script" || st.Output == "output" || n > 1 || st.Image != nil) {
+		c.add(sg, "devices", "zebra.sandbox=none runs plain processes, which can be given only stdin and stdout: /dev/input, /dev/output, /dev/in, /dev/out and images need the native sandbox")
 	}
-	st.Program = c.program(sg, &st)
+	c.images = append(c.images, img)
+	st.Program = c.program(sg, &st, img)
 	if k == 0 {
 		st.Instances = c.instances(sg, in)
 	} else {
@@ -242,8 +262,10 @@ func (c *compiler) stage(sg stageGroup, k, n int) Stage {
 	return st
 }
 
-// program resolves exec.path and ships the files exec.args names.
-func (c *compiler) program(sg stageGroup, st *Stage) Program {
+// program resolves exec.path (a relative one in the image first, then
+// in the bundle) and ships the files exec.args names that the image does
+// not have.
+func (c *compiler) program(sg stageGroup, st *Stage, img *compiledImage) Program {
 	e := sg.g.Exec
 	var prog Program
 	switch {
@@ -266,6 +288,16 @@ func (c *compiler) program(sg stageGroup, st *Stage) Program {
 		prog = Program{Kind: ProgramSwift, Path: u}
 	default:
 		rel := path.Clean(e.Path)
+		if mode, ok := img.has(rel); ok {
+			switch {
+			case !mode.IsRegular():
+				c.add(sg, "exec.path", "%s: in the image (%s), not a regular file", rel, img.field)
+			case mode.Perm()&0o111 == 0:
+				c.add(sg, "exec.path", "%s: in the image (%s), not executable: give it mode 0755 in the tar, or run it through an interpreter", rel, img.field)
+			}
+			prog = Program{Kind: ProgramImage, Path: rel}
+			break
+		}
 		if c.ship(sg, "exec.path", rel, true) {
 			prog = Program{Kind: ProgramBundle, Path: rel}
 		}
@@ -280,6 +312,9 @@ func (c *compiler) program(sg stageGroup, st *Stage) Program {
 			continue
 		}
 		mustExist := i == 0 && prog.Kind == ProgramSystem
+		if _, ok := img.has(a); ok {
+			continue // the image's file, in the working directory
+		}
 		if c.o.Dir == "" {
 			if mustExist {
 				c.add(sg, "exec.args", "%s: the script is a relative path, but this job came without its files: submit it with `zebra submit job.json`, which ships the files next to job.json", a)
@@ -531,4 +566,25 @@ func expand(ctx context.Context, fsys mapreduce.FS, pattern string) ([]match, er
 		return nil, err
 	}
 	return out, nil
+}
+
+// imageConflicts refuses a bundle file whose top-level name is also an
+// entry of an image: both are linked into the working directory.
+func (c *compiler) imageConflicts(stages []stageGroup) {
+	for k, img := range c.images {
+		if img == nil {
+			continue
+		}
+		var clash []string
+		for rel := range c.bundle {
+			top, _, _ := strings.Cut(rel, "/")
+			if img.top[top] && rel != img.spec.Path {
+				clash = append(clash, rel)
+			}
+		}
+		if len(clash) > 0 {
+			sort.Strings(clash)
+			c.add(stages[k], img.field, "the job's files %s (next to job.json) have the names of entries at the top of the image: both are linked into the working directory; rename one", strings.Join(clash, ", "))
+		}
+	}
 }

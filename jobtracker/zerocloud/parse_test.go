@@ -83,6 +83,18 @@ func TestParseErrors(t *testing.T) {
 		{"debug", `[{"name":"a","exec":{"path":"x"},"devices":[{"name":"debug","path":"tcp://h:1"}]}]`, `devices[0].name: not supported yet: debug devices`},
 		{"bad args", `[{"name":"a","exec":{"path":"x","args":"'oops"}}]`, `exec.args: unbalanced single quote`},
 		{"bad env", `[{"name":"a","exec":{"path":"x","env":{"1X":"y"}}}]`, `exec.env.1X: not a valid environment variable name`},
+		{"image without path", `[{"name":"a","exec":{"path":"x"},"devices":[{"name":"image"}]}]`, `devices[0].path: missing: the image's tar`},
+		{"image wildcard", `[{"name":"a","exec":{"path":"x"},"devices":[{"name":"image","path":"swift://~/img/*.tar"}]}]`, `devices[0].path: swift://~/img/*.tar: not supported yet: a wildcard in an image's path`},
+		{"image file url", `[{"name":"a","exec":{"path":"x"},"devices":[{"name":"image","path":"file://python2.7:x.tar"}]}]`, `devices[0].path: file://python2.7:x.tar: an image is a swift:// object or a tar next to job.json`},
+		{"image absolute", `[{"name":"a","exec":{"path":"x"},"devices":[{"name":"image","path":"/tmp/x.tar"}]}]`, `devices[0].path: /tmp/x.tar: an absolute host path is not allowed`},
+		{"image outside", `[{"name":"a","exec":{"path":"x"},"devices":[{"name":"image","path":"../x.tar"}]}]`, `devices[0].path: ../x.tar: the path leaves the job's directory`},
+		{"image account", `[{"name":"a","exec":{"path":"x"},"devices":[{"name":"image","path":"swift://img/x.tar"}]}]`, `devices[0].path: swift://img/x.tar: the first part of a ZeroCloud swift:// path is the account`},
+		{"two images", `[{"name":"a","exec":{"path":"x"},"devices":[{"name":"image","path":"a.tar"},{"name":"image","path":"b.tar"}]}]`, `devices[1].name: "image" is already declared as devices[0]`},
+		{"sysimage path", `[{"name":"a","exec":{"path":"x"},"devices":[{"name":"python3","path":"swift://~/c/o"}]}]`, `devices[0].path: a system image device takes no path`},
+		{"bad content type", `[{"name":"a","exec":{"path":"x"},"devices":[{"name":"stdout","path":"swift://~/c/o","content_type":"text"}]}]`, `devices[0].content_type: "text": not a media type`},
+		{"bad meta name", `[{"name":"a","exec":{"path":"x"},"devices":[{"name":"stdout","path":"swift://~/c/o","meta":{"a_b":"1"}}]}]`, `devices[0].meta.a_b: not a metadata name: letters, digits and - only`},
+		{"meta newline", `[{"name":"a","exec":{"path":"x"},"devices":[{"name":"output","path":"swift://~/c/o","meta":{"k":"a\nb"}}]}]`, `devices[0].meta.k: the value has a control character`},
+		{"meta too long", `[{"name":"a","exec":{"path":"x"},"devices":[{"name":"stdout","path":"swift://~/c/o","meta":{"k":"` + strings.Repeat("v", 257) + `"}}]}]`, `devices[0].meta.k: the value is 257 bytes long: Swift allows 256`},
 		{"zero count", `[{"name":"a","exec":{"path":"x"},"count":0}]`, `count: must be at least 1`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 
 	"zebra/jobtracker/api"
 	"zebra/mapreduce"
+	"zebra/streaming/untar"
 )
 
 // Env is what ClusterJob needs from the worker.
@@ -60,7 +62,15 @@ func ClusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir strin
 	rt := &runtime{spec: &spec, runner: runner, files: files, path: e.Path, log: e.Logger}
 	for k := range spec.Stages {
 		st := &spec.Stages[k]
-		prog, err := programPath(ctx, st.Program, files, filepath.Join(dir, "apps"), k, e.Registry)
+		img := ""
+		if st.Image != nil {
+			img = filepath.Join(dir, fmt.Sprintf("image-%d", k))
+			if err := fetchImage(ctx, *st.Image, files, img, e.Registry); err != nil {
+				return nil, err
+			}
+		}
+		rt.images = append(rt.images, img)
+		prog, err := programPath(ctx, st.Program, files, img, filepath.Join(dir, "apps"), k, e.Registry)
 		if err != nil {
 			return nil, err
 		}
@@ -86,7 +96,8 @@ func ClusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir strin
 	}
 	last := spec.Stages[len(spec.Stages)-1]
 	job.OutputFS, job.Output = outFS, out
-	job.OutSpec = mapreduce.OutputSpec{Raw: true, Names: last.Outputs, Shared: true}
+	job.OutSpec = mapreduce.OutputSpec{Raw: true, Names: last.Outputs, Shared: true,
+		Attrs: mapreduce.Attrs{ContentType: last.OutputType, Meta: last.OutputMeta}}
 	if job.OutSpec.Names == nil {
 		job.OutSpec.Names = []string{}
 	}
@@ -109,16 +120,22 @@ type runtime struct {
 	runner   mapreduce.Runner
 	files    string   // the unpacked bundle
 	programs []string // per stage: the host program
+	images   []string // per stage: the unpacked image ("": none)
 	path     string
 	log      *slog.Logger
 }
 
 // programPath returns the host path (or name to look up) of a stage's
 // program, fetching a swift:// app into apps.
-func programPath(ctx context.Context, p Program, files, apps string, stage int, reg *mapreduce.Registry) (string, error) {
+func programPath(ctx context.Context, p Program, files, image, apps string, stage int, reg *mapreduce.Registry) (string, error) {
 	switch p.Kind {
 	case ProgramSystem:
 		return p.Path, nil
+	case ProgramImage:
+		if image == "" {
+			return "", mapreduce.E("rebuild job", mapreduce.Invalid, p.Path, errors.New("the program is in an image, but the stage has none"))
+		}
+		return filepath.Join(image, filepath.FromSlash(p.Path)), nil
 	case ProgramBundle:
 		return filepath.Join(files, filepath.FromSlash(p.Path)), nil
 	case ProgramSwift:
@@ -174,37 +191,13 @@ func unpackBundle(bundle, dst string) error {
 	defer f.Close()
 	tmp := dst + ".part"
 	os.RemoveAll(tmp)
-	tr := tar.NewReader(f)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
+	if _, err := untar.Extract(f, tmp, untar.Options{}); err != nil {
+		os.RemoveAll(tmp)
+		var bad *untar.Error
+		if errors.As(err, &bad) {
 			return mapreduce.E("unpack job bundle", mapreduce.Invalid, bundle, err)
 		}
-		name := filepath.Clean(filepath.FromSlash(h.Name))
-		if filepath.IsAbs(name) || name == ".." || strings.HasPrefix(name, ".."+string(filepath.Separator)) {
-			return mapreduce.E("unpack job bundle", mapreduce.Invalid, bundle, fmt.Errorf("entry %q leaves the bundle", h.Name))
-		}
-		p := filepath.Join(tmp, name)
-		switch h.Typeflag {
-		case tar.TypeDir:
-			err = os.MkdirAll(p, 0o755)
-		case tar.TypeReg:
-			if err = os.MkdirAll(filepath.Dir(p), 0o755); err == nil {
-				var w *os.File
-				if w, err = os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, os.FileMode(h.Mode).Perm()|0o444); err == nil {
-					_, err = io.Copy(w, tr)
-					if cerr := w.Close(); err == nil {
-						err = cerr
-					}
-				}
-			}
-		}
-		if err != nil {
-			return mapreduce.E("unpack job bundle", mapreduce.Infra, p, err)
-		}
+		return mapreduce.E("unpack job bundle", mapreduce.Infra, tmp, err)
 	}
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		return mapreduce.E("unpack job bundle", mapreduce.Infra, tmp, err)
@@ -255,7 +248,7 @@ func (m *mapper) Map(ctx context.Context, t *mapreduce.TaskContext, in mapreduce
 	if i >= len(st.Instances) {
 		return mapreduce.E("run instance", mapreduce.Invalid, t.Attempt.String(), fmt.Errorf("map %d: the group has %d instances", i, len(st.Instances)))
 	}
-	b, err := rt.prepare(t, st, i)
+	b, err := rt.prepare(t, 0, i)
 	if err != nil {
 		return err
 	}
@@ -307,7 +300,7 @@ func (r *reducer) Reduce(ctx context.Context, t *mapreduce.TaskContext, in mapre
 	if j >= len(st.Instances) {
 		return mapreduce.E("run instance", mapreduce.Invalid, t.Attempt.String(), fmt.Errorf("reduce %d: the group has %d instances", j, len(st.Instances)))
 	}
-	b, err := rt.prepare(t, st, j)
+	b, err := rt.prepare(t, 1, j)
 	if err != nil {
 		return err
 	}
@@ -377,9 +370,11 @@ type box struct {
 	mounts    []mapreduce.Mount
 }
 
-// prepare makes the working directory (the bundle's files linked in) and
-// the channel directory of instance i of st.
-func (rt *runtime) prepare(t *mapreduce.TaskContext, st *Stage, i int) (*box, error) {
+// prepare makes the working directory of instance i of stage k (its
+// image's entries and the bundle's files linked in, the image mounted at
+// ImageGuest) and its channel directory.
+func (rt *runtime) prepare(t *mapreduce.TaskContext, k, i int) (*box, error) {
+	st := &rt.spec.Stages[k]
 	// t.Dir also holds the engine's spill files: the instance's own files
 	// live below it, made afresh for every run.
 	top := filepath.Join(t.Dir, "instance")
@@ -390,14 +385,16 @@ func (rt *runtime) prepare(t *mapreduce.TaskContext, st *Stage, i int) (*box, er
 			return nil, mapreduce.E("create instance directory", mapreduce.Infra, d, err)
 		}
 	}
-	entries, err := os.ReadDir(rt.files)
-	if err != nil {
-		return nil, mapreduce.E("link job files", mapreduce.Infra, rt.files, err)
-	}
-	for _, e := range entries {
-		if err := os.Symlink(filepath.Join(rt.files, e.Name()), filepath.Join(b.work, e.Name())); err != nil {
-			return nil, mapreduce.E("link job files", mapreduce.Infra, b.work, err)
+	// The image first: a name in both is the image's (Compile refuses
+	// such jobs).
+	if img := rt.images[k]; img != "" {
+		if err := linkEntries(img, b.work); err != nil {
+			return nil, err
 		}
+		b.mounts = append(b.mounts, mapreduce.Mount{Host: img, Guest: ImageGuest})
+	}
+	if err := linkEntries(rt.files, b.work); err != nil {
+		return nil, err
 	}
 	if st.Output != "" && st.Output != "stdout" && st.Output != "stderr" {
 		f := filepath.Join(b.dev, st.Output)
@@ -407,6 +404,21 @@ func (rt *runtime) prepare(t *mapreduce.TaskContext, st *Stage, i int) (*box, er
 		b.mounts = append(b.mounts, mapreduce.Mount{Host: f, Guest: "/dev/" + st.Output, Writable: true})
 	}
 	return b, nil
+}
+
+// linkEntries links each entry of dir into work, but for names work has.
+func linkEntries(dir, work string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return mapreduce.E("link job files", mapreduce.Infra, dir, err)
+	}
+	for _, e := range entries {
+		err := os.Symlink(filepath.Join(dir, e.Name()), filepath.Join(work, e.Name()))
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			return mapreduce.E("link job files", mapreduce.Infra, work, err)
+		}
+	}
+	return nil
 }
 
 // writableFile creates an empty file the sandboxed program (another

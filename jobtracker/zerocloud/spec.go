@@ -30,6 +30,12 @@ type Stage struct {
 	// instance, relative to Plan.Output.
 	Output  string   `json:"output,omitempty"`
 	Outputs []string `json:"outputs,omitempty"`
+	// OutputType and OutputMeta are the output device's content_type and
+	// meta, stored with each output object where the store keeps them.
+	OutputType string            `json:"output_type,omitempty"`
+	OutputMeta map[string]string `json:"output_meta,omitempty"`
+	// Image is the group's image device (nil: none).
+	Image *Image `json:"image,omitempty"`
 }
 
 // Program kinds.
@@ -37,6 +43,7 @@ const (
 	ProgramSystem = "system" // a host program standing in for a system image's (Path: "python3")
 	ProgramBundle = "bundle" // a file of the job's bundle (Path relative to it)
 	ProgramSwift  = "swift"  // an object (Path: its zebra swift:// URL), fetched by each worker
+	ProgramImage  = "image"  // a file of the stage's image (Path relative to it)
 )
 
 // Program is what an instance executes.

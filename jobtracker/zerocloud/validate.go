@@ -120,7 +120,7 @@ func validateGroup(p *problems, i int, g *Group) {
 			p.add(i, name, f+".name", "not supported yet: debug devices (network sinks)")
 			continue
 		case d.Name == "image":
-			p.add(i, name, f+".name", "not supported yet: image devices (a tar as the root file system); ship files next to job.json instead")
+			checkImageDevice(p, i, name, f, d)
 			continue
 		case sysImages[d.Name]:
 			if d.Path != "" {
@@ -130,6 +130,9 @@ func validateGroup(p *problems, i int, g *Group) {
 		case !readable[d.Name] && !writable[d.Name]:
 			p.add(i, name, f+".name", "%q: not a device name (known: stdin, stdout, stderr, input, output, script, debug, image, and the system images python2.7, python3)", d.Name)
 			continue
+		}
+		if d.Writable() {
+			checkAttrs(p, i, name, f, d)
 		}
 		if !deviceModes[d.Mode] {
 			p.add(i, name, f+".mode", "%q: must be file, char, pipe or block", d.Mode)
