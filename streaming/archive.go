@@ -91,7 +91,7 @@ func untar(archive, dir string, gz bool) error {
 		defer g.Close()
 		r = g
 	}
-	_, err = untarpkg.Extract(r, dir, untarpkg.Options{SkipOther: true})
+	_, err = untarpkg.Extract(r, dir, untarpkg.Options{SkipOther: true, Replace: true})
 	return err
 }
 

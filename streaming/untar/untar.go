@@ -34,6 +34,10 @@ type Options struct {
 	SkipOther bool
 	// ReadOnly clears the write bits of the files written.
 	ReadOnly bool
+	// Replace lets a regular file appear again: the later copy replaces
+	// the earlier (as Hadoop's FileUtil.unTar does); without it a repeated
+	// member is an error.
+	Replace bool
 }
 
 // Member is one member of an archive as Extract wrote it.
@@ -138,7 +142,21 @@ func (x *extractor) member(h *tar.Header, r io.Reader) error {
 		return bad("%s members are not allowed (only directories, regular files%s)", typeName(typ), map[bool]string{true: " and symlinks", false: ""}[x.o.Symlinks])
 	}
 	if prev, ok := x.seen[name]; ok && (prev != tar.TypeDir || typ != tar.TypeDir) {
-		return bad("appears twice")
+		if !x.o.Replace || prev != tar.TypeReg || typ != tar.TypeReg {
+			return bad("appears twice")
+		}
+		// The earlier copy is a regular file this extraction wrote (not a
+		// link): remove it and its entry, and write the later one.
+		if err := os.Remove(filepath.Join(x.dir, filepath.FromSlash(name))); err != nil {
+			return err
+		}
+		for i := range x.members {
+			if x.members[i].Name == name {
+				x.bytes -= x.members[i].Size
+				x.members = append(x.members[:i], x.members[i+1:]...)
+				break
+			}
+		}
 	}
 	x.seen[name] = typ
 	if x.o.MaxEntries > 0 && len(x.members) >= x.o.MaxEntries {

@@ -120,3 +120,29 @@ func TestExtractSkipOther(t *testing.T) {
 		t.Fatalf("hard link written: %v", err)
 	}
 }
+
+// TestExtractReplace: with Replace a repeated regular file's later copy
+// wins (Hadoop's unTar overwrites); a file repeated as a link, or a link
+// repeated as a file, is still refused.
+func TestExtractReplace(t *testing.T) {
+	dir := t.TempDir()
+	ms, err := Extract(bytes.NewReader(tarOf(t, entry{name: "f", body: "first"}, entry{name: "g", body: "g"}, entry{name: "f", body: "second!"})), dir, Options{Replace: true, MaxBytes: 13})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "f")); string(b) != "second!" {
+		t.Errorf("f = %q, want the later copy", b)
+	}
+	if len(ms) != 2 || ms[0].Name != "g" || ms[1].Name != "f" || ms[1].Size != 7 {
+		t.Errorf("members %+v, want g then the later f", ms)
+	}
+	for _, es := range [][]entry{
+		{{name: "f", body: "x"}, {name: "f", link: "elsewhere"}},
+		{{name: "l", link: "f"}, {name: "l", body: "x"}},
+	} {
+		_, err := Extract(bytes.NewReader(tarOf(t, es...)), t.TempDir(), Options{Replace: true, Symlinks: true})
+		if err == nil || !strings.Contains(err.Error(), "appears twice") {
+			t.Errorf("%+v: %v, want appears twice", es, err)
+		}
+	}
+}
