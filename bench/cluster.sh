@@ -5,32 +5,13 @@
 #   - shuffle throughput between two processes (ZeroMQ + Arrow, 100-byte records) vs a raw ZeroMQ copy;
 #   - dispatch latency of 10,000 no-op map instances on 3 workers; placement of 100,000 tasks on 1,000 nodes.
 #
-#   bench/cluster.sh [--quick] [--runs N] [--work DIR] [--results FILE]
+#   bench/cluster.sh [--quick] [--runs N] [--work DIR] [--results FILE] [--zebra BIN]
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-top="$(cd "$here/.." && pwd)"
-mode=full runs=3 work="${TMPDIR:-/tmp}/zebra-bench-cluster" results="$here/RESULTS-cluster.md"
-cmdline="bench/cluster.sh $*"
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --quick) mode=quick ;;
-    --runs) runs="$2"; shift ;;
-    --work) work="$2"; shift ;;
-    --results) results="$2"; shift ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
-    *) echo "bench/cluster.sh: unknown option $1" >&2; exit 2 ;;
-  esac
-  shift
-done
-size=200000000 benchtime=3x
-[[ $mode == quick ]] && size=20000000 benchtime=1x
-log() { printf '%s bench/cluster: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-mkdir -p "$work/bin"
-log "building"
-(cd "$top" && go build -o "$work/bin/zebra" ./cmd/zebra && go build -o "$work/bin/gendata" ./bench/cmd/gendata)
-zebra="$work/bin/zebra"
-text="$work/text-$size.txt"
-[[ -e "$text" ]] || { log "generating $text"; "$work/bin/gendata" text -size "$size" -seed 1 -out "$text.tmp" && mv "$text.tmp" "$text"; }
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+bench_init cluster 9 "$@"
+benchtime=3x
+[[ $mode == quick ]] && benchtime=1x
+bench_build
 
 state="$work/cluster"
 "$zebra" down --state "$state" >/dev/null 2>&1 || true

@@ -162,22 +162,8 @@ func TestConformanceHDFS(t *testing.T) {
 		t.Fatalf("only %d cases are eligible for HDFS; the suite wants at least 15", len(cases))
 	}
 
-	tmp, err := os.MkdirTemp("", "zebra-conformance-hdfs-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if envOn("ZEBRA_CONFORMANCE_KEEP") {
-		t.Logf("work dirs kept under %s", tmp)
-	} else {
-		t.Cleanup(func() { os.RemoveAll(tmp) })
-	}
-
-	oracle := filepath.Join(root, "scripts", "hadoop-oracle.sh")
-	inst := exec.Command("bash", oracle, "install")
-	inst.Dir = root
-	if out, err := inst.CombinedOutput(); err != nil {
-		t.Fatalf("%s install: %v\n%s", oracle, err, out)
-	}
+	tmp := conformanceWork(t, "zebra-conformance-hdfs-")
+	oracle := installOracle(t, root)
 
 	nn := os.Getenv("ZEBRA_HDFS")
 	if nn == "" {

@@ -101,24 +101,8 @@ func TestConformance(t *testing.T) {
 		t.Fatal("no conformance cases selected")
 	}
 
-	tmp, err := os.MkdirTemp("", "zebra-conformance-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if envOn("ZEBRA_CONFORMANCE_KEEP") {
-		t.Logf("work dirs kept under %s", tmp)
-	} else {
-		t.Cleanup(func() { os.RemoveAll(tmp) })
-	}
-
-	oracle := filepath.Join(root, "scripts", "hadoop-oracle.sh")
-	start := time.Now()
-	inst := exec.Command("bash", oracle, "install")
-	inst.Dir = root
-	if out, err := inst.CombinedOutput(); err != nil {
-		t.Fatalf("%s install: %v\n%s", oracle, err, out)
-	}
-	t.Logf("oracle install/check: %v", time.Since(start).Round(time.Millisecond))
+	tmp := conformanceWork(t, "zebra-conformance-")
+	oracle := installOracle(t, root)
 
 	hadoopCmd := []string{"bash", oracle, "run"}
 	zebraCmd := hadoopCmd
@@ -434,6 +418,37 @@ func copyFile(src, dst string, mode fs.FileMode) error {
 // compareCase reports mismatches with t.Errorf. It returns a non-empty note
 // when the only differences are line order in an order-sensitive case (those
 // are logged, and fail only with ZEBRA_CONFORMANCE_STRICT_ORDER=1).
+// conformanceWork makes the suite's work directory, removed at the end
+// unless ZEBRA_CONFORMANCE_KEEP is set.
+func conformanceWork(t *testing.T, prefix string) string {
+	t.Helper()
+	tmp, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if envOn("ZEBRA_CONFORMANCE_KEEP") {
+		t.Logf("work dirs kept under %s", tmp)
+	} else {
+		t.Cleanup(func() { os.RemoveAll(tmp) })
+	}
+	return tmp
+}
+
+// installOracle installs (or checks) the real Hadoop the cases run on and
+// returns its script.
+func installOracle(t *testing.T, root string) string {
+	t.Helper()
+	oracle := filepath.Join(root, "scripts", "hadoop-oracle.sh")
+	start := time.Now()
+	inst := exec.Command("bash", oracle, "install")
+	inst.Dir = root
+	if out, err := inst.CombinedOutput(); err != nil {
+		t.Fatalf("%s install: %v\n%s", oracle, err, out)
+	}
+	t.Logf("oracle install/check: %v", time.Since(start).Round(time.Millisecond))
+	return oracle
+}
+
 func compareCase(t *testing.T, c *confCase, h, z *runResult) string {
 	t.Helper()
 	where := fmt.Sprintf("(hadoop: %s, zebra: %s)", h.keptDir, z.keptDir)
