@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"zebra/jobtracker/api"
+	"zebra/jobtracker/zerocloud"
 )
 
 // fixture is a tracker with tenant A's finished job (3 maps, one of
@@ -484,4 +485,39 @@ func TestTenantJobsStayInTheirAccount(t *testing.T) {
 	p := h.plan("ops", 1, 0)
 	p.Splits[0].URI = "file:///in/part-0"
 	h.submit(adminToken, p)
+}
+
+// TestTenantZeroCloudPlans: a compiled ZeroCloud plan a tenant submits
+// may fetch apps only from its own account; a bundle path that leaves the
+// bundle is refused; instances without objects ("zerocloud:" splits) are
+// fine.
+func TestTenantZeroCloudPlans(t *testing.T) {
+	h := newHarness(t, false)
+	zc := func(app string, prog zerocloud.Program) *api.Plan {
+		p := h.plan("zc", 1, 0)
+		p.Kind = zerocloud.Kind
+		p.Splits[0].URI = "zerocloud:map"
+		if app != "" {
+			prog = zerocloud.Program{Kind: zerocloud.ProgramSwift, Path: app}
+		}
+		p.Spec, _ = json.Marshal(zerocloud.Spec{Stages: []zerocloud.Stage{{Group: "map", Instances: []string{"map"}, Program: prog}}})
+		return p
+	}
+	for _, tc := range []struct {
+		name string
+		p    *api.Plan
+		want string
+	}{
+		{"foreign app", zc("swift://AUTH_bob/apps/x", zerocloud.Program{}), "app or image swift://AUTH_bob/apps/x is in the account AUTH_bob"},
+		{"escaping bundle path", zc("", zerocloud.Program{Kind: zerocloud.ProgramBundle, Path: "../../token"}), `program "../../token"`},
+	} {
+		_, err := h.client(credA).Submit(context.Background(), tc.p, nil)
+		if !api.IsStatus(err, http.StatusForbidden) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want 403 with %q", tc.name, err, tc.want)
+		}
+	}
+	id := h.submit(credA, zc("swift://apps/mine.sh", zerocloud.Program{}))
+	if st, err := h.client(credA).Status(context.Background(), id, 0, 0); err != nil || st.State == api.StateFailed {
+		t.Errorf("own app: %+v %v", st, err)
+	}
 }

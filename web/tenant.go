@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"zebra/jobtracker/api"
+	"zebra/jobtracker/zerocloud"
 	"zebra/swiftfs"
 )
 
@@ -14,13 +15,19 @@ import (
 // credentials and a local path would read the worker's own disk. Every
 // input split and the output must be swift:// URLs in the tenant's
 // account; one that names no account (swift://container/…, "the
-// credentials' own") is made explicit as the tenant's. The cluster
-// token's jobs (tenant "") are not confined.
+// credentials' own") is made explicit as the tenant's. A ZeroCloud plan's
+// apps and images are held to the same rule, and its relative paths may
+// not leave their directories (zerocloud.Confine). The cluster token's
+// jobs (tenant "") are not confined.
 func confine(plan *api.Plan, tenant string) error {
 	if tenant == "" {
 		return nil
 	}
+	zc := plan.Kind == zerocloud.Kind
 	own := func(what, u string) (string, error) {
+		if zc && what == "input" && strings.HasPrefix(u, "zerocloud:") {
+			return u, nil // an instance without an object: nothing is read
+		}
 		if !strings.HasPrefix(strings.ToLower(u), "swift:") {
 			return "", fmt.Errorf("%s %s: a job submitted with a Swift token may read and write only swift:// objects of its account %s (other stores need the cluster token)", what, u, tenant)
 		}
@@ -39,6 +46,15 @@ func confine(plan *api.Plan, tenant string) error {
 			return err
 		}
 	}
-	plan.Output, err = own("output", plan.Output)
-	return err
+	if plan.Output, err = own("output", plan.Output); err != nil {
+		return err
+	}
+	if zc {
+		if err := zerocloud.Confine(plan, func(u string) (string, error) { return own("app or image", u) }); err != nil {
+			return fmt.Errorf("ZeroCloud plan: %w", err)
+		}
+	} else if plan.OutputFiles != nil {
+		return fmt.Errorf("output files are for ZeroCloud plans only (kind %q)", plan.Kind)
+	}
+	return nil
 }

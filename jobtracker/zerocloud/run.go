@@ -44,6 +44,9 @@ func ClusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir strin
 	if err := json.Unmarshal(pl.Spec, &spec); err != nil || len(spec.Stages) == 0 || len(spec.Stages) > 2 {
 		return nil, mapreduce.E("rebuild job", mapreduce.Invalid, id.String(), fmt.Errorf("bad zerocloud spec: %v", err))
 	}
+	if err := spec.check(); err != nil {
+		return nil, mapreduce.E("rebuild job", mapreduce.Invalid, id.String(), err)
+	}
 	if e.Logger == nil {
 		e.Logger = slog.Default()
 	}

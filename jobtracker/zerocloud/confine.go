@@ -1,0 +1,88 @@
+package zerocloud
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"strings"
+
+	"zebra/jobtracker/api"
+)
+
+// localName checks that name, a path a plan gives relative to a
+// directory it does not own (the job's bundle, an image, the output), is
+// clean, relative and stays inside.
+func localName(what, name string) error {
+	if name == "" || strings.HasPrefix(name, "/") || path.Clean(name) != name || name == ".." || strings.HasPrefix(name, "../") || strings.ContainsRune(name, 0) {
+		return fmt.Errorf("%s %q: not a clean relative path inside its directory", what, name)
+	}
+	return nil
+}
+
+// check refuses a spec whose relative paths (bundle and image programs, a
+// bundled image, output names) leave their directories: a plan may come
+// from anyone with a token, and a worker rebuilds it on its own disk.
+func (s *Spec) check() error {
+	for _, st := range s.Stages {
+		switch st.Program.Kind {
+		case ProgramBundle, ProgramImage:
+			if err := localName("group "+st.Group+": program", st.Program.Path); err != nil {
+				return err
+			}
+		}
+		if st.Image != nil && st.Image.Kind == ImageBundle {
+			if err := localName("group "+st.Group+": image", st.Image.Path); err != nil {
+				return err
+			}
+		}
+		for _, o := range st.Outputs {
+			if o != "" {
+				if err := localName("group "+st.Group+": output", o); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Confine checks the zerocloud plan pl as submitted from outside and maps
+// every swift:// object its workers will fetch for it (apps and images;
+// its splits and output are the caller's to check) through object, which
+// may rewrite it (say, into the tenant's account) or refuse it. Relative
+// paths that leave their directories and output names outside the output
+// are refused. pl.Spec is rewritten.
+func Confine(pl *api.Plan, object func(uri string) (string, error)) error {
+	var spec Spec
+	if err := json.Unmarshal(pl.Spec, &spec); err != nil {
+		return fmt.Errorf("bad zerocloud spec: %w", err)
+	}
+	if err := spec.check(); err != nil {
+		return err
+	}
+	for _, f := range pl.OutputFiles {
+		if err := localName("output file", f); err != nil {
+			return err
+		}
+	}
+	var err error
+	for k := range spec.Stages {
+		st := &spec.Stages[k]
+		if st.Program.Kind == ProgramSwift {
+			if st.Program.Path, err = object(st.Program.Path); err != nil {
+				return err
+			}
+		}
+		if st.Image != nil && st.Image.Kind == ImageSwift {
+			if st.Image.Path, err = object(st.Image.Path); err != nil {
+				return err
+			}
+		}
+	}
+	b, err := json.Marshal(&spec)
+	if err != nil {
+		return err
+	}
+	pl.Spec = b
+	return nil
+}
