@@ -27,7 +27,9 @@ func TestConfine(t *testing.T) {
 		edit func(s *Spec, pl *api.Plan)
 		want string
 	}{
-		{"bundle program", func(s *Spec, _ *api.Plan) { s.Stages[0].Program = Program{Kind: ProgramBundle, Path: "../../etc/shadow"} }, `program "../../etc/shadow"`},
+		{"bundle program", func(s *Spec, _ *api.Plan) {
+			s.Stages[0].Program = Program{Kind: ProgramBundle, Path: "../../etc/shadow"}
+		}, `program "../../etc/shadow"`},
 		{"image program", func(s *Spec, _ *api.Plan) { s.Stages[0].Program = Program{Kind: ProgramImage, Path: "/bin/sh"} }, `program "/bin/sh"`},
 		{"bundled image", func(s *Spec, _ *api.Plan) { s.Stages[0].Image = &Image{Kind: ImageBundle, Path: "a/../../i.tar"} }, `image "a/../../i.tar"`},
 		{"output name", func(s *Spec, _ *api.Plan) { s.Stages[0].Outputs = []string{"../other/x"} }, `output "../other/x"`},
