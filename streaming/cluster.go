@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -332,20 +333,31 @@ func ClusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir strin
 		}
 	}
 	o := spec.Options
-	restage := func(list []string) {
+	// Every shipped file comes from the bundle (the client stages them
+	// all): a plan is accepted from anyone with a token, and a path of the
+	// worker's own disk or a store must not reach a task.
+	restage := func(list []string) error {
 		for i, entry := range list {
 			name, link, hasLink := strings.Cut(entry, "#")
-			if staged, ok := spec.Staged[name]; ok {
-				list[i] = filepath.Join(files, filepath.FromSlash(staged))
-				if hasLink {
-					list[i] += "#" + link
-				}
+			staged, ok := spec.Staged[name]
+			if !ok {
+				return fmt.Errorf("%s is not in the job's bundle", name)
+			}
+			if c := path.Clean(staged); staged == "" || c != staged || path.IsAbs(c) || c == ".." || strings.HasPrefix(c, "../") {
+				return fmt.Errorf("%s: bundle path %q leaves the bundle", name, staged)
+			}
+			list[i] = filepath.Join(files, filepath.FromSlash(staged))
+			if hasLink {
+				list[i] += "#" + link
 			}
 		}
+		return nil
 	}
-	restage(o.ShipFiles)
-	restage(o.Files)
-	restage(o.Archives)
+	for _, list := range [][]string{o.ShipFiles, o.Files, o.Archives} {
+		if err := restage(list); err != nil {
+			return nil, mapreduce.E("rebuild job", mapreduce.Invalid, id.String(), fmt.Errorf("bad streaming spec: %w", err))
+		}
+	}
 	we := *e
 	we.Dir = filepath.Join(files, "cwd")
 	if err := os.MkdirAll(we.Dir, 0o755); err != nil {
