@@ -467,6 +467,7 @@ func TestTenantJobsStayInTheirAccount(t *testing.T) {
 		{"local input", func(p *api.Plan) { p.Splits[0].URI = "file:///etc/shadow" }, "input file:///etc/shadow: a job submitted with a Swift token may read and write only swift:// objects of its account AUTH_alice"},
 		{"hdfs output", func(p *api.Plan) { p.Output = "hdfs://nn:8020/out" }, "output hdfs://nn:8020/out"},
 		{"another account", func(p *api.Plan) { p.Splits[0].URI = "swift://AUTH_bob/data/in" }, "input swift://AUTH_bob/data/in is in the account AUTH_bob"},
+		{"no sandbox", func(p *api.Plan) { p.Conf["zebra.sandbox"] = "none" }, "-D zebra.sandbox=none (plain, unisolated processes) needs the cluster token"},
 	} {
 		p := h.plan(tc.name, 1, 0)
 		tc.edit(p)

@@ -23,6 +23,9 @@ func confine(plan *api.Plan, tenant string) error {
 	if tenant == "" {
 		return nil
 	}
+	if plan.Conf["zebra.sandbox"] == "none" {
+		return fmt.Errorf("-D zebra.sandbox=none (plain, unisolated processes) needs the cluster token; a job submitted with a Swift token always runs sandboxed")
+	}
 	zc := plan.Kind == zerocloud.Kind
 	own := func(what, u string) (string, error) {
 		if zc && what == "input" && strings.HasPrefix(u, "zerocloud:") {

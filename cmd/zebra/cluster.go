@@ -188,10 +188,10 @@ func workerCommand(ctx context.Context, args []string) int {
 		// Each job resolves its paths with its own settings (credentials).
 		reg := registry(func(k string) string { return p.Conf[k] }, storageNode)
 		if p.Kind == zerocloud.Kind {
-			return zerocloudJob(ctx, p, id, dir, reg, boxes, log)
+			return zerocloudJob(ctx, p, id, dir, reg, boxes.chooserFor(p.Owner), log)
 		}
 		e := &streaming.Env{Stdout: os.Stderr, Stderr: os.Stderr, Environ: taskEnviron(), Registry: reg,
-			Sandbox: boxes.choose, WorkDir: scratch, LogDir: filepath.Join(*data, "logs"), Logger: log}
+			Sandbox: boxes.chooserFor(p.Owner), WorkDir: scratch, LogDir: filepath.Join(*data, "logs"), Logger: log}
 		return streaming.ClusterJob(ctx, p, id, dir, e)
 	}
 	worker.StartErrorFunc = streaming.StartError

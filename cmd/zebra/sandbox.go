@@ -74,6 +74,21 @@ func (s *sandboxes) choose(mode string, conf *mapreduce.Conf) (mapreduce.Runner,
 	return nil, "", fmt.Errorf("zebra.sandbox=%s is not a known sandbox (known: native, wasm, none)", mode)
 }
 
+// chooserFor is choose for the jobs of owner on a worker: a tenant's job
+// (owner: the Swift account that submitted it) always runs isolated;
+// only the cluster token's jobs (owner "") may ask for zebra.sandbox=none.
+func (s *sandboxes) chooserFor(owner string) func(string, *mapreduce.Conf) (mapreduce.Runner, string, error) {
+	if owner == "" {
+		return s.choose
+	}
+	return func(mode string, conf *mapreduce.Conf) (mapreduce.Runner, string, error) {
+		if mode == "none" {
+			return nil, "", fmt.Errorf("zebra.sandbox=none (plain, unisolated processes) is refused for a job submitted with a Swift token (account %s); only the cluster token's jobs may run unsandboxed", owner)
+		}
+		return s.choose(mode, conf)
+	}
+}
+
 func (s *sandboxes) close() {
 	if s.native != nil {
 		s.native.Close()

@@ -3,29 +3,23 @@ package main
 import (
 	"strings"
 	"testing"
-	"time"
 
-	"zebra/mapreduce"
+	"zebra/sandbox"
 )
 
-func TestNativeConfigFromJobSettings(t *testing.T) {
-	conf := mapreduce.NewConf()
-	conf.Set(keySandboxMemoryMB, "64")
-	conf.Set(keySandboxProcesses, "16")
-	conf.Set(keySandboxWallSecs, "30")
-	cfg, err := nativeConfig(conf)
-	if err != nil {
-		t.Fatal(err)
+// TestTenantJobsRunSandboxed: on a worker, a tenant's job cannot ask for
+// plain processes; the cluster token's job can.
+func TestTenantJobsRunSandboxed(t *testing.T) {
+	boxes := &sandboxes{logger: quietLogger()}
+	defer boxes.close()
+	if _, _, err := boxes.chooserFor("AUTH_alice")("none", nil); err == nil || !strings.Contains(err.Error(), "refused for a job submitted with a Swift token (account AUTH_alice)") {
+		t.Errorf("tenant, none: %v", err)
 	}
-	if cfg.Memory != 64<<20 || cfg.Processes != 16 || cfg.WallTime != 30*time.Second || cfg.Output != 0 {
-		t.Errorf("got memory %d, processes %d, wall %v, output %d; want 64 MiB, 16, 30s, 0",
-			cfg.Memory, cfg.Processes, cfg.WallTime, cfg.Output)
+	r, note, err := boxes.chooserFor("")("none", nil)
+	if err != nil || note == "" {
+		t.Fatalf("cluster token, none: %v %q", err, note)
 	}
-	for key, bad := range map[string]string{keySandboxMemoryMB: "abc", keySandboxProcesses: "0", keySandboxCPUSeconds: "-1", keySandboxTmpMB: "1.5"} {
-		c := mapreduce.NewConf()
-		c.Set(key, bad)
-		if _, err := nativeConfig(c); err == nil || !strings.Contains(err.Error(), key) {
-			t.Errorf("%s=%s: got %v, want an error naming the key", key, bad, err)
-		}
+	if d, ok := r.(sandbox.Dispatch); !ok || d.Default != (sandbox.Plain{}) {
+		t.Errorf("cluster token, none: runner %#v, want plain processes", r)
 	}
 }

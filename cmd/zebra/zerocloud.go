@@ -13,9 +13,10 @@ import (
 // zerocloudJob is a worker's Build for plans of kind zerocloud: the job's
 // apps run in the sandbox its zebra.sandbox setting picks, as streaming
 // programs do.
-func zerocloudJob(ctx context.Context, p *api.Plan, id mapreduce.JobID, dir string, reg *mapreduce.Registry, boxes *sandboxes, log *slog.Logger) (*mapreduce.Job, error) {
+func zerocloudJob(ctx context.Context, p *api.Plan, id mapreduce.JobID, dir string, reg *mapreduce.Registry,
+	choose func(string, *mapreduce.Conf) (mapreduce.Runner, string, error), log *slog.Logger) (*mapreduce.Job, error) {
 	runner := func(conf *mapreduce.Conf) (mapreduce.Runner, error) {
-		r, note, err := boxes.choose(conf.Get(zerocloud.KeySandbox, ""), conf)
+		r, note, err := choose(conf.Get(zerocloud.KeySandbox, ""), conf)
 		if note != "" {
 			log.Warn(note, "job", id.String())
 		}
