@@ -14,31 +14,53 @@ import (
 )
 
 // sandboxes builds the task runners of this process on first use and
-// closes them at exit.
+// closes them at exit. Native runners are kept per distinct configuration
+// (a job's zebra.sandbox.* limits), so that on a worker each job gets its
+// own limits, not the first job's.
 type sandboxes struct {
-	logger     *slog.Logger
-	nativeOnce sync.Once
-	native     *native.Runner
-	nativeErr  error
-	wasmOnce   sync.Once
-	wasm       *wasm.Runner
-	wasmErr    error
+	logger   *slog.Logger
+	mu       sync.Mutex
+	checked  bool
+	checkErr error
+	native   map[string]*native.Runner // by fmt.Sprint of the configuration
+	wasmOnce sync.Once
+	wasm     *wasm.Runner
+	wasmErr  error
 }
 
+// maxNativeRunners bounds the distinct limit sets one process keeps a
+// native runner (a factory process and its pool) for.
+const maxNativeRunners = 8
+
 func (s *sandboxes) nativeRunner(conf *mapreduce.Conf) (*native.Runner, error) {
-	s.nativeOnce.Do(func() {
-		if err := native.Check(); err != nil {
-			s.nativeErr = err
-			return
-		}
-		cfg, err := nativeConfig(conf)
-		if err != nil {
-			s.nativeErr = err
-			return
-		}
-		s.native, s.nativeErr = native.New(cfg, s.logger)
-	})
-	return s.native, s.nativeErr
+	cfg, err := nativeConfig(conf)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.checked {
+		s.checked, s.checkErr = true, native.Check()
+	}
+	if s.checkErr != nil {
+		return nil, s.checkErr
+	}
+	key := fmt.Sprint(cfg)
+	if r := s.native[key]; r != nil {
+		return r, nil
+	}
+	if len(s.native) >= maxNativeRunners {
+		return nil, fmt.Errorf("this process already runs native sandboxes with %d different zebra.sandbox.* limit sets; use the defaults or one of those", maxNativeRunners)
+	}
+	r, err := native.New(cfg, s.logger)
+	if err != nil {
+		return nil, err
+	}
+	if s.native == nil {
+		s.native = map[string]*native.Runner{}
+	}
+	s.native[key] = r
+	return r, nil
 }
 
 func (s *sandboxes) wasmRunner() (*wasm.Runner, error) {
@@ -90,9 +112,12 @@ func (s *sandboxes) chooserFor(owner string) func(string, *mapreduce.Conf) (mapr
 }
 
 func (s *sandboxes) close() {
-	if s.native != nil {
-		s.native.Close()
+	s.mu.Lock()
+	for _, r := range s.native {
+		r.Close()
 	}
+	s.native = nil
+	s.mu.Unlock()
 	if s.wasm != nil {
 		s.wasm.Close(context.Background())
 	}
