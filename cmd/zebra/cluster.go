@@ -134,7 +134,7 @@ func workerCommand(ctx context.Context, args []string) int {
 	reduceSlots := fl.Int("reduce-slots", -1, "reduce instances run at once (default: --slots)")
 	host, _ := os.Hostname()
 	name := fl.String("name", host, "worker name")
-	node := fl.String("node", "", "storage node this worker sits beside (default: --name)")
+	node := fl.String("node", "", "storage node(s) this worker sits beside, comma-separated: Swift object server or HDFS DataNode ip:port (default: --name)")
 	shuffleAt := fl.String("shuffle", "tcp://127.0.0.1:*", "ZeroMQ endpoint serving map outputs")
 	fetchTimeout := fl.Duration("fetch-timeout", 0, "silence of a map output's worker after which a fetch fails (default 30s)")
 	tokenPath := fl.String("token-file", os.Getenv("ZEBRA_TOKEN_FILE"), "file holding the cluster token (default $ZEBRA_TOKEN)")
