@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -145,7 +146,7 @@ func (cs *cgroupSetup) newInstance(memory int64, pids int) (*instanceCgroup, err
 	}
 	if cs.v2 {
 		d := filepath.Join(cs.memory, name)
-		if err := os.Mkdir(d, 0o755); err != nil {
+		if err := mkCgroup(d); err != nil {
 			return nil, fmt.Errorf("create cgroup: %w", err)
 		}
 		ic.memory, ic.pids = d, d
@@ -166,7 +167,7 @@ func (cs *cgroupSetup) newInstance(memory int64, pids int) (*instanceCgroup, err
 	}
 	if cs.memory != "" && memory > 0 {
 		d := filepath.Join(cs.memory, name)
-		if err := os.Mkdir(d, 0o755); err != nil {
+		if err := mkCgroup(d); err != nil {
 			return nil, fmt.Errorf("create memory cgroup: %w", err)
 		}
 		ic.memory = d
@@ -178,7 +179,7 @@ func (cs *cgroupSetup) newInstance(memory int64, pids int) (*instanceCgroup, err
 	}
 	if cs.pids != "" && pids > 0 {
 		d := filepath.Join(cs.pids, name)
-		if err := os.Mkdir(d, 0o755); err != nil {
+		if err := mkCgroup(d); err != nil {
 			ic.remove()
 			return nil, fmt.Errorf("create pids cgroup: %w", err)
 		}
@@ -189,6 +190,51 @@ func (cs *cgroupSetup) newInstance(memory int64, pids int) (*instanceCgroup, err
 		}
 	}
 	return ic, nil
+}
+
+// mkCgroup creates the cgroup directory d. Names carry this process's pid,
+// so one that exists was left by a dead process that had the same pid (a
+// process killed before it could remove its instances' cgroups): an empty
+// one is removed and made again.
+func mkCgroup(d string) error {
+	err := os.Mkdir(d, 0o755)
+	if errors.Is(err, fs.ErrExist) {
+		if rerr := unix.Rmdir(d); rerr != nil {
+			return fmt.Errorf("%w (left by an earlier process with this pid, and not empty: %v)", err, rerr)
+		}
+		err = os.Mkdir(d, 0o755)
+	}
+	return err
+}
+
+// sweep removes the instance cgroups (zebra-PID-N) under the setup's
+// parents that dead processes left behind; a cgroup still holding
+// processes cannot be removed and stays.
+func (cs *cgroupSetup) sweep() (removed int) {
+	seen := map[string]bool{}
+	for _, parent := range []string{cs.memory, cs.pids} {
+		if parent == "" || seen[parent] {
+			continue
+		}
+		seen[parent] = true
+		entries, err := os.ReadDir(parent)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			pid, _, ok := strings.Cut(strings.TrimPrefix(e.Name(), "zebra-"), "-")
+			if !e.IsDir() || !strings.HasPrefix(e.Name(), "zebra-") || !ok {
+				continue
+			}
+			if n, err := strconv.Atoi(pid); err != nil || n == os.Getpid() || unix.Kill(n, 0) == nil || !errors.Is(unix.Kill(n, 0), unix.ESRCH) {
+				continue // not ours to judge: a live process (or unknown)
+			}
+			if unix.Rmdir(filepath.Join(parent, e.Name())) == nil {
+				removed++
+			}
+		}
+	}
+	return removed
 }
 
 // dirs returns the instance's cgroup directories.

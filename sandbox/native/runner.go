@@ -73,6 +73,9 @@ func New(cfg Config, logger *slog.Logger) (*Runner, error) {
 			r.logger.Warn("native sandbox: no cgroups, limits are rlimits only", "err", err)
 		} else {
 			r.cgroups = cs
+			if n := cs.sweep(); n > 0 {
+				r.logger.Info("native sandbox: removed cgroups left by dead processes", "count", n)
+			}
 		}
 	}
 	if err := r.startForker(!cfg.NetworkPerTask); err != nil {
