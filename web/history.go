@@ -375,6 +375,17 @@ func (s *Server) hsTasks(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"tasks": gin.H{"task": out}})
 }
 
+// jobTask looks up the :job the caller may read and its :task (answering
+// 404 if either is unknown).
+func (s *Server) jobTask(c *gin.Context) (jobtracker.JobSummary, jobtracker.TaskView, bool) {
+	j, ok := s.job(c, readJob)
+	if !ok {
+		return j, jobtracker.TaskView{}, false
+	}
+	t, ok := s.task(c, j)
+	return j, t, ok
+}
+
 // task looks up the :task of a job (answering 404 if there is none).
 func (s *Server) task(c *gin.Context, j jobtracker.JobSummary) (jobtracker.TaskView, bool) {
 	t, ok, err := s.t.Task(j.ID, c.Param("task"))
@@ -389,11 +400,7 @@ func (s *Server) task(c *gin.Context, j jobtracker.JobSummary) (jobtracker.TaskV
 }
 
 func (s *Server) hsTask(c *gin.Context) {
-	j, ok := s.job(c, readJob)
-	if !ok {
-		return
-	}
-	t, ok := s.task(c, j)
+	_, t, ok := s.jobTask(c)
 	if !ok {
 		return
 	}
@@ -428,11 +435,7 @@ func hsAttemptOf(a *api.AttemptInfo, kind string) HSAttempt {
 }
 
 func (s *Server) hsAttempts(c *gin.Context) {
-	j, ok := s.job(c, readJob)
-	if !ok {
-		return
-	}
-	t, ok := s.task(c, j)
+	j, t, ok := s.jobTask(c)
 	if !ok {
 		return
 	}
@@ -449,11 +452,7 @@ func (s *Server) hsAttempts(c *gin.Context) {
 }
 
 func (s *Server) hsAttempt(c *gin.Context) {
-	j, ok := s.job(c, readJob)
-	if !ok {
-		return
-	}
-	t, ok := s.task(c, j)
+	j, t, ok := s.jobTask(c)
 	if !ok {
 		return
 	}

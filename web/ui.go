@@ -335,11 +335,7 @@ func (s *Server) tasksPage(c *gin.Context) {
 }
 
 func (s *Server) taskPage(c *gin.Context) {
-	j, ok := s.job(c, readJob)
-	if !ok {
-		return
-	}
-	t, ok := s.task(c, j)
+	j, t, ok := s.jobTask(c)
 	if !ok {
 		return
 	}
