@@ -135,6 +135,17 @@ func (f *FS) endpointsBase(ctx context.Context) (string, error) {
 	return u.Scheme + "://" + u.Host + "/endpoints/", nil
 }
 
+// localReplica is the replica among reps held by an object server this
+// process sits beside (Config.LocalNode, a comma-separated list).
+func (f *FS) localReplica(reps []Replica) (*Replica, error) {
+	for i := range reps {
+		if slices.Contains(strings.Split(f.localNode, ","), reps[i].Node) {
+			return &reps[i], nil
+		}
+	}
+	return nil, fmt.Errorf("%s holds no replica", f.localNode)
+}
+
 // openDirect reads name from the local object server, if it holds a
 // primary replica of the newest version. Any error means: use the proxy.
 func (f *FS) openDirect(ctx context.Context, name string, off int64) (*reader, error) {
@@ -142,14 +153,9 @@ func (f *FS) openDirect(ctx context.Context, name string, off int64) (*reader, e
 	if err != nil {
 		return nil, err
 	}
-	var local *Replica
-	for i := range reps {
-		if slices.Contains(strings.Split(f.localNode, ","), reps[i].Node) {
-			local = &reps[i]
-		}
-	}
-	if local == nil {
-		return nil, fmt.Errorf("%s holds no replica", f.localNode)
+	local, err := f.localReplica(reps)
+	if err != nil {
+		return nil, err
 	}
 	// The newest version's ETag, so a stale local replica (one that missed
 	// an overwrite while its server was down) is refused with 412.

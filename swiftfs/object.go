@@ -130,14 +130,9 @@ func (f *FS) openLocal(ctx context.Context, name, etag string) (io.ReadCloser, e
 	if err != nil {
 		return nil, err
 	}
-	var local *Replica
-	for i := range reps {
-		if reps[i].Node == f.localNode {
-			local = &reps[i]
-		}
-	}
-	if local == nil {
-		return nil, fmt.Errorf("%s holds no replica", f.localNode)
+	local, err := f.localReplica(reps)
+	if err != nil {
+		return nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, local.URL, nil)
 	if err != nil {
