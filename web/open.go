@@ -208,7 +208,12 @@ func (s *Server) openCandidates(reps []swiftfs.Replica) []string {
 		if v.LogURL == "" || !v.Healthy {
 			continue
 		}
-		r, local := rank[v.Node]
+		r, local := 0, false // a worker may sit beside several nodes (--node a,b)
+		for _, n := range strings.Split(v.Node, ",") {
+			if i, ok := rank[strings.TrimSpace(n)]; ok && (!local || i < r) {
+				r, local = i, true
+			}
+		}
 		cs = append(cs, cand{url: v.LogURL, local: local, load: int(s.opener.inFlight(v.LogURL).Load()) + v.Running, rank: r})
 	}
 	slices.SortStableFunc(cs, func(a, b cand) int {
