@@ -138,7 +138,7 @@ median() { printf '%s\n' $1 | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/
   echo "  listings and the job's output (PUTs, commit copies) go through the proxy in both modes."
   echo "- Proxy GET bytes with locality on are list_endpoints answers (244 bytes per lookup; 12 per job here, the client's at"
   echo "  submission and the workers') and listings. With locality off the proxy sends more than the input (1.1-1.2×): each map"
-  echo "  reader (two per split here: zebra runs the mapper over pieces of a split) GETs from its offset to the end of"
+  echo "  reader GETs from its offset to the end of"
   echo "  the object and closes the stream after its last line; what the proxy had already pushed into the loopback"
   echo "  socket buffers by then (about 3-4 MB per GET, logged with status 499) is counted, since it was sent."
   echo "- Data-local maps: the job counter \"Data-local map tasks\" of \"Launched map tasks\". With locality off the job"

@@ -96,6 +96,9 @@ func hdfsEligible(c *confCase) (bool, string) {
 		case "-fs", "-dfs", "-jt":
 			return false, "sets the file system or tracker"
 		}
+		if strings.HasPrefix(c.args[i], "fs.local.block.size=") {
+			return false, "splits local files by fs.local.block.size, which files on HDFS do not follow (their own block size does)"
+		}
 	}
 	if in == 0 || out != 1 {
 		return false, "has no -input or no single -output"

@@ -358,7 +358,24 @@ func startCluster(t *testing.T, bin, dir string) []string {
 		t.Fatalf("zebra up printed no ZEBRA_JOBTRACKER:\n%s", out)
 	}
 	t.Logf("cluster: %s (state in %s)", jt, dir)
-	return []string{"env", "ZEBRA_JOBTRACKER=" + jt, "ZEBRA_TOKEN=" + token, bin, "streaming"}
+	// The oracle is Hadoop's local mode, which forces one map (one split per
+	// block); a cluster client requests mapreduce.job.maps splits (Hadoop's
+	// default 2). A site mapred-site.xml saying 1, as a Hadoop cluster's
+	// operator could, makes the cluster split as the oracle does; cases that
+	// set mapreduce.job.maps themselves still override it.
+	site := filepath.Join(dir, "hadoop-conf")
+	if err := os.MkdirAll(site, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const mapredSite = `<?xml version="1.0"?>
+<configuration>
+  <property><name>mapreduce.job.maps</name><value>1</value></property>
+</configuration>
+`
+	if err := os.WriteFile(filepath.Join(site, "mapred-site.xml"), []byte(mapredSite), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"env", "ZEBRA_JOBTRACKER=" + jt, "ZEBRA_TOKEN=" + token, "HADOOP_CONF_DIR=" + site, bin, "streaming"}
 }
 
 func prepareWorkDir(c *confCase, work string) error {

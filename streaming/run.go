@@ -72,7 +72,12 @@ type Env struct {
 	// job's sort buffers and a low GC target (unless GOMEMLIMIT or GOGC are
 	// set), so that the process stays near what the buffers need.
 	LimitMemory bool
-	Logger      *slog.Logger
+	// SiteConf is the client's Hadoop configuration (core-site.xml,
+	// hdfs-site.xml, mapred-site.xml; nil for none). A job's own settings
+	// override it. Today it supplies mapreduce.job.maps, the split count a
+	// cluster submission requests, as a Hadoop client's mapred-site.xml does.
+	SiteConf map[string]string
+	Logger   *slog.Logger
 }
 
 // console writes Hadoop-style log4j lines: "<time> <LEVEL> <logger>: <msg>".
@@ -292,11 +297,41 @@ func prepare(ctx context.Context, o *Options, p *plan, e *Env, con *console) int
 			con.log("ERROR", "streaming.StreamJob", "Error Launching job : %v", err)
 			return 5
 		}
-		// The local runner forces mapreduce.job.maps=1, as Hadoop's does.
-		job.Splits = mapreduce.FileSplits(inFS, files, 1, minSize, block)
-		if job.Conf.Get(KeySplits, "pieces") != "hadoop" {
+		// The local runner forces mapreduce.job.maps=1, as Hadoop's
+		// LocalClientProtocolProvider does; a cluster takes the job's
+		// mapreduce.job.maps (Hadoop's default 2) as the old API's
+		// requested split count.
+		maps := 1
+		if jobTracker(o, e) != "" {
+			def := DefaultClusterMaps
+			if v, ok := e.SiteConf[mapreduce.KeyNumMaps]; ok {
+				n, err := strconv.Atoi(strings.TrimSpace(v))
+				if err != nil || n < 1 {
+					con.log("ERROR", "streaming.StreamJob", "Error Launching job : %s=%q in the Hadoop configuration (mapred-site.xml) is not a positive number", mapreduce.KeyNumMaps, v)
+					return 5
+				}
+				def = n
+			}
+			n, err := job.Conf.Int(mapreduce.KeyNumMaps, def)
+			if err != nil {
+				con.log("ERROR", "streaming.StreamJob", "Error Launching job : %v", err)
+				return 5
+			}
+			maps = n
+		}
+		job.Splits = mapreduce.FileSplits(inFS, files, maps, minSize, block)
+		switch mode := job.Conf.Get(KeySplits, SplitsHadoop); mode {
+		case SplitsHadoop:
+		case SplitsPieces:
+			con.log("WARN", "zebra", "-D %s=%s: each large split's mapper runs as several processes over pieces of it; "+
+				"a mapper that keeps state across lines (in-mapper combining, a header, a running total) gives "+
+				"different output from Hadoop", KeySplits, SplitsPieces)
 			job.PieceSize = pieceSize(files, block, e.Slots)
 			job.PieceParallelism = e.Slots
+		default:
+			con.log("ERROR", "streaming.StreamJob", "Error Launching job : -D %s=%q: want %s (the default: one mapper process per split, as Hadoop) or %s",
+				KeySplits, mode, SplitsHadoop, SplitsPieces)
+			return 5
 		}
 	}
 	mapreduce.SortSplitsBySize(job.Splits)
@@ -312,6 +347,11 @@ func prepare(ctx context.Context, o *Options, p *plan, e *Env, con *console) int
 		}
 	}
 	con.log("INFO", "mapreduce.JobSubmitter", "number of splits:%d", len(job.Splits))
+	if jobTracker(o, e) == "" && job.PieceSize == 0 {
+		if hint := splitHint(inFS, job.Splits, e.Slots); hint != "" {
+			con.log("INFO", "zebra", "%s", hint)
+		}
+	}
 	job.Name = job.Conf.Get(mapreduce.KeyJobName, "streamjob.jar")
 	return 0
 }
@@ -430,13 +470,26 @@ func reportSuccess(con *console, jobID string, counters *mapreduce.Counters, map
 }
 
 // KeySplits selects how zebra runs map tasks. Splits (and so map-only part
-// files) are always Hadoop's. With "pieces" (the default), a large split's
-// mapper runs as several concurrent processes over pieces of the split,
-// whose outputs are collected back in order, so every core has work and a
-// mapper that treats each line on its own gives exactly Hadoop's result; a
-// mapper that keeps state across lines (in-mapper combining, a header line)
-// sees each piece as a separate run. "hadoop" runs one process per split.
+// files) are always Hadoop's. With SplitsHadoop (the default) each split's
+// mapper is one process, as in Hadoop, so every mapper, stateful or not,
+// gives Hadoop's bytes. SplitsPieces (opt-in, not Hadoop's semantics) runs a
+// large split's mapper as several concurrent processes over pieces of the
+// split, their outputs collected back in order: a mapper that treats each
+// line on its own still gives Hadoop's result, but one that keeps state
+// across lines (in-mapper combining, a header line, wc -l) sees each piece
+// as a separate run.
 const KeySplits = "zebra.splits"
+
+// The values of KeySplits.
+const (
+	SplitsHadoop = "hadoop"
+	SplitsPieces = "pieces"
+)
+
+// DefaultClusterMaps is mapreduce.job.maps' default in Hadoop's
+// mapred-default.xml: the split count a cluster submission requests when
+// the job does not say.
+const DefaultClusterMaps = 2
 
 // KeyLocality is "on" (the default) or "off". Off, a cluster job is
 // submitted without replica hints, so its maps run on any free worker
@@ -444,6 +497,27 @@ const KeySplits = "zebra.splits"
 // through the proxy instead of the local object server (swiftfs reads the
 // same key): the baseline against which locality is measured.
 const KeyLocality = "zebra.locality"
+
+// splitHint is one line for a local job whose splits leave cores idle: how
+// many splits there are, which setting changes their count in Hadoop's local
+// mode for the input's store, and what that implies. It is empty when every
+// core has a split or the splits are too small for more to help.
+func splitHint(fsys mapreduce.FS, splits []mapreduce.Split, slots int) string {
+	if slots <= 0 {
+		slots = runtime.NumCPU()
+	}
+	if len(splits) == 0 || len(splits) >= slots || splits[0].Length < 1<<20 ||
+		mapreduce.CodecFor(splits[0].Path) != mapreduce.NoCodec {
+		return ""
+	}
+	setting := "-D " + mapreduce.KeyLocalBlockSize + "=BYTES (default 32 MiB)"
+	if strings.HasPrefix(splits[0].URI, "hdfs:") {
+		setting = "the files' HDFS block size (-D dfs.blocksize=BYTES when they are written)"
+	}
+	return fmt.Sprintf("%d split(s) for %d cores: maps use %d of them. As in Hadoop's local mode, the split size is set by %s; "+
+		"smaller splits run more mappers at once, and each mapper then sees only its own split, as it would in Hadoop",
+		len(splits), slots, len(splits), setting)
+}
 
 // pieceSize picks the piece size: about four pieces per core over the
 // whole input, never below 512 KiB nor above the file system's block size.

@@ -68,6 +68,11 @@ func localEnv() (e *streaming.Env, done func(), err error) {
 		}
 		return conf.Get(k, "")
 	}, "")
+	site, err := hdfs.LoadConf("")
+	if err != nil {
+		os.RemoveAll(work)
+		return nil, nil, err
+	}
 	slots, _ := strconv.Atoi(os.Getenv("ZEBRA_SLOTS"))
 	logger := quietLogger()
 	boxes := &sandboxes{logger: logger}
@@ -83,6 +88,7 @@ func localEnv() (e *streaming.Env, done func(), err error) {
 		WorkDir:   work,
 		LogDir:    filepath.Join(stateDir(), "logs"),
 		Slots:     slots,
+		SiteConf:  site,
 		Logger:    logger,
 		// ZEBRA_JOBTRACKER submits to a cluster (as `eval "$(zebra up)"` sets).
 		JobTracker: os.Getenv("ZEBRA_JOBTRACKER"),
