@@ -88,7 +88,7 @@ func (s *Server) open(c *gin.Context) {
 	}()
 	p := principal(c)
 	if p.Anonymous {
-		s.deny(c, http.StatusUnauthorized, "authentication required: open needs the cluster token (ZEBRA_TOKEN) or ACCOUNT:SWIFT_TOKEN as X-Auth-Token (or the UI's login cookie)")
+		s.deny(c, http.StatusUnauthorized, "authentication required: open needs the cluster token (ZEBRA_TOKEN) or ACCOUNT:SWIFT_TOKEN as X-Auth-Token (the UI's session cookie does not reach /open)")
 		return
 	}
 	t, ok := openPath(p, c.Param("path"))
@@ -296,7 +296,23 @@ func (b *doneBody) Close() error {
 
 // relayedHeaders are the worker's headers passed on.
 var relayedHeaders = []string{"Content-Type", "Content-Length", "Cache-Control", "Content-Disposition", "Content-Language",
-	"X-Content-Type-Options", "Retry-After", worker.HeaderAppCache, worker.HeaderWorker, worker.HeaderRead}
+	"Retry-After", worker.HeaderAppCache, worker.HeaderWorker, worker.HeaderRead}
+
+// openIsolation are the headers every answer of /open carries, whatever
+// the worker or the app said. An app's output is a tenant's content served
+// from the jobtracker's origin, which is also the UI's: "sandbox" (without
+// allow-same-origin) makes a browser run an HTML or SVG answer in a unique
+// opaque origin, so its scripts cannot read the UI's pages or the APIs,
+// nor the cookies; nosniff keeps the declared type; no-referrer keeps the
+// URL (with its parameters) from leaking. The UI's session cookie is not
+// sent to /open at all (Path /ui/), and /open ignores it: an open
+// authenticates with a header only.
+var openIsolation = map[string]string{
+	"Content-Security-Policy":    "sandbox",
+	"X-Content-Type-Options":     "nosniff",
+	"Referrer-Policy":            "no-referrer",
+	"Cross-Origin-Opener-Policy": "same-origin",
+}
 
 // relayOpen streams a worker's answer to the client. A body cut short
 // aborts the client's connection too.
@@ -307,6 +323,9 @@ func (s *Server) relayOpen(c *gin.Context, resp *http.Response) {
 		if v := resp.Header.Get(k); v != "" {
 			h.Set(k, v)
 		}
+	}
+	for k, v := range openIsolation {
+		h.Set(k, v)
 	}
 	c.Status(resp.StatusCode)
 	c.Writer.WriteHeaderNow()
