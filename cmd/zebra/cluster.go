@@ -11,12 +11,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"zebra/adapters/hdfs"
 	"zebra/adapters/localfs"
 	"zebra/jobtracker"
 	"zebra/jobtracker/api"
+	"zebra/jobtracker/shuffle"
 	"zebra/jobtracker/worker"
 	"zebra/jobtracker/zerocloud"
 	"zebra/mapreduce"
@@ -140,6 +142,8 @@ func workerCommand(ctx context.Context, args []string) int {
 	tokenPath := fl.String("token-file", os.Getenv("ZEBRA_TOKEN_FILE"), "file holding the cluster token (default $ZEBRA_TOKEN)")
 	logsAt := fl.String("logs", "127.0.0.1:0", "address to serve attempt logs on, for the jobtracker's web UI")
 	openTimeout := fl.Duration("open-timeout", 10*time.Second, "longest run of an app opened on an object (GET /open/...)")
+	curve := fl.Bool("shuffle-curve", true, "secure the shuffle with ZeroMQ CURVE (false: plain ZeroMQ, any client of the port gets map outputs)")
+	curveKey := fl.String("shuffle-key-file", os.Getenv("ZEBRA_SHUFFLE_KEY_FILE"), "file holding the cluster's shuffle CURVE secret key, Z85 (default: derived from the cluster token)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -158,6 +162,11 @@ func workerCommand(ctx context.Context, args []string) int {
 			fmt.Fprintln(os.Stderr, "zebra worker:", err)
 			return 1
 		}
+	}
+	shuffleKey, err := shuffleKey(*curve, *curveKey, token)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zebra worker:", err)
+		return 1
 	}
 	logLn, err := net.Listen("tcp", *logsAt)
 	if err != nil {
@@ -196,11 +205,40 @@ func workerCommand(ctx context.Context, args []string) int {
 	}
 	worker.StartErrorFunc = streaming.StartError
 	err = worker.Run(ctx, worker.Config{JobTracker: *jt, Data: *data, Name: *name, Node: *node, MapSlots: *slots,
-		ReduceSlots: *reduceSlots, Shuffle: *shuffleAt, FetchTimeout: *fetchTimeout, Build: build, Logger: log,
+		ReduceSlots: *reduceSlots, Shuffle: *shuffleAt, FetchTimeout: *fetchTimeout, ShuffleKey: shuffleKey, Build: build, Logger: log,
 		LogURL: worker.LogURLFor(logLn, host), Token: token})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zebra worker:", err)
 		return 1
 	}
 	return 0
+}
+
+// shuffleKey is a worker's shuffle keypair (nil: plain ZeroMQ): the
+// secret key in keyFile, else the one derived from the cluster token, so
+// that every daemon of the cluster has it with no set-up (see
+// docs/cluster.md).
+func shuffleKey(on bool, keyFile, token string) (*shuffle.Curve, error) {
+	if !on {
+		return nil, nil
+	}
+	var k shuffle.Curve
+	var err error
+	switch {
+	case keyFile != "":
+		var b []byte
+		if b, err = os.ReadFile(keyFile); err != nil {
+			return nil, fmt.Errorf("read the shuffle key: %w", err)
+		}
+		if k, err = shuffle.CurveFromSecret(strings.TrimSpace(string(b))); err != nil {
+			return nil, fmt.Errorf("shuffle key in %s: %w", keyFile, err)
+		}
+	case token == "":
+		return nil, errors.New("the shuffle's CURVE key is derived from the cluster token, and there is none: set ZEBRA_TOKEN or --token-file, or pass --shuffle-key-file (or --shuffle-curve=false for a plain shuffle)")
+	default:
+		if k, err = shuffle.DeriveCurve(token); err != nil {
+			return nil, err
+		}
+	}
+	return &k, nil
 }
