@@ -50,12 +50,14 @@ type opener struct {
 }
 
 func newOpener() *opener {
-	tr := &http.Transport{
-		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConnsPerHost:   64,
-		IdleConnTimeout:       90 * time.Second,
-		ResponseHeaderTimeout: 5 * time.Minute,
-	}
+	// A clone of the default transport keeps the TLS trust the process
+	// set up (pki.Trust).
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = nil
+	tr.DialContext = (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	tr.MaxIdleConnsPerHost = 64
+	tr.IdleConnTimeout = 90 * time.Second
+	tr.ResponseHeaderTimeout = 5 * time.Minute
 	return &opener{client: &http.Client{Transport: tr}, fss: map[string]*swiftfs.FS{}, flying: map[string]*atomic.Int64{}}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"zebra/adapters/localfs"
 	"zebra/jobtracker"
 	"zebra/jobtracker/api"
+	"zebra/jobtracker/pki"
 	"zebra/jobtracker/shuffle"
 	"zebra/jobtracker/worker"
 	"zebra/jobtracker/zerocloud"
@@ -61,6 +63,7 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 	tokenPath := fl.String("token-file", "", "file holding the cluster token (default DIR/token, made if missing)")
 	swiftAuth := fl.String("swift-auth", os.Getenv("ZEBRA_SWIFT_AUTH"), "Swift storage URL up to the account (http://host:8080/v1): accept ACCOUNT:TOKEN Swift tokens")
 	publicRead := fl.Bool("public-read", false, "let requests without a token read the job views (not logs)")
+	tlsCert, tlsKey := tlsFlags(fl)
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -89,6 +92,13 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 		return 1
 	}
 	url := "http://" + ln.Addr().String()
+	if ln, err = serveTLS(ln, *tlsCert, *tlsKey); err != nil {
+		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
+		return 1
+	}
+	if *tlsCert != "" {
+		url = "https://" + ln.Addr().String()
+	}
 	// The address file lets `zebra up` (and scripts) find a port-0 tracker.
 	if err := writeAtomic(filepath.Join(*data, "jobtracker.url"), url+"\n"); err != nil {
 		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
@@ -142,6 +152,7 @@ func workerCommand(ctx context.Context, args []string) int {
 	tokenPath := fl.String("token-file", os.Getenv("ZEBRA_TOKEN_FILE"), "file holding the cluster token (default $ZEBRA_TOKEN)")
 	logsAt := fl.String("logs", "127.0.0.1:0", "address to serve attempt logs on, for the jobtracker's web UI")
 	openTimeout := fl.Duration("open-timeout", 10*time.Second, "longest run of an app opened on an object (GET /open/...)")
+	tlsCert, tlsKey := tlsFlags(fl)
 	curve := fl.Bool("shuffle-curve", true, "secure the shuffle with ZeroMQ CURVE (false: plain ZeroMQ, any client of the port gets map outputs)")
 	curveKey := fl.String("shuffle-key-file", os.Getenv("ZEBRA_SHUFFLE_KEY_FILE"), "file holding the cluster's shuffle CURVE secret key, Z85 (default: derived from the cluster token)")
 	if err := fl.Parse(args); err != nil {
@@ -172,6 +183,14 @@ func workerCommand(ctx context.Context, args []string) int {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "zebra worker: listen on %s: %v\n", *logsAt, err)
 		return 1
+	}
+	logURL := worker.LogURLFor(logLn, host)
+	if logLn, err = serveTLS(logLn, *tlsCert, *tlsKey); err != nil {
+		fmt.Fprintln(os.Stderr, "zebra worker:", err)
+		return 1
+	}
+	if *tlsCert != "" {
+		logURL = "https://" + strings.TrimPrefix(logURL, "http://")
 	}
 	boxes := &sandboxes{logger: log}
 	defer boxes.close()
@@ -206,7 +225,7 @@ func workerCommand(ctx context.Context, args []string) int {
 	worker.StartErrorFunc = streaming.StartError
 	err = worker.Run(ctx, worker.Config{JobTracker: *jt, Data: *data, Name: *name, Node: *node, MapSlots: *slots,
 		ReduceSlots: *reduceSlots, Shuffle: *shuffleAt, FetchTimeout: *fetchTimeout, ShuffleKey: shuffleKey, Build: build, Logger: log,
-		LogURL: worker.LogURLFor(logLn, host), Token: token})
+		LogURL: logURL, Token: token})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zebra worker:", err)
 		return 1
@@ -241,4 +260,29 @@ func shuffleKey(on bool, keyFile, token string) (*shuffle.Curve, error) {
 		}
 	}
 	return &k, nil
+}
+
+// tlsFlags are a daemon's --tls-cert and --tls-key (default
+// $ZEBRA_TLS_CERT, $ZEBRA_TLS_KEY).
+func tlsFlags(fl *flag.FlagSet) (cert, key *string) {
+	cert = fl.String("tls-cert", os.Getenv("ZEBRA_TLS_CERT"), "serve HTTPS with this certificate (PEM; with --tls-key); plain HTTP is then refused")
+	key = fl.String("tls-key", os.Getenv("ZEBRA_TLS_KEY"), "the private key of --tls-cert (PEM)")
+	return cert, key
+}
+
+// serveTLS wraps ln in TLS with cert and key (both "": ln itself).
+func serveTLS(ln net.Listener, cert, key string) (net.Listener, error) {
+	if cert == "" && key == "" {
+		return ln, nil
+	}
+	if cert == "" || key == "" {
+		ln.Close()
+		return nil, errors.New("TLS needs both --tls-cert and --tls-key")
+	}
+	cfg, err := pki.ServerConfig(cert, key)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return tls.NewListener(ln, cfg), nil
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"zebra/jobtracker/pki"
 
 	"zebra/sandbox/native"
 )
@@ -48,6 +49,14 @@ func run(ctx context.Context, args []string) int {
 	if len(args) == 0 {
 		fmt.Fprint(os.Stderr, usage)
 		return 2
+	}
+	// A cluster whose daemons serve TLS signed by their own CA (zebra up
+	// --tls, docs/cluster.md): every command trusts it.
+	if ca := os.Getenv("ZEBRA_TLS_CA"); ca != "" {
+		if err := pki.Trust(ca); err != nil {
+			fmt.Fprintln(os.Stderr, "zebra: ZEBRA_TLS_CA:", err)
+			return 1
+		}
 	}
 	switch args[0] {
 	case "streaming":
