@@ -286,3 +286,19 @@ func serveTLS(ln net.Listener, cert, key string) (net.Listener, error) {
 	}
 	return tls.NewListener(ln, cfg), nil
 }
+
+// shuffleKeyCommand is `zebra shuffle-key`: it prints a new random CURVE
+// secret key (Z85) for --shuffle-key-file.
+func shuffleKeyCommand(args []string) int {
+	if len(args) > 0 {
+		fmt.Fprintln(os.Stderr, "usage: zebra shuffle-key > FILE (then: zebra worker --shuffle-key-file FILE on every worker)")
+		return 2
+	}
+	k, err := shuffle.NewCurve()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zebra shuffle-key:", err)
+		return 1
+	}
+	fmt.Println(k.Secret)
+	return 0
+}

@@ -29,6 +29,7 @@ commands:
   down                                               stop what 'zebra up' started
   jobtracker --listen ADDR --data DIR                run a jobtracker
   worker --jobtracker URL --data DIR [--slots N]     run a worker
+  shuffle-key                                        print a new CURVE secret key for workers' --shuffle-key-file
   job -list|-status|-kill|-counter|-history|-logs   inspect and control cluster jobs (like 'mapred job')
   version                                            print the version
 
@@ -71,6 +72,8 @@ func run(ctx context.Context, args []string) int {
 		return jobtrackerCommand(ctx, args[1:])
 	case "worker":
 		return workerCommand(ctx, args[1:])
+	case "shuffle-key":
+		return shuffleKeyCommand(args[1:])
 	case "job":
 		return jobCommand(ctx, args[1:], os.Stdout, os.Stderr)
 	case "submit":
