@@ -451,6 +451,10 @@ func (s *Server) login(c *gin.Context) {
 		next = c.PostForm("next")
 	}
 	next = safeNext(next)
+	if c.Request.Method == http.MethodPost && !s.sameOrigin(c.Request) {
+		s.errorPage(c, http.StatusForbidden, "a login form posted from another site is refused: log in from this site's login page")
+		return
+	}
 	cred := c.Query("token")
 	if c.Request.Method == http.MethodPost {
 		cred = strings.TrimSpace(c.PostForm("token"))

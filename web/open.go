@@ -58,7 +58,10 @@ func newOpener() *opener {
 	tr.MaxIdleConnsPerHost = 64
 	tr.IdleConnTimeout = 90 * time.Second
 	tr.ResponseHeaderTimeout = 5 * time.Minute
-	return &opener{client: &http.Client{Transport: tr}, fss: map[string]*swiftfs.FS{}, flying: map[string]*atomic.Int64{}}
+	// A worker's redirect is answered as it is, never followed (with the
+	// cluster token) elsewhere.
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &opener{client: &http.Client{Transport: tr, CheckRedirect: noRedirect}, fss: map[string]*swiftfs.FS{}, flying: map[string]*atomic.Int64{}}
 }
 
 // openTarget is what an /open path names.
@@ -67,9 +70,16 @@ type openTarget struct {
 }
 
 // openPath splits an /open path: CONTAINER/OBJECT, or ACCOUNT/CONTAINER/OBJECT
-// when the first part is the tenant's account or starts with AUTH_.
+// when the first part is the tenant's account or starts with AUTH_. A path
+// with a "." or ".." segment is refused: passed on to a worker, it would
+// name another of the worker's resources once cleaned (its attempt logs).
 func openPath(p Principal, raw string) (openTarget, bool) {
 	raw = strings.TrimPrefix(raw, "/")
+	for _, seg := range strings.Split(raw, "/") {
+		if seg == "." || seg == ".." {
+			return openTarget{}, false
+		}
+	}
 	parts := strings.SplitN(raw, "/", 3)
 	if len(parts) == 3 && (parts[0] == p.Tenant || strings.HasPrefix(parts[0], "AUTH_")) && parts[2] != "" {
 		return openTarget{parts[0], parts[1], parts[2]}, true
@@ -95,7 +105,7 @@ func (s *Server) open(c *gin.Context) {
 	}
 	t, ok := openPath(p, c.Param("path"))
 	if !ok {
-		apiError(c, http.StatusBadRequest, "open needs an object: /open/CONTAINER/OBJECT?app=CONTAINER/APP")
+		apiError(c, http.StatusBadRequest, "open needs an object: /open/CONTAINER/OBJECT?app=CONTAINER/APP (no \".\" or \"..\" segments)")
 		return
 	}
 	if !p.Admin {

@@ -55,6 +55,15 @@ func TestLoginRedirectStaysInTheUI(t *testing.T) {
 			}
 		}
 	}
+	// A login posted from another site is refused (login CSRF).
+	if resp, _ := h.req(http.MethodPost, "/ui/login", "", strings.NewReader(url.Values{"token": {credA}}.Encode()), "Content-Type", form,
+		"Origin", "http://evil.example"); resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 {
+		t.Errorf("login posted from another site: %d %v", resp.StatusCode, resp.Cookies())
+	}
+	// Every answer is nosniff, JSON errors quoting the request included.
+	if resp, _ := h.req(http.MethodGet, "/api/v1/jobs/%3Cscript%3E", credA, nil); resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("an API error is not nosniff: %v", resp.Header)
+	}
 	// The redirect of an unauthenticated page carries the page, and the
 	// login sends the browser back to it.
 	resp, _ := h.req(http.MethodGet, "/ui/jobs?state=RUNNING", "", nil)
@@ -194,6 +203,36 @@ func TestTaskLogsCannotActInTheUI(t *testing.T) {
 		resp, _ := f.req(http.MethodGet, "/api/v1/jobs/"+f.done+"/attempts/"+f.succeeded+"/logs/"+file, credA, nil)
 		if resp.StatusCode/100 == 2 || resp.Header.Get("Set-Cookie") != "" {
 			t.Errorf("log file %q: %d %v", file, resp.StatusCode, resp.Header)
+		}
+	}
+}
+
+// TestOpenPathTraversal: an /open path with "." or ".." segments is refused
+// before any Swift or worker is asked (cleaned by a worker, it would name
+// the worker's attempt logs, readable with the cluster token the gateway
+// sends). Raw and percent-encoded.
+func TestOpenPathTraversal(t *testing.T) {
+	h := newHarness(t, false)
+	for _, p := range []string{
+		"/open/c/../../../logs/job_1_0001/attempt_1_0001_m_000000_0/stderr?app=a/b",
+		"/open/c/%2e%2e/%2E%2E/%2e%2e/logs/job_1_0001/x/stderr?app=a/b",
+		"/open/c/..%2f..%2f..%2flogs/x?app=a/b",
+		"/open/c/./x?app=a/b",
+	} {
+		for _, cred := range []string{credA, adminToken} {
+			h.mu.Lock()
+			before := h.swiftN
+			h.mu.Unlock()
+			resp, body := h.req(http.MethodGet, p, cred, nil)
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "segments") {
+				t.Errorf("GET %s: %d %.200s, want 400", p, resp.StatusCode, body)
+			}
+			h.mu.Lock()
+			asked := h.swiftN != before
+			h.mu.Unlock()
+			if asked && cred == adminToken {
+				t.Errorf("GET %s: Swift was asked", p)
+			}
 		}
 	}
 }

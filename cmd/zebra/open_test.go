@@ -399,8 +399,10 @@ fetch("/ui/jobs", {credentials: "include"}).then(r => r.text()).then(t => { docu
 		if err := chromedp.Do(bctx, chromedp.Navigate(jt+path), chromedp.WaitVisible(chromedp.ID("#p"))); err != nil {
 			t.Fatal(err)
 		}
-		// Give a script that could run the time the control's took, then look.
-		title, err := chromedp.Run(bctx, chromedp.Evaluate[string](`new Promise(ok => setTimeout(() => ok(document.title), 2000))`, chromedp.EvalAwaitPromise))
+		// The page has loaded (Navigate waits for the load event), so an
+		// inline script that could run has run: its first statement sets
+		// the title.
+		title, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.readyState === "complete" ? document.title : "not loaded"`))
 		if err != nil {
 			t.Fatal(err)
 		}
