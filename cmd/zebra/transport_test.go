@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -137,6 +138,25 @@ func TestUpTransportSecurity(t *testing.T) {
 	sort.Strings(want)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("job output %q, want the input's lines %q", got, want)
+	}
+
+	// The UI's log view reaches the workers over TLS (jobtracker to worker).
+	code, body, err := get(trusting, jt+"/api/v1/jobs")
+	var jobs []struct {
+		ID string `json:"id"`
+	}
+	if err != nil || code != 200 || json.Unmarshal([]byte(body), &jobs) != nil || len(jobs) != 1 {
+		t.Fatalf("jobs: %d %v %.300s", code, err, body)
+	}
+	code, body, err = get(trusting, jt+"/api/v1/jobs/"+jobs[0].ID+"/attempts")
+	var attempts []struct {
+		ID string `json:"id"`
+	}
+	if err != nil || code != 200 || json.Unmarshal([]byte(body), &attempts) != nil || len(attempts) == 0 {
+		t.Fatalf("attempts: %d %v %.300s", code, err, body)
+	}
+	if code, body, err := get(trusting, jt+"/api/v1/jobs/"+jobs[0].ID+"/attempts/"+attempts[0].ID+"/logs"); err != nil || code != 200 || !strings.Contains(body, "stderr") {
+		t.Errorf("an attempt's logs through the jobtracker: %d %v %.300s", code, err, body)
 	}
 
 	// A plain ZeroMQ socket gets nothing from a worker's shuffle port: not
