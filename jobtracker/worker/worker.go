@@ -51,7 +51,7 @@ type Config struct {
 	// server with it (shuffle.ListenSecure). Nil: plain ZeroMQ.
 	ShuffleKey *shuffle.Curve
 	Build      BuildFunc
-	Logger       *slog.Logger
+	Logger     *slog.Logger
 	// LogURL is where this worker serves its attempt logs (see
 	// ServeLogs), announced at registration; Token, if set, is the
 	// cluster token sent to the jobtracker (default $ZEBRA_TOKEN).
