@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -11,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path"
 	"regexp"
 	"strings"
 	"sync"
@@ -21,9 +21,9 @@ import (
 
 // Authentication and access.
 //
-// A request presents one credential, as X-Auth-Token, as
-// "Authorization: Bearer …", or in the zebra_token cookie that the UI's
-// login sets:
+// A request presents one credential, as X-Auth-Token or as
+// "Authorization: Bearer …"; the UI's pages (/ui/...) also take the
+// session cookie that its login sets (below):
 //
 //   - the cluster token (AuthConfig.Token, which `zebra up` generates and
 //     prints as ZEBRA_TOKEN): the cluster's operator and its workers. It
@@ -44,6 +44,20 @@ import (
 //
 // A job another tenant may not read answers 404, as an unknown job does;
 // one it may read but not control answers 403.
+//
+// UI sessions: the login checks the credential and keeps it on the server
+// in a session named by a random 256-bit id (crypto/rand); the cookie
+// (zebra_session) holds only that id, is HttpOnly, SameSite=Strict, Secure
+// when the request came over TLS, and has Path /ui/, so the browser sends
+// it to the UI's pages only, never to /open or the APIs (which ignore it
+// anyway). A session ends at its expiry (AuthConfig.SessionTTL after the
+// login, not extended by use), at logout (POST /ui/logout, which deletes
+// it on the server), when the jobtracker restarts (sessions are in
+// memory), or when its credential stops being valid (it is checked again
+// on every request like a header credential). Each session has its own
+// random CSRF token: the UI's forms carry it, and every unsafe request
+// authenticated by the cookie must send it back (form field csrf or
+// X-CSRF-Token) with no foreign Origin.
 
 // AuthConfig configures authentication.
 type AuthConfig struct {
@@ -59,6 +73,8 @@ type AuthConfig struct {
 	// Client makes the Swift requests (default: a client with a 10s
 	// timeout).
 	Client *http.Client
+	// SessionTTL is how long a UI login lasts (default 12h).
+	SessionTTL time.Duration
 }
 
 // Principal is who a request comes from.
@@ -69,10 +85,11 @@ type Principal struct {
 	Admin bool
 	// Anonymous is set for a request without a credential (PublicRead).
 	Anonymous bool
-	// cookie is set when the credential came from the cookie (unsafe
-	// requests then need the CSRF token); cred is the credential.
-	cookie bool
-	cred   string
+	// session is the UI session the request came with (nil: the
+	// credential came in a header); unsafe requests with a session need
+	// its CSRF token. cred is the credential.
+	session *session
+	cred    string
 }
 
 // Name is how pages show the principal.
@@ -120,10 +137,19 @@ var errAuthUnavailable = errors.New("the Swift auth service is unavailable")
 
 // authenticator checks credentials.
 type authenticator struct {
-	cfg     AuthConfig
-	csrfKey []byte
-	mu      sync.Mutex
-	cache   map[string]cached
+	cfg   AuthConfig
+	mu    sync.Mutex
+	cache map[string]cached
+	// sessions are the UI's logins by id; now is the clock sessions
+	// expire by (tests move it).
+	sessions map[string]*session
+	now      func() time.Time
+}
+
+// session is one UI login.
+type session struct {
+	id, cred, csrf string
+	expires        time.Time
 }
 
 type cached struct {
@@ -150,31 +176,103 @@ func newAuthenticator(cfg AuthConfig) (*authenticator, error) {
 	if cfg.Token == "" && cfg.SwiftURL == "" {
 		return nil, errors.New("authentication needs a cluster token or a Swift URL")
 	}
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return nil, fmt.Errorf("make CSRF key: %w", err)
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 12 * time.Hour
 	}
-	return &authenticator{cfg: cfg, csrfKey: key, cache: map[string]cached{}}, nil
+	return &authenticator{cfg: cfg, cache: map[string]cached{}, sessions: map[string]*session{}, now: time.Now}, nil
 }
 
-// credential returns the request's credential and whether it came from
-// the cookie.
-func credential(r *http.Request) (string, bool) {
-	if v := r.Header.Get("X-Auth-Token"); v != "" {
-		return v, false
+// maxSessions bounds the sessions kept: a login beyond it drops the
+// oldest-expiring ones.
+const maxSessions = 100000
+
+// randomID is 32 bytes from crypto/rand, base64url.
+func randomID() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("make a session id: %w", err)
 	}
-	if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && v != "" {
-		return strings.TrimSpace(v), false
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// newSession starts a session for a checked credential.
+func (a *authenticator) newSession(cred string) (*session, error) {
+	id, err := randomID()
+	if err != nil {
+		return nil, err
 	}
-	if c, err := r.Cookie(cookieName); err == nil && c.Value != "" {
-		if v, err := url.QueryUnescape(c.Value); err == nil {
-			return v, true
+	csrf, err := randomID()
+	if err != nil {
+		return nil, err
+	}
+	ss := &session{id: id, cred: cred, csrf: csrf, expires: a.now().Add(a.cfg.SessionTTL)}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.now()
+	for k, v := range a.sessions {
+		if !now.Before(v.expires) {
+			delete(a.sessions, k)
 		}
 	}
-	return "", false
+	for len(a.sessions) >= maxSessions {
+		var oldest *session
+		for _, v := range a.sessions {
+			if oldest == nil || v.expires.Before(oldest.expires) {
+				oldest = v
+			}
+		}
+		delete(a.sessions, oldest.id)
+	}
+	a.sessions[id] = ss
+	return ss, nil
 }
 
-const cookieName = "zebra_token"
+// session returns the live session of an id (nil: unknown, ended or
+// expired).
+func (a *authenticator) session(id string) *session {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ss := a.sessions[id]
+	if ss == nil {
+		return nil
+	}
+	if !a.now().Before(ss.expires) {
+		delete(a.sessions, id)
+		return nil
+	}
+	return ss
+}
+
+// endSession deletes a session.
+func (a *authenticator) endSession(id string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.sessions, id)
+}
+
+// credential returns the request's header credential, or else the
+// session id of its session cookie (on the UI's pages only).
+func credential(r *http.Request) (cred, sessionID string) {
+	if v := r.Header.Get("X-Auth-Token"); v != "" {
+		return v, ""
+	}
+	if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && v != "" {
+		return strings.TrimSpace(v), ""
+	}
+	if !isUI(r) {
+		return "", ""
+	}
+	if c, err := r.Cookie(cookieName); err == nil && c.Value != "" {
+		return "", c.Value
+	}
+	return "", ""
+}
+
+// cookieName is the UI session cookie; cookiePath scopes it to the UI.
+const (
+	cookieName = "zebra_session"
+	cookiePath = "/ui/"
+)
 
 // check authenticates a credential; ok is false for a wrong one.
 func (a *authenticator) check(ctx context.Context, cred string) (p Principal, ok bool, err error) {
@@ -231,14 +329,6 @@ func (a *authenticator) askSwift(ctx context.Context, account, token string) (bo
 	return false, fmt.Errorf("%w: HEAD %s answered %s", errAuthUnavailable, req.URL.Redacted(), resp.Status)
 }
 
-// csrfToken is the CSRF token of a credential: forms of the UI carry it,
-// and unsafe requests authenticated by the cookie must send it back.
-func (a *authenticator) csrfToken(cred string) string {
-	m := hmac.New(sha256.New, a.csrfKey)
-	m.Write([]byte("csrf\x00" + cred))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-}
-
 const principalKey = "zebra.principal"
 
 // principal is the request's principal (set by authenticate).
@@ -253,7 +343,15 @@ func principal(c *gin.Context) Principal {
 // anonymous ones read) and cookie-authenticated unsafe requests without
 // the CSRF token.
 func (s *Server) authenticate(c *gin.Context) {
-	cred, fromCookie := credential(c.Request)
+	cred, sid := credential(c.Request)
+	var ss *session
+	if sid != "" {
+		if ss = s.auth.session(sid); ss == nil {
+			s.deny(c, http.StatusUnauthorized, "your session has ended (expired or logged out): log in again")
+			return
+		}
+		cred = ss.cred
+	}
 	p, ok, err := s.auth.check(c.Request.Context(), cred)
 	switch {
 	case err != nil:
@@ -269,9 +367,11 @@ func (s *Server) authenticate(c *gin.Context) {
 	case !ok:
 		p = Principal{Anonymous: true}
 	}
-	p.cookie = fromCookie && ok
-	if p.cookie && !safeMethod(c.Request.Method) {
-		if !s.sameOrigin(c.Request) || subtle.ConstantTimeCompare([]byte(csrfOf(c.Request)), []byte(s.auth.csrfToken(p.cred))) != 1 {
+	if ok {
+		p.session = ss
+	}
+	if p.session != nil && !safeMethod(c.Request.Method) {
+		if !s.sameOrigin(c.Request) || subtle.ConstantTimeCompare([]byte(csrfOf(c.Request)), []byte(p.session.csrf)) != 1 {
 			s.deny(c, http.StatusForbidden, "missing or wrong CSRF token: reload the page and try again")
 			return
 		}
@@ -350,8 +450,10 @@ func (s *Server) login(c *gin.Context) {
 	if c.Request.Method == http.MethodPost {
 		next = c.PostForm("next")
 	}
-	if !strings.HasPrefix(next, "/ui/") || strings.HasPrefix(next, "//") {
-		next = "/ui/"
+	next = safeNext(next)
+	if c.Request.Method == http.MethodPost && !s.sameOrigin(c.Request) {
+		s.errorPage(c, http.StatusForbidden, "a login form posted from another site is refused: log in from this site's login page")
+		return
 	}
 	cred := c.Query("token")
 	if c.Request.Method == http.MethodPost {
@@ -370,13 +472,67 @@ func (s *Server) login(c *gin.Context) {
 		s.render(c, http.StatusUnauthorized, "login", page{Title: "Log in", Data: map[string]any{"Next": next, "Error": msg}})
 		return
 	}
-	http.SetCookie(c.Writer, &http.Cookie{Name: cookieName, Value: url.QueryEscape(cred), Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: c.Request.TLS != nil, MaxAge: 7 * 24 * 3600})
+	ss, err := s.auth.newSession(cred)
+	if err != nil {
+		s.errorPage(c, http.StatusInternalServerError, err.Error())
+		return
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: cookieName, Value: ss.id, Path: cookiePath, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: c.Request.TLS != nil, MaxAge: int(s.auth.cfg.SessionTTL / time.Second)})
 	c.Redirect(http.StatusSeeOther, next)
 }
 
-// logout clears the cookie.
+// logout ends the session on the server and clears the cookie.
 func (s *Server) logout(c *gin.Context) {
-	http.SetCookie(c.Writer, &http.Cookie{Name: cookieName, Value: "", Path: "/", HttpOnly: true, MaxAge: -1, SameSite: http.SameSiteStrictMode})
+	if ss := principal(c).session; ss != nil {
+		s.auth.endSession(ss.id)
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: cookieName, Value: "", Path: cookiePath, HttpOnly: true, MaxAge: -1,
+		SameSite: http.SameSiteStrictMode, Secure: c.Request.TLS != nil})
 	c.Redirect(http.StatusSeeOther, "/ui/login")
+}
+
+// safeNext is where the login may send the browser afterwards: next if
+// it is a path of the UI on this origin, else /ui/. It refuses anything a
+// browser or a proxy could read as another place: a scheme or host
+// (also scheme-relative //host and /\host), backslashes, control
+// characters, "." or ".." segments raw or percent-encoded, an encoded
+// slash or backslash, and any path that cleans to something else; what it
+// returns is rebuilt from the parsed path and query.
+func safeNext(next string) string {
+	const home = "/ui/"
+	if next == "" || len(next) > 2048 || strings.ContainsAny(next, "\\\x00") || strings.HasPrefix(next, "//") {
+		return home
+	}
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f {
+			return home
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || u.Fragment != "" {
+		return home
+	}
+	raw := u.EscapedPath()
+	lower := strings.ToLower(raw)
+	if strings.Contains(lower, "%2e") || strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") || strings.Contains(lower, "%25") {
+		return home
+	}
+	p := u.Path
+	if !strings.HasPrefix(p, home) || strings.Contains(p, "//") {
+		return home
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "." || seg == ".." {
+			return home
+		}
+	}
+	if cleaned := path.Clean(p); cleaned != strings.TrimSuffix(p, "/") && cleaned+"/" != p {
+		return home
+	}
+	out := raw
+	if u.RawQuery != "" {
+		out += "?" + u.RawQuery
+	}
+	return out
 }

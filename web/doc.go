@@ -18,5 +18,11 @@
 //	/ui/jobs/{id}/attempts/{attempt}      an attempt: exit status, sandbox kill reason, stderr tail, replay digest
 //	/ui/jobs/{id}/timeline.svg            the timeline chart; counters.svg[?of=bytes] the counters chart
 //	/ui/jobs/{id}/kill                    confirm, then POST to kill (CSRF token required)
-//	/ui/login                             log in with a token (?token= logs in at once)
+//	/ui/jobs/{id}/stream                  the job's live events (the API's /stream, for the page)
+//	/ui/jobs/{id}/attempts/{a}/logs/{f}   an attempt's log file (the API's, for the page; served sandboxed)
+//	/ui/login                             log in with a token (?token= logs in at once): a server-side session
+//	/ui/logout                            POST: end the session (CSRF token required)
+//
+// The session cookie is scoped to /ui/ and holds a random session id, not
+// the token (auth.go); /open answers are sandboxed (open.go).
 package web

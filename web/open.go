@@ -50,13 +50,18 @@ type opener struct {
 }
 
 func newOpener() *opener {
-	tr := &http.Transport{
-		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConnsPerHost:   64,
-		IdleConnTimeout:       90 * time.Second,
-		ResponseHeaderTimeout: 5 * time.Minute,
-	}
-	return &opener{client: &http.Client{Transport: tr}, fss: map[string]*swiftfs.FS{}, flying: map[string]*atomic.Int64{}}
+	// A clone of the default transport keeps the TLS trust the process
+	// set up (pki.Trust).
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = nil
+	tr.DialContext = (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	tr.MaxIdleConnsPerHost = 64
+	tr.IdleConnTimeout = 90 * time.Second
+	tr.ResponseHeaderTimeout = 5 * time.Minute
+	// A worker's redirect is answered as it is, never followed (with the
+	// cluster token) elsewhere.
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &opener{client: &http.Client{Transport: tr, CheckRedirect: noRedirect}, fss: map[string]*swiftfs.FS{}, flying: map[string]*atomic.Int64{}}
 }
 
 // openTarget is what an /open path names.
@@ -65,9 +70,16 @@ type openTarget struct {
 }
 
 // openPath splits an /open path: CONTAINER/OBJECT, or ACCOUNT/CONTAINER/OBJECT
-// when the first part is the tenant's account or starts with AUTH_.
+// when the first part is the tenant's account or starts with AUTH_. A path
+// with a "." or ".." segment is refused: passed on to a worker, it would
+// name another of the worker's resources once cleaned (its attempt logs).
 func openPath(p Principal, raw string) (openTarget, bool) {
 	raw = strings.TrimPrefix(raw, "/")
+	for _, seg := range strings.Split(raw, "/") {
+		if seg == "." || seg == ".." {
+			return openTarget{}, false
+		}
+	}
 	parts := strings.SplitN(raw, "/", 3)
 	if len(parts) == 3 && (parts[0] == p.Tenant || strings.HasPrefix(parts[0], "AUTH_")) && parts[2] != "" {
 		return openTarget{parts[0], parts[1], parts[2]}, true
@@ -88,12 +100,12 @@ func (s *Server) open(c *gin.Context) {
 	}()
 	p := principal(c)
 	if p.Anonymous {
-		s.deny(c, http.StatusUnauthorized, "authentication required: open needs the cluster token (ZEBRA_TOKEN) or ACCOUNT:SWIFT_TOKEN as X-Auth-Token (or the UI's login cookie)")
+		s.deny(c, http.StatusUnauthorized, "authentication required: open needs the cluster token (ZEBRA_TOKEN) or ACCOUNT:SWIFT_TOKEN as X-Auth-Token (the UI's session cookie does not reach /open)")
 		return
 	}
 	t, ok := openPath(p, c.Param("path"))
 	if !ok {
-		apiError(c, http.StatusBadRequest, "open needs an object: /open/CONTAINER/OBJECT?app=CONTAINER/APP")
+		apiError(c, http.StatusBadRequest, "open needs an object: /open/CONTAINER/OBJECT?app=CONTAINER/APP (no \".\" or \"..\" segments)")
 		return
 	}
 	if !p.Admin {
@@ -296,7 +308,23 @@ func (b *doneBody) Close() error {
 
 // relayedHeaders are the worker's headers passed on.
 var relayedHeaders = []string{"Content-Type", "Content-Length", "Cache-Control", "Content-Disposition", "Content-Language",
-	"X-Content-Type-Options", "Retry-After", worker.HeaderAppCache, worker.HeaderWorker, worker.HeaderRead}
+	"Retry-After", worker.HeaderAppCache, worker.HeaderWorker, worker.HeaderRead}
+
+// openIsolation are the headers every answer of /open carries, whatever
+// the worker or the app said. An app's output is a tenant's content served
+// from the jobtracker's origin, which is also the UI's: "sandbox" (without
+// allow-same-origin) makes a browser run an HTML or SVG answer in a unique
+// opaque origin, so its scripts cannot read the UI's pages or the APIs,
+// nor the cookies; nosniff keeps the declared type; no-referrer keeps the
+// URL (with its parameters) from leaking. The UI's session cookie is not
+// sent to /open at all (Path /ui/), and /open ignores it: an open
+// authenticates with a header only.
+var openIsolation = map[string]string{
+	"Content-Security-Policy":    "sandbox",
+	"X-Content-Type-Options":     "nosniff",
+	"Referrer-Policy":            "no-referrer",
+	"Cross-Origin-Opener-Policy": "same-origin",
+}
 
 // relayOpen streams a worker's answer to the client. A body cut short
 // aborts the client's connection too.
@@ -307,6 +335,9 @@ func (s *Server) relayOpen(c *gin.Context, resp *http.Response) {
 		if v := resp.Header.Get(k); v != "" {
 			h.Set(k, v)
 		}
+	}
+	for k, v := range openIsolation {
+		h.Set(k, v)
 	}
 	c.Status(resp.StatusCode)
 	c.Writer.WriteHeaderNow()

@@ -19,6 +19,10 @@ func TestOpenPath(t *testing.T) {
 		{tenant, "/images", openTarget{}, false},
 		{tenant, "/images/", openTarget{}, false},
 		{tenant, "/", openTarget{}, false},
+		{tenant, "/c/../../../logs/job_1_0001/attempt_1_0001_m_000000_0/stderr", openTarget{}, false},
+		{tenant, "/images/./photo.jpg", openTarget{}, false},
+		{tenant, "/images/a/..", openTarget{}, false},
+		{tenant, "/images/a..b", openTarget{"", "images", "a..b"}, true},
 	} {
 		got, ok := openPath(tc.p, tc.raw)
 		if got != tc.want || ok != tc.ok {

@@ -121,6 +121,10 @@ func (s *Server) routes() *gin.Engine {
 	a.GET("/ui/jobs/:id/timeline.svg", s.timelineSVG)
 	a.GET("/ui/jobs/:id/counters.svg", s.countersSVG)
 	a.GET("/ui/jobs/:id/kill", s.killPage)
+	// The API routes the pages use, under /ui/ where the session cookie
+	// goes (the cookie is scoped to the UI).
+	a.GET("/ui/jobs/:id/stream", s.apiStream)
+	a.GET("/ui/jobs/:id/attempts/:attempt/logs/:file", s.apiLogFile)
 	a.POST("/ui/jobs/:id/kill", s.killForm)
 	a.POST("/ui/logout", s.logout)
 
@@ -157,7 +161,10 @@ func (s *Server) routes() *gin.Engine {
 }
 
 // logRequests logs each request at debug level, and failures at info.
+// Every answer is also marked nosniff: a browser takes it for the type it
+// declares (JSON errors that quote a request are never read as HTML).
 func (s *Server) logRequests(c *gin.Context) {
+	c.Header("X-Content-Type-Options", "nosniff")
 	start := time.Now()
 	c.Next()
 	code := c.Writer.Status()

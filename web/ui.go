@@ -97,8 +97,8 @@ func parsePages() (map[string]*template.Template, error) {
 func (s *Server) render(c *gin.Context, code int, name string, p page) {
 	if pr, ok := c.Get(principalKey); ok {
 		p.Principal = pr.(Principal)
-		if p.Principal.cookie {
-			p.CSRF = s.auth.csrfToken(p.Principal.cred)
+		if p.Principal.session != nil {
+			p.CSRF = p.Principal.session.csrf
 		}
 	}
 	var b bytes.Buffer

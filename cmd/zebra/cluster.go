@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,12 +12,15 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"zebra/adapters/hdfs"
 	"zebra/adapters/localfs"
 	"zebra/jobtracker"
 	"zebra/jobtracker/api"
+	"zebra/jobtracker/pki"
+	"zebra/jobtracker/shuffle"
 	"zebra/jobtracker/worker"
 	"zebra/jobtracker/zerocloud"
 	"zebra/mapreduce"
@@ -59,6 +63,7 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 	tokenPath := fl.String("token-file", "", "file holding the cluster token (default DIR/token, made if missing)")
 	swiftAuth := fl.String("swift-auth", os.Getenv("ZEBRA_SWIFT_AUTH"), "Swift storage URL up to the account (http://host:8080/v1): accept ACCOUNT:TOKEN Swift tokens")
 	publicRead := fl.Bool("public-read", false, "let requests without a token read the job views (not logs)")
+	tlsCert, tlsKey := tlsFlags(fl)
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -87,6 +92,13 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 		return 1
 	}
 	url := "http://" + ln.Addr().String()
+	if ln, err = serveTLS(ln, *tlsCert, *tlsKey); err != nil {
+		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
+		return 1
+	}
+	if *tlsCert != "" {
+		url = "https://" + ln.Addr().String()
+	}
 	// The address file lets `zebra up` (and scripts) find a port-0 tracker.
 	if err := writeAtomic(filepath.Join(*data, "jobtracker.url"), url+"\n"); err != nil {
 		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
@@ -140,6 +152,9 @@ func workerCommand(ctx context.Context, args []string) int {
 	tokenPath := fl.String("token-file", os.Getenv("ZEBRA_TOKEN_FILE"), "file holding the cluster token (default $ZEBRA_TOKEN)")
 	logsAt := fl.String("logs", "127.0.0.1:0", "address to serve attempt logs on, for the jobtracker's web UI")
 	openTimeout := fl.Duration("open-timeout", 10*time.Second, "longest run of an app opened on an object (GET /open/...)")
+	tlsCert, tlsKey := tlsFlags(fl)
+	curve := fl.Bool("shuffle-curve", true, "secure the shuffle with ZeroMQ CURVE (false: plain ZeroMQ, any client of the port gets map outputs)")
+	curveKey := fl.String("shuffle-key-file", os.Getenv("ZEBRA_SHUFFLE_KEY_FILE"), "file holding the cluster's shuffle CURVE secret key, Z85 (default: derived from the cluster token)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -159,10 +174,23 @@ func workerCommand(ctx context.Context, args []string) int {
 			return 1
 		}
 	}
+	shuffleKey, err := shuffleKey(*curve, *curveKey, token)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zebra worker:", err)
+		return 1
+	}
 	logLn, err := net.Listen("tcp", *logsAt)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "zebra worker: listen on %s: %v\n", *logsAt, err)
 		return 1
+	}
+	logURL := worker.LogURLFor(logLn, host)
+	if logLn, err = serveTLS(logLn, *tlsCert, *tlsKey); err != nil {
+		fmt.Fprintln(os.Stderr, "zebra worker:", err)
+		return 1
+	}
+	if *tlsCert != "" {
+		logURL = "https://" + strings.TrimPrefix(logURL, "http://")
 	}
 	boxes := &sandboxes{logger: log}
 	defer boxes.close()
@@ -196,11 +224,81 @@ func workerCommand(ctx context.Context, args []string) int {
 	}
 	worker.StartErrorFunc = streaming.StartError
 	err = worker.Run(ctx, worker.Config{JobTracker: *jt, Data: *data, Name: *name, Node: *node, MapSlots: *slots,
-		ReduceSlots: *reduceSlots, Shuffle: *shuffleAt, FetchTimeout: *fetchTimeout, Build: build, Logger: log,
-		LogURL: worker.LogURLFor(logLn, host), Token: token})
+		ReduceSlots: *reduceSlots, Shuffle: *shuffleAt, FetchTimeout: *fetchTimeout, ShuffleKey: shuffleKey, Build: build, Logger: log,
+		LogURL: logURL, Token: token})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zebra worker:", err)
 		return 1
 	}
+	return 0
+}
+
+// shuffleKey is a worker's shuffle keypair (nil: plain ZeroMQ): the
+// secret key in keyFile, else the one derived from the cluster token, so
+// that every daemon of the cluster has it with no set-up (see
+// docs/cluster.md).
+func shuffleKey(on bool, keyFile, token string) (*shuffle.Curve, error) {
+	if !on {
+		return nil, nil
+	}
+	var k shuffle.Curve
+	var err error
+	switch {
+	case keyFile != "":
+		var b []byte
+		if b, err = os.ReadFile(keyFile); err != nil {
+			return nil, fmt.Errorf("read the shuffle key: %w", err)
+		}
+		if k, err = shuffle.CurveFromSecret(strings.TrimSpace(string(b))); err != nil {
+			return nil, fmt.Errorf("shuffle key in %s: %w", keyFile, err)
+		}
+	case token == "":
+		return nil, errors.New("the shuffle's CURVE key is derived from the cluster token, and there is none: set ZEBRA_TOKEN or --token-file, or pass --shuffle-key-file (or --shuffle-curve=false for a plain shuffle)")
+	default:
+		if k, err = shuffle.DeriveCurve(token); err != nil {
+			return nil, err
+		}
+	}
+	return &k, nil
+}
+
+// tlsFlags are a daemon's --tls-cert and --tls-key (default
+// $ZEBRA_TLS_CERT, $ZEBRA_TLS_KEY).
+func tlsFlags(fl *flag.FlagSet) (cert, key *string) {
+	cert = fl.String("tls-cert", os.Getenv("ZEBRA_TLS_CERT"), "serve HTTPS with this certificate (PEM; with --tls-key); plain HTTP is then refused")
+	key = fl.String("tls-key", os.Getenv("ZEBRA_TLS_KEY"), "the private key of --tls-cert (PEM)")
+	return cert, key
+}
+
+// serveTLS wraps ln in TLS with cert and key (both "": ln itself).
+func serveTLS(ln net.Listener, cert, key string) (net.Listener, error) {
+	if cert == "" && key == "" {
+		return ln, nil
+	}
+	if cert == "" || key == "" {
+		ln.Close()
+		return nil, errors.New("TLS needs both --tls-cert and --tls-key")
+	}
+	cfg, err := pki.ServerConfig(cert, key)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return tls.NewListener(ln, cfg), nil
+}
+
+// shuffleKeyCommand is `zebra shuffle-key`: it prints a new random CURVE
+// secret key (Z85) for --shuffle-key-file.
+func shuffleKeyCommand(args []string) int {
+	if len(args) > 0 {
+		fmt.Fprintln(os.Stderr, "usage: zebra shuffle-key > FILE (then: zebra worker --shuffle-key-file FILE on every worker)")
+		return 2
+	}
+	k, err := shuffle.NewCurve()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zebra shuffle-key:", err)
+		return 1
+	}
+	fmt.Println(k.Secret)
 	return 0
 }

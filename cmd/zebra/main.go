@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"zebra/jobtracker/pki"
 
 	"zebra/sandbox/native"
 )
@@ -28,6 +29,7 @@ commands:
   down                                               stop what 'zebra up' started
   jobtracker --listen ADDR --data DIR                run a jobtracker
   worker --jobtracker URL --data DIR [--slots N]     run a worker
+  shuffle-key                                        print a new CURVE secret key for workers' --shuffle-key-file
   job -list|-status|-kill|-counter|-history|-logs   inspect and control cluster jobs (like 'mapred job')
   version                                            print the version
 
@@ -49,6 +51,14 @@ func run(ctx context.Context, args []string) int {
 		fmt.Fprint(os.Stderr, usage)
 		return 2
 	}
+	// A cluster whose daemons serve TLS signed by their own CA (zebra up
+	// --tls, docs/cluster.md): every command trusts it.
+	if ca := os.Getenv("ZEBRA_TLS_CA"); ca != "" {
+		if err := pki.Trust(ca); err != nil {
+			fmt.Fprintln(os.Stderr, "zebra: ZEBRA_TLS_CA:", err)
+			return 1
+		}
+	}
 	switch args[0] {
 	case "streaming":
 		return streamingCommand(ctx, args[1:])
@@ -62,6 +72,8 @@ func run(ctx context.Context, args []string) int {
 		return jobtrackerCommand(ctx, args[1:])
 	case "worker":
 		return workerCommand(ctx, args[1:])
+	case "shuffle-key":
+		return shuffleKeyCommand(args[1:])
 	case "job":
 		return jobCommand(ctx, args[1:], os.Stdout, os.Stderr)
 	case "submit":

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -21,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/ncw/swift/v2"
 )
@@ -291,13 +293,26 @@ print(" ".join(out))
 		if err := chromedp.Do(bctx, chromedp.Navigate(jt+"/ui/login?token="+url.QueryEscape(tenant))); err != nil { // sets the login cookie
 			t.Fatal(err)
 		}
-		width, err := chromedp.Run(bctx, chromedp.Evaluate[int](fmt.Sprintf(`new Promise((ok, fail) => {
+		loadImage := fmt.Sprintf(`new Promise((ok, fail) => {
 			const img = document.createElement("img");
 			img.onload = () => ok(img.naturalWidth);
-			img.onerror = () => fail(new Error("the image did not load"));
+			img.onerror = () => ok(-1);
 			img.src = %q;
 			document.body.appendChild(img);
-		})`, src), chromedp.EvalAwaitPromise))
+		})`, src)
+		// The session cookie is the UI's only: it does not open objects.
+		width, err := chromedp.Run(bctx, chromedp.Evaluate[int](loadImage, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if width != -1 {
+			t.Errorf("the session cookie opened an object (an image %d wide)", width)
+		}
+		// A browser sending the tenant's token opens it.
+		if err := sendToken(bctx, tenant); err != nil {
+			t.Fatal(err)
+		}
+		width, err = chromedp.Run(bctx, chromedp.Evaluate[int](loadImage, chromedp.EvalAwaitPromise))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -305,6 +320,113 @@ print(" ".join(out))
 			t.Errorf("the browser decoded an image %d wide, want %d", width, photo.Bounds().Dx())
 		}
 	})
+
+	// A tenant's HTML page served by run on open cannot act in the UI's
+	// origin: it is sandboxed (an opaque origin, no scripts), and the UI's
+	// session cookie does not reach /open.
+	t.Run("html", func(t *testing.T) {
+		page := `<!doctype html><html><head><title>tenant page</title></head><body><p id="p">static</p>
+<script>
+document.title = "script ran";
+fetch("/ui/jobs", {credentials: "include"}).then(r => r.text()).then(t => { document.getElementById("p").textContent = "read " + t.length; });
+</script></body></html>`
+		put("pages", "evil.html", []byte(page), nil)
+		put("apps", "cat-html.wasm", readFile(cat), swift.Headers{"X-Object-Meta-Output-Content-Type": "text/html; charset=utf-8"})
+		path := "/open/pages/evil.html?app=apps/cat-html.wasm"
+		resp, body := open(tenant, path)
+		if resp.StatusCode != 200 || string(body) != page || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			t.Fatalf("%s %s: %.300s", resp.Status, resp.Header.Get("Content-Type"), body)
+		}
+		for k, want := range map[string]string{"Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"} {
+			if got := resp.Header.Get(k); got != want {
+				t.Errorf("%s: %q, want %q", k, got, want)
+			}
+		}
+		if c := resp.Header.Values("Set-Cookie"); len(c) != 0 {
+			t.Errorf("/open sets cookies: %q", c)
+		}
+		// The operator's session cookie does not open anything.
+		req, _ := http.NewRequest(http.MethodGet, jt+"/ui/login?token="+url.QueryEscape(token), nil)
+		lresp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lresp.Body.Close()
+		var session *http.Cookie
+		for _, c := range lresp.Cookies() {
+			if c.Name == "zebra_session" {
+				session = c
+			}
+		}
+		if session == nil || session.Path != "/ui/" {
+			t.Fatalf("operator login: %s, cookies %v", lresp.Status, lresp.Cookies())
+		}
+		req, _ = http.NewRequest(http.MethodGet, jt+path, nil)
+		req.AddCookie(session)
+		if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("/open with the operator's session cookie: %v %v, want 401", resp.Status, err)
+		} else {
+			resp.Body.Close()
+		}
+
+		// In Chromium: the operator is logged in to the UI; the tenant's page
+		// opened in the same browser runs no script and has an opaque origin.
+		chromium := chromiumPath(t)
+		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
+			chromedp.UserDataDir(t.TempDir()))
+		actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+		defer cancel()
+		bctx, cancel := chromedp.NewContext(actx)
+		defer cancel()
+		bctx, cancel = context.WithTimeout(bctx, 2*time.Minute)
+		defer cancel()
+		if err := chromedp.Do(bctx, chromedp.Navigate(jt+"/ui/login?token="+url.QueryEscape(token))); err != nil {
+			t.Fatal(err)
+		}
+		if where, err := chromedp.Run(bctx, chromedp.Evaluate[string](`location.pathname`)); err != nil || where != "/ui/" {
+			t.Fatalf("operator login in Chromium: at %q (%v)", where, err)
+		}
+		// The control: the same page where scripts may run does run its script.
+		if err := chromedp.Do(bctx, chromedp.Navigate("data:text/html;base64,"+base64.StdEncoding.EncodeToString([]byte(page)))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Run(bctx, chromedp.Poll[bool](`document.title === "script ran"`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+			t.Fatalf("the control page's script did not run: %v", err)
+		}
+		if err := sendToken(bctx, tenant); err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(bctx, chromedp.Navigate(jt+path), chromedp.WaitVisible(chromedp.ID("#p"))); err != nil {
+			t.Fatal(err)
+		}
+		// The page has loaded (Navigate waits for the load event), so an
+		// inline script that could run has run: its first statement sets
+		// the title.
+		title, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.readyState === "complete" ? document.title : "not loaded"`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.getElementById("p").textContent`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		origin, err := chromedp.Run(bctx, chromedp.Evaluate[string](`window.origin`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if title != "tenant page" || text != "static" || origin != "null" {
+			t.Errorf("the tenant's page in the operator's browser: title %q, text %q, origin %q; want its own title, untouched text, an opaque origin", title, text, origin)
+		}
+	})
+}
+
+// sendToken makes the browser send cred as X-Auth-Token with every request.
+func sendToken(ctx context.Context, cred string) error {
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		return err
+	}
+	_, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"X-Auth-Token": cred}})
+	return err
 }
 
 // buildWasm builds the Go package pkg of the module in dir for WASI into out.

@@ -18,6 +18,7 @@ import (
 	"zebra/adapters/hdfs/minicluster"
 	"zebra/jobtracker"
 	"zebra/jobtracker/api"
+	"zebra/jobtracker/pki"
 	"zebra/swiftfs/aio"
 )
 
@@ -62,6 +63,7 @@ func upCommand(ctx context.Context, args []string) int {
 	state := fl.String("state", "", "directory for the cluster's data and logs (default $ZEBRA_HOME/cluster)")
 	expiry := fl.Duration("worker-expiry", 10*time.Second, "silence after which the jobtracker declares a worker lost")
 	fetchTimeout := fl.Duration("fetch-timeout", 0, "silence after which a shuffle fetch fails (default 30s)")
+	useTLS := fl.Bool("tls", false, "serve the jobtracker's and the workers' HTTP over TLS, with a CA made in the state directory (tls/; exported as ZEBRA_TLS_CA)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -146,9 +148,25 @@ func upCommand(ctx context.Context, args []string) int {
 		}
 		nodes[0] += "," + hdfsCluster.DataNode
 	}
+	var tlsArgs []string
+	if *useTLS {
+		// A CA of this cluster and one certificate for its daemons (they
+		// all listen on 127.0.0.1); every zebra command given
+		// ZEBRA_TLS_CA trusts it.
+		pkiDir := filepath.Join(dir, "tls")
+		if err := pki.Init(pkiDir, []string{"127.0.0.1", "localhost"}); err != nil {
+			return fail("%v", err)
+		}
+		ca := filepath.Join(pkiDir, pki.CAFile)
+		if err := pki.Trust(ca); err != nil {
+			return fail("%v", err)
+		}
+		env = append(env, "ZEBRA_TLS_CA="+ca)
+		tlsArgs = []string{"--tls-cert", filepath.Join(pkiDir, pki.CertFile), "--tls-key", filepath.Join(pkiDir, pki.KeyFile)}
+	}
 	jtData := filepath.Join(dir, "jobtracker")
 	os.Remove(filepath.Join(jtData, "jobtracker.url"))
-	d, err := spawn(self, dir, env, "jobtracker", "jobtracker", "--listen", "127.0.0.1:0", "--data", jtData, "--worker-expiry", expiry.String(), "--token-file", tokenPath)
+	d, err := spawn(self, dir, env, "jobtracker", append([]string{"jobtracker", "--listen", "127.0.0.1:0", "--data", jtData, "--worker-expiry", expiry.String(), "--token-file", tokenPath}, tlsArgs...)...)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -169,6 +187,7 @@ func upCommand(ctx context.Context, args []string) int {
 		name := "worker-" + strconv.Itoa(i)
 		args := []string{"worker", "--jobtracker", url, "--data", filepath.Join(dir, name), "--name", name,
 			"--slots", strconv.Itoa(*slots), "--token-file", tokenPath}
+		args = append(args, tlsArgs...)
 		if *fetchTimeout > 0 {
 			args = append(args, "--fetch-timeout", fetchTimeout.String())
 		}

@@ -138,3 +138,41 @@ func benchOptions() FetchOptions {
 	fmt.Sscan(os.Getenv("ZEBRA_SHUFFLE_BENCH_WINDOW"), &o.Window)
 	return o
 }
+
+// BenchmarkShuffleCurve is BenchmarkShuffle with and without CURVE, one
+// after the other in the same run, so that their ratio is the cost of
+// encryption: go test -run '^$' -bench ShuffleCurve ./jobtracker/shuffle.
+func BenchmarkShuffleCurve(b *testing.B) {
+	out := benchData(b)
+	serverKey, err := NewCurve()
+	if err != nil {
+		b.Fatal(err)
+	}
+	client, err := NewCurve()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, secure := range []bool{false, true} {
+		name, opt, env := "plain", benchOptions(), []string(nil)
+		if secure {
+			name, opt.Curve, opt.ServerKey = "curve", &client, serverKey.Public
+			env = []string{childCurveEnv + "=" + serverKey.Secret + " " + client.Public}
+		}
+		b.Run(name, func(b *testing.B) {
+			c := startServerChild(b, out, env...)
+			path := filepath.Join(b.TempDir(), "fetched")
+			b.SetBytes(out.Segments[0].Length)
+			defer reportCPU(b, c, out.Segments[0].Length)()
+			for b.Loop() {
+				seg, err := Fetch(context.Background(), c.endpoint, childOutputID, 0, path, opt)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if seg.Records != out.Segments[0].Records {
+					b.Fatalf("%d records, want %d", seg.Records, out.Segments[0].Records)
+				}
+				os.Remove(path)
+			}
+		})
+	}
+}

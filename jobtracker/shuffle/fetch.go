@@ -37,6 +37,12 @@ type FetchOptions struct {
 	// Timeout is how long the fetcher waits for any message from the server
 	// before it gives up with ErrUnavailable; default 30 s.
 	Timeout time.Duration
+	// Curve, if set, is the fetcher's CURVE keypair: the fetch is a CURVE
+	// client of a server started with ListenSecure whose public key is
+	// ServerKey (see Curve). Without it the fetch is plain, and a CURVE
+	// server never answers it.
+	Curve     *Curve
+	ServerKey string
 }
 
 func (o FetchOptions) normalize() FetchOptions {
@@ -103,6 +109,11 @@ func fetch(ctx context.Context, endpoint, id string, partition int, path string,
 	defer sock.Close()
 	if err := sock.SetLinger(closeLinger); err != nil {
 		return mapreduce.Segment{}, mapreduce.Infra, err
+	}
+	if opt.Curve != nil {
+		if err := secureClient(sock, *opt.Curve, opt.ServerKey); err != nil {
+			return mapreduce.Segment{}, mapreduce.Invalid, err
+		}
 	}
 	if err := sock.Connect(endpoint); err != nil {
 		return mapreduce.Segment{}, mapreduce.Invalid, fmt.Errorf("connect: %w", err)

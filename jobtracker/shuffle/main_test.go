@@ -29,6 +29,9 @@ const (
 	// childProfileEnv names a file for a CPU profile of a child server, for
 	// looking into the server side of BenchmarkShuffle.
 	childProfileEnv = "ZEBRA_SHUFFLE_TEST_CHILD_CPUPROFILE"
+	// childCurveEnv, if set, makes the child a CURVE server: "SECRET
+	// CLIENT_PUBLIC" (its secret key, the one client key it admits).
+	childCurveEnv = "ZEBRA_SHUFFLE_TEST_CURVE"
 )
 
 // childOutputID is the id under which a child server registers its output.
@@ -63,7 +66,18 @@ func runServerChild() {
 	if err := json.Unmarshal([]byte(os.Getenv(childOutputEnv)), &out); err != nil {
 		childFatal(err)
 	}
-	srv, err := Listen(context.Background(), "tcp://127.0.0.1:*", nil)
+	var srv *Server
+	var err error
+	if v := os.Getenv(childCurveEnv); v != "" {
+		secret, client, _ := strings.Cut(v, " ")
+		key, kerr := CurveFromSecret(secret)
+		if kerr != nil {
+			childFatal(kerr)
+		}
+		srv, err = ListenSecure(context.Background(), "tcp://127.0.0.1:*", nil, key, []string{client})
+	} else {
+		srv, err = Listen(context.Background(), "tcp://127.0.0.1:*", nil)
+	}
 	if err != nil {
 		childFatal(err)
 	}
@@ -194,10 +208,10 @@ func startChild(tb testing.TB, mode string, env ...string) *child {
 }
 
 // startServerChild starts a child serving out as childOutputID.
-func startServerChild(tb testing.TB, out mapreduce.MapOutput) *child {
+func startServerChild(tb testing.TB, out mapreduce.MapOutput, env ...string) *child {
 	js, err := json.Marshal(out)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return startChild(tb, "server", childOutputEnv+"="+string(js))
+	return startChild(tb, "server", append([]string{childOutputEnv + "=" + string(js)}, env...)...)
 }

@@ -58,10 +58,20 @@ var inprocSeq atomic.Uint64
 // port (see Endpoint). The server stops when ctx is done or Close is called.
 // A nil logger discards.
 func Listen(ctx context.Context, endpoint string, logger *slog.Logger) (*Server, error) {
+	return listenWith(ctx, endpoint, logger, nil, nil)
+}
+
+// ListenSecure is Listen for a CURVE server (see Curve) with keypair key
+// that serves only the clients whose public keys are clients.
+func ListenSecure(ctx context.Context, endpoint string, logger *slog.Logger, key Curve, clients []string) (*Server, error) {
+	return listenWith(ctx, endpoint, logger, &key, clients)
+}
+
+func listenWith(ctx context.Context, endpoint string, logger *slog.Logger, key *Curve, clients []string) (*Server, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	router, rx, tx, err := openSockets(endpoint)
+	router, rx, tx, err := openSockets(endpoint, key, clients)
 	if err != nil {
 		return nil, fmt.Errorf("shuffle: listen on %s: %w", endpoint, err)
 	}
@@ -91,11 +101,14 @@ func Listen(ctx context.Context, endpoint string, logger *slog.Logger) (*Server,
 // openSockets makes the ROUTER socket bound to endpoint and the inproc pair
 // through which session goroutines, which cannot use the ROUTER socket,
 // wake the socket goroutine when they have queued messages on s.out.
-func openSockets(endpoint string) (router, rx, tx *zmq.Socket, err error) {
+func openSockets(endpoint string, key *Curve, clients []string) (router, rx, tx *zmq.Socket, err error) {
 	router, err1 := zmq.NewSocket(zmq.ROUTER)
 	rx, err2 := zmq.NewSocket(zmq.PULL)
 	tx, err3 := zmq.NewSocket(zmq.PUSH)
-	if err = errors.Join(err1, err2, err3); err == nil {
+	if err = errors.Join(err1, err2, err3); err == nil && key != nil {
+		_, err = secureServer(router, *key, clients)
+	}
+	if err == nil {
 		name := fmt.Sprintf("inproc://zebra-shuffle-wake-%d", inprocSeq.Add(1))
 		// Mandatory routing makes a send to a fetcher that is gone fail
 		// instead of vanishing; the size limit keeps bogus peers from

@@ -45,12 +45,26 @@ type Config struct {
 	// FetchTimeout bounds the silence of a worker serving a map output
 	// before the fetch fails (default: the shuffle package's).
 	FetchTimeout time.Duration
-	Build        BuildFunc
-	Logger       *slog.Logger
+	// ShuffleKey, if set, is the cluster's shuffle keypair: the shuffle
+	// server is a CURVE server with it that admits only clients with the
+	// same key, and fetches are CURVE clients with it that accept only a
+	// server with it (shuffle.ListenSecure). Nil: plain ZeroMQ.
+	ShuffleKey *shuffle.Curve
+	Build      BuildFunc
+	Logger     *slog.Logger
 	// LogURL is where this worker serves its attempt logs (see
 	// ServeLogs), announced at registration; Token, if set, is the
 	// cluster token sent to the jobtracker (default $ZEBRA_TOKEN).
 	LogURL, Token string
+}
+
+// fetchOptions are the options of this worker's fetches.
+func (w *Worker) fetchOptions() shuffle.FetchOptions {
+	o := shuffle.FetchOptions{Timeout: w.cfg.FetchTimeout}
+	if k := w.cfg.ShuffleKey; k != nil {
+		o.Curve, o.ServerKey = k, k.Public
+	}
+	return o
 }
 
 // Worker is one running worker daemon.
@@ -103,7 +117,12 @@ func Run(ctx context.Context, cfg Config) error {
 			return fmt.Errorf("create worker data directory: %w", err)
 		}
 	}
-	srv, err := shuffle.Listen(ctx, cfg.Shuffle, cfg.Logger)
+	var srv *shuffle.Server
+	if cfg.ShuffleKey != nil {
+		srv, err = shuffle.ListenSecure(ctx, cfg.Shuffle, cfg.Logger, *cfg.ShuffleKey, []string{cfg.ShuffleKey.Public})
+	} else {
+		srv, err = shuffle.Listen(ctx, cfg.Shuffle, cfg.Logger)
+	}
 	if err != nil {
 		return fmt.Errorf("start shuffle server: %w", err)
 	}
@@ -515,7 +534,7 @@ func (w *Worker) fetchAll(ctx context.Context, job *mapreduce.Job, a mapreduce.A
 				sem <- struct{}{}
 				defer func() { <-sem }()
 				p := filepath.Join(dir, fmt.Sprintf("map_%06d_%s.seg", ev.Map, ev.Attempt))
-				seg, err := shuffle.Fetch(ctx, ev.Endpoint, ev.Attempt, a.Task.Index, p, shuffle.FetchOptions{Timeout: w.cfg.FetchTimeout})
+				seg, err := shuffle.Fetch(ctx, ev.Endpoint, ev.Attempt, a.Task.Index, p, w.fetchOptions())
 				results <- result{ev, seg, err}
 			}()
 		}

@@ -1,0 +1,238 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The web origin's attack tests: real HTTP requests against a running
+// tracker and server (the harness).
+
+// TestLoginRedirectStaysInTheUI: the login's next= leads only to a page of
+// the UI on this origin; every way of naming another place ends at /ui/.
+func TestLoginRedirectStaysInTheUI(t *testing.T) {
+	h := newHarness(t, false)
+	form := "application/x-www-form-urlencoded"
+	for _, c := range []struct{ next, want string }{
+		{"/ui/jobs", "/ui/jobs"},
+		{"/ui/jobs/job_1_0001?x=1", "/ui/jobs/job_1_0001?x=1"},
+		{"/ui/", "/ui/"},
+		{"/ui/../open/images/evil.html?app=apps/cat.wasm", "/ui/"},
+		{"/ui/./jobs", "/ui/"},
+		{"/ui/%2e%2e/open/x", "/ui/"},
+		{"/ui/%2E%2E/api/v1/jobs", "/ui/"},
+		{"/ui/%252e%252e/open/x", "/ui/"},
+		{"/ui/..%2fopen/x", "/ui/"},
+		{"/ui/..%5copen/x", "/ui/"},
+		{"/ui/\\..\\open", "/ui/"},
+		{"//evil.example/ui/", "/ui/"},
+		{"///evil.example/ui/", "/ui/"},
+		{"/\\evil.example/ui/", "/ui/"},
+		{"\\\\evil.example/ui/", "/ui/"},
+		{"https://evil.example/ui/", "/ui/"},
+		{"http:/ui/", "/ui/"},
+		{"javascript:alert(1)//ui/", "/ui/"},
+		{"/ui//evil.example", "/ui/"},
+		{"/ui/\r\nLocation: http://evil.example", "/ui/"},
+		{"/ui/\tx", "/ui/"},
+		{"/uix/jobs", "/ui/"},
+		{"/open/images/evil.html", "/ui/"},
+		{"/ui/jobs#//evil.example", "/ui/"},
+		{"", "/ui/"},
+	} {
+		for _, method := range []string{http.MethodGet, http.MethodPost} {
+			var resp *http.Response
+			if method == http.MethodGet {
+				resp, _ = h.req(method, "/ui/login?"+url.Values{"token": {credA}, "next": {c.next}}.Encode(), "", nil)
+			} else {
+				resp, _ = h.req(method, "/ui/login", "", strings.NewReader(url.Values{"token": {credA}, "next": {c.next}}.Encode()), "Content-Type", form)
+			}
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != c.want {
+				t.Errorf("%s login next=%q: %d Location %q, want 303 %q", method, c.next, resp.StatusCode, resp.Header.Get("Location"), c.want)
+			}
+		}
+	}
+	// A login posted from another site is refused (login CSRF).
+	if resp, _ := h.req(http.MethodPost, "/ui/login", "", strings.NewReader(url.Values{"token": {credA}}.Encode()), "Content-Type", form,
+		"Origin", "http://evil.example"); resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 {
+		t.Errorf("login posted from another site: %d %v", resp.StatusCode, resp.Cookies())
+	}
+	// Every answer is nosniff, JSON errors quoting the request included.
+	if resp, _ := h.req(http.MethodGet, "/api/v1/jobs/%3Cscript%3E", credA, nil); resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("an API error is not nosniff: %v", resp.Header)
+	}
+	// The redirect of an unauthenticated page carries the page, and the
+	// login sends the browser back to it.
+	resp, _ := h.req(http.MethodGet, "/ui/jobs?state=RUNNING", "", nil)
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || err != nil || loc.Path != "/ui/login" || loc.Query().Get("next") != "/ui/jobs?state=RUNNING" {
+		t.Errorf("unauthenticated page: %d Location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// TestSessions: the cookie names a server-side session, not the
+// credential; it is scoped to the UI; logout ends the session on the
+// server (the old cookie no longer works); an expired session is refused.
+func TestSessions(t *testing.T) {
+	h := newHarness(t, false)
+	ck := login(t, h, credA)
+	if strings.Contains(ck.Value, "tk-alice") || strings.Contains(ck.Value, url.QueryEscape(credA)) || ck.Value == credA {
+		t.Errorf("the cookie holds the credential: %q", ck.Value)
+	}
+	if len(ck.Value) < 43 { // 32 random bytes in base64
+		t.Errorf("session id %q is shorter than 256 bits", ck.Value)
+	}
+	if ck.Path != "/ui/" || !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Secure {
+		t.Errorf("cookie attributes %+v: want Path /ui/, HttpOnly, SameSite=Strict, not Secure over plain HTTP", ck)
+	}
+	cookie := cookieName + "=" + ck.Value
+	if resp, body := h.req(http.MethodGet, "/ui/jobs", "", nil, "Cookie", cookie); resp.StatusCode != 200 || !strings.Contains(body, tenantA) {
+		t.Fatalf("page with the session: %d", resp.StatusCode)
+	}
+	// Two logins are two sessions.
+	if ck2 := login(t, h, credA); ck2.Value == ck.Value {
+		t.Errorf("two logins got the same session id")
+	}
+	// A made-up or the old token-valued cookie is no session.
+	for _, v := range []string{"x", url.QueryEscape(credA), credA, ck.Value + "x"} {
+		if resp, _ := h.req(http.MethodGet, "/ui/jobs", "", nil, "Cookie", cookieName+"="+v); resp.StatusCode != http.StatusSeeOther ||
+			!strings.HasPrefix(resp.Header.Get("Location"), "/ui/login") {
+			t.Errorf("cookie %q: %d %q, want a redirect to the login", v, resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if resp, _ := h.req(http.MethodGet, "/api/v1/jobs", "", nil, "Cookie", "zebra_token="+v); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("old zebra_token cookie %q on the API: %d, want 401", v, resp.StatusCode)
+		}
+	}
+	// The session authorizes the UI only: not the APIs, not /open.
+	for _, p := range []string{"/api/v1/jobs", "/ws/v1/history/mapreduce/jobs", "/metrics", "/open/images/x.html?app=apps/cat.wasm"} {
+		if resp, _ := h.req(http.MethodGet, p, "", nil, "Cookie", cookie); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("GET %s with the session cookie: %d, want 401", p, resp.StatusCode)
+		}
+	}
+	// Logout needs the CSRF token, then ends the session on the server.
+	_, page := h.req(http.MethodGet, "/ui/jobs", "", nil, "Cookie", cookie)
+	csrf := csrfIn(t, page)
+	form := "application/x-www-form-urlencoded"
+	if resp, _ := h.req(http.MethodPost, "/ui/logout", "", nil, "Cookie", cookie); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("logout without the CSRF token: %d, want 403", resp.StatusCode)
+	}
+	resp, _ := h.req(http.MethodPost, "/ui/logout", "", strings.NewReader("csrf="+url.QueryEscape(csrf)), "Cookie", cookie, "Content-Type", form)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout: %d", resp.StatusCode)
+	}
+	if resp, _ := h.req(http.MethodGet, "/ui/jobs", "", nil, "Cookie", cookie); resp.StatusCode != http.StatusSeeOther ||
+		!strings.HasPrefix(resp.Header.Get("Location"), "/ui/login") {
+		t.Errorf("the cookie after logout: %d %q, want a redirect to the login", resp.StatusCode, resp.Header.Get("Location"))
+	}
+
+	// Expiry: the session works until SessionTTL after the login, then not.
+	clock := time.Now()
+	h.s.auth.mu.Lock()
+	h.s.auth.now = func() time.Time { return clock }
+	h.s.auth.mu.Unlock()
+	ck = login(t, h, credA)
+	if ck.MaxAge <= 0 || time.Duration(ck.MaxAge)*time.Second != h.s.auth.cfg.SessionTTL {
+		t.Errorf("cookie Max-Age %d, want the session's TTL %v", ck.MaxAge, h.s.auth.cfg.SessionTTL)
+	}
+	cookie = cookieName + "=" + ck.Value
+	h.s.auth.mu.Lock()
+	clock = clock.Add(h.s.auth.cfg.SessionTTL - time.Second)
+	h.s.auth.mu.Unlock()
+	if resp, _ := h.req(http.MethodGet, "/ui/jobs", "", nil, "Cookie", cookie); resp.StatusCode != 200 {
+		t.Errorf("session a second before its expiry: %d", resp.StatusCode)
+	}
+	h.s.auth.mu.Lock()
+	clock = clock.Add(time.Second)
+	h.s.auth.mu.Unlock()
+	if resp, body := h.req(http.MethodGet, "/ui/jobs", "", nil, "Cookie", cookie); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("expired session: %d %.200s, want a redirect to the login", resp.StatusCode, body)
+	}
+	if resp, body := h.req(http.MethodPost, "/ui/logout", "", strings.NewReader("csrf=x"), "Cookie", cookie, "Content-Type", form); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("POST with an expired session: %d %.200s, want 401", resp.StatusCode, body)
+	}
+}
+
+// csrfIn returns the CSRF token of a page's forms.
+func csrfIn(t *testing.T, page string) string {
+	t.Helper()
+	i := strings.Index(page, `name="csrf" value="`)
+	if i < 0 {
+		t.Fatalf("page has no CSRF token:\n%s", page)
+	}
+	csrf := page[i+len(`name="csrf" value="`):]
+	return csrf[:strings.IndexByte(csrf, '"')]
+}
+
+// TestTaskLogsCannotActInTheUI: an attempt's log is the task's bytes; the
+// UI serves it sandboxed, never as a page of the UI's origin, and the
+// download name is a quoted parameter.
+func TestTaskLogsCannotActInTheUI(t *testing.T) {
+	f := newFixture(t, false)
+	ck := login(t, f.harness, credA)
+	for _, p := range []string{
+		"/ui/jobs/" + f.done + "/attempts/" + f.succeeded + "/logs/stderr?download=1",
+		"/api/v1/jobs/" + f.done + "/attempts/" + f.succeeded + "/logs/stderr?download=1",
+	} {
+		var resp *http.Response
+		if strings.HasPrefix(p, "/ui/") {
+			resp, _ = f.req(http.MethodGet, p, "", nil, "Cookie", cookieName+"="+ck.Value)
+		} else {
+			resp, _ = f.req(http.MethodGet, p, credA, nil)
+		}
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d", p, resp.StatusCode)
+		}
+		if got := resp.Header.Get("Content-Security-Policy"); got != "sandbox" {
+			t.Errorf("GET %s: Content-Security-Policy %q, want sandbox", p, got)
+		}
+		if got := resp.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("GET %s: X-Content-Type-Options %q", p, got)
+		}
+		if got, want := resp.Header.Get("Content-Disposition"), `attachment; filename=`+f.succeeded+`.stderr`; got != want {
+			t.Errorf("GET %s: Content-Disposition %q, want %q", p, got, want)
+		}
+		if ct := resp.Header.Get("Content-Type"); strings.Contains(ct, "html") {
+			t.Errorf("GET %s: Content-Type %q", p, ct)
+		}
+	}
+	// Names that are not a log file's are refused before any worker is asked.
+	for _, file := range []string{"..", "%2e%2e", "..%2fstdout", "a%0d%0aSet-Cookie:%20x=y", "%00"} {
+		resp, _ := f.req(http.MethodGet, "/api/v1/jobs/"+f.done+"/attempts/"+f.succeeded+"/logs/"+file, credA, nil)
+		if resp.StatusCode/100 == 2 || resp.Header.Get("Set-Cookie") != "" {
+			t.Errorf("log file %q: %d %v", file, resp.StatusCode, resp.Header)
+		}
+	}
+}
+
+// TestOpenPathTraversal: an /open path with "." or ".." segments is refused
+// before any Swift or worker is asked (cleaned by a worker, it would name
+// the worker's attempt logs, readable with the cluster token the gateway
+// sends). Raw and percent-encoded.
+func TestOpenPathTraversal(t *testing.T) {
+	h := newHarness(t, false)
+	for _, p := range []string{
+		"/open/c/../../../logs/job_1_0001/attempt_1_0001_m_000000_0/stderr?app=a/b",
+		"/open/c/%2e%2e/%2E%2E/%2e%2e/logs/job_1_0001/x/stderr?app=a/b",
+		"/open/c/..%2f..%2f..%2flogs/x?app=a/b",
+		"/open/c/./x?app=a/b",
+	} {
+		for _, cred := range []string{credA, adminToken} {
+			h.mu.Lock()
+			before := h.swiftN
+			h.mu.Unlock()
+			resp, body := h.req(http.MethodGet, p, cred, nil)
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "segments") {
+				t.Errorf("GET %s: %d %.200s, want 400", p, resp.StatusCode, body)
+			}
+			h.mu.Lock()
+			asked := h.swiftN != before
+			h.mu.Unlock()
+			if asked && cred == adminToken {
+				t.Errorf("GET %s: Swift was asked", p)
+			}
+		}
+	}
+}
