@@ -147,8 +147,9 @@ func systemPlan(tmpSize int64) ([]mountEntry, error) {
 		mountEntry{Kind: kindSymlink, Src: "/proc/self/fd/2", Dst: "/dev/stderr"},
 		mountEntry{Kind: kindTmpfs, Dst: "/dev/shm", Size: tmpSize, Mode: 0o1777},
 		mountEntry{Kind: kindProc, Dst: "/proc"},
-		mountEntry{Kind: kindTmpfs, Dst: "/tmp", Size: tmpSize, Mode: 0o1777},
 	)
+	plan = append(plan, procMasks("/proc")...)
+	plan = append(plan, mountEntry{Kind: kindTmpfs, Dst: "/tmp", Size: tmpSize, Mode: 0o1777})
 	return plan, nil
 }
 

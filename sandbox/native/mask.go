@@ -1,0 +1,74 @@
+package native
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// Mount kinds that hide or freeze parts of the instance's fresh /proc.
+const (
+	// kindMask hides Dst: an empty read-only tmpfs over a directory, the
+	// instance's /dev/null over a file.
+	kindMask = "mask"
+	// kindReadOnly binds the instance's own Dst (not the host's) on itself
+	// read-only.
+	kindReadOnly = "readonly"
+)
+
+// A fresh /proc of the instance's PID namespace shows only its processes,
+// but its other files are the kernel's, and some are about the host: the
+// kernel's command line, its symbols and configuration, keys, timers,
+// physical memory and device layout. The instance masks these (as runc,
+// crun and gVisor do) and makes the kernel's tunables read-only; /sys is
+// not mounted at all.
+var (
+	procMasked = []string{
+		"acpi", "asound", "bus", "cmdline", "config.gz", "driver", "iomem", "ioports", "irq", "kallsyms",
+		"kcore", "key-users", "keys", "kmsg", "kpagecgroup", "kpagecount", "kpageflags", "latency_stats",
+		"modules", "mtrr", "pagetypeinfo", "sched_debug", "scsi", "slabinfo", "sysrq-trigger", "timer_list",
+		"timer_stats", "vmallocinfo",
+	}
+	procReadOnly = []string{"fs", "sys"}
+)
+
+// procMasks returns the plan entries that mask procMasked and freeze
+// procReadOnly of the /proc mounted at dst, for the entries the host's
+// kernel has (the instance's /proc is of the same kernel).
+func procMasks(dst string) []mountEntry {
+	var plan []mountEntry
+	for _, n := range procMasked {
+		if _, err := os.Lstat(filepath.Join("/proc", n)); err == nil {
+			plan = append(plan, mountEntry{Kind: kindMask, Dst: filepath.Join(dst, n)})
+		}
+	}
+	for _, n := range procReadOnly {
+		if _, err := os.Lstat(filepath.Join("/proc", n)); err == nil {
+			plan = append(plan, mountEntry{Kind: kindReadOnly, Dst: filepath.Join(dst, n)})
+		}
+	}
+	return plan
+}
+
+// maskEntry adds the steps of a kindMask or kindReadOnly entry. Whether Dst
+// is a directory is read from the host's /proc.
+func (w *opWriter) maskEntry(m mountEntry) error {
+	host := filepath.Join("/proc", filepath.Base(m.Dst))
+	fi, err := os.Stat(host)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", m.Kind, m.Dst, err)
+	}
+	desc := m.Kind + " " + m.Dst
+	switch {
+	case m.Kind == kindReadOnly:
+		w.op(opBind, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC, 0, 0, desc, m.Dst, m.Dst)
+	case fi.IsDir():
+		w.op(opMount, unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, 0, 0, desc, "tmpfs", m.Dst, "tmpfs", "size=0,nr_inodes=1,mode=0555")
+	default:
+		// Reads are empty; a write would go to /dev/null.
+		w.op(opBind, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NOEXEC, 0, 0, desc, "/dev/null", m.Dst)
+	}
+	return nil
+}
