@@ -102,6 +102,9 @@ var (
 	llRoot = []byte("/\x00")
 	llTmp  = []byte("/tmp\x00")
 	llDev  = []byte("/dev\x00")
+	// The instance's message queues: mq_open reaches them through the
+	// kernel's internal mount, beneath no other rule.
+	llMqueue = []byte("/dev/mqueue\x00")
 )
 
 var descLandlock = []byte("landlock ruleset")
@@ -125,6 +128,7 @@ func landlockAhead(c *childCtx) {
 	landlockPath(c, &llRoot[0], c.ll.ro)
 	landlockPath(c, &llTmp[0], c.ll.rw)
 	landlockPath(c, &llDev[0], c.ll.rw)
+	landlockPath(c, &llMqueue[0], c.ll.rw&^(unix.LANDLOCK_ACCESS_FS_EXECUTE|unix.LANDLOCK_ACCESS_FS_MAKE_SOCK|unix.LANDLOCK_ACCESS_FS_MAKE_FIFO))
 }
 
 //go:nosplit

@@ -16,6 +16,9 @@ const (
 	// kindReadOnly binds the instance's own Dst (not the host's) on itself
 	// read-only.
 	kindReadOnly = "readonly"
+	// kindMqueue mounts the instance's IPC namespace's POSIX message
+	// queues at Dst (for the program's Landlock rule, see landlockAhead).
+	kindMqueue = "mqueue"
 )
 
 // A fresh /proc of the instance's PID namespace shows only its processes,
@@ -57,10 +60,15 @@ func procMasks(dst string) []mountEntry {
 func (w *opWriter) maskEntry(m mountEntry) error {
 	host := filepath.Join("/proc", filepath.Base(m.Dst))
 	fi, err := os.Stat(host)
-	if err != nil {
+	if err != nil && m.Kind != kindMqueue {
 		return fmt.Errorf("%s %s: %w", m.Kind, m.Dst, err)
 	}
 	desc := m.Kind + " " + m.Dst
+	if m.Kind == kindMqueue {
+		w.mkdirAll(m.Dst, 0o755)
+		w.op(opMount, unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, 0, 0, desc, "mqueue", m.Dst, "mqueue", "")
+		return nil
+	}
 	switch {
 	case m.Kind == kindReadOnly:
 		w.op(opBind, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC, 0, 0, desc, m.Dst, m.Dst)

@@ -146,6 +146,7 @@ func systemPlan(tmpSize int64) ([]mountEntry, error) {
 		mountEntry{Kind: kindSymlink, Src: "/proc/self/fd/1", Dst: "/dev/stdout"},
 		mountEntry{Kind: kindSymlink, Src: "/proc/self/fd/2", Dst: "/dev/stderr"},
 		mountEntry{Kind: kindTmpfs, Dst: "/dev/shm", Size: tmpSize, Mode: 0o1777},
+		mountEntry{Kind: kindMqueue, Dst: "/dev/mqueue"},
 		mountEntry{Kind: kindProc, Dst: "/proc"},
 	)
 	plan = append(plan, procMasks("/proc")...)

@@ -135,7 +135,7 @@ func (w *opWriter) entry(m mountEntry, srcPrefix string) error {
 			w.op(opCreate, 0, 0, 0, desc, m.Dst)
 		}
 		w.op(opBind, bindAttr(m), 0, 0, desc, srcPrefix+m.Src, m.Dst)
-	case kindMask, kindReadOnly:
+	case kindMask, kindReadOnly, kindMqueue:
 		return w.maskEntry(m)
 	default:
 		return fmt.Errorf("unknown mount kind %q", m.Kind)
