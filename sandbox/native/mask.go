@@ -39,11 +39,13 @@ var (
 
 // procMasks returns the plan entries that mask procMasked and freeze
 // procReadOnly of the /proc mounted at dst, for the entries the host's
-// kernel has (the instance's /proc is of the same kernel).
+// kernel has (the instance's /proc is of the same kernel). Files only
+// their owner, root, may read (kcore, kmsg, timer_list, ...) need no mask:
+// the program's user is never root's (a mount costs each instance time).
 func procMasks(dst string) []mountEntry {
 	var plan []mountEntry
 	for _, n := range procMasked {
-		if _, err := os.Lstat(filepath.Join("/proc", n)); err == nil {
+		if fi, err := os.Lstat(filepath.Join("/proc", n)); err == nil && (fi.IsDir() || fi.Mode()&0o004 != 0) {
 			plan = append(plan, mountEntry{Kind: kindMask, Dst: filepath.Join(dst, n)})
 		}
 	}
