@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -402,4 +403,52 @@ func sameSet(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// TestChannelAttacksOlderKernel pretends the kernel has an older Landlock
+// ABI (or none) and checks what holds then: the Runner says what is
+// missing, gives every instance its own network namespace (abstract unix
+// socket names are scoped by it), and the channels stay closed.
+func TestChannelAttacksOlderKernel(t *testing.T) {
+	c := testConfig(t)
+	if landlockABI() < landlockMinScopeABI {
+		t.Logf("this kernel has Landlock ABI %d: the main suite already runs without scopes", landlockABI())
+	}
+	for _, abi := range []int{0, 4} {
+		t.Run(fmt.Sprintf("Landlock ABI %d", abi), func(t *testing.T) {
+			kernelLandlockABI = func() int { return min(abi, landlockABI()) }
+			defer func() { kernelLandlockABI = landlockABI }()
+			var log bytes.Buffer
+			r, err := New(c, slog.New(slog.NewTextHandler(&log, nil)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { r.Close() })
+			if !strings.Contains(log.String(), "abstract unix sockets rely on a network namespace per instance") {
+				t.Errorf("the Runner's log does not say what is missing: %q", log.String())
+			}
+			if r.sharedNet {
+				t.Fatal("the instances share a network namespace without Landlock's scopes")
+			}
+			v := startVictim(t, r, "abstract-serve", "zebra-old")
+			res := chanRun(t, r, "abstract-send", "zebra-old")
+			got := v.stop(t)
+			exitErr(t, res.err)
+			if strings.Contains(got, "GOT") {
+				t.Errorf("data passed between the instances: %q", got)
+			}
+			wantLines(t, "attempt log", res.stderr, "sendmsg(abstract, SCM_RIGHTS): Connection refused", "connect(abstract): Connection refused")
+			res = chanRun(t, r, "signal")
+			wantLines(t, "attacker", res.stdout, "pids seen: 1")
+			res = chanRun(t, r, "vsock", "5000")
+			wantLines(t, "attempt log", res.stderr, "socket(AF_VSOCK): Permission denied")
+			res = chanRun(t, r, "devices", "/dev/null")
+			why := "Operation not permitted"
+			if abi >= 1 {
+				why = "Permission denied"
+			}
+			wantLines(t, "attempt log", res.stderr, "mknod /tmp/null: "+why)
+			wantLines(t, "output", res.stdout, "open /dev/null: ok")
+		})
+	}
 }

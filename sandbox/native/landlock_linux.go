@@ -84,11 +84,11 @@ func newLandlockPolicy(abi int) landlockPolicy {
 	return p
 }
 
-// missing says what ABI abi lacks of the full policy, for the log.
+// landlockMissing says what ABI abi lacks of the full policy, for the log.
 func landlockMissing(abi int) string {
 	switch {
 	case abi < 1:
-		return "no Landlock: files, TCP, abstract unix sockets and signals rely on mounts, namespaces and seccomp alone"
+		return "no Landlock: files rely on the mounts, TCP on the empty network namespace, abstract unix sockets on a network namespace per instance, signals on the PID namespace"
 	case abi < 4:
 		return "Landlock without network rules (ABI 4) and scopes (ABI 6): TCP relies on the empty network namespace, abstract unix sockets on a network namespace per instance, signals on the PID namespace"
 	case abi < landlockMinScopeABI:

@@ -81,7 +81,7 @@ func New(cfg Config, logger *slog.Logger) (*Runner, error) {
 			}
 		}
 	}
-	r.landlockABI = landlockABI()
+	r.landlockABI = kernelLandlockABI()
 	if m := landlockMissing(r.landlockABI); m != "" {
 		r.logger.Info("native sandbox: "+m, "landlock_abi", r.landlockABI)
 	}
@@ -304,6 +304,10 @@ func (w *opWriter) detachedBind(m mountEntry) error {
 	w.detached(m, st.Mode&unix.S_IFMT == unix.S_IFDIR, len(w.fds)-1)
 	return nil
 }
+
+// kernelLandlockABI is landlockABI; tests replace it to pretend an older
+// kernel.
+var kernelLandlockABI = landlockABI
 
 // canDetachMounts is canDetach; tests replace it.
 var canDetachMounts = canDetach
