@@ -424,7 +424,7 @@ func TestChannelAttacksOlderKernel(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { r.Close() })
-			if !strings.Contains(log.String(), "abstract unix sockets rely on a network namespace per instance") {
+			if !strings.Contains(log.String(), "abstract unix sockets") || !strings.Contains(log.String(), "network namespace per instance") {
 				t.Errorf("the Runner's log does not say what is missing: %q", log.String())
 			}
 			if r.sharedNet {
