@@ -1,6 +1,7 @@
 package native
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -55,6 +56,16 @@ func procMasks(dst string) []mountEntry {
 		}
 	}
 	return plan
+}
+
+// mqueueMount returns the plan entry that mounts the instance's POSIX
+// message queues at dst, if the kernel has them.
+func mqueueMount(dst string) []mountEntry {
+	b, err := os.ReadFile("/proc/filesystems")
+	if err != nil || !bytes.Contains(b, []byte("\tmqueue\n")) {
+		return nil
+	}
+	return []mountEntry{{Kind: kindMqueue, Dst: dst}}
 }
 
 // maskEntry adds the steps of a kindMask or kindReadOnly entry. Whether Dst
