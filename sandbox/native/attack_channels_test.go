@@ -28,38 +28,34 @@ import (
 // stderr, the attempt log), that the victim got nothing and still runs,
 // and that the host is unchanged.
 
-var (
-	chanOnce sync.Once
-	chanBin  string
-	chanErr  error
-)
+// chanBin is testdata/chan.c compiled by buildChan.
+var chanBin string
 
-// chanProgram compiles testdata/chan.c once per test binary.
+// buildChan compiles testdata/chan.c into a directory that lives as long as
+// the (top-level) test t.
+func buildChan(t *testing.T) {
+	t.Helper()
+	gcc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Fatalf("the channel attacks need gcc (Debian: gcc libc6-dev; .ci/run installs them): %v", err)
+	}
+	src, err := filepath.Abs(filepath.Join("testdata", "chan.c"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "chan")
+	if out, err := exec.Command(gcc, "-O1", "-Wall", "-Werror", "-o", bin, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc testdata/chan.c: %v: %s", err, out)
+	}
+	chanBin = bin
+	t.Cleanup(func() { chanBin = "" })
+}
+
+// chanProgram is the compiled program of the running test.
 func chanProgram(t *testing.T) string {
 	t.Helper()
-	chanOnce.Do(func() {
-		gcc, err := exec.LookPath("gcc")
-		if err != nil {
-			chanErr = fmt.Errorf("the channel attacks need gcc (Debian: gcc libc6-dev; .ci/run installs them): %w", err)
-			return
-		}
-		dir, err := os.MkdirTemp("", "zebra-chan")
-		if err != nil {
-			chanErr = err
-			return
-		}
-		src, err := filepath.Abs(filepath.Join("testdata", "chan.c"))
-		if err != nil {
-			chanErr = err
-			return
-		}
-		chanBin = filepath.Join(dir, "chan")
-		if out, err := exec.Command(gcc, "-O1", "-Wall", "-Werror", "-o", chanBin, src).CombinedOutput(); err != nil {
-			chanErr = fmt.Errorf("gcc testdata/chan.c: %v: %s", err, out)
-		}
-	})
-	if chanErr != nil {
-		t.Fatal(chanErr)
+	if chanBin == "" {
+		t.Fatal("buildChan was not called")
 	}
 	return chanBin
 }
@@ -178,6 +174,7 @@ func wantLines(t *testing.T, what, out string, lines ...string) {
 
 func TestChannelAttacks(t *testing.T) {
 	c := testConfig(t)
+	buildChan(t)
 	shared := newRunner(t, c)
 	c.NetworkPerTask = true
 	perTask := newRunner(t, c)
@@ -411,6 +408,7 @@ func sameSet(a, b []string) bool {
 // socket names are scoped by it), and the channels stay closed.
 func TestChannelAttacksOlderKernel(t *testing.T) {
 	c := testConfig(t)
+	buildChan(t)
 	if landlockABI() < landlockMinScopeABI {
 		t.Logf("this kernel has Landlock ABI %d: the main suite already runs without scopes", landlockABI())
 	}
