@@ -54,8 +54,9 @@ type Config struct {
 
 	// NetworkPerTask gives every instance its own empty network namespace
 	// (about 1 ms more per start) instead of one empty namespace shared by
-	// all instances of the Runner. The shared namespace needs root; without
-	// it the Runner falls back to one namespace per task.
+	// all instances of the Runner. The shared namespace needs root and
+	// Landlock's scope of abstract unix sockets (ABI 6); without them the
+	// Runner falls back to one namespace per task.
 	NetworkPerTask bool
 
 	// CgroupParent is the cgroup directory (v2) or the path below each v1

@@ -20,7 +20,13 @@
 // /bin, /sbin (symlinks as on the host), a generated /etc (group with the
 // user "zebra", nsswitch.conf, hosts, plus ld.so.cache, localtime and
 // alternatives from the host), /dev with null, zero, full, random and
-// urandom, a fresh /proc, size-limited tmpfs /tmp and /dev/shm. It sets the
+// urandom (every other mount is nodev, so no other device is usable even if
+// bound), the IPC namespace's own /dev/mqueue, a fresh /proc of its PID
+// namespace with the host's kernel information masked (mask.go: cmdline,
+// kallsyms, config.gz, keys, modules, iomem, acpi, bus, driver, ... as runc
+// and gVisor do; root-only files such as kcore and timer_list are
+// unreadable to the program anyway) and /proc/sys and /proc/fs read-only,
+// no /sys, size-limited tmpfs /tmp and /dev/shm. It sets the
 // host name and forks the program's process, which sets the rlimits, loads
 // the seccomp filter (package zebra/sandbox/seccomp), becomes the
 // unprivileged user, drops every capability and sets no_new_privs.
@@ -54,13 +60,29 @@
 // worker maps only itself.
 //
 // By default all instances of a Runner share one empty network namespace,
-// made once, in which the factory runs (this needs root; otherwise each
-// instance gets its own, which costs about a millisecond while it is made
-// ahead). Its only device is a loopback that is down and that the
-// instances have no privilege to bring up. As abstract unix
-// sockets and netlink are scoped by network namespace, the seccomp policy
-// then also denies socket(AF_UNIX) and socket(AF_NETLINK) (socketpair still
-// works).
+// made once, in which the factory runs — but only where the kernel's
+// Landlock scopes abstract unix sockets (ABI 6, Linux 6.12) and the worker
+// is root; otherwise each instance gets its own, made with it ahead of the
+// task (in the pool). Its only device is a loopback that is down and that
+// the instances have no privilege to bring up. The seccomp policy allows
+// sockets of AF_INET, AF_INET6 and, with a namespace per instance, AF_UNIX
+// only (socketpair: AF_UNIX only); every other family — AF_VSOCK, which no
+// network namespace scopes, AF_NETLINK, AF_PACKET, AF_ALG, ... — fails with
+// EACCES.
+//
+// # Landlock
+//
+// Where the kernel has Landlock (landlock_linux.go), the program's process
+// enters a Landlock domain of its own just before it executes the program:
+// it may read and execute anywhere, but write, create, remove or rename
+// only beneath its working directory, /tmp, /dev (whose own tmpfs its user
+// cannot write) and /dev/mqueue, and make no device node anywhere (ABI
+// 1-3, 5); it may not bind or connect TCP sockets (ABI 4); it may not
+// connect or send to an abstract unix socket, nor signal a process,
+// outside its own domain (ABI 6) — so not another instance's, nor its own
+// init. This is a second wall: it holds where a mount, a namespace or a
+// seccomp rule is wrong. The Runner uses what the kernel has and logs what
+// is missing.
 //
 // # Threat model
 //
@@ -73,15 +95,32 @@
 //     (private, size-limited) — the root, the system directories, input data
 //     and shipped files are read-only;
 //   - the network: no interface is up, so no connection to host services on
-//     127.0.0.1, no DNS, no outside traffic;
+//     127.0.0.1, no DNS, no outside traffic (and, with Landlock ABI 4, no
+//     TCP bind or connect at all);
+//   - channels to other instances running at the same time: each has its
+//     own IPC namespace (SysV shared memory, semaphores, message queues,
+//     POSIX message queues), /dev/shm and /tmp; abstract unix sockets —
+//     including a socketpair end disconnected with connect(AF_UNSPEC) and
+//     bound to a name — reach no other instance (Landlock's scope on a
+//     shared network namespace, else a namespace per instance); vsock,
+//     netlink and the other socket families are refused (seccomp); file
+//     events (inotify, fanotify), which would show what other instances
+//     open in the shared system directories, are refused (seccomp);
+//   - the host's kernel information: /proc shows only the instance's
+//     processes and masks the kernel's command line, symbols,
+//     configuration, keys, modules and device layout; /sys is absent; no
+//     device but the fixed five (nodev elsewhere; no mknod);
 //   - other processes: it sees only its own PID namespace, cannot ptrace
-//     (denied by seccomp), and kill -1 and kill 0 reach only its own
-//     processes (each instance has a process group of its own: process
-//     groups are not scoped by PID namespace);
+//     or read their memory (denied by seccomp), and kill -1 and kill 0
+//     reach only its own processes (each instance has a process group of
+//     its own: process groups are not scoped by PID namespace; with
+//     Landlock ABI 6 a signal outside the program's domain fails with
+//     EPERM as well);
 //   - privilege: no capabilities, no_new_privs (setuid and setgid binaries
 //     and file capabilities give nothing, and mounts are nosuid), no new
-//     namespaces, mounts, keyrings, BPF, perf, modules, reboot, clock
-//     changes (seccomp);
+//     namespaces (unshare, setns, clone with CLONE_NEW*; clone3 is ENOSYS),
+//     mounts, keyrings, BPF, perf, io_uring, userfaultfd, file handles,
+//     modules, reboot, clock changes (seccomp);
 //   - resource exhaustion: memory and process count (cgroups v1 or v2, else
 //     rlimits), CPU time, file size and open files (rlimits), wall time and
 //     stdout/stderr volume (host-side controller); killing an instance kills
@@ -91,12 +130,23 @@
 //     for one task and destroyed, with its namespaces, tmpfs and cgroups;
 //     the factory it is forked from never sees task data.
 //
+// On kernels without Landlock (before Linux 5.13, or with it disabled) the
+// same list holds through the mounts, namespaces and seccomp alone, with a
+// network namespace per instance; what is lost is the second wall: a wrong
+// mount would be writable, and a signal to the instance's init is ignored
+// by the kernel rather than refused. With ABI 1-5 the file rules hold (and
+// from ABI 4 the TCP rules) but the scopes do not: abstract unix sockets
+// are then scoped by the namespace per instance alone.
+//
 // Not protected against:
 //   - kernel bugs: the instances share the host kernel; a kernel exploit
-//     reachable through the allowed system calls escapes. A deny list keeps
-//     more of the kernel reachable than an allow list would.
+//     reachable through the allowed system calls escapes. The system-call
+//     policy is a deny list (with an allow list of socket families): it
+//     keeps more of the kernel reachable than an allow list would.
 //   - covert and timing channels between instances (shared CPU caches,
-//     /proc/loadavg and similar global counters, disk and CPU contention).
+//     /proc/loadavg, /proc/meminfo and similar global counters, disk and
+//     CPU contention; on a shared network namespace, whether an abstract
+//     unix socket name or a UDP port is taken).
 //   - disk use in the working directory beyond the per-file RLIMIT_FSIZE:
 //     the number of files is not bounded (no project quotas).
 //   - reading what is mounted: the interpreter installations, shipped files

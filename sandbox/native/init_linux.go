@@ -60,6 +60,9 @@ type factorySpec struct {
 	// Detached: the Runner hands the task's paths over as detached mounts
 	// (open_tree), so the instance detaches the host's root ahead.
 	Detached bool `json:"detached,omitempty"`
+	// LandlockABI is the kernel's Landlock ABI the program's process uses
+	// (0: none).
+	LandlockABI int `json:"landlock_abi,omitempty"`
 	// Nice, if not WorkerNice (the worker's), is the lower priority at
 	// which instances are made ahead and end: the Runner (root) gives an
 	// instance the worker's back at hand-over.
@@ -129,6 +132,7 @@ func factoryMain() error {
 	fa.pops = w.b
 	fa.ctx = fa.newChildCtx()
 	fa.ctx.prog = fa.newChildCtx()
+	fa.ctx.prog.ll = newLandlockPolicy(fa.spec.LandlockABI)
 	if fa.spec.Nice != fa.spec.WorkerNice {
 		fa.ctx.endNice = fa.spec.Nice
 	}

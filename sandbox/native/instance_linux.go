@@ -43,6 +43,8 @@ const atFDCWD = ^uintptr(-unix.AT_FDCWD - 1)
 const (
 	stageDir  = 1 // taking its stdio and working directory
 	stageExec = 2 // execve
+	// entering its Landlock domain
+	stageLandlock = 3
 )
 
 // The memory shared by the init and the program's process (shmSize bytes):
@@ -118,6 +120,12 @@ type childCtx struct {
 	capHdr  unix.CapUserHeader
 	capData [2]unix.CapUserData
 	sigset  [2]uint32 // empty: the program's signal mask
+
+	// The program's Landlock policy (zero: none), set by the factory, and
+	// its ruleset and a rule, written by the instance.
+	ll     landlockPolicy
+	llFD   int
+	llRule unix.LandlockPathBeneathAttr
 }
 
 //go:nosplit
@@ -517,6 +525,7 @@ func programAhead(c *childCtx) {
 			fail(c, syscall.EINVAL)
 		}
 	}
+	landlockAhead(c)
 	loadFilter(c)
 	dropPrivileges(c)
 	// Only the init talks to the Runner.
@@ -546,6 +555,9 @@ func programStart(c *childCtx) {
 	}
 	if _, e := sys3(unix.SYS_FCHDIR, uintptr(fds[3]), 0, 0); e != 0 {
 		programFailed(ex, stageDir, e)
+	}
+	if e := landlockStart(c, int(fds[3])); e != 0 {
+		programFailed(ex, stageLandlock, e)
 	}
 	sys3(unix.SYS_CLOSE, uintptr(fds[3]), 0, 0)
 	// Nothing but stdio reaches the program (the exec pipe and the socket

@@ -147,8 +147,10 @@ func systemPlan(tmpSize int64) ([]mountEntry, error) {
 		mountEntry{Kind: kindSymlink, Src: "/proc/self/fd/2", Dst: "/dev/stderr"},
 		mountEntry{Kind: kindTmpfs, Dst: "/dev/shm", Size: tmpSize, Mode: 0o1777},
 		mountEntry{Kind: kindProc, Dst: "/proc"},
-		mountEntry{Kind: kindTmpfs, Dst: "/tmp", Size: tmpSize, Mode: 0o1777},
 	)
+	plan = append(plan, mqueueMount("/dev/mqueue")...)
+	plan = append(plan, procMasks("/proc")...)
+	plan = append(plan, mountEntry{Kind: kindTmpfs, Dst: "/tmp", Size: tmpSize, Mode: 0o1777})
 	return plan, nil
 }
 
@@ -268,7 +270,9 @@ func linkTargets(dir string) ([]string, error) {
 // guestBinds are the binds of a command's Mounts, in order: each host path
 // (symlinks resolved) at its guest path, read-only unless Writable. A
 // guest path must be absolute and clean and must not be the root or one of
-// the system directories every sandbox has.
+// the system directories every sandbox has. A writable one must be
+// beneath /dev: the program's Landlock domain writes nowhere else but its
+// working directory and /tmp.
 func guestBinds(mounts []mapreduce.Mount) ([]mountEntry, error) {
 	var out []mountEntry
 	for _, m := range mounts {
@@ -276,7 +280,10 @@ func guestBinds(mounts []mapreduce.Mount) ([]mountEntry, error) {
 		if !filepath.IsAbs(g) || filepath.Clean(g) != g || g == "/" {
 			return nil, fmt.Errorf("mount %s at %q: the guest path must be absolute and clean", m.Host, g)
 		}
-		for _, d := range append(append([]string{"/proc", "/etc", "/tmp", "/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr", "/dev/shm"}, rootDirs...), devNodes...) {
+		if m.Writable && !under(g, "/dev") {
+			return nil, fmt.Errorf("mount %s at %s: a writable guest path must be beneath /dev", m.Host, g)
+		}
+		for _, d := range append(append([]string{"/proc", "/etc", "/tmp", "/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr", "/dev/shm", "/dev/mqueue"}, rootDirs...), devNodes...) {
 			if under(g, d) || under(d, g) {
 				return nil, fmt.Errorf("mount %s at %s: would cover the sandbox's %s", m.Host, g, d)
 			}

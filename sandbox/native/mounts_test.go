@@ -50,7 +50,12 @@ echo result > /dev/output`
 	if b, _ := os.ReadFile(input); string(b) != "the object\n" {
 		t.Errorf("the read-only input changed: %q", b)
 	}
-	for _, guest := range []string{"dev/x", "/", "/usr/lib", "/dev/stdin", "/proc/x", "/dev/../etc"} {
+	_, err = r.Start(context.Background(), mapreduce.Command{Args: []string{"true"}, Dir: dir, Env: os.Environ(),
+		Mounts: []mapreduce.Mount{{Host: output, Guest: "/data/output", Writable: true}}})
+	if err == nil || !strings.Contains(err.Error(), "a writable guest path must be beneath /dev") {
+		t.Errorf("writable guest path outside /dev: got %v, want a refusal", err)
+	}
+	for _, guest := range []string{"dev/x", "/", "/usr/lib", "/dev/stdin", "/proc/x", "/dev/../etc", "/dev/mqueue"} {
 		_, err := r.Start(context.Background(), mapreduce.Command{Args: []string{"true"}, Dir: dir, Env: os.Environ(),
 			Mounts: []mapreduce.Mount{{Host: input, Guest: guest}}})
 		if err == nil || !strings.Contains(err.Error(), "mount") {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -134,6 +135,8 @@ func (w *opWriter) entry(m mountEntry, srcPrefix string) error {
 			w.op(opCreate, 0, 0, 0, desc, m.Dst)
 		}
 		w.op(opBind, bindAttr(m), 0, 0, desc, srcPrefix+m.Src, m.Dst)
+	case kindMask, kindReadOnly, kindMqueue:
+		return w.maskEntry(m)
 	default:
 		return fmt.Errorf("unknown mount kind %q", m.Kind)
 	}
@@ -155,8 +158,8 @@ func (w *opWriter) detached(m mountEntry, isDir bool, idx int) {
 // bindAttr are the mount attributes of a bind of m.
 func bindAttr(m mountEntry) uint64 {
 	attr := uint64(unix.MOUNT_ATTR_NOSUID)
-	if !strings.HasPrefix(m.Dst, "/dev/") {
-		attr |= unix.MOUNT_ATTR_NODEV
+	if !slices.Contains(devNodes, m.Dst) {
+		attr |= unix.MOUNT_ATTR_NODEV // device nodes only from the fixed list
 	}
 	if !m.RW {
 		attr |= unix.MOUNT_ATTR_RDONLY

@@ -156,6 +156,7 @@ func (r *Runner) factorySpec() factorySpec {
 		Rlimits:       r.rlimits(),
 		Detached:      r.detached,
 		SharedNetwork: r.sharedNet,
+		LandlockABI:   r.landlockABI,
 		WorkerNice:    r.nice,
 	}
 	if !r.sharedNet {

@@ -71,10 +71,13 @@ func (p *process) handOver(c mapreduce.Command, ops *opWriter) error {
 		switch {
 		case n == 8:
 			stage, errno := binary.LittleEndian.Uint32(b[:]), syscall.Errno(binary.LittleEndian.Uint32(b[4:]))
-			if stage == stageExec {
+			switch stage {
+			case stageExec:
 				ek = mapreduce.UserCode
 				err = fmt.Errorf("sandbox init: exec %s: %w", ops.path, errno)
-			} else {
+			case stageLandlock:
+				err = fmt.Errorf("sandbox init: enter the Landlock domain: %w", errno)
+			default:
 				err = fmt.Errorf("sandbox init: enter working directory: %w", errno)
 			}
 		case n == 0 && errors.Is(rerr, io.EOF) && p.peekRecord() != recError:

@@ -32,6 +32,9 @@ type Runner struct {
 	// CLONE_PARENT, have that thread as parent too.
 	forks     chan func()
 	sharedNet bool
+	// landlockABI is the Landlock ABI the programs are confined with (0:
+	// none).
+	landlockABI int
 	// detached: task paths are handed over as detached mounts
 	// (canDetach), else bound from the host's root, kept until then.
 	detached  bool
@@ -78,7 +81,14 @@ func New(cfg Config, logger *slog.Logger) (*Runner, error) {
 			}
 		}
 	}
-	if err := r.startForker(!cfg.NetworkPerTask); err != nil {
+	r.landlockABI = kernelLandlockABI()
+	if m := landlockMissing(r.landlockABI); m != "" {
+		r.logger.Info("native sandbox: "+m, "landlock_abi", r.landlockABI)
+	}
+	// Abstract unix socket names are scoped by network namespace: a shared
+	// one is safe only with Landlock's scope (and socket(AF_UNIX) denied).
+	shareNet := !cfg.NetworkPerTask && r.landlockABI >= landlockMinScopeABI
+	if err := r.startForker(shareNet); err != nil {
 		r.logger.Info("native sandbox: one network namespace per task", "reason", err)
 	}
 	r.detached = canDetachMounts()
@@ -294,6 +304,10 @@ func (w *opWriter) detachedBind(m mountEntry) error {
 	w.detached(m, st.Mode&unix.S_IFMT == unix.S_IFDIR, len(w.fds)-1)
 	return nil
 }
+
+// kernelLandlockABI is landlockABI; tests replace it to pretend an older
+// kernel.
+var kernelLandlockABI = landlockABI
 
 // canDetachMounts is canDetach; tests replace it.
 var canDetachMounts = canDetach

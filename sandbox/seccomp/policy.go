@@ -7,7 +7,10 @@
 // (python, perl, sh, awk, the JVM) working without per-program tuning; it
 // removes the kernel interfaces that let a program leave or widen its
 // sandbox (namespaces, mounts, tracing, keyrings, BPF, modules) or that are
-// large, rarely needed attack surface (io_uring, userfaultfd, perf).
+// large, rarely needed attack surface (io_uring, userfaultfd, perf). Socket
+// address families are an allow list (SocketFamilies). Landlock's calls are
+// allowed: the native sandbox restricts its programs with Landlock itself,
+// and a program can only narrow its own rights with them.
 //
 // Calls of a foreign ABI (i386 through int 0x80 on x86-64) kill the process:
 // a deny list only holds for the ABI it was written for. The x32 ABI gets
@@ -49,9 +52,9 @@ type ArgRule struct {
 
 // Rules is the deny list applied to every sandboxed program.
 var Rules = []Rule{
-	{Names: []string{"ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp"}, Errno: unix.EPERM,
+	{Names: []string{"ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp", "process_madvise", "process_mrelease"}, Errno: unix.EPERM,
 		Why: "no tracing or reading of other processes' memory"},
-	{Names: []string{"mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr"}, Errno: unix.EPERM,
+	{Names: []string{"mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "open_tree_attr", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr", "statmount", "listmount"}, Errno: unix.EPERM,
 		Why: "the file system view is fixed by the sandbox init"},
 	{Names: []string{"unshare", "setns"}, Errno: unix.EPERM,
 		Why: "no new or other namespaces (a new user namespace would regain capabilities)"},
@@ -65,8 +68,8 @@ var Rules = []Rule{
 		Why: "host-wide state (clocks are not namespaced)"},
 	{Names: []string{"open_by_handle_at", "name_to_handle_at"}, Errno: unix.EPERM,
 		Why: "file handles bypass the mount tree (the shocker escape)"},
-	{Names: []string{"fanotify_init", "landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"}, Errno: unix.EPERM,
-		Why: "not needed; keeps the policy small to audit"},
+	{Names: []string{"fanotify_init", "fanotify_mark", "inotify_init1", "inotify_add_watch"}, Errno: unix.EPERM,
+		Why: "file events are reported across mount namespaces: watching the shared read-only system directories would show what other instances open and run"},
 	{Names: []string{"clone3"}, Errno: unix.ENOSYS,
 		Why: "its flags are behind a pointer the filter cannot read; libc falls back to clone, whose flags it can"},
 }
@@ -83,20 +86,39 @@ var ArgRules = []ArgRule{
 		Why: "no faking input on a terminal"},
 }
 
-// SharedNetworkRules are added when sandboxes share one empty network
-// namespace: abstract unix sockets and netlink are scoped by network
-// namespace, so two tasks could talk through them. socketpair stays allowed.
-var SharedNetworkRules = []ArgRule{
-	{Name: "socket", Any: [][]libseccomp.Condition{
-		{{Argument: 0, Operation: libseccomp.Equal, Value: unix.AF_UNIX}},
-		{{Argument: 0, Operation: libseccomp.Equal, Value: unix.AF_NETLINK}},
-	}, Errno: unix.EACCES,
-		Why: "no channel between tasks sharing the empty network namespace"},
+// Address families a program may make sockets of; socket(2) of any other
+// fails with EACCES. AF_VSOCK (host-wide, not scoped by network
+// namespace), AF_NETLINK, AF_PACKET, AF_ALG and the rest of the kernel's
+// socket families are not needed by task programs and some reach across
+// instances.
+var (
+	// SocketFamilies are allowed with a network namespace per instance.
+	SocketFamilies = []uint64{unix.AF_UNIX, unix.AF_INET, unix.AF_INET6}
+	// SharedNetworkSocketFamilies are allowed when instances share one
+	// empty network namespace: abstract unix socket names are scoped by
+	// network namespace, so socket(AF_UNIX) is left out.
+	SharedNetworkSocketFamilies = []uint64{unix.AF_INET, unix.AF_INET6}
+	// SocketpairFamilies are allowed for socketpair(2) (a connected pair
+	// has no name another instance could reach; a datagram one can be
+	// disconnected and bound to an abstract name, which the native sandbox
+	// scopes with Landlock or a network namespace per instance).
+	SocketpairFamilies = []uint64{unix.AF_UNIX}
+)
+
+// familyRule denies name(2) of any address family but the allowed ones.
+func familyRule(name string, allowed []uint64) ArgRule {
+	var c []libseccomp.Condition
+	for _, f := range allowed {
+		c = append(c, libseccomp.Condition{Argument: 0, Operation: libseccomp.NotEqual, Value: f})
+	}
+	return ArgRule{Name: name, Any: [][]libseccomp.Condition{c}, Errno: unix.EACCES,
+		Why: "an allow list of address families: no channel between instances through other socket families"}
 }
 
 // Options selects optional parts of the policy.
 type Options struct {
-	// SharedNetwork adds SharedNetworkRules.
+	// SharedNetwork selects SharedNetworkSocketFamilies for socket(2)
+	// instead of SocketFamilies.
 	SharedNetwork bool
 }
 
@@ -109,10 +131,11 @@ func Policy(opts Options) libseccomp.Policy {
 			Action: libseccomp.ActionErrno | libseccomp.Action(r.Errno),
 		})
 	}
-	args := ArgRules
+	families := SocketFamilies
 	if opts.SharedNetwork {
-		args = append(append([]ArgRule(nil), ArgRules...), SharedNetworkRules...)
+		families = SharedNetworkSocketFamilies
 	}
+	args := append(append([]ArgRule(nil), ArgRules...), familyRule("socket", families), familyRule("socketpair", SocketpairFamilies))
 	for _, r := range args {
 		g := libseccomp.SyscallGroup{Action: libseccomp.ActionErrno | libseccomp.Action(r.Errno)}
 		for _, c := range r.Any {

@@ -96,6 +96,22 @@ func TestLoad(t *testing.T) {
 		_, err = unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
 		out = append(out, "socketpair="+errStr(err))
 		out = append(out, "getpid="+errStr(nil))
+		for _, f := range []struct {
+			name string
+			af   int
+		}{{"vsock", unix.AF_VSOCK}, {"netlink", unix.AF_NETLINK}, {"packet", unix.AF_PACKET}, {"inet", unix.AF_INET}, {"inet6", unix.AF_INET6}} {
+			fd, err := unix.Socket(f.af, unix.SOCK_DGRAM, 0)
+			if err == nil {
+				unix.Close(fd)
+			}
+			out = append(out, "socket_"+f.name+"="+errStr(err))
+		}
+		_, err = unix.Socketpair(unix.AF_INET, unix.SOCK_STREAM, 0)
+		out = append(out, "socketpair_inet="+errStr(err))
+		_, err = unix.InotifyInit1(0)
+		out = append(out, "inotify="+errStr(err))
+		_, _, e := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, 0, 0, unix.LANDLOCK_CREATE_RULESET_VERSION)
+		out = append(out, "landlock="+errStr(errnoOrNil(e)))
 		_, err = unix.KeyctlInt(unix.KEYCTL_JOIN_SESSION_KEYRING, 0, 0, 0, 0)
 		out = append(out, "keyctl="+errStr(err))
 		fmt.Println(strings.Join(out, " "))
@@ -110,10 +126,24 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatalf("child: %v: %s", err, out)
 	}
-	want := "unshare=EPERM mount=EPERM socket_unix=EACCES socketpair=ok getpid=ok keyctl=EPERM"
+	// Landlock's calls are allowed: the child gets what the kernel answers
+	// here, unfiltered.
+	ll := "ok"
+	if _, _, e := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, 0, 0, unix.LANDLOCK_CREATE_RULESET_VERSION); e != 0 {
+		ll = errStr(e)
+	}
+	want := "unshare=EPERM mount=EPERM socket_unix=EACCES socketpair=ok getpid=ok socket_vsock=EACCES socket_netlink=EACCES " +
+		"socket_packet=EACCES socket_inet=ok socket_inet6=ok socketpair_inet=EACCES inotify=EPERM landlock=" + ll + " keyctl=EPERM"
 	if got := strings.TrimSpace(string(out)); !strings.HasPrefix(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
+}
+
+func errnoOrNil(e unix.Errno) error {
+	if e == 0 {
+		return nil
+	}
+	return e
 }
 
 func errStr(err error) string {
