@@ -151,6 +151,13 @@ func readParts(t *testing.T, dir string) string {
 	return b.String()
 }
 
+// sortedLines returns s's lines in byte order.
+func sortedLines(s string) string {
+	l := strings.SplitAfter(s, "\n")
+	slices.Sort(l)
+	return strings.Join(l, "")
+}
+
 var runningJob = regexp.MustCompile(`Running job: (job_[A-Za-z0-9]+_[0-9]+)`)
 
 func TestPythonClients(t *testing.T) {
@@ -235,8 +242,11 @@ func TestPythonClients(t *testing.T) {
 					"--jobconf", "mapreduce.job.reduces=1", in)
 			}
 			for _, job := range []string{"mr_wordcount", "mr_twostep", "mr_counters"} {
+				// mrjob's local runner partitions by its own rule (it ignores
+				// mapreduce.job.reduces), so its output is in another order:
+				// the lines must be the same.
 				code, out, errs := mrjob(job, "in.txt")
-				if code != 0 || out != mrjobRef[job] {
+				if code != 0 || sortedLines(out) != sortedLines(mrjobRef[job]) {
 					t.Errorf("mrjob -r hadoop %s: exit %d, output %q, want %q\n%s", job, code, out, mrjobRef[job], errs)
 				}
 				if job == "mr_counters" {
