@@ -52,6 +52,8 @@ func run(ctx context.Context, args []string) int {
 	switch args[0] {
 	case "streaming":
 		return streamingCommand(ctx, args[1:])
+	case "fs", "dfs":
+		return fsCommand(ctx, args[1:])
 	case "jar":
 		return jarCommand(ctx, args[1:])
 	case "shims":

@@ -1,0 +1,107 @@
+package hdfs
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path"
+
+	hdfs "github.com/colinmarc/hdfs/v2"
+
+	"zebra/mapreduce"
+)
+
+var _ mapreduce.StatusFS = (*FS)(nil)
+
+// replicator is what HdfsFileStatusProto (FileInfo.Sys()) offers.
+type replicator interface{ GetBlockReplication() uint32 }
+
+func (f *FS) status(p string, fi os.FileInfo) mapreduce.FileStatus {
+	st := mapreduce.FileStatus{FileInfo: f.info(p, fi), Perm: fi.Mode() & (fs.ModePerm | fs.ModeSticky)}
+	if fi.Mode()&fs.FileMode(0o1000) != 0 {
+		st.Perm |= fs.ModeSticky
+	}
+	if hfi, ok := fi.(*hdfs.FileInfo); ok {
+		st.Owner, st.Group, st.AccessTime = hfi.Owner(), hfi.OwnerGroup(), hfi.AccessTime()
+	}
+	if r, ok := fi.Sys().(replicator); ok {
+		st.Replication = int(r.GetBlockReplication())
+	}
+	return st
+}
+
+// StatStatus implements mapreduce.StatusFS.
+func (f *FS) StatStatus(ctx context.Context, name string) (mapreduce.FileStatus, error) {
+	c, err := f.conn(ctx)
+	if err != nil {
+		return mapreduce.FileStatus{}, err
+	}
+	p := cleanPath(name)
+	fi, err := c.Stat(p)
+	if err != nil {
+		return mapreduce.FileStatus{}, f.wrap("stat", p, err)
+	}
+	return f.status(p, fi), nil
+}
+
+// ListStatus implements mapreduce.StatusFS, in the NameNode's order.
+func (f *FS) ListStatus(ctx context.Context, dir string) ([]mapreduce.FileStatus, error) {
+	c, err := f.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := cleanPath(dir)
+	fis, err := c.ReadDir(p)
+	if err != nil {
+		return nil, f.wrap("list", p, err)
+	}
+	out := make([]mapreduce.FileStatus, 0, len(fis))
+	for _, fi := range fis {
+		out = append(out, f.status(path.Join(p, fi.Name()), fi))
+	}
+	return out, nil
+}
+
+// Remove removes the file or empty directory name.
+func (f *FS) Remove(ctx context.Context, name string) error {
+	c, err := f.conn(ctx)
+	if err != nil {
+		return err
+	}
+	p := cleanPath(name)
+	if err := c.Remove(p); err != nil {
+		return f.wrap("remove", p, err)
+	}
+	f.forget(p)
+	return nil
+}
+
+// Mkdir creates the directory name (mode 0755 before the NameNode's
+// umask); its parent must exist.
+func (f *FS) Mkdir(ctx context.Context, name string) error {
+	c, err := f.conn(ctx)
+	if err != nil {
+		return err
+	}
+	p := cleanPath(name)
+	return f.wrap("mkdir", p, c.Mkdir(p, 0o755))
+}
+
+// SetReplication sets the replication factor of the file name.
+func (f *FS) SetReplication(ctx context.Context, name string, n int) error {
+	c, err := f.conn(ctx)
+	if err != nil {
+		return err
+	}
+	p := cleanPath(name)
+	resp, err := rawCall(c, "setReplication", "SetReplicationRequestProto", "SetReplicationResponseProto",
+		map[string]any{"src": p, "replication": uint32(n)})
+	if err != nil {
+		return f.wrap("set replication", p, err)
+	}
+	if !field(resp, "result").Bool() {
+		return mapreduce.E("set replication", mapreduce.Other, f.URI(p), errors.New("the NameNode refused (not a file?)"))
+	}
+	return nil
+}

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+
+	"zebra/adapters/fsshell"
+)
+
+// fsCommand is `zebra fs ARGS...` (also `zebra dfs`): Hadoop's FsShell,
+// what `hadoop fs`, `hadoop dfs` and `hdfs dfs` run, over local files,
+// HDFS and Swift.
+func fsCommand(ctx context.Context, args []string) int {
+	dir, err := os.Getwd()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zebra fs: cannot determine the working directory:", err)
+		return 1
+	}
+	var (
+		mu       sync.Mutex
+		settings map[string]string
+	)
+	reg := registry(func(k string) string {
+		mu.Lock()
+		defer mu.Unlock()
+		return settings[k]
+	}, "")
+	return fsshell.Run(ctx, args, &fsshell.Env{
+		Stdout:   os.Stdout,
+		Stderr:   os.Stderr,
+		Stdin:    os.Stdin,
+		Dir:      dir,
+		Registry: reg,
+		Configure: func(s map[string]string) {
+			mu.Lock()
+			settings = s
+			mu.Unlock()
+		},
+	})
+}
