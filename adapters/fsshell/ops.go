@@ -1127,9 +1127,14 @@ func (sh *shell) getmerge(opts map[string]bool, _ map[string]string, args []stri
 // ---- attributes
 
 func (sh *shell) setrep(opts map[string]bool, _ map[string]string, args []string) int {
-	n, err := strconv.Atoi(args[0])
+	n, err := strconv.ParseInt(args[0], 10, 16)
 	if err != nil || n < 1 {
-		fmt.Fprintln(sh.err, "-setrep: Invalid replication factor: "+args[0])
+		if err != nil {
+			fmt.Fprintln(sh.err, "setrep: Illegal replication, a positive integer expected")
+			fmt.Fprintf(sh.err, "-setrep: For input string: \"%s\"\n", args[0])
+		} else {
+			fmt.Fprintln(sh.err, "-setrep: replication must be >= 1")
+		}
 		fmt.Fprint(sh.err, usageText)
 		fmt.Fprintln(sh.err, "Usage: hadoop fs [generic options] "+commandUsage("-setrep"))
 		return 255
@@ -1148,7 +1153,7 @@ func (sh *shell) setrep(opts map[string]bool, _ map[string]string, args []string
 			return
 		}
 		if r, ok := it.fs.(replicator); ok && !isLocal(it.fs) {
-			if err := r.SetReplication(sh.ctx, it.name, n); err != nil {
+			if err := r.SetReplication(sh.ctx, it.name, int(n)); err != nil {
 				sh.fail(err)
 				return
 			}
@@ -1178,7 +1183,7 @@ func (sh *shell) chmod(opts map[string]bool, _ map[string]string, args []string)
 	spec := args[0]
 	apply, err := parseMode(spec)
 	if err != nil {
-		fmt.Fprintln(sh.err, "chmod: chmod : mode '"+spec+"' does not match the expected pattern.")
+		fmt.Fprintln(sh.err, "-chmod: chmod : mode '"+spec+"' does not match the expected pattern.")
 		fmt.Fprint(sh.err, usageText)
 		fmt.Fprintln(sh.err, "Usage: hadoop fs [generic options] "+commandUsage("-chmod"))
 		return 255
@@ -1251,6 +1256,9 @@ func parseMode(spec string) (func(fs.FileMode, bool) fs.FileMode, error) {
 		}
 		op := part[i]
 		perms := part[i+1:]
+		if perms == "" {
+			return nil, errors.New("bad mode")
+		}
 		for _, c := range perms {
 			if !strings.ContainsRune("rwxXt", c) {
 				return nil, errors.New("bad mode")

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"time"
 
 	hdfs "github.com/colinmarc/hdfs/v2"
 
@@ -104,4 +105,14 @@ func (f *FS) SetReplication(ctx context.Context, name string, n int) error {
 		return mapreduce.E("set replication", mapreduce.Other, f.URI(p), errors.New("the NameNode refused (not a file?)"))
 	}
 	return nil
+}
+
+// Chtimes sets the access and modification times of name.
+func (f *FS) Chtimes(ctx context.Context, name string, atime, mtime time.Time) error {
+	c, err := f.conn(ctx)
+	if err != nil {
+		return err
+	}
+	p := cleanPath(name)
+	return f.wrap("set times", p, c.Chtimes(p, atime, mtime))
 }
