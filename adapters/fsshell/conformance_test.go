@@ -401,7 +401,7 @@ func TestFsShellConformance(t *testing.T) {
 					writeLocalFixture(t, dir, fx)
 					var rs []result
 					for _, args := range c.lines {
-						rs = append(rs, s(context.Background(), args, dir))
+						rs = append(rs, unDir(s(context.Background(), args, dir), dir))
 					}
 					return rs, snapshot(t, dir)
 				}
@@ -463,7 +463,7 @@ func TestFsShellConformance(t *testing.T) {
 					writeHDFSFixture(t, ctx, admin, home, fx)
 					var rs []result
 					for _, args := range c.lines {
-						rs = append(rs, s(ctx, args, dir))
+						rs = append(rs, unDir(s(ctx, args, dir), dir))
 					}
 					return rs, snapshot(t, dir), hdfsSnapshot(t, ctx, admin, home)
 				}
@@ -535,4 +535,11 @@ func shortUsage(s string) string {
 		return s
 	}
 	return s[:i] + "<usage text>\n" + s[j+len("command [genericOptions] [commandOptions]\n"):]
+}
+
+// unDir replaces a side's own working directory by <dir> in r.
+func unDir(r result, dir string) result {
+	r.stdout = strings.ReplaceAll(r.stdout, dir, "<dir>")
+	r.stderr = strings.ReplaceAll(r.stderr, dir, "<dir>")
+	return r
 }

@@ -60,6 +60,7 @@ type lister struct {
 }
 
 func (sh *shell) lsr(opts map[string]bool, vals map[string]string, args []string) int {
+	fmt.Fprintln(sh.err, "lsr: DEPRECATED: Please use 'ls -R' instead.")
 	opts["R"] = true
 	return sh.ls(opts, vals, args)
 }
@@ -130,7 +131,11 @@ func (l *lister) sort(items []*item) {
 			c = when(items[j]).Compare(when(items[i]))
 		case l.opts["S"]:
 			c = cmpInt(items[j].st.Size, items[i].st.Size)
-		default:
+		}
+		if c == 0 && (l.opts["t"] || l.opts["S"]) {
+			return strings.Compare(items[i].disp, items[j].disp) < 0
+		}
+		if c == 0 {
 			c = strings.Compare(items[i].disp, items[j].disp)
 		}
 		return c*rev < 0
@@ -294,6 +299,26 @@ func (sh *shell) checkParents(it *item, needParent bool) error {
 	return nil
 }
 
+// dstParent fails unless the parent of the missing destination dst is a
+// directory, as Hadoop's CommandWithDestination checks before any source.
+func (sh *shell) dstParent(dst *item) error {
+	if err := sh.checkParents(dst, true); err != nil {
+		var pe *pathError
+		if errors.As(err, &pe) {
+			err = &pathError{dst.disp, "No such file or directory: `" + uri(dst) + "'"}
+		}
+		return err
+	}
+	return nil
+}
+
+// usageError prints a command's usage error as FsShell does.
+func (sh *shell) usageError(name, msg string) {
+	fmt.Fprintln(sh.err, name+": "+msg)
+	fmt.Fprint(sh.err, usageText)
+	fmt.Fprintln(sh.err, "Usage: hadoop fs [generic options] "+commandUsage(name))
+}
+
 func parentName(name string) string {
 	if filepath.IsAbs(name) && filepath.Separator != '/' {
 		return filepath.Dir(name)
@@ -428,6 +453,12 @@ func (sh *shell) copyCmd(args []string, srcLocal, dstLocal, overwrite, plain, on
 		}
 		return 1
 	}
+	if !dst.exists {
+		if err := sh.dstParent(dst); err != nil {
+			sh.fail(err)
+			return 1
+		}
+	}
 	for _, s := range srcs {
 		if s == "-" && srcLocal {
 			t := dst
@@ -457,15 +488,6 @@ func (sh *shell) copyCmd(args []string, srcLocal, dstLocal, overwrite, plain, on
 				base := path.Base(filepath.ToSlash(src.name))
 				target = &item{fs: dst.fs, name: joinName(dst.name, base), disp: joinDisp(dst.disp, base)}
 				if err := sh.stat(target); err != nil {
-					sh.fail(err)
-					continue
-				}
-			} else if !dst.exists {
-				if err := sh.checkParents(dst, true); err != nil {
-					var pe *pathError
-					if errors.As(err, &pe) {
-						err = &pathError{dst.disp, "No such file or directory: `" + uri(dst) + "'"}
-					}
 					sh.fail(err)
 					continue
 				}
@@ -534,6 +556,12 @@ func (sh *shell) mv(_ map[string]bool, _ map[string]string, args []string) int {
 		}
 		return 1
 	}
+	if !dst.exists {
+		if err := sh.dstParent(dst); err != nil {
+			sh.fail(err)
+			return 1
+		}
+	}
 	sh.each(srcs, func(src *item) {
 		if src.fs != dst.fs {
 			sh.fail(&pathError{src.disp, "Does not match target filesystem"})
@@ -550,14 +578,6 @@ func (sh *shell) mv(_ map[string]bool, _ map[string]string, args []string) int {
 		}
 		if target.exists {
 			sh.fail(&pathError{target.disp, "File exists"})
-			return
-		}
-		if err := sh.checkParents(target, true); err != nil {
-			var pe *pathError
-			if errors.As(err, &pe) {
-				err = &pathError{target.disp, "No such file or directory: `" + uri(target) + "'"}
-			}
-			sh.fail(err)
 			return
 		}
 		if src.st.IsDir && strings.HasPrefix(target.name+"/", strings.TrimSuffix(src.name, "/")+"/") {
@@ -681,6 +701,9 @@ func (sh *shell) tail(opts map[string]bool, vals map[string]string, args []strin
 			if !opts["f"] {
 				return
 			}
+			if f, ok := sh.out.(interface{ Flush() error }); ok {
+				f.Flush()
+			}
 			wait := 5 * time.Second
 			if v, ok := vals["s"]; ok {
 				if ms, err := strconv.ParseInt(v, 10, 64); err == nil && ms > 0 {
@@ -700,6 +723,7 @@ func (sh *shell) tail(opts map[string]bool, vals map[string]string, args []strin
 // ---- removing
 
 func (sh *shell) rmr(opts map[string]bool, vals map[string]string, args []string) int {
+	fmt.Fprintln(sh.err, "rmr: DEPRECATED: Please use '-rm -r' instead.")
 	opts["r"] = true
 	return sh.rm(opts, vals, args)
 }
@@ -798,6 +822,7 @@ func (sh *shell) summarize(it *item) (summary, error) {
 }
 
 func (sh *shell) dus(opts map[string]bool, vals map[string]string, args []string) int {
+	fmt.Fprintln(sh.err, "dus: DEPRECATED: Please use 'du -s' instead.")
 	opts["s"] = true
 	return sh.du(opts, vals, args)
 }
@@ -894,6 +919,10 @@ func (sh *shell) stat1(_ map[string]bool, _ map[string]string, args []string) in
 	format := "%y"
 	if strings.Contains(args[0], "%") {
 		format, args = args[0], args[1:]
+	}
+	if len(args) == 0 {
+		sh.usageError("-stat", "Not enough arguments: expected 1 but got 0")
+		return 255
 	}
 	sh.each(args, func(it *item) {
 		fmt.Fprintln(sh.out, sh.statFormat(format, it))
@@ -1033,6 +1062,8 @@ func (sh *shell) touchz(_ map[string]bool, _ map[string]string, args []string) i
 				sh.fail(&pathError{it.disp, "Is a directory"})
 			} else if it.st.Size != 0 {
 				sh.fail(&pathError{it.disp, "Not a zero-length file"})
+			} else if err := sh.writeFile(strings.NewReader(""), it, true, false); err != nil {
+				sh.fail(err)
 			}
 			continue
 		}

@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"zebra/adapters/hdfs"
@@ -89,6 +90,9 @@ func Run(ctx context.Context, args []string, env *Env) int {
 	c := commands[name]
 	if c == nil || !strings.HasPrefix(name, "-") {
 		fmt.Fprintln(sh.err, name+": Unknown command")
+		if commands["-"+name] != nil {
+			fmt.Fprintln(sh.err, "Did you mean -"+name+"?  This command begins with a dash.")
+		}
 		fmt.Fprint(sh.err, usageText)
 		return 255
 	}
@@ -339,7 +343,7 @@ func notFound(disp string) error { return &pathError{disp, "No such file or dire
 func (sh *shell) stat(it *item) error {
 	st, err := statusOf(sh.ctx, it.fs, it.name, sh.user)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 			it.exists = false
 			return nil
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -27,8 +28,10 @@ func fsCommand(ctx context.Context, args []string) int {
 		defer mu.Unlock()
 		return settings[k]
 	}, "")
+	out := bufio.NewWriterSize(os.Stdout, 64<<10)
+	defer out.Flush()
 	return fsshell.Run(ctx, args, &fsshell.Env{
-		Stdout:   os.Stdout,
+		Stdout:   out,
 		Stderr:   os.Stderr,
 		Stdin:    os.Stdin,
 		Dir:      dir,

@@ -21,6 +21,7 @@ const usage = `usage: zebra <command> [arguments]
 commands:
   streaming [generic options] [streaming options]   run a Hadoop Streaming job (like 'mapred streaming')
   jar <hadoop-streaming.jar> [options]               the same, as 'hadoop jar ...streaming....jar'
+  fs [generic options] -CMD [args]                   Hadoop's FsShell ('hadoop fs', 'hdfs dfs'; also 'zebra dfs')
   shims install DIR                                  write 'hadoop' and 'mapred' launchers into DIR
   submit [-D k=v] job.json                          run a ZeroCloud job description on the cluster (docs/zerocloud.md)
   replay <attempt id>                                re-run a recorded task attempt, check it is byte-identical
