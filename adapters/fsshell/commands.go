@@ -59,14 +59,14 @@ func (c *command) parse(args []string) (map[string]bool, map[string]string, []st
 				rest = rest[1:]
 			}
 		default:
-			return nil, nil, nil, fmt.Errorf("Illegal option %s", a)
+			return nil, nil, nil, hadoopMessage(fmt.Sprintf("Illegal option %s", a))
 		}
 	}
 	if len(rest) < c.min {
-		return nil, nil, nil, fmt.Errorf("Not enough arguments: expected %d but got %d", c.min, len(rest))
+		return nil, nil, nil, hadoopMessage(fmt.Sprintf("Not enough arguments: expected %d but got %d", c.min, len(rest)))
 	}
 	if len(rest) > c.max {
-		return nil, nil, nil, fmt.Errorf("Too many arguments: expected %d but got %d", c.max, len(rest))
+		return nil, nil, nil, hadoopMessage(fmt.Sprintf("Too many arguments: expected %d but got %d", c.max, len(rest)))
 	}
 	return opts, vals, rest, nil
 }
@@ -193,3 +193,8 @@ func tenths(n int64, shift uint) string {
 	}
 	return strconv.FormatInt(q, 10) + "." + strconv.FormatInt(d, 10)
 }
+
+// hadoopMessage is an error whose text is Hadoop's message, verbatim.
+type hadoopMessage string
+
+func (m hadoopMessage) Error() string { return string(m) }

@@ -745,6 +745,16 @@ func (sh *shell) rm(opts map[string]bool, _ map[string]string, args []string) in
 				sh.fail(&pathError{it.disp, "Is a directory"})
 				continue
 			}
+			if !opts["skipTrash"] {
+				moved, err := sh.moveToTrash(it)
+				if err != nil {
+					sh.fail(err)
+					continue
+				}
+				if moved {
+					continue
+				}
+			}
 			var err error
 			if r, ok := it.fs.(remover); ok && !it.st.IsDir {
 				err = r.Remove(sh.ctx, it.name)

@@ -62,7 +62,8 @@ type shell struct {
 	ctx       context.Context
 	env       *Env
 	out, err  io.Writer
-	conf      map[string]string
+	conf      map[string]string // -D and -conf settings
+	hconf     map[string]string // the Hadoop configuration
 	defaultFS string
 	user      string
 	cmd       string // the command's name without "-", for messages
@@ -221,6 +222,7 @@ func (sh *shell) resolveDefaults() error {
 		}
 		hc = c
 	}
+	sh.hconf = hc
 	sh.defaultFS = hdfs.DefaultFS(sh.conf["fs.defaultFS"], hc)
 	sh.user = sh.env.User
 	if sh.user == "" {
@@ -231,6 +233,14 @@ func (sh *shell) resolveDefaults() error {
 		sh.user = u
 	}
 	return nil
+}
+
+// setting is a setting of -D or -conf, else of the Hadoop configuration.
+func (sh *shell) setting(key string) string {
+	if v, ok := sh.conf[key]; ok {
+		return v
+	}
+	return sh.hconf[key]
 }
 
 // qualify turns a typed path into what the registry resolves: a URI, or
