@@ -316,7 +316,7 @@ func zebraSide(confDir string) side {
 		}
 		reg := &mapreduce.Registry{}
 		localfs.Register(reg, &localfs.FS{Checksums: true})
-		st := hdfs.Register(reg, hdfs.Options{Conf: conf})
+		st := fsshell.RegisterHDFS(reg, hdfs.Options{Conf: conf}, nil)
 		defer st.Close()
 		var so, se bytes.Buffer
 		code := fsshell.Run(ctx, args, &fsshell.Env{Stdout: &so, Stderr: &se, Stdin: strings.NewReader(""),

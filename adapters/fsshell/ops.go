@@ -282,7 +282,11 @@ func (sh *shell) checkParents(it *item, needParent bool) error {
 		}
 		if p.exists {
 			if !p.st.IsDir {
-				return errors.New("Parent path is not a directory: " + uri(p))
+				if isHDFSStore(p.fs) {
+					// The NameNode's ParentNotDirectoryException.
+					return hadoopMessage(p.name + " (is not a directory)")
+				}
+				return hadoopMessage("Parent path is not a directory: " + uri(p))
 			}
 			return nil
 		}
@@ -969,7 +973,11 @@ func (sh *shell) statFormat(format string, it *item) string {
 		case 'n':
 			b.WriteString(path.Base(filepath.ToSlash(it.name)))
 		case 'o':
-			b.WriteString(strconv.FormatInt(blockSize(st), 10))
+			if st.IsDir && isHDFSStore(it.fs) {
+				b.WriteString("0") // HDFS directories have no block size
+			} else {
+				b.WriteString(strconv.FormatInt(blockSize(st), 10))
+			}
 		case 'r':
 			b.WriteString(strconv.Itoa(st.Replication))
 		case 'u':

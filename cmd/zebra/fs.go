@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"zebra/adapters/fsshell"
+	"zebra/adapters/hdfs"
 )
 
 // fsCommand is `zebra fs ARGS...` (also `zebra dfs`): Hadoop's FsShell,
@@ -28,6 +29,14 @@ func fsCommand(ctx context.Context, args []string) int {
 		defer mu.Unlock()
 		return settings[k]
 	}, "")
+	// HDFS as a Hadoop client writes: replication and block size from the
+	// client's configuration (default 3 and 128 MiB), not the cluster's.
+	stores := fsshell.RegisterHDFS(reg, hdfs.Options{}, func() map[string]string {
+		mu.Lock()
+		defer mu.Unlock()
+		return settings
+	})
+	defer stores.Close()
 	out := bufio.NewWriterSize(os.Stdout, 64<<10)
 	defer out.Flush()
 	return fsshell.Run(ctx, args, &fsshell.Env{
