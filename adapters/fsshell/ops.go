@@ -1219,8 +1219,13 @@ func (sh *shell) checksum(opts map[string]bool, _ map[string]string, args []stri
 			sh.fail(&pathError{it.disp, "Is a directory"})
 			return
 		}
-		if isHDFSStore(it.fs) {
-			sh.fail(fmt.Errorf("`%s': HDFS file checksums (MD5-of-MD5-of-CRC32C) are not supported by zebra fs", it.disp))
+		if c, ok := it.fs.(checksummer); ok {
+			alg, sum, err := c.FileChecksum(sh.ctx, it.name)
+			if err != nil {
+				sh.fail(err)
+				return
+			}
+			fmt.Fprintf(sh.out, "%s\t%s\t%x\n", it.disp, alg, sum)
 			return
 		}
 		fmt.Fprintf(sh.out, "%s\tNONE\n", it.disp)

@@ -21,6 +21,9 @@ type (
 	mkdirer interface {
 		Mkdir(ctx context.Context, name string) error
 	}
+	checksummer interface {
+		FileChecksum(ctx context.Context, name string) (algorithm string, sum []byte, err error)
+	}
 	replicator interface {
 		SetReplication(ctx context.Context, name string, n int) error
 	}

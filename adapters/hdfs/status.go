@@ -2,7 +2,9 @@ package hdfs
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -115,4 +117,39 @@ func (f *FS) Chtimes(ctx context.Context, name string, atime, mtime time.Time) e
 	}
 	p := cleanPath(name)
 	return f.wrap("set times", p, c.Chtimes(p, atime, mtime))
+}
+
+// FileChecksum is HDFS's whole-file checksum as `hadoop fs -checksum`
+// prints it: the algorithm name (MD5-of-<crcPerBlock>MD5-of-512CRC32C) and
+// the bytes of Hadoop's MD5MD5CRC32FileChecksum (bytes per CRC, CRCs per
+// block, MD5). Only files of at least one byte with the default 512 bytes
+// per CRC are supported.
+func (f *FS) FileChecksum(ctx context.Context, name string) (string, []byte, error) {
+	c, err := f.conn(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	p := cleanPath(name)
+	r, err := c.Open(p)
+	if err != nil {
+		return "", nil, f.wrap("checksum", p, err)
+	}
+	defer r.Close()
+	st := r.Stat()
+	if st.Size() == 0 {
+		return "", nil, mapreduce.E("checksum", mapreduce.Invalid, f.URI(p), errors.New("checksums of empty files are not supported"))
+	}
+	sum, err := r.Checksum()
+	if err != nil {
+		return "", nil, f.wrap("checksum", p, err)
+	}
+	const bytesPerCRC = 512
+	var crcPerBlock int64
+	if bs, ok := st.Sys().(blockSizer); ok && st.Size() > int64(bs.GetBlocksize()) {
+		crcPerBlock = int64(bs.GetBlocksize()) / bytesPerCRC
+	}
+	out := binary.BigEndian.AppendUint32(nil, bytesPerCRC)
+	out = binary.BigEndian.AppendUint64(out, uint64(crcPerBlock))
+	out = append(out, sum...)
+	return fmt.Sprintf("MD5-of-%dMD5-of-%dCRC32C", crcPerBlock, bytesPerCRC), out, nil
 }
