@@ -22,6 +22,7 @@ const usage = `usage: zebra <command> [arguments]
 commands:
   streaming [generic options] [streaming options]   run a Hadoop Streaming job (like 'mapred streaming')
   jar <hadoop-streaming.jar> [options]               the same, as 'hadoop jar ...streaming....jar'
+  fs [generic options] -CMD [args]                   Hadoop's FsShell ('hadoop fs', 'hdfs dfs'; also 'zebra dfs')
   shims install [--hadoop-home] DIR                  write 'hadoop', 'mapred', 'hdfs' and 'yarn' launchers into DIR
   hadoop|mapred|hdfs|yarn ARGS                       what those launchers run (hadoop version, jar, fs, job, yarn logs, …)
   submit [-D k=v] job.json                          run a ZeroCloud job description on the cluster (docs/zerocloud.md)
@@ -54,6 +55,8 @@ func run(ctx context.Context, args []string) int {
 	switch args[0] {
 	case "streaming":
 		return streamingCommand(ctx, args[1:])
+	case "fs", "dfs":
+		return fsCommand(ctx, args[1:])
 	case "jar":
 		return jarCommand(ctx, args[1:])
 	case "shims":
