@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"sort"
 	"strings"
@@ -165,4 +166,26 @@ func (r *Registry) Resolve(ctx context.Context, raw string) (FS, string, error) 
 		}
 	}
 	return open(ctx, u, raw)
+}
+
+// FileStatus is a file's status as Hadoop's FileStatus carries it, for
+// tools that print it (zebra fs): FileInfo plus owner, group, permission
+// bits, replication and access time.
+type FileStatus struct {
+	FileInfo
+	Owner, Group string
+	// Perm holds the permission bits (fs.ModePerm), plus fs.ModeSticky.
+	Perm        fs.FileMode
+	Replication int
+	AccessTime  time.Time
+}
+
+// StatusFS is implemented by file systems that keep owners and permissions
+// (local files, HDFS). A file system without it is shown with the
+// defaults the caller chooses.
+type StatusFS interface {
+	// StatStatus is Stat with the full status.
+	StatStatus(ctx context.Context, name string) (FileStatus, error)
+	// ListStatus is List with the full status of every child.
+	ListStatus(ctx context.Context, dir string) ([]FileStatus, error)
 }

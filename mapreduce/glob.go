@@ -97,3 +97,11 @@ func compileGlob(pat string) (*regexp.Regexp, error) {
 	}
 	return re, nil
 }
+
+// HasGlob reports whether a path component uses Hadoop glob syntax (*, ?,
+// [set], {a,b}).
+func HasGlob(s string) bool { return hasGlob(s) }
+
+// CompileGlob turns one path component in Hadoop's glob syntax into an
+// anchored regular expression, as Hadoop's GlobPattern does.
+func CompileGlob(pat string) (*regexp.Regexp, error) { return compileGlob(pat) }

@@ -386,6 +386,10 @@ func localPath(name, dir string) (string, bool) {
 	return filepath.Clean(name), true
 }
 
+// LoadConfFile reads a Hadoop configuration XML file (a -conf file, a
+// core-site.xml) into conf.
+func LoadConfFile(conf *mapreduce.Conf, path string) error { return loadConfFile(conf, path) }
+
 // loadConfFile reads a Hadoop configuration XML file into conf.
 func loadConfFile(conf *mapreduce.Conf, path string) error {
 	data, err := os.ReadFile(path)

@@ -618,14 +618,19 @@ func rankHosts(blocks []block, off, n int64, byHostname bool) []string {
 	return out
 }
 
-// Chmod sets the permission bits of name (for tests and tools).
+// Chmod sets the permission bits of name (fs.ModePerm and fs.ModeSticky).
 func (f *FS) Chmod(ctx context.Context, name string, mode fs.FileMode) error {
 	c, err := f.conn(ctx)
 	if err != nil {
 		return err
 	}
 	p := cleanPath(name)
-	return f.wrap("chmod", p, c.Chmod(p, mode))
+	// The NameNode takes the raw bits: the sticky bit is 01000.
+	bits := mode & fs.ModePerm
+	if mode&fs.ModeSticky != 0 {
+		bits |= 0o1000
+	}
+	return f.wrap("chmod", p, c.Chmod(p, bits))
 }
 
 // Chown sets the owner and group of name; only the HDFS superuser may.

@@ -341,8 +341,7 @@ func (j *jobCLI) logs(ctx context.Context, id, attempt string) error {
 			Name string `json:"name"`
 			Size int64  `json:"size"`
 		}
-		head := fmt.Sprintf("Container: %s on %s", a.ID, a.Node)
-		j.printf("\n\n%s\n%s\n", head, strings.Repeat("=", len(head)))
+		printContainer(j.out, a.ID, a.Node)
 		if err := j.c.Do(ctx, http.MethodGet, base+url.PathEscape(a.ID)+"/logs", nil, &files); err != nil {
 			j.printf("Logs not available: %v\n", err)
 			continue
@@ -360,14 +359,26 @@ func (j *jobCLI) logs(ctx context.Context, id, attempt string) error {
 				j.printf("LogType:%s\nLog not available: %v\n\n", f.Name, err)
 				continue
 			}
-			j.printf("LogType:%s\nLogLength:%d\nLog Contents:\n%s", f.Name, b.Len(), b.Bytes())
-			if b.Len() > 0 && !bytes.HasSuffix(b.Bytes(), []byte("\n")) {
-				j.printf("\n")
-			}
-			j.printf("End of LogType:%s\n\n", f.Name)
+			printLog(j.out, f.Name, b.Bytes())
 		}
 	}
 	return nil
+}
+
+// printContainer heads one attempt's logs as YARN's log dump heads a
+// container's.
+func printContainer(w io.Writer, attempt, node string) {
+	head := fmt.Sprintf("Container: %s on %s", attempt, node)
+	fmt.Fprintf(w, "\n\n%s\n%s\n", head, strings.Repeat("=", len(head)))
+}
+
+// printLog prints one log file as YARN's log dump does.
+func printLog(w io.Writer, name string, b []byte) {
+	fmt.Fprintf(w, "LogType:%s\nLogLength:%d\nLog Contents:\n%s", name, len(b), b)
+	if len(b) > 0 && !bytes.HasSuffix(b, []byte("\n")) {
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "End of LogType:%s\n\n", name)
 }
 
 // logRank orders log files: stderr, stdout, syslog, then the others.

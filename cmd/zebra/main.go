@@ -3,7 +3,8 @@
 //
 //	zebra streaming [generic options] [streaming options]
 //	zebra jar <hadoop-streaming.jar> [options]
-//	zebra shims install DIR
+//	zebra shims install [--hadoop-home] DIR
+//	zebra hadoop|mapred|hdfs|yarn ARGS
 package main
 
 import (
@@ -22,7 +23,9 @@ const usage = `usage: zebra <command> [arguments]
 commands:
   streaming [generic options] [streaming options]   run a Hadoop Streaming job (like 'mapred streaming')
   jar <hadoop-streaming.jar> [options]               the same, as 'hadoop jar ...streaming....jar'
-  shims install DIR                                  write 'hadoop' and 'mapred' launchers into DIR
+  fs [generic options] -CMD [args]                   Hadoop's FsShell ('hadoop fs', 'hdfs dfs'; also 'zebra dfs')
+  shims install [--hadoop-home] DIR                  write 'hadoop', 'mapred', 'hdfs' and 'yarn' launchers into DIR
+  hadoop|mapred|hdfs|yarn ARGS                       what those launchers run (hadoop version, jar, fs, job, yarn logs, …)
   submit [-D k=v] job.json                          run a ZeroCloud job description on the cluster (docs/zerocloud.md)
   replay <attempt id>                                re-run a recorded task attempt, check it is byte-identical
   up --no-swift [--workers N]                        start a local cluster (jobtracker + workers); prints exports for eval
@@ -62,10 +65,14 @@ func run(ctx context.Context, args []string) int {
 	switch args[0] {
 	case "streaming":
 		return streamingCommand(ctx, args[1:])
+	case "fs", "dfs":
+		return fsCommand(ctx, args[1:])
 	case "jar":
 		return jarCommand(ctx, args[1:])
 	case "shims":
 		return shimsCommand(args[1:])
+	case "hadoop", "mapred", "hdfs", "yarn":
+		return launcherCommand(ctx, args[0], args[1:], os.Stdout, os.Stderr)
 	case "replay":
 		return replayCommand(ctx, args[1:])
 	case "jobtracker":
