@@ -28,7 +28,9 @@ var (
 
 // Setting names read through Config.Settings (e.g. -D zebra.swift.auth=URL).
 // Each one, when set, wins over the environment variables named beside it.
+// All but SettingLocality begin with SettingPrefix.
 const (
+	SettingPrefix        = "zebra.swift."
 	SettingAuth          = "zebra.swift.auth"           // ST_AUTH, OS_AUTH_URL
 	SettingUser          = "zebra.swift.user"           // ST_USER, OS_USERNAME
 	SettingKey           = "zebra.swift.key"            // ST_KEY, OS_PASSWORD

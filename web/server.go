@@ -33,9 +33,16 @@ type Config struct {
 	// Logger logs requests at debug level and failures (default: slog's).
 	Logger *slog.Logger
 	// ZeroCloud, if set, compiles a ZeroCloud job description posted to
-	// /api/v1/zerocloud for the tenant (the account swift://~/ means);
-	// cmd/zebra sets it, so that this package never touches storage.
-	ZeroCloud func(ctx context.Context, body []byte, tenant string) (*api.Plan, error)
+	// /api/v1/zerocloud for the tenant (the account swift://~/ means),
+	// reading Swift with cred (the tenant's own; nil for the cluster
+	// token's jobs); cmd/zebra sets it, so that this package never touches
+	// storage.
+	ZeroCloud func(ctx context.Context, body []byte, tenant string, cred *api.SwiftCredential) (*api.Plan, error)
+	// TenantSettings, if set, checks the -D settings of a job a tenant
+	// submits against the operator's maxima (zebra.sandbox.* and the
+	// like); an error refuses the job with 403. Settings that choose
+	// storage endpoints or credentials are refused before it is called.
+	TenantSettings func(conf map[string]string) error
 }
 
 // Server is the jobtracker's HTTP front: the web UI, the REST APIs, the
@@ -49,8 +56,10 @@ type Server struct {
 	pages   map[string]*template.Template
 	metrics *metrics
 	started time.Time
+	// tenantSettings is Config.TenantSettings.
+	tenantSettings func(conf map[string]string) error
 	// zerocloud is Config.ZeroCloud.
-	zerocloud func(ctx context.Context, body []byte, tenant string) (*api.Plan, error)
+	zerocloud func(ctx context.Context, body []byte, tenant string, cred *api.SwiftCredential) (*api.Plan, error)
 	// logClient fetches attempt logs from workers.
 	logClient *http.Client
 	// opener is the run-on-open gateway's state (open.go).
@@ -76,7 +85,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	s := &Server{t: cfg.Tracker, inner: cfg.Inner, auth: a, log: cfg.Logger.With("component", "web"), pages: pages,
-		started: time.Now(), logClient: &http.Client{Timeout: 30 * time.Second}, zerocloud: cfg.ZeroCloud, opener: newOpener()}
+		started: time.Now(), logClient: &http.Client{Timeout: 30 * time.Second}, zerocloud: cfg.ZeroCloud, tenantSettings: cfg.TenantSettings, opener: newOpener()}
 	s.metrics = newMetrics(s.t)
 	s.engine = s.routes()
 	return s, nil

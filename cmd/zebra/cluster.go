@@ -59,7 +59,13 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 	tokenPath := fl.String("token-file", "", "file holding the cluster token (default DIR/token, made if missing)")
 	swiftAuth := fl.String("swift-auth", os.Getenv("ZEBRA_SWIFT_AUTH"), "Swift storage URL up to the account (http://host:8080/v1): accept ACCOUNT:TOKEN Swift tokens")
 	publicRead := fl.Bool("public-read", false, "let requests without a token read the job views (not logs)")
+	tenantMax := fl.String("tenant-max", os.Getenv("ZEBRA_TENANT_MAX"), "operator maxima of tenants' job settings, KEY=N,... (default: the sandbox's defaults; "+defaultTenantMaxima().String()+")")
 	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	maxima, err := parseTenantMaxima(*tenantMax)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
 		return 2
 	}
 	if *data == "" || fl.NArg() > 0 {
@@ -75,7 +81,10 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
 		return 1
 	}
-	t, err := jobtracker.Open(jobtracker.Config{Data: *data, Registry: registry(nil, ""), PollWait: *pollWait, Expiry: *expiry, LocalityDelay: *delay, Logger: log})
+	// A tenant's job's output is set up, committed and aborted with the
+	// tenant's own token (planRegistry).
+	regFor := func(p *api.Plan) *mapreduce.Registry { return planRegistry(p, "", maxima) }
+	t, err := jobtracker.Open(jobtracker.Config{Data: *data, Registry: registry(nil, ""), RegistryFor: regFor, PollWait: *pollWait, Expiry: *expiry, LocalityDelay: *delay, Logger: log})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
 		return 1
@@ -93,7 +102,7 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 		return 1
 	}
 	web.Version = version
-	front, err := web.New(web.Config{Tracker: t, Inner: t.Handler(), Logger: log, ZeroCloud: zerocloudCompiler(),
+	front, err := web.New(web.Config{Tracker: t, Inner: t.Handler(), Logger: log, ZeroCloud: zerocloudCompiler(maxima), TenantSettings: maxima.check,
 		Auth: web.AuthConfig{Token: token, SwiftURL: *swiftAuth, PublicRead: *publicRead}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
@@ -140,7 +149,13 @@ func workerCommand(ctx context.Context, args []string) int {
 	tokenPath := fl.String("token-file", os.Getenv("ZEBRA_TOKEN_FILE"), "file holding the cluster token (default $ZEBRA_TOKEN)")
 	logsAt := fl.String("logs", "127.0.0.1:0", "address to serve attempt logs on, for the jobtracker's web UI")
 	openTimeout := fl.Duration("open-timeout", 10*time.Second, "longest run of an app opened on an object (GET /open/...)")
+	tenantMax := fl.String("tenant-max", os.Getenv("ZEBRA_TENANT_MAX"), "operator maxima of tenants' job settings, KEY=N,...: a tenant's job over them is lowered to them (default: the sandbox's defaults)")
 	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	maxima, err := parseTenantMaxima(*tenantMax)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zebra worker:", err)
 		return 2
 	}
 	if *data == "" || *jt == "" || fl.NArg() > 0 {
@@ -164,7 +179,7 @@ func workerCommand(ctx context.Context, args []string) int {
 		fmt.Fprintf(os.Stderr, "zebra worker: listen on %s: %v\n", *logsAt, err)
 		return 1
 	}
-	boxes := &sandboxes{logger: log}
+	boxes := &sandboxes{logger: log, maxima: maxima}
 	defer boxes.close()
 	storageNode := *node
 	if storageNode == "" {
@@ -185,8 +200,9 @@ func workerCommand(ctx context.Context, args []string) int {
 		if err := os.MkdirAll(scratch, 0o755); err != nil {
 			return nil, err
 		}
-		// Each job resolves its paths with its own settings (credentials).
-		reg := registry(func(k string) string { return p.Conf[k] }, storageNode)
+		// Each job resolves its paths with its own credentials: the
+		// cluster's jobs with their settings, a tenant's with its token.
+		reg := planRegistry(p, storageNode, maxima)
 		if p.Kind == zerocloud.Kind {
 			return zerocloudJob(ctx, p, id, dir, reg, boxes.chooserFor(p.Owner), log)
 		}

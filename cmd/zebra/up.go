@@ -62,7 +62,12 @@ func upCommand(ctx context.Context, args []string) int {
 	state := fl.String("state", "", "directory for the cluster's data and logs (default $ZEBRA_HOME/cluster)")
 	expiry := fl.Duration("worker-expiry", 10*time.Second, "silence after which the jobtracker declares a worker lost")
 	fetchTimeout := fl.Duration("fetch-timeout", 0, "silence after which a shuffle fetch fails (default 30s)")
+	tenantMax := fl.String("tenant-max", "", "operator maxima of tenants' job settings, KEY=N,... (see zebra jobtracker --tenant-max)")
 	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if _, err := parseTenantMaxima(*tenantMax); err != nil {
+		fmt.Fprintln(os.Stderr, "zebra up:", err)
 		return 2
 	}
 	if fl.NArg() > 0 || *workers < 1 || *workers > 64 || *slots < 1 {
@@ -148,7 +153,7 @@ func upCommand(ctx context.Context, args []string) int {
 	}
 	jtData := filepath.Join(dir, "jobtracker")
 	os.Remove(filepath.Join(jtData, "jobtracker.url"))
-	d, err := spawn(self, dir, env, "jobtracker", "jobtracker", "--listen", "127.0.0.1:0", "--data", jtData, "--worker-expiry", expiry.String(), "--token-file", tokenPath)
+	d, err := spawn(self, dir, env, "jobtracker", "jobtracker", "--listen", "127.0.0.1:0", "--data", jtData, "--worker-expiry", expiry.String(), "--token-file", tokenPath, "--tenant-max", *tenantMax)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -168,7 +173,7 @@ func upCommand(ctx context.Context, args []string) int {
 	for i := 1; i <= *workers; i++ {
 		name := "worker-" + strconv.Itoa(i)
 		args := []string{"worker", "--jobtracker", url, "--data", filepath.Join(dir, name), "--name", name,
-			"--slots", strconv.Itoa(*slots), "--token-file", tokenPath}
+			"--slots", strconv.Itoa(*slots), "--token-file", tokenPath, "--tenant-max", *tenantMax}
 		if *fetchTimeout > 0 {
 			args = append(args, "--fetch-timeout", fetchTimeout.String())
 		}
