@@ -187,18 +187,32 @@ func TestTenantAttacks(t *testing.T) {
 
 	t.Run("swift endpoints and credentials", func(t *testing.T) {
 		// Each setting that chooses where or as whom Swift is reached is
-		// refused at submission with 403 (the client itself may use them:
-		// alice's client logs in at her trap with her own login).
+		// refused at submission with 403. The first comes from the client
+		// (which itself logs in at alice's trap with her own login); the
+		// others are put in the plan in flight (a client would use them
+		// itself first).
 		for i, kv := range []string{
 			"zebra.swift.auth=" + trap.URL + "/auth/v1.0",
 			"zebra.swift.storage.url=" + trap.URL + "/v1/AUTH_alice",
 			"zebra.swift.endpoints=" + trap.URL + "/endpoints/",
 			"zebra.swift.user=test:tester",
+			"zebra.swift.key=testing",
+			"zebra.swift.token=" + op.AuthToken,
 		} {
-			k, _, _ := strings.Cut(kv, "=")
-			via, status := tamperProxy(t, jt, nil)
-			out, err := run(t, "alice:alice", "alicepass", aliceCred, via, mapOnly("swift://adata/in", "swift://adata/out-set"+strconv.Itoa(i), "-D", "zebra.swift.auth="+trap.URL+"/auth/v1.0", "-D", kv)...)
-			if err == nil || status() != http.StatusForbidden || !strings.Contains(out, k) || !strings.Contains(out, "may not set Swift endpoints or credentials") {
+			k, v, _ := strings.Cut(kv, "=")
+			var mutate func(map[string]any)
+			args := []string{}
+			if i == 0 {
+				args = []string{"-D", kv}
+			} else {
+				mutate = func(plan map[string]any) {
+					plan["conf"].(map[string]any)[k] = v
+					specConf(t, plan)[k] = v
+				}
+			}
+			via, status := tamperProxy(t, jt, mutate)
+			out, err := run(t, "alice:alice", "alicepass", aliceCred, via, mapOnly("swift://adata/in", "swift://adata/out-set"+strconv.Itoa(i), args...)...)
+			if err == nil || status() != http.StatusForbidden || !strings.Contains(out, "-D "+k+":") || !strings.Contains(out, "may not set Swift endpoints or credentials") {
 				t.Errorf("-D %s: err %v, status %d, want a 403 naming the setting:\n%s", kv, err, status(), out)
 			}
 			absent(t, "adata", "out-set"+strconv.Itoa(i))
