@@ -209,7 +209,7 @@ func (s *Server) apiSubmit(c *gin.Context) {
 // reaches outside the tenant's account (see confine), 409 when its
 // output exists, 400 for any other refusal.
 func (s *Server) submit(c *gin.Context, p Principal, plan *api.Plan, bundle io.Reader) {
-	if err := confine(plan, p.Tenant, s.tenantSettings); err != nil {
+	if err := confine(plan, p.Tenant, s.tenantPlan); err != nil {
 		apiError(c, http.StatusForbidden, err.Error())
 		return
 	}

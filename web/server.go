@@ -38,11 +38,12 @@ type Config struct {
 	// token's jobs); cmd/zebra sets it, so that this package never touches
 	// storage.
 	ZeroCloud func(ctx context.Context, body []byte, tenant string, cred *api.SwiftCredential) (*api.Plan, error)
-	// TenantSettings, if set, checks the -D settings of a job a tenant
-	// submits against the operator's maxima (zebra.sandbox.* and the
-	// like); an error refuses the job with 403. Settings that choose
-	// storage endpoints or credentials are refused before it is called.
-	TenantSettings func(conf map[string]string) error
+	// TenantPlan, if set, checks the plan of a job a tenant submits (its
+	// -D settings, its attempts) against the operator's maxima
+	// (zebra.sandbox.* and the like); an error refuses the job with 403.
+	// Settings that choose storage endpoints or credentials are refused
+	// before it is called.
+	TenantPlan func(p *api.Plan) error
 }
 
 // Server is the jobtracker's HTTP front: the web UI, the REST APIs, the
@@ -56,8 +57,8 @@ type Server struct {
 	pages   map[string]*template.Template
 	metrics *metrics
 	started time.Time
-	// tenantSettings is Config.TenantSettings.
-	tenantSettings func(conf map[string]string) error
+	// tenantPlan is Config.TenantPlan.
+	tenantPlan func(p *api.Plan) error
 	// zerocloud is Config.ZeroCloud.
 	zerocloud func(ctx context.Context, body []byte, tenant string, cred *api.SwiftCredential) (*api.Plan, error)
 	// logClient fetches attempt logs from workers.
@@ -85,7 +86,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	s := &Server{t: cfg.Tracker, inner: cfg.Inner, auth: a, log: cfg.Logger.With("component", "web"), pages: pages,
-		started: time.Now(), logClient: &http.Client{Timeout: 30 * time.Second}, zerocloud: cfg.ZeroCloud, tenantSettings: cfg.TenantSettings, opener: newOpener()}
+		started: time.Now(), logClient: &http.Client{Timeout: 30 * time.Second}, zerocloud: cfg.ZeroCloud, tenantPlan: cfg.TenantPlan, opener: newOpener()}
 	s.metrics = newMetrics(s.t)
 	s.engine = s.routes()
 	return s, nil

@@ -29,7 +29,7 @@ import (
 // enforce the same again (they ignore these settings of a tenant's job and
 // cap its limits), since a client also writes the spec they rebuild the
 // job from; this check is what answers the tenant at once with a reason.
-func confine(plan *api.Plan, tenant string, check func(conf map[string]string) error) error {
+func confine(plan *api.Plan, tenant string, check func(p *api.Plan) error) error {
 	if tenant == "" {
 		return nil
 	}
@@ -42,7 +42,7 @@ func confine(plan *api.Plan, tenant string, check func(conf map[string]string) e
 		}
 	}
 	if check != nil {
-		if err := check(plan.Conf); err != nil {
+		if err := check(plan); err != nil {
 			return err
 		}
 	}

@@ -102,7 +102,7 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 		return 1
 	}
 	web.Version = version
-	front, err := web.New(web.Config{Tracker: t, Inner: t.Handler(), Logger: log, ZeroCloud: zerocloudCompiler(maxima), TenantSettings: maxima.check,
+	front, err := web.New(web.Config{Tracker: t, Inner: t.Handler(), Logger: log, ZeroCloud: zerocloudCompiler(maxima), TenantPlan: maxima.checkPlan,
 		Auth: web.AuthConfig{Token: token, SwiftURL: *swiftAuth, PublicRead: *publicRead}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)

@@ -181,13 +181,18 @@ func (s *sandboxes) choose(mode string, conf *mapreduce.Conf) (mapreduce.Runner,
 }
 
 // chooserFor is choose for the jobs of owner on a worker: a tenant's job
-// (owner: the Swift account that submitted it) always runs isolated;
-// only the cluster token's jobs (owner "") may ask for zebra.sandbox=none.
+// (owner: the Swift account that submitted it) always runs isolated, with
+// its limits lowered to the maxima (see tenantChooser); only the cluster
+// token's jobs (owner "") may ask for zebra.sandbox=none.
 func (s *sandboxes) chooserFor(owner string) func(string, *mapreduce.Conf) (mapreduce.Runner, string, error) {
 	if owner == "" {
 		return s.choose
 	}
-	return tenantChooser(owner, s.maxima, s.logger, s.choose)
+	m := s.maxima
+	if m == nil {
+		m = defaultTenantMaxima()
+	}
+	return tenantChooser(owner, m, s.logger, s.choose)
 }
 
 func (s *sandboxes) close() {

@@ -26,7 +26,7 @@ import (
 //     setting the job carries but zebra.locality and a capped
 //     zebra.swift.retries;
 //   - its limits (tenantMaxima) are at most the operator's maxima:
-//     the jobtracker refuses a job over them (web.Config.TenantSettings),
+//     the jobtracker refuses a job over them (web.Config.TenantPlan),
 //     and a worker lowers any value over its own maxima before the sandbox
 //     is chosen (sandboxes.chooserFor), since a client writes the spec the
 //     worker rebuilds the job from.
@@ -55,7 +55,38 @@ func defaultTenantMaxima() tenantMaxima {
 		keySandboxTmpMB:          d.TmpSize >> 20,
 		streaming.KeyStderrLimit: defaultStderrLimit,
 		swiftfs.SettingRetries:   defaultSwiftRetries,
+		keyMapAttempts:           defaultMaxAttempts,
+		keyReduceAttempts:        defaultMaxAttempts,
+		mapreduce.KeySortMB:      maxSortMB,
 	}
+}
+
+// Settings the jobtracker and workers read that a tenant may only lower,
+// besides the sandbox's: attempts (a task failing forever would hold a
+// slot forever) and the map-side sort buffer (memory of the worker's own
+// process, per slot).
+const (
+	keyMapAttempts     = "mapreduce.map.maxattempts"
+	keyReduceAttempts  = "mapreduce.reduce.maxattempts"
+	defaultMaxAttempts = 10
+	maxSortMB          = 2047 // Hadoop's own bound of mapreduce.task.io.sort.mb
+)
+
+// checkPlan is check of a plan's settings and of the attempts the
+// jobtracker takes from the plan itself (web.Config.TenantPlan).
+func (m tenantMaxima) checkPlan(p *api.Plan) error {
+	if err := m.check(p.Conf); err != nil {
+		return err
+	}
+	for _, c := range []struct {
+		key string
+		n   int
+	}{{keyMapAttempts, p.MaxMapAttempts}, {keyReduceAttempts, p.MaxReduceAttempts}} {
+		if int64(c.n) > m[c.key] {
+			return fmt.Errorf("%s %d is above this cluster's maximum for a job submitted with a Swift token (%d): ask for at most %d (the operator sets the maxima with --tenant-max)", c.key, c.n, m[c.key], m[c.key])
+		}
+	}
+	return nil
 }
 
 // parseTenantMaxima reads --tenant-max: comma-separated KEY=N pairs over
@@ -101,12 +132,16 @@ func (m tenantMaxima) String() string {
 }
 
 // check refuses a tenant's job whose settings ask for more than the
-// maxima (web.Config.TenantSettings): refused rather than lowered, so
+// maxima: refused rather than lowered, so
 // that the tenant learns at submission why, instead of seeing its tasks
 // die of a limit it did not ask for.
-func (m tenantMaxima) check(conf map[string]string) error {
+func (m tenantMaxima) check(settings map[string]string) error {
+	conf := mapreduce.NewConf() // deprecated names (io.sort.mb) count too
+	for k, v := range settings {
+		conf.Set(k, v)
+	}
 	for _, k := range m.keys() {
-		v, ok := conf[k]
+		v, ok := conf.Lookup(k)
 		if !ok {
 			continue
 		}

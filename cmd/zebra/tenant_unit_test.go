@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"zebra/jobtracker/api"
 	"zebra/mapreduce"
 	"zebra/sandbox/native"
 )
@@ -50,6 +51,15 @@ func TestTenantMaxima(t *testing.T) {
 	}
 	if err := m.check(map[string]string{keySandboxMemoryMB: "lots"}); err == nil || !strings.Contains(err.Error(), "not an integer") {
 		t.Errorf("not a number: %v", err)
+	}
+	if err := m.check(map[string]string{"io.sort.mb": "2048"}); err == nil || !strings.Contains(err.Error(), "mapreduce.task.io.sort.mb=2048") {
+		t.Errorf("a deprecated name above the maximum: %v", err)
+	}
+	if err := m.checkPlan(&api.Plan{MaxMapAttempts: 1 << 30}); err == nil || !strings.Contains(err.Error(), "mapreduce.map.maxattempts 1073741824 is above") {
+		t.Errorf("attempts in the plan above the maximum: %v", err)
+	}
+	if err := m.checkPlan(&api.Plan{MaxMapAttempts: 4, MaxReduceAttempts: 10}); err != nil {
+		t.Errorf("attempts within the maxima: %v", err)
 	}
 	conf := mapreduce.NewConf()
 	conf.Set(keySandboxMemoryMB, "4096")
