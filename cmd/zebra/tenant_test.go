@@ -521,7 +521,7 @@ func tamperProxy(t *testing.T, jt string, mutate func(plan map[string]any)) (str
 		}
 		_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		if err != nil {
-			http.Error(w, err.Error(), 400)
+			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
 		mr := multipart.NewReader(r.Body, params["boundary"])
@@ -533,14 +533,14 @@ func tamperProxy(t *testing.T, jt string, mutate func(plan map[string]any)) (str
 				break
 			}
 			if err != nil {
-				http.Error(w, err.Error(), 400)
+				http.Error(w, err.Error(), http.StatusBadRequest)
 				return
 			}
 			data, _ := io.ReadAll(part)
 			if part.FormName() == "plan" {
 				var plan map[string]any
 				if err := json.Unmarshal(data, &plan); err != nil {
-					http.Error(w, err.Error(), 400)
+					http.Error(w, err.Error(), http.StatusBadRequest)
 					return
 				}
 				if plan["conf"] == nil {
@@ -564,7 +564,7 @@ func tamperProxy(t *testing.T, jt string, mutate func(plan map[string]any)) (str
 		req.ContentLength = int64(body.Len())
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
-			http.Error(w, err.Error(), 502)
+			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
 		defer resp.Body.Close()
