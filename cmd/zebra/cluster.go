@@ -69,7 +69,7 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 		return 2
 	}
 	if *data == "" || fl.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: zebra jobtracker --listen ADDR --data DIR [--poll-wait D] [--worker-expiry D] [--token-file F] [--swift-auth URL] [--public-read]")
+		fmt.Fprintln(os.Stderr, "usage: zebra jobtracker --listen ADDR --data DIR [--poll-wait D] [--worker-expiry D] [--token-file F] [--swift-auth URL] [--public-read] [--tenant-max KEY=N,...]")
 		return 2
 	}
 	log := daemonLogger()
@@ -159,7 +159,7 @@ func workerCommand(ctx context.Context, args []string) int {
 		return 2
 	}
 	if *data == "" || *jt == "" || fl.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: zebra worker --jobtracker URL --data DIR [--slots N] [--reduce-slots N] [--name NAME] [--node NODE]")
+		fmt.Fprintln(os.Stderr, "usage: zebra worker --jobtracker URL --data DIR [--slots N] [--reduce-slots N] [--name NAME] [--node NODE] [--tenant-max KEY=N,...]")
 		return 2
 	}
 	if *reduceSlots < 0 {

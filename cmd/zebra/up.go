@@ -71,7 +71,7 @@ func upCommand(ctx context.Context, args []string) int {
 		return 2
 	}
 	if fl.NArg() > 0 || *workers < 1 || *workers > 64 || *slots < 1 {
-		fmt.Fprintln(os.Stderr, "usage: zebra up [--no-swift [--workers N (1..64)]] [--hdfs] [--slots N] [--state DIR]")
+		fmt.Fprintln(os.Stderr, "usage: zebra up [--no-swift [--workers N (1..64)]] [--hdfs] [--slots N] [--state DIR] [--tenant-max KEY=N,...]")
 		return 2
 	}
 	dir := clusterDir(*state)
