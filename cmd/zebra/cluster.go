@@ -82,9 +82,16 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 		return 1
 	}
 	// A tenant's job's output is set up, committed and aborted with the
-	// tenant's own token (planRegistry).
-	regFor := func(p *api.Plan) *mapreduce.Registry { return planRegistry(p, "", maxima) }
-	t, err := jobtracker.Open(jobtracker.Config{Data: *data, Registry: registry(nil, ""), RegistryFor: regFor, PollWait: *pollWait, Expiry: *expiry, LocalityDelay: *delay, Logger: log})
+	// tenant's own token (planRegistry); the cluster's own jobs' with the
+	// jobtracker's credentials.
+	own := registry(nil, "")
+	regFor := func(p *api.Plan) *mapreduce.Registry {
+		if p.Owner == "" {
+			return own
+		}
+		return planRegistry(p, "", maxima)
+	}
+	t, err := jobtracker.Open(jobtracker.Config{Data: *data, Registry: own, RegistryFor: regFor, PollWait: *pollWait, Expiry: *expiry, LocalityDelay: *delay, Logger: log})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
 		return 1
