@@ -153,7 +153,11 @@ func upCommand(ctx context.Context, args []string) int {
 	}
 	jtData := filepath.Join(dir, "jobtracker")
 	os.Remove(filepath.Join(jtData, "jobtracker.url"))
-	d, err := spawn(self, dir, env, "jobtracker", "jobtracker", "--listen", "127.0.0.1:0", "--data", jtData, "--worker-expiry", expiry.String(), "--token-file", tokenPath, "--tenant-max", *tenantMax)
+	jtArgs := []string{"jobtracker", "--listen", "127.0.0.1:0", "--data", jtData, "--worker-expiry", expiry.String(), "--token-file", tokenPath}
+	if *tenantMax != "" {
+		jtArgs = append(jtArgs, "--tenant-max", *tenantMax)
+	}
+	d, err := spawn(self, dir, env, "jobtracker", jtArgs...)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -173,7 +177,10 @@ func upCommand(ctx context.Context, args []string) int {
 	for i := 1; i <= *workers; i++ {
 		name := "worker-" + strconv.Itoa(i)
 		args := []string{"worker", "--jobtracker", url, "--data", filepath.Join(dir, name), "--name", name,
-			"--slots", strconv.Itoa(*slots), "--token-file", tokenPath, "--tenant-max", *tenantMax}
+			"--slots", strconv.Itoa(*slots), "--token-file", tokenPath}
+		if *tenantMax != "" {
+			args = append(args, "--tenant-max", *tenantMax)
+		}
 		if *fetchTimeout > 0 {
 			args = append(args, "--fetch-timeout", fetchTimeout.String())
 		}
