@@ -26,6 +26,10 @@ type Config struct {
 	// Registry resolves output URIs (the tracker sets up, commits and
 	// aborts job outputs).
 	Registry *mapreduce.Registry
+	// RegistryFor, if set, returns the registry that resolves the output
+	// of a job with plan p instead of Registry (a tenant's job is then
+	// committed with the tenant's own credentials, api.Plan.Swift).
+	RegistryFor func(p *api.Plan) *mapreduce.Registry
 	// PollWait bounds a worker's long poll; Expiry is how long a worker may
 	// stay silent before it is considered lost (defaults 2s and 10s).
 	PollWait, Expiry time.Duration
@@ -214,7 +218,11 @@ func (t *Tracker) Close() error {
 }
 
 func (t *Tracker) newJob(id mapreduce.JobID, p *api.Plan, submitted time.Time) (*job, error) {
-	fsys, out, err := t.cfg.Registry.Resolve(context.Background(), p.Output)
+	reg := t.cfg.Registry
+	if t.cfg.RegistryFor != nil {
+		reg = t.cfg.RegistryFor(p)
+	}
+	fsys, out, err := reg.Resolve(context.Background(), p.Output)
 	if err != nil {
 		return nil, fmt.Errorf("output %s: %w", p.Output, err)
 	}

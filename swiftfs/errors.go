@@ -107,6 +107,11 @@ func (f *FS) fail(op, name string, err error) error {
 	case code == 401:
 		kind, base = mapreduce.Permission, fs.ErrPermission
 		msg = "swift: 401 unauthorized: check ST_USER/ST_KEY (or OS_USERNAME/OS_PASSWORD, -D " + SettingUser + "/" + SettingKey + ")"
+		if f.conn != nil && f.conn.AuthUrl == "" {
+			// A token without a login (WithToken: a tenant's): nothing to
+			// log in again with, and nothing else is tried.
+			msg = "swift: 401 unauthorized: the Swift token was refused: it has expired or was revoked (Keystone's tokens expire after one hour by default); submit the job again with a fresh token, and for jobs that run longer than a token lives use a longer-lived token or an application credential"
+		}
 	case code == 403:
 		kind, base = mapreduce.Permission, fs.ErrPermission
 		msg = "swift: 403 forbidden: these credentials may not access " + uri

@@ -28,7 +28,9 @@ var (
 
 // Setting names read through Config.Settings (e.g. -D zebra.swift.auth=URL).
 // Each one, when set, wins over the environment variables named beside it.
+// All but SettingLocality begin with SettingPrefix.
 const (
+	SettingPrefix        = "zebra.swift."
 	SettingAuth          = "zebra.swift.auth"           // ST_AUTH, OS_AUTH_URL
 	SettingUser          = "zebra.swift.user"           // ST_USER, OS_USERNAME
 	SettingKey           = "zebra.swift.key"            // ST_KEY, OS_PASSWORD
@@ -322,8 +324,24 @@ func newFS(cfg Config, a authParams, account string) (*FS, error) {
 	if account != "" && a.storageURL != "" {
 		f.conn.StorageUrl = withAccount(a.storageURL, account)
 	}
+	if a.url == "" {
+		// A token without a login: ncw/swift's answer to a 401 is to log in
+		// again, which this connection cannot; the same token is offered
+		// again and the 401 stands (see fail).
+		f.conn.Auth = fixedToken{storageURL: f.conn.StorageUrl, token: a.token}
+	}
 	return f, nil
 }
+
+// fixedToken is the swift.Authenticator of a connection made with a token
+// and no login: "logging in" yields that token again.
+type fixedToken struct{ storageURL, token string }
+
+func (fixedToken) Request(context.Context, *swift.Connection) (*http.Request, error) { return nil, nil }
+func (fixedToken) Response(context.Context, *http.Response) error                    { return nil }
+func (t fixedToken) StorageUrl(bool) string                                          { return t.storageURL }
+func (t fixedToken) Token() string                                                   { return t.token }
+func (fixedToken) CdnUrl() string                                                    { return "" }
 
 // Stats returns the live read counters of f.
 func (f *FS) Stats() *Stats { return &f.stats }

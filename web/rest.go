@@ -209,11 +209,12 @@ func (s *Server) apiSubmit(c *gin.Context) {
 // reaches outside the tenant's account (see confine), 409 when its
 // output exists, 400 for any other refusal.
 func (s *Server) submit(c *gin.Context, p Principal, plan *api.Plan, bundle io.Reader) {
-	if err := confine(plan, p.Tenant); err != nil {
+	if err := confine(plan, p.Tenant, s.tenantPlan); err != nil {
 		apiError(c, http.StatusForbidden, err.Error())
 		return
 	}
 	plan.Owner = p.Tenant
+	plan.Swift = s.swiftCredential(p)
 	id, err := s.t.Submit(c.Request.Context(), plan, bundle)
 	switch {
 	case errors.Is(err, jobtracker.ErrOutputExists):

@@ -33,9 +33,17 @@ type Config struct {
 	// Logger logs requests at debug level and failures (default: slog's).
 	Logger *slog.Logger
 	// ZeroCloud, if set, compiles a ZeroCloud job description posted to
-	// /api/v1/zerocloud for the tenant (the account swift://~/ means);
-	// cmd/zebra sets it, so that this package never touches storage.
-	ZeroCloud func(ctx context.Context, body []byte, tenant string) (*api.Plan, error)
+	// /api/v1/zerocloud for the tenant (the account swift://~/ means),
+	// reading Swift with cred (the tenant's own; nil for the cluster
+	// token's jobs); cmd/zebra sets it, so that this package never touches
+	// storage.
+	ZeroCloud func(ctx context.Context, body []byte, tenant string, cred *api.SwiftCredential) (*api.Plan, error)
+	// TenantPlan, if set, checks the plan of a job a tenant submits (its
+	// -D settings, its attempts) against the operator's maxima
+	// (zebra.sandbox.* and the like); an error refuses the job with 403.
+	// Settings that choose storage endpoints or credentials are refused
+	// before it is called.
+	TenantPlan func(p *api.Plan) error
 }
 
 // Server is the jobtracker's HTTP front: the web UI, the REST APIs, the
@@ -49,8 +57,10 @@ type Server struct {
 	pages   map[string]*template.Template
 	metrics *metrics
 	started time.Time
+	// tenantPlan is Config.TenantPlan.
+	tenantPlan func(p *api.Plan) error
 	// zerocloud is Config.ZeroCloud.
-	zerocloud func(ctx context.Context, body []byte, tenant string) (*api.Plan, error)
+	zerocloud func(ctx context.Context, body []byte, tenant string, cred *api.SwiftCredential) (*api.Plan, error)
 	// logClient fetches attempt logs from workers.
 	logClient *http.Client
 	// opener is the run-on-open gateway's state (open.go).
@@ -76,7 +86,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	s := &Server{t: cfg.Tracker, inner: cfg.Inner, auth: a, log: cfg.Logger.With("component", "web"), pages: pages,
-		started: time.Now(), logClient: &http.Client{Timeout: 30 * time.Second}, zerocloud: cfg.ZeroCloud, opener: newOpener()}
+		started: time.Now(), logClient: &http.Client{Timeout: 30 * time.Second}, zerocloud: cfg.ZeroCloud, tenantPlan: cfg.TenantPlan, opener: newOpener()}
 	s.metrics = newMetrics(s.t)
 	s.engine = s.routes()
 	return s, nil

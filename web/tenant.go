@@ -2,6 +2,8 @@ package web
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"zebra/jobtracker/api"
@@ -19,12 +21,30 @@ import (
 // apps and images are held to the same rule, and its relative paths may
 // not leave their directories (zerocloud.Confine). The cluster token's
 // jobs (tenant "") are not confined.
-func confine(plan *api.Plan, tenant string) error {
+//
+// A tenant's job moves its data with the tenant's own Swift token
+// (api.Plan.Swift), so it may not choose where or as whom the daemons log
+// in: every zebra.swift.* setting but zebra.swift.retries is refused, and
+// check (the operator's maxima, nil for none) vets the rest. The workers
+// enforce the same again (they ignore these settings of a tenant's job and
+// cap its limits), since a client also writes the spec they rebuild the
+// job from; this check is what answers the tenant at once with a reason.
+func confine(plan *api.Plan, tenant string, check func(p *api.Plan) error) error {
 	if tenant == "" {
 		return nil
 	}
 	if plan.Conf["zebra.sandbox"] == "none" {
 		return fmt.Errorf("-D zebra.sandbox=none (plain, unisolated processes) needs the cluster token; a job submitted with a Swift token always runs sandboxed")
+	}
+	for _, k := range slices.Sorted(maps.Keys(plan.Conf)) {
+		if strings.HasPrefix(k, swiftfs.SettingPrefix) && k != swiftfs.SettingRetries {
+			return fmt.Errorf("-D %s: a job submitted with a Swift token moves its data with that token, through the cluster's own Swift; it may not set Swift endpoints or credentials (zebra.swift.*), which need the cluster token", k)
+		}
+	}
+	if check != nil {
+		if err := check(plan); err != nil {
+			return err
+		}
 	}
 	zc := plan.Kind == zerocloud.Kind
 	own := func(what, u string) (string, error) {
@@ -60,4 +80,15 @@ func confine(plan *api.Plan, tenant string) error {
 		return fmt.Errorf("output files are for ZeroCloud plans only (kind %q)", plan.Kind)
 	}
 	return nil
+}
+
+// swiftCredential is the credential a job p submits moves its data with:
+// the tenant's own storage URL (under the operator's Swift URL) and token,
+// nil for the cluster token.
+func (s *Server) swiftCredential(p Principal) *api.SwiftCredential {
+	if p.Tenant == "" {
+		return nil
+	}
+	surl, tok := s.tenantSwift(p)
+	return &api.SwiftCredential{StorageURL: surl, Token: tok}
 }

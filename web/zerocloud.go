@@ -30,7 +30,7 @@ func (s *Server) apiZeroCloud(c *gin.Context) {
 		apiError(c, http.StatusRequestEntityTooLarge, "the job description is larger than 1 MiB or could not be read: "+err.Error())
 		return
 	}
-	plan, err := s.zerocloud(c.Request.Context(), body, p.Tenant)
+	plan, err := s.zerocloud(c.Request.Context(), body, p.Tenant, s.swiftCredential(p))
 	if err != nil {
 		apiError(c, http.StatusBadRequest, err.Error())
 		return

@@ -64,11 +64,17 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 	swiftAuth := fl.String("swift-auth", os.Getenv("ZEBRA_SWIFT_AUTH"), "Swift storage URL up to the account (http://host:8080/v1): accept ACCOUNT:TOKEN Swift tokens")
 	publicRead := fl.Bool("public-read", false, "let requests without a token read the job views (not logs)")
 	tlsCert, tlsKey := tlsFlags(fl)
+	tenantMax := fl.String("tenant-max", os.Getenv("ZEBRA_TENANT_MAX"), "operator maxima of tenants' job settings, KEY=N,... (default: the sandbox's defaults; "+defaultTenantMaxima().String()+")")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
+	maxima, err := parseTenantMaxima(*tenantMax)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
+		return 2
+	}
 	if *data == "" || fl.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: zebra jobtracker --listen ADDR --data DIR [--poll-wait D] [--worker-expiry D] [--token-file F] [--swift-auth URL] [--public-read]")
+		fmt.Fprintln(os.Stderr, "usage: zebra jobtracker --listen ADDR --data DIR [--poll-wait D] [--worker-expiry D] [--token-file F] [--swift-auth URL] [--public-read] [--tenant-max KEY=N,...]")
 		return 2
 	}
 	log := daemonLogger()
@@ -80,7 +86,17 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
 		return 1
 	}
-	t, err := jobtracker.Open(jobtracker.Config{Data: *data, Registry: registry(nil, ""), PollWait: *pollWait, Expiry: *expiry, LocalityDelay: *delay, Logger: log})
+	// A tenant's job's output is set up, committed and aborted with the
+	// tenant's own token (planRegistry); the cluster's own jobs' with the
+	// jobtracker's credentials.
+	own := registry(nil, "")
+	regFor := func(p *api.Plan) *mapreduce.Registry {
+		if p.Owner == "" {
+			return own
+		}
+		return planRegistry(p, "", maxima)
+	}
+	t, err := jobtracker.Open(jobtracker.Config{Data: *data, Registry: own, RegistryFor: regFor, PollWait: *pollWait, Expiry: *expiry, LocalityDelay: *delay, Logger: log})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
 		return 1
@@ -105,7 +121,7 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 		return 1
 	}
 	web.Version = version
-	front, err := web.New(web.Config{Tracker: t, Inner: t.Handler(), Logger: log, ZeroCloud: zerocloudCompiler(),
+	front, err := web.New(web.Config{Tracker: t, Inner: t.Handler(), Logger: log, ZeroCloud: zerocloudCompiler(maxima), TenantPlan: maxima.checkPlan,
 		Auth: web.AuthConfig{Token: token, SwiftURL: *swiftAuth, PublicRead: *publicRead}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
@@ -155,11 +171,17 @@ func workerCommand(ctx context.Context, args []string) int {
 	tlsCert, tlsKey := tlsFlags(fl)
 	curve := fl.Bool("shuffle-curve", true, "secure the shuffle with ZeroMQ CURVE (false: plain ZeroMQ, any client of the port gets map outputs)")
 	curveKey := fl.String("shuffle-key-file", os.Getenv("ZEBRA_SHUFFLE_KEY_FILE"), "file holding the cluster's shuffle CURVE secret key, Z85 (default: derived from the cluster token)")
+	tenantMax := fl.String("tenant-max", os.Getenv("ZEBRA_TENANT_MAX"), "operator maxima of tenants' job settings, KEY=N,...: a tenant's job over them is lowered to them (default: the sandbox's defaults)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
+	maxima, err := parseTenantMaxima(*tenantMax)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zebra worker:", err)
+		return 2
+	}
 	if *data == "" || *jt == "" || fl.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: zebra worker --jobtracker URL --data DIR [--slots N] [--reduce-slots N] [--name NAME] [--node NODE]")
+		fmt.Fprintln(os.Stderr, "usage: zebra worker --jobtracker URL --data DIR [--slots N] [--reduce-slots N] [--name NAME] [--node NODE] [--tenant-max KEY=N,...]")
 		return 2
 	}
 	if *reduceSlots < 0 {
@@ -192,7 +214,7 @@ func workerCommand(ctx context.Context, args []string) int {
 	if *tlsCert != "" {
 		logURL = "https://" + strings.TrimPrefix(logURL, "http://")
 	}
-	boxes := &sandboxes{logger: log}
+	boxes := &sandboxes{logger: log, maxima: maxima}
 	defer boxes.close()
 	storageNode := *node
 	if storageNode == "" {
@@ -213,8 +235,9 @@ func workerCommand(ctx context.Context, args []string) int {
 		if err := os.MkdirAll(scratch, 0o755); err != nil {
 			return nil, err
 		}
-		// Each job resolves its paths with its own settings (credentials).
-		reg := registry(func(k string) string { return p.Conf[k] }, storageNode)
+		// Each job resolves its paths with its own credentials: the
+		// cluster's jobs with their settings, a tenant's with its token.
+		reg := planRegistry(p, storageNode, maxima)
 		if p.Kind == zerocloud.Kind {
 			return zerocloudJob(ctx, p, id, dir, reg, boxes.chooserFor(p.Owner), log)
 		}

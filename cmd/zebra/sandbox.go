@@ -16,23 +16,39 @@ import (
 // sandboxes builds the task runners of this process on first use and
 // closes them at exit. Native runners are kept per distinct configuration
 // (a job's zebra.sandbox.* limits), so that on a worker each job gets its
-// own limits, not the first job's.
+// own limits, not the first job's. A job holds no runner: each program
+// leases its limit set's runner while it runs, so a runner is in use only
+// while a program of that set runs (at most one per slot), and idle ones
+// beyond maxIdleNativeRunners are closed, least recently used first.
+// However many limit sets jobs ask for, no job is refused a runner.
 type sandboxes struct {
-	logger   *slog.Logger
+	logger *slog.Logger
+	// maxima caps the limits of tenants' jobs (chooserFor).
+	maxima   tenantMaxima
 	mu       sync.Mutex
 	checked  bool
 	checkErr error
-	native   map[string]*native.Runner // by fmt.Sprint of the configuration
+	native   map[string]*nativeEntry // by fmt.Sprint of the configuration
+	useSeq   int64
 	wasmOnce sync.Once
 	wasm     *wasm.Runner
 	wasmErr  error
 }
 
-// maxNativeRunners bounds the distinct limit sets one process keeps a
-// native runner (a factory process and its pool) for.
-const maxNativeRunners = 8
+// nativeEntry is one limit set's runner and its leases.
+type nativeEntry struct {
+	r       *native.Runner
+	leases  int   // programs running on it
+	lastUse int64 // sandboxes.useSeq when last leased
+}
 
-func (s *sandboxes) nativeRunner(conf *mapreduce.Conf) (*native.Runner, error) {
+// maxIdleNativeRunners bounds the native runners (a factory process and
+// its pool each) kept while no program of their limit set runs.
+const maxIdleNativeRunners = 8
+
+// nativeRunner returns the runner of the job configuration conf's limits
+// (nil conf: the defaults).
+func (s *sandboxes) nativeRunner(conf *mapreduce.Conf) (mapreduce.Runner, error) {
 	cfg, err := nativeConfig(conf)
 	if err != nil {
 		return nil, err
@@ -45,22 +61,90 @@ func (s *sandboxes) nativeRunner(conf *mapreduce.Conf) (*native.Runner, error) {
 	if s.checkErr != nil {
 		return nil, s.checkErr
 	}
-	key := fmt.Sprint(cfg)
-	if r := s.native[key]; r != nil {
-		return r, nil
+	return &leasedRunner{s: s, cfg: cfg, key: fmt.Sprint(cfg)}, nil
+}
+
+// lease returns the runner of cfg (made if needed) and marks it in use
+// until release is called.
+func (s *sandboxes) lease(key string, cfg native.Config) (*native.Runner, func(), error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.native[key]
+	if e == nil {
+		r, err := native.New(cfg, s.logger)
+		if err != nil {
+			return nil, nil, err
+		}
+		if s.native == nil {
+			s.native = map[string]*nativeEntry{}
+		}
+		e = &nativeEntry{r: r}
+		s.native[key] = e
 	}
-	if len(s.native) >= maxNativeRunners {
-		return nil, fmt.Errorf("this process already runs native sandboxes with %d different zebra.sandbox.* limit sets; use the defaults or one of those", maxNativeRunners)
+	e.leases++
+	s.useSeq++
+	e.lastUse = s.useSeq
+	return e.r, sync.OnceFunc(func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		e.leases--
+		s.trimLocked()
+	}), nil
+}
+
+// trimLocked closes the least recently used idle runners beyond
+// maxIdleNativeRunners; callers hold mu.
+func (s *sandboxes) trimLocked() {
+	for {
+		idle, oldest := 0, ""
+		for k, e := range s.native {
+			if e.leases == 0 {
+				idle++
+				if oldest == "" || e.lastUse < s.native[oldest].lastUse {
+					oldest = k
+				}
+			}
+		}
+		if idle <= maxIdleNativeRunners {
+			return
+		}
+		r := s.native[oldest].r
+		delete(s.native, oldest)
+		go r.Close() // idle: no program of it runs
 	}
-	r, err := native.New(cfg, s.logger)
+}
+
+// leasedRunner runs each program on its limit set's native runner, leased
+// for as long as the program runs.
+type leasedRunner struct {
+	s   *sandboxes
+	cfg native.Config
+	key string
+}
+
+func (l *leasedRunner) Start(ctx context.Context, c mapreduce.Command) (mapreduce.Process, error) {
+	r, release, err := l.s.lease(l.key, l.cfg)
 	if err != nil {
+		return nil, mapreduce.E("start sandbox", mapreduce.Infra, "", err)
+	}
+	p, err := r.Start(ctx, c)
+	if err != nil {
+		release()
 		return nil, err
 	}
-	if s.native == nil {
-		s.native = map[string]*native.Runner{}
-	}
-	s.native[key] = r
-	return r, nil
+	return &leasedProcess{Process: p, release: release}, nil
+}
+
+// leasedProcess releases its runner once the program has been waited for.
+type leasedProcess struct {
+	mapreduce.Process
+	release func()
+}
+
+func (p *leasedProcess) Wait() error {
+	err := p.Process.Wait()
+	p.release()
+	return err
 }
 
 func (s *sandboxes) wasmRunner() (*wasm.Runner, error) {
@@ -97,24 +181,24 @@ func (s *sandboxes) choose(mode string, conf *mapreduce.Conf) (mapreduce.Runner,
 }
 
 // chooserFor is choose for the jobs of owner on a worker: a tenant's job
-// (owner: the Swift account that submitted it) always runs isolated;
-// only the cluster token's jobs (owner "") may ask for zebra.sandbox=none.
+// (owner: the Swift account that submitted it) always runs isolated, with
+// its limits lowered to the maxima (see tenantChooser); only the cluster
+// token's jobs (owner "") may ask for zebra.sandbox=none.
 func (s *sandboxes) chooserFor(owner string) func(string, *mapreduce.Conf) (mapreduce.Runner, string, error) {
 	if owner == "" {
 		return s.choose
 	}
-	return func(mode string, conf *mapreduce.Conf) (mapreduce.Runner, string, error) {
-		if mode == "none" {
-			return nil, "", fmt.Errorf("zebra.sandbox=none (plain, unisolated processes) is refused for a job submitted with a Swift token (account %s); only the cluster token's jobs may run unsandboxed", owner)
-		}
-		return s.choose(mode, conf)
+	m := s.maxima
+	if m == nil {
+		m = defaultTenantMaxima()
 	}
+	return tenantChooser(owner, m, s.logger, s.choose)
 }
 
 func (s *sandboxes) close() {
 	s.mu.Lock()
-	for _, r := range s.native {
-		r.Close()
+	for _, e := range s.native {
+		e.r.Close()
 	}
 	s.native = nil
 	s.mu.Unlock()

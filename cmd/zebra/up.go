@@ -64,11 +64,16 @@ func upCommand(ctx context.Context, args []string) int {
 	expiry := fl.Duration("worker-expiry", 10*time.Second, "silence after which the jobtracker declares a worker lost")
 	fetchTimeout := fl.Duration("fetch-timeout", 0, "silence after which a shuffle fetch fails (default 30s)")
 	useTLS := fl.Bool("tls", false, "serve the jobtracker's and the workers' HTTP over TLS, with a CA made in the state directory (tls/; exported as ZEBRA_TLS_CA)")
+	tenantMax := fl.String("tenant-max", "", "operator maxima of tenants' job settings, KEY=N,... (see zebra jobtracker --tenant-max)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
+	if _, err := parseTenantMaxima(*tenantMax); err != nil {
+		fmt.Fprintln(os.Stderr, "zebra up:", err)
+		return 2
+	}
 	if fl.NArg() > 0 || *workers < 1 || *workers > 64 || *slots < 1 {
-		fmt.Fprintln(os.Stderr, "usage: zebra up [--no-swift [--workers N (1..64)]] [--hdfs] [--slots N] [--state DIR]")
+		fmt.Fprintln(os.Stderr, "usage: zebra up [--no-swift [--workers N (1..64)]] [--hdfs] [--slots N] [--state DIR] [--tenant-max KEY=N,...]")
 		return 2
 	}
 	dir := clusterDir(*state)
@@ -166,7 +171,11 @@ func upCommand(ctx context.Context, args []string) int {
 	}
 	jtData := filepath.Join(dir, "jobtracker")
 	os.Remove(filepath.Join(jtData, "jobtracker.url"))
-	d, err := spawn(self, dir, env, "jobtracker", append([]string{"jobtracker", "--listen", "127.0.0.1:0", "--data", jtData, "--worker-expiry", expiry.String(), "--token-file", tokenPath}, tlsArgs...)...)
+	jtArgs := append([]string{"jobtracker", "--listen", "127.0.0.1:0", "--data", jtData, "--worker-expiry", expiry.String(), "--token-file", tokenPath}, tlsArgs...)
+	if *tenantMax != "" {
+		jtArgs = append(jtArgs, "--tenant-max", *tenantMax)
+	}
+	d, err := spawn(self, dir, env, "jobtracker", jtArgs...)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -188,6 +197,9 @@ func upCommand(ctx context.Context, args []string) int {
 		args := []string{"worker", "--jobtracker", url, "--data", filepath.Join(dir, name), "--name", name,
 			"--slots", strconv.Itoa(*slots), "--token-file", tokenPath}
 		args = append(args, tlsArgs...)
+		if *tenantMax != "" {
+			args = append(args, "--tenant-max", *tenantMax)
+		}
 		if *fetchTimeout > 0 {
 			args = append(args, "--fetch-timeout", fetchTimeout.String())
 		}

@@ -33,13 +33,17 @@ func zerocloudJob(ctx context.Context, p *api.Plan, id mapreduce.JobID, dir stri
 // /api/v1/zerocloud: with the jobtracker's own Swift credentials, ~ the
 // tenant's account. Such a job has no bundle: its apps are swift://
 // objects or system programs.
-func zerocloudCompiler() func(ctx context.Context, body []byte, tenant string) (*api.Plan, error) {
-	return func(ctx context.Context, body []byte, tenant string) (*api.Plan, error) {
+func zerocloudCompiler(maxima tenantMaxima) func(ctx context.Context, body []byte, tenant string, cred *api.SwiftCredential) (*api.Plan, error) {
+	return func(ctx context.Context, body []byte, tenant string, cred *api.SwiftCredential) (*api.Plan, error) {
 		job, err := zerocloud.Parse("job.json", body)
 		if err != nil {
 			return nil, err
 		}
 		reg := registry(nil, "")
+		if tenant != "" {
+			// A tenant's objects are listed with its own token.
+			reg = tenantRegistry(tenant, cred, func(string) string { return "" }, "", maxima)
+		}
 		// A tenant's job may touch only its own account (the cluster
 		// token's, tenant "", any).
 		c, err := zerocloud.Compile(ctx, "job.json", job, zerocloud.Options{Registry: reg, Account: tenant, OwnAccountOnly: tenant != "",

@@ -93,6 +93,20 @@ type Plan struct {
 	// jobtracker's web layer sets it, overriding whatever the client sent;
 	// access to the job is decided by it, never by User.
 	Owner string `json:"owner,omitempty"`
+	// Swift is the credential a tenant's job moves its data with: the
+	// tenant's own storage URL and token, set by the jobtracker's web
+	// layer from the submitting request (whatever the client sent) so that
+	// Swift's own access rules apply to every read and write; nil for the
+	// cluster's own jobs, which use the daemons' credentials. Workers and
+	// the jobtracker's commit use nothing else for a tenant's job, and it
+	// is never shown.
+	Swift *SwiftCredential `json:"swift,omitempty"`
+}
+
+// SwiftCredential is a Swift account's storage URL and a token for it.
+type SwiftCredential struct {
+	StorageURL string `json:"storage_url"`
+	Token      string `json:"token"`
 }
 
 // Submitted is the reply to a submission.

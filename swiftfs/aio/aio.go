@@ -6,7 +6,9 @@
 // Debian packages that are missing (as root), sets a base directory up on
 // first use and records every process's PID there.
 //
-// The credentials are tempauth's test:tester / testing (account AUTH_test).
+// The credentials are tempauth's test:tester / testing (account AUTH_test);
+// alice:alice / alicepass (AUTH_alice) and bob:bob / bobpass (AUTH_bob) are
+// two more tenants, each admin of its own account only.
 package aio
 
 import (

@@ -161,6 +161,9 @@ error_suppression_interval = 5
 use = egg:swift#tempauth
 user_test_tester = testing .admin
 user_admin_admin = admin .admin .reseller_admin
+# Two more tenants, each admin of its own account only (multi-tenant tests).
+user_alice_alice = alicepass .admin
+user_bob_bob = bobpass .admin
 
 [filter:list-endpoints]
 use = egg:swift#list_endpoints
