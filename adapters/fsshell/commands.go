@@ -108,7 +108,9 @@ func init() {
 		"-usage":         {min: 0, max: many, run: (*shell).usage},
 		"-help":          {min: 0, max: many, run: (*shell).usage},
 	}
-	for _, name := range []string{"-appendToFile", "-chgrp", "-chown", "-concat", "-createSnapshot",
+	commands["-chown"] = &command{min: 2, max: many, flags: []string{"R"}, run: (*shell).chown}
+	commands["-chgrp"] = &command{min: 2, max: many, flags: []string{"R"}, run: (*shell).chgrp}
+	for _, name := range []string{"-appendToFile", "-concat", "-createSnapshot",
 		"-deleteSnapshot", "-df", "-expunge", "-find", "-getfacl", "-getfattr", "-moveToLocal",
 		"-renameSnapshot", "-setfacl", "-setfattr", "-touch", "-truncate"} {
 		commands[name] = &command{max: many, parseAll: true, run: unsupported}

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -1363,4 +1364,51 @@ func parseMode(spec string) (func(fs.FileMode, bool) fs.FileMode, error) {
 		}
 		return m
 	}, nil
+}
+
+var ownerPattern = regexp.MustCompile(`^\s*([a-zA-Z0-9_][\w.@-]*)?(?::([\w.@-]*))?\s*$`)
+
+// chown is -chown [-R] [OWNER][:[GROUP]] PATH...
+func (sh *shell) chown(opts map[string]bool, _ map[string]string, args []string) int {
+	m := ownerPattern.FindStringSubmatch(args[0])
+	if m == nil || m[1] == "" && m[2] == "" {
+		sh.usageError("-chown", "chown: '"+args[0]+"' does not match expected pattern for [owner][:group].")
+		return 255
+	}
+	return sh.setOwner(opts["R"], m[1], m[2], args[1:])
+}
+
+// chgrp is -chgrp [-R] GROUP PATH...
+func (sh *shell) chgrp(opts map[string]bool, _ map[string]string, args []string) int {
+	if !ownerPattern.MatchString(":"+args[0]) || args[0] == "" {
+		sh.usageError("-chgrp", "chgrp: '"+args[0]+"' does not match expected pattern for group")
+		return 255
+	}
+	return sh.setOwner(opts["R"], "", args[0], args[1:])
+}
+
+func (sh *shell) setOwner(recursive bool, owner, group string, args []string) int {
+	var do func(it *item)
+	do = func(it *item) {
+		c, ok := it.fs.(chowner)
+		if !ok {
+			sh.fail(fmt.Errorf("`%s': this store keeps no owners", it.disp))
+			return
+		}
+		if err := c.Chown(sh.ctx, it.name, owner, group); err != nil {
+			sh.fail(err)
+		}
+		if recursive && it.st.IsDir {
+			kids, err := sh.children(it)
+			if err != nil {
+				sh.fail(err)
+				return
+			}
+			for _, k := range kids {
+				do(k)
+			}
+		}
+	}
+	sh.each(args, do)
+	return 0
 }

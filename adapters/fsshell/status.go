@@ -21,6 +21,9 @@ type (
 	mkdirer interface {
 		Mkdir(ctx context.Context, name string) error
 	}
+	chowner interface {
+		Chown(ctx context.Context, name, owner, group string) error
+	}
 	checksummer interface {
 		FileChecksum(ctx context.Context, name string) (algorithm string, sum []byte, err error)
 	}

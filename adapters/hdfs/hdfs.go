@@ -633,12 +633,28 @@ func (f *FS) Chmod(ctx context.Context, name string, mode fs.FileMode) error {
 	return f.wrap("chmod", p, c.Chmod(p, bits))
 }
 
-// Chown sets the owner and group of name; only the HDFS superuser may.
+// Chown sets the owner and group of name ("" keeps it); only the HDFS
+// superuser may change the owner.
 func (f *FS) Chown(ctx context.Context, name, owner, group string) error {
 	c, err := f.conn(ctx)
 	if err != nil {
 		return err
 	}
 	p := cleanPath(name)
+	if owner == "" || group == "" {
+		// The library would send the empty name, which the NameNode sets.
+		fi, err := c.Stat(p)
+		if err != nil {
+			return f.wrap("chown", p, err)
+		}
+		if hfi, ok := fi.(*hdfs.FileInfo); ok {
+			if owner == "" {
+				owner = hfi.Owner()
+			}
+			if group == "" {
+				group = hfi.OwnerGroup()
+			}
+		}
+	}
 	return f.wrap("chown", p, c.Chown(p, owner, group))
 }

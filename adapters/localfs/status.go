@@ -3,6 +3,7 @@ package localfs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/user"
@@ -127,3 +128,30 @@ func (f *FS) Mkdir(_ context.Context, name string) error {
 // ChecksumName is the name of the checksum file Hadoop keeps beside the
 // local file name.
 func ChecksumName(name string) string { return crcName(filepath.Clean(name)) }
+
+// Chown sets the owner and group (by name; "" keeps it) of name and of its
+// checksum file, as Hadoop's RawLocalFileSystem.setOwner.
+func (f *FS) Chown(_ context.Context, name, owner, group string) error {
+	uid, gid := -1, -1
+	if owner != "" {
+		u, err := user.Lookup(owner)
+		if err != nil {
+			return mapreduce.E("chown", mapreduce.Invalid, name, fmt.Errorf("unknown user %q: %w", owner, err))
+		}
+		uid, _ = strconv.Atoi(u.Uid)
+	}
+	if group != "" {
+		g, err := user.LookupGroup(group)
+		if err != nil {
+			return mapreduce.E("chown", mapreduce.Invalid, name, fmt.Errorf("unknown group %q: %w", group, err))
+		}
+		gid, _ = strconv.Atoi(g.Gid)
+	}
+	if err := os.Chown(name, uid, gid); err != nil {
+		return mapreduce.E("chown", mapreduce.Other, name, err)
+	}
+	if f.Checksums {
+		os.Chown(crcName(name), uid, gid) // absent is fine
+	}
+	return nil
+}
