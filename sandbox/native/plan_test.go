@@ -20,10 +20,13 @@ func TestPlanMounts(t *testing.T) {
 	os.WriteFile(filepath.Join(shipped, "mapper.py"), []byte("print(1)\n"), 0o755)
 	os.Symlink(filepath.Join(shipped, "mapper.py"), filepath.Join(work, "mapper.py"))
 	os.Symlink("/usr/bin/env", filepath.Join(work, "env")) // covered by /usr
+	// A link a task leaves in its working directory mounts nothing.
+	os.Symlink(other, filepath.Join(work, "planted"))
 	input := filepath.Join(base, "input.txt")
 	os.WriteFile(input, nil, 0o644)
 
-	plan, err := planMounts(planInput{WorkDir: work, ReadOnly: []string{input, "/usr/share"}, TmpSize: 1 << 20})
+	plan, err := planMounts(planInput{WorkDir: work, ReadOnly: []string{input, "/usr/share"},
+		Shipped: []string{filepath.Join(shipped, "mapper.py")}, TmpSize: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +93,7 @@ func TestInstallPrefix(t *testing.T) {
 		{"/root/.pyenv/versions/3.11.7/bin/python3.11", "/w", "/root/.pyenv/versions/3.11.7"},
 		{"/home/ann/venv/bin/python", "/w", "/home/ann/venv"},
 		{"/opt/conda/envs/x/bin/python", "/w", "/opt/conda/envs/x"},
-		{"/opt/tool/run", "/w", "/opt/tool"},
+		{"/opt/tool/run", "/w", "/opt/tool/run"},
 		{"/home/ann/bin/tool", "/w", "/home/ann/bin"},
 		{"/home/ann/tool", "/w", "/home/ann/tool"},
 		{home + "/script", "/w", home + "/script"},
@@ -145,7 +148,7 @@ func TestResolvePyenv(t *testing.T) {
 			if tc.verFile != "" {
 				os.WriteFile(vf, []byte(tc.verFile+"\n"), 0o644)
 			}
-			r, err := resolveCommand(tc.args, tc.env, work)
+			r, err := resolveCommand(tc.args, tc.env, work, &hostPolicy{Local: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -179,7 +182,7 @@ func TestResolveVirtualenv(t *testing.T) {
 	os.WriteFile(filepath.Join(realBin, "python3"), []byte("\x7fELF"), 0o755)
 	os.Symlink(filepath.Join(realBin, "python3"), filepath.Join(venv, "bin", "python"))
 	os.WriteFile(filepath.Join(venv, "pyvenv.cfg"), []byte("home = "+realBin+"\n"), 0o644)
-	r, err := resolveCommand([]string{"python"}, []string{"PATH=" + filepath.Join(venv, "bin")}, t.TempDir())
+	r, err := resolveCommand([]string{"python"}, []string{"PATH=" + filepath.Join(venv, "bin")}, t.TempDir(), &hostPolicy{Local: true})
 	if err != nil {
 		t.Fatal(err)
 	}
