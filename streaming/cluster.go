@@ -367,6 +367,9 @@ func ClusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir strin
 	if err != nil {
 		return nil, err
 	}
+	// The staged client directory is part of the job's plan: its programs
+	// find ./x files there.
+	p.env.shipped = append(p.env.shipped, we.Dir)
 	job := p.job
 	job.ID = id
 	job.Name = pl.Name

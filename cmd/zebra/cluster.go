@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"zebra/adapters/hdfs"
@@ -20,6 +21,7 @@ import (
 	"zebra/jobtracker/worker"
 	"zebra/jobtracker/zerocloud"
 	"zebra/mapreduce"
+	"zebra/sandbox"
 	"zebra/streaming"
 	"zebra/swiftfs"
 	"zebra/web"
@@ -140,6 +142,7 @@ func workerCommand(ctx context.Context, args []string) int {
 	tokenPath := fl.String("token-file", os.Getenv("ZEBRA_TOKEN_FILE"), "file holding the cluster token (default $ZEBRA_TOKEN)")
 	logsAt := fl.String("logs", "127.0.0.1:0", "address to serve attempt logs on, for the jobtracker's web UI")
 	openTimeout := fl.Duration("open-timeout", 10*time.Second, "longest run of an app opened on an object (GET /open/...)")
+	allow := fl.String("sandbox-allow", os.Getenv("ZEBRA_SANDBOX_ALLOW"), "host directories, comma-separated, besides the system directories, that tasks' interpreters may be run from (e.g. /opt/conda,/root/.pyenv/versions/3.11.7; default $ZEBRA_SANDBOX_ALLOW)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -165,6 +168,15 @@ func workerCommand(ctx context.Context, args []string) int {
 		return 1
 	}
 	boxes := &sandboxes{logger: log}
+	for _, a := range strings.Split(*allow, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			boxes.allow = append(boxes.allow, a)
+		}
+	}
+	if _, err := nativeConfig(nil, boxes.allow, false); err != nil {
+		fmt.Fprintln(os.Stderr, "zebra worker: --sandbox-allow:", err)
+		return 2
+	}
 	defer boxes.close()
 	storageNode := *node
 	if storageNode == "" {
@@ -190,7 +202,7 @@ func workerCommand(ctx context.Context, args []string) int {
 		if p.Kind == zerocloud.Kind {
 			return zerocloudJob(ctx, p, id, dir, reg, boxes.chooserFor(p.Owner), log)
 		}
-		e := &streaming.Env{Stdout: os.Stderr, Stderr: os.Stderr, Environ: taskEnviron(), Registry: reg,
+		e := &streaming.Env{Stdout: os.Stderr, Stderr: os.Stderr, Environ: sandbox.ClusterEnviron(os.Environ(), boxes.allow), Registry: reg,
 			Sandbox: boxes.chooserFor(p.Owner), WorkDir: scratch, LogDir: filepath.Join(*data, "logs"), Logger: log}
 		return streaming.ClusterJob(ctx, p, id, dir, e)
 	}

@@ -18,7 +18,12 @@ import (
 // (a job's zebra.sandbox.* limits), so that on a worker each job gets its
 // own limits, not the first job's.
 type sandboxes struct {
-	logger   *slog.Logger
+	logger *slog.Logger
+	// allow are the operator's allowed interpreter installations (a
+	// worker's --sandbox-allow); local marks the local runner (see
+	// native.Config.Allow and Local).
+	allow    []string
+	local    bool
 	mu       sync.Mutex
 	checked  bool
 	checkErr error
@@ -33,7 +38,7 @@ type sandboxes struct {
 const maxNativeRunners = 8
 
 func (s *sandboxes) nativeRunner(conf *mapreduce.Conf) (*native.Runner, error) {
-	cfg, err := nativeConfig(conf)
+	cfg, err := nativeConfig(conf, s.allow, s.local)
 	if err != nil {
 		return nil, err
 	}
@@ -134,9 +139,14 @@ const (
 )
 
 // nativeConfig is the native sandbox's default configuration with the
-// job's zebra.sandbox.* limits applied.
-func nativeConfig(conf *mapreduce.Conf) (native.Config, error) {
+// process's allowed installations, the local runner's policy (local) and
+// the job's zebra.sandbox.* limits applied.
+func nativeConfig(conf *mapreduce.Conf, allow []string, local bool) (native.Config, error) {
 	cfg := native.DefaultConfig()
+	cfg.Allow, cfg.Local = allow, local
+	if conf == nil {
+		return cfg, cfg.Validate()
+	}
 	// Streaming reads every byte a program writes anyway and caps the stderr
 	// it keeps (zebra.task.stderr.limit); counting in the sandbox too would
 	// put one more copy of all task output on the hot path.

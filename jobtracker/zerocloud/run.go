@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 
 	"zebra/jobtracker/api"
 	"zebra/mapreduce"
@@ -179,6 +180,12 @@ func programPath(ctx context.Context, p Program, files, image, apps string, stag
 	return "", mapreduce.E("rebuild job", mapreduce.Invalid, p.Path, fmt.Errorf("unknown program kind %q", p.Kind))
 }
 
+// Bounds of a job's bundle (an uncompressed tar the client wrote).
+const (
+	bundleMaxBytes   = 8 << 30
+	bundleMaxEntries = 100000
+)
+
 // unpackBundle unpacks the job's bundle (if there is one) into dst, once.
 func unpackBundle(bundle, dst string) error {
 	if _, err := os.Stat(dst); err == nil {
@@ -194,7 +201,7 @@ func unpackBundle(bundle, dst string) error {
 	defer f.Close()
 	tmp := dst + ".part"
 	os.RemoveAll(tmp)
-	if _, err := untar.Extract(f, tmp, untar.Options{}); err != nil {
+	if _, err := untar.Extract(f, tmp, untar.Options{MaxBytes: bundleMaxBytes, MaxEntries: bundleMaxEntries}); err != nil {
 		os.RemoveAll(tmp)
 		var bad *untar.Error
 		if errors.As(err, &bad) {
@@ -371,6 +378,9 @@ type box struct {
 	work, dev string
 	stdin     string // host file fed as stdin ("": none)
 	mounts    []mapreduce.Mount
+	// readOnly are the job's directories whose entries work links to
+	// (the image, the bundle's files): the sandbox shows them read-only.
+	readOnly []string
 }
 
 // prepare makes the working directory of instance i of stage k (its
@@ -395,10 +405,12 @@ func (rt *runtime) prepare(t *mapreduce.TaskContext, k, i int) (*box, error) {
 			return nil, err
 		}
 		b.mounts = append(b.mounts, mapreduce.Mount{Host: img, Guest: ImageGuest})
+		b.readOnly = append(b.readOnly, img)
 	}
 	if err := linkEntries(rt.files, b.work); err != nil {
 		return nil, err
 	}
+	b.readOnly = append(b.readOnly, rt.files)
 	if st.Output != "" && st.Output != "stdout" && st.Output != "stderr" {
 		f := filepath.Join(b.dev, st.Output)
 		if err := writableFile(f); err != nil {
@@ -500,7 +512,7 @@ func (rt *runtime) run(ctx context.Context, t *mapreduce.TaskContext, st *Stage,
 		env = append(env, key+"="+st.Env[key])
 	}
 	logw := &limitWriter{w: t.Stderr, n: logLimit}
-	cmd := mapreduce.Command{Args: args, Dir: b.work, Env: env, Stdout: logw, Stderr: logw, Mounts: b.mounts}
+	cmd := mapreduce.Command{Args: args, Dir: b.work, Env: env, Stdout: logw, Stderr: logw, Mounts: b.mounts, ReadOnly: b.readOnly}
 	var files []*os.File
 	defer func() {
 		for _, f := range files {
@@ -552,12 +564,23 @@ func (b *box) emitOutput(st *Stage, out mapreduce.Collector) error {
 
 // emitFile calls emit with the file's bytes in chunks of up to
 // mapreduce.RawChunk.
+//
+// The channel lives in a directory the program could write (/dev/out): it
+// is opened without following a symlink and without blocking on a FIFO,
+// and must be a regular file, so that a program cannot make the worker
+// read a host file into the job's output.
 func emitFile(p string, emit func([]byte) error) error {
-	f, err := os.Open(p)
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if errors.Is(err, syscall.ELOOP) {
+		return mapreduce.E("read channel", mapreduce.UserCode, p, errors.New("the program replaced its output channel with a symbolic link: refused"))
+	}
 	if err != nil {
 		return mapreduce.E("read channel", mapreduce.Infra, p, err)
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return mapreduce.E("read channel", mapreduce.UserCode, p, errors.New("the program replaced its output channel with something other than a regular file: refused"))
+	}
 	buf := make([]byte, mapreduce.RawChunk)
 	for {
 		n, err := io.ReadFull(f, buf)
