@@ -253,6 +253,9 @@ func (r *resolved) addPrefix(path string, job bool, why string) {
 	if r.pol.jobData(path) {
 		return // mounted anyway
 	}
+	if _, err := os.Lstat(path); err != nil {
+		return // nothing to mount; the exec reports it
+	}
 	p := installPrefix(path, r.pol.WorkDir)
 	if p == "" {
 		return
