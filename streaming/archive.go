@@ -100,15 +100,19 @@ func unzip(archive, dir string, limit int64) error {
 			return err
 		}
 		// Counted as written: the sizes a zip declares are not trusted.
-		lr := &io.LimitedReader{R: rc, N: left + 1}
+		lr := &io.LimitedReader{R: rc, N: left}
 		err = writeFile(p, lr, f.Mode().Perm())
+		var probe [1]byte
+		if err == nil && lr.N == 0 {
+			if n, _ := io.ReadFull(rc, probe[:]); n > 0 {
+				err = bombError(fmt.Sprintf("%d bytes", limit))
+			}
+		}
 		rc.Close()
 		if err != nil {
 			return err
 		}
-		if left = lr.N - 1; left < 0 {
-			return bombError(fmt.Sprintf("%d bytes", limit))
-		}
+		left = lr.N
 	}
 	return nil
 }
