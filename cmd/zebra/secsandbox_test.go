@@ -251,6 +251,28 @@ func TestSecLocalRunner(t *testing.T) {
 		}
 	})
 
+	t.Run("4 wasm environment", func(t *testing.T) {
+		// A WebAssembly program sees only what the job defines.
+		wasmBin := filepath.Join(dir, "guest.wasm")
+		build := exec.Command("go", "build", "-o", wasmBin, "./testdata/guest")
+		build.Dir = filepath.Join("..", "..", "sandbox", "wasm")
+		build.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("build the wasm guest: %v\n%s", err, out)
+		}
+		j := runStreaming(t, bin, dir, []string{"MY_OWN_VAR=visible", "ST_KEY=sekrit-st"},
+			"-files", "guest.wasm", "-cmdenv", "JOBVAR=job-value", "-input", "in.txt", "-mapper", "guest.wasm report", "-reducer", "NONE")
+		if j.code != 0 {
+			t.Fatalf("exit %d", j.code)
+		}
+		if strings.Contains(j.output, "MY_OWN_VAR") || strings.Contains(j.output, "sekrit") || strings.Contains(j.output, "env PATH=") || strings.Contains(j.output, "env HOME=") {
+			t.Errorf("the wasm program saw the parent environment:\n%s", j.output)
+		}
+		if !strings.Contains(j.output, "env JOBVAR=job-value") || !strings.Contains(j.output, "env mapreduce_task_id=") {
+			t.Errorf("the wasm program lacks the job's variables:\n%s", j.output)
+		}
+	})
+
 	t.Run("6 chmod through a swapped link", func(t *testing.T) {
 		// The mapper swaps the link of its shipped program for one to a
 		// host file; making the combiner (the same name) executable must
