@@ -404,7 +404,7 @@ func ClusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir strin
 	}
 	// The staged client directory is part of the job's plan: its programs
 	// find ./x files there.
-	p.env.shipped = append(p.env.shipped, we.Dir)
+	p.env.extraShipped = append(p.env.extraShipped, we.Dir)
 	job := p.job
 	job.ID = id
 	job.Name = pl.Name

@@ -28,11 +28,12 @@ type jobEnv struct {
 	jobEnv    map[string]string // base without the parent environment
 	// links are name → absolute target, placed in every task directory.
 	links map[string]string
-	// shipped are the links' targets and any other host path of the job's
-	// plan its programs read (a worker's staged client directory): the
-	// sandbox shows these, read-only, and nothing a link in a task's
-	// directory names.
-	shipped          []string
+	// extraShipped are host paths of the job's plan its programs read
+	// besides the links' targets (a worker's staged client directory);
+	// see shipped.
+	extraShipped     []string
+	shippedOnce      sync.Once
+	shippedList      []string
 	nonZeroIsFailure bool
 	reporterEnabled  bool
 	reporterPrefix   string
@@ -55,14 +56,26 @@ func newJobEnv(runner mapreduce.Runner, clientDir string, parentEnv []string, co
 		reporterPrefix:   conf.Get("stream.stderr.reporter.prefix", "reporter:"),
 		stderrLimit:      64 << 20,
 	}
-	for _, target := range links {
-		j.shipped = append(j.shipped, target)
-	}
-	slices.Sort(j.shipped)
+
 	if n, err := conf.Int64(KeyStderrLimit, 64<<20); err == nil && n >= 0 {
 		j.stderrLimit = n
 	}
 	return j
+}
+
+// shipped returns the links' targets and extraShipped, sorted: the host
+// paths of the job's plan that the sandbox shows its programs, read-only
+// (and nothing a link in a task's directory names). The links are
+// complete once the job is built; the list is made at the first start.
+func (j *jobEnv) shipped() []string {
+	j.shippedOnce.Do(func() {
+		for _, target := range j.links {
+			j.shippedList = append(j.shippedList, target)
+		}
+		j.shippedList = append(j.shippedList, j.extraShipped...)
+		slices.Sort(j.shippedList)
+	})
+	return j.shippedList
 }
 
 // base computes the environment every program shares: the parent

@@ -104,7 +104,7 @@ func (p *pipeProgram) start(ctx context.Context, t *mapreduce.TaskContext, out m
 		return nil, mapreduce.E("start "+p.role+" program", mapreduce.Infra, "", err)
 	}
 	proc, err := p.job.runner.Start(ctx, mapreduce.Command{Args: argv, Dir: dir, Env: env, Stdin: inR, Stdout: outW, Stderr: errW,
-		ReadOnly: p.job.shipped})
+		ReadOnly: p.job.shipped()})
 	inR.Close()
 	outW.Close()
 	errW.Close()

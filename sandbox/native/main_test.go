@@ -42,7 +42,7 @@ func testConfig(t testing.TB) Config {
 	// The host's Python may be a pyenv version: the tests' "operator"
 	// allows the pyenv installations on the host's PATH.
 	for _, p := range localInstallations(os.Environ(), &hostPolicy{}) {
-		if filepath.Base(p) == "versions" {
+		if _, err := os.Stat(p); err == nil && filepath.Base(p) == "versions" {
 			c.Allow = append(c.Allow, p)
 		}
 	}
