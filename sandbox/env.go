@@ -39,13 +39,7 @@ var clusterKeep = []string{"LANG", "LANGUAGE", "TZ"}
 // then SystemPath; LANG defaults to C.UTF-8. The locale and time zone come
 // from environ.
 func ClusterEnviron(environ []string, allow []string) []string {
-	var path []string
-	for _, a := range allow {
-		if fi, err := os.Stat(filepath.Join(a, "bin")); err == nil && fi.IsDir() {
-			path = append(path, filepath.Join(a, "bin"))
-		}
-	}
-	out := []string{"PATH=" + strings.Join(append(path, SystemPath), ":")}
+	out := []string{"PATH=" + ClusterPath(allow)}
 	lang := false
 	for _, kv := range environ {
 		k, _, _ := strings.Cut(kv, "=")
@@ -58,4 +52,16 @@ func ClusterEnviron(environ []string, allow []string) []string {
 		out = append(out, "LANG=C.UTF-8")
 	}
 	return out
+}
+
+// ClusterPath is the PATH of a worker's task programs: the bin directories
+// of the allowed installations (those that have one), then SystemPath.
+func ClusterPath(allow []string) string {
+	var path []string
+	for _, a := range allow {
+		if fi, err := os.Stat(filepath.Join(a, "bin")); err == nil && fi.IsDir() {
+			path = append(path, filepath.Join(a, "bin"))
+		}
+	}
+	return strings.Join(append(path, SystemPath), ":")
 }

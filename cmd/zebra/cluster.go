@@ -200,7 +200,7 @@ func workerCommand(ctx context.Context, args []string) int {
 		// Each job resolves its paths with its own settings (credentials).
 		reg := registry(func(k string) string { return p.Conf[k] }, storageNode)
 		if p.Kind == zerocloud.Kind {
-			return zerocloudJob(ctx, p, id, dir, reg, boxes.chooserFor(p.Owner), log)
+			return zerocloudJob(ctx, p, id, dir, reg, boxes.chooserFor(p.Owner), boxes.allow, log)
 		}
 		e := &streaming.Env{Stdout: os.Stderr, Stderr: os.Stderr, Environ: sandbox.ClusterEnviron(os.Environ(), boxes.allow), Registry: reg,
 			Sandbox: boxes.chooserFor(p.Owner), WorkDir: scratch, LogDir: filepath.Join(*data, "logs"), Logger: log}

@@ -79,6 +79,11 @@ func ClusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir strin
 			return nil, err
 		}
 		rt.programs = append(rt.programs, prog)
+		fetched := ""
+		if st.Program.Kind == ProgramSwift {
+			fetched = prog
+		}
+		rt.fetched = append(rt.fetched, fetched)
 	}
 	job := &mapreduce.Job{ID: id, Name: pl.Name, Conf: conf, Format: mapreduce.RawInput,
 		Splits: append([]mapreduce.Split(nil), pl.Splits...), Mapper: &mapper{rt}}
@@ -125,6 +130,7 @@ type runtime struct {
 	files    string   // the unpacked bundle
 	programs []string // per stage: the host program
 	images   []string // per stage: the unpacked image ("": none)
+	fetched  []string // per stage: the program fetched from swift:// ("": none)
 	path     string
 	log      *slog.Logger
 }
@@ -411,6 +417,9 @@ func (rt *runtime) prepare(t *mapreduce.TaskContext, k, i int) (*box, error) {
 		return nil, err
 	}
 	b.readOnly = append(b.readOnly, rt.files)
+	if f := rt.fetched[k]; f != "" {
+		b.readOnly = append(b.readOnly, f)
+	}
 	if st.Output != "" && st.Output != "stdout" && st.Output != "stderr" {
 		f := filepath.Join(b.dev, st.Output)
 		if err := writableFile(f); err != nil {
