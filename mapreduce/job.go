@@ -94,6 +94,12 @@ type Command struct {
 	// runner that cannot show them (plain processes, WebAssembly) refuses
 	// the command rather than run it without them.
 	Mounts []Mount
+	// ReadOnly are host files and directories of the job's plan that the
+	// program reads at their own paths: the shipped files and unpacked
+	// archives its working directory links to. A sandbox shows these (and
+	// nothing the working directory's contents name); a runner that shows
+	// the program the whole host ignores the list.
+	ReadOnly []string
 }
 
 // Mount shows the host file or directory Host at the absolute path Guest

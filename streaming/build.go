@@ -113,6 +113,9 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 			fh.Close()
 		}
 		base := filepath.Base(p)
+		if err := checkLinkName(f, base); err != nil {
+			return nil, mapreduce.E("ship file", mapreduce.Invalid, f, err)
+		}
 		links[base] = p
 		shipped[f] = base
 		shipped[p] = base
@@ -126,6 +129,9 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		if link == "" {
 			link = filepath.Base(p)
 		}
+		if err := checkLinkName(f, link); err != nil {
+			return nil, mapreduce.E("ship file", mapreduce.Invalid, name, err)
+		}
 		links[link] = p
 	}
 	for _, f := range o.Archives {
@@ -136,6 +142,9 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		}
 		if link == "" {
 			link = filepath.Base(p)
+		}
+		if err := checkLinkName(f, link); err != nil {
+			return nil, mapreduce.E("ship archive", mapreduce.Invalid, name, err)
 		}
 		dir, err := unpackArchive(p, filepath.Join(e.WorkDir, "archives", link))
 		if err != nil {

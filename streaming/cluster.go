@@ -256,6 +256,9 @@ func stage(o *Options, p *plan, e *Env) (string, *clusterSpec, error) {
 		}
 	}
 	for _, cmd := range []string{o.Mapper, o.Combiner, o.Reducer} {
+		if err := checkUnshipped(cmd, spec.Staged, e.Dir); err != nil {
+			return fail(err)
+		}
 		for _, a := range SplitArgs(cmd) {
 			rel := filepath.Clean(a)
 			if a == "" || filepath.IsAbs(a) || rel == "." || strings.HasPrefix(rel, "..") {
@@ -278,6 +281,38 @@ func stage(o *Options, p *plan, e *Env) (string, *clusterSpec, error) {
 		return fail(err)
 	}
 	return f.Name(), spec, nil
+}
+
+// checkUnshipped refuses a command naming, by absolute path, a file of the
+// client outside the system directories that the job does not ship
+// ("perl $PWD/mapper.pl"): Hadoop's local mode runs it, but a task on a
+// cluster sees only what its job ships.
+func checkUnshipped(cmd string, staged map[string]string, dir string) error {
+	for _, a := range SplitArgs(cmd) {
+		if !filepath.IsAbs(a) || a == "/" {
+			continue
+		}
+		top := "/" + strings.SplitN(strings.TrimPrefix(filepath.Clean(a), "/"), "/", 2)[0]
+		switch top {
+		case "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/dev", "/proc", "/sys":
+			continue
+		}
+		fi, err := os.Stat(a)
+		if err != nil || fi.IsDir() {
+			continue
+		}
+		shipped := false
+		for name := range staged {
+			if p, ok := localPath(name, dir); ok && p == filepath.Clean(a) {
+				shipped = true
+			}
+		}
+		if !shipped {
+			return fmt.Errorf("the command %q names %s, which the job does not ship: on a cluster a task sees only what its job ships; ship it with -files %s and name it %s in the command",
+				cmd, a, a, filepath.Base(a))
+		}
+	}
+	return nil
 }
 
 // addToTar adds the file or directory tree src under the name dst,
@@ -367,6 +402,9 @@ func ClusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir strin
 	if err != nil {
 		return nil, err
 	}
+	// The staged client directory is part of the job's plan: its programs
+	// find ./x files there.
+	p.env.extraShipped = append(p.env.extraShipped, we.Dir)
 	job := p.job
 	job.ID = id
 	job.Name = pl.Name

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // SplitArgs splits a streaming command into argv the way Hadoop's
@@ -49,16 +51,14 @@ func SplitArgs(s string) []string {
 // readable file of that name wins. Unresolved names are returned unchanged
 // (the exec then fails with "No such file or directory"). Before searching,
 // a file of that name in dirs[0] (the task's working directory) is made
-// executable, as Hadoop does for shipped scripts.
-func resolveProgram(argv0 string, dirs []string, pathEnv string) string {
+// executable, as Hadoop does for shipped scripts (see makeExecutable;
+// links are the job's shipped files by link name).
+func resolveProgram(argv0 string, dirs []string, pathEnv string, links map[string]string) string {
 	if filepath.IsAbs(argv0) {
 		return argv0
 	}
 	if len(dirs) > 0 {
-		p := filepath.Join(dirs[0], argv0)
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
-			os.Chmod(p, fi.Mode().Perm()|0o111)
-		}
+		makeExecutable(dirs[0], argv0, links)
 	}
 	search := append([]string{}, dirs...)
 	search = append(search, filepath.SplitList(pathEnv)...)
@@ -93,4 +93,46 @@ func mangle(key string) string {
 		}
 	}
 	return string(b)
+}
+
+// makeExecutable adds the execute bits to the program rel (relative to
+// the working directory dir), as Hadoop does for shipped scripts, without
+// following a link a task could have swapped: the worker may be root, and
+// the working directory is writable by the task's earlier programs (a
+// combiner runs where its mapper ran). A shipped file (rel's first
+// element is a link name of the job's plan) is reached through the
+// plan's own target, never through the link in dir; anything else must
+// be a regular file below dir reached without any symbolic link. Failures
+// are ignored: the program's exec then reports them.
+func makeExecutable(dir, rel string, links map[string]string) {
+	rel = filepath.Clean(rel)
+	first, rest, _ := strings.Cut(rel, string(filepath.Separator))
+	var fd int
+	var err error
+	if target, ok := links[first]; ok {
+		p := target
+		if rest != "" {
+			p = filepath.Join(target, rest)
+		}
+		fd, err = unix.Open(p, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	} else {
+		var dfd int
+		if dfd, err = unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
+			return
+		}
+		fd, err = unix.Openat2(dfd, rel, &unix.OpenHow{
+			Flags:   unix.O_RDONLY | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_CLOEXEC,
+			Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
+		})
+		unix.Close(dfd)
+	}
+	if err != nil {
+		return
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return
+	}
+	unix.Fchmod(fd, st.Mode&0o7777|0o111)
 }

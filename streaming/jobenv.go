@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,8 +25,15 @@ type jobEnv struct {
 	conf      *mapreduce.Conf
 	once      sync.Once
 	baseEnv   map[string]string // see base
+	jobEnv    map[string]string // base without the parent environment
 	// links are name → absolute target, placed in every task directory.
-	links            map[string]string
+	links map[string]string
+	// extraShipped are host paths of the job's plan its programs read
+	// besides the links' targets (a worker's staged client directory);
+	// see shipped.
+	extraShipped     []string
+	shippedOnce      sync.Once
+	shippedList      []string
 	nonZeroIsFailure bool
 	reporterEnabled  bool
 	reporterPrefix   string
@@ -48,18 +56,37 @@ func newJobEnv(runner mapreduce.Runner, clientDir string, parentEnv []string, co
 		reporterPrefix:   conf.Get("stream.stderr.reporter.prefix", "reporter:"),
 		stderrLimit:      64 << 20,
 	}
+
 	if n, err := conf.Int64(KeyStderrLimit, 64<<20); err == nil && n >= 0 {
 		j.stderrLimit = n
 	}
 	return j
 }
 
+// shipped returns the links' targets and extraShipped, sorted: the host
+// paths of the job's plan that the sandbox shows its programs, read-only
+// (and nothing a link in a task's directory names). The links are
+// complete once the job is built; the list is made at the first start.
+func (j *jobEnv) shipped() []string {
+	j.shippedOnce.Do(func() {
+		for _, target := range j.links {
+			j.shippedList = append(j.shippedList, target)
+		}
+		j.shippedList = append(j.shippedList, j.extraShipped...)
+		slices.Sort(j.shippedList)
+	})
+	return j.shippedList
+}
+
 // base computes the environment every program shares: the parent
 // environment, then every configuration entry (mangled names, values cut to
-// stream.jobconf.truncate.limit), then -cmdenv, then TMPDIR.
-func (j *jobEnv) base() map[string]string {
+// stream.jobconf.truncate.limit), then -cmdenv, then TMPDIR. With jobOnly
+// it is what the job itself defines, without the parent environment (and
+// TMPDIR): a WebAssembly program's fixed environment.
+func (j *jobEnv) base(jobOnly bool) map[string]string {
 	j.once.Do(func() {
 		env := map[string]string{}
+		job := map[string]string{}
 		for _, kv := range j.parentEnv {
 			if k, v, ok := strings.Cut(kv, "="); ok {
 				env[k] = v
@@ -73,6 +100,7 @@ func (j *jobEnv) base() map[string]string {
 				v = v[:limit]
 			}
 			env[mangle(k)] = v
+			job[mangle(k)] = v
 		}
 		// -cmdenv: Hadoop joins the entries with spaces after an initial
 		// "HADOOP_ROOT_LOGGER=" (stream.addenvironment) and splits them again,
@@ -80,19 +108,26 @@ func (j *jobEnv) base() map[string]string {
 		for _, tok := range strings.Split(conf.Get("stream.addenvironment", ""), " ") {
 			if k, v, ok := strings.Cut(tok, "="); ok {
 				env[k] = v
+				job[k] = v
 			}
 		}
 		if _, ok := env["TMPDIR"]; !ok {
 			env["TMPDIR"] = os.TempDir()
 		}
-		j.baseEnv = env
+		j.baseEnv, j.jobEnv = env, job
 	})
+	if jobOnly {
+		return j.jobEnv
+	}
 	return j.baseEnv
 }
 
-// taskEnv returns the complete environment of one program of task t.
-func (j *jobEnv) taskEnv(t *mapreduce.TaskContext) []string {
-	base := j.base()
+// taskEnv returns the complete environment of one program of task t; for
+// a WebAssembly program (wasm) only what the job defines. HOME, unless
+// set, is the task's working directory (as the sandbox's /etc/passwd
+// says; a worker passes no HOME of its own).
+func (j *jobEnv) taskEnv(t *mapreduce.TaskContext, wasm bool) []string {
+	base := j.base(wasm)
 	env := make(map[string]string, len(base)+24)
 	for k, v := range base {
 		env[k] = v
@@ -121,6 +156,9 @@ func (j *jobEnv) taskEnv(t *mapreduce.TaskContext) []string {
 		set("mapreduce.task.output.dir", j.outputDir+"/_temporary/0/_temporary/"+a.String())
 	}
 	env["PWD"] = filepath.Join(t.Dir, "work")
+	if _, ok := env["HOME"]; !ok && !wasm {
+		env["HOME"] = env["PWD"]
+	}
 	out := make([]string, 0, len(env))
 	for k, v := range env {
 		out = append(out, k+"="+v)

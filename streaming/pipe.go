@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"zebra/mapreduce"
+	"zebra/sandbox"
 )
 
 // pipeProgram is one streaming command (mapper, combiner or reducer) and the
@@ -81,9 +82,9 @@ func (p *pipeProgram) start(ctx context.Context, t *mapreduce.TaskContext, out m
 	if err != nil {
 		return nil, err
 	}
-	env := p.job.taskEnv(t)
+	env := p.job.taskEnv(t, sandbox.IsWasm(p.argv[0]))
 	argv := append([]string(nil), p.argv...)
-	argv[0] = resolveProgram(argv[0], []string{dir, p.job.clientDir}, lookupEnv(env, "PATH"))
+	argv[0] = resolveProgram(argv[0], []string{dir, p.job.clientDir}, lookupEnv(env, "PATH"), p.job.links)
 	inR, inW, err := os.Pipe()
 	if err != nil {
 		return nil, mapreduce.E("start "+p.role+" program", mapreduce.Infra, "", err)
@@ -102,7 +103,8 @@ func (p *pipeProgram) start(ctx context.Context, t *mapreduce.TaskContext, out m
 		outW.Close()
 		return nil, mapreduce.E("start "+p.role+" program", mapreduce.Infra, "", err)
 	}
-	proc, err := p.job.runner.Start(ctx, mapreduce.Command{Args: argv, Dir: dir, Env: env, Stdin: inR, Stdout: outW, Stderr: errW})
+	proc, err := p.job.runner.Start(ctx, mapreduce.Command{Args: argv, Dir: dir, Env: env, Stdin: inR, Stdout: outW, Stderr: errW,
+		ReadOnly: p.job.shipped()})
 	inR.Close()
 	outW.Close()
 	errW.Close()

@@ -24,6 +24,7 @@ import (
 	"zebra/jobtracker/worker"
 	"zebra/jobtracker/zerocloud"
 	"zebra/mapreduce"
+	"zebra/sandbox"
 	"zebra/streaming"
 	"zebra/swiftfs"
 	"zebra/web"
@@ -172,6 +173,7 @@ func workerCommand(ctx context.Context, args []string) int {
 	curve := fl.Bool("shuffle-curve", true, "secure the shuffle with ZeroMQ CURVE (false: plain ZeroMQ, any client of the port gets map outputs)")
 	curveKey := fl.String("shuffle-key-file", os.Getenv("ZEBRA_SHUFFLE_KEY_FILE"), "file holding the cluster's shuffle CURVE secret key, Z85 (default: derived from the cluster token)")
 	tenantMax := fl.String("tenant-max", os.Getenv("ZEBRA_TENANT_MAX"), "operator maxima of tenants' job settings, KEY=N,...: a tenant's job over them is lowered to them (default: the sandbox's defaults)")
+	allow := fl.String("sandbox-allow", os.Getenv("ZEBRA_SANDBOX_ALLOW"), "host directories, comma-separated, besides the system directories, that tasks' interpreters may be run from (e.g. /opt/conda,/root/.pyenv/versions/3.11.7; default $ZEBRA_SANDBOX_ALLOW)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -215,6 +217,15 @@ func workerCommand(ctx context.Context, args []string) int {
 		logURL = "https://" + strings.TrimPrefix(logURL, "http://")
 	}
 	boxes := &sandboxes{logger: log, maxima: maxima}
+	for _, a := range strings.Split(*allow, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			boxes.allow = append(boxes.allow, a)
+		}
+	}
+	if _, err := nativeConfig(nil, boxes.allow, false); err != nil {
+		fmt.Fprintln(os.Stderr, "zebra worker: --sandbox-allow:", err)
+		return 2
+	}
 	defer boxes.close()
 	storageNode := *node
 	if storageNode == "" {
@@ -239,9 +250,9 @@ func workerCommand(ctx context.Context, args []string) int {
 		// cluster's jobs with their settings, a tenant's with its token.
 		reg := planRegistry(p, storageNode, maxima)
 		if p.Kind == zerocloud.Kind {
-			return zerocloudJob(ctx, p, id, dir, reg, boxes.chooserFor(p.Owner), log)
+			return zerocloudJob(ctx, p, id, dir, reg, boxes.chooserFor(p.Owner), boxes.allow, log)
 		}
-		e := &streaming.Env{Stdout: os.Stderr, Stderr: os.Stderr, Environ: taskEnviron(), Registry: reg,
+		e := &streaming.Env{Stdout: os.Stderr, Stderr: os.Stderr, Environ: sandbox.ClusterEnviron(os.Environ(), boxes.allow), Registry: reg,
 			Sandbox: boxes.chooserFor(p.Owner), WorkDir: scratch, LogDir: filepath.Join(*data, "logs"), Logger: log}
 		return streaming.ClusterJob(ctx, p, id, dir, e)
 	}

@@ -610,14 +610,6 @@ func tokenFile(path string) (string, error) {
 	return tok, f.Close()
 }
 
-// taskEnviron is the environment for tasks: the worker's, without the
-// cluster token (a task is the user's code).
-func taskEnviron() []string {
-	return slices.DeleteFunc(os.Environ(), func(kv string) bool {
-		return strings.HasPrefix(kv, "ZEBRA_TOKEN=") || strings.HasPrefix(kv, "ZEBRA_TOKEN_FILE=")
-	})
-}
-
 // printTokenExport prints the export line of the cluster token that
 // `zebra up` keeps in <state>/token (mode 0600, never in cluster.json).
 func printTokenExport(dir string) {

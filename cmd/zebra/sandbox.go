@@ -25,6 +25,11 @@ type sandboxes struct {
 	logger *slog.Logger
 	// maxima caps the limits of tenants' jobs (chooserFor).
 	maxima   tenantMaxima
+	// allow are the operator's allowed interpreter installations (a
+	// worker's --sandbox-allow); local marks the local runner (see
+	// native.Config.Allow and Local).
+	allow    []string
+	local    bool
 	mu       sync.Mutex
 	checked  bool
 	checkErr error
@@ -49,7 +54,7 @@ const maxIdleNativeRunners = 8
 // nativeRunner returns the runner of the job configuration conf's limits
 // (nil conf: the defaults).
 func (s *sandboxes) nativeRunner(conf *mapreduce.Conf) (mapreduce.Runner, error) {
-	cfg, err := nativeConfig(conf)
+	cfg, err := nativeConfig(conf, s.allow, s.local)
 	if err != nil {
 		return nil, err
 	}
@@ -218,9 +223,14 @@ const (
 )
 
 // nativeConfig is the native sandbox's default configuration with the
-// job's zebra.sandbox.* limits applied.
-func nativeConfig(conf *mapreduce.Conf) (native.Config, error) {
+// process's allowed installations, the local runner's policy (local) and
+// the job's zebra.sandbox.* limits applied.
+func nativeConfig(conf *mapreduce.Conf, allow []string, local bool) (native.Config, error) {
 	cfg := native.DefaultConfig()
+	cfg.Allow, cfg.Local = allow, local
+	if conf == nil {
+		return cfg, cfg.Validate()
+	}
 	// Streaming reads every byte a program writes anyway and caps the stderr
 	// it keeps (zebra.task.stderr.limit); counting in the sandbox too would
 	// put one more copy of all task output on the hot path.

@@ -10,6 +10,7 @@ import (
 
 	"zebra/adapters/hdfs"
 	"zebra/mapreduce"
+	"zebra/sandbox"
 	"zebra/streaming"
 )
 
@@ -75,11 +76,11 @@ func localEnv() (e *streaming.Env, done func(), err error) {
 	}
 	slots, _ := strconv.Atoi(os.Getenv("ZEBRA_SLOTS"))
 	logger := quietLogger()
-	boxes := &sandboxes{logger: logger}
+	boxes := &sandboxes{logger: logger, local: true}
 	e = &streaming.Env{
 		Stdout:    os.Stdout,
 		Stderr:    os.Stderr,
-		Environ:   os.Environ(),
+		Environ:   sandbox.LocalEnviron(os.Environ()),
 		Dir:       dir,
 		Registry:  reg,
 		Qualify:   qualifyDefaultFS,

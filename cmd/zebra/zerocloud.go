@@ -3,18 +3,18 @@ package main
 import (
 	"context"
 	"log/slog"
-	"os"
 
 	"zebra/jobtracker/api"
 	"zebra/jobtracker/zerocloud"
 	"zebra/mapreduce"
+	"zebra/sandbox"
 )
 
 // zerocloudJob is a worker's Build for plans of kind zerocloud: the job's
 // apps run in the sandbox its zebra.sandbox setting picks, as streaming
 // programs do.
 func zerocloudJob(ctx context.Context, p *api.Plan, id mapreduce.JobID, dir string, reg *mapreduce.Registry,
-	choose func(string, *mapreduce.Conf) (mapreduce.Runner, string, error), log *slog.Logger) (*mapreduce.Job, error) {
+	choose func(string, *mapreduce.Conf) (mapreduce.Runner, string, error), allow []string, log *slog.Logger) (*mapreduce.Job, error) {
 	runner := func(conf *mapreduce.Conf) (mapreduce.Runner, error) {
 		r, note, err := choose(conf.Get(zerocloud.KeySandbox, ""), conf)
 		if note != "" {
@@ -22,10 +22,8 @@ func zerocloudJob(ctx context.Context, p *api.Plan, id mapreduce.JobID, dir stri
 		}
 		return r, err
 	}
-	path := os.Getenv("PATH")
-	if path == "" {
-		path = "/usr/local/bin:/usr/bin:/bin"
-	}
+	// The worker's own PATH is not the tasks': see sandbox.ClusterEnviron.
+	path := sandbox.ClusterPath(allow)
 	return zerocloud.ClusterJob(ctx, p, id, dir, zerocloud.Env{Registry: reg, Runner: runner, Path: path, Logger: log})
 }
 

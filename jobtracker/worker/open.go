@@ -331,7 +331,7 @@ func (o *Opener) serveOpen(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		defer os.RemoveAll(dir)
-		cmd.Dir, cmd.Args = dir, bundleArgs(a.manifest, q["arg"])
+		cmd.Dir, cmd.Args, cmd.ReadOnly = dir, bundleArgs(a.manifest, q["arg"]), []string{a.path}
 	}
 
 	o.nRuns.Add(1)
@@ -459,8 +459,9 @@ func (o *Opener) fsFor(r *http.Request, account string) (*swiftfs.FS, error) {
 }
 
 // bundleDir makes a fresh working directory for a run of the bundle
-// unpacked at bundle: empty but for the link app → bundle (the native
-// sandbox mounts a link's target read-only).
+// unpacked at bundle: empty but for the link app → bundle (the command
+// names the bundle among its read-only paths, which the native sandbox
+// mounts).
 func (o *Opener) bundleDir(bundle string) (string, error) {
 	dir := filepath.Join(o.runs, strconv.FormatInt(o.runSeq.Add(1), 10))
 	os.RemoveAll(dir)

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 
 	"zebra/jobtracker/api"
 	"zebra/mapreduce"
@@ -78,6 +79,11 @@ func ClusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir strin
 			return nil, err
 		}
 		rt.programs = append(rt.programs, prog)
+		fetched := ""
+		if st.Program.Kind == ProgramSwift {
+			fetched = prog
+		}
+		rt.fetched = append(rt.fetched, fetched)
 	}
 	job := &mapreduce.Job{ID: id, Name: pl.Name, Conf: conf, Format: mapreduce.RawInput,
 		Splits: append([]mapreduce.Split(nil), pl.Splits...), Mapper: &mapper{rt}}
@@ -124,6 +130,7 @@ type runtime struct {
 	files    string   // the unpacked bundle
 	programs []string // per stage: the host program
 	images   []string // per stage: the unpacked image ("": none)
+	fetched  []string // per stage: the program fetched from swift:// ("": none)
 	path     string
 	log      *slog.Logger
 }
@@ -179,6 +186,12 @@ func programPath(ctx context.Context, p Program, files, image, apps string, stag
 	return "", mapreduce.E("rebuild job", mapreduce.Invalid, p.Path, fmt.Errorf("unknown program kind %q", p.Kind))
 }
 
+// Bounds of a job's bundle (an uncompressed tar the client wrote).
+const (
+	bundleMaxBytes   = 8 << 30
+	bundleMaxEntries = 100000
+)
+
 // unpackBundle unpacks the job's bundle (if there is one) into dst, once.
 func unpackBundle(bundle, dst string) error {
 	if _, err := os.Stat(dst); err == nil {
@@ -194,7 +207,7 @@ func unpackBundle(bundle, dst string) error {
 	defer f.Close()
 	tmp := dst + ".part"
 	os.RemoveAll(tmp)
-	if _, err := untar.Extract(f, tmp, untar.Options{}); err != nil {
+	if _, err := untar.Extract(f, tmp, untar.Options{MaxBytes: bundleMaxBytes, MaxEntries: bundleMaxEntries}); err != nil {
 		os.RemoveAll(tmp)
 		var bad *untar.Error
 		if errors.As(err, &bad) {
@@ -371,6 +384,9 @@ type box struct {
 	work, dev string
 	stdin     string // host file fed as stdin ("": none)
 	mounts    []mapreduce.Mount
+	// readOnly are the job's directories whose entries work links to
+	// (the image, the bundle's files): the sandbox shows them read-only.
+	readOnly []string
 }
 
 // prepare makes the working directory of instance i of stage k (its
@@ -395,9 +411,14 @@ func (rt *runtime) prepare(t *mapreduce.TaskContext, k, i int) (*box, error) {
 			return nil, err
 		}
 		b.mounts = append(b.mounts, mapreduce.Mount{Host: img, Guest: ImageGuest})
+		b.readOnly = append(b.readOnly, img)
 	}
 	if err := linkEntries(rt.files, b.work); err != nil {
 		return nil, err
+	}
+	b.readOnly = append(b.readOnly, rt.files)
+	if f := rt.fetched[k]; f != "" {
+		b.readOnly = append(b.readOnly, f)
 	}
 	if st.Output != "" && st.Output != "stdout" && st.Output != "stderr" {
 		f := filepath.Join(b.dev, st.Output)
@@ -500,7 +521,7 @@ func (rt *runtime) run(ctx context.Context, t *mapreduce.TaskContext, st *Stage,
 		env = append(env, key+"="+st.Env[key])
 	}
 	logw := &limitWriter{w: t.Stderr, n: logLimit}
-	cmd := mapreduce.Command{Args: args, Dir: b.work, Env: env, Stdout: logw, Stderr: logw, Mounts: b.mounts}
+	cmd := mapreduce.Command{Args: args, Dir: b.work, Env: env, Stdout: logw, Stderr: logw, Mounts: b.mounts, ReadOnly: b.readOnly}
 	var files []*os.File
 	defer func() {
 		for _, f := range files {
@@ -552,12 +573,23 @@ func (b *box) emitOutput(st *Stage, out mapreduce.Collector) error {
 
 // emitFile calls emit with the file's bytes in chunks of up to
 // mapreduce.RawChunk.
+//
+// The channel lives in a directory the program could write (/dev/out): it
+// is opened without following a symlink and without blocking on a FIFO,
+// and must be a regular file, so that a program cannot make the worker
+// read a host file into the job's output.
 func emitFile(p string, emit func([]byte) error) error {
-	f, err := os.Open(p)
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if errors.Is(err, syscall.ELOOP) {
+		return mapreduce.E("read channel", mapreduce.UserCode, p, errors.New("the program replaced its output channel with a symbolic link: refused"))
+	}
 	if err != nil {
 		return mapreduce.E("read channel", mapreduce.Infra, p, err)
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return mapreduce.E("read channel", mapreduce.UserCode, p, errors.New("the program replaced its output channel with something other than a regular file: refused"))
+	}
 	buf := make([]byte, mapreduce.RawChunk)
 	for {
 		n, err := io.ReadFull(f, buf)

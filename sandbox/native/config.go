@@ -21,6 +21,21 @@ type Config struct {
 	// ReadOnly are extra host paths mounted read-only at the same path
 	// (shipped files, archives, input data on local disk).
 	ReadOnly []string
+	// Allow are the host directories, besides the system directories every
+	// instance has (/usr, /bin, /sbin, /lib*), that resolving a command may
+	// mount: the interpreter installations the operator names (a pyenv
+	// root's versions, /opt/conda, ...). On a cluster worker a program or
+	// interpreter outside them, or a hint the job ships (a #! line, a
+	// pyvenv.cfg home, PATH or PYENV_* of -cmdenv) naming another place,
+	// is refused with an error saying so.
+	Allow []string
+	// Local marks the local runner, where the submitting user runs their
+	// own job (as Hadoop's local mode does): the command's PATH lookups and
+	// absolute paths are the user's and are mounted as found (the user's
+	// interpreters and virtualenvs), files the command line names by
+	// absolute path are shown read-only, and hints from the job's own files
+	// may name only the user's interpreter installations and Allow.
+	Local bool
 	// Hostname is the host name inside the sandbox.
 	Hostname string
 	// HostUID and HostGID are the host identity of the program when the
@@ -121,6 +136,11 @@ func (c *Config) Validate() error {
 	for _, p := range c.ReadOnly {
 		if !filepath.IsAbs(p) {
 			return fmt.Errorf("sandbox config: read-only path %q is not absolute", p)
+		}
+	}
+	for _, p := range c.Allow {
+		if !filepath.IsAbs(p) || filepath.Clean(p) == "/" {
+			return fmt.Errorf("sandbox config: allowed installation %q must be an absolute directory other than /", p)
 		}
 	}
 	switch {

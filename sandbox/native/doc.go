@@ -33,10 +33,12 @@
 //
 // Start resolves the command on the host — including pyenv shims and
 // "#!/usr/bin/env python3" scripts — and hands over to an instance: the
-// task's working directory read-write, the targets of the symlinks in it
-// and Config.ReadOnly read-only, and the installation prefix of each
-// interpreter (e.g. /root/.pyenv/versions/3.11.7) read-only — never a whole
-// home directory — as detached mounts (open_tree, for a root worker on
+// task's working directory read-write, the job's shipped paths
+// (mapreduce.Command.ReadOnly: the files and unpacked archives the working
+// directory links to, each at its own path) and Config.ReadOnly read-only,
+// and the installation prefix of each interpreter (e.g.
+// /root/.pyenv/versions/3.11.7) read-only — never a whole home directory —
+// as detached mounts (open_tree, for a root worker on
 // Linux 5.12 or later; the instance has detached the host's root ahead) or
 // else as paths the instance binds from the host's root, which it detaches
 // then; the task's /etc/passwd (the working directory is the user's home),
@@ -84,10 +86,66 @@
 // seccomp rule is wrong. The Runner uses what the kernel has and logs what
 // is missing.
 //
+// # What decides a mount
+//
+// Only trusted places decide what an instance sees: the operator's
+// configuration (Config.ReadOnly, Config.Allow), the job's plan
+// (Command.ReadOnly, Command.Mounts, the command line) and, on the local
+// runner, the user's own environment. Nothing a task could have written
+// does: the contents of the working directory (a symlink a mapper leaves
+// for its combiner mounts nothing), nor the job's own files. Resolving the
+// command (resolve.go) tracks where each hint comes from: a #! line, a
+// pyvenv.cfg "home", a .python-version or a symlink's target read from the
+// working directory or a shipped path is a job hint. A shipped symlink's
+// target file is shown alone, never the directory around it.
+//
+// On a cluster worker (Config.Local false) every installation prefix a
+// command needs, whoever named it (the command line, -cmdenv PATH or
+// PYENV_VERSION, a #! line, a pyvenv.cfg), must lie inside Config.Allow
+// (zebra worker --sandbox-allow); anything else is refused at Start with
+// an error that names the path, who named it, and the setting. A program
+// named by an absolute path that does not exist on the worker fails with
+// "on a cluster a task sees only what its job ships".
+//
+// On the local runner (Config.Local: the submitting user runs their own
+// job, as in Hadoop's local mode) the command line and the user's
+// environment are the user's: programs and interpreters they find are
+// mounted as found (the user's interpreters and virtualenvs), and files
+// the command line names by absolute path ("perl $PWD/mapper.pl") are
+// shown read-only, each file alone. A job hint may only name the user's
+// interpreter installations (the prefixes of the absolute PATH
+// directories, pyenv versions, $VIRTUAL_ENV, $CONDA_PREFIX) or
+// Config.Allow. A local runner run as root still runs the task as
+// Config.HostUID.
+//
+// A shipped file the task's user could not read (mode 0600, owned by the
+// root user that runs the worker or the local runner) is shown through a
+// copy that only the task's user can read, made once per file version and
+// removed at Close. Root's own operations on a task directory follow no
+// link the task could swap: the working directory is chowned with
+// AT_SYMLINK_NOFOLLOW after an lstat, a shipped program is made executable
+// through the plan's own target (package streaming), ZeroCloud reads its
+// output channels with O_NOFOLLOW|O_NONBLOCK, and removal is by
+// os.RemoveAll, which unlinks links rather than following them.
+//
+// The environment is the caller's to choose (package sandbox: LocalEnviron,
+// ClusterEnviron); the native sandbox passes Command.Env as given.
+//
 // # Threat model
 //
 // Protected against a hostile task program (any code the job's owner
-// ships, run as a mapper, reducer or combiner):
+// ships, run as a mapper, reducer or combiner), and against a hostile job
+// plan (link names, archives, -cmdenv, shipped interpreter hints):
+//   - mounts chosen by a task: links or files it leaves in its working
+//     directory for a later program of the same directory (a combiner,
+//     a reused reducer directory) show nothing of the host, the host's
+//     /proc, other tasks' working directories or the worker's data
+//     directories;
+//   - interpreter hints of the job's files or environment naming host
+//     directories outside the allowlist (cluster) or the user's own
+//     installations (local runner);
+//   - the worker's environment: its credentials (ST_KEY, the cluster
+//     token) never reach a task;
 //   - reading the host's files outside the mounted set: /etc/shadow, home
 //     directories, other tasks' and tenants' working directories, the storage
 //     node's data directories, the host's /proc and /sys;

@@ -39,6 +39,13 @@ func testConfig(t testing.TB) Config {
 	c.FileSize = 8 * miB
 	c.Output = 1 * miB
 	c.TmpSize = 4 * miB
+	// The host's Python may be a pyenv version: the tests' "operator"
+	// allows the pyenv installations on the host's PATH.
+	for _, p := range localInstallations(os.Environ(), &hostPolicy{}) {
+		if _, err := os.Stat(p); err == nil && filepath.Base(p) == "versions" {
+			c.Allow = append(c.Allow, p)
+		}
+	}
 	return c
 }
 
@@ -60,8 +67,14 @@ type result struct {
 // run runs args in dir through r with the host's environment.
 func run(t testing.TB, ctx context.Context, r *Runner, dir string, stdin string, args ...string) result {
 	t.Helper()
+	return runShipped(t, ctx, r, dir, nil, stdin, args...)
+}
+
+// runShipped is run of a job that ships the host paths shipped.
+func runShipped(t testing.TB, ctx context.Context, r *Runner, dir string, shipped []string, stdin string, args ...string) result {
+	t.Helper()
 	var out, errb bytes.Buffer
-	p, err := r.Start(ctx, mapreduce.Command{Args: args, Dir: dir, Env: os.Environ(),
+	p, err := r.Start(ctx, mapreduce.Command{Args: args, Dir: dir, Env: os.Environ(), ReadOnly: shipped,
 		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb})
 	if err != nil {
 		return result{err: err}

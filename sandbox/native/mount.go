@@ -72,10 +72,20 @@ var (
 	devNodes = []string{"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"}
 )
 
-// planInput is what a mount plan is made of.
+// planInput is what a mount plan is made of. Every path in it comes from
+// a trusted place (the operator's configuration, the job's plan, the
+// resolved command's checked prefixes), never from what a task could have
+// written: the working directory's contents decide no mount.
 type planInput struct {
 	WorkDir  string   // read-write
 	ReadOnly []string // extra read-only paths (Config.ReadOnly, prefixes)
+	// Shipped are the job's shipped files and directories, mounted
+	// read-only at the paths given (the working directory's links name
+	// them); Files are single files the command names (local runner).
+	Shipped []string
+	// Readable, if set, returns the host path of a copy of a shipped
+	// file that the task's user can read, or the file itself.
+	Readable func(path string) (string, error)
 	TmpSize  int64
 }
 
@@ -163,55 +173,63 @@ func passwdEntry(workDir string) mountEntry {
 }
 
 // taskBinds returns the binds below the root that are the task's: extra
-// read-only paths, the working directory (read-write) and the targets of
-// its symlinks (read-only; shipped files live outside it), sorted so that
-// parents come first.
+// read-only paths, the working directory (read-write) and the shipped
+// paths (read-only, at the path the job's plan names, each file alone),
+// sorted so that parents come first. Nothing is derived from the working
+// directory's contents: a symlink a task leaves there mounts nothing.
 func taskBinds(in planInput) ([]mountEntry, error) {
-	type bind struct {
-		src string
-		rw  bool
-	}
-	var binds []bind
+	var binds []mountEntry
 	seen := map[string]bool{}
-	addRO := func(p string) {
-		c, err := filepath.EvalSymlinks(p)
-		if err != nil || seen[c] || covered(c) {
-			return
-		}
-		seen[c] = true
-		binds = append(binds, bind{src: c})
-	}
-	for _, p := range in.ReadOnly {
-		addRO(p)
-	}
+	var wd string
 	if in.WorkDir != "" {
-		wd, err := filepath.EvalSymlinks(in.WorkDir)
-		if err != nil {
+		var err error
+		if wd, err = filepath.EvalSymlinks(in.WorkDir); err != nil {
 			return nil, fmt.Errorf("working directory: %w", err)
 		}
 		if wd == "/" || isHomeOrRoot(wd) {
 			return nil, fmt.Errorf("working directory %s: refusing to mount a home or top-level directory read-write", wd)
 		}
-		binds = append(binds, bind{src: wd, rw: true})
+		binds = append(binds, mountEntry{Kind: kindBind, Src: wd, Dst: wd, RW: true})
 		seen[wd] = true
-		targets, err := linkTargets(wd)
-		if err != nil {
-			return nil, err
+	}
+	add := func(dst string, shipped bool) error {
+		dst = filepath.Clean(dst)
+		if seen[dst] || covered(dst) || (wd != "" && (under(dst, wd) || under(dst, in.WorkDir))) {
+			return nil
 		}
-		for _, t := range targets {
-			if !under(t, wd) {
-				addRO(t)
+		src, err := filepath.EvalSymlinks(dst)
+		if err != nil {
+			if shipped {
+				return fmt.Errorf("shipped path %s: %w", dst, err)
 			}
+			return nil // what does not exist needs no mount
+		}
+		if !shipped {
+			dst = src
+			if seen[dst] || covered(dst) {
+				return nil
+			}
+		} else if in.Readable != nil {
+			if src, err = in.Readable(src); err != nil {
+				return fmt.Errorf("shipped path %s: %w", dst, err)
+			}
+		}
+		seen[dst] = true
+		binds = append(binds, mountEntry{Kind: kindBind, Src: src, Dst: dst})
+		return nil
+	}
+	for _, p := range in.ReadOnly {
+		add(p, false)
+	}
+	for _, p := range in.Shipped {
+		if err := add(p, true); err != nil {
+			return nil, err
 		}
 	}
 	sort.SliceStable(binds, func(i, j int) bool {
-		return strings.Count(binds[i].src, "/") < strings.Count(binds[j].src, "/")
+		return strings.Count(binds[i].Dst, "/") < strings.Count(binds[j].Dst, "/")
 	})
-	var plan []mountEntry
-	for _, b := range binds {
-		plan = append(plan, mountEntry{Kind: kindBind, Src: b.src, Dst: b.src, RW: b.rw})
-	}
-	return plan, nil
+	return binds, nil
 }
 
 // covered reports whether p is inside a directory every sandbox has.
@@ -245,26 +263,6 @@ func systemDirsResolved() []string {
 		sysDirsWhen = time.Now()
 	}
 	return sysDirs
-}
-
-// linkTargets returns the resolved targets of the symlinks in dir and in its
-// subdirectories (not following links to directories).
-func linkTargets(dir string) ([]string, error) {
-	var out []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return nil // a racing task may remove files; what is gone needs no mount
-		}
-		if d.Type()&fs.ModeSymlink == 0 {
-			return nil
-		}
-		t, err := filepath.EvalSymlinks(p)
-		if err == nil {
-			out = append(out, t)
-		}
-		return nil
-	})
-	return out, err
 }
 
 // guestBinds are the binds of a command's Mounts, in order: each host path

@@ -20,10 +20,13 @@ func TestPlanMounts(t *testing.T) {
 	os.WriteFile(filepath.Join(shipped, "mapper.py"), []byte("print(1)\n"), 0o755)
 	os.Symlink(filepath.Join(shipped, "mapper.py"), filepath.Join(work, "mapper.py"))
 	os.Symlink("/usr/bin/env", filepath.Join(work, "env")) // covered by /usr
+	// A link a task leaves in its working directory mounts nothing.
+	os.Symlink(other, filepath.Join(work, "planted"))
 	input := filepath.Join(base, "input.txt")
 	os.WriteFile(input, nil, 0o644)
 
-	plan, err := planMounts(planInput{WorkDir: work, ReadOnly: []string{input, "/usr/share"}, TmpSize: 1 << 20})
+	plan, err := planMounts(planInput{WorkDir: work, ReadOnly: []string{input, "/usr/share"},
+		Shipped: []string{filepath.Join(shipped, "mapper.py")}, TmpSize: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +93,7 @@ func TestInstallPrefix(t *testing.T) {
 		{"/root/.pyenv/versions/3.11.7/bin/python3.11", "/w", "/root/.pyenv/versions/3.11.7"},
 		{"/home/ann/venv/bin/python", "/w", "/home/ann/venv"},
 		{"/opt/conda/envs/x/bin/python", "/w", "/opt/conda/envs/x"},
-		{"/opt/tool/run", "/w", "/opt/tool"},
+		{"/opt/tool/run", "/w", "/opt/tool/run"},
 		{"/home/ann/bin/tool", "/w", "/home/ann/bin"},
 		{"/home/ann/tool", "/w", "/home/ann/tool"},
 		{home + "/script", "/w", home + "/script"},
@@ -145,7 +148,7 @@ func TestResolvePyenv(t *testing.T) {
 			if tc.verFile != "" {
 				os.WriteFile(vf, []byte(tc.verFile+"\n"), 0o644)
 			}
-			r, err := resolveCommand(tc.args, tc.env, work)
+			r, err := resolveCommand(tc.args, tc.env, work, &hostPolicy{Local: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -179,7 +182,7 @@ func TestResolveVirtualenv(t *testing.T) {
 	os.WriteFile(filepath.Join(realBin, "python3"), []byte("\x7fELF"), 0o755)
 	os.Symlink(filepath.Join(realBin, "python3"), filepath.Join(venv, "bin", "python"))
 	os.WriteFile(filepath.Join(venv, "pyvenv.cfg"), []byte("home = "+realBin+"\n"), 0o644)
-	r, err := resolveCommand([]string{"python"}, []string{"PATH=" + filepath.Join(venv, "bin")}, t.TempDir())
+	r, err := resolveCommand([]string{"python"}, []string{"PATH=" + filepath.Join(venv, "bin")}, t.TempDir(), &hostPolicy{Local: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,5 +211,78 @@ func TestConfigValidate(t *testing.T) {
 		if err := c.Validate(); err == nil {
 			t.Errorf("%s: Validate accepted %+v", name, c)
 		}
+	}
+}
+
+// TestResolvePolicy: on a cluster every installation a command needs must
+// be allowed, whoever named it; on the local runner the user's own
+// command line and PATH are trusted, but a hint of the job's files (a #!
+// line, a pyvenv.cfg, a symlink in the working directory) may only name
+// the user's installations; a shipped file needs no mount of its own.
+func TestResolvePolicy(t *testing.T) {
+	base := t.TempDir()
+	secret := filepath.Join(base, "secret")
+	tool := filepath.Join(base, "opt", "tool")
+	for _, d := range []string{filepath.Join(secret, "bin"), filepath.Join(tool, "bin")} {
+		os.MkdirAll(d, 0o755)
+	}
+	os.WriteFile(filepath.Join(secret, "bin", "sh"), []byte("#!/bin/sh\n"), 0o755)
+	os.WriteFile(filepath.Join(tool, "bin", "run"), []byte("#!/bin/sh\n"), 0o755)
+	work := filepath.Join(base, "work")
+	ship := filepath.Join(base, "ship")
+	os.MkdirAll(work, 0o755)
+	os.MkdirAll(ship, 0o755)
+	os.WriteFile(filepath.Join(ship, "m.sh"), []byte("#!/bin/sh\ncat\n"), 0o755)
+	os.Symlink(filepath.Join(ship, "m.sh"), filepath.Join(work, "m.sh"))
+	os.WriteFile(filepath.Join(work, "hint.sh"), []byte("#!"+secret+"/bin/sh\n"), 0o755)
+	os.Symlink(filepath.Join(secret, "bin", "sh"), filepath.Join(work, "planted"))
+	venv := filepath.Join(work, "venv")
+	os.MkdirAll(filepath.Join(venv, "bin"), 0o755)
+	os.WriteFile(filepath.Join(venv, "bin", "python3"), []byte("#!/bin/sh\n"), 0o755)
+	os.WriteFile(filepath.Join(venv, "pyvenv.cfg"), []byte("home = "+secret+"/bin\n"), 0o644)
+	os.WriteFile(filepath.Join(secret, "bin", "python3"), []byte("#!/bin/sh\n"), 0o755)
+	userPath := "PATH=" + filepath.Join(tool, "bin") + ":/usr/bin:/bin"
+
+	for _, tc := range []struct {
+		name          string
+		local         bool
+		allow         []string
+		args, env     []string
+		wantErr       string // "" : no error
+		wantPrefix    string
+		notWantPrefix string
+	}{
+		{"cluster, shipped script", false, nil, []string{"./m.sh"}, []string{"PATH=/usr/bin:/bin"}, "", "", ship},
+		{"cluster, PATH names a host tool", false, nil, []string{"run"}, []string{userPath}, "outside the worker's allowed interpreter installations", "", ""},
+		{"cluster, allowed tool", false, []string{tool}, []string{"run"}, []string{userPath}, "", tool, ""},
+		{"cluster, absolute program", false, nil, []string{filepath.Join(secret, "bin", "sh")}, nil, "outside the worker's allowed", "", ""},
+		{"cluster, missing absolute program", false, nil, []string{"/no/such/prog"}, nil, "a task sees only what its job ships", "", ""},
+		{"cluster, #! line", false, nil, []string{"./hint.sh"}, nil, "the #! line of", "", ""},
+		{"local, user's PATH", true, nil, []string{"run"}, []string{userPath}, "", tool, ""},
+		{"local, user's absolute program", true, nil, []string{filepath.Join(secret, "bin", "sh")}, nil, "", secret, ""},
+		{"local, #! line of a job file", true, nil, []string{"./hint.sh"}, []string{userPath}, "outside the user's interpreter installations", "", ""},
+		{"local, planted link", true, nil, []string{"./planted"}, []string{userPath}, "symlink " + filepath.Join(work, "planted"), "", ""},
+		{"local, shipped pyvenv.cfg", true, nil, []string{"venv/bin/python3"}, []string{userPath}, "home of", "", ""},
+		{"local, #! line into the user's installation", true, nil, []string{"./hint.sh"}, []string{"PATH=" + filepath.Join(secret, "bin")}, "", secret, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := resolveCommand(tc.args, tc.env, work, &hostPolicy{Local: tc.local, Allow: tc.allow, Shipped: []string{filepath.Join(ship, "m.sh")}})
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("got %v, want an error with %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(r.Prefixes, " ")
+			if tc.wantPrefix != "" && !strings.Contains(got, tc.wantPrefix) {
+				t.Errorf("prefixes %q lack %q", got, tc.wantPrefix)
+			}
+			if tc.notWantPrefix != "" && strings.Contains(got, tc.notWantPrefix) {
+				t.Errorf("prefixes %q hold %q", got, tc.notWantPrefix)
+			}
+		})
 	}
 }

@@ -104,13 +104,15 @@ func testBinds(t *testing.T, r *Runner) {
 	files := filepath.Join(t.TempDir(), "cache")
 	os.MkdirAll(files, 0o755)
 	n := batchFDs + 20
+	var shipped []string
 	for i := 0; i < n; i++ {
 		d := filepath.Join(files, strconv.Itoa(i))
 		os.Mkdir(d, 0o755)
 		os.WriteFile(filepath.Join(d, "f"), []byte(strconv.Itoa(i)), 0o644)
 		os.Symlink(filepath.Join(d, "f"), filepath.Join(dir, "f"+strconv.Itoa(i)))
+		shipped = append(shipped, filepath.Join(d, "f"))
 	}
-	res := run(t, context.Background(), r, dir, "", "sh", "-c",
+	res := runShipped(t, context.Background(), r, dir, shipped, "", "sh", "-c",
 		fmt.Sprintf("cat f0 f%d; echo; echo x > f0 || echo read-only; pwd", n-1))
 	if res.err != nil {
 		t.Fatalf("%v; stderr %s", res.err, res.stderr)

@@ -19,44 +19,160 @@ type resolved struct {
 	// Prefixes are the installation directories (or single files) to mount
 	// read-only so that Path, its interpreters and their libraries work.
 	Prefixes []string
+	// Files are host files the command names by absolute path, shown
+	// read-only (the local runner only, see hostPolicy.Local).
+	Files []string
 	// BinDirs are prepended to PATH: the directories of interpreters found
 	// through a shim, so that the program's own children find them too.
 	BinDirs []string
+
+	pol   *hostPolicy
+	name  string // args[0] as given, for messages
+	local []string
+	err   error // the first refused hint
 }
 
 // systemDirs are mounted anyway; nothing under them needs a prefix.
 var systemDirs = []string{"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"}
 
+// hostPolicy says which host paths resolving a command may mount. What to
+// mount is taken from trusted places only: the operator's configuration,
+// the job's plan (its shipped files, Shipped) and, on the local runner,
+// the user's own command line and environment. A hint read from anything
+// the job ships or a task could have written (a file or symlink in the
+// working directory or among the shipped files: a #! line, a pyvenv.cfg,
+// a .python-version, a symlink's target) is a "job hint": it may only
+// name places inside Allow (and, on the local runner, the user's own
+// interpreter installations found on their PATH).
+type hostPolicy struct {
+	// Local: the local runner, where the submitting user runs their own
+	// job; hints of the command line and environment are the user's and
+	// are trusted, and the command's absolute file arguments are shown.
+	Local bool
+	// Allow are the host prefixes (operator's allowlist, cleaned and with
+	// symlinks resolved) that anything may mount, besides the system
+	// directories every sandbox has.
+	Allow []string
+	// WorkDir is the task's working directory; Shipped the job's shipped
+	// files and directories, mounted anyway (read-only).
+	WorkDir string
+	Shipped []string
+}
+
+// jobData reports whether path is something the job ships or a task could
+// have written: inside the working directory or a shipped path.
+func (p *hostPolicy) jobData(path string) bool {
+	if under(path, p.WorkDir) {
+		return true
+	}
+	for _, s := range p.Shipped {
+		if under(path, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// allowed reports whether prefix lies inside the allowlist (or, on the
+// local runner, one of the user's interpreter installations).
+func (r *resolved) allowed(prefix string) bool {
+	for _, a := range r.pol.Allow {
+		if under(prefix, a) {
+			return true
+		}
+	}
+	for _, a := range r.local {
+		if under(prefix, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// localInstallations returns the user's own interpreter installations on
+// the local runner, as their environment names them: the installation
+// prefix of every absolute PATH directory outside the job's data (a pyenv
+// shims directory stands for its versions), $PYENV_ROOT/versions,
+// $VIRTUAL_ENV and $CONDA_PREFIX.
+func localInstallations(env []string, pol *hostPolicy) []string {
+	var out []string
+	add := func(p string) {
+		if p != "" && filepath.IsAbs(p) && !isHomeOrRoot(p) && !pol.jobData(p) {
+			out = append(out, filepath.Clean(p))
+		}
+	}
+	for _, d := range filepath.SplitList(getenv(env, "PATH")) {
+		if !filepath.IsAbs(d) || pol.jobData(d) {
+			continue
+		}
+		d = filepath.Clean(d)
+		switch filepath.Base(d) {
+		case "bin":
+			if p := filepath.Dir(d); !isHomeOrRoot(p) {
+				add(p)
+			} else {
+				add(d)
+			}
+		case "shims":
+			add(filepath.Join(filepath.Dir(d), "versions"))
+		default:
+			add(d)
+		}
+	}
+	if r := getenv(env, "PYENV_ROOT"); r != "" {
+		add(filepath.Join(r, "versions"))
+	}
+	add(getenv(env, "VIRTUAL_ENV"))
+	add(getenv(env, "CONDA_PREFIX"))
+	return out
+}
+
 // resolveCommand finds args[0] on the host as the kernel and a shell would
 // inside the sandbox, with env's PATH and relative to dir, and returns what
 // to mount for it: the installation prefix of the program, of its #!
-// interpreter (recursively) and of every symlink hop on the way. pyenv
-// shims are resolved to the version they would run, and "#!/usr/bin/env
-// name" scripts are run by the resolved interpreter directly.
-func resolveCommand(args []string, env []string, dir string) (*resolved, error) {
+// interpreter (recursively) and of every symlink hop on the way, each
+// checked against pol. pyenv shims are resolved to the version they would
+// run, and "#!/usr/bin/env name" scripts are run by the resolved
+// interpreter directly. A hint pol refuses is an error that says which
+// file named what.
+func resolveCommand(args []string, env []string, dir string, pol *hostPolicy) (*resolved, error) {
 	if len(args) == 0 {
 		return nil, errors.New("empty command")
 	}
-	r := &resolved{Args: append([]string(nil), args...)}
+	if pol == nil {
+		pol = &hostPolicy{}
+	}
+	pol.WorkDir = dir
+	r := &resolved{Args: append([]string(nil), args...), pol: pol, name: args[0]}
+	if pol.Local {
+		r.local = localInstallations(env, pol)
+	}
 	path, err := lookPath(args[0], getenv(env, "PATH"), dir)
 	if err != nil {
+		if !pol.Local && filepath.IsAbs(args[0]) {
+			return nil, fmt.Errorf("%w (on a cluster a task sees only what its job ships: ship it with -files or -archives)", err)
+		}
 		return nil, err
 	}
-	if p, ok := pyenvShim(path, args[0], env, dir); ok {
+	job := pol.jobData(path)
+	if p, shimJob, ok := pyenvShim(path, args[0], env, dir, pol); ok {
 		path = p
+		job = job || shimJob
 		r.Args[0] = p
 		r.BinDirs = append(r.BinDirs, filepath.Dir(p))
 	}
+	why := "the command"
 	r.Path = path
 	for depth := 0; ; depth++ {
 		if depth > 4 {
 			return nil, fmt.Errorf("%s: too many levels of #! interpreters", args[0])
 		}
-		r.addPrefixes(path, dir)
+		r.addPrefixes(path, job, why)
 		interp, arg, ok := shebang(path)
 		if !ok {
 			break
 		}
+		fromJob := job || pol.jobData(path)
 		if filepath.Base(interp) == "env" && arg != "" && !strings.HasPrefix(arg, "-") {
 			// #!/usr/bin/env name: look name up now, on the task's PATH,
 			// and run it directly; inside, PATH may name unmounted dirs.
@@ -65,29 +181,52 @@ func resolveCommand(args []string, env []string, dir string) (*resolved, error) 
 			if err != nil {
 				return nil, fmt.Errorf("%s: interpreter %s: %w", args[0], name, err)
 			}
-			if s, ok := pyenvShim(p, name, env, dir); ok {
+			// Found on PATH: the environment's, not the script's choice.
+			pjob := pol.jobData(p)
+			if s, shimJob, ok := pyenvShim(p, name, env, dir, pol); ok {
 				p = s
+				pjob = pjob || shimJob
 				r.BinDirs = append(r.BinDirs, filepath.Dir(p))
 			}
 			script := path
 			r.Path = p
 			r.Args = append([]string{p, script}, r.Args[1:]...)
-			path = p
+			path, job, why = p, pjob, "interpreter "+name+" of "+script
 			continue
 		}
-		path = interp
+		path, job, why = interp, fromJob, "the #! line of "+path
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	if pol.Local {
+		r.addFiles()
 	}
 	return r, nil
 }
 
+// addFiles adds the files the command line names by absolute path (the
+// local runner: "perl $PWD/mapper.pl" works as in Hadoop's local mode),
+// each alone, read-only.
+func (r *resolved) addFiles() {
+	for _, a := range r.Args[1:] {
+		if !filepath.IsAbs(a) || r.pol.jobData(a) || covered(a) || !isFile(a) {
+			continue
+		}
+		r.Files = append(r.Files, filepath.Clean(a))
+	}
+}
+
 // addPrefixes adds the installation prefix of path and of each symlink hop
 // from path to the file it names, and of a virtualenv's base interpreter.
-func (r *resolved) addPrefixes(path, workDir string) {
+// job says whether path came from the job's data; a hop out of the job's
+// data, and what a shipped pyvenv.cfg names, are job hints too.
+func (r *resolved) addPrefixes(path string, job bool, why string) {
 	for hop := 0; hop < 40; hop++ {
-		r.addPrefix(path, workDir)
+		r.addPrefix(path, job, why)
 		if cfg := venvConfig(path); cfg != "" {
 			if home := venvHome(cfg); home != "" {
-				r.addPrefix(filepath.Join(home, "python3"), workDir)
+				r.addPrefix(filepath.Join(home, "python3"), job || r.pol.jobData(cfg), "home of "+cfg)
 			}
 		}
 		fi, err := os.Lstat(path)
@@ -101,13 +240,36 @@ func (r *resolved) addPrefixes(path, workDir string) {
 		if !filepath.IsAbs(t) {
 			t = filepath.Join(filepath.Dir(path), t)
 		}
+		job = job || r.pol.jobData(path)
+		why = "symlink " + path
 		path = t
 	}
 }
 
-func (r *resolved) addPrefix(path, workDir string) {
-	p := installPrefix(path, workDir)
+// addPrefix adds what to mount for path, if the policy allows it; else it
+// records why not.
+func (r *resolved) addPrefix(path string, job bool, why string) {
+	path = filepath.Clean(path)
+	if r.pol.jobData(path) {
+		return // mounted anyway
+	}
+	if _, err := os.Lstat(path); err != nil {
+		return // nothing to mount; the exec reports it
+	}
+	p := installPrefix(path, r.pol.WorkDir)
 	if p == "" {
+		return
+	}
+	switch {
+	case r.allowed(p):
+	case r.pol.Local && !job:
+		// The user's own command line and environment on the local runner.
+	case r.pol.Local:
+		r.refuse(fmt.Errorf("%s: %s names %s, outside the user's interpreter installations: the sandbox mounts nothing a job's own files (or a task) name", r.name, why, path))
+		return
+	default:
+		r.refuse(fmt.Errorf("%s: %s needs host path %s, which is outside the worker's allowed interpreter installations (zebra worker --sandbox-allow; allowed: %s): on a cluster a task sees the system directories, the allowed installations and what its job ships (-files, -archives)",
+			r.name, why, p, allowList(r.pol.Allow)))
 		return
 	}
 	for _, q := range r.Prefixes {
@@ -118,11 +280,24 @@ func (r *resolved) addPrefix(path, workDir string) {
 	r.Prefixes = append(r.Prefixes, p)
 }
 
+func (r *resolved) refuse(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+}
+
+func allowList(a []string) string {
+	if len(a) == 0 {
+		return "only the system directories"
+	}
+	return strings.Join(a, ", ")
+}
+
 // installPrefix returns the directory to mount for the program at path: ""
 // if the sandbox has it anyway (system directories, the working directory),
 // the parent of a "bin" directory (pyenv version, virtualenv, conda env,
-// /opt/tool), else the program's directory — or the file alone, when that
-// directory is a home directory or the root.
+// /opt/tool), else the program file alone. A home directory or the root is
+// never mounted whole (~/bin/tool: ~/bin).
 func installPrefix(path, workDir string) string {
 	path = filepath.Clean(path)
 	if under(path, workDir) {
@@ -134,17 +309,16 @@ func installPrefix(path, workDir string) string {
 		}
 	}
 	dir := filepath.Dir(path)
-	prefix := dir
-	if filepath.Base(dir) == "bin" {
-		prefix = filepath.Dir(dir)
-	}
-	if isHomeOrRoot(prefix) {
-		if filepath.Base(dir) == "bin" && !isHomeOrRoot(dir) {
-			return dir // ~/bin/tool: mount ~/bin, not ~
-		}
+	if filepath.Base(dir) != "bin" {
 		return path
 	}
-	return prefix
+	if prefix := filepath.Dir(dir); !isHomeOrRoot(prefix) {
+		return prefix
+	}
+	if !isHomeOrRoot(dir) {
+		return dir
+	}
+	return path
 }
 
 // isHomeOrRoot reports whether dir is "/", a top-level directory or a home
@@ -225,12 +399,14 @@ func shebang(path string) (interp, arg string, ok bool) {
 // pyenvShim resolves a pyenv shim at path (run as name) to the executable
 // of the version pyenv would pick: $PYENV_VERSION, else .python-version in
 // dir or a parent, else $PYENV_ROOT/version; "system" means the first name
-// on PATH outside pyenv.
-func pyenvShim(path, name string, env []string, dir string) (string, bool) {
+// on PATH outside pyenv. job reports whether the choice came from the
+// job's data (a shim or .python-version file in the working directory).
+func pyenvShim(path, name string, env []string, dir string, pol *hostPolicy) (exe string, job, ok bool) {
 	root, ok := shimRoot(path)
 	if !ok {
-		return "", false
+		return "", false, false
 	}
+	job = pol.jobData(path)
 	if r := getenv(env, "PYENV_ROOT"); r != "" {
 		root = r
 	}
@@ -240,6 +416,7 @@ func pyenvShim(path, name string, env []string, dir string) (string, bool) {
 		versions = strings.Split(v, ":")
 	} else if v := findVersionFile(dir); v != "" {
 		versions = readVersionFile(v)
+		job = job || pol.jobData(v)
 	} else {
 		versions = readVersionFile(filepath.Join(root, "version"))
 	}
@@ -255,16 +432,19 @@ func pyenvShim(path, name string, env []string, dir string) (string, bool) {
 				}
 			}
 			if p, err := lookPath(name, strings.Join(keep, ":"), dir); err == nil {
-				return p, true
+				return p, job, true
 			}
 			continue
 		}
+		if strings.Contains(v, "/") || v == ".." {
+			continue // a version name, not a path
+		}
 		p := filepath.Join(root, "versions", v, "bin", name)
 		if isExecutable(p) {
-			return p, true
+			return p, job, true
 		}
 	}
-	return "", false
+	return "", false, false
 }
 
 // shimRoot reports whether path is a pyenv shim and returns its PYENV_ROOT.

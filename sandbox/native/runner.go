@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +46,13 @@ type Runner struct {
 	pool      *pool // nil: no instances made ahead
 	cleanups  sync.WaitGroup
 	closeOnce sync.Once
+	// allow is cfg.Allow with symlinks resolved.
+	allow []string
+	// copies are the task-readable copies of shipped files the task's
+	// user could not read (see readable), by file identity.
+	copiesMu  sync.Mutex
+	copiesDir string
+	copies    map[string]string
 }
 
 // New checks the host (see Check) and returns a Runner for cfg. A nil
@@ -67,6 +77,14 @@ func New(cfg Config, logger *slog.Logger) (*Runner, error) {
 	}
 	r := &Runner{cfg: cfg, logger: logger.With("component", "sandbox")}
 	r.cfg.ReadOnly = append([]string(nil), cfg.ReadOnly...)
+	r.cfg.Allow = append([]string(nil), cfg.Allow...)
+	for _, a := range cfg.Allow {
+		if c, err := filepath.EvalSymlinks(a); err == nil {
+			r.allow = append(r.allow, c)
+		} else {
+			r.logger.Warn("native sandbox: allowed installation does not exist", "path", a, "err", err)
+		}
+	}
 	if r.cfg.PoolMaxIdle == 0 {
 		r.cfg.PoolMaxIdle = defaultPoolMaxIdle
 	}
@@ -144,6 +162,9 @@ func (r *Runner) Close() error {
 		r.cleanups.Wait()
 		r.factory.close()
 		close(r.forks)
+		if r.copiesDir != "" {
+			os.RemoveAll(r.copiesDir)
+		}
 	})
 	return nil
 }
@@ -152,6 +173,7 @@ func (r *Runner) Close() error {
 func (r *Runner) Config() Config {
 	c := r.cfg
 	c.ReadOnly = append([]string(nil), r.cfg.ReadOnly...)
+	c.Allow = append([]string(nil), r.cfg.Allow...)
 	return c
 }
 
@@ -228,12 +250,21 @@ func (r *Runner) Start(ctx context.Context, c mapreduce.Command) (mapreduce.Proc
 // /etc/passwd, make the root read-only, open the working directory and
 // execute the program.
 func (r *Runner) taskOps(c mapreduce.Command, dir string) (*opWriter, error) {
-	res, err := resolveCommand(c.Args, c.Env, dir)
+	shipped := make([]string, 0, len(c.ReadOnly))
+	for _, p := range c.ReadOnly {
+		if !filepath.IsAbs(p) {
+			return nil, fmt.Errorf("shipped path %q is not absolute", p)
+		}
+		shipped = append(shipped, filepath.Clean(p))
+	}
+	pol := &hostPolicy{Local: r.cfg.Local, Allow: r.allow, Shipped: shipped}
+	res, err := resolveCommand(c.Args, c.Env, dir, pol)
 	if err != nil {
 		return nil, err
 	}
 	ro := append(append([]string(nil), r.cfg.ReadOnly...), res.Prefixes...)
-	binds, err := taskBinds(planInput{WorkDir: dir, ReadOnly: ro, TmpSize: r.cfg.TmpSize})
+	binds, err := taskBinds(planInput{WorkDir: dir, ReadOnly: ro, Shipped: append(shipped, res.Files...),
+		Readable: r.readable, TmpSize: r.cfg.TmpSize})
 	if err != nil {
 		return nil, err
 	}
@@ -352,19 +383,96 @@ func (r *Runner) rlimits() []rlimit {
 }
 
 // ownWorkDir gives the working directory (not its contents) to the
-// program's host user, so that it can create files there.
+// program's host user, so that it can create files there. It follows no
+// symbolic link: a link in dir's place is an error, not a chown of its
+// target.
 func (r *Runner) ownWorkDir(dir string) error {
 	if os.Getuid() != 0 {
 		return nil
 	}
 	var st unix.Stat_t
-	if err := unix.Stat(dir, &st); err != nil {
+	if err := unix.Lstat(dir, &st); err != nil {
 		return err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return fmt.Errorf("working directory %s is not a directory", dir)
 	}
 	if int(st.Uid) == r.cfg.HostUID && int(st.Gid) == r.cfg.HostGID {
 		return nil
 	}
-	return os.Chown(dir, r.cfg.HostUID, r.cfg.HostGID)
+	return unix.Fchownat(unix.AT_FDCWD, dir, r.cfg.HostUID, r.cfg.HostGID, unix.AT_SYMLINK_NOFOLLOW)
+}
+
+// readable returns path, or, when the task's host user (a root worker's
+// HostUID) could not read the regular file at path (a shipped file of mode
+// 0600, say), a copy of it that this user owns (mode 0400), made once per
+// file version and removed at Close. Only the file's content is exposed;
+// nothing else of the host becomes readable. Directories are returned as
+// they are (unpacked archives are made readable when unpacked).
+func (r *Runner) readable(path string) (string, error) {
+	if os.Getuid() != 0 {
+		return path, nil // the task runs as the worker's own user
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		return "", err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG || canRead(&st, r.cfg.HostUID, r.cfg.HostGID) {
+		return path, nil
+	}
+	key := fmt.Sprintf("%d:%d:%d:%d.%d", st.Dev, st.Ino, st.Size, st.Mtim.Sec, st.Mtim.Nsec)
+	r.copiesMu.Lock()
+	defer r.copiesMu.Unlock()
+	if c, ok := r.copies[key]; ok {
+		return c, nil
+	}
+	if r.copiesDir == "" {
+		d, err := os.MkdirTemp("", "zebra-shipped-")
+		if err != nil {
+			return "", fmt.Errorf("make a readable copy: %w", err)
+		}
+		r.copiesDir, r.copies = d, map[string]string{}
+	}
+	dst := filepath.Join(r.copiesDir, strconv.Itoa(len(r.copies)))
+	if err := copyFileFor(path, dst, r.cfg.HostUID, r.cfg.HostGID); err != nil {
+		os.Remove(dst)
+		return "", fmt.Errorf("make a readable copy: %w", err)
+	}
+	r.copies[key] = dst
+	return dst, nil
+}
+
+// canRead reports whether uid:gid (not root) may read a file of st.
+func canRead(st *unix.Stat_t, uid, gid int) bool {
+	switch {
+	case int(st.Uid) == uid:
+		return st.Mode&0o400 != 0
+	case int(st.Gid) == gid:
+		return st.Mode&0o040 != 0
+	}
+	return st.Mode&0o004 != 0
+}
+
+// copyFileFor copies src to a new file dst owned by uid:gid, mode 0400.
+func copyFileFor(src, dst string, uid, gid int) error {
+	in, err := os.OpenFile(src, os.O_RDONLY|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o400)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Chown(uid, gid); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 func setenv(env []string, key, val string) []string {

@@ -34,6 +34,10 @@ type Options struct {
 	SkipOther bool
 	// ReadOnly clears the write bits of the files written.
 	ReadOnly bool
+	// Readable makes the files written readable by everyone (a root
+	// worker unpacks what an unprivileged task user must read; the
+	// directory unpacked into is not readable by other tasks).
+	Readable bool
 	// Replace lets a regular file appear again: the later copy replaces
 	// the earlier (as Hadoop's FileUtil.unTar does); without it a repeated
 	// member is an error.
@@ -203,6 +207,9 @@ func (x *extractor) member(h *tar.Header, r io.Reader) error {
 			return &Error{Msg: fmt.Sprintf("its files hold more than %d bytes", x.o.MaxBytes)}
 		}
 		perm := m.Mode&0o755 | 0o400
+		if x.o.Readable {
+			perm |= 0o444
+		}
 		if x.o.ReadOnly {
 			perm &^= 0o222
 		}
