@@ -24,7 +24,7 @@ import (
 type sandboxes struct {
 	logger *slog.Logger
 	// maxima caps the limits of tenants' jobs (chooserFor).
-	maxima   tenantMaxima
+	maxima tenantMaxima
 	// allow are the operator's allowed interpreter installations (a
 	// worker's --sandbox-allow); local marks the local runner (see
 	// native.Config.Allow and Local).
