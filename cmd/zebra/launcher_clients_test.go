@@ -233,7 +233,14 @@ func TestPythonClients(t *testing.T) {
 				if os.Geteuid() != 0 {
 					t.Skip("cluster tasks run in the native sandbox, which needs root here")
 				}
-				cl := upCluster(t, bin, "--no-swift", "--workers", "2", "--slots", "2")
+				// The operator names the interpreter installations tasks may
+				// use: the clients' virtualenv and the Python it was made from.
+				base, err := exec.Command(python, "-c", "import sys; print(sys.base_prefix)").Output()
+				if err != nil {
+					t.Fatalf("python's base prefix: %v", err)
+				}
+				allow := filepath.Dir(filepath.Dir(python)) + "," + strings.TrimSpace(string(base))
+				cl := upCluster(t, bin, "--no-swift", "--workers", "2", "--slots", "2", "--sandbox-allow", allow)
 				env = append(env, "ZEBRA_JOBTRACKER="+cl["ZEBRA_JOBTRACKER"], "ZEBRA_TOKEN="+cl["ZEBRA_TOKEN"])
 			}
 			mrjob := func(job, in string) (int, string, string) {

@@ -65,6 +65,7 @@ func upCommand(ctx context.Context, args []string) int {
 	fetchTimeout := fl.Duration("fetch-timeout", 0, "silence after which a shuffle fetch fails (default 30s)")
 	useTLS := fl.Bool("tls", false, "serve the jobtracker's and the workers' HTTP over TLS, with a CA made in the state directory (tls/; exported as ZEBRA_TLS_CA)")
 	tenantMax := fl.String("tenant-max", "", "operator maxima of tenants' job settings, KEY=N,... (see zebra jobtracker --tenant-max)")
+	allow := fl.String("sandbox-allow", os.Getenv("ZEBRA_SANDBOX_ALLOW"), "host directories besides the system directories that tasks' interpreters may run from, comma-separated (passed to every worker; see zebra worker --sandbox-allow)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -199,6 +200,9 @@ func upCommand(ctx context.Context, args []string) int {
 		args = append(args, tlsArgs...)
 		if *tenantMax != "" {
 			args = append(args, "--tenant-max", *tenantMax)
+		}
+		if *allow != "" {
+			args = append(args, "--sandbox-allow", *allow)
 		}
 		if *fetchTimeout > 0 {
 			args = append(args, "--fetch-timeout", fetchTimeout.String())
