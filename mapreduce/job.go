@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+
+	"zebra/mapreduce/compress"
 )
 
 // Collector receives the records a map, combine or reduce function emits.
@@ -147,8 +149,10 @@ type OutputSpec struct {
 	Separator []byte
 	// Lazy creates a part file only on its first record (LazyOutputFormat).
 	Lazy bool
-	// Compress gzips part files and names them part-NNNNN.gz.
-	Compress bool
+	// Codec compresses part files as Hadoop's codec of that class does and
+	// adds its extension (part-NNNNN.gz, .deflate, .bz2); None writes
+	// plain text.
+	Codec compress.Codec
 	// NullKey and NullValue drop key or value and its separator, as a
 	// NullWritable does.
 	NullKey, NullValue bool

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"zebra/mapreduce"
+	"zebra/mapreduce/compress"
 )
 
 // KeySandbox selects the sandbox task programs run in: "native", "wasm",
@@ -26,14 +27,25 @@ type plan struct {
 	env       *jobEnv
 }
 
-// typeMismatchMapper fails every map task as Hadoop does when IdentityMapper
-// passes on input keys of another class than the job's map output key class
-// (LongWritable offsets to a command reducer, or KeyValueTextInputFormat's
-// Text keys to IdentityReducer).
-type typeMismatchMapper struct{ expected, received string }
+// typeMismatchMapper fails a map task as Hadoop does when IdentityMapper
+// passes on a record whose key (or value) is of another class than the
+// job's map output key (value) class: LongWritable offsets to a command
+// reducer, or KeyValueTextInputFormat's Text keys to IdentityReducer. Like
+// Hadoop's collect, it fails at the first record, so a task with an empty
+// split succeeds.
+type typeMismatchMapper struct {
+	what               string // "key" or "value"
+	expected, received string
+}
 
-func (m typeMismatchMapper) Map(context.Context, *mapreduce.TaskContext, mapreduce.RecordReader, mapreduce.Collector) error {
-	return mapreduce.E("map", mapreduce.UserCode, "", fmt.Errorf("java.io.IOException: Type mismatch in key from map: expected %s, received %s", m.expected, m.received))
+func (m typeMismatchMapper) Map(_ context.Context, t *mapreduce.TaskContext, in mapreduce.RecordReader, _ mapreduce.Collector) error {
+	if _, _, err := in.Next(); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		return mapreduce.E("read split", mapreduce.Infra, t.Split.Path, err)
+	}
+	return mapreduce.E("map", mapreduce.UserCode, "", fmt.Errorf("java.io.IOException: Type mismatch in %s from map: expected %s, received %s", m.what, m.expected, m.received))
 }
 
 const (
@@ -269,6 +281,14 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		p.ignoreKey = conf.Bool("stream.map.input.ignoreKey", format == mapreduce.TextInput)
 		p.outSep = sep("stream.map.output.field.separator")
 		p.numKeys = numKeys("stream.num.map.output.key.fields")
+		p.minWrittenToSkip = -1
+		if v, ok := conf.Lookup("stream.minRecWrittenToEnableSkip_"); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil {
+				return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("stream.minRecWrittenToEnableSkip_=%q: not a number", v))
+			}
+			p.minWrittenToSkip = max(n, 0)
+		}
 		job.Mapper = &pipeMapper{prog: p}
 		job.WantKey = !p.ignoreKey
 		textKeys = true
@@ -308,17 +328,26 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 			job.Reducer = &pipeReducer{prog: p}
 		}
 		if mapperIsClass {
-			// IdentityMapper's output key class is the job's: Text for a command
-			// reducer, LongWritable otherwise.
-			in, want := javaLong, javaLong
-			if textKeys {
-				in = javaText
-			}
+			// IdentityMapper's output classes must be the job's map output
+			// classes: mapreduce.map.output.{key,value}.class, else the job
+			// output classes, which a command reducer sets to Text and which
+			// otherwise default to LongWritable keys and Text values.
+			outKey := conf.Get("mapreduce.job.output.key.class", javaLong)
+			outValue := conf.Get("mapreduce.job.output.value.class", javaText)
 			if !reducerIsClass && !aggregate {
-				want = javaText
+				outKey, outValue = javaText, javaText
 			}
-			if in != want {
-				job.Mapper = typeMismatchMapper{expected: want, received: in}
+			wantKey := strings.TrimSpace(conf.Get("mapreduce.map.output.key.class", outKey))
+			wantValue := strings.TrimSpace(conf.Get("mapreduce.map.output.value.class", outValue))
+			inKey := javaLong
+			if textKeys {
+				inKey = javaText
+			}
+			switch {
+			case inKey != wantKey:
+				job.Mapper = typeMismatchMapper{what: "key", expected: wantKey, received: inKey}
+			case wantValue != javaText:
+				job.Mapper = typeMismatchMapper{what: "value", expected: wantValue, received: javaText}
 			}
 		}
 		if !aggregate && o.Combiner != "" {
@@ -351,11 +380,13 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		MarkSuccess: conf.Bool(mapreduce.KeyMarkSuccess, true),
 	}
 	if conf.Bool(mapreduce.KeyOutputCompress, false) {
-		codec := conf.Get(mapreduce.KeyOutputCompressCodec, "org.apache.hadoop.io.compress.GzipCodec")
-		if codec != "org.apache.hadoop.io.compress.GzipCodec" && codec != "org.apache.hadoop.io.compress.DefaultCodec" {
-			return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("%s=%s: only GzipCodec output is supported by zebra", mapreduce.KeyOutputCompressCodec, codec))
+		// mapred-default.xml's codec is DefaultCodec (zlib, .deflate).
+		class := strings.TrimSpace(conf.Get(mapreduce.KeyOutputCompressCodec, string(compress.Deflate)))
+		codec, err := compress.ParseCodec(class)
+		if err != nil {
+			return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("%s: %w", mapreduce.KeyOutputCompressCodec, err))
 		}
-		job.OutSpec.Compress = true
+		job.OutSpec.Codec = codec
 	}
 	if job.SortMB, err = conf.Int(mapreduce.KeySortMB, 100); err != nil {
 		return nil, err

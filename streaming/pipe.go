@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"zebra/mapreduce"
@@ -30,6 +31,13 @@ type pipeProgram struct {
 	// outSep and numKeys split each stdout line into key and value.
 	outSep  []byte
 	numKeys int
+	// minWrittenToSkip (map only) is stream.minRecWrittenToEnableSkip_:
+	// when writing the program's stdin fails and it has already output at
+	// least this many records, the rest of the split is read and dropped
+	// and the program's exit status decides the task, as in Hadoop's
+	// PipeMapper. Negative (the default, Hadoop's Long.MAX_VALUE) never
+	// skips.
+	minWrittenToSkip int64
 }
 
 // startError is a program that could not be started; it prints as Java's
@@ -72,6 +80,8 @@ type started struct {
 	outErr chan error
 	errWG  sync.WaitGroup
 	prog   *pipeProgram
+	// written counts the records collected from the program's stdout so far.
+	written atomic.Int64
 }
 
 // start launches the program for task t, sending what it prints on stdout
@@ -115,7 +125,7 @@ func (p *pipeProgram) start(ctx context.Context, t *mapreduce.TaskContext, out m
 	s := &started{proc: proc, stdin: inW, w: bufio.NewWriterSize(inW, 128<<10), outErr: make(chan error, 1), prog: p}
 	go func() {
 		defer outR.Close()
-		s.outErr <- p.readOutput(outR, out)
+		s.outErr <- p.readOutput(outR, out, &s.written)
 	}()
 	s.errWG.Add(1)
 	go func() {
@@ -127,7 +137,7 @@ func (p *pipeProgram) start(ctx context.Context, t *mapreduce.TaskContext, out m
 }
 
 // readOutput splits the program's stdout into records.
-func (p *pipeProgram) readOutput(r io.Reader, out mapreduce.Collector) error {
+func (p *pipeProgram) readOutput(r io.Reader, out mapreduce.Collector, written *atomic.Int64) error {
 	if out == nil {
 		_, err := io.Copy(io.Discard, r)
 		return err
@@ -147,6 +157,7 @@ func (p *pipeProgram) readOutput(r io.Reader, out mapreduce.Collector) error {
 			io.Copy(io.Discard, r)
 			return err
 		}
+		written.Add(1)
 	}
 }
 
@@ -250,6 +261,21 @@ func (m *pipeMapper) Map(ctx context.Context, t *mapreduce.TaskContext, in mapre
 		if werr = s.write(k, v); werr != nil {
 			break
 		}
+	}
+	if werr != nil && m.prog.minWrittenToSkip >= 0 && s.written.Load() >= m.prog.minWrittenToSkip {
+		// Hadoop's PipeMapper swallows the rest of the split once enough
+		// records were written: the program's exit status decides.
+		for {
+			_, _, err := in.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				s.finish(err)
+				return mapreduce.E("read split", mapreduce.Infra, t.Split.Path, err)
+			}
+		}
+		werr = nil
 	}
 	return s.finish(werr)
 }
