@@ -262,11 +262,23 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 	}
 
 	mapperIsClass := o.Mapper == ""
-	if c, ok := knownMapRedClass(o.Mapper); ok && c == classIdentityMapper {
+	mapperClass, _ := knownMapRedClass(o.Mapper)
+	switch mapperClass {
+	case classIdentityMapper, classFieldSelection:
 		mapperIsClass = true
 	}
 	textKeys := format == mapreduce.KeyValueInput // identity map output keys are Text
+	var fieldSel *fieldSelection
+	if mapperClass == classFieldSelection || o.Reducer == classFieldSelection || o.Combiner == classFieldSelection {
+		if fieldSel, err = newFieldSelection(conf, format); err != nil {
+			return nil, mapreduce.E("configure job", mapreduce.Invalid, "", err)
+		}
+	}
 	switch {
+	case mapperClass == classFieldSelection:
+		job.Mapper = fieldSel
+		job.WantKey = !fieldSel.ignoreInputKey
+		textKeys = true
 	case mapperIsClass:
 		job.Mapper = identityMapper{}
 		job.WantKey = true
@@ -316,6 +328,9 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		case aggregate:
 			job.Reducer = aggregateReducer{}
 			job.Combiner = aggregateCombiner{}
+		case o.Reducer == classFieldSelection:
+			reducerIsClass = true
+			job.Reducer = fieldSel
 		case reducerIsClass:
 			job.Reducer = identityReducer{}
 		case looksLikeHadoopClass(o.Reducer):
@@ -343,6 +358,9 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 			if textKeys {
 				inKey = javaText
 			}
+			if mapperClass == classFieldSelection {
+				inKey = javaText
+			}
 			switch {
 			case inKey != wantKey:
 				job.Mapper = typeMismatchMapper{what: "key", expected: wantKey, received: inKey}
@@ -355,8 +373,12 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 				switch c {
 				case classIdentityReducer:
 					job.Combiner = identityReducer{}
-				default:
+				case classFieldSelection:
+					job.Combiner = fieldSel
+				case classAggregateReducer, classAggregateCombiner:
 					job.Combiner = aggregateCombiner{}
+				default:
+					return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-combiner %s: this Java class is not supported by zebra as a combiner", o.Combiner))
 				}
 			} else if looksLikeHadoopClass(o.Combiner) {
 				return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-combiner %s: this Java class is not supported by zebra", o.Combiner))
@@ -378,6 +400,11 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		Separator:   []byte(outSep),
 		Lazy:        o.LazyOutput,
 		MarkSuccess: conf.Bool(mapreduce.KeyMarkSuccess, true),
+	}
+	if _, ok := job.Reducer.(*fieldSelection); ok && reduces > 0 {
+		// Hadoop's null key or value (nothing selected) is left out of the
+		// line with its separator.
+		job.OutSpec.NullKey, job.OutSpec.NullValue = fieldSel.reduceNulls()
 	}
 	if conf.Bool(mapreduce.KeyOutputCompress, false) {
 		// mapred-default.xml's codec is DefaultCodec (zlib, .deflate).
