@@ -264,10 +264,19 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 	mapperIsClass := o.Mapper == ""
 	mapperClass, _ := knownMapRedClass(o.Mapper)
 	switch mapperClass {
-	case classIdentityMapper, classFieldSelection:
+	case "":
+	case classIdentityMapper, classFieldSelection, classTokenCountMapper, classRegexMapper, classInverseMapper:
 		mapperIsClass = true
+	default:
+		return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-mapper %s: this Java class is not a mapper zebra supports", o.Mapper))
 	}
-	textKeys := format == mapreduce.KeyValueInput // identity map output keys are Text
+	// A Java mapper's output classes: the input key class is LongWritable
+	// (offsets) but for KeyValueTextInputFormat's Text keys.
+	inKeyClass := javaLong
+	if format == mapreduce.KeyValueInput {
+		inKeyClass = javaText
+	}
+	mapOutKey, mapOutValue := inKeyClass, javaText
 	var fieldSel *fieldSelection
 	if mapperClass == classFieldSelection || o.Reducer == classFieldSelection || o.Combiner == classFieldSelection {
 		if fieldSel, err = newFieldSelection(conf, format); err != nil {
@@ -278,7 +287,21 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 	case mapperClass == classFieldSelection:
 		job.Mapper = fieldSel
 		job.WantKey = !fieldSel.ignoreInputKey
-		textKeys = true
+		mapOutKey = javaText
+	case mapperClass == classTokenCountMapper:
+		job.Mapper = tokenCountMapper{}
+		mapOutKey, mapOutValue = javaText, javaLong
+	case mapperClass == classRegexMapper:
+		m, err := newRegexMapper(conf)
+		if err != nil {
+			return nil, mapreduce.E("configure job", mapreduce.Invalid, "", err)
+		}
+		job.Mapper = m
+		mapOutKey, mapOutValue = javaText, javaLong
+	case mapperClass == classInverseMapper:
+		job.Mapper = inverseMapper{}
+		job.WantKey = true
+		mapOutKey, mapOutValue = javaText, inKeyClass
 	case mapperIsClass:
 		job.Mapper = identityMapper{}
 		job.WantKey = true
@@ -303,8 +326,9 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		}
 		job.Mapper = &pipeMapper{prog: p}
 		job.WantKey = !p.ignoreKey
-		textKeys = true
+		mapOutKey, mapOutValue = javaText, javaText
 	}
+	textKeys := mapOutKey == javaText
 
 	if reduces > 0 {
 		reducerIsClass := o.Reducer == ""
@@ -331,6 +355,10 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		case o.Reducer == classFieldSelection:
 			reducerIsClass = true
 			job.Reducer = fieldSel
+		case o.Reducer == classLongSumReducer:
+			reducerIsClass = true
+			// Checked against the map output value class below.
+			job.Reducer = longSumReducer{valueClass: mapOutValue}
 		case reducerIsClass:
 			job.Reducer = identityReducer{}
 		case looksLikeHadoopClass(o.Reducer):
@@ -343,7 +371,7 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 			job.Reducer = &pipeReducer{prog: p}
 		}
 		if mapperIsClass {
-			// IdentityMapper's output classes must be the job's map output
+			// A Java mapper's output classes must be the job's map output
 			// classes: mapreduce.map.output.{key,value}.class, else the job
 			// output classes, which a command reducer sets to Text and which
 			// otherwise default to LongWritable keys and Text values.
@@ -354,18 +382,11 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 			}
 			wantKey := strings.TrimSpace(conf.Get("mapreduce.map.output.key.class", outKey))
 			wantValue := strings.TrimSpace(conf.Get("mapreduce.map.output.value.class", outValue))
-			inKey := javaLong
-			if textKeys {
-				inKey = javaText
-			}
-			if mapperClass == classFieldSelection {
-				inKey = javaText
-			}
 			switch {
-			case inKey != wantKey:
-				job.Mapper = typeMismatchMapper{what: "key", expected: wantKey, received: inKey}
-			case wantValue != javaText:
-				job.Mapper = typeMismatchMapper{what: "value", expected: wantValue, received: javaText}
+			case mapOutKey != wantKey:
+				job.Mapper = typeMismatchMapper{what: "key", expected: wantKey, received: mapOutKey}
+			case mapOutValue != wantValue:
+				job.Mapper = typeMismatchMapper{what: "value", expected: wantValue, received: mapOutValue}
 			}
 		}
 		if !aggregate && o.Combiner != "" {
@@ -375,6 +396,8 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 					job.Combiner = identityReducer{}
 				case classFieldSelection:
 					job.Combiner = fieldSel
+				case classLongSumReducer:
+					job.Combiner = longSumReducer{valueClass: mapOutValue}
 				case classAggregateReducer, classAggregateCombiner:
 					job.Combiner = aggregateCombiner{}
 				default:
@@ -390,6 +413,8 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 			return nil, err
 		}
 	}
+
+	recordJobClasses(conf, o, mapperIsClass, reduces)
 
 	// Output.
 	outSep, ok := conf.Lookup(mapreduce.KeyOutputSeparator)
@@ -506,4 +531,75 @@ func javaURLEncode(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// recordJobClasses writes into conf the classes and settings that Hadoop's
+// StreamJob and job submission put in the job configuration, so that
+// streaming programs find them in their environment as they do under
+// Hadoop (mapred_mapper_class, mapreduce_map_output_key_class, ...).
+func recordJobClasses(conf *mapreduce.Conf, o *Options, mapperIsClass bool, reduces int) {
+	const (
+		pkg    = "org.apache.hadoop.streaming."
+		textIn = pkg + "io.TextInputWriter"
+		textOu = pkg + "io.TextOutputReader"
+	)
+	setDefault := func(k, v string) {
+		if _, ok := conf.Lookup(k); !ok {
+			conf.Set(k, v)
+		}
+	}
+	// The I/O classes of the text protocol (another protocol's owner sets
+	// its own first).
+	setDefault("stream.map.input.writer.class", textIn)
+	setDefault("stream.map.output.reader.class", textOu)
+	setDefault("stream.reduce.input.writer.class", textIn)
+	setDefault("stream.reduce.output.reader.class", textOu)
+	switch {
+	case !mapperIsClass:
+		conf.Set("mapred.mapper.class", pkg+"PipeMapper")
+		conf.Set("mapred.map.runner.class", pkg+"PipeMapRunner")
+		conf.Set("mapreduce.map.output.key.class", javaText)
+		conf.Set("mapreduce.map.output.value.class", javaText)
+		if reduces == 0 {
+			conf.Set("mapreduce.job.output.key.class", javaText)
+			conf.Set("mapreduce.job.output.value.class", javaText)
+		}
+	case o.Mapper != "":
+		c, _ := knownMapRedClass(o.Mapper)
+		conf.Set("mapred.mapper.class", c)
+	}
+	if reduces > 0 {
+		aggregate := strings.EqualFold(o.Reducer, "aggregate")
+		c, isClass := knownMapRedClass(o.Reducer)
+		switch {
+		case aggregate || c == classAggregateReducer:
+			conf.Set("mapred.reducer.class", classAggregateReducer)
+			conf.Set("mapred.combiner.class", classAggregateCombiner)
+		case isClass:
+			conf.Set("mapred.reducer.class", c)
+		case o.Reducer != "":
+			conf.Set("mapred.reducer.class", pkg+"PipeReducer")
+			conf.Set("mapreduce.job.output.key.class", javaText)
+			conf.Set("mapreduce.job.output.value.class", javaText)
+		}
+		if o.Combiner != "" && !aggregate {
+			if c, ok := knownMapRedClass(o.Combiner); ok {
+				conf.Set("mapred.combiner.class", c)
+			} else {
+				conf.Set("mapred.combiner.class", pkg+"PipeCombiner")
+			}
+		}
+	}
+	// Set on every job by Hadoop's job submission (old API, generic
+	// options parsed, no record skipping).
+	conf.Set("mapred.mapper.new-api", "false")
+	conf.Set("mapred.reducer.new-api", "false")
+	conf.Set("mapreduce.client.genericoptionsparser.used", "true")
+	setDefault("mapreduce.job.skiprecords", "false")
+	setDefault("mapred.skip.on", "false")
+	setDefault("dfs.bytes-per-checksum", "512")
+	setDefault("mapred.queue.default.acl-administer-jobs", " ")
+	// Defaults of mapred-default.xml that the engine uses as well.
+	setDefault(mapreduce.KeySortFactor, "10")
+	setDefault(mapreduce.KeySortMB, "100")
 }

@@ -30,7 +30,8 @@ const (
 // none of these classes live, so short names are commands.
 func knownMapRedClass(v string) (string, bool) {
 	switch v {
-	case classIdentityMapper, classIdentityReducer, classAggregateReducer, classAggregateCombiner, classFieldSelection:
+	case classIdentityMapper, classIdentityReducer, classAggregateReducer, classAggregateCombiner, classFieldSelection,
+		classTokenCountMapper, classRegexMapper, classInverseMapper, classLongSumReducer:
 		return v, true
 	}
 	return "", false

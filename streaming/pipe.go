@@ -85,7 +85,9 @@ type started struct {
 }
 
 // start launches the program for task t, sending what it prints on stdout
-// to out (or discarding it when out is nil).
+// to out. A nil out is a reducer of an empty partition: as in Hadoop
+// (PipeMapRed.waitOutputThreads with a null reporter), its output and its
+// reporter: lines (counters, status) are read and dropped.
 func (p *pipeProgram) start(ctx context.Context, t *mapreduce.TaskContext, out mapreduce.Collector) (*started, error) {
 	dir, err := p.job.prepareDir(t)
 	if err != nil {
@@ -131,7 +133,7 @@ func (p *pipeProgram) start(ctx context.Context, t *mapreduce.TaskContext, out m
 	go func() {
 		defer s.errWG.Done()
 		defer errR.Close()
-		p.job.readStderr(errR, t)
+		p.job.readStderr(errR, t, out != nil)
 	}()
 	return s, nil
 }
@@ -315,9 +317,10 @@ func (r *pipeReducer) Reduce(ctx context.Context, t *mapreduce.TaskContext, in m
 }
 
 // readStderr implements the stderr side of the streaming protocol:
-// reporter:counter: and reporter:status: lines update the task; every other
+// reporter:counter: and reporter:status: lines update the task (when
+// reports is set; else they are dropped); every other
 // line goes to the task's stderr log.
-func (j *jobEnv) readStderr(r io.Reader, t *mapreduce.TaskContext) {
+func (j *jobEnv) readStderr(r io.Reader, t *mapreduce.TaskContext, reports bool) {
 	lr := mapreduce.NewLineReader(r, nil)
 	prefix := j.reporterPrefix
 	var buf []byte
@@ -328,7 +331,9 @@ func (j *jobEnv) readStderr(r io.Reader, t *mapreduce.TaskContext) {
 			return
 		}
 		if j.reporterEnabled && bytes.HasPrefix(line, []byte(prefix)) {
-			j.report(t, string(line[len(prefix):]), string(line))
+			if reports {
+				j.report(t, string(line[len(prefix):]), string(line))
+			}
 			continue
 		}
 		if kept >= j.stderrLimit {

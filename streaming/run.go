@@ -312,6 +312,7 @@ func prepare(ctx context.Context, o *Options, p *plan, e *Env, con *console) int
 		}
 	}
 	con.log("INFO", "mapreduce.JobSubmitter", "number of splits:%d", len(job.Splits))
+	job.Conf.Set(mapreduce.KeyNumMaps, strconv.Itoa(len(job.Splits)))
 	job.Name = job.Conf.Get(mapreduce.KeyJobName, "streamjob.jar")
 	return 0
 }
