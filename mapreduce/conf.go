@@ -100,7 +100,7 @@ var deprecated = map[string]string{
 	"mapred.task.timeout":                     "mapreduce.task.timeout",
 	"mapred.child.java.opts":                  "mapreduce.map.java.opts",
 	"mapred.job.queue.name":                   "mapreduce.job.queuename",
-	"mapred.mapper.new-api":                   "mapreduce.job.map.class",
+	"mapreduce.map.class":                     "mapreduce.job.map.class",
 	"mapreduce.reduce.class":                  "mapreduce.job.reduce.class",
 	"mapreduce.combine.class":                 "mapreduce.job.combine.class",
 	"mapred.output.value.groupfn.class.extra": "mapreduce.job.output.group.comparator.class.extra",
