@@ -74,8 +74,8 @@ var gzipHeader = []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0}
 // gzipWriter is java.util.zip.GZIPOutputStream: the header above, a raw
 // deflate stream, then CRC-32 and size (mod 2^32), little-endian.
 type gzipWriter struct {
-	w    io.Writer
-	d    *deflater
+	w      io.Writer
+	d      *deflater
 	crc    hash.Hash32
 	size   uint32
 	closed bool
