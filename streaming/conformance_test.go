@@ -709,10 +709,11 @@ func messageLines(stderr []byte) []string {
 	return out
 }
 
-// frameworkGroups are the counter groups of Hadoop's own framework, whose
-// values (bytes, heap, times) differ between runners by design.
+// frameworkGroups are the counter groups of the framework (Job Counters
+// only on a cluster), whose values (bytes, heap, times) differ between
+// runners by design.
 var frameworkGroups = map[string]bool{
-	"File System Counters": true, "Map-Reduce Framework": true, "Shuffle Errors": true,
+	"File System Counters": true, "Job Counters": true, "Map-Reduce Framework": true, "Shuffle Errors": true,
 	"File Input Format Counters": true, "File Output Format Counters": true,
 }
 
