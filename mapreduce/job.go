@@ -4,8 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-
-	"zebra/mapreduce/compress"
 )
 
 // Collector receives the records a map, combine or reduce function emits.
@@ -149,10 +147,9 @@ type OutputSpec struct {
 	Separator []byte
 	// Lazy creates a part file only on its first record (LazyOutputFormat).
 	Lazy bool
-	// Codec compresses part files as Hadoop's codec of that class does and
-	// adds its extension (part-NNNNN.gz, .deflate, .bz2); None writes
-	// plain text.
-	Codec compress.Codec
+	// Codec, if set, compresses part files and adds its extension to their
+	// names (part-NNNNN.gz); nil writes plain text.
+	Codec OutputCodec
 	// NullKey and NullValue drop key or value and its separator, as a
 	// NullWritable does.
 	NullKey, NullValue bool
@@ -171,6 +168,16 @@ type OutputSpec struct {
 	// Attrs are stored with every output file where the output FS is an
 	// AttrCreator (and ignored elsewhere).
 	Attrs Attrs
+}
+
+// OutputCodec is an output compression codec (streaming's are in
+// zebra/mapreduce/compress, which keeps cgo out of the engine).
+type OutputCodec interface {
+	// Extension is the suffix of compressed file names (".gz").
+	Extension() string
+	// NewWriter compresses into w; closing it finishes the stream without
+	// closing w.
+	NewWriter(w io.Writer) (io.WriteCloser, error)
 }
 
 // OutputName is the file task i writes relative to the output directory

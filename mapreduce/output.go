@@ -10,7 +10,6 @@ import (
 	"path"
 	"sort"
 	"strings"
-	"zebra/mapreduce/compress"
 )
 
 // PartName is Hadoop's output file name for partition (or map) i.
@@ -294,7 +293,9 @@ type TextWriter struct {
 
 // NewTextWriter opens (or, with spec.Lazy, prepares) the part file name.
 func NewTextWriter(ctx context.Context, fsys FS, name string, spec OutputSpec) (*TextWriter, error) {
-	name += spec.Codec.Extension()
+	if spec.Codec != nil {
+		name += spec.Codec.Extension()
+	}
 	t := &TextWriter{ctx: ctx, fsys: fsys, name: name, spec: spec}
 	if !spec.Lazy {
 		if err := t.open(); err != nil {
@@ -317,8 +318,8 @@ func (t *TextWriter) open() error {
 	}
 	t.wc = wc
 	var w io.Writer = wc
-	if t.spec.Codec != compress.None {
-		cw, err := compress.NewWriter(t.spec.Codec, wc)
+	if t.spec.Codec != nil {
+		cw, err := t.spec.Codec.NewWriter(wc)
 		if err != nil {
 			wc.Close()
 			return E("create output file", Other, t.name, err)

@@ -6,10 +6,14 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+
+	"zebra/mapreduce"
 )
 
 // Codec is an output compression codec, named by its Hadoop class.
 type Codec string
+
+var _ mapreduce.OutputCodec = Gzip
 
 // The codecs zebra writes.
 const (
@@ -43,6 +47,11 @@ func ParseCodec(class string) (Codec, error) {
 	}
 	return None, fmt.Errorf("compression codec %s is not supported by zebra (supported: %s, %s, %s)", class, Gzip, Deflate, BZip2)
 }
+
+// NewWriter returns a writer that compresses into w as Hadoop's codec c
+// does (see the package comment); Close finishes the stream but does not
+// close w. It makes Codec a mapreduce.OutputCodec.
+func (c Codec) NewWriter(w io.Writer) (io.WriteCloser, error) { return NewWriter(c, w) }
 
 // NewWriter returns a writer that compresses into w as Hadoop's codec c
 // does (see the package comment); Close finishes the stream but does not
