@@ -533,41 +533,69 @@ func javaURLEncode(s string) string {
 	return b.String()
 }
 
+// ioClasses are the classes Hadoop's IdentifierResolver picks for a
+// stream.{map,reduce}.{input,output} identifier.
+type ioClasses struct{ writer, reader, key, value string }
+
+// resolveIO is IdentifierResolver.resolve: rawbytes, typedbytes and
+// keyonlytext (any case), anything else text.
+func resolveIO(id string) ioClasses {
+	const io = "org.apache.hadoop.streaming.io."
+	switch strings.ToLower(id) {
+	case "rawbytes":
+		return ioClasses{io + "RawBytesInputWriter", io + "RawBytesOutputReader", "org.apache.hadoop.io.BytesWritable", "org.apache.hadoop.io.BytesWritable"}
+	case "typedbytes":
+		return ioClasses{io + "TypedBytesInputWriter", io + "TypedBytesOutputReader", "org.apache.hadoop.typedbytes.TypedBytesWritable", "org.apache.hadoop.typedbytes.TypedBytesWritable"}
+	case "keyonlytext":
+		return ioClasses{io + "KeyOnlyTextInputWriter", io + "KeyOnlyTextOutputReader", javaText, "org.apache.hadoop.io.NullWritable"}
+	}
+	return ioClasses{io + "TextInputWriter", io + "TextOutputReader", javaText, javaText}
+}
+
 // recordJobClasses writes into conf the classes and settings that Hadoop's
 // StreamJob and job submission put in the job configuration, so that
 // streaming programs find them in their environment as they do under
 // Hadoop (mapred_mapper_class, mapreduce_map_output_key_class, ...).
 func recordJobClasses(conf *mapreduce.Conf, o *Options, mapperIsClass bool, reduces int) {
-	const (
-		pkg    = "org.apache.hadoop.streaming."
-		textIn = pkg + "io.TextInputWriter"
-		textOu = pkg + "io.TextOutputReader"
-	)
+	const pkg = "org.apache.hadoop.streaming."
 	setDefault := func(k, v string) {
 		if _, ok := conf.Lookup(k); !ok {
 			conf.Set(k, v)
 		}
 	}
-	// The I/O classes of the text protocol (another protocol's owner sets
-	// its own first).
-	setDefault("stream.map.input.writer.class", textIn)
-	setDefault("stream.map.output.reader.class", textOu)
-	setDefault("stream.reduce.input.writer.class", textIn)
-	setDefault("stream.reduce.output.reader.class", textOu)
-	switch {
-	case !mapperIsClass:
+	if o.IO != "" {
+		for _, k := range []string{"stream.map.input", "stream.map.output", "stream.reduce.input", "stream.reduce.output"} {
+			conf.Set(k, o.IO)
+		}
+	}
+	id := func(k string) (ioClasses, bool) {
+		v, ok := conf.Lookup(k)
+		return resolveIO(v), ok
+	}
+	mapIn, _ := id("stream.map.input")
+	reduceIn, _ := id("stream.reduce.input")
+	mapOut, mapOutSet := id("stream.map.output")
+	reduceOut, reduceOutSet := id("stream.reduce.output")
+	conf.Set("stream.map.input.writer.class", mapIn.writer)
+	conf.Set("stream.reduce.input.writer.class", reduceIn.writer)
+	conf.Set("stream.map.output.reader.class", mapOut.reader)
+	conf.Set("stream.reduce.output.reader.class", reduceOut.reader)
+	if !mapperIsClass {
 		conf.Set("mapred.mapper.class", pkg+"PipeMapper")
 		conf.Set("mapred.map.runner.class", pkg+"PipeMapRunner")
-		conf.Set("mapreduce.map.output.key.class", javaText)
-		conf.Set("mapreduce.map.output.value.class", javaText)
-		if reduces == 0 {
-			conf.Set("mapreduce.job.output.key.class", javaText)
-			conf.Set("mapreduce.job.output.value.class", javaText)
-		}
-	case o.Mapper != "":
+	} else if o.Mapper != "" {
 		c, _ := knownMapRedClass(o.Mapper)
 		conf.Set("mapred.mapper.class", c)
 	}
+	if !mapperIsClass || mapOutSet {
+		conf.Set("mapreduce.map.output.key.class", mapOut.key)
+		conf.Set("mapreduce.map.output.value.class", mapOut.value)
+		if reduces == 0 {
+			conf.Set("mapreduce.job.output.key.class", mapOut.key)
+			conf.Set("mapreduce.job.output.value.class", mapOut.value)
+		}
+	}
+	reducerIsCommand := false
 	if reduces > 0 {
 		aggregate := strings.EqualFold(o.Reducer, "aggregate")
 		c, isClass := knownMapRedClass(o.Reducer)
@@ -579,8 +607,7 @@ func recordJobClasses(conf *mapreduce.Conf, o *Options, mapperIsClass bool, redu
 			conf.Set("mapred.reducer.class", c)
 		case o.Reducer != "":
 			conf.Set("mapred.reducer.class", pkg+"PipeReducer")
-			conf.Set("mapreduce.job.output.key.class", javaText)
-			conf.Set("mapreduce.job.output.value.class", javaText)
+			reducerIsCommand = true
 		}
 		if o.Combiner != "" && !aggregate {
 			if c, ok := knownMapRedClass(o.Combiner); ok {
@@ -589,6 +616,10 @@ func recordJobClasses(conf *mapreduce.Conf, o *Options, mapperIsClass bool, redu
 				conf.Set("mapred.combiner.class", pkg+"PipeCombiner")
 			}
 		}
+	}
+	if reducerIsCommand || reduceOutSet {
+		conf.Set("mapreduce.job.output.key.class", reduceOut.key)
+		conf.Set("mapreduce.job.output.value.class", reduceOut.value)
 	}
 	// Set on every job by Hadoop's job submission (old API, generic
 	// options parsed, no record skipping).
