@@ -45,6 +45,10 @@ func parseFieldSpec(setting, spec string) (fieldSpec, error) {
 	return fs, nil
 }
 
+// maxSelectedFields bounds the fields one spec may list (ranges are
+// expanded, as in Hadoop, so "0-2000000000" would otherwise exhaust memory).
+const maxSelectedFields = 1 << 16
+
 // parseFieldList parses "a,b-c,d-": single fields and closed ranges in
 // order, and the start of the last open range ("d-", -1 if none).
 func parseFieldList(list string) (fields []int, from int, err error) {
@@ -84,8 +88,8 @@ func parseFieldList(list string) (fields []int, from int, err error) {
 		if err != nil {
 			return nil, 0, err
 		}
-		if b-a > 1<<20 {
-			return nil, 0, fmt.Errorf("field range %q is too long", f)
+		if b-a+len(fields) > maxSelectedFields {
+			return nil, 0, fmt.Errorf("field range %q: more than %d fields selected", f, maxSelectedFields)
 		}
 		for j := a; j <= b; j++ {
 			fields = append(fields, j)
