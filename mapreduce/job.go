@@ -153,8 +153,9 @@ type OutputSpec struct {
 	Separator []byte
 	// Lazy creates a part file only on its first record (LazyOutputFormat).
 	Lazy bool
-	// Compress gzips part files and names them part-NNNNN.gz.
-	Compress bool
+	// Codec, if set, compresses part files and adds its extension to their
+	// names (part-NNNNN.gz); nil writes plain text.
+	Codec OutputCodec
 	// NullKey and NullValue drop key or value and its separator, as a
 	// NullWritable does.
 	NullKey, NullValue bool
@@ -173,6 +174,16 @@ type OutputSpec struct {
 	// Attrs are stored with every output file where the output FS is an
 	// AttrCreator (and ignored elsewhere).
 	Attrs Attrs
+}
+
+// OutputCodec is an output compression codec (streaming's are in
+// zebra/mapreduce/compress, which keeps cgo out of the engine).
+type OutputCodec interface {
+	// Extension is the suffix of compressed file names (".gz").
+	Extension() string
+	// NewWriter compresses into w; closing it finishes the stream without
+	// closing w.
+	NewWriter(w io.Writer) (io.WriteCloser, error)
 }
 
 // OutputName is the file task i writes relative to the output directory

@@ -2,7 +2,6 @@ package mapreduce
 
 import (
 	"bufio"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -286,7 +285,7 @@ type TextWriter struct {
 	name    string
 	spec    OutputSpec
 	wc      io.WriteCloser
-	gz      *gzip.Writer
+	cw      io.WriteCloser // the codec's stream, if compressed
 	bw      *bufio.Writer
 	Records int64
 	Bytes   int64
@@ -294,8 +293,8 @@ type TextWriter struct {
 
 // NewTextWriter opens (or, with spec.Lazy, prepares) the part file name.
 func NewTextWriter(ctx context.Context, fsys FS, name string, spec OutputSpec) (*TextWriter, error) {
-	if spec.Compress {
-		name += ".gz"
+	if spec.Codec != nil {
+		name += spec.Codec.Extension()
 	}
 	t := &TextWriter{ctx: ctx, fsys: fsys, name: name, spec: spec}
 	if !spec.Lazy {
@@ -319,9 +318,14 @@ func (t *TextWriter) open() error {
 	}
 	t.wc = wc
 	var w io.Writer = wc
-	if t.spec.Compress {
-		t.gz = gzip.NewWriter(wc)
-		w = t.gz
+	if t.spec.Codec != nil {
+		cw, err := t.spec.Codec.NewWriter(wc)
+		if err != nil {
+			wc.Close()
+			return E("create output file", Other, t.name, err)
+		}
+		t.cw = cw
+		w = cw
 	}
 	t.bw = bufio.NewWriterSize(w, 256<<10)
 	return nil
@@ -379,8 +383,8 @@ func (t *TextWriter) Close() error {
 		return nil
 	}
 	err := t.bw.Flush()
-	if t.gz != nil {
-		if e := t.gz.Close(); err == nil {
+	if t.cw != nil {
+		if e := t.cw.Close(); err == nil {
 			err = e
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -226,7 +227,36 @@ func ParseArgs(args []string, dir string) (*Options, error) {
 	if err := parseStream(o, rest); err != nil {
 		return nil, err
 	}
+	o.Warnings = hadoopWarningOrder(o.Warnings)
 	return o, nil
+}
+
+// warningOrder is the order in which Hadoop's StreamJob logs its
+// deprecation warnings: each once, whatever the order and number of the
+// options on the command line.
+var warningOrder = []string{"-file ", "-dfs ", "-cacheArchive ", "-cacheFile ", "-jobconf ", "-additionalconfspec "}
+
+// hadoopWarningOrder drops repeated warnings and sorts them as Hadoop logs
+// them (see warningOrder; others keep their place after those).
+func hadoopWarningOrder(ws []string) []string {
+	rank := func(w string) int {
+		for i, p := range warningOrder {
+			if strings.HasPrefix(w, p) {
+				return i
+			}
+		}
+		return len(warningOrder)
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, w := range ws {
+		if !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return rank(out[i]) < rank(out[j]) })
+	return out
 }
 
 func parseStream(o *Options, args []string) error {

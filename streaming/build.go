@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"zebra/mapreduce"
+	"zebra/mapreduce/compress"
 )
 
 // KeySandbox selects the sandbox task programs run in: "native", "wasm",
@@ -26,14 +27,25 @@ type plan struct {
 	env       *jobEnv
 }
 
-// typeMismatchMapper fails every map task as Hadoop does when IdentityMapper
-// passes on input keys of another class than the job's map output key class
-// (LongWritable offsets to a command reducer, or KeyValueTextInputFormat's
-// Text keys to IdentityReducer).
-type typeMismatchMapper struct{ expected, received string }
+// typeMismatchMapper fails a map task as Hadoop does when IdentityMapper
+// passes on a record whose key (or value) is of another class than the
+// job's map output key (value) class: LongWritable offsets to a command
+// reducer, or KeyValueTextInputFormat's Text keys to IdentityReducer. Like
+// Hadoop's collect, it fails at the first record, so a task with an empty
+// split succeeds.
+type typeMismatchMapper struct {
+	what               string // "key" or "value"
+	expected, received string
+}
 
-func (m typeMismatchMapper) Map(context.Context, *mapreduce.TaskContext, mapreduce.RecordReader, mapreduce.Collector) error {
-	return mapreduce.E("map", mapreduce.UserCode, "", fmt.Errorf("java.io.IOException: Type mismatch in key from map: expected %s, received %s", m.expected, m.received))
+func (m typeMismatchMapper) Map(_ context.Context, t *mapreduce.TaskContext, in mapreduce.RecordReader, _ mapreduce.Collector) error {
+	if _, _, err := in.Next(); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		return mapreduce.E("read split", mapreduce.Infra, t.Split.Path, err)
+	}
+	return mapreduce.E("map", mapreduce.UserCode, "", fmt.Errorf("java.io.IOException: Type mismatch in %s from map: expected %s, received %s", m.what, m.expected, m.received))
 }
 
 const (
@@ -259,11 +271,46 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 	}
 
 	mapperIsClass := o.Mapper == ""
-	if c, ok := knownMapRedClass(o.Mapper); ok && c == classIdentityMapper {
+	mapperClass, _ := knownMapRedClass(o.Mapper)
+	switch mapperClass {
+	case "":
+	case classIdentityMapper, classFieldSelection, classTokenCountMapper, classRegexMapper, classInverseMapper:
 		mapperIsClass = true
+	default:
+		return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-mapper %s: this Java class is not a mapper zebra supports", o.Mapper))
 	}
-	textKeys := format == mapreduce.KeyValueInput // identity map output keys are Text
+	// A Java mapper's output classes: the input key class is LongWritable
+	// (offsets) but for KeyValueTextInputFormat's Text keys.
+	inKeyClass := javaLong
+	if format == mapreduce.KeyValueInput {
+		inKeyClass = javaText
+	}
+	mapOutKey, mapOutValue := inKeyClass, javaText
+	var fieldSel *fieldSelection
+	if mapperClass == classFieldSelection || o.Reducer == classFieldSelection || o.Combiner == classFieldSelection {
+		if fieldSel, err = newFieldSelection(conf, format); err != nil {
+			return nil, mapreduce.E("configure job", mapreduce.Invalid, "", err)
+		}
+	}
 	switch {
+	case mapperClass == classFieldSelection:
+		job.Mapper = fieldSel
+		job.WantKey = !fieldSel.ignoreInputKey
+		mapOutKey = javaText
+	case mapperClass == classTokenCountMapper:
+		job.Mapper = tokenCountMapper{}
+		mapOutKey, mapOutValue = javaText, javaLong
+	case mapperClass == classRegexMapper:
+		m, err := newRegexMapper(conf)
+		if err != nil {
+			return nil, mapreduce.E("configure job", mapreduce.Invalid, "", err)
+		}
+		job.Mapper = m
+		mapOutKey, mapOutValue = javaText, javaLong
+	case mapperClass == classInverseMapper:
+		job.Mapper = inverseMapper{}
+		job.WantKey = true
+		mapOutKey, mapOutValue = javaText, inKeyClass
 	case mapperIsClass:
 		job.Mapper = identityMapper{}
 		job.WantKey = true
@@ -278,10 +325,19 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		p.ignoreKey = conf.Bool("stream.map.input.ignoreKey", format == mapreduce.TextInput)
 		p.outSep = sep("stream.map.output.field.separator")
 		p.numKeys = numKeys("stream.num.map.output.key.fields")
+		p.minWrittenToSkip = -1
+		if v, ok := conf.Lookup("stream.minRecWrittenToEnableSkip_"); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil {
+				return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("stream.minRecWrittenToEnableSkip_=%q: not a number", v))
+			}
+			p.minWrittenToSkip = max(n, 0)
+		}
 		job.Mapper = &pipeMapper{prog: p}
 		job.WantKey = !p.ignoreKey
-		textKeys = true
+		mapOutKey, mapOutValue = javaText, javaText
 	}
+	textKeys := mapOutKey == javaText
 
 	if reduces > 0 {
 		reducerIsClass := o.Reducer == ""
@@ -305,6 +361,13 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		case aggregate:
 			job.Reducer = aggregateReducer{}
 			job.Combiner = aggregateCombiner{}
+		case o.Reducer == classFieldSelection:
+			reducerIsClass = true
+			job.Reducer = fieldSel
+		case o.Reducer == classLongSumReducer:
+			reducerIsClass = true
+			// Checked against the map output value class below.
+			job.Reducer = longSumReducer{valueClass: mapOutValue}
 		case reducerIsClass:
 			job.Reducer = identityReducer{}
 		case looksLikeHadoopClass(o.Reducer):
@@ -317,17 +380,22 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 			job.Reducer = &pipeReducer{prog: p}
 		}
 		if mapperIsClass {
-			// IdentityMapper's output key class is the job's: Text for a command
-			// reducer, LongWritable otherwise.
-			in, want := javaLong, javaLong
-			if textKeys {
-				in = javaText
-			}
+			// A Java mapper's output classes must be the job's map output
+			// classes: mapreduce.map.output.{key,value}.class, else the job
+			// output classes, which a command reducer sets to Text and which
+			// otherwise default to LongWritable keys and Text values.
+			outKey := conf.Get("mapreduce.job.output.key.class", javaLong)
+			outValue := conf.Get("mapreduce.job.output.value.class", javaText)
 			if !reducerIsClass && !aggregate {
-				want = javaText
+				outKey, outValue = javaText, javaText
 			}
-			if in != want {
-				job.Mapper = typeMismatchMapper{expected: want, received: in}
+			wantKey := strings.TrimSpace(conf.Get("mapreduce.map.output.key.class", outKey))
+			wantValue := strings.TrimSpace(conf.Get("mapreduce.map.output.value.class", outValue))
+			switch {
+			case mapOutKey != wantKey:
+				job.Mapper = typeMismatchMapper{what: "key", expected: wantKey, received: mapOutKey}
+			case mapOutValue != wantValue:
+				job.Mapper = typeMismatchMapper{what: "value", expected: wantValue, received: mapOutValue}
 			}
 		}
 		if !aggregate && o.Combiner != "" {
@@ -335,8 +403,14 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 				switch c {
 				case classIdentityReducer:
 					job.Combiner = identityReducer{}
-				default:
+				case classFieldSelection:
+					job.Combiner = fieldSel
+				case classLongSumReducer:
+					job.Combiner = longSumReducer{valueClass: mapOutValue}
+				case classAggregateReducer, classAggregateCombiner:
 					job.Combiner = aggregateCombiner{}
+				default:
+					return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-combiner %s: this Java class is not supported by zebra as a combiner", o.Combiner))
 				}
 			} else if looksLikeHadoopClass(o.Combiner) {
 				return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-combiner %s: this Java class is not supported by zebra", o.Combiner))
@@ -349,6 +423,8 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		}
 	}
 
+	recordJobClasses(conf, o, mapperIsClass, reduces)
+
 	// Output.
 	outSep, ok := conf.Lookup(mapreduce.KeyOutputSeparator)
 	if !ok {
@@ -359,12 +435,19 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		Lazy:        o.LazyOutput,
 		MarkSuccess: conf.Bool(mapreduce.KeyMarkSuccess, true),
 	}
+	if _, ok := job.Reducer.(*fieldSelection); ok && reduces > 0 {
+		// Hadoop's null key or value (nothing selected) is left out of the
+		// line with its separator.
+		job.OutSpec.NullKey, job.OutSpec.NullValue = fieldSel.reduceNulls()
+	}
 	if conf.Bool(mapreduce.KeyOutputCompress, false) {
-		codec := conf.Get(mapreduce.KeyOutputCompressCodec, "org.apache.hadoop.io.compress.GzipCodec")
-		if codec != "org.apache.hadoop.io.compress.GzipCodec" && codec != "org.apache.hadoop.io.compress.DefaultCodec" {
-			return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("%s=%s: only GzipCodec output is supported by zebra", mapreduce.KeyOutputCompressCodec, codec))
+		// mapred-default.xml's codec is DefaultCodec (zlib, .deflate).
+		class := strings.TrimSpace(conf.Get(mapreduce.KeyOutputCompressCodec, string(compress.Deflate)))
+		codec, err := compress.ParseCodec(class)
+		if err != nil {
+			return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("%s: %w", mapreduce.KeyOutputCompressCodec, err))
 		}
-		job.OutSpec.Compress = true
+		job.OutSpec.Codec = codec
 	}
 	if job.SortMB, err = conf.Int(mapreduce.KeySortMB, 100); err != nil {
 		return nil, err
@@ -457,4 +540,106 @@ func javaURLEncode(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// ioClasses are the classes Hadoop's IdentifierResolver picks for a
+// stream.{map,reduce}.{input,output} identifier.
+type ioClasses struct{ writer, reader, key, value string }
+
+// resolveIO is IdentifierResolver.resolve: rawbytes, typedbytes and
+// keyonlytext (any case), anything else text.
+func resolveIO(id string) ioClasses {
+	const io = "org.apache.hadoop.streaming.io."
+	switch strings.ToLower(id) {
+	case "rawbytes":
+		return ioClasses{io + "RawBytesInputWriter", io + "RawBytesOutputReader", "org.apache.hadoop.io.BytesWritable", "org.apache.hadoop.io.BytesWritable"}
+	case "typedbytes":
+		return ioClasses{io + "TypedBytesInputWriter", io + "TypedBytesOutputReader", "org.apache.hadoop.typedbytes.TypedBytesWritable", "org.apache.hadoop.typedbytes.TypedBytesWritable"}
+	case "keyonlytext":
+		return ioClasses{io + "KeyOnlyTextInputWriter", io + "KeyOnlyTextOutputReader", javaText, "org.apache.hadoop.io.NullWritable"}
+	}
+	return ioClasses{io + "TextInputWriter", io + "TextOutputReader", javaText, javaText}
+}
+
+// recordJobClasses writes into conf the classes and settings that Hadoop's
+// StreamJob and job submission put in the job configuration, so that
+// streaming programs find them in their environment as they do under
+// Hadoop (mapred_mapper_class, mapreduce_map_output_key_class, ...).
+func recordJobClasses(conf *mapreduce.Conf, o *Options, mapperIsClass bool, reduces int) {
+	const pkg = "org.apache.hadoop.streaming."
+	setDefault := func(k, v string) {
+		if _, ok := conf.Lookup(k); !ok {
+			conf.Set(k, v)
+		}
+	}
+	if o.IO != "" {
+		for _, k := range []string{"stream.map.input", "stream.map.output", "stream.reduce.input", "stream.reduce.output"} {
+			conf.Set(k, o.IO)
+		}
+	}
+	id := func(k string) (ioClasses, bool) {
+		v, ok := conf.Lookup(k)
+		return resolveIO(v), ok
+	}
+	mapIn, _ := id("stream.map.input")
+	reduceIn, _ := id("stream.reduce.input")
+	mapOut, mapOutSet := id("stream.map.output")
+	reduceOut, reduceOutSet := id("stream.reduce.output")
+	conf.Set("stream.map.input.writer.class", mapIn.writer)
+	conf.Set("stream.reduce.input.writer.class", reduceIn.writer)
+	conf.Set("stream.map.output.reader.class", mapOut.reader)
+	conf.Set("stream.reduce.output.reader.class", reduceOut.reader)
+	if !mapperIsClass {
+		conf.Set("mapred.mapper.class", pkg+"PipeMapper")
+		conf.Set("mapred.map.runner.class", pkg+"PipeMapRunner")
+	} else if o.Mapper != "" {
+		c, _ := knownMapRedClass(o.Mapper)
+		conf.Set("mapred.mapper.class", c)
+	}
+	if !mapperIsClass || mapOutSet {
+		conf.Set("mapreduce.map.output.key.class", mapOut.key)
+		conf.Set("mapreduce.map.output.value.class", mapOut.value)
+		if reduces == 0 {
+			conf.Set("mapreduce.job.output.key.class", mapOut.key)
+			conf.Set("mapreduce.job.output.value.class", mapOut.value)
+		}
+	}
+	reducerIsCommand := false
+	if reduces > 0 {
+		aggregate := strings.EqualFold(o.Reducer, "aggregate")
+		c, isClass := knownMapRedClass(o.Reducer)
+		switch {
+		case aggregate || c == classAggregateReducer:
+			conf.Set("mapred.reducer.class", classAggregateReducer)
+			conf.Set("mapred.combiner.class", classAggregateCombiner)
+		case isClass:
+			conf.Set("mapred.reducer.class", c)
+		case o.Reducer != "":
+			conf.Set("mapred.reducer.class", pkg+"PipeReducer")
+			reducerIsCommand = true
+		}
+		if o.Combiner != "" && !aggregate {
+			if c, ok := knownMapRedClass(o.Combiner); ok {
+				conf.Set("mapred.combiner.class", c)
+			} else {
+				conf.Set("mapred.combiner.class", pkg+"PipeCombiner")
+			}
+		}
+	}
+	if reducerIsCommand || reduceOutSet {
+		conf.Set("mapreduce.job.output.key.class", reduceOut.key)
+		conf.Set("mapreduce.job.output.value.class", reduceOut.value)
+	}
+	// Set on every job by Hadoop's job submission (old API, generic
+	// options parsed, no record skipping).
+	conf.Set("mapred.mapper.new-api", "false")
+	conf.Set("mapred.reducer.new-api", "false")
+	conf.Set("mapreduce.client.genericoptionsparser.used", "true")
+	setDefault("mapreduce.job.skiprecords", "false")
+	setDefault("mapred.skip.on", "false")
+	setDefault("dfs.bytes-per-checksum", "512")
+	setDefault("mapred.queue.default.acl-administer-jobs", " ")
+	// Defaults of mapred-default.xml that the engine uses as well.
+	setDefault(mapreduce.KeySortFactor, "10")
+	setDefault(mapreduce.KeySortMB, "100")
 }

@@ -21,6 +21,7 @@ const (
 	classTextComparator       = "org.apache.hadoop.io.Text$Comparator"
 	classAggregateReducer     = "org.apache.hadoop.mapred.lib.aggregate.ValueAggregatorReducer"
 	classAggregateCombiner    = "org.apache.hadoop.mapred.lib.aggregate.ValueAggregatorCombiner"
+	classFieldSelection       = "org.apache.hadoop.mapred.lib.FieldSelectionMapReduce"
 )
 
 // knownMapRedClass reports whether a -mapper/-reducer/-combiner value names
@@ -29,7 +30,8 @@ const (
 // none of these classes live, so short names are commands.
 func knownMapRedClass(v string) (string, bool) {
 	switch v {
-	case classIdentityMapper, classIdentityReducer, classAggregateReducer, classAggregateCombiner:
+	case classIdentityMapper, classIdentityReducer, classAggregateReducer, classAggregateCombiner, classFieldSelection,
+		classTokenCountMapper, classRegexMapper, classInverseMapper, classLongSumReducer:
 		return v, true
 	}
 	return "", false

@@ -49,10 +49,11 @@ type confCase struct {
 	orderSensitive bool
 	// differs lists deliberate differences of zebra that the case's
 	// comparison leaves out (meta "zebra-differs: <what and why>").
-	differs     []string
-	stderrLines bool // compare the message lines of stderr even when the job succeeds
-	outputs     []string
-	timeout     time.Duration
+	differs      []string
+	stderrLines  bool // compare the message lines of stderr even when the job succeeds
+	userCounters bool // compare the job's final counters of user groups (meta "compare: user-counters")
+	outputs      []string
+	timeout      time.Duration
 }
 
 // runResult is what one side produced for a case.
@@ -262,6 +263,8 @@ func parseMeta(c *confCase, s string) error {
 				switch w {
 				case "stderr-lines":
 					c.stderrLines = true
+				case "user-counters":
+					c.userCounters = true
 				default:
 					return fmt.Errorf("unknown compare item %q", w)
 				}
@@ -484,6 +487,12 @@ func compareCase(t *testing.T, c *confCase, h, z *runResult) string {
 		hl, zl := messageLines(h.stderr), messageLines(z.stderr)
 		if a, b := strings.Join(hl, "\n"), strings.Join(zl, "\n"); a != b {
 			t.Errorf("stderr message lines differ: %s\n--- hadoop:\n%s\n--- zebra:\n%s\n%s", firstLineDiff(a, b), a, b, where)
+		}
+	}
+
+	if c.userCounters {
+		if a, b := userCounterLines(h.stderr), userCounterLines(z.stderr); a != b {
+			t.Errorf("user counters differ:\n--- hadoop:\n%s--- zebra:\n%s%s", a, b, where)
 		}
 	}
 
@@ -715,4 +724,47 @@ func messageLines(stderr []byte) []string {
 		}
 	}
 	return out
+}
+
+// frameworkGroups are the counter groups of the framework (Job Counters
+// only on a cluster), whose values (bytes, heap, times) differ between
+// runners by design.
+var frameworkGroups = map[string]bool{
+	"File System Counters": true, "Job Counters": true, "Map-Reduce Framework": true, "Shuffle Errors": true,
+	"File Input Format Counters": true, "File Output Format Counters": true,
+}
+
+// userCounterLines is the job's final counter report ("INFO mapreduce.Job:
+// Counters: N" and the indented lines after it) without the framework's
+// groups: "group\n\tname=value\n..." in the order printed.
+func userCounterLines(stderr []byte) string {
+	lines := strings.Split(string(stderr), "\n")
+	start := -1
+	for i, l := range lines {
+		if strings.Contains(l, "INFO mapreduce.Job: Counters:") {
+			start = i + 1
+		}
+	}
+	if start < 0 {
+		return "<no counter report>\n"
+	}
+	var b strings.Builder
+	keep := false
+	for _, l := range lines[start:] {
+		switch {
+		case strings.HasPrefix(l, "\t\t"):
+			if keep {
+				b.WriteString(l + "\n")
+			}
+		case strings.HasPrefix(l, "\t"):
+			group := strings.TrimSpace(l)
+			keep = !frameworkGroups[group]
+			if keep {
+				b.WriteString(group + "\n")
+			}
+		default:
+			return b.String()
+		}
+	}
+	return b.String()
 }

@@ -155,7 +155,24 @@ func (j *jobEnv) taskEnv(t *mapreduce.TaskContext, wasm bool) []string {
 	if j.outputDir != "" {
 		set("mapreduce.task.output.dir", j.outputDir+"/_temporary/0/_temporary/"+a.String())
 	}
-	env["PWD"] = filepath.Join(t.Dir, "work")
+	work := filepath.Join(t.Dir, "work")
+	// The attempt's local scratch directory: Hadoop's is beside the task's
+	// files; zebra's is the task's working directory, the one directory a
+	// (sandboxed) program may surely write.
+	set("mapreduce.cluster.local.dir", work)
+	if _, ok := j.conf.Lookup(mapreduce.KeyJobName); !ok {
+		// Hadoop names a job after the streaming jar it was started with.
+		env["mapreduce_job_name"] = "hadoop-streaming-3.4.1.jar"
+	}
+	if a.Task.Kind == mapreduce.ReduceTask {
+		// Hadoop's local runner adds these to the reduce task's
+		// configuration only.
+		set("mapreduce.jobtracker.address", j.conf.Get("mapreduce.jobtracker.address", "local"))
+		if n, ok := j.conf.Lookup(mapreduce.KeyNumMaps); ok {
+			env["mapred_map_tasks"] = n
+		}
+	}
+	env["PWD"] = work
 	if _, ok := env["HOME"]; !ok && !wasm {
 		env["HOME"] = env["PWD"]
 	}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"zebra/mapreduce"
@@ -31,6 +32,13 @@ type pipeProgram struct {
 	// outSep and numKeys split each stdout line into key and value.
 	outSep  []byte
 	numKeys int
+	// minWrittenToSkip (map only) is stream.minRecWrittenToEnableSkip_:
+	// when writing the program's stdin fails and it has already output at
+	// least this many records, the rest of the split is read and dropped
+	// and the program's exit status decides the task, as in Hadoop's
+	// PipeMapper. Negative (the default, Hadoop's Long.MAX_VALUE) never
+	// skips.
+	minWrittenToSkip int64
 }
 
 // startError is a program that could not be started; it prints as Java's
@@ -73,10 +81,14 @@ type started struct {
 	outErr chan error
 	errWG  sync.WaitGroup
 	prog   *pipeProgram
+	// written counts the records collected from the program's stdout so far.
+	written atomic.Int64
 }
 
 // start launches the program for task t, sending what it prints on stdout
-// to out (or discarding it when out is nil).
+// to out. A nil out is a reducer of an empty partition: as in Hadoop
+// (PipeMapRed.waitOutputThreads with a null reporter), its output and its
+// reporter: lines (counters, status) are read and dropped.
 func (p *pipeProgram) start(ctx context.Context, t *mapreduce.TaskContext, out mapreduce.Collector) (*started, error) {
 	dir, err := p.job.prepareDir(t)
 	if err != nil {
@@ -117,19 +129,19 @@ func (p *pipeProgram) start(ctx context.Context, t *mapreduce.TaskContext, out m
 	s := &started{proc: proc, stdin: inW, w: bufio.NewWriterSize(inW, 128<<10), outErr: make(chan error, 1), prog: p}
 	go func() {
 		defer outR.Close()
-		s.outErr <- p.readOutput(outR, out)
+		s.outErr <- p.readOutput(outR, out, &s.written)
 	}()
 	s.errWG.Add(1)
 	go func() {
 		defer s.errWG.Done()
 		defer errR.Close()
-		p.job.readStderr(errR, t)
+		p.job.readStderr(errR, t, out != nil)
 	}()
 	return s, nil
 }
 
 // readOutput splits the program's stdout into records.
-func (p *pipeProgram) readOutput(r io.Reader, out mapreduce.Collector) error {
+func (p *pipeProgram) readOutput(r io.Reader, out mapreduce.Collector, written *atomic.Int64) error {
 	if out == nil {
 		_, err := io.Copy(io.Discard, r)
 		return err
@@ -149,6 +161,7 @@ func (p *pipeProgram) readOutput(r io.Reader, out mapreduce.Collector) error {
 			io.Copy(io.Discard, r)
 			return err
 		}
+		written.Add(1)
 	}
 }
 
@@ -253,6 +266,21 @@ func (m *pipeMapper) Map(ctx context.Context, t *mapreduce.TaskContext, in mapre
 			break
 		}
 	}
+	if werr != nil && m.prog.minWrittenToSkip >= 0 && s.written.Load() >= m.prog.minWrittenToSkip {
+		// Hadoop's PipeMapper swallows the rest of the split once enough
+		// records were written: the program's exit status decides.
+		for {
+			_, _, err := in.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				s.finish(err)
+				return mapreduce.E("read split", mapreduce.Infra, t.Split.Path, err)
+			}
+		}
+		werr = nil
+	}
 	return s.finish(werr)
 }
 
@@ -291,9 +319,10 @@ func (r *pipeReducer) Reduce(ctx context.Context, t *mapreduce.TaskContext, in m
 }
 
 // readStderr implements the stderr side of the streaming protocol:
-// reporter:counter: and reporter:status: lines update the task; every other
+// reporter:counter: and reporter:status: lines update the task (when
+// reports is set; else they are dropped); every other
 // line goes to the task's stderr log.
-func (j *jobEnv) readStderr(r io.Reader, t *mapreduce.TaskContext) {
+func (j *jobEnv) readStderr(r io.Reader, t *mapreduce.TaskContext, reports bool) {
 	lr := mapreduce.NewLineReader(r, nil)
 	prefix := j.reporterPrefix
 	var buf []byte
@@ -304,7 +333,9 @@ func (j *jobEnv) readStderr(r io.Reader, t *mapreduce.TaskContext) {
 			return
 		}
 		if j.reporterEnabled && bytes.HasPrefix(line, []byte(prefix)) {
-			j.report(t, string(line[len(prefix):]), string(line))
+			if reports {
+				j.report(t, string(line[len(prefix):]), string(line))
+			}
 			continue
 		}
 		if kept >= j.stderrLimit {

@@ -347,6 +347,7 @@ func prepare(ctx context.Context, o *Options, p *plan, e *Env, con *console) int
 		}
 	}
 	con.log("INFO", "mapreduce.JobSubmitter", "number of splits:%d", len(job.Splits))
+	job.Conf.Set(mapreduce.KeyNumMaps, strconv.Itoa(len(job.Splits)))
 	if jobTracker(o, e) == "" && job.PieceSize == 0 {
 		if hint := splitHint(inFS, job.Splits, e.Slots); hint != "" {
 			con.log("INFO", "zebra", "%s", hint)
