@@ -236,3 +236,41 @@ func TestOpenPathTraversal(t *testing.T) {
 		}
 	}
 }
+
+// TestLoginLinkFromAnotherSite: the login link (GET /ui/login?token=, which
+// `zebra up` prints) logs in only when the user opened it (address bar,
+// bookmark, a terminal) or this origin's pages did. A link or a redirect
+// from another site — e.g. a tenant's page, which would log its victims
+// into the tenant's own account (login CSRF: what they then do in the UI,
+// they do as the tenant, and their own session is replaced) — gets the
+// login form and no session, whatever the browser says about the request
+// (Fetch Metadata, or a Referer from a browser without it).
+func TestLoginLinkFromAnotherSite(t *testing.T) {
+	h := newHarness(t, false)
+	link := "/ui/login?" + url.Values{"token": {credB}, "next": {"/ui/jobs"}}.Encode()
+	for _, c := range []struct {
+		name string
+		hdr  []string
+		ok   bool
+	}{
+		{"typed in the address bar", []string{"Sec-Fetch-Site", "none", "Sec-Fetch-Mode", "navigate", "Sec-Fetch-User", "?1"}, true},
+		{"a link on this origin's pages", []string{"Sec-Fetch-Site", "same-origin", "Sec-Fetch-Mode", "navigate", "Referer", h.srv.URL + "/ui/"}, true},
+		{"a client without a browser", nil, true},
+		{"a link on another site", []string{"Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "navigate", "Sec-Fetch-User", "?1", "Referer", "http://evil.example/"}, false},
+		{"a link on another port of this host", []string{"Sec-Fetch-Site", "same-site", "Sec-Fetch-Mode", "navigate", "Referer", "http://127.0.0.1:1/page.html"}, false},
+		{"an image on another site", []string{"Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "no-cors", "Sec-Fetch-Dest", "image"}, false},
+		{"a link on another site, in a browser without Fetch Metadata", []string{"Referer", "http://evil.example/x.html"}, false},
+		{"a link on a run-on-open page (opaque origin)", []string{"Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "navigate"}, false},
+	} {
+		resp, body := h.req(http.MethodGet, link, "", nil, c.hdr...)
+		got := len(resp.Cookies()) > 0
+		if got != c.ok {
+			t.Errorf("%s: %d, cookies %v: logged in %v, want %v", c.name, resp.StatusCode, resp.Cookies(), got, c.ok)
+		}
+		if !c.ok {
+			if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "another site") || strings.Contains(body, "tk-bob") {
+				t.Errorf("%s: %d, want 403 with the login form saying why, without the token: %.400s", c.name, resp.StatusCode, body)
+			}
+		}
+	}
+}
