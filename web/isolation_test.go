@@ -140,3 +140,47 @@ func TestPublicRead(t *testing.T) {
 		t.Errorf("anonymous plan: %d", resp.StatusCode)
 	}
 }
+
+// TestSecretsNotShown: a job's secrets — storage passwords and keys a
+// tenant passes as -D, -jobconf or -cmdenv — are shown to nobody: not to
+// other tenants and anonymous readers (with PublicRead), nor the owner,
+// in the configuration table, the command line of the job page or the
+// history server's configuration. Hadoop's own sensitive keys (such as
+// Azure's fs.azure.account.key.ACCOUNT and Swift's
+// fs.swift.service.NAME.apikey) are among them.
+func TestSecretsNotShown(t *testing.T) {
+	h := newHarness(t, true)
+	p := h.plan("secrets", 1, 0)
+	secrets := map[string]string{
+		"fs.swift.service.x.password":                     "pw-conf",
+		"fs.swift.service.x.apikey":                       "swift-apikey",
+		"fs.azure.account.key.acct.blob.core.windows.net": "azure-key",
+		"fs.s3a.secret.key":                               "s3-secret",
+	}
+	for k, v := range secrets {
+		p.Conf[k] = v
+	}
+	p.Args = append(p.Args, "-D", "fs.swift.service.x.password=pw-arg", "-Dfs.s3a.secret.key=s3-arg",
+		"-D", "fs.azure.account.key.acct.blob.core.windows.net=azure-arg", "-jobconf", "fs.swift.service.y.apikey=apikey-arg",
+		"-cmdenv", "AWS_SECRET_ACCESS_KEY=aws-env", "-cmdenv", "OS_PASSWORD=os-env", "-D", "mapreduce.job.reduces=1")
+	job := h.submit(credA, p)
+	leaks := []string{"pw-conf", "swift-apikey", "azure-key", "s3-secret", "pw-arg", "s3-arg", "azure-arg", "apikey-arg", "aws-env", "os-env"}
+	for _, cred := range []string{credA, credB, ""} {
+		for _, path := range []string{"/ui/jobs/" + job, "/ws/v1/history/mapreduce/jobs/" + job + "/conf"} {
+			resp, body := h.req(http.MethodGet, path, cred, nil)
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("%q: GET %s: %d", cred, path, resp.StatusCode)
+				continue
+			}
+			for _, s := range leaks {
+				if strings.Contains(body, s) {
+					t.Errorf("%q: GET %s shows the secret %q", cred, path, s)
+				}
+			}
+			// What is not secret is still shown.
+			if strings.HasPrefix(path, "/ui/") && !strings.Contains(body, "mapreduce.job.reduces=1") {
+				t.Errorf("%q: GET %s hides the ordinary setting mapreduce.job.reduces=1", cred, path)
+			}
+		}
+	}
+}
