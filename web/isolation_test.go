@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"zebra/jobtracker/api"
 )
@@ -181,6 +182,49 @@ func TestSecretsNotShown(t *testing.T) {
 			if strings.HasPrefix(path, "/ui/") && !strings.Contains(body, "mapreduce.job.reduces=1") {
 				t.Errorf("%q: GET %s hides the ordinary setting mapreduce.job.reduces=1", cred, path)
 			}
+		}
+	}
+}
+
+// TestPublicReadNoLogTail: with PublicRead, other tenants and anonymous
+// readers see a failed job's state and error but not its log: the stderr
+// tail the worker reported (the failing task's own output, which may
+// print its data or secrets) is the owner's, like the log it comes from,
+// on the job page, the attempt page, the API and the history server.
+func TestPublicReadNoLogTail(t *testing.T) {
+	h := newHarness(t, true)
+	p := h.plan("fails", 1, 0)
+	p.MaxMapAttempts = 1
+	job := h.submit(credA, p)
+	w := h.worker("node-1", 1)
+	var failed string
+	for deadline := time.Now().Add(20 * time.Second); failed == "" && time.Now().Before(deadline); {
+		for _, a := range w.poll() {
+			failed = a.Attempt
+			w.done(a, api.AttemptFailed, "PipeMapRed.waitOutputThreads(): subprocess failed with code 1")
+		}
+	}
+	if st := h.waitState(job, api.StateFailed); st.Failure == nil || !strings.Contains(st.Failure.StderrTail, "ZeroDivisionError") {
+		t.Fatalf("the job's failure has no stderr tail to protect: %+v", st.Failure)
+	}
+	paths := []string{"/ui/jobs/" + job, "/ui/jobs/" + job + "/attempts/" + failed, "/api/v1/jobs/" + job,
+		"/api/v1/jobs/" + job + "/events", "/ws/v1/history/mapreduce/jobs/" + job, "/api/v1/jobs",
+		"/ws/v1/history/mapreduce/jobs/" + job + "/tasks/" + taskOfAttempt(failed) + "/attempts"}
+	for _, cred := range []string{credB, ""} {
+		for _, path := range paths {
+			resp, body := h.req(http.MethodGet, path, cred, nil)
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("%q: GET %s: %d", cred, path, resp.StatusCode)
+			}
+			if strings.Contains(body, "ZeroDivisionError") || strings.Contains(body, "m.py") {
+				t.Errorf("%q: GET %s shows the owner's stderr tail", cred, path)
+			}
+		}
+	}
+	// The owner still sees it.
+	for _, path := range paths[:3] {
+		if _, body := h.req(http.MethodGet, path, credA, nil); !strings.Contains(body, "ZeroDivisionError") {
+			t.Errorf("the owner's GET %s does not show the stderr tail", path)
 		}
 	}
 }

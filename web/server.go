@@ -209,6 +209,19 @@ func (s *Server) job(c *gin.Context, level access) (jobtracker.JobSummary, bool)
 	return j, true
 }
 
+// statusFor is a job's status as p may see it: the failing attempt's
+// stderr tail and the place of its log are the job's log, shown only to
+// a principal that may read the job's logs (with PublicRead, others see
+// the job's state and error, not its log).
+func (s *Server) statusFor(p Principal, owner string, st api.JobStatus) api.JobStatus {
+	if st.Failure != nil && !p.may(readLogs, owner, s.auth.cfg.PublicRead) {
+		f := *st.Failure
+		f.StderrTail, f.Log = "", ""
+		st.Failure = &f
+	}
+	return st
+}
+
 // notFound answers 404 for a kind of thing with an id.
 func (s *Server) notFound(c *gin.Context, kind, id string) {
 	s.fail(c, http.StatusNotFound, kind+" "+id+" not found")

@@ -210,6 +210,7 @@ func (s *Server) jobPage(c *gin.Context) {
 		return
 	}
 	st, _ := s.t.Status(j.ID)
+	st = s.statusFor(principal(c), j.Owner, st)
 	plan, _ := s.t.Plan(j.ID)
 	total, maps, reduces, _ := s.t.JobCounters(j.ID)
 	end := j.Finished
@@ -363,6 +364,7 @@ func (s *Server) attemptPage(c *gin.Context) {
 		return
 	}
 	st, _ := s.t.Status(j.ID)
+	st = s.statusFor(principal(c), j.Owner, st)
 	d := map[string]any{"Job": j, "Attempt": a, "Task": taskOfAttempt(a.ID)}
 	if m := exitPattern.FindStringSubmatch(a.Error); m != nil {
 		d["ExitCode"] = m[1]
