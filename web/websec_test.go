@@ -274,3 +274,49 @@ func TestLoginLinkFromAnotherSite(t *testing.T) {
 		}
 	}
 }
+
+// TestNoRedirectElsewhere: no answer sends the browser to another site,
+// whatever the request path or headers (gin's own trailing-slash redirect
+// turned //evil.example/ui/jobs/ into http://evil.example/ui/jobs); a
+// clean path with a trailing slash still leads to the page without it.
+func TestNoRedirectElsewhere(t *testing.T) {
+	h := newHarness(t, false)
+	base, _ := url.Parse(h.srv.URL)
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(rawPath string, hdr ...string) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, h.srv.URL+"/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.URL.Opaque = rawPath // sent as it is
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := noFollow.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	for _, p := range []string{"//evil.example/ui/jobs/", "///evil.example/ui/jobs/", "//evil.example/", "//evil.example/api/v1/jobs/",
+		"/%2F%2Fevil.example/ui/jobs/", "//evil.example/ws/v1/history/", "//evil.example/internal/v1/workers/", "//evil.example/ui/"} {
+		for _, hdr := range [][]string{nil, {"X-Forwarded-Prefix", "//evil.example"}, {"X-Forwarded-Host", "evil.example"}} {
+			resp := get(p, hdr...)
+			loc := resp.Header.Get("Location")
+			if loc == "" {
+				continue
+			}
+			u, err := base.Parse(loc)
+			if err != nil || u.Host != base.Host {
+				t.Errorf("GET %s %v: %d to %q, another site", p, hdr, resp.StatusCode, loc)
+			}
+		}
+	}
+	for p, want := range map[string]string{"/ui/jobs/": "/ui/jobs", "/ui": "/ui/", "/api/v1/jobs/": "/api/v1/jobs"} {
+		if resp := get(p); resp.StatusCode/100 != 3 || resp.Header.Get("Location") != want {
+			t.Errorf("GET %s: %d to %q, want a redirect to %s", p, resp.StatusCode, resp.Header.Get("Location"), want)
+		}
+	}
+}
