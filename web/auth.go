@@ -40,7 +40,10 @@ import (
 // user.name) and is shown, never trusted. With AuthConfig.PublicRead
 // a request without a credential may read the job views and the metrics
 // (every tenant's, but not logs), and a tenant may read other tenants'
-// jobs (but not their logs, nor kill them).
+// jobs (but not their logs, nor kill them). A failed job's stderr tail is
+// log (Server.statusFor). Nobody, the owner included, is shown the value
+// of a sensitive setting (sensitiveConf: passwords, keys, tokens), in the
+// configuration or on the command line (redactArgs).
 //
 // A job another tenant may not read answers 404, as an unknown job does;
 // one it may read but not control answers 403.
