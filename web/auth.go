@@ -40,7 +40,10 @@ import (
 // user.name) and is shown, never trusted. With AuthConfig.PublicRead
 // a request without a credential may read the job views and the metrics
 // (every tenant's, but not logs), and a tenant may read other tenants'
-// jobs (but not their logs, nor kill them).
+// jobs (but not their logs, nor kill them). A failed job's stderr tail is
+// log (Server.statusFor). Nobody, the owner included, is shown the value
+// of a sensitive setting (sensitiveConf: passwords, keys, tokens), in the
+// configuration or on the command line (redactArgs).
 //
 // A job another tenant may not read answers 404, as an unknown job does;
 // one it may read but not control answers 403.
@@ -444,7 +447,9 @@ func (s *Server) requireAdmin(c *gin.Context) {
 }
 
 // login is the UI's login: GET shows the form (or, with ?token=, logs in
-// with it: the link `zebra up` prints), POST takes the form.
+// with it: the link `zebra up` prints — unless another site sent the
+// browser there, see fromUserOrUI), POST takes the form (unless another
+// site posted it).
 func (s *Server) login(c *gin.Context) {
 	next := c.Query("next")
 	if c.Request.Method == http.MethodPost {
@@ -458,6 +463,11 @@ func (s *Server) login(c *gin.Context) {
 	cred := c.Query("token")
 	if c.Request.Method == http.MethodPost {
 		cred = strings.TrimSpace(c.PostForm("token"))
+	} else if cred != "" && !fromUserOrUI(c.Request) {
+		s.render(c, http.StatusForbidden, "login", page{Title: "Log in", Data: map[string]any{"Next": next,
+			"Error": "A login link followed from another site is refused (it could log you in to someone else's account): " +
+				"open the link yourself, from the address bar, or paste the token below."}})
+		return
 	}
 	if cred == "" {
 		s.render(c, http.StatusOK, "login", page{Title: "Log in", Data: map[string]any{"Next": next}})
@@ -480,6 +490,30 @@ func (s *Server) login(c *gin.Context) {
 	http.SetCookie(c.Writer, &http.Cookie{Name: cookieName, Value: ss.id, Path: cookiePath, HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: c.Request.TLS != nil, MaxAge: int(s.auth.cfg.SessionTTL / time.Second)})
 	c.Redirect(http.StatusSeeOther, next)
+}
+
+// fromUserOrUI reports whether a GET is the user's own navigation (the
+// address bar, a bookmark, a link opened from a terminal) or comes from
+// this origin's pages, as the browser tells: Sec-Fetch-Site none or
+// same-origin. A request another site made — a link, a redirect, an
+// image, a page served by run on open (an opaque origin) — is
+// cross-site, or same-site from another port of the host, and is not.
+// A browser without Fetch Metadata is judged by its Referer (another
+// origin's: not); a request with neither (a client that is no browser,
+// or a user's navigation) is.
+func fromUserOrUI(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "none", "same-origin":
+		return true
+	case "":
+		ref := r.Header.Get("Referer")
+		if ref == "" {
+			return true
+		}
+		u, err := url.Parse(ref)
+		return err == nil && u.Host == r.Host
+	}
+	return false
 }
 
 // logout ends the session on the server and clears the cookie.

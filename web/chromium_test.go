@@ -2,9 +2,15 @@ package web
 
 import (
 	"context"
+	"fmt"
+	"html"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -197,4 +203,80 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	shot("tasks-phone")
+}
+
+// TestBrowserLoginLinkFromAnotherSite: in headless Chromium, a page on
+// another origin (another port of the host: same-site, not same-origin)
+// that sends the browser to the login link with its owner's token — by a
+// link the user clicks, and by a script — does not log the browser in;
+// the same link opened by the user does.
+func TestBrowserLoginLinkFromAnotherSite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Chromium")
+	}
+	bin := findChromium(t)
+	h := newHarness(t, false)
+	link := h.srv.URL + "/ui/login?token=" + url.QueryEscape(credB)
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		if r.URL.Path == "/script" {
+			fmt.Fprintf(w, `<script>location.href = %q</script>`, link)
+			return
+		}
+		fmt.Fprintf(w, `<a id="go" href="%s">see my job</a>`, html.EscapeString(link))
+	}))
+	defer evil.Close()
+
+	for _, c := range []struct {
+		name  string
+		steps []chromedp.Action[chromedp.Void]
+		in    bool
+	}{
+		{"a link clicked on another site", []chromedp.Action[chromedp.Void]{chromedp.Navigate(evil.URL + "/link"), chromedp.Click(chromedp.ID("#go"))}, false},
+		{"a script on another site", []chromedp.Action[chromedp.Void]{chromedp.Navigate(evil.URL + "/script")}, false},
+		{"the link opened by the user", []chromedp.Action[chromedp.Void]{chromedp.Navigate(link)}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU,
+				chromedp.UserDataDir(t.TempDir()))
+			actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+			defer cancel()
+			ctx, cancel := chromedp.NewContext(actx)
+			defer cancel()
+			if err := chromedp.Do(ctx, c.steps...); err != nil {
+				t.Fatal(err)
+			}
+			// Wait until the browser is on the tracker: the login form,
+			// or the page after the login.
+			// (A navigation under way replaces the page's context:
+			// evaluating fails until the next page is there.)
+			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+				there, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`location.origin === `+strconv.Quote(h.srv.URL)+` && document.readyState === "complete"`))
+				if err == nil && there {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the browser did not reach the tracker: %v", err)
+				}
+			}
+			body, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.in && !strings.Contains(body, "another site") {
+				t.Errorf("the refused login does not say why: %.300s", body)
+			}
+			// Is the browser logged in? The user opens the jobs page.
+			if err := chromedp.Do(ctx, chromedp.Navigate(h.srv.URL+"/ui/jobs")); err != nil {
+				t.Fatal(err)
+			}
+			path, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := path == "/ui/jobs"; got != c.in {
+				t.Errorf("logged in: %v, want %v (the jobs page went to %s)", got, c.in, path)
+			}
+		})
+	}
 }

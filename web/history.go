@@ -232,10 +232,38 @@ func (s *Server) hsCounters(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"jobCounters": gin.H{"id": j.ID, "counterGroup": counterGroups(total, maps, reduces)}})
 }
 
-// sensitiveConf matches the configuration keys whose values are never
-// shown (Hadoop's hadoop.security.sensitive-config-keys, and any key
-// naming a password, secret, token or credential).
-var sensitiveConf = regexp.MustCompile(`(?i)(secret|password|passwd|credential|token|\.key$|keystore\.pass|oauth)`)
+// sensitiveConf matches the configuration keys and environment variable
+// names whose values are never shown: Hadoop's
+// hadoop.security.sensitive-config-keys (among them Azure's
+// fs.azure.account.key.ACCOUNT), any name ending in "key" (Swift's
+// fs.swift.service.NAME.apikey, S3's secret.key, ST_KEY) and any naming a
+// password, secret, token or credential.
+var sensitiveConf = regexp.MustCompile(`(?i)(secret|password|passwd|credential|token|key$|keystore\.pass|oauth|account\.key)`)
+
+// redacted replaces a sensitive value.
+const redacted = "<redacted>"
+
+// redactArgs is a job's command line as shown: the value of every -D,
+// -jobconf or -cmdenv setting whose name is sensitive (sensitiveConf) is
+// redacted, in each of the forms Hadoop accepts ("-D k=v", "-Dk=v").
+func redactArgs(args []string) []string {
+	out := append([]string(nil), args...)
+	redact := func(i int, prefix string) {
+		k, _, ok := strings.Cut(strings.TrimPrefix(out[i], prefix), "=")
+		if ok && sensitiveConf.MatchString(k) {
+			out[i] = prefix + k + "=" + redacted
+		}
+	}
+	for i, a := range out {
+		switch {
+		case (a == "-D" || a == "-jobconf" || a == "-cmdenv") && i+1 < len(out):
+			redact(i+1, "")
+		case strings.HasPrefix(a, "-D") && len(a) > 2:
+			redact(i, "-D")
+		}
+	}
+	return out
+}
 
 // HSProperty is one configuration property.
 type HSProperty struct {
@@ -250,7 +278,7 @@ func confOf(p *api.Plan) []HSProperty {
 	out := []HSProperty{}
 	for k, v := range p.Conf {
 		if sensitiveConf.MatchString(k) {
-			v = "<redacted>"
+			v = redacted
 		}
 		out = append(out, HSProperty{Name: k, Value: v, Source: []string{"job.xml"}})
 	}

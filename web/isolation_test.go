@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"zebra/jobtracker/api"
 )
@@ -138,5 +139,92 @@ func TestPublicRead(t *testing.T) {
 	}
 	if resp, _ := f.req(http.MethodGet, "/internal/v1/jobs/"+f.done+"/plan", "", nil); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("anonymous plan: %d", resp.StatusCode)
+	}
+}
+
+// TestSecretsNotShown: a job's secrets — storage passwords and keys a
+// tenant passes as -D, -jobconf or -cmdenv — are shown to nobody: not to
+// other tenants and anonymous readers (with PublicRead), nor the owner,
+// in the configuration table, the command line of the job page or the
+// history server's configuration. Hadoop's own sensitive keys (such as
+// Azure's fs.azure.account.key.ACCOUNT and Swift's
+// fs.swift.service.NAME.apikey) are among them.
+func TestSecretsNotShown(t *testing.T) {
+	h := newHarness(t, true)
+	p := h.plan("secrets", 1, 0)
+	secrets := map[string]string{
+		"fs.swift.service.x.password":                     "pw-conf",
+		"fs.swift.service.x.apikey":                       "swift-apikey",
+		"fs.azure.account.key.acct.blob.core.windows.net": "azure-key",
+		"fs.s3a.secret.key":                               "s3-secret",
+	}
+	for k, v := range secrets {
+		p.Conf[k] = v
+	}
+	p.Args = append(p.Args, "-D", "fs.swift.service.x.password=pw-arg", "-Dfs.s3a.secret.key=s3-arg",
+		"-D", "fs.azure.account.key.acct.blob.core.windows.net=azure-arg", "-jobconf", "fs.swift.service.y.apikey=apikey-arg",
+		"-cmdenv", "AWS_SECRET_ACCESS_KEY=aws-env", "-cmdenv", "OS_PASSWORD=os-env", "-D", "mapreduce.job.reduces=1")
+	job := h.submit(credA, p)
+	leaks := []string{"pw-conf", "swift-apikey", "azure-key", "s3-secret", "pw-arg", "s3-arg", "azure-arg", "apikey-arg", "aws-env", "os-env"}
+	for _, cred := range []string{credA, credB, ""} {
+		for _, path := range []string{"/ui/jobs/" + job, "/ws/v1/history/mapreduce/jobs/" + job + "/conf"} {
+			resp, body := h.req(http.MethodGet, path, cred, nil)
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("%q: GET %s: %d", cred, path, resp.StatusCode)
+				continue
+			}
+			for _, s := range leaks {
+				if strings.Contains(body, s) {
+					t.Errorf("%q: GET %s shows the secret %q", cred, path, s)
+				}
+			}
+			// What is not secret is still shown.
+			if strings.HasPrefix(path, "/ui/") && !strings.Contains(body, "mapreduce.job.reduces=1") {
+				t.Errorf("%q: GET %s hides the ordinary setting mapreduce.job.reduces=1", cred, path)
+			}
+		}
+	}
+}
+
+// TestPublicReadNoLogTail: with PublicRead, other tenants and anonymous
+// readers see a failed job's state and error but not its log: the stderr
+// tail the worker reported (the failing task's own output, which may
+// print its data or secrets) is the owner's, like the log it comes from,
+// on the job page, the attempt page, the API and the history server.
+func TestPublicReadNoLogTail(t *testing.T) {
+	h := newHarness(t, true)
+	p := h.plan("fails", 1, 0)
+	p.MaxMapAttempts = 1
+	job := h.submit(credA, p)
+	w := h.worker("node-1", 1)
+	var failed string
+	for deadline := time.Now().Add(20 * time.Second); failed == "" && time.Now().Before(deadline); {
+		for _, a := range w.poll() {
+			failed = a.Attempt
+			w.done(a, api.AttemptFailed, "PipeMapRed.waitOutputThreads(): subprocess failed with code 1")
+		}
+	}
+	if st := h.waitState(job, api.StateFailed); st.Failure == nil || !strings.Contains(st.Failure.StderrTail, "ZeroDivisionError") {
+		t.Fatalf("the job's failure has no stderr tail to protect: %+v", st.Failure)
+	}
+	paths := []string{"/ui/jobs/" + job, "/ui/jobs/" + job + "/attempts/" + failed, "/api/v1/jobs/" + job,
+		"/api/v1/jobs/" + job + "/events", "/ws/v1/history/mapreduce/jobs/" + job, "/api/v1/jobs",
+		"/ws/v1/history/mapreduce/jobs/" + job + "/tasks/" + taskOfAttempt(failed) + "/attempts"}
+	for _, cred := range []string{credB, ""} {
+		for _, path := range paths {
+			resp, body := h.req(http.MethodGet, path, cred, nil)
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("%q: GET %s: %d", cred, path, resp.StatusCode)
+			}
+			if strings.Contains(body, "ZeroDivisionError") || strings.Contains(body, "m.py") {
+				t.Errorf("%q: GET %s shows the owner's stderr tail", cred, path)
+			}
+		}
+	}
+	// The owner still sees it.
+	for _, path := range paths[:3] {
+		if _, body := h.req(http.MethodGet, path, credA, nil); !strings.Contains(body, "ZeroDivisionError") {
+			t.Errorf("the owner's GET %s does not show the stderr tail", path)
+		}
 	}
 }

@@ -32,9 +32,10 @@ func (s *Server) apiJobs(c *gin.Context) {
 	c.Header("X-Total-Count", strconv.Itoa(len(sums)))
 	sums = f.page(sums)
 	out := make([]api.JobStatus, 0, len(sums))
+	p := principal(c)
 	for _, j := range sums {
 		if st, ok := s.t.Status(j.ID); ok {
-			out = append(out, st)
+			out = append(out, s.statusFor(p, j.Owner, st))
 		}
 	}
 	c.JSON(http.StatusOK, out)
@@ -152,7 +153,7 @@ func (s *Server) apiJob(c *gin.Context) {
 		s.notFound(c, "job", j.ID)
 		return
 	}
-	c.JSON(http.StatusOK, st)
+	c.JSON(http.StatusOK, s.statusFor(principal(c), j.Owner, st))
 }
 
 // apiKill kills a job the principal owns (or any, with the cluster

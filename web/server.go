@@ -10,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -99,6 +101,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.Se
 // openapi.json (a test checks the two agree).
 func (s *Server) routes() *gin.Engine {
 	e := gin.New()
+	// gin's own redirects build the Location from the request path, and
+	// //evil.example/ui/jobs/ became http://evil.example/ui/jobs: every
+	// redirect is this package's own (trailingSlash, safeNext, fixed
+	// paths).
+	e.RedirectTrailingSlash, e.RedirectFixedPath = false, false
 	e.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, err any) {
 		if err == http.ErrAbortHandler {
 			panic(err) // a relayed body broke off: abort the connection
@@ -111,6 +118,7 @@ func (s *Server) routes() *gin.Engine {
 	e.GET("/healthz", gin.WrapH(s.inner))
 	e.GET("/openapi.json", s.openAPI)
 	e.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/ui/") })
+	e.GET("/ui", func(c *gin.Context) { c.Redirect(http.StatusFound, "/ui/") })
 	e.GET("/ui/login", s.login)
 	e.POST("/ui/login", s.login)
 	e.GET("/ui/static/*file", s.static)
@@ -166,8 +174,27 @@ func (s *Server) routes() *gin.Engine {
 
 	// Everything else (the worker protocol above all) is the tracker's,
 	// for the cluster token only.
-	e.NoRoute(s.authenticate, s.requireAdmin, s.observeReport, gin.WrapH(s.inner))
+	e.NoRoute(trailingSlash, s.authenticate, s.requireAdmin, s.observeReport, gin.WrapH(s.inner))
 	return e
+}
+
+// trailingSlash redirects a GET or HEAD of an unknown path that ends in
+// a slash to the path without it (/ui/jobs/ to /ui/jobs), as gin would,
+// but only for a clean path of this origin: one slash at the start, no
+// empty, "." or ".." segments, no backslash (the query is kept).
+// Anything else goes on.
+func trailingSlash(c *gin.Context) {
+	r := c.Request
+	p := r.URL.Path
+	if !safeMethod(r.Method) || r.Method == http.MethodOptions || len(p) < 2 || !strings.HasSuffix(p, "/") {
+		return
+	}
+	to := strings.TrimSuffix(p, "/")
+	if !strings.HasPrefix(to, "/") || strings.HasPrefix(to, "//") || strings.ContainsAny(to, "\\\x00") || path.Clean(to) != to {
+		return
+	}
+	c.Redirect(http.StatusMovedPermanently, (&url.URL{Path: to, RawQuery: r.URL.RawQuery}).String())
+	c.Abort()
 }
 
 // logRequests logs each request at debug level, and failures at info.
@@ -217,6 +244,19 @@ func (s *Server) job(c *gin.Context, level access) (jobtracker.JobSummary, bool)
 		return j, false
 	}
 	return j, true
+}
+
+// statusFor is a job's status as p may see it: the failing attempt's
+// stderr tail and the place of its log are the job's log, shown only to
+// a principal that may read the job's logs (with PublicRead, others see
+// the job's state and error, not its log).
+func (s *Server) statusFor(p Principal, owner string, st api.JobStatus) api.JobStatus {
+	if st.Failure != nil && !p.may(readLogs, owner, s.auth.cfg.PublicRead) {
+		f := *st.Failure
+		f.StderrTail, f.Log = "", ""
+		st.Failure = &f
+	}
+	return st
 }
 
 // notFound answers 404 for a kind of thing with an id.

@@ -210,6 +210,7 @@ func (s *Server) jobPage(c *gin.Context) {
 		return
 	}
 	st, _ := s.t.Status(j.ID)
+	st = s.statusFor(principal(c), j.Owner, st)
 	plan, _ := s.t.Plan(j.ID)
 	total, maps, reduces, _ := s.t.JobCounters(j.ID)
 	end := j.Finished
@@ -229,11 +230,12 @@ func (s *Server) jobPage(c *gin.Context) {
 	}
 	p := principal(c)
 	s.render(c, http.StatusOK, "job", page{Title: j.Name + " " + j.ID, Refresh: st.State == api.StateRunning, Data: map[string]any{
-		"Job": j, "Status": st, "Plan": plan, "Progress": progressOf(&st, time.Now()),
+		"Job": j, "Status": st, "Progress": progressOf(&st, time.Now()),
 		"Groups":       counterGroups(total, maps, reduces),
 		"DataLocal":    total.Get(mapreduce.GroupJob, "Data-local map tasks"),
 		"OtherLocal":   total.Get(mapreduce.GroupJob, "Other local map tasks"),
 		"Conf":         confOf(plan),
+		"Args":         redactArgs(plan.Args),
 		"CanKill":      p.may(control, j.Owner, s.auth.cfg.PublicRead) && st.State == api.StateRunning,
 		"Timeline":     timeline,
 		"RecordsChart": chartHTML("Records", chartRows(total, maps, recordCounters)),
@@ -362,6 +364,7 @@ func (s *Server) attemptPage(c *gin.Context) {
 		return
 	}
 	st, _ := s.t.Status(j.ID)
+	st = s.statusFor(principal(c), j.Owner, st)
 	d := map[string]any{"Job": j, "Attempt": a, "Task": taskOfAttempt(a.ID)}
 	if m := exitPattern.FindStringSubmatch(a.Error); m != nil {
 		d["ExitCode"] = m[1]

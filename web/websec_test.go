@@ -236,3 +236,87 @@ func TestOpenPathTraversal(t *testing.T) {
 		}
 	}
 }
+
+// TestLoginLinkFromAnotherSite: the login link (GET /ui/login?token=, which
+// `zebra up` prints) logs in only when the user opened it (address bar,
+// bookmark, a terminal) or this origin's pages did. A link or a redirect
+// from another site — e.g. a tenant's page, which would log its victims
+// into the tenant's own account (login CSRF: what they then do in the UI,
+// they do as the tenant, and their own session is replaced) — gets the
+// login form and no session, whatever the browser says about the request
+// (Fetch Metadata, or a Referer from a browser without it).
+func TestLoginLinkFromAnotherSite(t *testing.T) {
+	h := newHarness(t, false)
+	link := "/ui/login?" + url.Values{"token": {credB}, "next": {"/ui/jobs"}}.Encode()
+	for _, c := range []struct {
+		name string
+		hdr  []string
+		ok   bool
+	}{
+		{"typed in the address bar", []string{"Sec-Fetch-Site", "none", "Sec-Fetch-Mode", "navigate", "Sec-Fetch-User", "?1"}, true},
+		{"a link on this origin's pages", []string{"Sec-Fetch-Site", "same-origin", "Sec-Fetch-Mode", "navigate", "Referer", h.srv.URL + "/ui/"}, true},
+		{"a client without a browser", nil, true},
+		{"a link on another site", []string{"Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "navigate", "Sec-Fetch-User", "?1", "Referer", "http://evil.example/"}, false},
+		{"a link on another port of this host", []string{"Sec-Fetch-Site", "same-site", "Sec-Fetch-Mode", "navigate", "Referer", "http://127.0.0.1:1/page.html"}, false},
+		{"an image on another site", []string{"Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "no-cors", "Sec-Fetch-Dest", "image"}, false},
+		{"a link on another site, in a browser without Fetch Metadata", []string{"Referer", "http://evil.example/x.html"}, false},
+		{"a link on a run-on-open page (opaque origin)", []string{"Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "navigate"}, false},
+	} {
+		resp, body := h.req(http.MethodGet, link, "", nil, c.hdr...)
+		got := len(resp.Cookies()) > 0
+		if got != c.ok {
+			t.Errorf("%s: %d, cookies %v: logged in %v, want %v", c.name, resp.StatusCode, resp.Cookies(), got, c.ok)
+		}
+		if !c.ok {
+			if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "another site") || strings.Contains(body, "tk-bob") {
+				t.Errorf("%s: %d, want 403 with the login form saying why, without the token: %.400s", c.name, resp.StatusCode, body)
+			}
+		}
+	}
+}
+
+// TestNoRedirectElsewhere: no answer sends the browser to another site,
+// whatever the request path or headers (gin's own trailing-slash redirect
+// turned //evil.example/ui/jobs/ into http://evil.example/ui/jobs); a
+// clean path with a trailing slash still leads to the page without it.
+func TestNoRedirectElsewhere(t *testing.T) {
+	h := newHarness(t, false)
+	base, _ := url.Parse(h.srv.URL)
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(rawPath string, hdr ...string) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, h.srv.URL+"/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.URL.Opaque = rawPath // sent as it is
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := noFollow.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	for _, p := range []string{"//evil.example/ui/jobs/", "///evil.example/ui/jobs/", "//evil.example/", "//evil.example/api/v1/jobs/",
+		"/%2F%2Fevil.example/ui/jobs/", "//evil.example/ws/v1/history/", "//evil.example/internal/v1/workers/", "//evil.example/ui/"} {
+		for _, hdr := range [][]string{nil, {"X-Forwarded-Prefix", "//evil.example"}, {"X-Forwarded-Host", "evil.example"}} {
+			resp := get(p, hdr...)
+			loc := resp.Header.Get("Location")
+			if loc == "" {
+				continue
+			}
+			u, err := base.Parse(loc)
+			if err != nil || u.Host != base.Host {
+				t.Errorf("GET %s %v: %d to %q, another site", p, hdr, resp.StatusCode, loc)
+			}
+		}
+	}
+	for p, want := range map[string]string{"/ui/jobs/": "/ui/jobs", "/ui": "/ui/", "/api/v1/jobs/": "/api/v1/jobs"} {
+		if resp := get(p); resp.StatusCode/100 != 3 || resp.Header.Get("Location") != want {
+			t.Errorf("GET %s: %d to %q, want a redirect to %s", p, resp.StatusCode, resp.Header.Get("Location"), want)
+		}
+	}
+}

@@ -233,6 +233,33 @@ func TestChannelAttacks(t *testing.T) {
 		}
 	})
 
+	// Landlock's network rules cover TCP only: an MPTCP socket (plain TCP
+	// on the wire towards a peer that does not speak MPTCP), SCTP, DCCP
+	// or UDP-Lite would bind and connect past them, and asking for one
+	// makes the kernel load its module. Only TCP, UDP and ping sockets
+	// of the IP families are allowed.
+	t.Run("IP protocols other than TCP, UDP and ICMP", func(t *testing.T) {
+		for _, r := range []*Runner{shared, perTask} {
+			res := chanRun(t, r, "protocols", "40009")
+			exitErr(t, res.err)
+			wantLines(t, "attempt log", res.stderr,
+				"socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP): Permission denied",
+				"socket(AF_INET6, SOCK_STREAM, IPPROTO_MPTCP): Permission denied",
+				"socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP): Permission denied",
+				"socket(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE): Permission denied",
+				"socket(AF_INET, SOCK_SEQPACKET, 0): Permission denied",
+				"socket(AF_INET6, SOCK_SEQPACKET, IPPROTO_SCTP): Permission denied",
+				"socket(AF_INET, SOCK_DCCP, 0): Permission denied")
+			// TCP, UDP stay usable (for programs that only talk to
+			// themselves, or probe the network and carry on).
+			wantLines(t, "stdout", res.stdout, "socket(AF_INET, SOCK_STREAM, 0): ok",
+				"socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, IPPROTO_TCP): ok", "socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP): ok")
+			if strings.Contains(res.stdout, "bind(") {
+				t.Errorf("a socket of another protocol was bound: %q", res.stdout)
+			}
+		}
+	})
+
 	t.Run("signals to other instances and the init", func(t *testing.T) {
 		v := startVictim(t, shared, "abstract-serve", "zebra-signal")
 		res := chanRun(t, shared, "signal")

@@ -68,7 +68,9 @@
 // task (in the pool). Its only device is a loopback that is down and that
 // the instances have no privilege to bring up. The seccomp policy allows
 // sockets of AF_INET, AF_INET6 and, with a namespace per instance, AF_UNIX
-// only (socketpair: AF_UNIX only); every other family — AF_VSOCK, which no
+// only (socketpair: AF_UNIX only), and of AF_INET and AF_INET6 only TCP,
+// UDP and ping sockets (Landlock's network rules cover TCP only: MPTCP,
+// SCTP and the like would pass them); every other family — AF_VSOCK, which no
 // network namespace scopes, AF_NETLINK, AF_PACKET, AF_ALG, ... — fails with
 // EACCES.
 //

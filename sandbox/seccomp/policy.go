@@ -8,8 +8,10 @@
 // removes the kernel interfaces that let a program leave or widen its
 // sandbox (namespaces, mounts, tracing, keyrings, BPF, modules) or that are
 // large, rarely needed attack surface (io_uring, userfaultfd, perf). Socket
-// address families are an allow list (SocketFamilies). Landlock's calls are
-// allowed: the native sandbox restricts its programs with Landlock itself,
+// address families are an allow list (SocketFamilies), and so are the types
+// and protocols of IP sockets (IPSocketTypes, IPSocketProtocols): TCP, UDP
+// and ping only, since Landlock's network rules cover TCP only (MPTCP or
+// SCTP would pass them). Landlock's calls are allowed: the native sandbox restricts its programs with Landlock itself,
 // and a program can only narrow its own rights with them.
 //
 // Calls of a foreign ABI (i386 through int 0x80 on x86-64) kill the process:
@@ -105,6 +107,46 @@ var (
 	SocketpairFamilies = []uint64{unix.AF_UNIX}
 )
 
+// IP socket types and protocols a program may make sockets of, for
+// AF_INET and AF_INET6: TCP, UDP and ping. Landlock's network rules cover
+// TCP only, so other stream protocols would bind and connect past them
+// (MPTCP is plain TCP on the wire towards a peer that does not speak it);
+// and asking socket(2) for a protocol the kernel has no module for makes
+// it load one. socket(2) of another type or protocol fails with EACCES
+// as of another family (a program that prefers MPTCP, such as Go's net
+// package, takes any error for "no MPTCP here" and falls back to TCP).
+var (
+	IPSocketTypes     = []uint64{unix.SOCK_STREAM, unix.SOCK_DGRAM}
+	IPSocketProtocols = []uint64{0, unix.IPPROTO_TCP, unix.IPPROTO_UDP, unix.IPPROTO_ICMP, unix.IPPROTO_ICMPV6}
+)
+
+// ipSocketConditions match socket(2) of the IP families among allowed
+// with a type or a protocol not in IPSocketTypes or IPSocketProtocols. The
+// type may carry SOCK_NONBLOCK and SOCK_CLOEXEC. Values with bits above
+// the 32 the kernel reads never equal an allowed one, so they match too.
+func ipSocketConditions(allowed []uint64) [][]libseccomp.Condition {
+	var types []uint64
+	for _, t := range IPSocketTypes {
+		for _, f := range []uint64{0, unix.SOCK_NONBLOCK, unix.SOCK_CLOEXEC, unix.SOCK_NONBLOCK | unix.SOCK_CLOEXEC} {
+			types = append(types, t|f)
+		}
+	}
+	notIn := func(fam uint64, arg uint32, vals []uint64) []libseccomp.Condition {
+		c := []libseccomp.Condition{{Argument: 0, Operation: libseccomp.Equal, Value: fam}}
+		for _, v := range vals {
+			c = append(c, libseccomp.Condition{Argument: arg, Operation: libseccomp.NotEqual, Value: v})
+		}
+		return c
+	}
+	var out [][]libseccomp.Condition
+	for _, fam := range allowed {
+		if fam == unix.AF_INET || fam == unix.AF_INET6 {
+			out = append(out, notIn(fam, 1, types), notIn(fam, 2, IPSocketProtocols))
+		}
+	}
+	return out
+}
+
 // familyRule denies name(2) of any address family but the allowed ones.
 func familyRule(name string, allowed []uint64) ArgRule {
 	var c []libseccomp.Condition
@@ -113,6 +155,18 @@ func familyRule(name string, allowed []uint64) ArgRule {
 	}
 	return ArgRule{Name: name, Any: [][]libseccomp.Condition{c}, Errno: unix.EACCES,
 		Why: "an allow list of address families: no channel between instances through other socket families"}
+}
+
+// socketRule denies socket(2) of any address family but the allowed ones,
+// and of the IP families any type and protocol but IPSocketTypes and
+// IPSocketProtocols. It is one rule: the BPF library does not reload the
+// system call number after a rule's argument checks fail, so a system
+// call may be in one ArgRule only (TestOneArgRulePerCall).
+func socketRule(allowed []uint64) ArgRule {
+	r := familyRule("socket", allowed)
+	r.Any = append(r.Any, ipSocketConditions(allowed)...)
+	r.Why = "an allow list of address families, and of types and protocols for IP: no channel between instances through other socket families, nothing that passes Landlock's TCP rules"
+	return r
 }
 
 // Options selects optional parts of the policy.
@@ -135,7 +189,7 @@ func Policy(opts Options) libseccomp.Policy {
 	if opts.SharedNetwork {
 		families = SharedNetworkSocketFamilies
 	}
-	args := append(append([]ArgRule(nil), ArgRules...), familyRule("socket", families), familyRule("socketpair", SocketpairFamilies))
+	args := append(append([]ArgRule(nil), ArgRules...), socketRule(families), familyRule("socketpair", SocketpairFamilies))
 	for _, r := range args {
 		g := libseccomp.SyscallGroup{Action: libseccomp.ActionErrno | libseccomp.Action(r.Errno)}
 		for _, c := range r.Any {

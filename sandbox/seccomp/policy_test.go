@@ -108,6 +108,19 @@ func TestLoad(t *testing.T) {
 		}
 		_, err = unix.Socketpair(unix.AF_INET, unix.SOCK_STREAM, 0)
 		out = append(out, "socketpair_inet="+errStr(err))
+		for _, s := range []struct {
+			name              string
+			af, typ, protocol int
+		}{{"tcp", unix.AF_INET, unix.SOCK_STREAM | unix.SOCK_CLOEXEC, 0}, {"udp6", unix.AF_INET6, unix.SOCK_DGRAM, unix.IPPROTO_UDP},
+			{"ping", unix.AF_INET, unix.SOCK_DGRAM, unix.IPPROTO_ICMP}, {"mptcp", unix.AF_INET, unix.SOCK_STREAM, unix.IPPROTO_MPTCP},
+			{"mptcp6", unix.AF_INET6, unix.SOCK_STREAM | unix.SOCK_NONBLOCK, unix.IPPROTO_MPTCP}, {"sctp", unix.AF_INET, unix.SOCK_SEQPACKET, 0},
+			{"udplite", unix.AF_INET, unix.SOCK_DGRAM, unix.IPPROTO_UDPLITE}} {
+			fd, err := unix.Socket(s.af, s.typ, s.protocol)
+			if err == nil {
+				unix.Close(fd)
+			}
+			out = append(out, "socket_"+s.name+"="+errStr(err))
+		}
 		_, err = unix.InotifyInit1(0)
 		out = append(out, "inotify="+errStr(err))
 		_, _, e := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, 0, 0, unix.LANDLOCK_CREATE_RULESET_VERSION)
@@ -132,8 +145,17 @@ func TestLoad(t *testing.T) {
 	if _, _, e := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, 0, 0, unix.LANDLOCK_CREATE_RULESET_VERSION); e != 0 {
 		ll = errStr(e)
 	}
+	// Ping sockets are allowed by the filter; the kernel decides
+	// (net.ipv4.ping_group_range), as here unfiltered.
+	ping := "ok"
+	if fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM, unix.IPPROTO_ICMP); err != nil {
+		ping = errStr(err)
+	} else {
+		unix.Close(fd)
+	}
 	want := "unshare=EPERM mount=EPERM socket_unix=EACCES socketpair=ok getpid=ok socket_vsock=EACCES socket_netlink=EACCES " +
-		"socket_packet=EACCES socket_inet=ok socket_inet6=ok socketpair_inet=EACCES inotify=EPERM landlock=" + ll + " keyctl=EPERM"
+		"socket_packet=EACCES socket_inet=ok socket_inet6=ok socketpair_inet=EACCES socket_tcp=ok socket_udp6=ok socket_ping=" + ping + " " +
+		"socket_mptcp=EACCES socket_mptcp6=EACCES socket_sctp=EACCES socket_udplite=EACCES inotify=EPERM landlock=" + ll + " keyctl=EPERM"
 	if got := strings.TrimSpace(string(out)); !strings.HasPrefix(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
@@ -154,4 +176,27 @@ func errStr(err error) string {
 		return unix.ErrnoName(e)
 	}
 	return err.Error()
+}
+
+// TestOneArgRulePerCall: the BPF library leaves an argument in the
+// accumulator when a rule's argument checks fail, so a later rule for the
+// same system call would compare that argument with the call's number and
+// never match (a rule added for socket(2) after the family rule was
+// silently void).
+func TestOneArgRulePerCall(t *testing.T) {
+	for _, opts := range []Options{{}, {SharedNetwork: true}} {
+		seen := map[string]bool{}
+		for _, g := range Policy(opts).Syscalls {
+			names := map[string]bool{}
+			for _, n := range g.NamesWithCondtions {
+				names[n.Name] = true
+			}
+			for n := range names {
+				if seen[n] {
+					t.Errorf("%+v: %s is in two argument rules; merge them into one", opts, n)
+				}
+				seen[n] = true
+			}
+		}
+	}
 }

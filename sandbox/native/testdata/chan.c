@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/netlink.h>
+#include <netinet/in.h>
 #include <linux/vm_sockets.h>
 #include <mqueue.h>
 #include <sched.h>
@@ -188,6 +189,43 @@ int main(int argc, char **argv) {
 			snprintf(what, sizeof what, "open %s", argv[i]);
 			report(what, open(argv[i], O_RDWR));
 		}
+	} else if (!strcmp(mode, "protocols")) {
+		/* Stream sockets of other IP protocols than TCP: Landlock's TCP
+		 * rules do not cover them (MPTCP falls back to plain TCP with a
+		 * peer that does not speak it, so it reaches every TCP server). */
+		struct {
+			const char *name;
+			int family, type, proto;
+		} socks[] = {
+		    {"AF_INET, SOCK_STREAM, IPPROTO_MPTCP", AF_INET, SOCK_STREAM, 262},
+		    {"AF_INET6, SOCK_STREAM, IPPROTO_MPTCP", AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 262},
+		    {"AF_INET, SOCK_STREAM, IPPROTO_SCTP", AF_INET, SOCK_STREAM, IPPROTO_SCTP},
+		    {"AF_INET, SOCK_SEQPACKET, 0", AF_INET, SOCK_SEQPACKET, 0},
+		    {"AF_INET6, SOCK_SEQPACKET, IPPROTO_SCTP", AF_INET6, SOCK_SEQPACKET, IPPROTO_SCTP},
+		    {"AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE", AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE},
+		    {"AF_INET, SOCK_DCCP, 0", AF_INET, 6, 0},
+		};
+		for (unsigned i = 0; i < sizeof socks / sizeof socks[0]; i++) {
+			char what[128];
+			snprintf(what, sizeof what, "socket(%s)", socks[i].name);
+			int s = socket(socks[i].family, socks[i].type, socks[i].proto);
+			report(what, s);
+			if (s < 0)
+				continue;
+			struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(atoi(arg))};
+			struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons(atoi(arg))};
+			snprintf(what, sizeof what, "bind(%s)", socks[i].name);
+			if (socks[i].family == AF_INET6)
+				report(what, bind(s, (struct sockaddr *)&a6, sizeof a6));
+			else
+				report(what, bind(s, (struct sockaddr *)&a4, sizeof a4));
+			close(s);
+		}
+		/* What is allowed: TCP, UDP and ping sockets (Landlock refuses
+		 * TCP binds, from ABI 4). */
+		report("socket(AF_INET, SOCK_STREAM, 0)", socket(AF_INET, SOCK_STREAM, 0));
+		report("socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, IPPROTO_TCP)", socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, IPPROTO_TCP));
+		report("socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP)", socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP));
 	} else if (!strcmp(mode, "syscalls")) {
 		report("ptrace(PTRACE_ATTACH, 1)", syscall(SYS_ptrace, 16, 1, 0, 0));
 		report("userfaultfd", syscall(SYS_userfaultfd, 0));
