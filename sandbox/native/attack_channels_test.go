@@ -175,9 +175,9 @@ func wantLines(t *testing.T, what, out string, lines ...string) {
 func TestChannelAttacks(t *testing.T) {
 	c := testConfig(t)
 	buildChan(t)
-	shared := newRunner(t, c)
-	c.NetworkPerTask = true
 	perTask := newRunner(t, c)
+	c.SharedNetwork = true
+	shared := newRunner(t, c)
 	abi := landlockABI()
 	t.Logf("Landlock ABI %d; shared network namespace: %v", abi, shared.sharedNet)
 
@@ -436,6 +436,7 @@ func sameSet(a, b []string) bool {
 // socket names are scoped by it), and the channels stay closed.
 func TestChannelAttacksOlderKernel(t *testing.T) {
 	c := testConfig(t)
+	c.SharedNetwork = true // asked for; refused without Landlock's scopes
 	buildChan(t)
 	if landlockABI() < landlockMinScopeABI {
 		t.Logf("this kernel has Landlock ABI %d: the main suite already runs without scopes", landlockABI())
@@ -476,5 +477,23 @@ func TestChannelAttacksOlderKernel(t *testing.T) {
 			wantLines(t, "attempt log", res.stderr, "mknod /tmp/null: "+why)
 			wantLines(t, "output", res.stdout, "open /dev/null: ok")
 		})
+	}
+}
+
+// TestProcNetPerInstance: by default an instance's /proc/net lists only its
+// own sockets, so a socket another instance has bound (here an abstract
+// unix name) is not even visible, let alone reachable.
+func TestProcNetPerInstance(t *testing.T) {
+	c := testConfig(t)
+	buildChan(t)
+	r := newRunner(t, c)
+	v := startVictim(t, r, "abstract-serve", "zebra-procnet")
+	res := run(t, context.Background(), r, workDir(t), "", "cat", "/proc/net/unix")
+	v.stop(t)
+	if res.err != nil {
+		t.Fatalf("cat /proc/net/unix: %v; stderr %s", res.err, res.stderr)
+	}
+	if strings.Contains(res.stdout, "zebra-procnet") {
+		t.Errorf("another instance's abstract socket is listed in /proc/net/unix:\n%s", res.stdout)
 	}
 }

@@ -190,13 +190,13 @@ func children() []string {
 	return out
 }
 
-// TestNetworkPerTask gives each instance its own empty network namespace.
+// TestNetworkPerTask: by default each instance has its own empty network
+// namespace.
 func TestNetworkPerTask(t *testing.T) {
 	c := testConfig(t)
-	c.NetworkPerTask = true
 	r := newRunner(t, c)
 	if r.sharedNet {
-		t.Fatal("shared network namespace with NetworkPerTask")
+		t.Fatal("a shared network namespace by default")
 	}
 	res := run(t, context.Background(), r, workDir(t), "", "cat", "/proc/net/dev")
 	if res.err != nil {

@@ -105,9 +105,11 @@ func New(cfg Config, logger *slog.Logger) (*Runner, error) {
 	}
 	// Abstract unix socket names are scoped by network namespace: a shared
 	// one is safe only with Landlock's scope (and socket(AF_UNIX) denied).
-	shareNet := !cfg.NetworkPerTask && r.landlockABI >= landlockMinScopeABI
+	shareNet := cfg.SharedNetwork && r.landlockABI >= landlockMinScopeABI
 	if err := r.startForker(shareNet); err != nil {
 		r.logger.Info("native sandbox: one network namespace per task", "reason", err)
+	} else if cfg.SharedNetwork && !shareNet {
+		r.logger.Info("native sandbox: one network namespace per task", "reason", "a shared one needs Landlock's scope of abstract unix sockets (ABI 6)")
 	}
 	r.detached = canDetachMounts()
 	if prio, err := unix.Getpriority(unix.PRIO_PROCESS, 0); err == nil {
