@@ -310,26 +310,35 @@ func (a *authenticator) check(ctx context.Context, cred string) (p Principal, ok
 	return Principal{Tenant: account, cred: cred}, valid, nil
 }
 
-// askSwift asks Swift whether token may use account: HEAD of the
-// account's storage URL.
+// askSwift asks Swift whether token is the owner of account: a HEAD of
+// the account's storage URL must succeed, and so must a POST without any
+// header, which Swift allows only to the account's owners (and holders of
+// its "admin" ACL, who may do what owners do), not to tokens that a
+// read-only or read-write account ACL lets in. Such a token may read (or
+// write) the account's containers in Swift, but it is not the account as
+// far as zebra is concerned: its jobs, logs and kills. The empty POST
+// changes no metadata.
 func (a *authenticator) askSwift(ctx context.Context, account, token string) (bool, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodHead, a.cfg.SwiftURL+"/"+url.PathEscape(account), nil)
-	if err != nil {
-		return false, fmt.Errorf("%w: %w", errAuthUnavailable, err)
+	for _, method := range []string{http.MethodHead, http.MethodPost} {
+		req, err := http.NewRequestWithContext(ctx, method, a.cfg.SwiftURL+"/"+url.PathEscape(account), nil)
+		if err != nil {
+			return false, fmt.Errorf("%w: %w", errAuthUnavailable, err)
+		}
+		req.Header.Set("X-Auth-Token", token)
+		resp, err := a.cfg.Client.Do(req)
+		if err != nil {
+			return false, fmt.Errorf("%w: %w", errAuthUnavailable, err)
+		}
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode/100 == 2:
+			continue
+		case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusNotFound:
+			return false, nil
+		}
+		return false, fmt.Errorf("%w: %s %s answered %s", errAuthUnavailable, method, req.URL.Redacted(), resp.Status)
 	}
-	req.Header.Set("X-Auth-Token", token)
-	resp, err := a.cfg.Client.Do(req)
-	if err != nil {
-		return false, fmt.Errorf("%w: %w", errAuthUnavailable, err)
-	}
-	resp.Body.Close()
-	switch {
-	case resp.StatusCode/100 == 2:
-		return true, nil
-	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusNotFound:
-		return false, nil
-	}
-	return false, fmt.Errorf("%w: HEAD %s answered %s", errAuthUnavailable, req.URL.Redacted(), resp.Status)
+	return true, nil
 }
 
 const principalKey = "zebra.principal"

@@ -43,7 +43,7 @@ type harness struct {
 	s      *Server
 	srv    *httptest.Server
 	swift  *httptest.Server
-	swiftN int // HEAD requests Swift got
+	swiftN int // requests Swift got (HEAD and POST of an account)
 	mu     sync.Mutex
 }
 
@@ -58,7 +58,7 @@ func newHarness(t testing.TB, publicRead bool) *harness {
 		valid := map[string]string{"/v1/" + tenantA: "tk-alice", "/v1/" + tenantB: "tk-bob"}
 		tok, ok := valid[r.URL.Path]
 		switch {
-		case r.Method != http.MethodHead:
+		case r.Method != http.MethodHead && r.Method != http.MethodPost:
 			w.WriteHeader(http.StatusMethodNotAllowed)
 		case !ok:
 			w.WriteHeader(http.StatusUnauthorized)

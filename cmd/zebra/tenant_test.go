@@ -409,6 +409,50 @@ func TestTenantAttacks(t *testing.T) {
 		bobUnchanged(t)
 	})
 
+	t.Run("a token an account ACL lets in is not that account", func(t *testing.T) {
+		// Bob's account lets alice read (then read and write) its
+		// containers. Swift then answers alice's token on AUTH_bob, but
+		// it does not make her bob: zebra must not let her see bob's
+		// jobs or submit as him.
+		jobs := func(cred string) int {
+			t.Helper()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, jt+"/api/v1/jobs", nil)
+			req.Header.Set("X-Auth-Token", cred)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		for _, acl := range []string{`{"read-only":["alice"]}`, `{"read-write":["alice"]}`} {
+			if err := bob.AccountUpdate(ctx, swift.Headers{"X-Account-Access-Control": acl}); err != nil {
+				t.Fatalf("set bob's account ACL: %v", err)
+			}
+			// The control: Swift does let alice's token in on AUTH_bob.
+			other := &swift.Connection{StorageUrl: bob.StorageUrl, AuthToken: alice.AuthToken}
+			if _, _, err := other.Account(ctx); err != nil {
+				t.Fatalf("%s: the ACL does not let alice read AUTH_bob: %v", acl, err)
+			}
+			if code := jobs("AUTH_bob:" + alice.AuthToken); code != http.StatusUnauthorized {
+				t.Errorf("%s: alice's token as AUTH_bob lists jobs: %d, want 401", acl, code)
+			}
+			out, err := run(t, "alice:alice", "alicepass", "AUTH_bob:"+alice.AuthToken, jt,
+				mapOnly("swift://AUTH_bob/bdata/in", "swift://AUTH_bob/bdata/out-acl")...)
+			if err == nil {
+				t.Errorf("%s: alice submitted a job as AUTH_bob:\n%s", acl, out)
+			}
+		}
+		if err := bob.AccountUpdate(ctx, swift.Headers{"X-Remove-Account-Access-Control": "x"}); err != nil {
+			t.Fatalf("remove bob's account ACL: %v", err)
+		}
+		// Bob's own token is still bob (the check is not just a refusal).
+		if code := jobs("AUTH_bob:" + bob.AuthToken); code != http.StatusOK {
+			t.Errorf("bob's own token: %d, want 200", code)
+		}
+		bobUnchanged(t)
+	})
+
 	t.Run("token revoked mid-job", func(t *testing.T) {
 		// Tempauth keeps tokens in memcached: emptying it revokes every
 		// token while alice's map runs. The job fails naming the expiry;
