@@ -13,8 +13,19 @@ import (
 // BenchmarkBootTrue measures start-to-exit of /bin/true in the native
 // sandbox; compare with BenchmarkForkExecTrue (the difference is the boot
 // cost). Both report p50 and p99 in ms.
-func BenchmarkBootTrue(b *testing.B) {
-	r := newRunner(b, testConfig(b))
+func BenchmarkBootTrue(b *testing.B) { benchBoot(b, testConfig(b)) }
+
+// BenchmarkBootTrueSharedNetwork is BenchmarkBootTrue with the opt-in
+// shared network namespace (Config.SharedNetwork): what a namespace per
+// instance costs.
+func BenchmarkBootTrueSharedNetwork(b *testing.B) {
+	c := testConfig(b)
+	c.SharedNetwork = true
+	benchBoot(b, c)
+}
+
+func benchBoot(b *testing.B, c Config) {
+	r := newRunner(b, c)
 	dir := workDir(b)
 	ctx := context.Background()
 	cmd := mapreduce.Command{Args: []string{"/bin/true"}, Dir: dir, Env: []string{"PATH=/usr/bin:/bin"}}
