@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Runs zebra's whole test suite: formatting, vet, staticcheck, unit tests,
 # and the Hadoop conformance suite against real Hadoop 3.4 (installed from
-# Maven Central into ~/.cache/zebra on first use).
+# Maven Central into ~/.cache/zebra on first use). Missing Debian packages
+# (Java, Maven, libzmq, Swift, Chromium, ...) are installed first
+# (scripts/deps.sh, as root).
 #
 # Usage: scripts/test.sh            (ZEBRA_CONFORMANCE=0 skips the Hadoop suite)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+echo "== Debian packages"
+scripts/deps.sh test
 
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

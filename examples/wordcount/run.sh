@@ -12,16 +12,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 out=${1:-$(mktemp -d)/out}
 cd "$here"
-# zebra links libzmq (its cluster shuffle); install it on Debian if missing.
-if ! pkg-config --exists libzmq 2>/dev/null; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "installing libzmq3-dev (needed to build zebra) ..." >&2
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt-get install -y -qq libzmq3-dev pkg-config >&2
-  else
-    echo "zebra needs libzmq to build: run 'apt-get install libzmq3-dev pkg-config' as root" >&2
-    exit 1
-  fi
-fi
+# zebra links libzmq, zlib and libbz2 (cgo): install them on Debian if missing.
+"$top/scripts/deps.sh" build
 go build -o "$top/bin/zebra" "$top/cmd/zebra"
 "$top/bin/zebra" streaming -files mapper.py,reducer.py \
   -input input.txt -output "$out" -mapper mapper.py -reducer reducer.py
