@@ -7,17 +7,17 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 
 	"zebra/mapreduce"
 	"zebra/mapreduce/mrtest"
+
+	"zebra/streaming/untar/untartest"
 )
 
 // imageTar makes a tar: names ending in / are directories, "name -> t"
@@ -203,49 +203,6 @@ func TestFetchImage(t *testing.T) {
 	}
 }
 
-// sparseTar is a tar of one file, name, that archive/tar reads as size
-// bytes of zeros: a GNU sparse member (PAX format 1.0) whose map has no
-// data, so the whole archive is a few KiB. It is written by hand, as
-// archive/tar no longer writes sparse files.
-func sparseTar(name string, size int64) []byte {
-	block := func(name string, typ byte, n int64) []byte {
-		b := make([]byte, 512)
-		copy(b[0:], name)
-		copy(b[100:], "0000644\x00")
-		copy(b[108:], "0000000\x00")
-		copy(b[116:], "0000000\x00")
-		copy(b[124:], fmt.Sprintf("%011o\x00", n))
-		copy(b[136:], "00000000000\x00")
-		b[156] = typ
-		copy(b[257:], "ustar\x0000")
-		copy(b[148:], "        ")
-		sum := 0
-		for _, c := range b {
-			sum += int(c)
-		}
-		copy(b[148:], fmt.Sprintf("%06o\x00 ", sum))
-		return b
-	}
-	pad := func(b []byte) []byte { return append(b, make([]byte, (512-len(b)%512)%512)...) }
-	record := func(k, v string) string {
-		s := " " + k + "=" + v + "\n"
-		n := len(s)
-		for l := 0; l != n; {
-			l, n = n, len(strconv.Itoa(n))+len(s)
-		}
-		return strconv.Itoa(n) + s
-	}
-	pax := record("GNU.sparse.major", "1") + record("GNU.sparse.minor", "0") + record("GNU.sparse.name", name) + record("GNU.sparse.realsize", strconv.FormatInt(size, 10))
-	var out bytes.Buffer
-	out.Write(block("PaxHeaders/"+name, tar.TypeXHeader, int64(len(pax))))
-	out.Write(pad([]byte(pax)))
-	data := pad([]byte("1\n0\n0\n")) // the sparse map: one entry, no data
-	out.Write(block("GNUSparseFile.0/"+name, tar.TypeReg, int64(len(data))))
-	out.Write(data)
-	out.Write(make([]byte, 1024))
-	return out.Bytes()
-}
-
 // TestSparseImageAndBundle: a tenant's image (a Swift object) or job
 // bundle of a few KiB whose member is a sparse file would be written out
 // at its declared size on every worker (within the 1 GiB image and 8 GiB
@@ -253,7 +210,7 @@ func sparseTar(name string, size int64) []byte {
 // are refused as sparse, and nothing is left on the worker's disk.
 func TestSparseImageAndBundle(t *testing.T) {
 	const declared = 256 << 20
-	img := sparseTar("zeros", declared)
+	img := untartest.Tar("zeros", declared)
 	if len(img) > 4096 {
 		t.Fatalf("the sparse tar is %d bytes", len(img))
 	}
