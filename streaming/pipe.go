@@ -135,10 +135,15 @@ func (p *pipeProgram) readOutput(r io.Reader, out mapreduce.Collector) error {
 		return err
 	}
 	lr := mapreduce.NewLineReader(r, nil)
+	lr.SetLimit(p.job.recordLimit)
 	for {
 		line, _, err := lr.ReadLine()
 		if err == io.EOF {
 			return nil
+		}
+		if errors.Is(err, mapreduce.ErrLineTooLong) || err == nil && len(line) > p.job.recordLimit {
+			io.Copy(io.Discard, r) // so that the program is not blocked on a full pipe
+			return mapreduce.E("read "+p.role+" output", mapreduce.UserCode, "", fmt.Errorf("a line of the %s's output is longer than %d bytes, the task's memory (%s): a record is held in memory whole", p.role, p.job.recordLimit, KeyMemoryMB))
 		}
 		if err != nil {
 			return mapreduce.E("read "+p.role+" output", mapreduce.Infra, "", err)
@@ -295,21 +300,31 @@ func (r *pipeReducer) Reduce(ctx context.Context, t *mapreduce.TaskContext, in m
 // line goes to the task's stderr log.
 func (j *jobEnv) readStderr(r io.Reader, t *mapreduce.TaskContext) {
 	lr := mapreduce.NewLineReader(r, nil)
+	// A line is buffered up to the kept bytes at most (and 64 KiB at
+	// least): a program writing an endless line must not make the worker
+	// hold it, nor have it kept past the limit.
+	lr.SetLimit(int(min(max(j.stderrLimit, 64<<10), 1<<30)))
 	prefix := j.reporterPrefix
 	var buf []byte
 	kept := int64(0)
+	long := false // in the parts of a line over the limit
 	for {
 		line, _, err := lr.ReadLine()
-		if err != nil {
+		part := errors.Is(err, mapreduce.ErrLineTooLong)
+		if err != nil && !part {
 			return
 		}
-		if j.reporterEnabled && bytes.HasPrefix(line, []byte(prefix)) {
+		// The parts of a line over the reader's limit are plain stderr.
+		whole := !long && !part
+		long = part
+		if whole && j.reporterEnabled && bytes.HasPrefix(line, []byte(prefix)) {
 			j.report(t, string(line[len(prefix):]), string(line))
 			continue
 		}
 		if kept >= j.stderrLimit {
 			continue // keep reading, so the program never blocks on stderr
 		}
+		line = line[:min(int64(len(line)), j.stderrLimit-kept)]
 		buf = append(append(buf[:0], line...), '\n')
 		kept += int64(len(buf))
 		if kept >= j.stderrLimit {
