@@ -45,6 +45,7 @@ type jobEnv struct {
 	reporterPrefix   string
 	stderrLimit      int64  // bytes of a program's stderr kept in its log
 	recordLimit      int    // bytes of one line of a program's output
+	counterLimits    mapreduce.CounterLimits
 	outputDir        string // job output as qualified URI
 }
 
@@ -63,6 +64,7 @@ func newJobEnv(runner mapreduce.Runner, clientDir string, parentEnv []string, co
 		reporterPrefix:   conf.Get("stream.stderr.reporter.prefix", "reporter:"),
 		stderrLimit:      64 << 20,
 		recordLimit:      1 << 30,
+		counterLimits:    mapreduce.CounterLimitsOf(conf),
 	}
 	if n, err := conf.Int64(KeyMemoryMB, 1024); err == nil && n > 0 {
 		j.recordLimit = int(min(n, 1<<20) << 20)

@@ -72,6 +72,7 @@ type started struct {
 	w      *bufio.Writer
 	outErr chan error
 	errWG  sync.WaitGroup
+	errErr error // readStderr's, once errWG is done
 	prog   *pipeProgram
 }
 
@@ -123,7 +124,7 @@ func (p *pipeProgram) start(ctx context.Context, t *mapreduce.TaskContext, out m
 	go func() {
 		defer s.errWG.Done()
 		defer errR.Close()
-		p.job.readStderr(errR, t)
+		s.errErr = p.job.readStderr(errR, t)
 	}()
 	return s, nil
 }
@@ -224,6 +225,10 @@ func (s *started) finish(writeErr error) error {
 	} else if waitErr != nil {
 		return mapreduce.E(p.role, mapreduce.Infra, "", waitErr)
 	}
+	if s.errErr != nil {
+		// After the exit status, as PipeMapRed.waitOutputThreads checks.
+		return mapreduce.E(p.role, mapreduce.UserCode, "", errors.New("java.lang.RuntimeException: "+s.errErr.Error()))
+	}
 	if outErr != nil {
 		return outErr
 	}
@@ -297,8 +302,9 @@ func (r *pipeReducer) Reduce(ctx context.Context, t *mapreduce.TaskContext, in m
 
 // readStderr implements the stderr side of the streaming protocol:
 // reporter:counter: and reporter:status: lines update the task; every other
-// line goes to the task's stderr log.
-func (j *jobEnv) readStderr(r io.Reader, t *mapreduce.TaskContext) {
+// line goes to the task's stderr log. The error is the first counter beyond
+// the limits (mapreduce.CounterLimits).
+func (j *jobEnv) readStderr(r io.Reader, t *mapreduce.TaskContext) (failed error) {
 	lr := mapreduce.NewLineReader(r, nil)
 	// A line is buffered up to the kept bytes at most (and 64 KiB at
 	// least): a program writing an endless line must not make the worker
@@ -312,13 +318,17 @@ func (j *jobEnv) readStderr(r io.Reader, t *mapreduce.TaskContext) {
 		line, _, err := lr.ReadLine()
 		part := errors.Is(err, mapreduce.ErrLineTooLong)
 		if err != nil && !part {
-			return
+			return failed
 		}
 		// The parts of a line over the reader's limit are plain stderr.
 		whole := !long && !part
 		long = part
 		if whole && j.reporterEnabled && bytes.HasPrefix(line, []byte(prefix)) {
-			j.report(t, string(line[len(prefix):]), string(line))
+			if failed == nil {
+				// After a failure the rest is read and dropped, so the
+				// program never blocks on stderr.
+				failed = j.report(t, string(line[len(prefix):]), string(line))
+			}
 			continue
 		}
 		if kept >= j.stderrLimit {
@@ -334,25 +344,30 @@ func (j *jobEnv) readStderr(r io.Reader, t *mapreduce.TaskContext) {
 	}
 }
 
-func (j *jobEnv) report(t *mapreduce.TaskContext, rest, line string) {
+// report applies one reporter line; the error is a counter beyond the
+// limits, which fails the task (as Hadoop's stderr thread dies of it).
+func (j *jobEnv) report(t *mapreduce.TaskContext, rest, line string) error {
 	switch {
 	case strings.HasPrefix(rest, "counter:"):
 		parts := strings.Split(strings.TrimSpace(rest[len("counter:"):]), ",")
 		if len(parts) != 3 {
 			t.Logger.Warn("Cannot parse counter line: " + line)
-			return
+			return nil
 		}
 		n, err := strconv.ParseInt(parts[2], 10, 64)
 		if err != nil {
 			t.Logger.Warn("Cannot parse counter increment '" + parts[2] + "' from line: " + line)
-			return
+			return nil
 		}
-		t.Counters.Add(parts[0], parts[1], n)
+		if err := t.Counters.AddLimited(parts[0], parts[1], n, j.counterLimits); err != nil {
+			return err
+		}
 	case strings.HasPrefix(rest, "status:"):
 		t.SetStatus(strings.TrimSpace(rest[len("status:"):]))
 	default:
 		t.Logger.Warn("Cannot parse reporter line: " + line)
 	}
+	return nil
 }
 
 func lookupEnv(env []string, key string) string {
