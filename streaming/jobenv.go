@@ -43,8 +43,8 @@ type jobEnv struct {
 	nonZeroIsFailure bool
 	reporterEnabled  bool
 	reporterPrefix   string
-	stderrLimit      int64  // bytes of a program's stderr kept in its log
-	recordLimit      int    // bytes of one line of a program's output
+	stderrLimit      int64 // bytes of a program's stderr kept in its log
+	recordLimit      int   // bytes of one line of a program's output
 	counterLimits    mapreduce.CounterLimits
 	outputDir        string // job output as qualified URI
 }
