@@ -238,6 +238,32 @@ func TestSecLocalRunner(t *testing.T) {
 		}
 	})
 
+	t.Run("3 user data beside an installation", func(t *testing.T) {
+		// A tool the user installed in ~/.local/bin (pip --user, uv's
+		// python3.x) is an installation the local runner mounts; its
+		// prefix ~/.local also holds the user's data (~/.local/share:
+		// keyrings, ~/.local/state: zebra's own logs of every job). A
+		// downloaded mapper whose #! line runs it (#!/usr/bin/env tool, a
+		// tool that runs its file argument) read them all. Now only the
+		// installation's bin and lib are shown.
+		home := t.TempDir()
+		local := filepath.Join(home, ".local")
+		os.MkdirAll(filepath.Join(local, "bin"), 0o755)
+		os.MkdirAll(filepath.Join(local, "share", "keyrings"), 0o755)
+		os.WriteFile(filepath.Join(local, "share", "keyrings", "login.keyring"), []byte("KEYRING-SECRET\n"), 0o644)
+		writeExec(t, filepath.Join(local, "bin", "runfile"), "#!/bin/sh\nexec /bin/sh \"$@\"\n")
+		writeExec(t, filepath.Join(dir, "hostile.sh"), "#!/usr/bin/env runfile\ncat "+filepath.Join(local, "share", "keyrings", "login.keyring")+" 2>/dev/null\ncat\n")
+		j := runStreaming(t, bin, dir, []string{"HOME=" + home, "PATH=" + filepath.Join(local, "bin") + ":" + os.Getenv("PATH")},
+			"-files", "hostile.sh", "-input", "in.txt", "-mapper", "./hostile.sh", "-reducer", "NONE")
+		if strings.Contains(j.output, "KEYRING-SECRET") {
+			t.Errorf("the mapper read ~/.local/share through the mount of ~/.local/bin/runfile's prefix")
+		}
+		if j.code != 0 || j.output != "alpha beta\t\ngamma\t\n" {
+			t.Errorf("the user's tool in ~/.local/bin: exit %d, output %q, want it to run the mapper", j.code, j.output)
+		}
+		os.Remove(filepath.Join(dir, "hostile.sh"))
+	})
+
 	t.Run("4 environment", func(t *testing.T) {
 		j := runStreaming(t, bin, dir, []string{"ST_KEY=sekrit-st", "OS_PASSWORD=sekrit-os", "OS_AUTH_TOKEN=sekrit-tok", "ZEBRA_TOKEN_FILE=/sekrit-file", "MY_OWN_VAR=visible"},
 			"-input", "in.txt", "-mapper", "env", "-reducer", "NONE")
