@@ -62,6 +62,21 @@ const (
 type CounterLimits struct {
 	Counters, Groups      int // at most this many
 	NameMax, GroupNameMax int // longer names are cut to one less
+	// HeldCounters and HeldGroups are counted as made already (see
+	// TaskHeld).
+	HeldCounters, HeldGroups int
+}
+
+// TaskHeld returns l with what Hadoop 3.4.1 counts against a task's limits
+// besides the program's own counters: one counter in every task (a map
+// task fails at its program's 120th counter, "Too many counters: 121
+// max=120") and, in a reduce task, its "Shuffle Errors" group of 6 more.
+func (l CounterLimits) TaskHeld(reduce bool) CounterLimits {
+	l.HeldCounters, l.HeldGroups = 1, 0
+	if reduce {
+		l.HeldCounters, l.HeldGroups = 7, 1
+	}
+	return l
 }
 
 // CounterLimitsOf returns the limits conf sets (Hadoop's defaults
@@ -122,7 +137,7 @@ func (c *Counters) AddLimited(group, name string, delta int64, l CounterLimits) 
 	group, name = cutName(group, l.GroupNameMax), cutName(name, l.NameMax)
 	c.mu.Lock()
 	if _, ok := c.groups[group][name]; !ok && !frameworkGroups[group] {
-		groups, counters := 0, 0
+		groups, counters := l.HeldGroups, l.HeldCounters
 		for g, m := range c.groups {
 			if !frameworkGroups[g] {
 				groups++

@@ -26,7 +26,7 @@ func TestCounterLimits(t *testing.T) {
 	if err := c.AddLimited("G", "x", 1, l); err != nil {
 		t.Fatal(err)
 	}
-	for i := 2; i < 120; i++ {
+	for i := 2; i < 120; i++ { // no held counters: 120 of the task's own
 		if err := c.AddLimited("G", fmt.Sprint(i), 1, l); err != nil {
 			t.Fatalf("counter %d: %v", i+1, err)
 		}

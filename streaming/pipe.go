@@ -359,7 +359,8 @@ func (j *jobEnv) report(t *mapreduce.TaskContext, rest, line string) error {
 			t.Logger.Warn("Cannot parse counter increment '" + parts[2] + "' from line: " + line)
 			return nil
 		}
-		if err := t.Counters.AddLimited(parts[0], parts[1], n, j.counterLimits); err != nil {
+		l := j.counterLimits.TaskHeld(t.Attempt.Task.Kind == mapreduce.ReduceTask)
+		if err := t.Counters.AddLimited(parts[0], parts[1], n, l); err != nil {
 			return err
 		}
 	case strings.HasPrefix(rest, "status:"):
