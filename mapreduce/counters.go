@@ -48,6 +48,116 @@ var JobCounterNames = []string{
 	"Rack-local map tasks", "Total time spent by all map tasks (ms)", "Total time spent by all reduce tasks (ms)",
 }
 
+// Settings of Hadoop's limits of a task's own counters (those of groups
+// other than the framework's: a streaming program's reporter:counter:
+// lines), as org.apache.hadoop.mapreduce.counters.Limits reads them.
+const (
+	KeyCountersMax         = "mapreduce.job.counters.max"              // counters, 120
+	KeyCounterGroupsMax    = "mapreduce.job.counters.groups.max"       // groups, 50
+	KeyCounterNameMax      = "mapreduce.job.counters.counter.name.max" // name length, 64
+	KeyCounterGroupNameMax = "mapreduce.job.counters.group.name.max"   // group name length, 128
+)
+
+// CounterLimits are the limits of a task's own counters (see AddLimited).
+type CounterLimits struct {
+	Counters, Groups      int // at most this many
+	NameMax, GroupNameMax int // longer names are cut to one less
+	// HeldCounters and HeldGroups are counted as made already (see
+	// TaskHeld).
+	HeldCounters, HeldGroups int
+}
+
+// TaskHeld returns l with what Hadoop 3.4.1 counts against a task's limits
+// besides the program's own counters: one counter in every task (a map
+// task fails at its program's 120th counter, "Too many counters: 121
+// max=120") and, in a reduce task, its "Shuffle Errors" group of 6 more.
+func (l CounterLimits) TaskHeld(reduce bool) CounterLimits {
+	l.HeldCounters, l.HeldGroups = 1, 0
+	if reduce {
+		l.HeldCounters, l.HeldGroups = 7, 1
+	}
+	return l
+}
+
+// CounterLimitsOf returns the limits conf sets (Hadoop's defaults
+// otherwise).
+func CounterLimitsOf(conf *Conf) CounterLimits {
+	get := func(key string, def int) int {
+		if n, err := conf.Int(key, def); err == nil && n > 0 {
+			return n
+		}
+		return def
+	}
+	return CounterLimits{Counters: get(KeyCountersMax, 120), Groups: get(KeyCounterGroupsMax, 50),
+		NameMax: get(KeyCounterNameMax, 64), GroupNameMax: get(KeyCounterGroupNameMax, 128)}
+}
+
+// frameworkGroups are the groups Hadoop keeps apart from the limits.
+var frameworkGroups = map[string]bool{GroupFileSystem: true, GroupTask: true, GroupJob: true, GroupInputFormat: true, GroupOutputFormat: true}
+
+// cutName is Hadoop's Limits.filterName: a name longer than max UTF-16
+// units is cut to max-1.
+func cutName(name string, max int) string {
+	if utf16Len(name) <= max {
+		return name
+	}
+	n := 0
+	for i, r := range name {
+		w := 1
+		if r >= 0x10000 {
+			w = 2
+		}
+		if n+w > max-1 {
+			return name[:i]
+		}
+		n += w
+	}
+	return name
+}
+
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+// AddLimited adds delta to a task's own counter, as Hadoop's task
+// counters do: the group and counter names are cut to the limits' lengths,
+// and a counter or group beyond the limits' numbers (framework groups
+// apart) is not made: the error is Hadoop's LimitExceededException
+// message. The limits also bound what a task's program can make its
+// worker hold.
+func (c *Counters) AddLimited(group, name string, delta int64, l CounterLimits) error {
+	group, name = cutName(group, l.GroupNameMax), cutName(name, l.NameMax)
+	c.mu.Lock()
+	if _, ok := c.groups[group][name]; !ok && !frameworkGroups[group] {
+		groups, counters := l.HeldGroups, l.HeldCounters
+		for g, m := range c.groups {
+			if !frameworkGroups[g] {
+				groups++
+				counters += len(m)
+			}
+		}
+		if _, ok := c.groups[group]; !ok && groups+1 > l.Groups {
+			c.mu.Unlock()
+			return fmt.Errorf("org.apache.hadoop.mapreduce.counters.LimitExceededException: org.apache.hadoop.mapreduce.counters.LimitExceededException: Too many counter groups: %d max=%d", groups+1, l.Groups)
+		}
+		if counters+1 > l.Counters {
+			c.mu.Unlock()
+			return fmt.Errorf("org.apache.hadoop.mapreduce.counters.LimitExceededException: Too many counters: %d max=%d", counters+1, l.Counters)
+		}
+	}
+	c.mu.Unlock()
+	c.Add(group, name, delta)
+	return nil
+}
+
 // Counters is a set of named 64-bit counters in named groups. It is safe
 // for concurrent use. The zero value is ready to use.
 type Counters struct {

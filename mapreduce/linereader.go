@@ -2,8 +2,13 @@ package mapreduce
 
 import (
 	"bytes"
+	"errors"
 	"io"
 )
+
+// ErrLineTooLong is returned by ReadLine, with the next part of the line,
+// for a line longer than the reader's limit (SetLimit).
+var ErrLineTooLong = errors.New("line longer than the limit")
 
 // LineReader reads lines the way Hadoop's LineReader does: a line ends at
 // "\n", "\r\n" or a lone "\r" (or, with a custom delimiter, at that exact
@@ -22,6 +27,26 @@ type LineReader struct {
 	// buf[crFrom:crEnd] is at crNext, or there is none when crNext is -1.
 	// It lets a buffer of LF-only text be scanned for CR once, not per line.
 	crFrom, crEnd, crNext int
+	// limit bounds what a line may hold in the buffer (0: no bound).
+	limit int
+}
+
+// SetLimit bounds the bytes of a line the reader buffers to about n (0:
+// no bound, the default), so that its buffer stays under twice n (or its
+// initial size) whatever the input. A line whose end is not within n
+// bytes comes back in parts of n bytes, each with ErrLineTooLong, and then
+// its last part with a nil error; a line whose end was buffered already
+// comes back whole, and may be somewhat longer than n.
+func (l *LineReader) SetLimit(n int) { l.limit = n }
+
+// tooLong returns the next part of an unterminated line over the limit.
+func (l *LineReader) tooLong() ([]byte, int, bool) {
+	if l.limit <= 0 || l.end-l.start <= l.limit {
+		return nil, 0, false
+	}
+	line := l.buf[l.start : l.start+l.limit]
+	l.start += l.limit
+	return line, l.limit, true
 }
 
 const lineBufSize = 128 << 10
@@ -135,6 +160,9 @@ func (l *LineReader) ReadLine() (line []byte, consumed int, err error) {
 			l.start += n
 			return line, n, nil
 		}
+		if line, n, ok := l.tooLong(); ok {
+			return line, n, ErrLineTooLong
+		}
 		off := l.end - l.start
 		if !l.fill() {
 			if l.start < l.end {
@@ -164,6 +192,9 @@ func (l *LineReader) readDelim() ([]byte, int, error) {
 		}
 		// Keep the last len(delim)-1 bytes in the next scan: a delimiter may
 		// straddle the refill.
+		if line, n, ok := l.tooLong(); ok {
+			return line, n, ErrLineTooLong
+		}
 		off := l.end - l.start - (len(l.delim) - 1)
 		if off < 0 {
 			off = 0

@@ -114,3 +114,72 @@ func FuzzLineReader(f *testing.F) {
 		}
 	})
 }
+
+// endless is an input of n bytes of 'x' and no line end, made as read.
+type endless int64
+
+func (e *endless) Read(p []byte) (int, error) {
+	if *e <= 0 {
+		return 0, io.EOF
+	}
+	n := min(int64(len(p)), int64(*e))
+	for i := range p[:n] {
+		p[i] = 'x'
+	}
+	*e -= endless(n)
+	return int(n), nil
+}
+
+// TestLineReaderLimit: with a limit, a 64 MiB line without an end comes
+// back in parts of the limit (ErrLineTooLong, then the last part with a nil
+// error) and the buffer stays small; without one the whole line is
+// buffered (the worker held any line a task wrote).
+func TestLineReaderLimit(t *testing.T) {
+	const size, limit = 64 << 20, 1 << 20
+	for _, delim := range [][]byte{nil, []byte("||")} {
+		in := endless(size)
+		lr := NewLineReader(&in, delim)
+		lr.SetLimit(limit)
+		total, parts := 0, 0
+		for {
+			line, n, err := lr.ReadLine()
+			if err == io.EOF {
+				break
+			}
+			if err != nil && err != ErrLineTooLong {
+				t.Fatal(err)
+			}
+			if n != len(line) || len(line) > limit || strings.Trim(string(line), "x") != "" {
+				t.Fatalf("delim %q: a part of %d bytes (consumed %d), want at most %d of x", delim, len(line), n, limit)
+			}
+			total += n
+			parts++
+			if last := err == nil; last != (total == size) {
+				t.Fatalf("delim %q: part %d: error %v at %d of %d bytes", delim, parts, err, total, size)
+			}
+			if c := cap(lr.buf); c > 2*max(limit, lineBufSize) {
+				t.Fatalf("delim %q: buffer of %d bytes for a limit of %d", delim, c, limit)
+			}
+		}
+		if total != size || parts != size/limit {
+			t.Errorf("delim %q: %d bytes in %d parts, want %d in %d", delim, total, parts, size, size/limit)
+		}
+	}
+	// Lines within the limit are unchanged.
+	lr := NewLineReader(strings.NewReader("a\r\nbb\ncc"), nil)
+	lr.SetLimit(2)
+	var got []string
+	for {
+		line, _, err := lr.ReadLine()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, string(line))
+	}
+	if strings.Join(got, ",") != "a,bb,cc" {
+		t.Errorf("short lines: %q", got)
+	}
+}

@@ -24,33 +24,65 @@ var (
 	archiveRatioFloor int64 = 64 << 20 // the ratio bound allows at least this
 )
 
-// archiveBytes is the most an archive of size bytes may unpack to: 100
-// times its size (at least 64 MiB), and never more than 8 GiB, so that a
-// small compressed archive cannot fill the worker's disk.
+// archiveBytes is the most archives of size bytes (together) may unpack
+// to: 100 times their size (at least 64 MiB), and never more than 8 GiB,
+// so that a small compressed archive cannot fill the worker's disk.
 func archiveBytes(size int64) int64 {
 	return min(archiveMaxBytes, max(archiveRatioFloor, size*archiveMaxRatio))
 }
 
+// archiveBudget is what the archives of one job may still unpack to. The
+// bounds hold for all of a job's archives together, not for each one, so
+// that naming an archive many times (a.tgz#l1,a.tgz#l2,...) or shipping
+// many small archives does not multiply them.
+type archiveBudget struct {
+	limit   int64 // the job's bound, for messages
+	bytes   int64 // bytes of files still allowed
+	entries int   // members still allowed
+}
+
+// newArchiveBudget is the budget of the archives at the given paths: the
+// bounds of archiveBytes over their total size (each distinct path counted
+// once) and archiveMaxEntries members.
+func newArchiveBudget(paths []string) *archiveBudget {
+	var size int64
+	seen := map[string]bool{}
+	for _, p := range paths {
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		if fi, err := os.Stat(p); err == nil {
+			size += fi.Size()
+		}
+	}
+	limit := archiveBytes(size)
+	return &archiveBudget{limit: limit, bytes: limit, entries: archiveMaxEntries}
+}
+
 // unpackArchive unpacks a -archives entry (zip, jar, tar, tar.gz, tgz) into
 // dir, as Hadoop's distributed cache does, and returns dir. Entries that
-// would land outside dir are refused, and so is an archive beyond the
-// bounds of archiveBytes and archiveMaxEntries. The files written are
-// readable by everyone (the task's user, when a root worker unpacks).
-func unpackArchive(archive, dir string) (string, error) {
+// would land outside dir are refused, and so is an archive beyond what is
+// left of the job's budget b (nil: a budget of this archive alone), which
+// is charged with what was written. The files written are readable by
+// everyone (the task's user, when a root worker unpacks).
+func unpackArchive(archive, dir string, b *archiveBudget) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", mapreduce.E("unpack archive", mapreduce.Infra, dir, err)
 	}
-	fi, err := os.Stat(archive)
-	if err != nil {
+	if _, err := os.Stat(archive); err != nil {
 		return "", mapreduce.E("unpack archive", mapreduce.Invalid, archive, err)
 	}
-	limit := archiveBytes(fi.Size())
+	if b == nil {
+		b = newArchiveBudget([]string{archive})
+	}
+	var err error
 	lower := strings.ToLower(archive)
 	switch {
 	case strings.HasSuffix(lower, ".zip"), strings.HasSuffix(lower, ".jar"):
-		err = unzip(archive, dir, limit)
+		err = unzip(archive, dir, b)
 	case strings.HasSuffix(lower, ".tar.gz"), strings.HasSuffix(lower, ".tgz"), strings.HasSuffix(lower, ".tar"):
-		err = untar(archive, dir, !strings.HasSuffix(lower, ".tar"), limit)
+		err = untar(archive, dir, !strings.HasSuffix(lower, ".tar"), b)
 	default:
 		err = fmt.Errorf("unknown archive type (want .zip, .jar, .tar, .tar.gz or .tgz)")
 	}
@@ -70,20 +102,27 @@ func safeJoin(dir, name string) (string, error) {
 
 // bombError is the message of an archive beyond the bounds.
 func bombError(what string) error {
-	return fmt.Errorf("it unpacks to more than %s (an archive may unpack to %d times its size, at least %d MiB and at most %d MiB, and hold %d members): refused",
+	return fmt.Errorf("it unpacks to more than %s (a job's archives together may unpack to %d times their size, at least %d MiB and at most %d MiB, and hold %d members; an archive named twice counts twice): refused",
 		what, archiveMaxRatio, archiveRatioFloor>>20, archiveMaxBytes>>20, archiveMaxEntries)
 }
 
-func unzip(archive, dir string, limit int64) error {
+// overBudget is the message of an archive beyond what its job has left.
+func (b *archiveBudget) overBudget() error {
+	return bombError(fmt.Sprintf("what is left of its job's bound of %d bytes and %d members (%d bytes, %d members)", b.limit, archiveMaxEntries, max(b.bytes, 0), max(b.entries, 0)))
+}
+
+func unzip(archive, dir string, b *archiveBudget) error {
 	zr, err := zip.OpenReader(archive)
 	if err != nil {
 		return err
 	}
 	defer zr.Close()
-	if len(zr.File) > archiveMaxEntries {
-		return bombError(fmt.Sprintf("%d members", archiveMaxEntries))
+	if len(zr.File) > b.entries {
+		return b.overBudget()
 	}
-	left := limit
+	b.entries -= len(zr.File)
+	left := b.bytes
+	defer func() { b.bytes = left }()
 	for _, f := range zr.File {
 		p, err := safeJoin(dir, f.Name)
 		if err != nil {
@@ -105,7 +144,7 @@ func unzip(archive, dir string, limit int64) error {
 		var probe [1]byte
 		if err == nil && lr.N == 0 {
 			if n, _ := io.ReadFull(rc, probe[:]); n > 0 {
-				err = bombError(fmt.Sprintf("%d bytes", limit))
+				err = b.overBudget()
 			}
 		}
 		rc.Close()
@@ -119,7 +158,7 @@ func unzip(archive, dir string, limit int64) error {
 
 // untar unpacks a tar (gzipped if gz) into dir as it always did: links,
 // devices and other special members are skipped.
-func untar(archive, dir string, gz bool, limit int64) error {
+func untar(archive, dir string, gz bool, b *archiveBudget) error {
 	fh, err := os.Open(archive)
 	if err != nil {
 		return err
@@ -134,13 +173,24 @@ func untar(archive, dir string, gz bool, limit int64) error {
 		defer g.Close()
 		r = g
 	}
-	_, err = untarpkg.Extract(r, dir, untarpkg.Options{SkipOther: true, Replace: true, Readable: true,
-		MaxBytes: limit, MaxEntries: archiveMaxEntries})
+	if b.bytes <= 0 || b.entries <= 0 {
+		// Extract reads a bound of 0 as none: nothing is left.
+		return b.overBudget()
+	}
+	ms, err := untarpkg.Extract(r, dir, untarpkg.Options{SkipOther: true, Replace: true, Readable: true,
+		MaxBytes: b.bytes, MaxEntries: b.entries})
 	var ue *untarpkg.Error
 	if errors.As(err, &ue) && (strings.HasPrefix(ue.Msg, "more than") || strings.HasPrefix(ue.Msg, "its files hold more than")) {
-		return fmt.Errorf("%v: %w", err, bombError(fmt.Sprintf("%d bytes or %d members", limit, archiveMaxEntries)))
+		return fmt.Errorf("%v: %w", err, b.overBudget())
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	b.entries -= len(ms)
+	for _, m := range ms {
+		b.bytes -= m.Size
+	}
+	return nil
 }
 
 func writeFile(p string, r io.Reader, perm os.FileMode) error {

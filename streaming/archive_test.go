@@ -32,7 +32,7 @@ func TestUnpackArchiveTar(t *testing.T) {
 		&tar.Header{Name: "l", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd"},
 		&tar.Header{Name: "h", Typeflag: tar.TypeLink, Linkname: "d/f"})
 	dir := filepath.Join(t.TempDir(), "u")
-	if _, err := unpackArchive(p, dir); err != nil {
+	if _, err := unpackArchive(p, dir, nil); err != nil {
 		t.Fatal(err)
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "d", "f")); err != nil || string(b) != "xxx" {
@@ -44,7 +44,7 @@ func TestUnpackArchiveTar(t *testing.T) {
 		}
 	}
 	bad := write(&tar.Header{Name: "../evil", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1})
-	if _, err := unpackArchive(bad, filepath.Join(t.TempDir(), "v")); err == nil || !strings.Contains(err.Error(), "leaves the archive") {
+	if _, err := unpackArchive(bad, filepath.Join(t.TempDir(), "v"), nil); err == nil || !strings.Contains(err.Error(), "leaves the archive") {
 		t.Fatalf("../evil: %v", err)
 	}
 }

@@ -146,6 +146,17 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		}
 		links[link] = p
 	}
+	// The job's archives share one budget (see archiveBudget); an archive
+	// named more than once is unpacked once and linked under each name.
+	var archivePaths []string
+	for _, f := range o.Archives {
+		name, _, _ := strings.Cut(f, "#")
+		if p, ok := localPath(name, e.Dir); ok {
+			archivePaths = append(archivePaths, p)
+		}
+	}
+	budget := newArchiveBudget(archivePaths)
+	unpacked := map[string]string{} // archive path → its directory
 	for _, f := range o.Archives {
 		name, link, _ := strings.Cut(f, "#")
 		p, ok := localPath(name, e.Dir)
@@ -158,9 +169,13 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		if err := checkLinkName(f, link); err != nil {
 			return nil, mapreduce.E("ship archive", mapreduce.Invalid, name, err)
 		}
-		dir, err := unpackArchive(p, filepath.Join(e.WorkDir, "archives", link))
-		if err != nil {
-			return nil, err
+		dir, done := unpacked[p]
+		if !done {
+			var err error
+			if dir, err = unpackArchive(p, filepath.Join(e.WorkDir, "archives", link), budget); err != nil {
+				return nil, err
+			}
+			unpacked[p] = dir
 		}
 		links[link] = dir
 	}

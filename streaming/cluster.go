@@ -362,7 +362,7 @@ func ClusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir strin
 	files := filepath.Join(dir, "files")
 	if _, err := os.Stat(filepath.Join(dir, "bundle.tar")); err == nil {
 		if _, err := os.Stat(files); err != nil {
-			if _, err := unpackArchive(filepath.Join(dir, "bundle.tar"), files); err != nil {
+			if _, err := unpackArchive(filepath.Join(dir, "bundle.tar"), files, nil); err != nil {
 				return nil, err
 			}
 		}

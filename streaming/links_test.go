@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"zebra/adapters/localfs"
 	"zebra/jobtracker/api"
 	"zebra/mapreduce"
 )
@@ -140,7 +141,7 @@ func TestArchiveBombs(t *testing.T) {
 		fi, _ := os.Stat(a)
 		t.Logf("%s: %d bytes", filepath.Base(a), fi.Size())
 		out := filepath.Join(t.TempDir(), "u")
-		_, err := unpackArchive(a, out)
+		_, err := unpackArchive(a, out, nil)
 		if err == nil || !strings.Contains(err.Error(), "it unpacks to more than") {
 			t.Errorf("%s: %v, want a refusal naming the bound", filepath.Base(a), err)
 		}
@@ -172,11 +173,118 @@ func TestArchiveReadable(t *testing.T) {
 	a := filepath.Join(dir, "a.zip")
 	os.WriteFile(a, b.Bytes(), 0o600)
 	out := filepath.Join(dir, "u")
-	if _, err := unpackArchive(a, out); err != nil {
+	if _, err := unpackArchive(a, out, nil); err != nil {
 		t.Fatal(err)
 	}
 	fi, err := os.Stat(filepath.Join(out, "secret.cfg"))
 	if err != nil || fi.Mode().Perm()&0o004 == 0 {
 		t.Errorf("secret.cfg: %v %v, want readable by others", fi.Mode(), err)
 	}
+}
+
+// TestArchiveBudgetPerJob: the archive bounds hold for a job's archives
+// together. A plan (sent to a worker, whatever the client did) names one
+// small tgz under many link names (it is unpacked once), and another ships
+// many distinct small archives, each within the bound alone (the job is
+// refused with a message naming the bound); either way the worker's disk
+// holds at most the job's bound afterwards. Before, each entry unpacked
+// its own copy up to the bound: N entries, N times the disk.
+func TestArchiveBudgetPerJob(t *testing.T) {
+	// Bounds lowered for the test: 256 KiB per job at least, ratio 100.
+	defer func(f int64) { archiveRatioFloor = f }(archiveRatioFloor)
+	archiveRatioFloor = 256 << 10
+	const each = 200 << 10 // zeros per archive: within the bound alone
+	tgz := func(p string) {
+		f, _ := os.Create(p)
+		gz, _ := gzip.NewWriterLevel(f, gzip.BestCompression)
+		tw := tar.NewWriter(gz)
+		tw.WriteHeader(&tar.Header{Name: "zeros", Typeflag: tar.TypeReg, Mode: 0o644, Size: each})
+		z := zeros(each)
+		io.Copy(tw, &z)
+		tw.Close()
+		gz.Close()
+		f.Close()
+	}
+	for _, c := range []struct {
+		name     string
+		distinct int  // archives shipped
+		links    int  // -archives entries
+		refused  bool // the job is over its bound
+	}{
+		{"one archive, many names", 1, 40, false}, // unpacked once
+		{"many small archives", 40, 40, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			top := t.TempDir()
+			dir := filepath.Join(top, "job")
+			o := &Options{Conf: mapreduce.NewConf(), Inputs: []string{filepath.Join(top, "in")}, Output: filepath.Join(top, "out"), Mapper: "cat"}
+			staged := map[string]string{}
+			for i := range c.distinct {
+				src := fmt.Sprintf("a%d.tgz", i)
+				p := filepath.Join(dir, "files", "ship", fmt.Sprint(i), src)
+				os.MkdirAll(filepath.Dir(p), 0o755)
+				tgz(p)
+				staged[src] = fmt.Sprintf("ship/%d/%s", i, src)
+			}
+			for i := range c.links {
+				o.Archives = append(o.Archives, fmt.Sprintf("a%d.tgz#l%d", i%c.distinct, i))
+			}
+			spec, _ := json.Marshal(clusterSpec{Options: o, Staged: staged})
+			pl := &api.Plan{Kind: SpecKind, Spec: spec, Output: filepath.Join(top, "out")}
+			id, _ := mapreduce.ParseJobID("job_1_0001")
+			scratch := filepath.Join(dir, "scratch")
+			_, err := ClusterJob(context.Background(), pl, id, dir, &Env{Registry: localRegistry(), WorkDir: scratch})
+			if c.refused && (err == nil || !strings.Contains(err.Error(), "it unpacks to more than")) {
+				t.Errorf("%d archives under %d names: %v, want the job refused for its archives' total", c.distinct, c.links, err)
+			}
+			if !c.refused && err != nil {
+				t.Errorf("%d archives under %d names: %v", c.distinct, c.links, err)
+			}
+			var total int64
+			filepath.Walk(scratch, func(_ string, fi os.FileInfo, err error) error {
+				if err == nil && fi.Mode().IsRegular() {
+					total += fi.Size()
+				}
+				return nil
+			})
+			// The job's bound, from the archives' total size.
+			var size int64
+			for _, rel := range staged {
+				fi, _ := os.Stat(filepath.Join(dir, "files", rel))
+				size += fi.Size()
+			}
+			if bound := archiveBytes(size); total > bound {
+				t.Errorf("%d bytes unpacked on the worker, over the job's bound of %d", total, bound)
+			}
+		})
+	}
+	t.Run("one archive, two names", func(t *testing.T) {
+		top := t.TempDir()
+		dir := filepath.Join(top, "job")
+		p := filepath.Join(dir, "files", "ship", "0", "a.tgz")
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		tgz(p)
+		o := &Options{Conf: mapreduce.NewConf(), Inputs: []string{filepath.Join(top, "in")}, Output: filepath.Join(top, "out"), Mapper: "cat",
+			Archives: []string{"a.tgz#x", "a.tgz#y"}}
+		spec, _ := json.Marshal(clusterSpec{Options: o, Staged: map[string]string{"a.tgz": "ship/0/a.tgz"}})
+		pl := &api.Plan{Kind: SpecKind, Spec: spec, Output: filepath.Join(top, "out")}
+		id, _ := mapreduce.ParseJobID("job_1_0001")
+		if _, err := ClusterJob(context.Background(), pl, id, dir, &Env{Registry: localRegistry(), WorkDir: filepath.Join(dir, "scratch")}); err != nil {
+			t.Fatalf("an archive under two names: %v", err)
+		}
+		for _, l := range []string{"x", "y"} {
+			if _, err := os.Stat(filepath.Join(dir, "scratch", "archives", l, "zeros")); err == nil && l == "y" {
+				t.Errorf("the archive was unpacked again for its second name")
+			} else if err != nil && l == "x" {
+				t.Errorf("archives/x/zeros: %v", err)
+			}
+		}
+	})
+}
+
+// localRegistry resolves local paths (a test job's input and output).
+func localRegistry() *mapreduce.Registry {
+	reg := &mapreduce.Registry{}
+	localfs.Register(reg, &localfs.FS{})
+	return reg
 }

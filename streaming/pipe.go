@@ -80,6 +80,7 @@ type started struct {
 	w      *bufio.Writer
 	outErr chan error
 	errWG  sync.WaitGroup
+	errErr error // readStderr's, once errWG is done
 	prog   *pipeProgram
 	// written counts the records collected from the program's stdout so far.
 	written atomic.Int64
@@ -135,7 +136,7 @@ func (p *pipeProgram) start(ctx context.Context, t *mapreduce.TaskContext, out m
 	go func() {
 		defer s.errWG.Done()
 		defer errR.Close()
-		p.job.readStderr(errR, t, out != nil)
+		s.errErr = p.job.readStderr(errR, t, out != nil)
 	}()
 	return s, nil
 }
@@ -147,10 +148,15 @@ func (p *pipeProgram) readOutput(r io.Reader, out mapreduce.Collector, written *
 		return err
 	}
 	lr := mapreduce.NewLineReader(r, nil)
+	lr.SetLimit(p.job.recordLimit)
 	for {
 		line, _, err := lr.ReadLine()
 		if err == io.EOF {
 			return nil
+		}
+		if errors.Is(err, mapreduce.ErrLineTooLong) || err == nil && len(line) > p.job.recordLimit {
+			io.Copy(io.Discard, r) // so that the program is not blocked on a full pipe
+			return mapreduce.E("read "+p.role+" output", mapreduce.UserCode, "", fmt.Errorf("a line of the %s's output is longer than %d bytes, the task's memory (%s): a record is held in memory whole", p.role, p.job.recordLimit, KeyMemoryMB))
 		}
 		if err != nil {
 			return mapreduce.E("read "+p.role+" output", mapreduce.Infra, "", err)
@@ -231,6 +237,10 @@ func (s *started) finish(writeErr error) error {
 		}
 	} else if waitErr != nil {
 		return mapreduce.E(p.role, mapreduce.Infra, "", waitErr)
+	}
+	if s.errErr != nil {
+		// After the exit status, as PipeMapRed.waitOutputThreads checks.
+		return mapreduce.E(p.role, mapreduce.UserCode, "", errors.New("java.lang.RuntimeException: "+s.errErr.Error()))
 	}
 	if outErr != nil {
 		return outErr
@@ -320,27 +330,40 @@ func (r *pipeReducer) Reduce(ctx context.Context, t *mapreduce.TaskContext, in m
 
 // readStderr implements the stderr side of the streaming protocol:
 // reporter:counter: and reporter:status: lines update the task (when
-// reports is set; else they are dropped); every other
-// line goes to the task's stderr log.
-func (j *jobEnv) readStderr(r io.Reader, t *mapreduce.TaskContext, reports bool) {
+// reports is set; else they are dropped); every other line goes to the
+// task's stderr log. The error is the first counter beyond the limits
+// (mapreduce.CounterLimits).
+func (j *jobEnv) readStderr(r io.Reader, t *mapreduce.TaskContext, reports bool) (failed error) {
 	lr := mapreduce.NewLineReader(r, nil)
+	// A line is buffered up to the kept bytes at most (and 64 KiB at
+	// least): a program writing an endless line must not make the worker
+	// hold it, nor have it kept past the limit.
+	lr.SetLimit(int(min(max(j.stderrLimit, 64<<10), 1<<30)))
 	prefix := j.reporterPrefix
 	var buf []byte
 	kept := int64(0)
+	long := false // in the parts of a line over the limit
 	for {
 		line, _, err := lr.ReadLine()
-		if err != nil {
-			return
+		part := errors.Is(err, mapreduce.ErrLineTooLong)
+		if err != nil && !part {
+			return failed
 		}
-		if j.reporterEnabled && bytes.HasPrefix(line, []byte(prefix)) {
-			if reports {
-				j.report(t, string(line[len(prefix):]), string(line))
+		// The parts of a line over the reader's limit are plain stderr.
+		whole := !long && !part
+		long = part
+		if whole && j.reporterEnabled && bytes.HasPrefix(line, []byte(prefix)) {
+			if reports && failed == nil {
+				// After a failure the rest is read and dropped, so the
+				// program never blocks on stderr.
+				failed = j.report(t, string(line[len(prefix):]), string(line))
 			}
 			continue
 		}
 		if kept >= j.stderrLimit {
 			continue // keep reading, so the program never blocks on stderr
 		}
+		line = line[:min(int64(len(line)), j.stderrLimit-kept)]
 		buf = append(append(buf[:0], line...), '\n')
 		kept += int64(len(buf))
 		if kept >= j.stderrLimit {
@@ -350,25 +373,31 @@ func (j *jobEnv) readStderr(r io.Reader, t *mapreduce.TaskContext, reports bool)
 	}
 }
 
-func (j *jobEnv) report(t *mapreduce.TaskContext, rest, line string) {
+// report applies one reporter line; the error is a counter beyond the
+// limits, which fails the task (as Hadoop's stderr thread dies of it).
+func (j *jobEnv) report(t *mapreduce.TaskContext, rest, line string) error {
 	switch {
 	case strings.HasPrefix(rest, "counter:"):
 		parts := strings.Split(strings.TrimSpace(rest[len("counter:"):]), ",")
 		if len(parts) != 3 {
 			t.Logger.Warn("Cannot parse counter line: " + line)
-			return
+			return nil
 		}
 		n, err := strconv.ParseInt(parts[2], 10, 64)
 		if err != nil {
 			t.Logger.Warn("Cannot parse counter increment '" + parts[2] + "' from line: " + line)
-			return
+			return nil
 		}
-		t.Counters.Add(parts[0], parts[1], n)
+		l := j.counterLimits.TaskHeld(t.Attempt.Task.Kind == mapreduce.ReduceTask)
+		if err := t.Counters.AddLimited(parts[0], parts[1], n, l); err != nil {
+			return err
+		}
 	case strings.HasPrefix(rest, "status:"):
 		t.SetStatus(strings.TrimSpace(rest[len("status:"):]))
 	default:
 		t.Logger.Warn("Cannot parse reporter line: " + line)
 	}
+	return nil
 }
 
 func lookupEnv(env []string, key string) string {

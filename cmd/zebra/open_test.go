@@ -25,6 +25,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/ncw/swift/v2"
+
+	"zebra/streaming/untar/untartest"
 )
 
 // TestOpen runs apps on objects through the jobtracker's /open gateway of a
@@ -276,6 +278,21 @@ print(" ".join(out))
 		resp, body = open(tenant, "/open/texts/fox.txt?app=apps/broken.zapp")
 		if resp.StatusCode != 422 || !strings.Contains(string(body), "app apps/broken.zapp holds no zapp.json") {
 			t.Errorf("bundle without a manifest: %s %s", resp.Status, body)
+		}
+		// A tenant's app of a few KiB whose tar holds a sparse member
+		// declaring 64 GiB: archive/tar reads its holes as zeros, so the
+		// worker (root) would read and write all of it. It is refused, and
+		// the worker goes on serving.
+		sparse := append(untartest.SparseMember("big", 64<<30), tarOf(t, map[string]string{
+			"zapp.json": `{"entry": "upper.py", "interpreter": "/usr/bin/python3"}`, "upper.py": "print(1)\n"})...)
+		put("apps", "sparse.zapp", sparse, nil)
+		resp, body = open(tenant, "/open/texts/fox.txt?app=apps/sparse.zapp")
+		if resp.StatusCode != 422 || !strings.Contains(string(body), "sparse") {
+			t.Errorf("bundle with a 64 GiB sparse member (%d bytes of app): %s %s, want 422 naming the sparse member", len(sparse), resp.Status, body)
+		}
+		resp, body = open(tenant, "/open/texts/fox.txt?app=apps/upper.zapp&suffix=?")
+		if want := strings.ToUpper(text) + "?"; resp.StatusCode != 200 || string(body) != want {
+			t.Errorf("after the sparse app: %s %q, want %q", resp.Status, body, want)
 		}
 	})
 

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -237,6 +238,32 @@ func TestSecLocalRunner(t *testing.T) {
 		}
 	})
 
+	t.Run("3 user data beside an installation", func(t *testing.T) {
+		// A tool the user installed in ~/.local/bin (pip --user, uv's
+		// python3.x) is an installation the local runner mounts; its
+		// prefix ~/.local also holds the user's data (~/.local/share:
+		// keyrings, ~/.local/state: zebra's own logs of every job). A
+		// downloaded mapper whose #! line runs it (#!/usr/bin/env tool, a
+		// tool that runs its file argument) read them all. Now only the
+		// installation's bin and lib are shown.
+		home := t.TempDir()
+		local := filepath.Join(home, ".local")
+		os.MkdirAll(filepath.Join(local, "bin"), 0o755)
+		os.MkdirAll(filepath.Join(local, "share", "keyrings"), 0o755)
+		os.WriteFile(filepath.Join(local, "share", "keyrings", "login.keyring"), []byte("KEYRING-SECRET\n"), 0o644)
+		writeExec(t, filepath.Join(local, "bin", "runfile"), "#!/bin/sh\nexec /bin/sh \"$@\"\n")
+		writeExec(t, filepath.Join(dir, "hostile.sh"), "#!/usr/bin/env runfile\ncat "+filepath.Join(local, "share", "keyrings", "login.keyring")+" 2>/dev/null\ncat\n")
+		j := runStreaming(t, bin, dir, []string{"HOME=" + home, "PATH=" + filepath.Join(local, "bin") + ":" + os.Getenv("PATH")},
+			"-files", "hostile.sh", "-input", "in.txt", "-mapper", "./hostile.sh", "-reducer", "NONE")
+		if strings.Contains(j.output, "KEYRING-SECRET") {
+			t.Errorf("the mapper read ~/.local/share through the mount of ~/.local/bin/runfile's prefix")
+		}
+		if j.code != 0 || j.output != "alpha beta\t\ngamma\t\n" {
+			t.Errorf("the user's tool in ~/.local/bin: exit %d, output %q, want it to run the mapper", j.code, j.output)
+		}
+		os.Remove(filepath.Join(dir, "hostile.sh"))
+	})
+
 	t.Run("4 environment", func(t *testing.T) {
 		j := runStreaming(t, bin, dir, []string{"ST_KEY=sekrit-st", "OS_PASSWORD=sekrit-os", "OS_AUTH_TOKEN=sekrit-tok", "ZEBRA_TOKEN_FILE=/sekrit-file", "MY_OWN_VAR=visible"},
 			"-input", "in.txt", "-mapper", "env", "-reducer", "NONE")
@@ -286,6 +313,34 @@ func TestSecLocalRunner(t *testing.T) {
 		if strings.Contains(j.output, "host file") {
 			t.Errorf("the combiner ran the host file:\n%s", j.output)
 		}
+	})
+
+	t.Run("one endless line", func(t *testing.T) {
+		// A mapper writes 32 MiB on stderr, or on stdout, without a line
+		// end. The worker (root, on a cluster) buffered every byte of a
+		// line in its own memory, and kept a stderr line whole in the log
+		// past zebra.task.stderr.limit (the operator's tenant maximum).
+		// Now the log keeps at most the limit, and an output line longer
+		// than the task's memory fails the task, naming the limit.
+		const flood = 32 << 20
+		writeExec(t, filepath.Join(dir, "flood.sh"), fmt.Sprintf("#!/bin/sh\nhead -c %d /dev/zero | tr '\\0' x >&$1\ncat >/dev/null\n", flood))
+		j := runStreaming(t, bin, dir, nil, "-D", "zebra.task.stderr.limit=1048576", "-files", "flood.sh", "-input", "in.txt",
+			"-mapper", "sh flood.sh 2", "-reducer", "NONE")
+		if j.code != 0 {
+			t.Errorf("stderr flood: exit %d, want the job to succeed with its stderr cut", j.code)
+		}
+		if n := len(j.logs); n > 1<<20+64<<10 {
+			t.Errorf("stderr flood: %d bytes of attempt logs, over the 1 MiB stderr limit", n)
+		}
+		if n := len(j.console); n > 1<<20+64<<10 {
+			t.Errorf("stderr flood: %d bytes of console, over the 1 MiB stderr limit", n)
+		}
+		j = runStreaming(t, bin, dir, nil, "-D", "zebra.sandbox.memory.mb=16", "-files", "flood.sh", "-input", "in.txt",
+			"-mapper", "sh flood.sh 1", "-reducer", "NONE")
+		if j.code == 0 || !strings.Contains(j.console, "longer than 16777216 bytes, the task's memory (zebra.sandbox.memory.mb)") {
+			t.Errorf("stdout flood: exit %d, want the task failed for a line over its memory", j.code)
+		}
+		os.Remove(filepath.Join(dir, "flood.sh"))
 	})
 
 	t.Run("16a script named by absolute path", func(t *testing.T) {

@@ -58,6 +58,12 @@ func defaultTenantMaxima() tenantMaxima {
 		keyMapAttempts:           defaultMaxAttempts,
 		keyReduceAttempts:        defaultMaxAttempts,
 		mapreduce.KeySortMB:      maxSortMB,
+		// Hadoop's defaults: a task's counters are held by its worker
+		// and the jobtracker.
+		mapreduce.KeyCountersMax:         120,
+		mapreduce.KeyCounterGroupsMax:    50,
+		mapreduce.KeyCounterNameMax:      64,
+		mapreduce.KeyCounterGroupNameMax: 128,
 	}
 }
 

@@ -180,12 +180,21 @@ func (c *appCache) validate(ctx context.Context, fs *swiftfs.FS, name string, in
 		}
 		return &app{kind: wasmApp, path: path}, nil
 	case isTar(code):
-		m, err := unpackBundle(code, base)
+		// A fresh directory: one of an earlier validation of this version
+		// (before the cache started over) may still be in use by a run.
+		dir, err := os.MkdirTemp(c.dir, filepath.Base(base)+"-*")
+		if err == nil {
+			err = os.Chmod(dir, 0o755) // the task's user reads it
+		}
 		if err != nil {
-			os.RemoveAll(base)
+			return nil, fmt.Errorf("store app %s: %w", name, err)
+		}
+		m, err := unpackBundle(code, dir)
+		if err != nil {
+			os.RemoveAll(dir)
 			return nil, &appError{app: name, msg: err.Error()}
 		}
-		return &app{kind: bundleApp, path: base, manifest: m}, nil
+		return &app{kind: bundleApp, path: dir, manifest: m}, nil
 	}
 	return nil, &appError{app: name, msg: "is neither a WebAssembly module (it does not start with \\0asm) nor a tar bundle holding " + manifestName}
 }

@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"strings"
+
+	"zebra/streaming/untar"
 )
 
 // A script bundle is a tar (uncompressed) of regular files and
@@ -50,67 +50,46 @@ func isTar(b []byte) bool {
 	return len(b) >= 512 && bytes.HasPrefix(b[257:], []byte("ustar"))
 }
 
-// unpackBundle checks a bundle and unpacks it into dir, read-only.
+// unpackBundle checks a bundle and unpacks it into dir, read-only. The
+// tar is unpacked by untar (one owner of unpacking users' tars): names stay
+// inside, only regular files and directories, no sparse members, at most
+// maxBundleFiles members and maxAppSize bytes.
 func unpackBundle(b []byte, dir string) (zappManifest, error) {
 	var m zappManifest
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	ms, err := untar.Extract(bytes.NewReader(b), dir, untar.Options{MaxBytes: maxAppSize, MaxEntries: maxBundleFiles, ReadOnly: true, Readable: true})
+	if err != nil {
+		var bad *untar.Error
+		if errors.As(err, &bad) {
+			return m, fmt.Errorf("is not a bundle zebra unpacks: %w (a bundle holds only regular files and directories, named inside it)", err)
+		}
 		return m, fmt.Errorf("could not be unpacked: %w", err)
 	}
 	files := map[string]os.FileMode{}
 	var manifest []byte
-	tr := tar.NewReader(bytes.NewReader(b))
-	for n := 0; ; n++ {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
+	for _, f := range ms {
+		if f.Type != tar.TypeReg {
+			continue
 		}
-		if err != nil {
-			return m, fmt.Errorf("is not a valid tar: %w", err)
+		mode := os.FileMode(0o444)
+		if f.Mode&0o111 != 0 {
+			mode = 0o555
 		}
-		if n >= maxBundleFiles {
-			return m, fmt.Errorf("has more than %d members", maxBundleFiles)
+		p := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if err := os.Chmod(p, mode); err != nil {
+			return m, fmt.Errorf("could not be unpacked: %w", err)
 		}
-		name := strings.TrimPrefix(path.Clean("/"+strings.TrimPrefix(h.Name, "./")), "/")
-		if name == "" {
-			continue // "./"
-		}
-		if strings.HasPrefix(h.Name, "/") || slices.Contains(strings.Split(h.Name, "/"), "..") {
-			return m, fmt.Errorf("member %q: names must be relative, without \"..\" parts", h.Name)
-		}
-		dst := filepath.Join(dir, filepath.FromSlash(name))
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(dst, 0o755); err != nil {
+		files[f.Name] = mode
+		if f.Name == manifestName {
+			if f.Size > maxManifest {
+				return m, fmt.Errorf("%s is over %d KiB", manifestName, maxManifest>>10)
+			}
+			if manifest, err = os.ReadFile(p); err != nil {
 				return m, fmt.Errorf("could not be unpacked: %w", err)
 			}
-		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				return m, fmt.Errorf("could not be unpacked: %w", err)
-			}
-			mode := os.FileMode(0o444)
-			if h.FileInfo().Mode()&0o111 != 0 {
-				mode = 0o555
-			}
-			data, err := io.ReadAll(tr)
-			if err != nil {
-				return m, fmt.Errorf("is not a valid tar: %w", err)
-			}
-			if err := os.WriteFile(dst, data, mode); err != nil {
-				return m, fmt.Errorf("could not be unpacked: %w", err)
-			}
-			files[name] = mode
-			if name == manifestName {
-				manifest = data
-			}
-		default:
-			return m, fmt.Errorf("member %q is not a regular file or directory (links and devices are not allowed)", h.Name)
 		}
 	}
 	if manifest == nil {
 		return m, errors.New("holds no " + manifestName + " at its top (a bundle needs one naming its entry program)")
-	}
-	if len(manifest) > maxManifest {
-		return m, fmt.Errorf("%s is over %d KiB", manifestName, maxManifest>>10)
 	}
 	dec := json.NewDecoder(bytes.NewReader(manifest))
 	dec.DisallowUnknownFields()

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"zebra/streaming/untar/untartest"
 )
 
 // writeOutput feeds chunks to an output and finishes it with runErr.
@@ -157,12 +159,48 @@ func TestUnpackBundleErrors(t *testing.T) {
 		{"relative interpreter", map[string]string{"zapp.json": `{"entry": "a.py", "interpreter": "python3"}`, "a.py": ""}, nil, "not an absolute path"},
 		{"missing interpreter", map[string]string{"zapp.json": `{"entry": "a.py", "interpreter": "/no/such/python"}`, "a.py": ""}, nil, "not an executable on this worker"},
 		{"symlink", map[string]string{"zapp.json": `{"entry": "a.py", "interpreter": "/bin/sh"}`, "a.py": ""},
-			[]*tar.Header{{Name: "evil", Typeflag: tar.TypeSymlink, Linkname: "/etc/shadow", Format: tar.FormatUSTAR}}, "not a regular file"},
-		{"dot dot", map[string]string{"zapp.json": `{"entry": "a.py", "interpreter": "/bin/sh"}`, "a.py": "", "../up": ""}, nil, "without \"..\" parts"},
+			[]*tar.Header{{Name: "evil", Typeflag: tar.TypeSymlink, Linkname: "/etc/shadow", Format: tar.FormatUSTAR}}, "symlinks are not allowed"},
+		{"dot dot", map[string]string{"zapp.json": `{"entry": "a.py", "interpreter": "/bin/sh"}`, "a.py": "", "../up": ""}, nil, "the name leaves the archive"},
 	} {
 		_, err := unpackBundle(bundleTar(t, tc.files, tc.extra...), filepath.Join(t.TempDir(), "b"))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// TestUnpackBundleSparse: a run-on-open app is a tenant's Swift object of
+// at most maxAppSize bytes, but a tar's sparse member reads as its declared
+// size of zeros: a few KiB of app would be read into the root worker's
+// memory and written to its disk at any size. It is refused as sparse,
+// and nothing beyond the app's own size is left on the disk.
+func TestUnpackBundleSparse(t *testing.T) {
+	const declared = 300 << 20
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	manifest := `{"entry": "a.py", "interpreter": "/bin/sh"}`
+	tw.WriteHeader(&tar.Header{Name: "zapp.json", Mode: 0o644, Size: int64(len(manifest)), Format: tar.FormatUSTAR})
+	tw.Write([]byte(manifest))
+	tw.WriteHeader(&tar.Header{Name: "a.py", Mode: 0o644, Format: tar.FormatUSTAR})
+	tw.Flush() // no end blocks: the sparse member follows
+	app := append(b.Bytes(), untartest.SparseMember("zeros", declared)...)
+	app = append(app, make([]byte, 1024)...)
+	if !isTar(app) || len(app) > 8192 {
+		t.Fatalf("the app: isTar %v, %d bytes", isTar(app), len(app))
+	}
+	dir := filepath.Join(t.TempDir(), "b")
+	_, err := unpackBundle(app, dir)
+	if err == nil || !strings.Contains(err.Error(), "sparse") {
+		t.Errorf("a bundle with a sparse member: %v, want it refused as sparse", err)
+	}
+	var n int64
+	filepath.Walk(dir, func(_ string, fi os.FileInfo, err error) error {
+		if err == nil && fi.Mode().IsRegular() {
+			n += fi.Size()
+		}
+		return nil
+	})
+	if n > int64(len(app)) {
+		t.Errorf("%d bytes unpacked from an app of %d", n, len(app))
 	}
 }

@@ -16,6 +16,8 @@ import (
 
 	"zebra/mapreduce"
 	"zebra/mapreduce/mrtest"
+
+	"zebra/streaming/untar/untartest"
 )
 
 // imageTar makes a tar: names ending in / are directories, "name -> t"
@@ -198,5 +200,52 @@ func TestFetchImage(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {
 		t.Fatalf("left behind: %v", entries)
+	}
+}
+
+// TestSparseImageAndBundle: a tenant's image (a Swift object) or job
+// bundle of a few KiB whose member is a sparse file would be written out
+// at its declared size on every worker (within the 1 GiB image and 8 GiB
+// bundle bounds, which count declared bytes, not what was shipped). Both
+// are refused as sparse, and nothing is left on the worker's disk.
+func TestSparseImageAndBundle(t *testing.T) {
+	const declared = 256 << 20
+	img := untartest.Tar("zeros", declared)
+	if len(img) > 4096 {
+		t.Fatalf("the sparse tar is %d bytes", len(img))
+	}
+	fsys := &mrtest.MemFS{}
+	mrtest.WriteFile(t, fsys, "/img/sparse.tar", img)
+	reg := &mapreduce.Registry{}
+	reg.Register("swift", func(_ context.Context, _ *url.URL, raw string) (mapreduce.FS, string, error) {
+		return fsys, "/" + strings.TrimPrefix(raw, "swift://"), nil
+	})
+	diskUse := func(dir string) int64 {
+		var n int64
+		filepath.Walk(dir, func(_ string, fi os.FileInfo, err error) error {
+			if err == nil && fi.Mode().IsRegular() {
+				n += fi.Size()
+			}
+			return nil
+		})
+		return n
+	}
+	dir := t.TempDir()
+	spec := Image{Kind: ImageSwift, Path: "swift://img/sparse.tar", Size: int64(len(img)), SHA256: sum256(img)}
+	err := fetchImage(context.Background(), spec, "", filepath.Join(dir, "image-0"), reg)
+	if err == nil || !strings.Contains(err.Error(), "sparse") {
+		t.Errorf("sparse image: %v, want it refused as sparse", err)
+	}
+	if n := diskUse(dir); n > 0 {
+		t.Errorf("sparse image: %d bytes left on the worker", n)
+	}
+	bdir := t.TempDir()
+	os.WriteFile(filepath.Join(bdir, "bundle.tar"), img, 0o644)
+	err = unpackBundle(filepath.Join(bdir, "bundle.tar"), filepath.Join(bdir, "files"))
+	if err == nil || !strings.Contains(err.Error(), "sparse") {
+		t.Errorf("sparse bundle: %v, want it refused as sparse", err)
+	}
+	if n := diskUse(bdir); n > int64(len(img)) {
+		t.Errorf("sparse bundle: %d bytes on the worker besides the bundle", n-int64(len(img)))
 	}
 }

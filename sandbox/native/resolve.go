@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -272,12 +273,29 @@ func (r *resolved) addPrefix(path string, job bool, why string) {
 			r.name, why, p, allowList(r.pol.Allow)))
 		return
 	}
-	for _, q := range r.Prefixes {
-		if q == p {
-			return
+	for _, q := range dataHomeParts(p) {
+		if !slices.Contains(r.Prefixes, q) {
+			r.Prefixes = append(r.Prefixes, q)
 		}
 	}
-	r.Prefixes = append(r.Prefixes, p)
+}
+
+// dataHomeParts returns what to mount of the installation prefix p: p
+// itself, except for a home's ~/.local, which holds the user's data
+// (share: keyrings, application data; state: zebra's own logs of every
+// job) beside what pip --user and uv install there: of it only bin and
+// lib (the user site-packages), those that exist.
+func dataHomeParts(p string) []string {
+	if filepath.Base(p) != ".local" || !isHomeOrRoot(filepath.Dir(p)) || filepath.Dir(p) == "/" {
+		return []string{p}
+	}
+	var out []string
+	for _, sub := range []string{"bin", "lib"} {
+		if fi, err := os.Stat(filepath.Join(p, sub)); err == nil && fi.IsDir() {
+			out = append(out, filepath.Join(p, sub))
+		}
+	}
+	return out
 }
 
 func (r *resolved) refuse(err error) {

@@ -6,7 +6,8 @@
 // inside after cleaning; a member may not be written through a symlink of
 // the archive; symlink targets must be relative and, followed the way the
 // kernel would follow them (through the archive's other links), stay
-// inside; nothing is written twice. Sizes and member counts are bounded.
+// inside; nothing is written twice. Sizes and member counts are bounded,
+// and sparse members (whose holes would be written out) are refused.
 package untar
 
 import (
@@ -136,6 +137,11 @@ func (x *extractor) member(h *tar.Header, r io.Reader) error {
 			return bad("written through the symlink %s", p)
 		}
 	}
+	if isSparse(h) {
+		// archive/tar reads a sparse file's holes as zeros: a few bytes of
+		// archive would write its declared size to the disk.
+		return bad("a sparse file (%d bytes declared): sparse members are not allowed; make the tar without --sparse", h.Size)
+	}
 	typ := h.Typeflag
 	switch typ {
 	case tar.TypeDir, tar.TypeReg, tar.TypeSymlink: // archive/tar reports old-style files as TypeReg
@@ -225,6 +231,20 @@ func (x *extractor) member(h *tar.Header, r io.Reader) error {
 	}
 	x.members = append(x.members, m)
 	return nil
+}
+
+// isSparse reports whether h is a sparse file, in GNU's old format or as
+// GNU's PAX records (formats 0.0, 0.1 and 1.0).
+func isSparse(h *tar.Header) bool {
+	if h.Typeflag == tar.TypeGNUSparse {
+		return true
+	}
+	for k := range h.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
 }
 
 func writeFile(p string, r io.Reader, size int64, perm os.FileMode) error {
