@@ -442,7 +442,9 @@ func TestSecCluster(t *testing.T) {
 		if j.code != 0 {
 			t.Fatalf("exit %d", j.code)
 		}
-		if strings.Contains(j.output, "TOPSECRET") || strings.Contains(j.output, "READ") || strings.Count(j.output, "DENIED") != 3 {
+		// Each map's combiner (a cluster splits the input in
+		// mapreduce.job.maps=2) is denied its three reads.
+		if n := strings.Count(j.output, "DENIED"); strings.Contains(j.output, "TOPSECRET") || strings.Contains(j.output, "READ") || n == 0 || n%3 != 0 {
 			t.Errorf("the combiner read through planted links:\n%s", j.output)
 		}
 		sameSnapshot(t, "host secret", before, snapshot(t, secret))
