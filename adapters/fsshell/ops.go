@@ -3,6 +3,7 @@ package fsshell
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/bzip2"
 	"compress/gzip"
 	"compress/zlib"
@@ -34,6 +35,85 @@ func (sh *shell) each(args []string, fn func(it *item)) {
 			fn(it)
 		}
 	}
+}
+
+// eachFile is each for the commands that read files: a directory is
+// reported ("Is a directory") and skipped.
+func (sh *shell) eachFile(args []string, fn func(it *item)) {
+	sh.each(args, func(it *item) {
+		if it.st.IsDir {
+			sh.fail(&pathError{it.disp, "Is a directory"})
+			return
+		}
+		fn(it)
+	})
+}
+
+// readEach runs fn on every file the arguments name, open from its start,
+// reporting the error fn returns.
+func (sh *shell) readEach(args []string, fn func(it *item, r io.Reader) error) {
+	sh.eachFile(args, func(it *item) {
+		r, err := it.fs.Open(sh.ctx, it.name, 0)
+		if err != nil {
+			sh.fail(err)
+			return
+		}
+		defer r.Close()
+		if err := fn(it, r); err != nil {
+			sh.fail(err)
+		}
+	})
+}
+
+// eachTree runs fn on every item the arguments name and, when recursive,
+// on everything beneath the directories among them, parents first; fn
+// returns false to keep out of the item's directory.
+func (sh *shell) eachTree(args []string, recursive bool, fn func(it *item) bool) {
+	var do func(it *item)
+	do = func(it *item) {
+		if fn(it) && recursive && it.st.IsDir {
+			sh.eachChild(it, do)
+		}
+	}
+	sh.each(args, do)
+}
+
+// eachChild runs fn on every entry of the directory it, reporting a
+// listing that fails.
+func (sh *shell) eachChild(it *item, fn func(k *item)) {
+	kids, err := sh.children(it)
+	if err != nil {
+		sh.fail(err)
+		return
+	}
+	for _, k := range kids {
+		fn(k)
+	}
+}
+
+// eachPath runs fn on every argument resolved and statted but not globbed
+// (what it names may not exist yet), reporting arguments that fail.
+func (sh *shell) eachPath(args []string, fn func(it *item)) {
+	for _, a := range args {
+		it, err := sh.lookup(a, false)
+		if err != nil {
+			sh.fail(err)
+			continue
+		}
+		fn(it)
+	}
+}
+
+// lookup resolves arg without globbing (as a local path when local,
+// whatever fs.defaultFS is) and stats it.
+func (sh *shell) lookup(arg string, local bool) (*item, error) {
+	sh.localMode(local)
+	defer sh.localMode(false)
+	it, err := sh.resolve(arg)
+	if err == nil {
+		err = sh.stat(it)
+	}
+	return it, err
 }
 
 // children lists the directory it.
@@ -131,7 +211,7 @@ func (l *lister) sort(items []*item) {
 		case l.opts["t"]:
 			c = when(items[j]).Compare(when(items[i]))
 		case l.opts["S"]:
-			c = cmpInt(items[j].st.Size, items[i].st.Size)
+			c = cmp.Compare(items[j].st.Size, items[i].st.Size)
 		}
 		if c == 0 && (l.opts["t"] || l.opts["S"]) {
 			return strings.Compare(items[i].disp, items[j].disp) < 0
@@ -141,16 +221,6 @@ func (l *lister) sort(items []*item) {
 		}
 		return c*rev < 0
 	})
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func (l *lister) line(it *item) {
@@ -172,10 +242,7 @@ func (l *lister) line(it *item) {
 	if st.IsDir {
 		typ, repl = "d", "-"
 	}
-	size := strconv.FormatInt(st.Size, 10)
-	if l.opts["h"] {
-		size = humanSize(st.Size)
-	}
+	size := sizeText(st.Size, l.opts["h"])
 	var b strings.Builder
 	b.WriteString(typ + permString(st.Perm) + " ")
 	fmt.Fprintf(&b, "%*s ", l.maxRepl, repl)
@@ -236,27 +303,20 @@ func octalPerm(m fs.FileMode) string {
 // ---- mkdir
 
 func (sh *shell) mkdir(opts map[string]bool, _ map[string]string, args []string) int {
-	for _, a := range args {
-		it, err := sh.resolve(a)
-		if err == nil {
-			err = sh.stat(it)
-		}
-		if err != nil {
-			sh.fail(err)
-			continue
-		}
+	sh.eachPath(args, func(it *item) {
 		if it.exists {
 			if !it.st.IsDir {
 				sh.fail(&pathError{it.disp, "Is not a directory"})
 			} else if !opts["p"] {
 				sh.fail(&pathError{it.disp, "File exists"})
 			}
-			continue
+			return
 		}
 		if err := sh.checkParents(it, !opts["p"]); err != nil {
 			sh.fail(err)
-			continue
+			return
 		}
+		var err error
 		if opts["p"] {
 			err = it.fs.MkdirAll(sh.ctx, it.name)
 		} else if m, ok := it.fs.(mkdirer); ok {
@@ -267,7 +327,7 @@ func (sh *shell) mkdir(opts map[string]bool, _ map[string]string, args []string)
 		if err != nil {
 			sh.fail(err)
 		}
-	}
+	})
 	return 0
 }
 
@@ -315,6 +375,77 @@ func (sh *shell) dstParent(dst *item) error {
 		return err
 	}
 	return nil
+}
+
+// destination looks up the destination argument of a command with nsrcs
+// sources (as a local path when local) and checks it as Hadoop's
+// CommandWithDestination does: several sources need a directory, a missing
+// destination needs its parent. On failure it reports why and returns nil.
+func (sh *shell) destination(arg string, local bool, nsrcs int) *item {
+	dst, err := sh.lookup(arg, local)
+	if err != nil {
+		sh.fail(err)
+		return nil
+	}
+	if nsrcs > 1 && !(dst.exists && dst.st.IsDir) {
+		if !dst.exists {
+			sh.fail(notFound(dst.disp))
+		} else {
+			sh.fail(&pathError{dst.disp, "Is not a directory"})
+		}
+		return nil
+	}
+	if !dst.exists {
+		if err := sh.dstParent(dst); err != nil {
+			sh.fail(err)
+			return nil
+		}
+	}
+	return dst
+}
+
+// target is where src goes for the destination dst: dst itself, or, when
+// dst is a directory, the entry named as src in it (statted).
+func (sh *shell) target(dst, src *item) (*item, error) {
+	if !(dst.exists && dst.st.IsDir) {
+		return dst, nil
+	}
+	t := entryFor(dst, src)
+	return t, sh.stat(t)
+}
+
+// entryFor is the entry of the directory dir named as src's last element
+// (not statted).
+func entryFor(dir, src *item) *item {
+	base := path.Base(filepath.ToSlash(src.name))
+	return &item{fs: dir.fs, name: joinName(dir.name, base), disp: joinDisp(dir.disp, base)}
+}
+
+// within reports whether the directory src is target or one of its
+// ancestors (a copy or move into itself).
+func within(target, src *item) bool {
+	return src.st.IsDir && target.fs == src.fs && strings.HasPrefix(target.name+"/", strings.TrimSuffix(src.name, "/")+"/")
+}
+
+// fileDst checks that a file may be written at dst: dst is not a
+// directory and, without overwrite, does not exist.
+func fileDst(dst *item, overwrite bool) error {
+	if dst.exists && dst.st.IsDir {
+		return &pathError{dst.disp, "Is a directory"}
+	}
+	if dst.exists && !overwrite {
+		return &pathError{dst.disp, "File exists"}
+	}
+	return nil
+}
+
+// sizeText is a byte count as FsShell prints it: in decimal, or with human
+// in units (-h).
+func sizeText(n int64, human bool) string {
+	if human {
+		return humanSize(n)
+	}
+	return strconv.FormatInt(n, 10)
 }
 
 // usageError prints a command's usage error as FsShell does.
@@ -365,28 +496,31 @@ func (sh *shell) writeFile(r io.Reader, dst *item, overwrite, plain bool) error 
 	if err != nil {
 		return err
 	}
+	renamed := false
+	defer func() {
+		if !renamed {
+			target.RemoveAll(sh.ctx, tmp)
+		}
+	}()
 	if _, err := io.Copy(w, r); err != nil {
 		w.Close()
-		target.RemoveAll(sh.ctx, tmp)
 		return err
 	}
 	if err := w.Close(); err != nil {
-		target.RemoveAll(sh.ctx, tmp)
 		return err
 	}
 	if overwrite {
 		if err := dst.fs.RemoveAll(sh.ctx, dst.name); err != nil {
-			target.RemoveAll(sh.ctx, tmp)
 			return err
 		}
 	}
 	if err := target.Rename(sh.ctx, tmp, dst.name); err != nil {
-		target.RemoveAll(sh.ctx, tmp)
 		if errors.Is(err, fs.ErrExist) {
 			return &pathError{dst.disp, "File exists"}
 		}
 		return err
 	}
+	renamed = true
 	return nil
 }
 
@@ -394,11 +528,8 @@ func (sh *shell) writeFile(r io.Reader, dst *item, overwrite, plain bool) error 
 // (with overwrite) is a file.
 func (sh *shell) copyTree(src, dst *item, overwrite, plain bool) error {
 	if !src.st.IsDir {
-		if dst.exists && dst.st.IsDir {
-			return &pathError{dst.disp, "Is a directory"}
-		}
-		if dst.exists && !overwrite {
-			return &pathError{dst.disp, "File exists"}
+		if err := fileDst(dst, overwrite); err != nil {
+			return err
 		}
 		return sh.copyFile(src, dst, overwrite, plain)
 	}
@@ -415,7 +546,7 @@ func (sh *shell) copyTree(src, dst *item, overwrite, plain bool) error {
 	}
 	var errs []error
 	for _, k := range kids {
-		d := &item{fs: dst.fs, name: joinName(dst.name, path.Base(filepath.ToSlash(k.name))), disp: joinDisp(dst.disp, path.Base(filepath.ToSlash(k.name)))}
+		d := entryFor(dst, k)
 		if err := sh.stat(d); err != nil {
 			errs = append(errs, err)
 			continue
@@ -440,42 +571,17 @@ func (sh *shell) copyCmd(args []string, srcLocal, dstLocal, overwrite, plain, on
 		}
 		dstArg, srcs = args[len(args)-1], args[:len(args)-1]
 	}
-	sh.localMode(dstLocal)
-	dst, err := sh.resolve(dstArg)
-	if err == nil {
-		err = sh.stat(dst)
-	}
-	sh.localMode(false)
-	if err != nil {
-		sh.fail(err)
+	dst := sh.destination(dstArg, dstLocal, len(srcs))
+	if dst == nil {
 		return 1
-	}
-	if len(srcs) > 1 && !(dst.exists && dst.st.IsDir) {
-		if !dst.exists {
-			sh.fail(notFound(dst.disp))
-		} else {
-			sh.fail(&pathError{dst.disp, "Is not a directory"})
-		}
-		return 1
-	}
-	if !dst.exists {
-		if err := sh.dstParent(dst); err != nil {
-			sh.fail(err)
-			return 1
-		}
 	}
 	for _, s := range srcs {
 		if s == "-" && srcLocal {
-			t := dst
-			if dst.exists && dst.st.IsDir {
-				sh.fail(&pathError{dst.disp, "Is a directory"})
-				continue
+			err := fileDst(dst, overwrite)
+			if err == nil {
+				err = sh.writeFile(sh.env.Stdin, dst, overwrite, plain)
 			}
-			if dst.exists && !overwrite {
-				sh.fail(&pathError{dst.disp, "File exists"})
-				continue
-			}
-			if err := sh.writeFile(sh.env.Stdin, t, overwrite, plain); err != nil {
+			if err != nil {
 				sh.fail(err)
 			}
 			continue
@@ -488,20 +594,16 @@ func (sh *shell) copyCmd(args []string, srcLocal, dstLocal, overwrite, plain, on
 			continue
 		}
 		for _, src := range items {
-			target := dst
-			if dst.exists && dst.st.IsDir {
-				base := path.Base(filepath.ToSlash(src.name))
-				target = &item{fs: dst.fs, name: joinName(dst.name, base), disp: joinDisp(dst.disp, base)}
-				if err := sh.stat(target); err != nil {
-					sh.fail(err)
-					continue
-				}
+			target, err := sh.target(dst, src)
+			if err != nil {
+				sh.fail(err)
+				continue
 			}
 			if src.fs == target.fs && src.name == target.name {
 				sh.fail(&pathError{target.disp, "File exists"})
 				continue
 			}
-			if src.st.IsDir && target.fs == src.fs && strings.HasPrefix(target.name+"/", strings.TrimSuffix(src.name, "/")+"/") {
+			if within(target, src) {
 				sh.fail(&pathError{target.disp, "is a subdirectory of itself"})
 				continue
 			}
@@ -544,48 +646,26 @@ func (sh *shell) cp(opts map[string]bool, _ map[string]string, args []string) in
 // ---- mv
 
 func (sh *shell) mv(_ map[string]bool, _ map[string]string, args []string) int {
-	dst, err := sh.resolve(args[len(args)-1])
-	if err == nil {
-		err = sh.stat(dst)
-	}
-	if err != nil {
-		sh.fail(err)
-		return 1
-	}
 	srcs := args[:len(args)-1]
-	if len(srcs) > 1 && !(dst.exists && dst.st.IsDir) {
-		if !dst.exists {
-			sh.fail(notFound(dst.disp))
-		} else {
-			sh.fail(&pathError{dst.disp, "Is not a directory"})
-		}
+	dst := sh.destination(args[len(args)-1], false, len(srcs))
+	if dst == nil {
 		return 1
-	}
-	if !dst.exists {
-		if err := sh.dstParent(dst); err != nil {
-			sh.fail(err)
-			return 1
-		}
 	}
 	sh.each(srcs, func(src *item) {
 		if src.fs != dst.fs {
 			sh.fail(&pathError{src.disp, "Does not match target filesystem"})
 			return
 		}
-		target := dst
-		if dst.exists && dst.st.IsDir {
-			base := path.Base(filepath.ToSlash(src.name))
-			target = &item{fs: dst.fs, name: joinName(dst.name, base), disp: joinDisp(dst.disp, base)}
-			if err := sh.stat(target); err != nil {
-				sh.fail(err)
-				return
-			}
+		target, err := sh.target(dst, src)
+		if err != nil {
+			sh.fail(err)
+			return
 		}
 		if target.exists {
 			sh.fail(&pathError{target.disp, "File exists"})
 			return
 		}
-		if src.st.IsDir && strings.HasPrefix(target.name+"/", strings.TrimSuffix(src.name, "/")+"/") {
+		if within(target, src) {
 			sh.fail(errors.New("`" + src.disp + "' to `" + target.disp + "': is a subdirectory of itself"))
 			return
 		}
@@ -599,20 +679,9 @@ func (sh *shell) mv(_ map[string]bool, _ map[string]string, args []string) int {
 // ---- reading
 
 func (sh *shell) cat(_ map[string]bool, _ map[string]string, args []string) int {
-	sh.each(args, func(it *item) {
-		if it.st.IsDir {
-			sh.fail(&pathError{it.disp, "Is a directory"})
-			return
-		}
-		r, err := it.fs.Open(sh.ctx, it.name, 0)
-		if err != nil {
-			sh.fail(err)
-			return
-		}
-		defer r.Close()
-		if _, err := io.Copy(sh.out, r); err != nil {
-			sh.fail(err)
-		}
+	sh.readEach(args, func(_ *item, r io.Reader) error {
+		_, err := io.Copy(sh.out, r)
+		return err
 	})
 	return 0
 }
@@ -620,17 +689,7 @@ func (sh *shell) cat(_ map[string]bool, _ map[string]string, args []string) int 
 // text is -text: -cat that decodes gzip (by its magic bytes), bzip2 and
 // deflate (by the file name's extension), as Hadoop's Display.Text.
 func (sh *shell) text(_ map[string]bool, _ map[string]string, args []string) int {
-	sh.each(args, func(it *item) {
-		if it.st.IsDir {
-			sh.fail(&pathError{it.disp, "Is a directory"})
-			return
-		}
-		rc, err := it.fs.Open(sh.ctx, it.name, 0)
-		if err != nil {
-			sh.fail(err)
-			return
-		}
-		defer rc.Close()
+	sh.readEach(args, func(it *item, rc io.Reader) error {
 		br := bufio.NewReader(rc)
 		magic, _ := br.Peek(3)
 		var r io.Reader = br
@@ -638,45 +697,30 @@ func (sh *shell) text(_ map[string]bool, _ map[string]string, args []string) int
 		case len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b:
 			gz, err := gzip.NewReader(br)
 			if err != nil {
-				sh.fail(err)
-				return
+				return err
 			}
 			r = gz
 		case bytes.Equal(magic, []byte("SEQ")):
-			sh.fail(fmt.Errorf("`%s': SequenceFile display is not supported by zebra fs", it.disp))
-			return
+			return fmt.Errorf("`%s': SequenceFile display is not supported by zebra fs", it.disp)
 		case strings.HasSuffix(it.name, ".bz2"):
 			r = bzip2.NewReader(br)
 		case strings.HasSuffix(it.name, ".deflate"):
 			z, err := zlib.NewReader(br)
 			if err != nil {
-				sh.fail(err)
-				return
+				return err
 			}
 			r = z
 		}
-		if _, err := io.Copy(sh.out, r); err != nil {
-			sh.fail(err)
-		}
+		_, err := io.Copy(sh.out, r)
+		return err
 	})
 	return 0
 }
 
 func (sh *shell) head(_ map[string]bool, _ map[string]string, args []string) int {
-	sh.each(args, func(it *item) {
-		if it.st.IsDir {
-			sh.fail(&pathError{it.disp, "Is a directory"})
-			return
-		}
-		r, err := it.fs.Open(sh.ctx, it.name, 0)
-		if err != nil {
-			sh.fail(err)
-			return
-		}
-		defer r.Close()
-		if _, err := io.Copy(sh.out, io.LimitReader(r, 1024)); err != nil {
-			sh.fail(err)
-		}
+	sh.readEach(args, func(_ *item, r io.Reader) error {
+		_, err := io.Copy(sh.out, io.LimitReader(r, 1024))
+		return err
 	})
 	return 0
 }
@@ -684,11 +728,7 @@ func (sh *shell) head(_ map[string]bool, _ map[string]string, args []string) int
 // tail prints the last kilobyte of a file (-f: then follows it, polling
 // every -s milliseconds, default 5000... until interrupted).
 func (sh *shell) tail(opts map[string]bool, vals map[string]string, args []string) int {
-	sh.each(args, func(it *item) {
-		if it.st.IsDir {
-			sh.fail(&pathError{it.disp, "Is a directory"})
-			return
-		}
+	sh.eachFile(args, func(it *item) {
 		off := max(it.st.Size-1024, 0)
 		for {
 			r, err := it.fs.Open(sh.ctx, it.name, off)
@@ -760,13 +800,7 @@ func (sh *shell) rm(opts map[string]bool, _ map[string]string, args []string) in
 					continue
 				}
 			}
-			var err error
-			if r, ok := it.fs.(remover); ok && !it.st.IsDir {
-				err = r.Remove(sh.ctx, it.name)
-			} else {
-				err = it.fs.RemoveAll(sh.ctx, it.name)
-			}
-			if err != nil {
+			if err := sh.remove(it, !it.st.IsDir); err != nil {
 				sh.fail(err)
 				continue
 			}
@@ -793,16 +827,20 @@ func (sh *shell) rmdir(opts map[string]bool, _ map[string]string, args []string)
 			}
 			return
 		}
-		if r, ok := it.fs.(remover); ok {
-			err = r.Remove(sh.ctx, it.name)
-		} else {
-			err = it.fs.RemoveAll(sh.ctx, it.name)
-		}
-		if err != nil {
+		if err := sh.remove(it, true); err != nil {
 			sh.fail(err)
 		}
 	})
 	return 0
+}
+
+// remove deletes it: with the store's single-entry Remove when single (a
+// file or an empty directory) and the store has one, else with RemoveAll.
+func (sh *shell) remove(it *item, single bool) error {
+	if r, ok := it.fs.(remover); ok && single {
+		return r.Remove(sh.ctx, it.name)
+	}
+	return it.fs.RemoveAll(sh.ctx, it.name)
 }
 
 // ---- sizes
@@ -846,12 +884,6 @@ func (sh *shell) du(opts map[string]bool, _ map[string]string, args []string) in
 	if len(args) == 0 {
 		args = []string{"."}
 	}
-	size := func(n int64) string {
-		if opts["h"] {
-			return humanSize(n)
-		}
-		return strconv.FormatInt(n, 10)
-	}
 	var rows [][3]string
 	if opts["v"] {
 		rows = append(rows, [3]string{"SIZE", "DISK_SPACE_CONSUMED_WITH_ALL_REPLICAS", "FULL_PATH_NAME"})
@@ -863,18 +895,11 @@ func (sh *shell) du(opts map[string]bool, _ map[string]string, args []string) in
 			sh.fail(err)
 			return
 		}
-		rows = append(rows, [3]string{size(s.length), size(s.consumed), it.disp})
+		rows = append(rows, [3]string{sizeText(s.length, opts["h"]), sizeText(s.consumed, opts["h"]), it.disp})
 	}
 	sh.each(args, func(it *item) {
 		if !opts["s"] && it.st.IsDir {
-			kids, err := sh.children(it)
-			if err != nil {
-				sh.fail(err)
-				return
-			}
-			for _, k := range kids {
-				add(k)
-			}
+			sh.eachChild(it, add)
 			return
 		}
 		add(it)
@@ -893,12 +918,6 @@ func (sh *shell) du(opts map[string]bool, _ map[string]string, args []string) in
 }
 
 func (sh *shell) count(opts map[string]bool, _ map[string]string, args []string) int {
-	size := func(n int64) string {
-		if opts["h"] {
-			return humanSize(n)
-		}
-		return strconv.FormatInt(n, 10)
-	}
 	quota := opts["q"] || opts["u"]
 	if opts["v"] {
 		var h string
@@ -921,7 +940,7 @@ func (sh *shell) count(opts map[string]bool, _ map[string]string, args []string)
 			line = fmt.Sprintf("%12s %15s %15s %15s ", "none", "inf", "none", "inf")
 		}
 		if !opts["u"] {
-			line += fmt.Sprintf("%12d %12d %18s ", s.dirs, s.files, size(s.length))
+			line += fmt.Sprintf("%12d %12d %18s ", s.dirs, s.files, sizeText(s.length, opts["h"]))
 		}
 		fmt.Fprintln(sh.out, line+it.disp)
 	})
@@ -1015,9 +1034,7 @@ func (sh *shell) test(opts map[string]bool, _ map[string]string, args []string) 
 		msg = "Only one test flag is allowed"
 	}
 	if msg != "" {
-		fmt.Fprintln(sh.err, "-test: "+msg)
-		fmt.Fprint(sh.err, usageText)
-		fmt.Fprintln(sh.err, "Usage: hadoop fs [generic options] "+commandUsage("-test"))
+		sh.usageError("-test", msg)
 		return 255
 	}
 	items, err := sh.expand(args[0])
@@ -1067,15 +1084,7 @@ func (sh *shell) can(it *item, bit fs.FileMode) bool {
 // ---- creating
 
 func (sh *shell) touchz(_ map[string]bool, _ map[string]string, args []string) int {
-	for _, a := range args {
-		it, err := sh.resolve(a)
-		if err == nil {
-			err = sh.stat(it)
-		}
-		if err != nil {
-			sh.fail(err)
-			continue
-		}
+	sh.eachPath(args, func(it *item) {
 		if it.exists {
 			if it.st.IsDir {
 				sh.fail(&pathError{it.disp, "Is a directory"})
@@ -1084,15 +1093,11 @@ func (sh *shell) touchz(_ map[string]bool, _ map[string]string, args []string) i
 			} else if err := sh.writeFile(strings.NewReader(""), it, true, false); err != nil {
 				sh.fail(err)
 			}
-			continue
+			return
 		}
-		if err := sh.checkParents(it, true); err != nil {
-			var pe *pathError
-			if errors.As(err, &pe) {
-				err = &pathError{it.disp, "No such file or directory: `" + uri(it) + "'"}
-			}
+		if err := sh.dstParent(it); err != nil {
 			sh.fail(err)
-			continue
+			return
 		}
 		w, err := it.fs.Create(sh.ctx, it.name)
 		if err == nil {
@@ -1101,17 +1106,12 @@ func (sh *shell) touchz(_ map[string]bool, _ map[string]string, args []string) i
 		if err != nil {
 			sh.fail(err)
 		}
-	}
+	})
 	return 0
 }
 
 func (sh *shell) getmerge(opts map[string]bool, _ map[string]string, args []string) int {
-	sh.localMode(true)
-	dst, err := sh.resolve(args[1])
-	if err == nil {
-		err = sh.stat(dst)
-	}
-	sh.localMode(false)
+	dst, err := sh.lookup(args[1], true)
 	if err != nil {
 		sh.fail(err)
 		return 1
@@ -1181,45 +1181,30 @@ func (sh *shell) setrep(opts map[string]bool, _ map[string]string, args []string
 	if err != nil || n < 1 {
 		if err != nil {
 			fmt.Fprintln(sh.err, "setrep: Illegal replication, a positive integer expected")
-			fmt.Fprintf(sh.err, "-setrep: For input string: \"%s\"\n", args[0])
+			sh.usageError("-setrep", "For input string: \""+args[0]+"\"")
 		} else {
-			fmt.Fprintln(sh.err, "-setrep: replication must be >= 1")
+			sh.usageError("-setrep", "replication must be >= 1")
 		}
-		fmt.Fprint(sh.err, usageText)
-		fmt.Fprintln(sh.err, "Usage: hadoop fs [generic options] "+commandUsage("-setrep"))
 		return 255
 	}
-	var set func(it *item)
-	set = func(it *item) {
+	sh.eachTree(args[1:], true, func(it *item) bool {
 		if it.st.IsDir {
-			kids, err := sh.children(it)
-			if err != nil {
-				sh.fail(err)
-				return
-			}
-			for _, k := range kids {
-				set(k)
-			}
-			return
+			return true
 		}
 		if r, ok := it.fs.(replicator); ok && !isLocal(it.fs) {
 			if err := r.SetReplication(sh.ctx, it.name, int(n)); err != nil {
 				sh.fail(err)
-				return
+				return false
 			}
 		}
 		fmt.Fprintf(sh.out, "Replication %d set: %s\n", n, it.disp)
-	}
-	sh.each(args[1:], set)
+		return false
+	})
 	return 0
 }
 
 func (sh *shell) checksum(opts map[string]bool, _ map[string]string, args []string) int {
-	sh.each(args, func(it *item) {
-		if it.st.IsDir {
-			sh.fail(&pathError{it.disp, "Is a directory"})
-			return
-		}
+	sh.eachFile(args, func(it *item) {
 		if c, ok := it.fs.(checksummer); ok {
 			alg, sum, err := c.FileChecksum(sh.ctx, it.name)
 			if err != nil {
@@ -1238,17 +1223,14 @@ func (sh *shell) chmod(opts map[string]bool, _ map[string]string, args []string)
 	spec := args[0]
 	apply, err := parseMode(spec)
 	if err != nil {
-		fmt.Fprintln(sh.err, "-chmod: chmod : mode '"+spec+"' does not match the expected pattern.")
-		fmt.Fprint(sh.err, usageText)
-		fmt.Fprintln(sh.err, "Usage: hadoop fs [generic options] "+commandUsage("-chmod"))
+		sh.usageError("-chmod", "chmod : mode '"+spec+"' does not match the expected pattern.")
 		return 255
 	}
-	var do func(it *item)
-	do = func(it *item) {
+	sh.eachTree(args[1:], opts["R"], func(it *item) bool {
 		c, ok := it.fs.(chmoder)
 		if !ok {
 			sh.fail(fmt.Errorf("`%s': this store keeps no permissions", it.disp))
-			return
+			return false
 		}
 		m := apply(it.st.Perm, it.st.IsDir)
 		if m != it.st.Perm {
@@ -1256,18 +1238,8 @@ func (sh *shell) chmod(opts map[string]bool, _ map[string]string, args []string)
 				sh.fail(err)
 			}
 		}
-		if opts["R"] && it.st.IsDir {
-			kids, err := sh.children(it)
-			if err != nil {
-				sh.fail(err)
-				return
-			}
-			for _, k := range kids {
-				do(k)
-			}
-		}
-	}
-	sh.each(args[1:], do)
+		return true
+	})
 	return 0
 }
 
@@ -1388,27 +1360,16 @@ func (sh *shell) chgrp(opts map[string]bool, _ map[string]string, args []string)
 }
 
 func (sh *shell) setOwner(recursive bool, owner, group string, args []string) int {
-	var do func(it *item)
-	do = func(it *item) {
+	sh.eachTree(args, recursive, func(it *item) bool {
 		c, ok := it.fs.(chowner)
 		if !ok {
 			sh.fail(fmt.Errorf("`%s': this store keeps no owners", it.disp))
-			return
+			return false
 		}
 		if err := c.Chown(sh.ctx, it.name, owner, group); err != nil {
 			sh.fail(err)
 		}
-		if recursive && it.st.IsDir {
-			kids, err := sh.children(it)
-			if err != nil {
-				sh.fail(err)
-				return
-			}
-			for _, k := range kids {
-				do(k)
-			}
-		}
-	}
-	sh.each(args, do)
+		return true
+	})
 	return 0
 }

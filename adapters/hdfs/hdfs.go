@@ -305,34 +305,22 @@ func (f *FS) info(p string, fi os.FileInfo) mapreduce.FileInfo {
 	return info
 }
 
-// Stat implements mapreduce.FS.
+// Stat implements mapreduce.FS: the FileInfo part of StatStatus.
 func (f *FS) Stat(ctx context.Context, name string) (mapreduce.FileInfo, error) {
-	c, err := f.conn(ctx)
-	if err != nil {
-		return mapreduce.FileInfo{}, err
-	}
-	p := cleanPath(name)
-	fi, err := c.Stat(p)
-	if err != nil {
-		return mapreduce.FileInfo{}, f.wrap("stat", p, err)
-	}
-	return f.info(p, fi), nil
+	st, err := f.StatStatus(ctx, name)
+	return st.FileInfo, err
 }
 
-// List implements mapreduce.FS, in the NameNode's order (sorted by name).
+// List implements mapreduce.FS, in the NameNode's order (sorted by name):
+// the FileInfo parts of ListStatus.
 func (f *FS) List(ctx context.Context, dir string) ([]mapreduce.FileInfo, error) {
-	c, err := f.conn(ctx)
+	sts, err := f.ListStatus(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
-	p := cleanPath(dir)
-	fis, err := c.ReadDir(p)
-	if err != nil {
-		return nil, f.wrap("list", p, err)
-	}
-	out := make([]mapreduce.FileInfo, 0, len(fis))
-	for _, fi := range fis {
-		out = append(out, f.info(path.Join(p, fi.Name()), fi))
+	out := make([]mapreduce.FileInfo, len(sts))
+	for i, st := range sts {
+		out[i] = st.FileInfo
 	}
 	return out, nil
 }

@@ -297,15 +297,7 @@ print(" ".join(out))
 	})
 
 	t.Run("browser", func(t *testing.T) {
-		chromium := chromiumPath(t)
-		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
-			chromedp.UserDataDir(t.TempDir()))
-		actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-		defer cancel()
-		bctx, cancel := chromedp.NewContext(actx)
-		defer cancel()
-		bctx, cancel = context.WithTimeout(bctx, 2*time.Minute)
-		defer cancel()
+		bctx := browser(t)
 		src := "/open/images/photo.jpg?app=apps/watermark.wasm&text=" + url.QueryEscape("hello browser")
 		if err := chromedp.Do(bctx, chromedp.Navigate(jt+"/ui/login?token="+url.QueryEscape(tenant))); err != nil { // sets the login cookie
 			t.Fatal(err)
@@ -388,15 +380,7 @@ fetch("/ui/jobs", {credentials: "include"}).then(r => r.text()).then(t => { docu
 
 		// In Chromium: the operator is logged in to the UI; the tenant's page
 		// opened in the same browser runs no script and has an opaque origin.
-		chromium := chromiumPath(t)
-		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
-			chromedp.UserDataDir(t.TempDir()))
-		actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-		defer cancel()
-		bctx, cancel := chromedp.NewContext(actx)
-		defer cancel()
-		bctx, cancel = context.WithTimeout(bctx, 2*time.Minute)
-		defer cancel()
+		bctx := browser(t)
 		if err := chromedp.Do(bctx, chromedp.Navigate(jt+"/ui/login?token="+url.QueryEscape(token))); err != nil {
 			t.Fatal(err)
 		}
@@ -557,15 +541,28 @@ func tarOf(t *testing.T, files map[string]string) []byte {
 	return b.Bytes()
 }
 
-// chromiumPath finds Chromium (Debian's chromium package) or fails saying
-// how to get it.
-func chromiumPath(t *testing.T) string {
+// browser starts a headless Chromium (Debian's chromium package; without
+// it the test fails saying how to get it) with a fresh profile, for at most
+// two minutes; it is stopped when the test ends.
+func browser(t *testing.T) context.Context {
 	t.Helper()
+	var chromium string
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
-			return p
+			chromium = p
+			break
 		}
 	}
-	t.Fatal("no Chromium: install Debian's chromium package (apt-get install chromium) to run the browser test")
-	return ""
+	if chromium == "" {
+		t.Fatal("no Chromium: install Debian's chromium package (apt-get install chromium) to run the browser test")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	bctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	bctx, cancel = context.WithTimeout(bctx, 2*time.Minute)
+	t.Cleanup(cancel)
+	return bctx
 }

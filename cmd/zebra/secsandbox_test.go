@@ -128,6 +128,36 @@ func hostSecret(t *testing.T) string {
 	return d
 }
 
+// swappedLinkAttack is attack 6 (run with env; nil: the local runner): the
+// mapper swaps the link of its shipped program for one to a host file;
+// making the combiner (the same name) executable must not chmod the host
+// file, nor run it.
+func swappedLinkAttack(t *testing.T, bin, dir string, env []string) {
+	t.Helper()
+	victim := filepath.Join(t.TempDir(), "victim")
+	os.WriteFile(victim, []byte("host file\n"), 0o600)
+	writeExec(t, filepath.Join(dir, "swap.sh"), "#!/bin/sh\ncat\nrm -f swap.sh && ln -s "+victim+" swap.sh\n")
+	before := snapshot(t, filepath.Dir(victim))
+	j := runStreaming(t, bin, dir, env, "-files", "swap.sh", "-input", "in.txt", "-mapper", "./swap.sh", "-combiner", "./swap.sh", "-reducer", "cat")
+	sameSnapshot(t, "victim", before, snapshot(t, filepath.Dir(victim)))
+	if strings.Contains(j.output, "host file") {
+		t.Errorf("the combiner ran the host file:\n%s", j.output)
+	}
+}
+
+// readPrivateShipped is issue 16b (run with env; nil: the local runner): a
+// task, run as another user, must read the 0600 file its job ships.
+func readPrivateShipped(t *testing.T, bin, dir string, env []string) {
+	t.Helper()
+	os.WriteFile(filepath.Join(dir, "conf.txt"), []byte("PRIVATE-CONF\n"), 0o600)
+	os.Chmod(filepath.Join(dir, "conf.txt"), 0o600)
+	writeExec(t, filepath.Join(dir, "useconf.sh"), "#!/bin/sh\ncat >/dev/null\ncat conf.txt\n")
+	j := runStreaming(t, bin, dir, env, "-files", "useconf.sh,conf.txt", "-input", "in.txt", "-mapper", "./useconf.sh", "-reducer", "NONE")
+	if j.code != 0 || !strings.Contains(j.output, "PRIVATE-CONF") {
+		t.Errorf("exit %d, output %q: the task could not read its 0600 shipped file", j.code, j.output)
+	}
+}
+
 func needSandbox(t *testing.T) {
 	t.Helper()
 	if testing.Short() {
@@ -300,20 +330,7 @@ func TestSecLocalRunner(t *testing.T) {
 		}
 	})
 
-	t.Run("6 chmod through a swapped link", func(t *testing.T) {
-		// The mapper swaps the link of its shipped program for one to a
-		// host file; making the combiner (the same name) executable must
-		// not chmod the host file.
-		victim := filepath.Join(t.TempDir(), "victim")
-		os.WriteFile(victim, []byte("host file\n"), 0o600)
-		writeExec(t, filepath.Join(dir, "swap.sh"), "#!/bin/sh\ncat\nrm -f swap.sh && ln -s "+victim+" swap.sh\n")
-		before := snapshot(t, filepath.Dir(victim))
-		j := runStreaming(t, bin, dir, nil, "-files", "swap.sh", "-input", "in.txt", "-mapper", "./swap.sh", "-combiner", "./swap.sh", "-reducer", "cat")
-		sameSnapshot(t, "victim", before, snapshot(t, filepath.Dir(victim)))
-		if strings.Contains(j.output, "host file") {
-			t.Errorf("the combiner ran the host file:\n%s", j.output)
-		}
-	})
+	t.Run("6 chmod through a swapped link", func(t *testing.T) { swappedLinkAttack(t, bin, dir, nil) })
 
 	t.Run("one endless line", func(t *testing.T) {
 		// A mapper writes 32 MiB on stderr, or on stdout, without a line
@@ -367,13 +384,7 @@ func TestSecLocalRunner(t *testing.T) {
 		if os.Geteuid() != 0 {
 			t.Skip("the task runs as another user only under a root runner")
 		}
-		os.WriteFile(filepath.Join(dir, "conf.txt"), []byte("PRIVATE-CONF\n"), 0o600)
-		os.Chmod(filepath.Join(dir, "conf.txt"), 0o600)
-		writeExec(t, filepath.Join(dir, "useconf.sh"), "#!/bin/sh\ncat >/dev/null\ncat conf.txt\n")
-		j := runStreaming(t, bin, dir, nil, "-files", "useconf.sh,conf.txt", "-input", "in.txt", "-mapper", "./useconf.sh", "-reducer", "NONE")
-		if j.code != 0 || !strings.Contains(j.output, "PRIVATE-CONF") {
-			t.Errorf("exit %d, output %q: the task could not read its 0600 shipped file", j.code, j.output)
-		}
+		readPrivateShipped(t, bin, dir, nil)
 		if fi, _ := os.Stat(filepath.Join(dir, "conf.txt")); fi.Mode().Perm() != 0o600 {
 			t.Errorf("the user's file became %v", fi.Mode())
 		}
@@ -450,17 +461,7 @@ func TestSecCluster(t *testing.T) {
 		sameSnapshot(t, "host secret", before, snapshot(t, secret))
 	})
 
-	t.Run("6 chmod through a swapped link", func(t *testing.T) {
-		victim := filepath.Join(t.TempDir(), "victim")
-		os.WriteFile(victim, []byte("host file\n"), 0o600)
-		writeExec(t, filepath.Join(dir, "swap.sh"), "#!/bin/sh\ncat\nrm -f swap.sh && ln -s "+victim+" swap.sh\n")
-		before := snapshot(t, filepath.Dir(victim))
-		j := runStreaming(t, bin, dir, envList, "-files", "swap.sh", "-input", "in.txt", "-mapper", "./swap.sh", "-combiner", "./swap.sh", "-reducer", "cat")
-		sameSnapshot(t, "victim", before, snapshot(t, filepath.Dir(victim)))
-		if strings.Contains(j.output, "host file") {
-			t.Errorf("the combiner ran the host file:\n%s", j.output)
-		}
-	})
+	t.Run("6 chmod through a swapped link", func(t *testing.T) { swappedLinkAttack(t, bin, dir, envList) })
 
 	t.Run("16a unshipped script by absolute path", func(t *testing.T) {
 		os.WriteFile(filepath.Join(secret, "mapper.pl"), []byte("while (<STDIN>) { print uc($_); }\n"), 0o644)
@@ -470,13 +471,5 @@ func TestSecCluster(t *testing.T) {
 		}
 	})
 
-	t.Run("16b shipped file of mode 0600", func(t *testing.T) {
-		os.WriteFile(filepath.Join(dir, "conf.txt"), []byte("PRIVATE-CONF\n"), 0o600)
-		os.Chmod(filepath.Join(dir, "conf.txt"), 0o600)
-		writeExec(t, filepath.Join(dir, "useconf.sh"), "#!/bin/sh\ncat >/dev/null\ncat conf.txt\n")
-		j := runStreaming(t, bin, dir, envList, "-files", "useconf.sh,conf.txt", "-input", "in.txt", "-mapper", "./useconf.sh", "-reducer", "NONE")
-		if j.code != 0 || !strings.Contains(j.output, "PRIVATE-CONF") {
-			t.Errorf("exit %d, output %q: the task could not read its 0600 shipped file", j.code, j.output)
-		}
-	})
+	t.Run("16b shipped file of mode 0600", func(t *testing.T) { readPrivateShipped(t, bin, dir, envList) })
 }

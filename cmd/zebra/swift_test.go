@@ -37,13 +37,13 @@ func (p proxyLog) mark(t *testing.T) int64 {
 	return fi.Size()
 }
 
-// getBytes sums the body bytes the proxy sent in answer to client GETs of
-// paths starting with prefix (e.g. /v1/AUTH_test/data/in/) logged after
-// mark. Fields after the "proxy-server:" tag: client_ip remote_addr
-// datetime method path protocol status referer user_agent auth_token
-// bytes_recvd bytes_sent client_etag txn_id headers request_time source
-// ...; internal subrequests (a source other than "-") are not counted.
-func (p proxyLog) getBytes(t *testing.T, mark int64, prefix string) (sum int64, requests int) {
+// requests returns the fields of the client requests logged after mark on
+// paths starting with prefix (e.g. /v1/AUTH_test/data/in/). Fields after
+// the "proxy-server:" tag: client_ip remote_addr datetime method path
+// protocol status referer user_agent auth_token bytes_recvd bytes_sent
+// client_etag txn_id headers request_time source ...; internal
+// subrequests (a source other than "-") are left out.
+func (p proxyLog) requests(t *testing.T, mark int64, prefix string) [][]string {
 	t.Helper()
 	time.Sleep(time.Second) // let the proxy write its last lines
 	f, err := os.Open(string(p))
@@ -54,20 +54,34 @@ func (p proxyLog) getBytes(t *testing.T, mark int64, prefix string) (sum int64, 
 	if _, err := f.Seek(mark, io.SeekStart); err != nil {
 		t.Fatal(err)
 	}
+	var out [][]string
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		fl := strings.Fields(sc.Text())
-		if len(fl) < 21 || fl[0] != "proxy-server:" || fl[4] != "GET" || fl[17] != "-" || !strings.HasPrefix(fl[5], prefix) {
+		if len(fl) < 21 || fl[0] != "proxy-server:" || fl[17] != "-" || !strings.HasPrefix(fl[5], prefix) {
+			continue
+		}
+		out = append(out, fl)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// getBytes sums the body bytes the proxy sent in answer to client GETs of
+// paths starting with prefix logged after mark (see requests).
+func (p proxyLog) getBytes(t *testing.T, mark int64, prefix string) (sum int64, requests int) {
+	t.Helper()
+	for _, fl := range p.requests(t, mark, prefix) {
+		if fl[4] != "GET" {
 			continue
 		}
 		requests++
 		if n, err := strconv.ParseInt(fl[12], 10, 64); err == nil {
 			sum += n
 		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return sum, requests
 }

@@ -16,7 +16,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -524,23 +523,8 @@ func equalMaps(a, b map[string]string) bool {
 // after mark.
 func (p proxyLog) tokens(t *testing.T, mark int64, prefix string) map[string]int {
 	t.Helper()
-	time.Sleep(time.Second) // let the proxy write its last lines
-	f, err := os.Open(string(p))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := f.Seek(mark, io.SeekStart); err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]int{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		fl := strings.Fields(sc.Text())
-		if len(fl) < 21 || fl[0] != "proxy-server:" || fl[17] != "-" || !strings.HasPrefix(fl[5], prefix) {
-			continue
-		}
+	for _, fl := range p.requests(t, mark, prefix) {
 		out[fl[10]]++
 	}
 	return out

@@ -29,109 +29,42 @@ static int zebra_bz_compress(bz_stream *s, char *in, unsigned inlen, char *out, 
 import "C"
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"unsafe"
 )
 
-// bzip2Writer is a libbz2 stream writing to w, its state and buffers in C
-// memory.
-type bzip2Writer struct {
-	w      io.Writer
-	strm   *C.bz_stream
-	in     *C.char
-	out    *C.char
-	err    error
-	closed bool
-}
+// bzip2Stream is a libbz2 compression stream in C memory.
+type bzip2Stream struct{ s *C.bz_stream }
 
-func newBZip2Writer(w io.Writer) (*bzip2Writer, error) {
-	b := &bzip2Writer{w: w}
-	b.strm = (*C.bz_stream)(C.calloc(1, C.size_t(unsafe.Sizeof(C.bz_stream{}))))
-	b.in = (*C.char)(C.malloc(bufSize))
-	b.out = (*C.char)(C.malloc(bufSize))
-	if b.strm == nil || b.in == nil || b.out == nil {
-		b.free()
-		return nil, errors.New("bzip2: out of memory")
-	}
-	if rc := C.zebra_bz_init(b.strm); rc != C.BZ_OK {
-		b.free()
+func newBZip2Writer(w io.Writer) (*cWriter, error) {
+	s := (*C.bz_stream)(C.malloc(C.size_t(unsafe.Sizeof(C.bz_stream{}))))
+	if rc := C.zebra_bz_init(s); rc != C.BZ_OK {
+		C.free(unsafe.Pointer(s))
 		return nil, fmt.Errorf("bzip2: BZ2_bzCompressInit failed (%d)", int(rc))
 	}
-	return b, nil
+	return newCWriter("bzip2", w, bzip2Stream{s}), nil
 }
 
-func (b *bzip2Writer) free() {
-	C.free(unsafe.Pointer(b.strm))
-	C.free(unsafe.Pointer(b.in))
-	C.free(unsafe.Pointer(b.out))
-	b.strm, b.in, b.out = nil, nil, nil
-}
-
-// run compresses n bytes already copied to b.in; with finish, until the
-// stream's end.
-func (b *bzip2Writer) run(n int, finish bool) error {
+func (b bzip2Stream) step(in, out unsafe.Pointer, inLen int, finish bool) (int, int, bool, error) {
 	action := C.int(C.BZ_RUN)
 	if finish {
 		action = C.BZ_FINISH
 	}
-	off := 0
-	for {
-		var inUsed, outUsed C.uint
-		rc := C.zebra_bz_compress(b.strm, (*C.char)(unsafe.Add(unsafe.Pointer(b.in), off)), C.uint(n-off), b.out, bufSize, action, &inUsed, &outUsed)
-		off += int(inUsed)
-		if outUsed > 0 {
-			if _, err := b.w.Write(C.GoBytes(unsafe.Pointer(b.out), C.int(outUsed))); err != nil {
-				return err
-			}
-		}
-		switch rc {
-		case C.BZ_STREAM_END:
-			return nil
-		case C.BZ_RUN_OK:
-			if off == n {
-				return nil
-			}
-		case C.BZ_FINISH_OK:
-		default:
-			return fmt.Errorf("bzip2: BZ2_bzCompress failed (%d)", int(rc))
-		}
+	var inUsed, outUsed C.uint
+	rc := C.zebra_bz_compress(b.s, (*C.char)(in), C.uint(inLen), (*C.char)(out), bufSize, action, &inUsed, &outUsed)
+	switch rc {
+	case C.BZ_STREAM_END:
+		return int(inUsed), int(outUsed), true, nil
+	case C.BZ_RUN_OK:
+		return int(inUsed), int(outUsed), int(inUsed) == inLen, nil
+	case C.BZ_FINISH_OK:
+		return int(inUsed), int(outUsed), false, nil
 	}
+	return int(inUsed), int(outUsed), false, fmt.Errorf("bzip2: BZ2_bzCompress failed (%d)", int(rc))
 }
 
-// Write compresses p.
-func (b *bzip2Writer) Write(p []byte) (int, error) {
-	if b.err != nil {
-		return 0, b.err
-	}
-	if b.closed {
-		return 0, errors.New("bzip2: write after close")
-	}
-	total := 0
-	for len(p) > 0 {
-		n := min(len(p), bufSize)
-		C.memcpy(unsafe.Pointer(b.in), unsafe.Pointer(&p[0]), C.size_t(n))
-		if err := b.run(n, false); err != nil {
-			b.err = err
-			return total, err
-		}
-		total += n
-		p = p[n:]
-	}
-	return total, nil
-}
-
-// Close ends the stream (it does not close the underlying writer).
-func (b *bzip2Writer) Close() error {
-	if b.closed {
-		return b.err
-	}
-	b.closed = true
-	if b.err == nil {
-		b.err = b.run(0, true)
-	}
-	C.BZ2_bzCompressEnd(b.strm)
-	b.free()
-	return b.err
+func (b bzip2Stream) end() {
+	C.BZ2_bzCompressEnd(b.s)
+	C.free(unsafe.Pointer(b.s))
 }

@@ -65,16 +65,12 @@ func NewWriter(c Codec, w io.Writer) (io.WriteCloser, error) {
 		if err != nil {
 			return nil, err
 		}
-		return deflateCloser{d}, nil
+		return d, nil
 	case BZip2:
 		return newBZip2Writer(w)
 	}
 	return nil, fmt.Errorf("compress: no writer for codec %q", string(c))
 }
-
-type deflateCloser struct{ *deflater }
-
-func (d deflateCloser) Close() error { return d.finish() }
 
 // gzipHeader is java.util.zip.GZIPOutputStream's header: no flags, no
 // time, no extra flags, OS 0.
@@ -84,7 +80,7 @@ var gzipHeader = []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0}
 // deflate stream, then CRC-32 and size (mod 2^32), little-endian.
 type gzipWriter struct {
 	w      io.Writer
-	d      *deflater
+	d      *cWriter
 	crc    hash.Hash32
 	size   uint32
 	closed bool
@@ -113,7 +109,7 @@ func (g *gzipWriter) Close() error {
 		return g.d.err
 	}
 	g.closed = true
-	if err := g.d.finish(); err != nil {
+	if err := g.d.Close(); err != nil {
 		return err
 	}
 	var trailer [8]byte

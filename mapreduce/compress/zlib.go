@@ -39,30 +39,20 @@ static int zebra_deflate(z_stream *s, unsigned char *in, unsigned inlen, unsigne
 import "C"
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"unsafe"
 )
 
-// bufSize is the size of the C-side input and output buffers.
-const bufSize = 64 << 10
-
 // DefaultLevel is Java's Deflater.DEFAULT_COMPRESSION (zlib's level 6).
 const DefaultLevel = -1
 
-// deflater is a zlib deflate stream writing to w. Its z_stream and buffers
-// live in C memory, so no Go pointer is ever kept by zlib.
-type deflater struct {
-	w      io.Writer
-	strm   *C.z_stream
-	in     *C.uchar
-	out    *C.uchar
-	err    error
-	closed bool
-}
+// zlibStream is a zlib deflate stream in C memory.
+type zlibStream struct{ s *C.z_stream }
 
-func newDeflater(w io.Writer, level int, raw bool) (*deflater, error) {
+// newDeflater is a deflate writer to w at level; raw writes a raw deflate
+// stream (no zlib header or trailer), as Java's Deflater with nowrap.
+func newDeflater(w io.Writer, level int, raw bool) (*cWriter, error) {
 	if level < -1 || level > 9 {
 		return nil, fmt.Errorf("zlib: invalid compression level %d (want -1 to 9)", level)
 	}
@@ -70,87 +60,33 @@ func newDeflater(w io.Writer, level int, raw bool) (*deflater, error) {
 	if raw {
 		wbits = -15
 	}
-	d := &deflater{w: w}
-	d.strm = (*C.z_stream)(C.calloc(1, C.size_t(unsafe.Sizeof(C.z_stream{}))))
-	d.in = (*C.uchar)(C.malloc(bufSize))
-	d.out = (*C.uchar)(C.malloc(bufSize))
-	if d.strm == nil || d.in == nil || d.out == nil {
-		d.free()
-		return nil, errors.New("zlib: out of memory")
-	}
-	if rc := C.zebra_deflate_init(d.strm, C.int(level), C.int(wbits)); rc != C.Z_OK {
-		d.free()
+	s := (*C.z_stream)(C.malloc(C.size_t(unsafe.Sizeof(C.z_stream{}))))
+	if rc := C.zebra_deflate_init(s, C.int(level), C.int(wbits)); rc != C.Z_OK {
+		C.free(unsafe.Pointer(s))
 		return nil, fmt.Errorf("zlib: deflateInit2 failed (%d)", int(rc))
 	}
-	return d, nil
+	return newCWriter("zlib", w, zlibStream{s}), nil
 }
 
-func (d *deflater) free() {
-	C.free(unsafe.Pointer(d.strm))
-	C.free(unsafe.Pointer(d.in))
-	C.free(unsafe.Pointer(d.out))
-	d.strm, d.in, d.out = nil, nil, nil
+func (z zlibStream) step(in, out unsafe.Pointer, inLen int, finish bool) (int, int, bool, error) {
+	flush := C.int(C.Z_NO_FLUSH)
+	if finish {
+		flush = C.Z_FINISH
+	}
+	var inUsed, outUsed C.uint
+	rc := C.zebra_deflate(z.s, (*C.uchar)(in), C.uint(inLen), (*C.uchar)(out), bufSize, flush, &inUsed, &outUsed)
+	switch {
+	case rc == C.Z_STREAM_END:
+		return int(inUsed), int(outUsed), true, nil
+	case rc != C.Z_OK && rc != C.Z_BUF_ERROR:
+		return int(inUsed), int(outUsed), false, fmt.Errorf("zlib: deflate failed (%d)", int(rc))
+	}
+	// Without Z_FINISH, done once all input is taken and the output
+	// buffer was not filled (zlib has nothing more to give now).
+	return int(inUsed), int(outUsed), !finish && int(inUsed) == inLen && outUsed < bufSize, nil
 }
 
-// run deflates n bytes already copied to d.in with the given flush mode,
-// writing all output produced.
-func (d *deflater) run(n int, flush C.int) error {
-	off := 0
-	for {
-		var inUsed, outUsed C.uint
-		rc := C.zebra_deflate(d.strm, (*C.uchar)(unsafe.Add(unsafe.Pointer(d.in), off)), C.uint(n-off), d.out, bufSize, flush, &inUsed, &outUsed)
-		off += int(inUsed)
-		if outUsed > 0 {
-			if _, err := d.w.Write(C.GoBytes(unsafe.Pointer(d.out), C.int(outUsed))); err != nil {
-				return err
-			}
-		}
-		switch {
-		case rc == C.Z_STREAM_END:
-			return nil
-		case rc != C.Z_OK && rc != C.Z_BUF_ERROR:
-			return fmt.Errorf("zlib: deflate failed (%d)", int(rc))
-		}
-		// Without Z_FINISH, done once all input is taken and the output
-		// buffer was not filled (zlib has nothing more to give now).
-		if flush != C.Z_FINISH && off == n && outUsed < bufSize {
-			return nil
-		}
-	}
-}
-
-// Write compresses p.
-func (d *deflater) Write(p []byte) (int, error) {
-	if d.err != nil {
-		return 0, d.err
-	}
-	if d.closed {
-		return 0, errors.New("zlib: write after close")
-	}
-	total := 0
-	for len(p) > 0 {
-		n := min(len(p), bufSize)
-		C.memcpy(unsafe.Pointer(d.in), unsafe.Pointer(&p[0]), C.size_t(n))
-		if err := d.run(n, C.Z_NO_FLUSH); err != nil {
-			d.err = err
-			return total, err
-		}
-		total += n
-		p = p[n:]
-	}
-	return total, nil
-}
-
-// finish ends the deflate stream and frees zlib's state.
-func (d *deflater) finish() error {
-	if d.closed {
-		return d.err
-	}
-	d.closed = true
-	if d.err == nil {
-		d.err = d.run(0, C.Z_FINISH)
-	}
-	C.deflateEnd(d.strm)
-	d.free()
-	return d.err
+func (z zlibStream) end() {
+	C.deflateEnd(z.s)
+	C.free(unsafe.Pointer(z.s))
 }
