@@ -283,13 +283,16 @@ func stage(o *Options, p *plan, e *Env) (string, *clusterSpec, error) {
 	return f.Name(), spec, nil
 }
 
-// checkUnshipped refuses a command naming, by absolute path, a file of the
-// client outside the system directories that the job does not ship
-// ("perl $PWD/mapper.pl"): Hadoop's local mode runs it, but a task on a
-// cluster sees only what its job ships.
+// checkUnshipped refuses a command whose arguments name, by absolute path,
+// a file of the client outside the system directories that the job does
+// not ship ("perl $PWD/mapper.pl"): Hadoop's local mode runs it, but a task
+// on a cluster sees only what its job ships. The program itself (the first
+// word, e.g. a virtualenv's python) is the worker's to find: it runs if it
+// lies in the operator's allowed installations (zebra worker
+// --sandbox-allow), and the task fails saying so otherwise.
 func checkUnshipped(cmd string, staged map[string]string, dir string) error {
-	for _, a := range SplitArgs(cmd) {
-		if !filepath.IsAbs(a) || a == "/" {
+	for i, a := range SplitArgs(cmd) {
+		if i == 0 || !filepath.IsAbs(a) || a == "/" {
 			continue
 		}
 		top := "/" + strings.SplitN(strings.TrimPrefix(filepath.Clean(a), "/"), "/", 2)[0]
