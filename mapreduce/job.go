@@ -152,6 +152,16 @@ type OutputSpec struct {
 	// NullKey and NullValue drop key or value and its separator, as a
 	// NullWritable does.
 	NullKey, NullValue bool
+	// KeyClass and ValueClass are the Java classes of the records the
+	// output receives (see WritableClass); TextOutputFormat prints them with
+	// their toString, a SequenceFile serializes them.
+	KeyClass, ValueClass WritableClass
+	// SequenceFile writes SequenceFileOutputFormat files (uncompressed)
+	// declaring SeqKeyClass and SeqValueClass, instead of text lines. As
+	// Hadoop's SequenceFile.Writer, it fails on the first record if those
+	// differ from KeyClass and ValueClass.
+	SequenceFile               bool
+	SeqKeyClass, SeqValueClass WritableClass
 	// MarkSuccess writes _SUCCESS on commit.
 	MarkSuccess bool
 	// Raw writes each record's value as it is: no key, separator or

@@ -30,16 +30,11 @@ type plan struct {
 // passes on input keys of another class than the job's map output key class
 // (LongWritable offsets to a command reducer, or KeyValueTextInputFormat's
 // Text keys to IdentityReducer).
-type typeMismatchMapper struct{ expected, received string }
+type typeMismatchMapper struct{ what, expected, received string }
 
 func (m typeMismatchMapper) Map(context.Context, *mapreduce.TaskContext, mapreduce.RecordReader, mapreduce.Collector) error {
-	return mapreduce.E("map", mapreduce.UserCode, "", fmt.Errorf("java.io.IOException: Type mismatch in key from map: expected %s, received %s", m.expected, m.received))
+	return mapreduce.E("map", mapreduce.UserCode, "", fmt.Errorf("java.io.IOException: Type mismatch in %s from map: expected %s, received %s", m.what, m.expected, m.received))
 }
-
-const (
-	javaText = "org.apache.hadoop.io.Text"
-	javaLong = "org.apache.hadoop.io.LongWritable"
-)
 
 // identityMapper is org.apache.hadoop.mapred.lib.IdentityMapper.
 type identityMapper struct{}
@@ -143,8 +138,14 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		}
 		links[link] = dir
 	}
-	if o.IO != "" && !strings.EqualFold(o.IO, "text") {
-		return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-io %s is not supported by zebra (only text)", o.IO))
+	if o.IO != "" {
+		// StreamJob.setJobConf: -io sets all four protocols, over -D.
+		for _, k := range []string{keyMapInput, keyMapOutput, keyReduceInput, keyReduceOutput} {
+			conf.Set(k, o.IO)
+		}
+	}
+	if err := refuseUnsupportedIO(conf); err != nil {
+		return nil, err
 	}
 	if o.InputReader != "" {
 		return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-inputreader %s is not supported by zebra", o.InputReader))
@@ -167,8 +168,11 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		}
 		return nil, failErr("-inputformat : class not found : " + o.InputFormat)
 	}
+	seqOutput := false
 	switch o.OutputFormat {
 	case "", "TextOutputFormat", classTextOutput:
+	case "SequenceFileOutputFormat", classSeqOutput:
+		seqOutput = true
 	default:
 		if looksLikeHadoopClass(o.OutputFormat) {
 			return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-outputformat %s is not supported by zebra", o.OutputFormat))
@@ -222,7 +226,11 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 	}
 	conf.Set("stream.addenvironment", strings.Join(append([]string{"HADOOP_ROOT_LOGGER="}, o.CmdEnv...), " "))
 	conf.Set("mapred.input.format.class", formatClass)
-	conf.Set("mapred.output.format.class", classTextOutput)
+	if seqOutput {
+		conf.Set("mapred.output.format.class", classSeqOutput)
+	} else {
+		conf.Set("mapred.output.format.class", classTextOutput)
+	}
 	if _, ok := conf.Lookup(mapreduce.KeyUser); !ok {
 		// Hadoop's user under simple authentication: HADOOP_USER_NAME,
 		// else the OS user.
@@ -254,10 +262,23 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		mapperIsClass = true
 	}
 	textKeys := format == mapreduce.KeyValueInput // identity map output keys are Text
+	// The classes of the map input, of what the map phase emits and of what
+	// reaches the output format.
+	inKey, inValue := mapreduce.ClassLong, mapreduce.ClassText
+	if textKeys {
+		inKey = mapreduce.ClassText
+	}
+	mapKey, mapValue := inKey, inValue
+	outKey, outValue, err := declaredOutputClasses(conf)
+	if err != nil {
+		return nil, err
+	}
+	runKey, runValue := outKey, outValue
 	switch {
 	case mapperIsClass:
 		job.Mapper = identityMapper{}
 		job.WantKey = true
+
 	case looksLikeHadoopClass(o.Mapper):
 		return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-mapper %s: this Java class is not supported by zebra", o.Mapper))
 	default:
@@ -266,12 +287,19 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 			return nil, failErr("-mapper: empty command")
 		}
 		p.inSep = sep("stream.map.input.field.separator")
-		p.ignoreKey = conf.Bool("stream.map.input.ignoreKey", format == mapreduce.TextInput)
+		p.inWire, p.inKey, p.inValue = resolveWire(conf.Get(keyMapInput, "")), inKey, inValue
+		p.outWire = resolveWire(conf.Get(keyMapOutput, ""))
+		// PipeMapper: the key is left out only with the text writer.
+		p.ignoreKey = p.inWire == wireText && conf.Bool("stream.map.input.ignoreKey", format == mapreduce.TextInput)
 		p.outSep = sep("stream.map.output.field.separator")
 		p.numKeys = numKeys("stream.num.map.output.key.fields")
 		job.Mapper = &pipeMapper{prog: p}
 		job.WantKey = !p.ignoreKey
 		textKeys = true
+		mapKey, mapValue = p.outWire.classes()
+		if reduces == 0 {
+			outKey, outValue = mapKey, mapValue
+		}
 	}
 
 	if reduces > 0 {
@@ -287,15 +315,19 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		}
 		reducerProgram := func(role, cmd string) *pipeProgram {
 			p := program(role, cmd)
+			p.inWire, p.inKey, p.inValue = resolveWire(conf.Get(keyReduceInput, "")), mapKey, mapValue
+			p.outWire = resolveWire(conf.Get(keyReduceOutput, ""))
 			p.inSep = sep("stream.reduce.input.field.separator")
 			p.outSep = sep("stream.reduce.output.field.separator")
 			p.numKeys = numKeys("stream.num.reduce.output.key.fields")
 			return p
 		}
+		runKey, runValue = mapKey, mapValue
 		switch {
 		case aggregate:
 			job.Reducer = aggregateReducer{}
 			job.Combiner = aggregateCombiner{}
+			runKey, runValue = mapreduce.ClassText, mapreduce.ClassText
 		case reducerIsClass:
 			job.Reducer = identityReducer{}
 		case looksLikeHadoopClass(o.Reducer):
@@ -306,19 +338,21 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 				return nil, failErr("-reducer: empty command")
 			}
 			job.Reducer = &pipeReducer{prog: p}
+			outKey, outValue = p.outWire.classes()
+			runKey, runValue = outKey, outValue
 		}
 		if mapperIsClass {
-			// IdentityMapper's output key class is the job's: Text for a command
-			// reducer, LongWritable otherwise.
-			in, want := javaLong, javaLong
-			if textKeys {
-				in = javaText
+			// IdentityMapper's output classes must be the job's map output
+			// classes: mapreduce.map.output.{key,value}.class, by default the
+			// job's output classes (Text for a command reducer).
+			wantKey, wantValue, err := declaredMapOutputClasses(conf, outKey, outValue)
+			if err != nil {
+				return nil, err
 			}
-			if !reducerIsClass && !aggregate {
-				want = javaText
-			}
-			if in != want {
-				job.Mapper = typeMismatchMapper{expected: want, received: in}
+			if inKey != wantKey {
+				job.Mapper = typeMismatchMapper{what: "key", expected: wantKey.JavaName(), received: inKey.JavaName()}
+			} else if inValue != wantValue {
+				job.Mapper = typeMismatchMapper{what: "value", expected: wantValue.JavaName(), received: inValue.JavaName()}
 			}
 		}
 		if !aggregate && o.Combiner != "" {
@@ -340,6 +374,10 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		}
 	}
 
+	if reduces == 0 {
+		runKey, runValue = mapKey, mapValue
+	}
+
 	// Output.
 	outSep, ok := conf.Lookup(mapreduce.KeyOutputSeparator)
 	if !ok {
@@ -349,6 +387,15 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		Separator:   []byte(outSep),
 		Lazy:        o.LazyOutput,
 		MarkSuccess: conf.Bool(mapreduce.KeyMarkSuccess, true),
+		KeyClass:    runKey,
+		ValueClass:  runValue,
+	}
+	if seqOutput {
+		if conf.Bool(mapreduce.KeyOutputCompress, false) {
+			return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("%s=true with SequenceFileOutputFormat: compressed SequenceFiles are not supported by zebra", mapreduce.KeyOutputCompress))
+		}
+		job.OutSpec.SequenceFile = true
+		job.OutSpec.SeqKeyClass, job.OutSpec.SeqValueClass = outKey, outValue
 	}
 	if conf.Bool(mapreduce.KeyOutputCompress, false) {
 		codec := conf.Get(mapreduce.KeyOutputCompressCodec, "org.apache.hadoop.io.compress.GzipCodec")

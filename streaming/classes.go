@@ -13,6 +13,7 @@ const (
 	classSeqInput             = "org.apache.hadoop.mapred.SequenceFileInputFormat"
 	classSeqAsTextInput       = "org.apache.hadoop.mapred.SequenceFileAsTextInputFormat"
 	classTextOutput           = "org.apache.hadoop.mapred.TextOutputFormat"
+	classSeqOutput            = "org.apache.hadoop.mapred.SequenceFileOutputFormat"
 	classHashPartitioner      = "org.apache.hadoop.mapred.lib.HashPartitioner"
 	classKeyFieldPartitioner  = "org.apache.hadoop.mapred.lib.KeyFieldBasedPartitioner"
 	classKeyFieldPartitioner2 = "org.apache.hadoop.mapreduce.lib.partition.KeyFieldBasedPartitioner"

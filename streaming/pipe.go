@@ -30,6 +30,10 @@ type pipeProgram struct {
 	// outSep and numKeys split each stdout line into key and value.
 	outSep  []byte
 	numKeys int
+	// inWire and outWire are the protocols of stdin and stdout; inKey and
+	// inValue are the classes of the records written to stdin.
+	inWire, outWire wire
+	inKey, inValue  mapreduce.WritableClass
 }
 
 // startError is a program that could not be started; it prints as Java's
@@ -72,6 +76,7 @@ type started struct {
 	outErr chan error
 	errWG  sync.WaitGroup
 	prog   *pipeProgram
+	buf    []byte
 }
 
 // start launches the program for task t, sending what it prints on stdout
@@ -132,6 +137,9 @@ func (p *pipeProgram) readOutput(r io.Reader, out mapreduce.Collector) error {
 		_, err := io.Copy(io.Discard, r)
 		return err
 	}
+	if p.outWire == wireRawBytes || p.outWire == wireTypedBytes {
+		return p.readBinary(r, out)
+	}
 	lr := mapreduce.NewLineReader(r, nil)
 	for {
 		line, _, err := lr.ReadLine()
@@ -141,7 +149,10 @@ func (p *pipeProgram) readOutput(r io.Reader, out mapreduce.Collector) error {
 		if err != nil {
 			return mapreduce.E("read "+p.role+" output", mapreduce.Infra, "", err)
 		}
-		k, v := splitKeyValue(line, p.outSep, p.numKeys)
+		k, v := line, []byte(nil)
+		if p.outWire == wireText {
+			k, v = splitKeyValue(line, p.outSep, p.numKeys)
+		}
 		if err := out.Collect(k, v); err != nil {
 			// Keep draining so the program is not blocked on a full pipe.
 			io.Copy(io.Discard, r)
@@ -172,6 +183,13 @@ func splitKeyValue(line, sep []byte, n int) (key, value []byte) {
 
 // write sends one record to the program's stdin.
 func (s *started) write(key, value []byte) error {
+	switch s.prog.inWire {
+	case wireKeyOnly:
+		s.w.Write(key)
+		return s.w.WriteByte('\n')
+	case wireRawBytes, wireTypedBytes:
+		return s.writeBinary(key, value)
+	}
 	if !s.prog.ignoreKey {
 		s.w.Write(key)
 		s.w.Write(s.prog.inSep)
