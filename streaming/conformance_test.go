@@ -57,8 +57,8 @@ type confCase struct {
 	// both sides) by header fields and records, not bytes: each file
 	// carries a random sync marker (meta "compare: sequencefiles").
 	seqFiles bool
-	outputs     []string
-	timeout     time.Duration
+	outputs  []string
+	timeout  time.Duration
 }
 
 // runResult is what one side produced for a case.
