@@ -34,6 +34,9 @@ const (
 	// RawChunk bytes (key nil): no line rule, no decompression. A split
 	// with an empty Path has no records.
 	RawInput
+	// XMLInput is streaming's StreamInputFormat with StreamXmlRecordReader
+	// (see XMLRecords).
+	XMLInput
 )
 
 // OpenInput opens name at offset off, decompressing by file suffix (off must

@@ -94,6 +94,12 @@ func mapPiece(ctx context.Context, job *Job, t *TaskContext, piece Split, out Co
 			return err
 		}
 		rr, read = r, func() int64 { return r.Read }
+	} else if job.Format == XMLInput {
+		r, err := OpenXMLRecords(ctx, job.InputFS, piece, job.Conf)
+		if err != nil {
+			return err
+		}
+		rr, read = r, func() int64 { return r.pos - piece.Start }
 	} else {
 		r, err := OpenLineRecords(ctx, job.InputFS, piece, job.Format, job.Conf)
 		if err != nil {
@@ -118,7 +124,7 @@ func mapPiece(ctx context.Context, job *Job, t *TaskContext, piece Split, out Co
 // sizes), for running one map task's mapper as several processes. Only
 // uncompressed line input can be cut; a size <= 0 disables cutting.
 func Pieces(s Split, format InputFormat, size int64) []Split {
-	if size <= 0 || format == NLineInput || format == RawInput || CodecFor(s.Path) != NoCodec || float64(s.Length)/float64(size) <= 1.1 {
+	if size <= 0 || format == NLineInput || format == RawInput || format == XMLInput || CodecFor(s.Path) != NoCodec || float64(s.Length)/float64(size) <= 1.1 {
 		return []Split{s}
 	}
 	var out []Split

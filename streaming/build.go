@@ -148,14 +148,22 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		return nil, err
 	}
 	if o.InputReader != "" {
-		return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-inputreader %s is not supported by zebra", o.InputReader))
+		if err := inputReader(o.InputReader, conf); err != nil {
+			return nil, err
+		}
 	}
 
 	// Input format.
 	format := mapreduce.TextInput
 	formatClass := classTextInput
 	switch o.InputFormat {
-	case "", "TextInputFormat", classTextInput:
+	case "":
+		if o.InputReader != "" {
+			// StreamJob: -inputreader without -inputformat reads with
+			// StreamInputFormat.
+			format, formatClass = mapreduce.XMLInput, classStreamInput
+		}
+	case "TextInputFormat", classTextInput:
 	case "KeyValueTextInputFormat", classKeyValueInput:
 		format, formatClass = mapreduce.KeyValueInput, classKeyValueInput
 	case classNLineInput:
@@ -261,7 +269,7 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 	if c, ok := knownMapRedClass(o.Mapper); ok && c == classIdentityMapper {
 		mapperIsClass = true
 	}
-	textKeys := format == mapreduce.KeyValueInput // identity map output keys are Text
+	textKeys := format == mapreduce.KeyValueInput || format == mapreduce.XMLInput // identity map output keys are Text
 	// The classes of the map input, of what the map phase emits and of what
 	// reaches the output format.
 	inKey, inValue := mapreduce.ClassLong, mapreduce.ClassText

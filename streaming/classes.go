@@ -13,6 +13,8 @@ const (
 	classSeqInput             = "org.apache.hadoop.mapred.SequenceFileInputFormat"
 	classSeqAsTextInput       = "org.apache.hadoop.mapred.SequenceFileAsTextInputFormat"
 	classTextOutput           = "org.apache.hadoop.mapred.TextOutputFormat"
+	classStreamInput          = "org.apache.hadoop.streaming.StreamInputFormat"
+	classStreamXMLReader      = "org.apache.hadoop.streaming.StreamXmlRecordReader"
 	classSeqOutput            = "org.apache.hadoop.mapred.SequenceFileOutputFormat"
 	classHashPartitioner      = "org.apache.hadoop.mapred.lib.HashPartitioner"
 	classKeyFieldPartitioner  = "org.apache.hadoop.mapred.lib.KeyFieldBasedPartitioner"

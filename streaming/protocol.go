@@ -220,3 +220,31 @@ func writableSetting(conf *mapreduce.Conf, key string, def mapreduce.WritableCla
 	}
 	return c, nil
 }
+
+// inputReader applies -inputreader "Class,name=value,...": StreamJob sets
+// stream.recordreader.class to the class and stream.recordreader.<name> to
+// each value. A name without a dot is looked up in
+// org.apache.hadoop.streaming. StreamXmlRecordReader in its default (fast)
+// matching is the one reader zebra has.
+func inputReader(spec string, conf *mapreduce.Conf) error {
+	parts := strings.Split(spec, ",")
+	class := parts[0]
+	if !strings.Contains(class, ".") {
+		class = "org.apache.hadoop.streaming." + class
+	}
+	if class != classStreamXMLReader {
+		if strings.HasPrefix(class, "org.apache.hadoop.streaming.") && !looksLikeHadoopClass(parts[0]) {
+			return failErr("-inputreader: class not found: " + parts[0])
+		}
+		return mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-inputreader %s: only org.apache.hadoop.streaming.StreamXmlRecordReader is supported by zebra", parts[0]))
+	}
+	conf.Set("stream.recordreader.class", class)
+	for _, kv := range parts[1:] {
+		k, v, _ := strings.Cut(kv, "=")
+		conf.Set("stream.recordreader."+k, v)
+	}
+	if conf.Bool(mapreduce.KeyXMLSlowMatch, false) {
+		return mapreduce.E("configure job", mapreduce.Invalid, "", errors.New("stream.recordreader.slowmatch=true (StreamXmlRecordReader's regular-expression matching with CDATA sections) is not supported by zebra; leave it unset for the default byte matching"))
+	}
+	return nil
+}
