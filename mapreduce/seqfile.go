@@ -107,55 +107,11 @@ type SeqRecord struct{ Key, Value []byte }
 // file order. Compressed files are an error (zebra writes none).
 func ReadSequenceFile(r io.Reader) (*SeqHeader, []SeqRecord, error) {
 	br := bufio.NewReader(r)
-	var h SeqHeader
-	var magic [4]byte
-	if _, err := io.ReadFull(br, magic[:]); err != nil {
-		return nil, nil, fmt.Errorf("read SequenceFile header: %w", err)
-	}
-	if !bytes.Equal(magic[:3], []byte("SEQ")) {
-		return nil, nil, errors.New("not a SequenceFile (no SEQ magic)")
-	}
-	h.Version = magic[3]
-	if h.Version != seqVersion {
-		return nil, nil, fmt.Errorf("SequenceFile version %d: only version 6 is read", h.Version)
-	}
-	var err error
-	str := func() string {
-		if err != nil {
-			return ""
-		}
-		var s []byte
-		s, err = readVBytes(br)
-		return string(s)
-	}
-	flag := func() bool {
-		if err != nil {
-			return false
-		}
-		var b byte
-		b, err = br.ReadByte()
-		return b != 0
-	}
-	h.KeyClass, h.ValueClass = str(), str()
-	h.Compressed, h.Block = flag(), flag()
-	if h.Compressed {
-		h.Codec = str()
-	}
-	var n [4]byte
-	if err == nil {
-		_, err = io.ReadFull(br, n[:])
-	}
-	for i := 0; err == nil && i < int(int32(binary.BigEndian.Uint32(n[:]))); i++ {
-		k := str()
-		v := str()
-		h.Metadata = append(h.Metadata, [2]string{k, v})
-	}
-	if err == nil {
-		_, err = io.ReadFull(br, h.Sync[:])
-	}
+	hp, err := parseSeqHeader(br)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read SequenceFile header: %w", err)
+		return nil, nil, err
 	}
+	h := *hp
 	if h.Compressed {
 		return &h, nil, errors.New("compressed SequenceFile: records are not read")
 	}
@@ -193,7 +149,7 @@ func ReadSequenceFile(r io.Reader) (*SeqHeader, []SeqRecord, error) {
 	}
 }
 
-func readVBytes(br *bufio.Reader) ([]byte, error) {
+func readVBytes(br byteReader) ([]byte, error) {
 	first, err := br.ReadByte()
 	if err != nil {
 		return nil, err
@@ -221,4 +177,64 @@ func readVBytes(br *bufio.Reader) ([]byte, error) {
 	s := make([]byte, l)
 	_, err = io.ReadFull(br, s)
 	return s, err
+}
+
+// byteReader is what header parsing reads from.
+type byteReader interface {
+	io.Reader
+	io.ByteReader
+}
+
+// parseSeqHeader reads a SequenceFile header.
+func parseSeqHeader(br byteReader) (*SeqHeader, error) {
+	var h SeqHeader
+	var magic [4]byte
+	if _, err := io.ReadFull(br, magic[:]); err != nil {
+		return nil, fmt.Errorf("read SequenceFile header: %w", err)
+	}
+	if !bytes.Equal(magic[:3], []byte("SEQ")) {
+		return nil, errors.New("not a SequenceFile (no SEQ magic)")
+	}
+	h.Version = magic[3]
+	if h.Version != seqVersion {
+		return nil, fmt.Errorf("SequenceFile version %d: only version 6 is read", h.Version)
+	}
+	var err error
+	str := func() string {
+		if err != nil {
+			return ""
+		}
+		var s []byte
+		s, err = readVBytes(br)
+		return string(s)
+	}
+	flag := func() bool {
+		if err != nil {
+			return false
+		}
+		var b byte
+		b, err = br.ReadByte()
+		return b != 0
+	}
+	h.KeyClass, h.ValueClass = str(), str()
+	h.Compressed, h.Block = flag(), flag()
+	if h.Compressed {
+		h.Codec = str()
+	}
+	var n [4]byte
+	if err == nil {
+		_, err = io.ReadFull(br, n[:])
+	}
+	for i := 0; err == nil && i < int(int32(binary.BigEndian.Uint32(n[:]))); i++ {
+		k := str()
+		v := str()
+		h.Metadata = append(h.Metadata, [2]string{k, v})
+	}
+	if err == nil {
+		_, err = io.ReadFull(br, h.Sync[:])
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read SequenceFile header: %w", err)
+	}
+	return &h, nil
 }
