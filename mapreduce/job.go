@@ -74,6 +74,11 @@ type TaskContext struct {
 	// committed directory (see Committer.CommitJobFiles).
 	Committed []string
 
+	// InputClasses, set for a map attempt whose reader knows the classes
+	// of its records (SequenceFile input), returns them; nil means the
+	// job's static classes.
+	InputClasses func() (key, value WritableClass)
+
 	inHash, outHash *recordHash // a map attempt's digests in the making
 	piecesInput     string      // input digest of a map run in pieces
 }

@@ -69,7 +69,7 @@ func (c WritableClass) AppendText(dst, rec []byte) ([]byte, error) {
 	case ClassTypedBytes:
 		return typedbytes.Text(dst, rec)
 	case ClassNull:
-		return dst, nil
+		return append(dst, "(null)"...), nil
 	}
 	return append(dst, rec...), nil
 }

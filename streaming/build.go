@@ -154,6 +154,7 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 	}
 
 	// Input format.
+	var err error
 	format := mapreduce.TextInput
 	formatClass := classTextInput
 	switch o.InputFormat {
@@ -161,15 +162,27 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		if o.InputReader != "" {
 			// StreamJob: -inputreader without -inputformat reads with
 			// StreamInputFormat.
-			format, formatClass = mapreduce.XMLInput, classStreamInput
+			if format, err = streamInputFormat(conf); err != nil {
+				return nil, err
+			}
+			formatClass = classStreamInput
 		}
+	case "StreamInputFormat", classStreamInput:
+		if format, err = streamInputFormat(conf); err != nil {
+			return nil, err
+		}
+		formatClass = classStreamInput
 	case "TextInputFormat", classTextInput:
 	case "KeyValueTextInputFormat", classKeyValueInput:
 		format, formatClass = mapreduce.KeyValueInput, classKeyValueInput
 	case classNLineInput:
 		format, formatClass = mapreduce.NLineInput, classNLineInput
-	case "SequenceFileInputFormat", classSeqInput, "SequenceFileAsTextInputFormat", classSeqAsTextInput:
-		return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-inputformat %s: SequenceFile input is not supported by zebra yet", o.InputFormat))
+	case "SequenceFileInputFormat", classSeqInput:
+		format, formatClass = mapreduce.SeqInput, classSeqInput
+	case "SequenceFileAsTextInputFormat", classSeqAsTextInput:
+		format, formatClass = mapreduce.SeqTextInput, classSeqAsTextInput
+	case "AutoInputFormat", classAutoInput:
+		format, formatClass = mapreduce.AutoInput, classAutoInput
 	default:
 		if looksLikeHadoopClass(o.InputFormat) {
 			return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-inputformat %s is not supported by zebra", o.InputFormat))
@@ -179,7 +192,7 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 	seqOutput := false
 	switch o.OutputFormat {
 	case "", "TextOutputFormat", classTextOutput:
-	case "SequenceFileOutputFormat", classSeqOutput:
+	case classSeqOutput:
 		seqOutput = true
 	default:
 		if looksLikeHadoopClass(o.OutputFormat) {
@@ -269,12 +282,16 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 	if c, ok := knownMapRedClass(o.Mapper); ok && c == classIdentityMapper {
 		mapperIsClass = true
 	}
-	textKeys := format == mapreduce.KeyValueInput || format == mapreduce.XMLInput // identity map output keys are Text
+	textKeys := format == mapreduce.KeyValueInput || format == mapreduce.XMLInput || format == mapreduce.SeqTextInput // identity map output keys are Text
 	// The classes of the map input, of what the map phase emits and of what
 	// reaches the output format.
 	inKey, inValue := mapreduce.ClassLong, mapreduce.ClassText
 	if textKeys {
 		inKey = mapreduce.ClassText
+	}
+	if mapperIsClass && (format == mapreduce.SeqInput || format == mapreduce.AutoInput) {
+		// The classes of the records come from each file's header.
+		return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-inputformat %s with IdentityMapper is not supported by zebra: give a -mapper command (e.g. cat), or read with SequenceFileAsTextInputFormat", o.InputFormat))
 	}
 	mapKey, mapValue := inKey, inValue
 	outKey, outValue, err := declaredOutputClasses(conf)

@@ -13,6 +13,7 @@ const (
 	classSeqInput             = "org.apache.hadoop.mapred.SequenceFileInputFormat"
 	classSeqAsTextInput       = "org.apache.hadoop.mapred.SequenceFileAsTextInputFormat"
 	classTextOutput           = "org.apache.hadoop.mapred.TextOutputFormat"
+	classAutoInput            = "org.apache.hadoop.streaming.AutoInputFormat"
 	classStreamInput          = "org.apache.hadoop.streaming.StreamInputFormat"
 	classStreamXMLReader      = "org.apache.hadoop.streaming.StreamXmlRecordReader"
 	classSeqOutput            = "org.apache.hadoop.mapred.SequenceFileOutputFormat"

@@ -77,6 +77,8 @@ type started struct {
 	errWG  sync.WaitGroup
 	prog   *pipeProgram
 	buf    []byte
+	// inKey and inValue are the classes of the records written to stdin.
+	inKey, inValue mapreduce.WritableClass
 }
 
 // start launches the program for task t, sending what it prints on stdout
@@ -117,7 +119,10 @@ func (p *pipeProgram) start(ctx context.Context, t *mapreduce.TaskContext, out m
 		errR.Close()
 		return nil, mapreduce.E("start "+p.role+" program", mapreduce.UserCode, "", &startError{argv0: p.argv[0], err: err})
 	}
-	s := &started{proc: proc, stdin: inW, w: bufio.NewWriterSize(inW, 128<<10), outErr: make(chan error, 1), prog: p}
+	s := &started{proc: proc, stdin: inW, w: bufio.NewWriterSize(inW, 128<<10), outErr: make(chan error, 1), prog: p, inKey: p.inKey, inValue: p.inValue}
+	if t.InputClasses != nil && p.role == "map" {
+		s.inKey, s.inValue = t.InputClasses()
+	}
 	go func() {
 		defer outR.Close()
 		s.outErr <- p.readOutput(outR, out)
@@ -181,6 +186,9 @@ func splitKeyValue(line, sep []byte, n int) (key, value []byte) {
 	return line[:pos], line[pos+len(sep):]
 }
 
+// nullText is NullWritable.toString.
+var nullText = []byte("(null)")
+
 // write sends one record to the program's stdin.
 func (s *started) write(key, value []byte) error {
 	switch s.prog.inWire {
@@ -189,6 +197,14 @@ func (s *started) write(key, value []byte) error {
 		return s.w.WriteByte('\n')
 	case wireRawBytes, wireTypedBytes:
 		return s.writeBinary(key, value)
+	}
+	// TextInputWriter writes BytesWritable (and TypedBytesWritable) bytes
+	// as they are and other objects as their toString.
+	if s.inKey == mapreduce.ClassNull {
+		key = nullText
+	}
+	if s.inValue == mapreduce.ClassNull {
+		value = nullText
 	}
 	if !s.prog.ignoreKey {
 		s.w.Write(key)

@@ -66,9 +66,9 @@ func (s *started) writeBinary(key, value []byte) error {
 	p := s.prog
 	var err error
 	for i, rec := range [2][]byte{key, value} {
-		class := p.inKey
+		class := s.inKey
 		if i == 1 {
-			class = p.inValue
+			class = s.inValue
 		}
 		s.buf = s.buf[:0]
 		switch p.inWire {
@@ -243,8 +243,22 @@ func inputReader(spec string, conf *mapreduce.Conf) error {
 		k, v, _ := strings.Cut(kv, "=")
 		conf.Set("stream.recordreader."+k, v)
 	}
-	if conf.Bool(mapreduce.KeyXMLSlowMatch, false) {
-		return mapreduce.E("configure job", mapreduce.Invalid, "", errors.New("stream.recordreader.slowmatch=true (StreamXmlRecordReader's regular-expression matching with CDATA sections) is not supported by zebra; leave it unset for the default byte matching"))
-	}
 	return nil
+}
+
+// streamInputFormat is what StreamInputFormat reads with: the reader of
+// stream.recordreader.class, or without one KeyValueTextInputFormat's
+// (StreamInputFormat extends it).
+func streamInputFormat(conf *mapreduce.Conf) (mapreduce.InputFormat, error) {
+	switch c := conf.Get("stream.recordreader.class", ""); c {
+	case "":
+		return mapreduce.KeyValueInput, nil
+	case classStreamXMLReader:
+		if conf.Bool(mapreduce.KeyXMLSlowMatch, false) {
+			return 0, mapreduce.E("configure job", mapreduce.Invalid, "", errors.New("stream.recordreader.slowmatch=true (StreamXmlRecordReader's regular-expression matching with CDATA sections) is not supported by zebra; leave it unset for the default byte matching"))
+		}
+		return mapreduce.XMLInput, nil
+	default:
+		return 0, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("stream.recordreader.class=%s: only %s is supported by zebra", c, classStreamXMLReader))
+	}
 }

@@ -287,6 +287,10 @@ func prepare(ctx context.Context, o *Options, p *plan, e *Env, con *console) int
 		}
 	} else {
 		minSize, err1 := job.Conf.Int64(mapreduce.KeyMinSplitSize, 1)
+		if job.Format == mapreduce.SeqInput || job.Format == mapreduce.SeqTextInput {
+			// SequenceFileInputFormat's own minimum split size.
+			minSize = max(minSize, mapreduce.SeqMinSplitSize)
+		}
 		block, err2 := job.Conf.Int64(mapreduce.KeyLocalBlockSize, mapreduce.DefaultBlockSize)
 		if err := errors.Join(err1, err2); err != nil {
 			con.log("ERROR", "streaming.StreamJob", "Error Launching job : %v", err)
