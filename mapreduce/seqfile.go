@@ -40,7 +40,7 @@ type SeqWriter struct {
 	keys, values WritableClass
 	sync         [seqSyncSize]byte
 	pos, lastAt  int64
-	kbuf, vbuf   []byte
+	kbuf         []byte
 }
 
 // NewSeqWriter writes the header to w. The caller flushes w's underlying
@@ -69,34 +69,32 @@ func appendJavaString(dst []byte, s string) []byte {
 
 // Append writes one record; it returns the number of bytes written.
 func (s *SeqWriter) Append(key, value []byte) (int, error) {
+	// The record is built in one buffer: lengths, key, value.
+	b := append(s.kbuf[:0], 0, 0, 0, 0, 0, 0, 0, 0)
 	var err error
-	if s.kbuf, err = s.keys.AppendWritable(s.kbuf[:0], key); err != nil {
+	if b, err = s.keys.AppendWritable(b, key); err != nil {
 		return 0, err
 	}
-	if s.vbuf, err = s.values.AppendWritable(s.vbuf[:0], value); err != nil {
+	keyLen := len(b) - 8
+	if b, err = s.values.AppendWritable(b, value); err != nil {
 		return 0, err
 	}
+	binary.BigEndian.PutUint32(b[:4], uint32(len(b)-8))
+	binary.BigEndian.PutUint32(b[4:8], uint32(keyLen))
+	s.kbuf = b
 	n := 0
 	if s.pos >= s.lastAt+seqSyncInterval {
-		var esc [4]byte
-		binary.BigEndian.PutUint32(esc[:], uint32(0xffffffff))
-		s.w.Write(esc[:])
+		s.w.Write([]byte{0xff, 0xff, 0xff, 0xff})
 		s.w.Write(s.sync[:])
 		n += 4 + seqSyncSize
 		s.pos += 4 + seqSyncSize
 		s.lastAt = s.pos
 	}
-	var hdr [8]byte
-	binary.BigEndian.PutUint32(hdr[:4], uint32(len(s.kbuf)+len(s.vbuf)))
-	binary.BigEndian.PutUint32(hdr[4:], uint32(len(s.kbuf)))
-	s.w.Write(hdr[:])
-	s.w.Write(s.kbuf)
-	if _, err := s.w.Write(s.vbuf); err != nil {
+	if _, err := s.w.Write(b); err != nil {
 		return n, err
 	}
-	m := 8 + len(s.kbuf) + len(s.vbuf)
-	s.pos += int64(m)
-	return n + m, nil
+	s.pos += int64(len(b))
+	return n + len(b), nil
 }
 
 // SeqRecord is one record of a SequenceFile in its serialized form.
