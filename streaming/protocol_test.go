@@ -37,7 +37,7 @@ func TestBinaryRoundTrip(t *testing.T) {
 		}
 		p := &pipeProgram{role: "map", inWire: w, outWire: w, inKey: class, inValue: class}
 		var buf bytes.Buffer
-		s := &started{prog: p, w: bufio.NewWriter(&buf)}
+		s := &started{prog: p, w: bufio.NewWriter(&buf), inKey: class, inValue: class}
 		recs := [][2][]byte{{[]byte("a"), []byte("")}, {[]byte("key\n\t"), []byte{0, 1, 2}}}
 		if w == wireTypedBytes {
 			recs = [][2][]byte{{typedbytes.AppendString(nil, []byte("a")), typedbytes.AppendInt(nil, 1)}}
@@ -124,7 +124,7 @@ func BenchmarkReadTextBaseline(b *testing.B) {
 
 func benchWrite(b *testing.B, w wire, class mapreduce.WritableClass, key, value []byte) {
 	p := &pipeProgram{role: "reduce", inWire: w, inKey: class, inValue: class, inSep: []byte("\t")}
-	s := &started{prog: p, w: bufio.NewWriterSize(io.Discard, 128<<10)}
+	s := &started{prog: p, w: bufio.NewWriterSize(io.Discard, 128<<10), inKey: class, inValue: class}
 	b.SetBytes(int64(len(key) + len(value)))
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
