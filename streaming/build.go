@@ -294,10 +294,10 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-inputformat %s with IdentityMapper is not supported by zebra: give a -mapper command (e.g. cat), or read with SequenceFileAsTextInputFormat", o.InputFormat))
 	}
 	mapKey, mapValue := inKey, inValue
-	outKey, outValue, err := declaredOutputClasses(conf)
-	if err != nil {
-		return nil, err
-	}
+	// The user's output classes matter only where no command's protocol
+	// replaces them (see outDeclared) and something checks them.
+	outKey, outValue, outErr := declaredOutputClasses(conf)
+	outDeclared := true
 	runKey, runValue := outKey, outValue
 	switch {
 	case mapperIsClass:
@@ -323,7 +323,7 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		textKeys = true
 		mapKey, mapValue = p.outWire.classes()
 		if reduces == 0 {
-			outKey, outValue = mapKey, mapValue
+			outKey, outValue, outDeclared = mapKey, mapValue, false
 		}
 	}
 
@@ -364,12 +364,16 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 			}
 			job.Reducer = &pipeReducer{prog: p}
 			outKey, outValue = p.outWire.classes()
+			outDeclared = false
 			runKey, runValue = outKey, outValue
 		}
 		if mapperIsClass {
 			// IdentityMapper's output classes must be the job's map output
 			// classes: mapreduce.map.output.{key,value}.class, by default the
 			// job's output classes (Text for a command reducer).
+			if outErr != nil && outDeclared {
+				return nil, outErr
+			}
 			wantKey, wantValue, err := declaredMapOutputClasses(conf, outKey, outValue)
 			if err != nil {
 				return nil, err
@@ -416,6 +420,9 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		ValueClass:  runValue,
 	}
 	if seqOutput {
+		if outErr != nil && outDeclared {
+			return nil, outErr
+		}
 		if conf.Bool(mapreduce.KeyOutputCompress, false) {
 			return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("%s=true with SequenceFileOutputFormat: compressed SequenceFiles are not supported by zebra", mapreduce.KeyOutputCompress))
 		}

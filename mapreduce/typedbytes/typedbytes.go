@@ -315,11 +315,9 @@ func appendText(dst, raw []byte, depth int) ([]byte, []byte, error) {
 			}
 			var k, v []byte
 			var err error
-			start := b
 			if k, b, err = appendText(nil, b, depth+1); err != nil {
 				return dst, nil, err
 			}
-			_ = start
 			if v, b, err = appendText(nil, b, depth+1); err != nil {
 				return dst, nil, err
 			}
