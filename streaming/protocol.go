@@ -233,7 +233,8 @@ func inputReader(spec string, conf *mapreduce.Conf) error {
 		class = "org.apache.hadoop.streaming." + class
 	}
 	if class != classStreamXMLReader {
-		if strings.HasPrefix(class, "org.apache.hadoop.streaming.") && !looksLikeHadoopClass(parts[0]) {
+		if strings.HasPrefix(class, "org.apache.hadoop.streaming.") && class != "org.apache.hadoop.streaming.StreamBaseRecordReader" {
+			// The streaming package has no other record reader.
 			return failErr("-inputreader: class not found: " + parts[0])
 		}
 		return mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-inputreader %s: only org.apache.hadoop.streaming.StreamXmlRecordReader is supported by zebra", parts[0]))
