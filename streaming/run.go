@@ -118,11 +118,16 @@ func Run(ctx context.Context, args []string, e *Env) int {
 	switch strings.ToLower(args[0]) {
 	case "streamjob":
 		args = args[1:]
-	case "dumptb", "loadtb":
+	case "loadtb":
 		con.plain(fmt.Sprintf("zebra: %s (typed bytes tools) is not supported\nStreaming Command Failed!\n", args[0]))
 		return 1
 	}
-	code := run(ctx, args, e, con)
+	var code int
+	if strings.EqualFold(args[0], "dumptb") {
+		code = dumpTypedBytes(ctx, args[1:], e, con)
+	} else {
+		code = run(ctx, args, e, con)
+	}
 	if code > 0 {
 		con.plain("Streaming Command Failed!\n")
 	}
