@@ -205,12 +205,15 @@ func (q *SeqRecords) readRecord() (bool, error) {
 		return false, fmt.Errorf("file is corrupt: record length %d, key length %d", length, keyLen)
 	}
 	q.pos += 4
-	if cap(q.rec) < int(length) {
-		q.rec = make([]byte, length)
-	}
-	q.rec = q.rec[:length]
-	if _, err := io.ReadFull(q.br, q.rec); err != nil {
-		return false, fmt.Errorf("record cut short: %w", io.ErrUnexpectedEOF)
+	// Grow the buffer as the bytes arrive: a corrupt length must not
+	// allocate more than the file holds.
+	q.rec = q.rec[:0]
+	for len(q.rec) < int(length) {
+		want := min(int(length)-len(q.rec), 1<<20)
+		q.rec = append(q.rec, make([]byte, want)...)
+		if _, err := io.ReadFull(q.br, q.rec[len(q.rec)-want:]); err != nil {
+			return false, fmt.Errorf("record cut short: %w", io.ErrUnexpectedEOF)
+		}
 	}
 	q.pos += int64(length)
 	q.kbuf = q.rec[:keyLen]

@@ -304,7 +304,7 @@ func appendText(dst, raw []byte, depth int) ([]byte, []byte, error) {
 			key  string
 			val  string
 		}
-		entries := make([]entry, 0, n)
+		entries := make([]entry, 0, min(max(n, 0), 1024)) // n comes from the data
 		for i := 0; i < n; i++ {
 			if len(b) == 0 {
 				return dst, nil, errShort
