@@ -108,3 +108,24 @@ func BenchmarkAppendString(b *testing.B) {
 		buf = AppendString(buf[:0], word)
 	}
 }
+
+// FuzzReadRawText: hostile program output never panics the reader or the
+// text printer, and a value ReadRaw accepts is one Text can walk whole.
+func FuzzReadRawText(f *testing.F) {
+	f.Add(AppendString(nil, []byte("x")))
+	f.Add([]byte{List, Int, 0, 0, 0, 1, Marker})
+	f.Add([]byte{Map, 0, 0, 0, 1, String, 0, 0, 0, 1, 'k', Int, 0, 0, 0, 2})
+	f.Add([]byte{Vector, 0x7f, 0xff, 0xff, 0xff})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := NewReader(bytes.NewReader(data))
+		for {
+			v, err := r.ReadRaw()
+			if err != nil {
+				return
+			}
+			if _, err := Text(nil, v); err != nil && errors.Is(err, errShort) {
+				t.Fatalf("ReadRaw returned % x, which Text finds cut short", v)
+			}
+		}
+	})
+}
