@@ -124,5 +124,7 @@ func openAuto(ctx context.Context, fsys mapreduce.FS, s mapreduce.Split) (mapred
 		return nil, nil, err
 	}
 	r.WantKey = true
-	return r, func() (mapreduce.WritableClass, mapreduce.WritableClass) { return mapreduce.ClassLong, mapreduce.ClassText }, nil
+	return r, func() (mapreduce.WritableClass, mapreduce.WritableClass) {
+		return mapreduce.ClassLong, mapreduce.ClassText
+	}, nil
 }
