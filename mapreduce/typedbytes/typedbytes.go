@@ -65,6 +65,27 @@ func NewReader(r io.Reader) *Reader {
 // value) it returns io.EOF; a value cut short is io.ErrUnexpectedEOF.
 func (r *Reader) ReadRaw() ([]byte, error) {
 	r.buf = r.buf[:0]
+	// Fast paths: a scalar, string or bytes value wholly in the read
+	// buffer is copied out in one piece.
+	if h, _ := r.r.Peek(1); len(h) == 1 {
+		if n := scalarSize(h[0]); n > 0 {
+			if b, err := r.r.Peek(1 + n); err == nil {
+				r.buf = append(r.buf, b...)
+				r.r.Discard(1 + n)
+				return r.buf, nil
+			}
+		}
+	}
+	if h, _ := r.r.Peek(5); len(h) == 5 && (h[0] == String || h[0] == Bytes) {
+		n := int(int32(binary.BigEndian.Uint32(h[1:])))
+		if n >= 0 && n <= r.r.Size()-5 {
+			if b, err := r.r.Peek(5 + n); err == nil {
+				r.buf = append(r.buf, b...)
+				r.r.Discard(5 + n)
+				return r.buf, nil
+			}
+		}
+	}
 	code, err := r.r.ReadByte()
 	if err != nil {
 		return nil, err
@@ -76,6 +97,19 @@ func (r *Reader) ReadRaw() ([]byte, error) {
 		return nil, err
 	}
 	return r.buf, nil
+}
+
+// scalarSize is the body size of a fixed-size type, 0 for others.
+func scalarSize(code byte) int {
+	switch code {
+	case Byte, Bool:
+		return 1
+	case Int, Float:
+		return 4
+	case Long, Double:
+		return 8
+	}
+	return 0
 }
 
 // rest appends code and the body of a value of that code to r.buf.
