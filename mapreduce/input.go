@@ -173,3 +173,10 @@ func globPath(ctx context.Context, fsys FS, p string) ([]FileInfo, error) {
 	}
 	return cands, nil
 }
+
+// Glob expands pattern as Hadoop's FileSystem.globStatus does (hidden names
+// are not matched by wildcards); a pattern without wildcards yields the
+// path itself if it exists. No match is an empty result, not an error.
+func Glob(ctx context.Context, fsys FS, pattern string) ([]FileInfo, error) {
+	return globPath(ctx, fsys, pattern)
+}

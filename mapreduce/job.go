@@ -74,6 +74,11 @@ type TaskContext struct {
 	// committed directory (see Committer.CommitJobFiles).
 	Committed []string
 
+	// InputClasses, set for a map attempt whose reader knows the classes
+	// of its records (SequenceFile input), returns them; nil means the
+	// job's static classes.
+	InputClasses func() (key, value WritableClass)
+
 	inHash, outHash *recordHash // a map attempt's digests in the making
 	piecesInput     string      // input digest of a map run in pieces
 }
@@ -159,6 +164,16 @@ type OutputSpec struct {
 	// NullKey and NullValue drop key or value and its separator, as a
 	// NullWritable does.
 	NullKey, NullValue bool
+	// KeyClass and ValueClass are the Java classes of the records the
+	// output receives (see WritableClass); TextOutputFormat prints them with
+	// their toString, a SequenceFile serializes them.
+	KeyClass, ValueClass WritableClass
+	// SequenceFile writes SequenceFileOutputFormat files (uncompressed)
+	// declaring SeqKeyClass and SeqValueClass, instead of text lines. As
+	// Hadoop's SequenceFile.Writer, it fails on the first record if those
+	// differ from KeyClass and ValueClass.
+	SequenceFile               bool
+	SeqKeyClass, SeqValueClass WritableClass
 	// MarkSuccess writes _SUCCESS on commit.
 	MarkSuccess bool
 	// Raw writes each record's value as it is: no key, separator or

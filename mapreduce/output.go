@@ -287,6 +287,8 @@ type TextWriter struct {
 	wc      io.WriteCloser
 	cw      io.WriteCloser // the codec's stream, if compressed
 	bw      *bufio.Writer
+	seq     *SeqWriter
+	buf     []byte
 	Records int64
 	Bytes   int64
 }
@@ -328,6 +330,12 @@ func (t *TextWriter) open() error {
 		w = cw
 	}
 	t.bw = bufio.NewWriterSize(w, 256<<10)
+	if t.spec.SequenceFile {
+		if t.seq, err = NewSeqWriter(t.bw, t.spec.SeqKeyClass, t.spec.SeqValueClass); err != nil {
+			return E("write output", Other, t.name, err)
+		}
+		t.Bytes += t.seq.pos
+	}
 	return nil
 }
 
@@ -346,9 +354,42 @@ func (t *TextWriter) Collect(key, value []byte) error {
 		t.Bytes += int64(len(value))
 		return nil
 	}
+	if t.seq != nil {
+		// SequenceFile.Writer.append checks each record's class.
+		if t.spec.KeyClass != t.spec.SeqKeyClass {
+			return E("write output", UserCode, t.name, fmt.Errorf("java.io.IOException: wrong key class: %s is not class %s", t.spec.KeyClass.JavaName(), t.spec.SeqKeyClass.JavaName()))
+		}
+		if t.spec.ValueClass != t.spec.SeqValueClass {
+			return E("write output", UserCode, t.name, fmt.Errorf("java.io.IOException: wrong value class: %s is not class %s", t.spec.ValueClass.JavaName(), t.spec.SeqValueClass.JavaName()))
+		}
+		n, err := t.seq.Append(key, value)
+		if err != nil {
+			return E("write output", Other, t.name, err)
+		}
+		t.Records++
+		t.Bytes += int64(n)
+		return nil
+	}
+	var err error
+	if !t.spec.KeyClass.Textual() {
+		if t.buf, err = t.spec.KeyClass.AppendText(t.buf[:0], key); err != nil {
+			return E("write output", UserCode, t.name, fmt.Errorf("print key as text: %w", err))
+		}
+		key = t.buf
+	}
+	if !t.spec.ValueClass.Textual() {
+		mark := len(t.buf)
+		if t.buf, err = t.spec.ValueClass.AppendText(t.buf, value); err != nil {
+			return E("write output", UserCode, t.name, fmt.Errorf("print value as text: %w", err))
+		}
+		if !t.spec.KeyClass.Textual() {
+			key = t.buf[:mark]
+		}
+		value = t.buf[mark:]
+	}
 	n := 0
-	writeKey := !t.spec.NullKey
-	writeVal := !t.spec.NullValue
+	writeKey := !t.spec.NullKey && t.spec.KeyClass != ClassNull
+	writeVal := !t.spec.NullValue && t.spec.ValueClass != ClassNull
 	if writeKey {
 		t.bw.Write(key)
 		n += len(key)

@@ -34,6 +34,18 @@ const (
 	// RawChunk bytes (key nil): no line rule, no decompression. A split
 	// with an empty Path has no records.
 	RawInput
+	// XMLInput is streaming's StreamInputFormat with StreamXmlRecordReader
+	// (see XMLRecords).
+	XMLInput
+	// SeqInput is SequenceFileInputFormat (see SeqRecords): records of
+	// the file's classes.
+	SeqInput
+	// SeqTextInput is SequenceFileAsTextInputFormat: SeqInput records as
+	// the text of their toString.
+	SeqTextInput
+	// AutoInput is streaming's AutoInputFormat: SeqInput for files that
+	// start with "SEQ", TextInput (offset keys) for the others.
+	AutoInput
 )
 
 // OpenInput opens name at offset off, decompressing by file suffix (off must

@@ -94,6 +94,36 @@ func mapPiece(ctx context.Context, job *Job, t *TaskContext, piece Split, out Co
 			return err
 		}
 		rr, read = r, func() int64 { return r.Read }
+	} else if job.Format == SeqInput || job.Format == SeqTextInput || job.Format == AutoInput {
+		seq := job.Format != AutoInput
+		if !seq {
+			var err error
+			if seq, err = IsSequenceFile(ctx, job.InputFS, piece.Path); err != nil {
+				return err
+			}
+		}
+		if seq {
+			r, err := OpenSeqRecords(ctx, job.InputFS, piece, job.Format == SeqTextInput)
+			if err != nil {
+				return err
+			}
+			t.InputClasses = r.Classes
+			rr, read = r, func() int64 { return r.pos - r.start }
+		} else {
+			r, err := OpenLineRecords(ctx, job.InputFS, piece, TextInput, job.Conf)
+			if err != nil {
+				return err
+			}
+			r.WantKey = true
+			t.InputClasses = func() (WritableClass, WritableClass) { return ClassLong, ClassText }
+			rr, read = r, func() int64 { return r.pos - piece.Start }
+		}
+	} else if job.Format == XMLInput {
+		r, err := OpenXMLRecords(ctx, job.InputFS, piece, job.Conf)
+		if err != nil {
+			return err
+		}
+		rr, read = r, func() int64 { return r.pos - piece.Start }
 	} else {
 		r, err := OpenLineRecords(ctx, job.InputFS, piece, job.Format, job.Conf)
 		if err != nil {
@@ -118,7 +148,7 @@ func mapPiece(ctx context.Context, job *Job, t *TaskContext, piece Split, out Co
 // sizes), for running one map task's mapper as several processes. Only
 // uncompressed line input can be cut; a size <= 0 disables cutting.
 func Pieces(s Split, format InputFormat, size int64) []Split {
-	if size <= 0 || format == NLineInput || format == RawInput || CodecFor(s.Path) != NoCodec || float64(s.Length)/float64(size) <= 1.1 {
+	if size <= 0 || format == NLineInput || format == RawInput || format == XMLInput || format == SeqInput || format == SeqTextInput || format == AutoInput || CodecFor(s.Path) != NoCodec || float64(s.Length)/float64(size) <= 1.1 {
 		return []Split{s}
 	}
 	var out []Split

@@ -48,11 +48,6 @@ func (m typeMismatchMapper) Map(_ context.Context, t *mapreduce.TaskContext, in 
 	return mapreduce.E("map", mapreduce.UserCode, "", fmt.Errorf("java.io.IOException: Type mismatch in %s from map: expected %s, received %s", m.what, m.expected, m.received))
 }
 
-const (
-	javaText = "org.apache.hadoop.io.Text"
-	javaLong = "org.apache.hadoop.io.LongWritable"
-)
-
 // identityMapper is org.apache.hadoop.mapred.lib.IdentityMapper.
 type identityMapper struct{}
 
@@ -179,32 +174,62 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		}
 		links[link] = dir
 	}
-	if o.IO != "" && !strings.EqualFold(o.IO, "text") {
-		return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-io %s is not supported by zebra (only text)", o.IO))
+	if o.IO != "" {
+		// StreamJob.setJobConf: -io sets all four protocols, over -D.
+		for _, k := range []string{keyMapInput, keyMapOutput, keyReduceInput, keyReduceOutput} {
+			conf.Set(k, o.IO)
+		}
+	}
+	if err := refuseUnsupportedIO(conf); err != nil {
+		return nil, err
 	}
 	if o.InputReader != "" {
-		return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-inputreader %s is not supported by zebra", o.InputReader))
+		if err := inputReader(o.InputReader, conf); err != nil {
+			return nil, err
+		}
 	}
 
 	// Input format.
+	var err error
 	format := mapreduce.TextInput
 	formatClass := classTextInput
 	switch o.InputFormat {
-	case "", "TextInputFormat", classTextInput:
+	case "":
+		if o.InputReader != "" {
+			// StreamJob: -inputreader without -inputformat reads with
+			// StreamInputFormat.
+			if format, err = streamInputFormat(conf); err != nil {
+				return nil, err
+			}
+			formatClass = classStreamInput
+		}
+	case "StreamInputFormat", classStreamInput:
+		if format, err = streamInputFormat(conf); err != nil {
+			return nil, err
+		}
+		formatClass = classStreamInput
+	case "TextInputFormat", classTextInput:
 	case "KeyValueTextInputFormat", classKeyValueInput:
 		format, formatClass = mapreduce.KeyValueInput, classKeyValueInput
 	case classNLineInput:
 		format, formatClass = mapreduce.NLineInput, classNLineInput
-	case "SequenceFileInputFormat", classSeqInput, "SequenceFileAsTextInputFormat", classSeqAsTextInput:
-		return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-inputformat %s: SequenceFile input is not supported by zebra yet", o.InputFormat))
+	case "SequenceFileInputFormat", classSeqInput:
+		format, formatClass = mapreduce.SeqInput, classSeqInput
+	case "SequenceFileAsTextInputFormat", classSeqAsTextInput:
+		format, formatClass = mapreduce.SeqTextInput, classSeqAsTextInput
+	case "AutoInputFormat", classAutoInput:
+		format, formatClass = mapreduce.AutoInput, classAutoInput
 	default:
 		if looksLikeHadoopClass(o.InputFormat) {
 			return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-inputformat %s is not supported by zebra", o.InputFormat))
 		}
 		return nil, failErr("-inputformat : class not found : " + o.InputFormat)
 	}
+	seqOutput := false
 	switch o.OutputFormat {
 	case "", "TextOutputFormat", classTextOutput:
+	case classSeqOutput:
+		seqOutput = true
 	default:
 		if looksLikeHadoopClass(o.OutputFormat) {
 			return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-outputformat %s is not supported by zebra", o.OutputFormat))
@@ -258,7 +283,11 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 	}
 	conf.Set("stream.addenvironment", strings.Join(append([]string{"HADOOP_ROOT_LOGGER="}, o.CmdEnv...), " "))
 	conf.Set("mapred.input.format.class", formatClass)
-	conf.Set("mapred.output.format.class", classTextOutput)
+	if seqOutput {
+		conf.Set("mapred.output.format.class", classSeqOutput)
+	} else {
+		conf.Set("mapred.output.format.class", classTextOutput)
+	}
 	if _, ok := conf.Lookup(mapreduce.KeyUser); !ok {
 		// Hadoop's user under simple authentication: HADOOP_USER_NAME,
 		// else the OS user.
@@ -294,13 +323,33 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 	default:
 		return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-mapper %s: this Java class is not a mapper zebra supports", o.Mapper))
 	}
-	// A Java mapper's output classes: the input key class is LongWritable
-	// (offsets) but for KeyValueTextInputFormat's Text keys.
-	inKeyClass := javaLong
-	if format == mapreduce.KeyValueInput {
-		inKeyClass = javaText
+	if mapperIsClass && (format == mapreduce.SeqInput || format == mapreduce.AutoInput) {
+		// The classes of the records come from each file's header.
+		name := "IdentityMapper"
+		if mapperClass != "" && mapperClass != classIdentityMapper {
+			name = mapperClass
+		}
+		return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("-inputformat %s with %s is not supported by zebra: give a -mapper command (e.g. cat), or read with SequenceFileAsTextInputFormat", o.InputFormat, name))
 	}
-	mapOutKey, mapOutValue := inKeyClass, javaText
+	// The classes of the records, one model for the whole job (see
+	// jobClasses): the input format's, what the mapper emits (mapKey,
+	// mapValue), and what reaches the output format (runKey, runValue).
+	inKey, inValue := mapreduce.ClassLong, mapreduce.ClassText
+	if format == mapreduce.KeyValueInput || format == mapreduce.XMLInput || format == mapreduce.SeqTextInput {
+		inKey = mapreduce.ClassText
+	}
+	mapKey, mapValue := inKey, inValue
+	// The protocols of the programs' stdout, and whether StreamJob takes
+	// the job's classes from them (a command, or the identifier set).
+	mapWire, reduceWire := resolveWire(conf.Get(keyMapInput, "")), resolveWire(conf.Get(keyReduceInput, ""))
+	mapOutWire, reduceOutWire := resolveWire(conf.Get(keyMapOutput, "")), resolveWire(conf.Get(keyReduceOutput, ""))
+	_, mapOutSet := conf.Lookup(keyMapOutput)
+	_, reduceOutSet := conf.Lookup(keyReduceOutput)
+	// The user's output classes matter only where no protocol replaces
+	// them (see outDeclared) and something checks them.
+	cls := jobClasses{}
+	outKey, outValue, outErr := declaredOutputClasses(conf)
+	outDeclared := true
 	var fieldSel *fieldSelection
 	if mapperClass == classFieldSelection || o.Reducer == classFieldSelection || o.Combiner == classFieldSelection {
 		if fieldSel, err = newFieldSelection(conf, format); err != nil {
@@ -311,21 +360,21 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 	case mapperClass == classFieldSelection:
 		job.Mapper = fieldSel
 		job.WantKey = !fieldSel.ignoreInputKey
-		mapOutKey = javaText
+		mapKey = mapreduce.ClassText
 	case mapperClass == classTokenCountMapper:
 		job.Mapper = tokenCountMapper{}
-		mapOutKey, mapOutValue = javaText, javaLong
+		mapKey, mapValue = mapreduce.ClassText, mapreduce.ClassLong
 	case mapperClass == classRegexMapper:
 		m, err := newRegexMapper(conf)
 		if err != nil {
 			return nil, mapreduce.E("configure job", mapreduce.Invalid, "", err)
 		}
 		job.Mapper = m
-		mapOutKey, mapOutValue = javaText, javaLong
+		mapKey, mapValue = mapreduce.ClassText, mapreduce.ClassLong
 	case mapperClass == classInverseMapper:
 		job.Mapper = inverseMapper{}
 		job.WantKey = true
-		mapOutKey, mapOutValue = javaText, inKeyClass
+		mapKey, mapValue = inValue, inKey
 	case mapperIsClass:
 		job.Mapper = identityMapper{}
 		job.WantKey = true
@@ -337,7 +386,10 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 			return nil, failErr("-mapper: empty command")
 		}
 		p.inSep = sep("stream.map.input.field.separator")
-		p.ignoreKey = conf.Bool("stream.map.input.ignoreKey", format == mapreduce.TextInput)
+		p.inWire, p.inKey, p.inValue = mapWire, inKey, inValue
+		p.outWire = mapOutWire
+		// PipeMapper: the key is left out only with the text writer.
+		p.ignoreKey = p.inWire == wireText && conf.Bool("stream.map.input.ignoreKey", format == mapreduce.TextInput)
 		p.outSep = sep("stream.map.output.field.separator")
 		p.numKeys = numKeys("stream.num.map.output.key.fields")
 		p.minWrittenToSkip = -1
@@ -350,9 +402,20 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		}
 		job.Mapper = &pipeMapper{prog: p}
 		job.WantKey = !p.ignoreKey
-		mapOutKey, mapOutValue = javaText, javaText
+		mapKey, mapValue = p.outWire.classes()
 	}
-	textKeys := mapOutKey == javaText
+	if !mapperIsClass || mapOutSet {
+		// StreamJob: the map output classes are the map output protocol's,
+		// and so are the job's in a map-only job.
+		cls.mapOutKey, cls.mapOutValue = mapOutWire.classes()
+		cls.mapOutSet = true
+		if reduces == 0 {
+			outKey, outValue, outDeclared = cls.mapOutKey, cls.mapOutValue, false
+		}
+	}
+	// Keys are compared as LongWritable or else as bytes (Text's order).
+	textKeys := mapKey != mapreduce.ClassLong
+	runKey, runValue := mapKey, mapValue
 
 	if reduces > 0 {
 		reducerIsClass := o.Reducer == ""
@@ -367,22 +430,28 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		}
 		reducerProgram := func(role, cmd string) *pipeProgram {
 			p := program(role, cmd)
+			p.inWire, p.inKey, p.inValue = reduceWire, mapKey, mapValue
+			p.outWire = reduceOutWire
 			p.inSep = sep("stream.reduce.input.field.separator")
 			p.outSep = sep("stream.reduce.output.field.separator")
 			p.numKeys = numKeys("stream.num.reduce.output.key.fields")
 			return p
 		}
+		reducerIsCommand := false
 		switch {
 		case aggregate:
 			job.Reducer = aggregateReducer{}
 			job.Combiner = aggregateCombiner{}
+			runKey, runValue = mapreduce.ClassText, mapreduce.ClassText
 		case o.Reducer == classFieldSelection:
 			reducerIsClass = true
 			job.Reducer = fieldSel
+			runKey, runValue = mapreduce.ClassText, mapreduce.ClassText
 		case o.Reducer == classLongSumReducer:
 			reducerIsClass = true
-			// Checked against the map output value class below.
-			job.Reducer = longSumReducer{valueClass: mapOutValue}
+			// It casts each value to LongWritable.
+			job.Reducer = longSumReducer{valueClass: mapValue}
+			runValue = mapreduce.ClassLong
 		case reducerIsClass:
 			job.Reducer = identityReducer{}
 		case looksLikeHadoopClass(o.Reducer):
@@ -393,24 +462,33 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 				return nil, failErr("-reducer: empty command")
 			}
 			job.Reducer = &pipeReducer{prog: p}
+			reducerIsCommand = true
+			runKey, runValue = p.outWire.classes()
+		}
+		if reducerIsCommand || reduceOutSet {
+			// StreamJob: the job's output classes are the reduce output
+			// protocol's.
+			outKey, outValue = reduceOutWire.classes()
+			outDeclared = false
 		}
 		if mapperIsClass {
 			// A Java mapper's output classes must be the job's map output
-			// classes: mapreduce.map.output.{key,value}.class, else the job
-			// output classes, which a command reducer sets to Text and which
-			// otherwise default to LongWritable keys and Text values.
-			outKey := conf.Get("mapreduce.job.output.key.class", javaLong)
-			outValue := conf.Get("mapreduce.job.output.value.class", javaText)
-			if !reducerIsClass && !aggregate {
-				outKey, outValue = javaText, javaText
+			// classes: mapreduce.map.output.{key,value}.class, by default the
+			// job's output classes (Text for a command reducer), or the map
+			// output protocol's when stream.map.output is set.
+			wantKey, wantValue := cls.mapOutKey, cls.mapOutValue
+			if !cls.mapOutSet {
+				if outErr != nil && outDeclared {
+					return nil, outErr
+				}
+				if wantKey, wantValue, err = declaredMapOutputClasses(conf, outKey, outValue); err != nil {
+					return nil, err
+				}
 			}
-			wantKey := strings.TrimSpace(conf.Get("mapreduce.map.output.key.class", outKey))
-			wantValue := strings.TrimSpace(conf.Get("mapreduce.map.output.value.class", outValue))
-			switch {
-			case mapOutKey != wantKey:
-				job.Mapper = typeMismatchMapper{what: "key", expected: wantKey, received: mapOutKey}
-			case mapOutValue != wantValue:
-				job.Mapper = typeMismatchMapper{what: "value", expected: wantValue, received: mapOutValue}
+			if mapKey != wantKey {
+				job.Mapper = typeMismatchMapper{what: "key", expected: wantKey.JavaName(), received: mapKey.JavaName()}
+			} else if mapValue != wantValue {
+				job.Mapper = typeMismatchMapper{what: "value", expected: wantValue.JavaName(), received: mapValue.JavaName()}
 			}
 		}
 		if !aggregate && o.Combiner != "" {
@@ -421,7 +499,7 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 				case classFieldSelection:
 					job.Combiner = fieldSel
 				case classLongSumReducer:
-					job.Combiner = longSumReducer{valueClass: mapOutValue}
+					job.Combiner = longSumReducer{valueClass: mapValue}
 				case classAggregateReducer, classAggregateCombiner:
 					job.Combiner = aggregateCombiner{}
 				default:
@@ -437,8 +515,14 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 			return nil, err
 		}
 	}
-
-	recordJobClasses(conf, o, mapperIsClass, reduces)
+	if reduces == 0 && reduceOutSet {
+		// StreamJob takes the job's output classes from a set
+		// stream.reduce.output even in a map-only job.
+		outKey, outValue = reduceOutWire.classes()
+		outDeclared = false
+	}
+	cls.outKey, cls.outValue, cls.outSet = outKey, outValue, !outDeclared
+	recordJobClasses(conf, o, mapperIsClass, reduces, cls)
 
 	// Output.
 	outSep, ok := conf.Lookup(mapreduce.KeyOutputSeparator)
@@ -449,6 +533,18 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 		Separator:   []byte(outSep),
 		Lazy:        o.LazyOutput,
 		MarkSuccess: conf.Bool(mapreduce.KeyMarkSuccess, true),
+		KeyClass:    runKey,
+		ValueClass:  runValue,
+	}
+	if seqOutput {
+		if outErr != nil && outDeclared {
+			return nil, outErr
+		}
+		if conf.Bool(mapreduce.KeyOutputCompress, false) {
+			return nil, mapreduce.E("configure job", mapreduce.Invalid, "", fmt.Errorf("%s=true with SequenceFileOutputFormat: compressed SequenceFiles are not supported by zebra", mapreduce.KeyOutputCompress))
+		}
+		job.OutSpec.SequenceFile = true
+		job.OutSpec.SeqKeyClass, job.OutSpec.SeqValueClass = outKey, outValue
 	}
 	if _, ok := job.Reducer.(*fieldSelection); ok && reduces > 0 {
 		// Hadoop's null key or value (nothing selected) is left out of the
@@ -557,53 +653,45 @@ func javaURLEncode(s string) string {
 	return b.String()
 }
 
-// ioClasses are the classes Hadoop's IdentifierResolver picks for a
-// stream.{map,reduce}.{input,output} identifier.
-type ioClasses struct{ writer, reader, key, value string }
-
-// resolveIO is IdentifierResolver.resolve: rawbytes, typedbytes and
-// keyonlytext (any case), anything else text.
-func resolveIO(id string) ioClasses {
-	const io = "org.apache.hadoop.streaming.io."
-	switch strings.ToLower(id) {
-	case "rawbytes":
-		return ioClasses{io + "RawBytesInputWriter", io + "RawBytesOutputReader", "org.apache.hadoop.io.BytesWritable", "org.apache.hadoop.io.BytesWritable"}
-	case "typedbytes":
-		return ioClasses{io + "TypedBytesInputWriter", io + "TypedBytesOutputReader", "org.apache.hadoop.typedbytes.TypedBytesWritable", "org.apache.hadoop.typedbytes.TypedBytesWritable"}
-	case "keyonlytext":
-		return ioClasses{io + "KeyOnlyTextInputWriter", io + "KeyOnlyTextOutputReader", javaText, "org.apache.hadoop.io.NullWritable"}
-	}
-	return ioClasses{io + "TextInputWriter", io + "TextOutputReader", javaText, javaText}
+// jobClasses are the job's key and value classes that Hadoop's StreamJob
+// records in the job configuration, as build decided them (the same values
+// its type checks and output format use).
+type jobClasses struct {
+	// mapOutKey and mapOutValue are mapreduce.map.output.{key,value}.class,
+	// set by StreamJob (mapOutSet) from the map output protocol for a
+	// command mapper or a set stream.map.output.
+	mapOutKey, mapOutValue mapreduce.WritableClass
+	mapOutSet              bool
+	// outKey and outValue are mapreduce.job.output.{key,value}.class, set
+	// by StreamJob (outSet) from a protocol; else they are the user's.
+	outKey, outValue mapreduce.WritableClass
+	outSet           bool
 }
 
 // recordJobClasses writes into conf the classes and settings that Hadoop's
 // StreamJob and job submission put in the job configuration, so that
 // streaming programs find them in their environment as they do under
 // Hadoop (mapred_mapper_class, mapreduce_map_output_key_class, ...).
-func recordJobClasses(conf *mapreduce.Conf, o *Options, mapperIsClass bool, reduces int) {
+func recordJobClasses(conf *mapreduce.Conf, o *Options, mapperIsClass bool, reduces int, cls jobClasses) {
 	const pkg = "org.apache.hadoop.streaming."
 	setDefault := func(k, v string) {
 		if _, ok := conf.Lookup(k); !ok {
 			conf.Set(k, v)
 		}
 	}
-	if o.IO != "" {
-		for _, k := range []string{"stream.map.input", "stream.map.output", "stream.reduce.input", "stream.reduce.output"} {
-			conf.Set(k, o.IO)
-		}
+	wireOf := func(k string) wire { return resolveWire(conf.Get(k, "")) }
+	conf.Set("stream.map.input.writer.class", wireOf(keyMapInput).writerClass())
+	conf.Set("stream.reduce.input.writer.class", wireOf(keyReduceInput).writerClass())
+	conf.Set("stream.map.output.reader.class", wireOf(keyMapOutput).readerClass())
+	conf.Set("stream.reduce.output.reader.class", wireOf(keyReduceOutput).readerClass())
+	if cls.mapOutSet {
+		conf.Set("mapreduce.map.output.key.class", cls.mapOutKey.JavaName())
+		conf.Set("mapreduce.map.output.value.class", cls.mapOutValue.JavaName())
 	}
-	id := func(k string) (ioClasses, bool) {
-		v, ok := conf.Lookup(k)
-		return resolveIO(v), ok
+	if cls.outSet {
+		conf.Set("mapreduce.job.output.key.class", cls.outKey.JavaName())
+		conf.Set("mapreduce.job.output.value.class", cls.outValue.JavaName())
 	}
-	mapIn, _ := id("stream.map.input")
-	reduceIn, _ := id("stream.reduce.input")
-	mapOut, mapOutSet := id("stream.map.output")
-	reduceOut, reduceOutSet := id("stream.reduce.output")
-	conf.Set("stream.map.input.writer.class", mapIn.writer)
-	conf.Set("stream.reduce.input.writer.class", reduceIn.writer)
-	conf.Set("stream.map.output.reader.class", mapOut.reader)
-	conf.Set("stream.reduce.output.reader.class", reduceOut.reader)
 	if !mapperIsClass {
 		conf.Set("mapred.mapper.class", pkg+"PipeMapper")
 		conf.Set("mapred.map.runner.class", pkg+"PipeMapRunner")
@@ -611,15 +699,6 @@ func recordJobClasses(conf *mapreduce.Conf, o *Options, mapperIsClass bool, redu
 		c, _ := knownMapRedClass(o.Mapper)
 		conf.Set("mapred.mapper.class", c)
 	}
-	if !mapperIsClass || mapOutSet {
-		conf.Set("mapreduce.map.output.key.class", mapOut.key)
-		conf.Set("mapreduce.map.output.value.class", mapOut.value)
-		if reduces == 0 {
-			conf.Set("mapreduce.job.output.key.class", mapOut.key)
-			conf.Set("mapreduce.job.output.value.class", mapOut.value)
-		}
-	}
-	reducerIsCommand := false
 	if reduces > 0 {
 		aggregate := strings.EqualFold(o.Reducer, "aggregate")
 		c, isClass := knownMapRedClass(o.Reducer)
@@ -631,7 +710,6 @@ func recordJobClasses(conf *mapreduce.Conf, o *Options, mapperIsClass bool, redu
 			conf.Set("mapred.reducer.class", c)
 		case o.Reducer != "":
 			conf.Set("mapred.reducer.class", pkg+"PipeReducer")
-			reducerIsCommand = true
 		}
 		if o.Combiner != "" && !aggregate {
 			if c, ok := knownMapRedClass(o.Combiner); ok {
@@ -640,10 +718,6 @@ func recordJobClasses(conf *mapreduce.Conf, o *Options, mapperIsClass bool, redu
 				conf.Set("mapred.combiner.class", pkg+"PipeCombiner")
 			}
 		}
-	}
-	if reducerIsCommand || reduceOutSet {
-		conf.Set("mapreduce.job.output.key.class", reduceOut.key)
-		conf.Set("mapreduce.job.output.value.class", reduceOut.value)
 	}
 	// Set on every job by Hadoop's job submission (old API, generic
 	// options parsed, no record skipping).

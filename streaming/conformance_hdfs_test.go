@@ -59,7 +59,16 @@ import (
 var hdfsExcluded = map[string]string{
 	"070-err-D-after-streaming-option": "-D after -input is taken as a second, local input path; " +
 		"zebra refuses inputs on two file systems in one job, Hadoop reports the missing local path",
+	"217-xml-inputreader-split-boundaries": splitsByLocalBlockSize,
+	"221-xml-inputreader-sorted-reduce":    splitsByLocalBlockSize,
+	"225-seqfile-input-splits-sync":        splitsByLocalBlockSize,
 }
+
+// splitsByLocalBlockSize is why cases that cut their input with
+// fs.local.block.size are left out: the local-to-HDFS variant reads the
+// input from the local FS (split by that setting) while its reference,
+// Hadoop on HDFS, splits by the HDFS file's own block size.
+const splitsByLocalBlockSize = "splits its input by fs.local.block.size, which applies to local inputs only; on HDFS the file's block size decides"
 
 // hdfsEligible reports whether a case can run with hdfs:// paths: it writes
 // the one output "out", and names its inputs (if any) by plain relative

@@ -37,6 +37,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"zebra/mapreduce"
 )
 
 const confDir = "testdata/conformance"
@@ -52,8 +54,12 @@ type confCase struct {
 	differs      []string
 	stderrLines  bool // compare the message lines of stderr even when the job succeeds
 	userCounters bool // compare the job's final counters of user groups (meta "compare: user-counters")
-	outputs      []string
-	timeout      time.Duration
+	// seqFiles compares SequenceFiles (data files starting with "SEQ" on
+	// both sides) by header fields and records, not bytes: each file
+	// carries a random sync marker (meta "compare: sequencefiles").
+	seqFiles bool
+	outputs  []string
+	timeout  time.Duration
 }
 
 // runResult is what one side produced for a case.
@@ -265,6 +271,8 @@ func parseMeta(c *confCase, s string) error {
 					c.stderrLines = true
 				case "user-counters":
 					c.userCounters = true
+				case "sequencefiles":
+					c.seqFiles = true
 				default:
 					return fmt.Errorf("unknown compare item %q", w)
 				}
@@ -466,6 +474,7 @@ func installOracle(t *testing.T, root string) string {
 		t.Fatalf("%s install: %v\n%s", oracle, err, out)
 	}
 	t.Logf("oracle install/check: %v", time.Since(start).Round(time.Millisecond))
+	oracleScript = oracle
 	return oracle
 }
 
@@ -537,10 +546,18 @@ func compareCase(t *testing.T, c *confCase, h, z *runResult) string {
 		}
 		// Contents: data files first, so a .crc mismatch is explained by its data file.
 		orderOnlyFiles := map[string]bool{}
+		seqFiles := map[string]bool{}
 		for _, n := range sorted {
 			hv, hok := ht[n]
 			zv, zok := zt[n]
 			if !hok || !zok || isCrc(n) || hv == zv {
+				continue
+			}
+			if c.seqFiles && strings.HasPrefix(hv, "SEQ") && strings.HasPrefix(zv, "SEQ") {
+				seqFiles[n] = true
+				if d := compareSequenceFiles(t, hv, zv, filepath.Join(h.keptDir, o, n), filepath.Join(z.keptDir, o, n)); d != "" {
+					t.Errorf("output %s/%s: SequenceFiles differ: %s %s", o, n, d, where)
+				}
 				continue
 			}
 			if c.orderSensitive && sameLines(hv, zv) {
@@ -563,7 +580,7 @@ func compareCase(t *testing.T, c *confCase, h, z *runResult) string {
 			if !hok || !zok || !isCrc(n) || hv == zv {
 				continue
 			}
-			if orderOnlyFiles[crcData(n)] {
+			if orderOnlyFiles[crcData(n)] || seqFiles[crcData(n)] {
 				continue
 			}
 			t.Errorf("output %s/%s differs: hadoop % x, zebra % x %s", o, n, clip(hv), clip(zv), where)
@@ -767,4 +784,74 @@ func userCounterLines(stderr []byte) string {
 		}
 	}
 	return b.String()
+}
+
+// oracleScript is scripts/hadoop-oracle.sh, set by installOracle before
+// any case runs.
+var oracleScript string
+
+// compareSequenceFiles compares two SequenceFiles by their header fields
+// (all but the random sync marker) and their records, parsed in Go; then
+// has Hadoop print both (FsShell -text, which reads them with Hadoop's own
+// SequenceFile.Reader) and compares what it printed. It returns "" when
+// they are the same, else the first difference.
+func compareSequenceFiles(t *testing.T, hv, zv, hpath, zpath string) string {
+	t.Helper()
+	hh, hr, herr := mapreduce.ReadSequenceFile(strings.NewReader(hv))
+	zh, zr, zerr := mapreduce.ReadSequenceFile(strings.NewReader(zv))
+	if herr != nil {
+		return "hadoop's file does not parse: " + herr.Error()
+	}
+	if zerr != nil {
+		return "zebra's file does not parse: " + zerr.Error()
+	}
+	hh.Sync, zh.Sync = [16]byte{}, [16]byte{}
+	if fmt.Sprint(*hh) != fmt.Sprint(*zh) {
+		return fmt.Sprintf("header: hadoop %+v, zebra %+v", *hh, *zh)
+	}
+	if len(hr) != len(zr) {
+		return fmt.Sprintf("hadoop has %d records, zebra %d", len(hr), len(zr))
+	}
+	for i := range hr {
+		if string(hr[i].Key) != string(zr[i].Key) || string(hr[i].Value) != string(zr[i].Value) {
+			return fmt.Sprintf("record %d: hadoop key % x value % x, zebra key % x value % x", i, clip(string(hr[i].Key)), clip(string(hr[i].Value)), clip(string(zr[i].Key)), clip(string(zr[i].Value)))
+		}
+	}
+	ht, err := hadoopText(hpath)
+	if err != nil {
+		return "hadoop cannot print its own file: " + err.Error()
+	}
+	zt, err := hadoopText(zpath)
+	if err != nil {
+		return "hadoop cannot read zebra's file: " + err.Error()
+	}
+	if ht != zt {
+		return "as printed by hadoop fs -text: " + firstLineDiff(ht, zt)
+	}
+	return ""
+}
+
+// hadoopText is `hadoop fs -text file` with the oracle's Hadoop.
+func hadoopText(file string) (string, error) {
+	cp, err := exec.Command("bash", oracleScript, "classpath").Output()
+	if err != nil {
+		return "", fmt.Errorf("oracle classpath: %w", err)
+	}
+	// FsShell insists on a core-site.xml on its classpath.
+	conf, err := os.MkdirTemp("", "zebra-fs-text-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(conf)
+	if err := os.WriteFile(filepath.Join(conf, "core-site.xml"), []byte("<configuration/>\n"), 0o644); err != nil {
+		return "", err
+	}
+	var stderr strings.Builder
+	cmd := exec.Command("java", "-cp", conf+":"+strings.TrimSpace(string(cp)), "org.apache.hadoop.fs.FsShell", "-text", "file://"+file)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("FsShell -text %s: %w: %s", file, err, stderr.String())
+	}
+	return string(out), nil
 }

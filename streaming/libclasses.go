@@ -113,7 +113,7 @@ func (inverseMapper) Map(_ context.Context, t *mapreduce.TaskContext, in mapredu
 // (LongWritable) values. Given values of another class it fails as
 // Hadoop's cast does, at the first record.
 type longSumReducer struct {
-	valueClass string // the job's map output value class
+	valueClass mapreduce.WritableClass // the class of the map output values
 }
 
 func (r longSumReducer) Reduce(_ context.Context, t *mapreduce.TaskContext, in mapreduce.KVIterator, out mapreduce.Collector) error {
@@ -127,8 +127,8 @@ func (r longSumReducer) Reduce(_ context.Context, t *mapreduce.TaskContext, in m
 		return out.Collect(key, []byte(strconv.FormatInt(sum, 10)))
 	}
 	for in.Next() {
-		if r.valueClass != javaLong {
-			return mapreduce.E("reduce", mapreduce.UserCode, "", fmt.Errorf("java.lang.ClassCastException: class %s cannot be cast to class %s", r.valueClass, javaLong))
+		if r.valueClass != mapreduce.ClassLong {
+			return mapreduce.E("reduce", mapreduce.UserCode, "", fmt.Errorf("java.lang.ClassCastException: class %s cannot be cast to class %s", r.valueClass.JavaName(), mapreduce.ClassLong.JavaName()))
 		}
 		if !started || in.NewGroup() {
 			if err := flush(); err != nil {

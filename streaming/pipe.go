@@ -39,6 +39,10 @@ type pipeProgram struct {
 	// PipeMapper. Negative (the default, Hadoop's Long.MAX_VALUE) never
 	// skips.
 	minWrittenToSkip int64
+	// inWire and outWire are the protocols of stdin and stdout; inKey and
+	// inValue are the classes of the records written to stdin.
+	inWire, outWire wire
+	inKey, inValue  mapreduce.WritableClass
 }
 
 // startError is a program that could not be started; it prints as Java's
@@ -84,6 +88,9 @@ type started struct {
 	prog   *pipeProgram
 	// written counts the records collected from the program's stdout so far.
 	written atomic.Int64
+	buf     []byte
+	// inKey and inValue are the classes of the records written to stdin.
+	inKey, inValue mapreduce.WritableClass
 }
 
 // start launches the program for task t, sending what it prints on stdout
@@ -127,7 +134,10 @@ func (p *pipeProgram) start(ctx context.Context, t *mapreduce.TaskContext, out m
 		errR.Close()
 		return nil, mapreduce.E("start "+p.role+" program", mapreduce.UserCode, "", &startError{argv0: p.argv[0], err: err})
 	}
-	s := &started{proc: proc, stdin: inW, w: bufio.NewWriterSize(inW, 128<<10), outErr: make(chan error, 1), prog: p}
+	s := &started{proc: proc, stdin: inW, w: bufio.NewWriterSize(inW, 128<<10), outErr: make(chan error, 1), prog: p, inKey: p.inKey, inValue: p.inValue}
+	if t.InputClasses != nil && p.role == "map" {
+		s.inKey, s.inValue = t.InputClasses()
+	}
 	go func() {
 		defer outR.Close()
 		s.outErr <- p.readOutput(outR, out, &s.written)
@@ -147,6 +157,9 @@ func (p *pipeProgram) readOutput(r io.Reader, out mapreduce.Collector, written *
 		_, err := io.Copy(io.Discard, r)
 		return err
 	}
+	if p.outWire == wireRawBytes || p.outWire == wireTypedBytes {
+		return p.readBinary(r, out, written)
+	}
 	lr := mapreduce.NewLineReader(r, nil)
 	lr.SetLimit(p.job.recordLimit)
 	for {
@@ -161,7 +174,10 @@ func (p *pipeProgram) readOutput(r io.Reader, out mapreduce.Collector, written *
 		if err != nil {
 			return mapreduce.E("read "+p.role+" output", mapreduce.Infra, "", err)
 		}
-		k, v := splitKeyValue(line, p.outSep, p.numKeys)
+		k, v := line, []byte(nil)
+		if p.outWire == wireText {
+			k, v = splitKeyValue(line, p.outSep, p.numKeys)
+		}
 		if err := out.Collect(k, v); err != nil {
 			// Keep draining so the program is not blocked on a full pipe.
 			io.Copy(io.Discard, r)
@@ -191,8 +207,26 @@ func splitKeyValue(line, sep []byte, n int) (key, value []byte) {
 	return line[:pos], line[pos+len(sep):]
 }
 
+// nullText is NullWritable.toString.
+var nullText = []byte("(null)")
+
 // write sends one record to the program's stdin.
 func (s *started) write(key, value []byte) error {
+	switch s.prog.inWire {
+	case wireKeyOnly:
+		s.w.Write(key)
+		return s.w.WriteByte('\n')
+	case wireRawBytes, wireTypedBytes:
+		return s.writeBinary(key, value)
+	}
+	// TextInputWriter writes BytesWritable (and TypedBytesWritable) bytes
+	// as they are and other objects as their toString.
+	if s.inKey == mapreduce.ClassNull {
+		key = nullText
+	}
+	if s.inValue == mapreduce.ClassNull {
+		value = nullText
+	}
 	if !s.prog.ignoreKey {
 		s.w.Write(key)
 		s.w.Write(s.prog.inSep)

@@ -123,11 +123,16 @@ func Run(ctx context.Context, args []string, e *Env) int {
 	switch strings.ToLower(args[0]) {
 	case "streamjob":
 		args = args[1:]
-	case "dumptb", "loadtb":
+	case "loadtb":
 		con.plain(fmt.Sprintf("zebra: %s (typed bytes tools) is not supported\nStreaming Command Failed!\n", args[0]))
 		return 1
 	}
-	code := run(ctx, args, e, con)
+	var code int
+	if strings.EqualFold(args[0], "dumptb") {
+		code = dumpTypedBytes(ctx, args[1:], e, con)
+	} else {
+		code = run(ctx, args, e, con)
+	}
 	if code > 0 {
 		con.plain("Streaming Command Failed!\n")
 	}
@@ -292,6 +297,10 @@ func prepare(ctx context.Context, o *Options, p *plan, e *Env, con *console) int
 		}
 	} else {
 		minSize, err1 := job.Conf.Int64(mapreduce.KeyMinSplitSize, 1)
+		if job.Format == mapreduce.SeqInput || job.Format == mapreduce.SeqTextInput {
+			// SequenceFileInputFormat's own minimum split size.
+			minSize = max(minSize, mapreduce.SeqMinSplitSize)
+		}
 		block, err2 := job.Conf.Int64(mapreduce.KeyLocalBlockSize, mapreduce.DefaultBlockSize)
 		if err := errors.Join(err1, err2); err != nil {
 			con.log("ERROR", "streaming.StreamJob", "Error Launching job : %v", err)

@@ -1,0 +1,2 @@
+python3 gen_seq.py b.seq long bytes lines
+rm gen_seq.py
