@@ -352,7 +352,9 @@ func freshJVMOnly(args []string) bool {
 	for _, a := range args {
 		switch strings.TrimLeft(a, "-") {
 		case "libjars", "files", "archives", "tokenCacheFile", "conf":
-			return strings.HasPrefix(a, "-")
+			if strings.HasPrefix(a, "-") {
+				return true
+			}
 		}
 	}
 	return false

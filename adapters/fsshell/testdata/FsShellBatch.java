@@ -33,11 +33,13 @@
 //     hdfs-site.xml...) in their static initialisers, which a warm JVM does
 //     not run again; and a Configuration with quiet mode off fails on a
 //     default resource it does not find.
-// JVM-wide state this does not reset (UGI's login user, log messages
-// Hadoop prints once per JVM, pooled codecs) is why the harness keeps
-// commands that change it (-libjars, -files, -archives, -tokenCacheFile,
-// -conf) on a fresh JVM, and why its oracle self-check compares this
-// driver with fresh JVMs case by case.
+// JVM-wide state this does not reset: the thread's context class loader
+// (-libjars, -files, -archives) and the current user's credentials
+// (-tokenCacheFile), so the harness runs command lines with those options
+// (or -conf) in a JVM of their own; messages Hadoop logs once per JVM
+// (bzip2's "Using pure-Java version ...") and pooled codecs, which is why
+// ZEBRA_FSSHELL_ORACLE_CHECK=1 compares this driver with fresh JVMs, case
+// by case.
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
