@@ -45,6 +45,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -309,6 +310,9 @@ type oracle struct {
 	classes string // the compiled FsShellBatch
 	confDir string
 	fresh   bool
+
+	batch    *batchJVM // the running FsShellBatch, if any
+	batchDir string    // its working directory
 }
 
 func newOracle(t *testing.T, root, confDir, classes string, fresh bool) *oracle {
@@ -360,23 +364,37 @@ func freshJVMOnly(args []string) bool {
 	return false
 }
 
+// side runs a case's command lines in dir. The batch JVM outlives the
+// case, for the next case in the same directory (a JVM cannot change its
+// working directory); close ends it.
 func (o *oracle) side(t *testing.T, dir string) (func(context.Context, []string) result, func()) {
-	var b *batchJVM
-	end := func() {
-		if b != nil {
-			b.end(t)
-			b = nil
-		}
-	}
 	return func(ctx context.Context, args []string) result {
-		if o.fresh || freshJVMOnly(args) {
-			return o.runFresh(t, ctx, args, dir)
+			if o.fresh || freshJVMOnly(args) {
+				return o.runFresh(t, ctx, args, dir)
+			}
+			if o.batch != nil && o.batch.dead {
+				o.batch = nil
+			}
+			if o.batch != nil && o.batchDir != dir {
+				o.close(t)
+			}
+			if o.batch == nil {
+				o.batch, o.batchDir = o.startBatch(t, dir), dir
+			}
+			return o.batch.run(t, args)
+		}, func() {
+			if o.batch != nil {
+				o.batch.checkStderr(t)
+			}
 		}
-		if b == nil {
-			b = o.startBatch(t, dir)
-		}
-		return b.run(t, args)
-	}, end
+}
+
+// close ends the batch JVM, if one runs.
+func (o *oracle) close(t *testing.T) {
+	if b := o.batch; b != nil && !b.dead {
+		o.batch = nil
+		b.end(t)
+	}
 }
 
 // runFresh runs one command line as `hadoop fs` does: FsShell in a JVM of
@@ -403,7 +421,26 @@ type batchJVM struct {
 	cmd    *exec.Cmd
 	in     io.WriteCloser
 	out    *bufio.Reader
-	stderr bytes.Buffer
+	stderr lockedBuffer // the JVM's own stderr: empty unless it fails
+	dead   bool         // failed and waited for
+}
+
+// lockedBuffer is a bytes.Buffer an exec.Cmd may write while it is read.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func (o *oracle) startBatch(t *testing.T, dir string) *batchJVM {
@@ -456,6 +493,7 @@ func (b *batchJVM) run(t *testing.T, args []string) result {
 
 func (b *batchJVM) fail(t *testing.T, args []string, err error) {
 	t.Helper()
+	b.dead = true
 	b.in.Close()
 	werr := b.cmd.Wait()
 	t.Fatalf("FsShellBatch, command fs %s: %v (JVM: %v)\n--- its stderr:\n%s", strings.Join(args, " "), err, werr, b.stderr.String())
@@ -464,8 +502,15 @@ func (b *batchJVM) fail(t *testing.T, args []string, err error) {
 // end closes the JVM's stdin and waits for it to exit.
 func (b *batchJVM) end(t *testing.T) {
 	b.in.Close()
-	if err := b.cmd.Wait(); err != nil || b.stderr.Len() > 0 {
+	if err := b.cmd.Wait(); err != nil || b.stderr.String() != "" {
 		t.Fatalf("FsShellBatch: %v\n--- its stderr:\n%s", err, b.stderr.String())
+	}
+}
+
+// checkStderr fails if the JVM wrote to its own stderr (not a command's).
+func (b *batchJVM) checkStderr(t *testing.T) {
+	if s := b.stderr.String(); s != "" {
+		t.Fatalf("FsShellBatch wrote to its stderr:\n%s", s)
 	}
 }
 
@@ -562,17 +607,16 @@ func TestFsShellConformance(t *testing.T) {
 	t.Run("local", func(t *testing.T) {
 		conf := filepath.Join(tmp, "conf-local")
 		writeCoreSite(t, conf, "")
-		hadoop, fresh, zebra := newOracle(t, root, conf, classes, false).side, newOracle(t, root, conf, classes, true).side, zebraSide(conf)
+		or := newOracle(t, root, conf, classes, false)
+		t.Cleanup(func() { or.close(t) })
+		hadoop, fresh, zebra := or.side, newOracle(t, root, conf, classes, true).side, zebraSide(conf)
 		for _, c := range cases {
 			if c.hdfs {
 				continue
 			}
 			t.Run(c.name, func(t *testing.T) {
 				run := func(s side, name string) ([]result, string) {
-					dir := filepath.Join(tmp, "local", c.name, name)
-					if err := os.MkdirAll(dir, 0o755); err != nil {
-						t.Fatal(err)
-					}
+					dir := caseDir(t, filepath.Join(tmp, "local"), c.name, name)
 					writeLocalFixture(t, dir, fx)
 					cmd, end := s(t, dir)
 					defer end()
@@ -629,7 +673,9 @@ func TestFsShellConformance(t *testing.T) {
 		}
 		defer admin.Close()
 		home := admin.Home()
-		hadoop, fresh, zebra := newOracle(t, root, conf, classes, false).side, newOracle(t, root, conf, classes, true).side, zebraSide(conf)
+		or := newOracle(t, root, conf, classes, false)
+		t.Cleanup(func() { or.close(t) })
+		hadoop, fresh, zebra := or.side, newOracle(t, root, conf, classes, true).side, zebraSide(conf)
 		ctx := context.Background()
 		for _, c := range cases {
 			if c.local {
@@ -637,10 +683,7 @@ func TestFsShellConformance(t *testing.T) {
 			}
 			t.Run(c.name, func(t *testing.T) {
 				run := func(s side, name string) ([]result, string, string) {
-					dir := filepath.Join(tmp, "hdfs-local", c.name, name)
-					if err := os.MkdirAll(dir, 0o755); err != nil {
-						t.Fatal(err)
-					}
+					dir := caseDir(t, filepath.Join(tmp, "hdfs-local"), c.name, name)
 					writeLocalFixture(t, dir, fx)
 					if err := admin.RemoveAll(ctx, home); err != nil {
 						t.Fatal(err)
@@ -677,6 +720,29 @@ func TestFsShellConformance(t *testing.T) {
 			})
 		}
 	})
+}
+
+// caseDir makes the empty local directory a case's side runs in: under
+// base, the case's own, except for the batch oracle ("hadoop"), whose JVM
+// runs every case and so stays in one directory, emptied for each case.
+func caseDir(t *testing.T, base, caseName, sideName string) string {
+	dir := filepath.Join(base, caseName, sideName)
+	if sideName == "hadoop" {
+		dir = filepath.Join(base, sideName)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
 
 func writeHDFSFixture(t *testing.T, ctx context.Context, h *hdfs.FS, home string, fx map[string][]byte) {
