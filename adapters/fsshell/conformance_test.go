@@ -14,10 +14,10 @@ package fsshell_test
 // ZEBRA_FSSHELL_CASES=<regexp> selects cases; ZEBRA_HDFS=hdfs://host:port
 // uses a running HDFS instead of starting one (adapters/hdfs/minicluster).
 //
-// The oracle runs a case's command lines in one JVM (testdata/FsShellBatch.java,
-// which runs each as FsShell.main in a fresh JVM would: its own stdout,
-// stderr, empty stdin, exit code, no FileSystem kept), as a JVM start costs
-// more than the command; ZEBRA_FSSHELL_ORACLE_CHECK=1 also runs every case
+// The oracle runs all cases' command lines in one JVM per file system
+// (testdata/FsShellBatch.java, which runs each as FsShell.main in a fresh
+// JVM would: its own stdout, stderr, empty stdin, exit code, no FileSystem
+// kept), as a JVM start costs more than the command; ZEBRA_FSSHELL_ORACLE_CHECK=1 also runs every case
 // with a fresh JVM per command, as `hadoop fs` does, and fails where the two
 // differ.
 //
