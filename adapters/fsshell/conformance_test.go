@@ -14,17 +14,28 @@ package fsshell_test
 // ZEBRA_FSSHELL_CASES=<regexp> selects cases; ZEBRA_HDFS=hdfs://host:port
 // uses a running HDFS instead of starting one (adapters/hdfs/minicluster).
 //
+// The oracle runs all cases' command lines in one JVM per file system
+// (testdata/FsShellBatch.java, which runs each as FsShell.main in a fresh
+// JVM would: its own stdout, stderr, empty stdin, exit code, no FileSystem
+// kept), as a JVM start costs more than the command; ZEBRA_FSSHELL_ORACLE_CHECK=1 also runs every case
+// with a fresh JVM per command, as `hadoop fs` does, and fails where the two
+// differ.
+//
 // Dates: the fixture's files carry fixed times, which must print
 // identically; a date within a day of now (a file a command just made) is
 // replaced by <now> on both sides before comparing, as the two runs happen
 // minutes apart.
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -34,6 +45,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -279,49 +291,245 @@ func hdfsSnapshot(t *testing.T, ctx context.Context, h *hdfs.FS, dir string) str
 	return b.String()
 }
 
-// side runs one case's commands: oracle or zebra.
-type side func(ctx context.Context, args []string, dir string) result
+// side runs a case's command lines, one after another, in the case's
+// directory dir: start readies it and gives the function that runs one
+// command line and the one that ends the run (which must be called, once
+// or more, before dir is examined).
+type side func(t *testing.T, dir string) (run func(ctx context.Context, args []string) result, end func())
 
-func oracleSide(t *testing.T, root, confDir string) side {
+// oracle runs Hadoop's FsShell: by default all of a case's command lines
+// in one JVM (testdata/FsShellBatch.java, compiled into classes), each
+// line as a fresh JVM would run it; a line that changes JVM-wide state
+// (freshJVMOnly) in a JVM of its own. fresh: every line in a JVM of its
+// own, as `hadoop fs` does (the suite's former oracle, kept for
+// ZEBRA_FSSHELL_ORACLE_CHECK).
+type oracle struct {
+	java    string
+	flags   []string // JVM options up to and including the classpath's -cp
+	cp      string
+	classes string // the compiled FsShellBatch
+	confDir string
+	fresh   bool
+
+	batch    *batchJVM // the running FsShellBatch, if any
+	batchDir string    // its working directory
+}
+
+func newOracle(t *testing.T, root, confDir, classes string, fresh bool) *oracle {
 	lib := filepath.Join(cacheDir(), "hadoop-3.4.1", "lib")
-	return func(ctx context.Context, args []string, dir string) result {
-		java := "java"
-		if jh := os.Getenv("JAVA_HOME"); jh != "" {
-			java = filepath.Join(jh, "bin", "java")
+	return &oracle{
+		java: javaTool("java"),
+		flags: []string{"-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
+			"-Dlog4j.configuration=file:" + filepath.Join(root, "scripts", "hadoop-oracle", "log4j.properties")},
+		cp:      confDir + string(os.PathListSeparator) + filepath.Join(lib, "*"),
+		classes: classes,
+		confDir: confDir,
+		fresh:   fresh,
+	}
+}
+
+func javaTool(name string) string {
+	if jh := os.Getenv("JAVA_HOME"); jh != "" {
+		return filepath.Join(jh, "bin", name)
+	}
+	return name
+}
+
+// compileBatch compiles testdata/FsShellBatch.java into a directory under
+// tmp and returns it.
+func compileBatch(t *testing.T, tmp string) string {
+	out := filepath.Join(tmp, "fsshell-batch-classes")
+	lib := filepath.Join(cacheDir(), "hadoop-3.4.1", "lib")
+	cmd := exec.Command(javaTool("javac"), "-d", out, "-cp", filepath.Join(lib, "*"), filepath.Join("testdata", "FsShellBatch.java"))
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("compile testdata/FsShellBatch.java: %v\n%s", err, b)
+	}
+	return out
+}
+
+// freshJVMOnly reports whether a command line has a generic option whose
+// effect outlives the command in a JVM (the thread's context class loader
+// for -libjars, -files and -archives, the current user's credentials for
+// -tokenCacheFile), or -conf, so that FsShellBatch could not run it as a
+// fresh JVM does. It errs on the safe side: such a word anywhere counts.
+func freshJVMOnly(args []string) bool {
+	for _, a := range args {
+		switch strings.TrimLeft(a, "-") {
+		case "libjars", "files", "archives", "tokenCacheFile", "conf":
+			if strings.HasPrefix(a, "-") {
+				return true
+			}
 		}
-		cmd := exec.CommandContext(ctx, java, append([]string{"-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-			"-Dlog4j.configuration=file:" + filepath.Join(root, "scripts", "hadoop-oracle", "log4j.properties"),
-			"-cp", confDir + string(os.PathListSeparator) + filepath.Join(lib, "*"),
-			"org.apache.hadoop.fs.FsShell"}, args...)...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "HADOOP_CONF_DIR="+confDir)
-		var so, se bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &so, &se
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatalf("run FsShell: %v", err)
+	}
+	return false
+}
+
+// side runs a case's command lines in dir. The batch JVM outlives the
+// case, for the next case in the same directory (a JVM cannot change its
+// working directory); close ends it.
+func (o *oracle) side(t *testing.T, dir string) (func(context.Context, []string) result, func()) {
+	return func(ctx context.Context, args []string) result {
+			if o.fresh || freshJVMOnly(args) {
+				return o.runFresh(t, ctx, args, dir)
+			}
+			if o.batch != nil && o.batch.dead {
+				o.batch = nil
+			}
+			if o.batch != nil && o.batchDir != dir {
+				o.close(t)
+			}
+			if o.batch == nil {
+				o.batch, o.batchDir = o.startBatch(t, dir), dir
+			}
+			return o.batch.run(t, args)
+		}, func() {
+			if o.batch != nil {
+				o.batch.checkStderr(t)
+			}
 		}
-		return result{code, so.String(), se.String()}
+}
+
+// close ends the batch JVM, if one runs.
+func (o *oracle) close(t *testing.T) {
+	if b := o.batch; b != nil && !b.dead {
+		o.batch = nil
+		b.end(t)
+	}
+}
+
+// runFresh runs one command line as `hadoop fs` does: FsShell in a JVM of
+// its own, stdin /dev/null.
+func (o *oracle) runFresh(t *testing.T, ctx context.Context, args []string, dir string) result {
+	cmd := exec.CommandContext(ctx, o.java, append(append(append([]string{}, o.flags...), "-cp", o.cp,
+		"org.apache.hadoop.fs.FsShell"), args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "HADOOP_CONF_DIR="+o.confDir)
+	var so, se bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run FsShell: %v", err)
+	}
+	return result{code, so.String(), se.String()}
+}
+
+// batchJVM is a running FsShellBatch.
+type batchJVM struct {
+	cmd    *exec.Cmd
+	in     io.WriteCloser
+	out    *bufio.Reader
+	stderr lockedBuffer // the JVM's own stderr: empty unless it fails
+	dead   bool         // failed and waited for
+}
+
+// lockedBuffer is a bytes.Buffer an exec.Cmd may write while it is read.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func (o *oracle) startBatch(t *testing.T, dir string) *batchJVM {
+	b := &batchJVM{}
+	b.cmd = exec.Command(o.java, append(append([]string{}, o.flags...), "-cp",
+		o.cp+string(os.PathListSeparator)+o.classes, "FsShellBatch")...)
+	b.cmd.Dir = dir
+	b.cmd.Env = append(os.Environ(), "HADOOP_CONF_DIR="+o.confDir)
+	b.cmd.Stderr = &b.stderr
+	var err error
+	if b.in, err = b.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := b.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.out = bufio.NewReader(out)
+	if err := b.cmd.Start(); err != nil {
+		t.Fatalf("start FsShellBatch: %v", err)
+	}
+	return b
+}
+
+// run sends one command line to the JVM and reads its outcome.
+func (b *batchJVM) run(t *testing.T, args []string) result {
+	req := []string{strconv.Itoa(len(args))}
+	for _, a := range args {
+		req = append(req, ":"+base64.StdEncoding.EncodeToString([]byte(a)))
+	}
+	if _, err := io.WriteString(b.in, strings.Join(req, " ")+"\n"); err != nil {
+		b.fail(t, args, fmt.Errorf("send request: %w", err))
+	}
+	line, err := b.out.ReadString('\n')
+	if err != nil {
+		b.fail(t, args, fmt.Errorf("read outcome: %w", err))
+	}
+	f := strings.Split(strings.TrimSuffix(line, "\n"), " ")
+	if len(f) != 3 {
+		b.fail(t, args, fmt.Errorf("bad outcome line %q", line))
+	}
+	code, err1 := strconv.Atoi(f[0])
+	so, err2 := base64.StdEncoding.DecodeString(f[1])
+	se, err3 := base64.StdEncoding.DecodeString(f[2])
+	if err := errors.Join(err1, err2, err3); err != nil {
+		b.fail(t, args, fmt.Errorf("bad outcome line: %w", err))
+	}
+	return result{code, string(so), string(se)}
+}
+
+func (b *batchJVM) fail(t *testing.T, args []string, err error) {
+	t.Helper()
+	b.dead = true
+	b.in.Close()
+	werr := b.cmd.Wait()
+	t.Fatalf("FsShellBatch, command fs %s: %v (JVM: %v)\n--- its stderr:\n%s", strings.Join(args, " "), err, werr, b.stderr.String())
+}
+
+// end closes the JVM's stdin and waits for it to exit.
+func (b *batchJVM) end(t *testing.T) {
+	b.in.Close()
+	if err := b.cmd.Wait(); err != nil || b.stderr.String() != "" {
+		t.Fatalf("FsShellBatch: %v\n--- its stderr:\n%s", err, b.stderr.String())
+	}
+}
+
+// checkStderr fails if the JVM wrote to its own stderr (not a command's).
+func (b *batchJVM) checkStderr(t *testing.T) {
+	if s := b.stderr.String(); s != "" {
+		t.Fatalf("FsShellBatch wrote to its stderr:\n%s", s)
 	}
 }
 
 func zebraSide(confDir string) side {
-	return func(ctx context.Context, args []string, dir string) result {
-		conf, err := hdfs.LoadConf(confDir)
-		if err != nil {
-			return result{code: -2, stderr: err.Error()}
-		}
-		reg := &mapreduce.Registry{}
-		localfs.Register(reg, &localfs.FS{Checksums: true})
-		st := fsshell.RegisterHDFS(reg, hdfs.Options{Conf: conf}, nil)
-		defer st.Close()
-		var so, se bytes.Buffer
-		code := fsshell.Run(ctx, args, &fsshell.Env{Stdout: &so, Stderr: &se, Stdin: strings.NewReader(""),
-			Dir: dir, Registry: reg, HadoopConf: conf})
-		return result{code, so.String(), se.String()}
+	return func(t *testing.T, dir string) (func(context.Context, []string) result, func()) {
+		return func(ctx context.Context, args []string) result {
+			conf, err := hdfs.LoadConf(confDir)
+			if err != nil {
+				return result{code: -2, stderr: err.Error()}
+			}
+			reg := &mapreduce.Registry{}
+			localfs.Register(reg, &localfs.FS{Checksums: true})
+			st := fsshell.RegisterHDFS(reg, hdfs.Options{Conf: conf}, nil)
+			defer st.Close()
+			var so, se bytes.Buffer
+			code := fsshell.Run(ctx, args, &fsshell.Env{Stdout: &so, Stderr: &se, Stdin: strings.NewReader(""),
+				Dir: dir, Registry: reg, HadoopConf: conf})
+			return result{code, so.String(), se.String()}
+		}, func() {}
 	}
 }
 
@@ -390,31 +598,45 @@ func TestFsShellConformance(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	fx := fixture(t)
+	classes := compileBatch(t, tmp)
+	// check: also run every case's oracle side with a fresh JVM per
+	// command, as `hadoop fs` does, and require the same outcome as the
+	// batch JVM's: the check that FsShellBatch is a faithful oracle.
+	check := envOn("ZEBRA_FSSHELL_ORACLE_CHECK")
 
 	t.Run("local", func(t *testing.T) {
 		conf := filepath.Join(tmp, "conf-local")
 		writeCoreSite(t, conf, "")
-		hadoop, zebra := oracleSide(t, root, conf), zebraSide(conf)
+		or := newOracle(t, root, conf, classes, false)
+		t.Cleanup(func() { or.close(t) })
+		hadoop, fresh, zebra := or.side, newOracle(t, root, conf, classes, true).side, zebraSide(conf)
 		for _, c := range cases {
 			if c.hdfs {
 				continue
 			}
 			t.Run(c.name, func(t *testing.T) {
 				run := func(s side, name string) ([]result, string) {
-					dir := filepath.Join(tmp, "local", c.name, name)
-					if err := os.MkdirAll(dir, 0o755); err != nil {
-						t.Fatal(err)
-					}
+					dir := caseDir(t, filepath.Join(tmp, "local"), c.name, name)
 					writeLocalFixture(t, dir, fx)
+					cmd, end := s(t, dir)
+					defer end()
 					var rs []result
 					for _, args := range c.lines {
-						rs = append(rs, unDir(s(context.Background(), args, dir), dir))
+						rs = append(rs, unDir(cmd(context.Background(), args), dir))
 					}
+					end()
 					return rs, snapshot(t, dir)
 				}
 				hr, hs := run(hadoop, "hadoop")
+				if check {
+					fr, fsn := run(fresh, "hadoop-fresh")
+					compare(t, c, "hadoop (fresh JVMs)", fr, "hadoop (FsShellBatch)", hr)
+					if fsn != hs {
+						t.Errorf("files left differ:\n--- hadoop (fresh JVMs):\n%s--- hadoop (FsShellBatch):\n%s", fsn, hs)
+					}
+				}
 				zr, zs := run(zebra, "zebra")
-				compare(t, c, hr, zr)
+				compare(t, c, "hadoop", hr, "zebra", zr)
 				if hs != zs {
 					t.Errorf("files left differ:\n--- hadoop:\n%s--- zebra:\n%s", hs, zs)
 				}
@@ -451,7 +673,9 @@ func TestFsShellConformance(t *testing.T) {
 		}
 		defer admin.Close()
 		home := admin.Home()
-		hadoop, zebra := oracleSide(t, root, conf), zebraSide(conf)
+		or := newOracle(t, root, conf, classes, false)
+		t.Cleanup(func() { or.close(t) })
+		hadoop, fresh, zebra := or.side, newOracle(t, root, conf, classes, true).side, zebraSide(conf)
 		ctx := context.Background()
 		for _, c := range cases {
 			if c.local {
@@ -459,24 +683,34 @@ func TestFsShellConformance(t *testing.T) {
 			}
 			t.Run(c.name, func(t *testing.T) {
 				run := func(s side, name string) ([]result, string, string) {
-					dir := filepath.Join(tmp, "hdfs-local", c.name, name)
-					if err := os.MkdirAll(dir, 0o755); err != nil {
-						t.Fatal(err)
-					}
+					dir := caseDir(t, filepath.Join(tmp, "hdfs-local"), c.name, name)
 					writeLocalFixture(t, dir, fx)
 					if err := admin.RemoveAll(ctx, home); err != nil {
 						t.Fatal(err)
 					}
 					writeHDFSFixture(t, ctx, admin, home, fx)
+					cmd, end := s(t, dir)
+					defer end()
 					var rs []result
 					for _, args := range c.lines {
-						rs = append(rs, unDir(s(ctx, args, dir), dir))
+						rs = append(rs, unDir(cmd(ctx, args), dir))
 					}
+					end()
 					return rs, snapshot(t, dir), hdfsSnapshot(t, ctx, admin, home)
 				}
 				hr, hl, hh := run(hadoop, "hadoop")
+				if check {
+					fr, fl, fh := run(fresh, "hadoop-fresh")
+					compare(t, c, "hadoop (fresh JVMs)", fr, "hadoop (FsShellBatch)", hr)
+					if fl != hl {
+						t.Errorf("local files left differ:\n--- hadoop (fresh JVMs):\n%s--- hadoop (FsShellBatch):\n%s", fl, hl)
+					}
+					if fh != hh {
+						t.Errorf("HDFS files left differ:\n--- hadoop (fresh JVMs):\n%s--- hadoop (FsShellBatch):\n%s", fh, hh)
+					}
+				}
 				zr, zl, zh := run(zebra, "zebra")
-				compare(t, c, hr, zr)
+				compare(t, c, "hadoop", hr, "zebra", zr)
 				if hl != zl {
 					t.Errorf("local files left differ:\n--- hadoop:\n%s--- zebra:\n%s", hl, zl)
 				}
@@ -486,6 +720,29 @@ func TestFsShellConformance(t *testing.T) {
 			})
 		}
 	})
+}
+
+// caseDir makes the empty local directory a case's side runs in: under
+// base, the case's own, except for the batch oracle ("hadoop"), whose JVM
+// runs every case and so stays in one directory, emptied for each case.
+func caseDir(t *testing.T, base, caseName, sideName string) string {
+	dir := filepath.Join(base, caseName, sideName)
+	if sideName == "hadoop" {
+		dir = filepath.Join(base, sideName)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
 
 func writeHDFSFixture(t *testing.T, ctx context.Context, h *hdfs.FS, home string, fx map[string][]byte) {
@@ -517,19 +774,20 @@ func writeHDFSFixture(t *testing.T, ctx context.Context, h *hdfs.FS, home string
 	}
 }
 
-func compare(t *testing.T, c *fsCase, h, z []result) {
+// compare requires each command's outcome in z (named zn) to be h's (hn).
+func compare(t *testing.T, c *fsCase, hn string, h []result, zn string, z []result) {
 	t.Helper()
 	now := time.Now()
 	for i := range h {
 		cmd := "fs " + strings.Join(c.lines[i], " ")
 		if h[i].code != z[i].code {
-			t.Errorf("%s: exit code: hadoop %d, zebra %d\n--- hadoop stderr:\n%s--- zebra stderr:\n%s", cmd, h[i].code, z[i].code, normalize(h[i].stderr, now), z[i].stderr)
+			t.Errorf("%s: exit code: %s %d, %s %d\n--- %s stderr:\n%s--- %s stderr:\n%s", cmd, hn, h[i].code, zn, z[i].code, hn, normalize(h[i].stderr, now), zn, z[i].stderr)
 		}
 		if a, b := normalize(h[i].stdout, now), normalize(z[i].stdout, now); a != b {
-			t.Errorf("%s: stdout differs:\n--- hadoop:\n%s--- zebra:\n%s", cmd, a, b)
+			t.Errorf("%s: stdout differs:\n--- %s:\n%s--- %s:\n%s", cmd, hn, a, zn, b)
 		}
 		if a, b := normalize(h[i].stderr, now), normalize(z[i].stderr, now); a != b {
-			t.Errorf("%s: stderr differs:\n--- hadoop:\n%s--- zebra:\n%s", cmd, shortUsage(a), shortUsage(b))
+			t.Errorf("%s: stderr differs:\n--- %s:\n%s--- %s:\n%s", cmd, hn, shortUsage(a), zn, shortUsage(b))
 		}
 	}
 }
