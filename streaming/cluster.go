@@ -2,6 +2,7 @@ package streaming
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -162,7 +164,7 @@ func follow(ctx context.Context, client *api.Client, id string, conf *mapreduce.
 			retry = d
 		}
 	}
-	last, failed := "", 0
+	last, failed, shownTail := "", 0, false
 	version := int64(-1)
 	var lostSince time.Time
 	for {
@@ -197,6 +199,12 @@ func follow(ctx context.Context, client *api.Client, id string, conf *mapreduce.
 			if a.Error != "" {
 				con.plain("Error: " + a.Error + "\n")
 			}
+			if a.State == api.AttemptFailed && !shownTail {
+				// The first failure's stderr (a traceback) at once, while
+				// the job retries: tools that read the console only while
+				// the client runs (luigi) see it too.
+				shownTail = showStderrTail(ctx, client, id, a.ID, con)
+			}
 		}
 		line := fmt.Sprintf(" map %d%% reduce %d%%", percent(st.MapsDone, st.Maps), percent(st.ReducesDone, st.Reduces))
 		if line != last && (st.State == api.StateRunning || st.State == api.StateSucceeded) {
@@ -207,6 +215,25 @@ func follow(ctx context.Context, client *api.Client, id string, conf *mapreduce.
 			return st, 0
 		}
 	}
+}
+
+// showStderrTail prints the last lines of a failed attempt's stderr, as
+// the failure report does, and reports whether it could.
+func showStderrTail(ctx context.Context, client *api.Client, job, attempt string, con *console) bool {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var b bytes.Buffer
+	path := "/api/v1/jobs/" + url.PathEscape(job) + "/attempts/" + url.PathEscape(attempt) + "/logs/stderr"
+	if err := client.Do(ctx, http.MethodGet, path, nil, &b); err != nil {
+		return false
+	}
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	tail := strings.Join(lines[max(0, len(lines)-20):], "\n")
+	if strings.TrimSpace(tail) == "" {
+		return false
+	}
+	con.plain("---- stderr of " + attempt + " (last lines) ----\n" + tail + "\n----\n")
+	return true
 }
 
 // stage writes the job's bundle (a tar of every local file the job
