@@ -70,11 +70,11 @@ type Config struct {
 	// SharedNetwork, opt-in, puts all instances of the Runner in one empty
 	// network namespace instead of giving each its own (made ahead, in
 	// the pool). It saves about 0.6 ms of a start's p50 that the pool
-	// does not hide (BenchmarkBootTrueSharedNetwork), but instances then see each other's sockets in /proc/net
-	// (unix, tcp, udp: bound abstract names and ports), a channel between
-	// tenants' tasks; it also needs root and Landlock's scope of abstract
-	// unix sockets (ABI 6), and without them the Runner falls back to one
-	// namespace per task.
+	// does not hide (BenchmarkBootTrueSharedNetwork), but instances then
+	// see each other's sockets in /proc/net (unix, tcp, udp: bound
+	// abstract names and ports), a channel between tenants' tasks; it also
+	// needs root and Landlock's scope of abstract unix sockets (ABI 6), and
+	// without them the Runner falls back to one namespace per task.
 	SharedNetwork bool
 
 	// CgroupParent is the cgroup directory (v2) or the path below each v1
