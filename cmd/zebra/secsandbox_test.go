@@ -436,6 +436,13 @@ func TestSecCluster(t *testing.T) {
 		if j.code == 0 || strings.Contains(j.output, "TOPSECRET") || !strings.Contains(j.console, "outside the worker's allowed interpreter installations") {
 			t.Errorf("-cmdenv PATH: exit %d, output %q", j.code, j.output)
 		}
+		// A program named by absolute path is not refused at submission
+		// (a virtualenv's python may be on the workers): the worker
+		// refuses it outside its allowlist, and nothing of it runs.
+		j = runStreaming(t, bin, dir, envList, "-input", "in.txt", "-mapper", secret+"/bin/python3", "-reducer", "NONE")
+		if j.code == 0 || strings.Contains(j.output, "TOPSECRET") || !strings.Contains(j.console, "outside the worker's allowed interpreter installations") {
+			t.Errorf("absolute program path: exit %d, output %q", j.code, j.output)
+		}
 		writeExec(t, filepath.Join(dir, "hint.sh"), "#!"+secret+"/bin/sh\ncat\n")
 		j = runStreaming(t, bin, dir, envList, "-files", "hint.sh", "-input", "in.txt", "-mapper", "./hint.sh", "-reducer", "NONE")
 		if j.code == 0 || !strings.Contains(j.console, "--sandbox-allow") {
