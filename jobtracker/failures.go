@@ -109,3 +109,22 @@ func (t *Tracker) endAttemptLocked(a *attempt, k api.FailureKind, errText string
 		"infra_failures", tk.fails.infra, "lost", tk.fails.lost, "err", errText)
 	return fmt.Sprintf(why, tk.id)
 }
+
+// forgetWorkerLocked drops lost worker w from every task's set of workers
+// to avoid: a task avoids the workers where it failed only while one it
+// has not failed on is up, and a dead worker must not make that look
+// false (it would send an infrastructure failure's retry back to the
+// worker where it failed).
+func (t *Tracker) forgetWorkerLocked(w *worker) {
+	for _, j := range t.order {
+		if j.ended() {
+			continue
+		}
+		for _, tk := range j.maps {
+			delete(tk.avoid, w.id)
+		}
+		for _, tk := range j.reduces {
+			delete(tk.avoid, w.id)
+		}
+	}
+}

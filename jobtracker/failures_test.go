@@ -205,6 +205,8 @@ func TestFailureKinds(t *testing.T) {
 			wantState: api.StateSucceeded, failed: 1, kills: 4},
 		{name: "infrastructure failures do not count", steps: []string{"infrastructure", "user", "infrastructure", "infrastructure", "ok"},
 			wantState: api.StateSucceeded, failed: 4},
+		{name: "infrastructure retries avoid the worker after others are lost", steps: []string{"infrastructure", "lost", "lost", "ok"},
+			wantState: api.StateSucceeded, failed: 1, kills: 2},
 		{name: "infrastructure failures are capped", steps: []string{"infrastructure", "infrastructure", "infrastructure", "infrastructure"},
 			wantState: api.StateFailed, wantDiag: "failed 4 times for reasons of the infrastructure", wantKind: api.FailureInfrastructure, failed: 4},
 		{name: "lost attempts are capped", steps: []string{"lost", "lost", "lost", "lost"},

@@ -1060,6 +1060,7 @@ func (t *Tracker) loseWorkerLocked(w *worker) {
 			}
 		}
 	}
+	t.forgetWorkerLocked(w)
 	t.changed(nil)
 }
 
