@@ -108,6 +108,7 @@ type task struct {
 	success  *attempt
 	granted  string          // the attempt allowed to commit
 	avoid    map[string]bool // workers where an attempt failed
+	fails    failureTally    // its unsuccessful attempts, by kind (failures.go)
 }
 
 type attempt struct {
@@ -481,6 +482,9 @@ func (t *Tracker) endLocked(j *job, state string) {
 			delete(a.worker.running, id)
 			tk.running = nil
 			j.dying[id] = a.worker.id
+			info := a.info(api.AttemptKilled, "job "+strings.ToLower(state))
+			info.Kind = api.FailureKilled
+			t.store.putAttempt(j.id.String(), info)
 		}
 	}
 	rec := j.record()
@@ -654,7 +658,7 @@ func (t *Tracker) Poll(ctx context.Context, id string, p api.Poll) (api.PollRepl
 			delete(w.running, id)
 			a.task.running = nil
 			if !a.task.job.ended() {
-				t.failLocked(a, api.AttemptKilled, "worker "+w.reg.Name+" does not run it", &api.Failure{Attempt: id, Error: "worker " + w.reg.Name + " does not run it"})
+				t.failLocked(a, api.FailureLost, "worker "+w.reg.Name+" does not run it", &api.Failure{Attempt: id, Error: "worker " + w.reg.Name + " does not run it", Kind: api.FailureLost})
 			}
 		}
 	}
@@ -899,35 +903,20 @@ func (t *Tracker) Done(id string, r api.AttemptReport) error {
 		t.changed(j)
 		return nil
 	}
-	state := api.AttemptFailed
-	if r.State == api.AttemptKilled {
-		state = api.AttemptKilled
-	}
-	t.failLocked(a, state, r.Error, &api.Failure{Attempt: id, Error: r.Error, StartError: r.StartError, StderrTail: r.StderrTail, Log: r.Log})
+	fk := r.Kind.Effective(r.State)
+	t.failLocked(a, fk, r.Error, &api.Failure{Attempt: id, Error: r.Error, StartError: r.StartError, StderrTail: r.StderrTail, Log: r.Log, Kind: fk})
 	return nil
 }
 
-// failLocked handles a failed or killed attempt (already removed from its
-// worker): the task runs again elsewhere, or, when it has used all its
-// attempts, the job fails.
-func (t *Tracker) failLocked(a *attempt, state, errText string, f *api.Failure) {
+// failLocked handles an attempt (already removed from its worker) that
+// ended without success, with effective kind kind: the task runs again
+// elsewhere or, when it has had as many failures of that kind as it may
+// (see failures.go), the job fails with f.
+func (t *Tracker) failLocked(a *attempt, kind api.FailureKind, errText string, f *api.Failure) {
 	tk, j := a.task, a.task.job
-	info := a.info(state, errText)
-	what := "Failed "
-	if state == api.AttemptKilled {
-		what = "Killed "
-	}
-	j.jobCounters.Add(mapreduce.GroupJob, what+tk.id.Kind.String()+" tasks", 1)
-	t.store.putAttempt(j.id.String(), info)
-	j.failed = append(j.failed, info)
-	if tk.avoid == nil {
-		tk.avoid = map[string]bool{}
-	}
-	tk.avoid[a.worker.id] = true
-	if tk.attempts >= j.maxAttempts(tk.id.Kind) {
+	if why := t.endAttemptLocked(a, kind, errText); why != "" {
 		j.failure = f
-		j.diagnostics = fmt.Sprintf("Task failed %s", tk.id)
-		t.log.Info("task failed for good", "task", tk.id.String(), "attempts", tk.attempts, "err", errText)
+		j.diagnostics = why
 		t.endLocked(j, api.StateFailed)
 		return
 	}
@@ -1011,26 +1000,19 @@ func (t *Tracker) loseMapLocked(tk *task) {
 	}
 	a := tk.success
 	j.events = append(j.events, api.MapOutputEvent{Map: tk.id.Index, Attempt: a.id.String(), Endpoint: a.worker.reg.Shuffle, Obsolete: true})
-	info := a.info(api.AttemptKilled, "map output lost")
-	j.failed = append(j.failed, info)
-	t.store.putAttempt(j.id.String(), info)
 	tk.success, tk.done = nil, false
 	j.mapsDone--
-	if tk.avoid == nil {
-		tk.avoid = map[string]bool{}
-	}
-	tk.avoid[a.worker.id] = true
-	if tk.attempts >= j.maxAttempts(mapreduce.MapTask) {
-		j.failure = &api.Failure{Attempt: a.id.String(), Error: "map output lost and no attempts left"}
-		j.diagnostics = fmt.Sprintf("Task failed %s", tk.id)
+	if why := t.endAttemptLocked(a, api.FailureLost, "map output lost"); why != "" {
+		j.failure = &api.Failure{Attempt: a.id.String(), Error: "map output lost", Kind: api.FailureLost}
+		j.diagnostics = why
 		t.endLocked(j, api.StateFailed)
 		return
 	}
 	t.requeueLocked(tk)
 }
 
-// reap declares silent workers lost: their running attempts fail (as
-// infrastructure failures) and the outputs of their finished maps, which
+// reap declares silent workers lost: their running attempts are lost
+// (api.FailureLost) and the outputs of their finished maps, which
 // reducers still need, are re-made elsewhere.
 func (t *Tracker) reap() {
 	tick := time.NewTicker(t.cfg.Expiry / 4)
@@ -1060,7 +1042,7 @@ func (t *Tracker) loseWorkerLocked(w *worker) {
 		delete(w.running, id)
 		a.task.running = nil
 		if !a.task.job.ended() {
-			t.failLocked(a, api.AttemptKilled, "worker "+w.reg.Name+" lost", &api.Failure{Attempt: id, Error: "worker " + w.reg.Name + " lost"})
+			t.failLocked(a, api.FailureLost, "worker "+w.reg.Name+" lost", &api.Failure{Attempt: id, Error: "worker " + w.reg.Name + " lost", Kind: api.FailureLost})
 		}
 	}
 	for _, j := range t.order {
@@ -1078,6 +1060,7 @@ func (t *Tracker) loseWorkerLocked(w *worker) {
 			}
 		}
 	}
+	t.forgetWorkerLocked(w)
 	t.changed(nil)
 }
 

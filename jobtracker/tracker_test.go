@@ -213,8 +213,8 @@ func TestLostWorkerAttemptRunsElsewhere(t *testing.T) {
 		t.Fatalf("retry on w2: %+v", got)
 	}
 	st, _ := c.Status(context.Background(), id, -1, 0)
-	if len(st.FailedAttempts) != 1 || st.FailedAttempts[0].State != api.AttemptKilled {
-		t.Errorf("failed attempts %+v, want one KILLED", st.FailedAttempts)
+	if len(st.FailedAttempts) != 1 || st.FailedAttempts[0].State != api.AttemptKilled || st.FailedAttempts[0].Kind != api.FailureLost {
+		t.Errorf("failed attempts %+v, want one KILLED, lost", st.FailedAttempts)
 	}
 	// The lost worker must register again.
 	err = c.Do(context.Background(), http.MethodPost, "/internal/v1/workers/"+w1+"/poll", api.Poll{}, nil)
@@ -437,7 +437,7 @@ func TestAttemptTheWorkerDoesNotRunIsLost(t *testing.T) {
 		t.Fatalf("want the task's second attempt, got %+v", r.Assign)
 	}
 	st, _ := c.Status(context.Background(), id, -1, 0)
-	if len(st.FailedAttempts) != 1 || st.FailedAttempts[0].ID != a[0].Attempt || st.FailedAttempts[0].State != api.AttemptKilled {
+	if len(st.FailedAttempts) != 1 || st.FailedAttempts[0].ID != a[0].Attempt || st.FailedAttempts[0].State != api.AttemptKilled || st.FailedAttempts[0].Kind != api.FailureLost {
 		t.Errorf("failed attempts %+v", st.FailedAttempts)
 	}
 }

@@ -147,6 +147,11 @@ func followAndReport(ctx context.Context, client *api.Client, id string, conf *m
 		return 1
 	}
 	if f := st.Failure; f != nil {
+		if f.Kind != "" && f.Kind != api.FailureUser {
+			// The task reached the jobtracker's cap for failures that
+			// are not its code's: say so, not only the last error.
+			con.log("ERROR", "zebra.JobTracker", "%s", st.Diagnostics)
+		}
 		reportFailure(con, "zebra.JobTracker", id, f.Attempt, f.Error, f.StartError, f.StderrTail, f.Log)
 	} else {
 		con.log("INFO", "mapreduce.Job", "Job %s failed with state FAILED due to: %s", id, st.Diagnostics)
@@ -199,7 +204,10 @@ func follow(ctx context.Context, client *api.Client, id string, conf *mapreduce.
 			if a.Error != "" {
 				con.plain("Error: " + a.Error + "\n")
 			}
-			if a.State == api.AttemptFailed && !shownTail {
+			if k := a.Kind; k == api.FailureInfrastructure || k == api.FailureLost {
+				con.plain("Kind: " + string(k) + " (does not count toward the task's maxattempts)\n")
+			}
+			if a.State == api.AttemptFailed && a.Kind.Effective(a.State) == api.FailureUser && !shownTail {
 				// The first failure's stderr (a traceback) at once, while
 				// the job retries: tools that read the console only while
 				// the client runs (luigi) see it too.

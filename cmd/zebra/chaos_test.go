@@ -584,3 +584,107 @@ func swiftTree(t *testing.T, conn *swift.Connection, container, prefix string) m
 	}
 	return got
 }
+
+// TestChaosLostWorkers: a job with maxattempts 2 loses three workers, all
+// while they run an attempt of the same reduce (the first kills usually
+// while maps still run, the last once they have all finished), each
+// kill -9 followed by a replacement worker under the same name. Lost
+// attempts do not count toward maxattempts, so the job still succeeds,
+// with exactly the local runner's output; the reduce's lost attempts are
+// KILLED with kind "lost" in the attempt history and counted as killed
+// reduces (NUM_KILLED_REDUCES).
+func TestChaosLostWorkers(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the chaos test runs tasks in the native sandbox, which needs root here")
+	}
+	if testing.Short() {
+		t.Skip("-short: the chaos trial runs a cluster for about a minute")
+	}
+	bin := buildZebra(t)
+	work := t.TempDir()
+	args := append([]string{"-D", "mapreduce.map.maxattempts=2", "-D", "mapreduce.reduce.maxattempts=2"}, chaosJob(t, work)...)
+	ref := exec.Command(bin, append([]string{"streaming"}, append(args, "-output", filepath.Join(work, "ref"))...)...)
+	ref.Env = append(os.Environ(), "ZEBRA_JOBTRACKER=")
+	if out, err := ref.CombinedOutput(); err != nil {
+		t.Fatalf("local reference run: %v\n%s", err, out)
+	}
+	want := readTree(t, filepath.Join(work, "ref"))
+	if len(want) < 4 {
+		t.Fatalf("reference output has only %v", want)
+	}
+
+	c := startChaosCluster(t, bin)
+	out := filepath.Join(work, "out")
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	job := exec.CommandContext(ctx, bin, append([]string{"streaming"}, append(args, "-output", out)...)...)
+	job.Env = append(os.Environ(), "ZEBRA_JOBTRACKER="+c.jt.URL())
+	var console bytes.Buffer
+	job.Stdout, job.Stderr = &console, &console
+	if err := job.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	c.waitFor("the job to start", func(s api.JobStatus) bool {
+		id = s.ID
+		return s.State == api.StateRunning && s.Output == "file:"+out
+	})
+	const victimTask = "_r_000000_"
+	var killed []string // the reduce attempts whose workers were killed
+	for len(killed) < 3 {
+		var a api.AttemptInfo
+		deadline := time.Now().Add(2 * time.Minute)
+		for a.ID == "" {
+			if time.Now().After(deadline) {
+				t.Fatalf("no new attempt of reduce 0 ran after %v; console:\n%s", killed, console.Bytes())
+			}
+			var hist []api.AttemptInfo
+			if err := c.jt.Do(ctx, "GET", "/api/v1/jobs/"+id+"/attempts", nil, &hist); err != nil {
+				t.Fatal(err)
+			}
+			st, err := c.jt.Status(ctx, id, -1, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Done() {
+				t.Fatalf("the job ended %s (%s) after its reduce lost %d workers (maxattempts 2); console:\n%s", st.State, st.Diagnostics, len(killed), console.Bytes())
+			}
+			for _, h := range hist {
+				// The last kill waits for the maps: the reduce is then
+				// fetching or reducing.
+				late := len(killed) < 2 || st.MapsDone == st.Maps
+				if strings.Contains(h.ID, victimTask) && h.State == api.AttemptRunning && !slices.Contains(killed, h.ID) && late {
+					a = h
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		st, _ := c.jt.Status(ctx, id, -1, 0)
+		t.Logf("kill %d: %s runs on %s; maps done %d of %d", len(killed)+1, a.ID, a.Node, st.MapsDone, st.Maps)
+		c.restart(a.Node, 0)
+		killed = append(killed, a.ID)
+	}
+	err := job.Wait()
+	if ctx.Err() != nil {
+		t.Fatalf("the job hung (killed after 4 minutes); console:\n%s", console.Bytes())
+	}
+	if err != nil {
+		t.Fatalf("the job failed after losing %d workers running the same reduce (maxattempts 2): %v; console:\n%s", len(killed), err, console.Bytes())
+	}
+	sameTree(t, want, readTree(t, out))
+	var hist []api.AttemptInfo
+	if err := c.jt.Do(context.Background(), "GET", "/api/v1/jobs/"+id+"/attempts", nil, &hist); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hist {
+		if slices.Contains(killed, h.ID) && (h.State != api.AttemptKilled || h.Kind != api.FailureLost) {
+			t.Errorf("attempt %s, whose worker was killed: %s, kind %q; want KILLED, lost", h.ID, h.State, h.Kind)
+		}
+	}
+	if n := counter(console.Bytes(), "Killed reduce tasks"); n < int64(len(killed)) {
+		t.Errorf("Killed reduce tasks=%d, want at least %d", n, len(killed))
+	}
+	if t.Failed() {
+		t.Logf("console:\n%s", console.Bytes())
+	}
+}

@@ -51,6 +51,67 @@ const (
 	AttemptKilled    = "KILLED"
 )
 
+// FailureKind says why an attempt did not succeed, and so whether it
+// counts toward its task's mapreduce.{map,reduce}.maxattempts. It travels
+// as a JSON string; the set is append-only.
+//
+// A peer may send a kind this side does not know (a newer worker) or none
+// (an older one). Effective maps both to a known kind: an empty kind is
+// derived from the attempt's state, and an unknown one is treated as
+// FailureUser, the kind that counts, so that an attempt whose cause is not
+// understood is retried as Hadoop retries every failure and never forever.
+type FailureKind string
+
+const (
+	// FailureUser is a failure of the job itself: the user's program
+	// exited non-zero, was killed by a signal of its own, exceeded the
+	// sandbox's limits (as Hadoop fails a container killed for exceeding
+	// its memory), could not be started, or the job's input, output or
+	// configuration was wrong. It counts toward maxattempts; the attempt's
+	// state is FAILED.
+	FailureUser FailureKind = "user"
+	// FailureInfrastructure is a failure of the machine or storage, not of
+	// the job: the worker could not fetch the job's bundle, read the input
+	// from storage, write its map output or set up the sandbox. It does
+	// not count toward maxattempts; the task runs again on another worker,
+	// at most a fixed number of times (the jobtracker's cap). The
+	// attempt's state is FAILED.
+	FailureInfrastructure FailureKind = "infrastructure"
+	// FailureKilled is an attempt the jobtracker stopped (its job was
+	// killed or failed, or it was a duplicate). It does not count; the
+	// attempt's state is KILLED.
+	FailureKilled FailureKind = "killed"
+	// FailureLost is an attempt (or a finished map's output) lost with its
+	// worker: the worker stopped polling, no longer runs the attempt, or
+	// can no longer serve the map's output. It does not count toward
+	// maxattempts; the attempt's state is KILLED, as Hadoop kills the
+	// attempts of a lost node.
+	FailureLost FailureKind = "lost"
+)
+
+// Known reports whether k is one of the kinds this version defines.
+func (k FailureKind) Known() bool {
+	switch k {
+	case FailureUser, FailureInfrastructure, FailureKilled, FailureLost:
+		return true
+	}
+	return false
+}
+
+// Effective is the kind an attempt that ended in state with reported kind
+// k is handled as: k if known; for an empty or unknown k, FailureKilled
+// for a KILLED attempt (nothing that ran counts) and FailureUser
+// otherwise (a failure whose cause is not understood counts).
+func (k FailureKind) Effective(state string) FailureKind {
+	switch {
+	case k.Known():
+		return k
+	case state == AttemptKilled:
+		return FailureKilled
+	}
+	return FailureUser
+}
+
 // Plan is a compiled job as the jobtracker runs it: ZeroVM-style instance
 // groups (one map instance per split, one reduce instance per partition,
 // the map group connected all-to-all to the reduce group) plus what the
@@ -124,6 +185,10 @@ type Failure struct {
 	StderrTail string `json:"stderr_tail,omitempty"`
 	// Log is where the attempt's full log is kept (worker and path).
 	Log string `json:"log,omitempty"`
+	// Kind is why the attempt failed (see FailureKind): FailureUser when
+	// the task used its maxattempts, another kind when it reached the
+	// jobtracker's cap for failures of that kind.
+	Kind FailureKind `json:"kind,omitempty"`
 }
 
 // AttemptInfo is one attempt as a client sees it.
@@ -135,6 +200,9 @@ type AttemptInfo struct {
 	Started  time.Time `json:"started"`
 	Finished time.Time `json:"finished,omitzero"`
 	Error    string    `json:"error,omitempty"`
+	// Kind says why a FAILED or KILLED attempt ended ("" while it runs
+	// and once it has succeeded).
+	Kind FailureKind `json:"kind,omitempty"`
 }
 
 // JobStatus is a job as a client sees it. Version grows with every change.
@@ -220,8 +288,9 @@ type PollReply struct {
 type AttemptReport struct {
 	Worker string `json:"worker"`
 	State  string `json:"state"` // AttemptSucceeded, AttemptFailed or AttemptKilled
-	// Infra marks a failure of the machine rather than of the user's code.
-	Infra      bool                `json:"infra,omitempty"`
+	// Kind is the worker's classification of a failed or killed attempt
+	// (see FailureKind; the jobtracker uses Kind.Effective(State)).
+	Kind       FailureKind         `json:"kind,omitempty"`
 	Error      string              `json:"error,omitempty"`
 	StartError string              `json:"start_error,omitempty"`
 	StderrTail string              `json:"stderr_tail,omitempty"`

@@ -398,8 +398,8 @@ func (w *Worker) fetchJob(ctx context.Context, id, dir string) (*mapreduce.Job, 
 // runAttempt runs one attempt and returns its report (without Worker).
 func (w *Worker) runAttempt(ctx context.Context, as api.Assignment) (rep api.AttemptReport) {
 	fail := func(err error) api.AttemptReport {
-		r := api.AttemptReport{State: api.AttemptFailed, Error: err.Error(), Infra: mapreduce.IsKind(err, mapreduce.Infra)}
-		if ctx.Err() != nil {
+		r := api.AttemptReport{State: api.AttemptFailed, Error: err.Error(), Kind: classify(ctx, err)}
+		if r.Kind == api.FailureKilled {
 			r.State = api.AttemptKilled
 		}
 		return r
