@@ -1,0 +1,303 @@
+package jobtracker
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"zebra/jobtracker/api"
+	"zebra/mapreduce"
+)
+
+// This file holds tasks and their attempts: placement onto a worker's
+// slots, the right to commit, the end of an attempt and retries.
+
+type task struct {
+	job      *job
+	id       mapreduce.TaskID
+	done     bool
+	queued   bool
+	seq      int       // bumped at every queueing (see queue)
+	queuedAt time.Time // when it was last queued
+	attempts int       // attempts started in this epoch
+	running  *attempt
+	success  *attempt
+	granted  string          // the attempt allowed to commit
+	avoid    map[string]bool // workers where an attempt failed
+}
+
+type attempt struct {
+	id         mapreduce.AttemptID
+	task       *task
+	worker     *worker
+	started    time.Time
+	counters   *mapreduce.Counters
+	partitions []int64
+	outputs    []string // files it committed (see Committer.CommitJobFiles)
+	// polled is set once a poll of its worker followed its assignment:
+	// from then on the worker must list it as running.
+	polled bool
+}
+
+// assignLocked hands queued tasks to w's free slots: jobs in submission
+// order, maps before reduces, a map preferring a split stored beside w, a
+// reduce only once its job's slow-start fraction of maps has finished, and
+// never a task on a worker where it already failed while other workers are
+// up.
+func (t *Tracker) assignLocked(w *worker) []api.Assignment {
+	freeMap, freeReduce := w.reg.MapSlots, w.reg.ReduceSlots
+	for _, a := range w.running {
+		if a.id.Task.Kind == mapreduce.MapTask {
+			freeMap--
+		} else {
+			freeReduce--
+		}
+	}
+	live := len(t.workers)
+	ok := func(tk *task) bool { return !tk.avoid[w.id] || len(tk.avoid) >= live }
+	nodes := map[string]bool{} // storage nodes with a live worker
+	for _, o := range t.workers {
+		for _, n := range o.nodes {
+			nodes[n] = true
+		}
+	}
+	now := time.Now()
+	// A map taken off the general queue by a worker not beside its data
+	// waits LocalityDelay for a worker that is, if one is up.
+	remoteOK := func(tk *task) bool {
+		if !ok(tk) {
+			return false
+		}
+		if t.cfg.LocalityDelay < 0 || now.Sub(tk.queuedAt) >= t.cfg.LocalityDelay {
+			return true
+		}
+		hosted := false
+		for _, h := range tk.job.plan.Splits[tk.id.Index].Hosts {
+			if w.beside(h) {
+				return true
+			}
+			hosted = hosted || nodes[h]
+		}
+		return !hosted
+	}
+	var out []api.Assignment
+	for _, j := range t.order {
+		if freeMap <= 0 && freeReduce <= 0 {
+			break
+		}
+		if j.ended() || j.queuedN == 0 {
+			continue
+		}
+		for freeMap > 0 {
+			var tk *task
+			for _, n := range w.nodes {
+				if q := j.nodeQ[n]; q != nil && tk == nil {
+					tk = q.take(64, ok)
+				}
+			}
+			if tk == nil {
+				tk = j.mapQ.take(64, remoteOK)
+			}
+			if tk == nil {
+				break
+			}
+			j.queuedN--
+			out = append(out, t.startLocked(tk, w))
+			freeMap--
+		}
+		if j.mapsDone < int(math.Ceil(j.plan.SlowStart*float64(len(j.maps)))) {
+			continue
+		}
+		for freeReduce > 0 {
+			tk := j.reduceQ.take(64, ok)
+			if tk == nil {
+				break
+			}
+			j.queuedN--
+			out = append(out, t.startLocked(tk, w))
+			freeReduce--
+		}
+	}
+	return out
+}
+
+func (t *Tracker) startLocked(tk *task, w *worker) api.Assignment {
+	a := &attempt{id: mapreduce.AttemptID{Task: tk.id, N: 1000*(t.epoch-1) + tk.attempts}, task: tk, worker: w, started: time.Now().UTC()}
+	tk.attempts++
+	tk.running = a
+	id := a.id.String()
+	w.running[id] = a
+	info := a.info(api.AttemptRunning, "")
+	t.store.putAttempt(tk.job.id.String(), info)
+	jc := &tk.job.jobCounters
+	if tk.id.Kind == mapreduce.MapTask {
+		jc.Add(mapreduce.GroupJob, "Launched map tasks", 1)
+		if w.besideAny(tk.job.plan.Splits[tk.id.Index].Hosts) {
+			jc.Add(mapreduce.GroupJob, "Data-local map tasks", 1)
+		} else {
+			jc.Add(mapreduce.GroupJob, "Other local map tasks", 1)
+		}
+	} else {
+		jc.Add(mapreduce.GroupJob, "Launched reduce tasks", 1)
+	}
+	tk.job.version++ // the caller wakes the waiters once for the batch
+	return api.Assignment{Attempt: id, Job: tk.job.id.String(), Kind: tk.id.Kind.String(), Index: tk.id.Index}
+}
+
+func (a *attempt) info(state, errText string) api.AttemptInfo {
+	i := api.AttemptInfo{ID: a.id.String(), State: state, Worker: a.worker.id, Node: a.worker.reg.Node, Started: a.started, Error: errText}
+	if state != api.AttemptRunning {
+		i.Finished = time.Now().UTC()
+	}
+	return i
+}
+
+// ErrStaleAttempt is returned for a report about an attempt the tracker no
+// longer runs (killed, lost, of an ended job or an earlier epoch).
+var ErrStaleAttempt = errors.New("the jobtracker no longer runs this attempt")
+
+// lookupLocked finds a running attempt by id, reported by worker wid.
+func (t *Tracker) lookupLocked(wid, id string) *attempt {
+	if w := t.workers[wid]; w != nil {
+		return w.running[id]
+	}
+	return nil
+}
+
+// CanCommit grants the right to commit to the first attempt of a task that
+// asks, and again to a later attempt only if the granted one is no longer
+// running.
+func (t *Tracker) CanCommit(wid, id string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	a := t.lookupLocked(wid, id)
+	if a == nil || a.task.job.ended() {
+		return ErrStaleAttempt
+	}
+	tk := a.task
+	if tk.granted != "" && tk.granted != id && tk.running != nil && tk.running.id.String() == tk.granted {
+		return fmt.Errorf("attempt %s of %s already holds the right to commit", tk.granted, tk.id)
+	}
+	tk.granted = id
+	return nil
+}
+
+// Done records the end of an attempt.
+func (t *Tracker) Done(id string, r api.AttemptReport) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	a := t.lookupLocked(r.Worker, id)
+	if a == nil {
+		if aid, err := mapreduce.ParseAttemptID(id); err == nil {
+			if j := t.jobs[aid.Task.Job.String()]; j != nil && j.dying[id] != "" {
+				t.goneLocked(j, id)
+			}
+		}
+		return ErrStaleAttempt
+	}
+	tk, j := a.task, a.task.job
+	delete(a.worker.running, id)
+	tk.running = nil
+	if j.ended() {
+		return nil
+	}
+	kind := "map"
+	if tk.id.Kind == mapreduce.ReduceTask {
+		kind = "reduce"
+	}
+	j.jobCounters.Add(mapreduce.GroupJob, "Total time spent by all "+kind+" tasks (ms)", time.Since(a.started).Milliseconds())
+	if r.State == api.AttemptSucceeded {
+		a.counters, a.partitions, a.outputs = r.Counters, r.Partitions, r.Outputs
+		tk.done, tk.success = true, a
+		t.store.putAttempt(j.id.String(), a.info(api.AttemptSucceeded, ""))
+		if tk.id.Kind == mapreduce.MapTask {
+			j.mapsDone++
+			if len(j.reduces) > 0 {
+				j.events = append(j.events, api.MapOutputEvent{Map: tk.id.Index, Attempt: id, Endpoint: a.worker.reg.Shuffle})
+			}
+		} else {
+			j.reducesDone++
+		}
+		if j.mapsDone == len(j.maps) && j.reducesDone == len(j.reduces) {
+			t.finishLocked(j)
+		}
+		t.changed(j)
+		return nil
+	}
+	state := api.AttemptFailed
+	if r.State == api.AttemptKilled {
+		state = api.AttemptKilled
+	}
+	t.failLocked(a, state, r.Error, &api.Failure{Attempt: id, Error: r.Error, StartError: r.StartError, StderrTail: r.StderrTail, Log: r.Log})
+	return nil
+}
+
+// failLocked handles a failed or killed attempt (already removed from its
+// worker): the task runs again elsewhere, or, when it has used all its
+// attempts, the job fails.
+func (t *Tracker) failLocked(a *attempt, state, errText string, f *api.Failure) {
+	tk, j := a.task, a.task.job
+	info := a.info(state, errText)
+	what := "Failed "
+	if state == api.AttemptKilled {
+		what = "Killed "
+	}
+	j.jobCounters.Add(mapreduce.GroupJob, what+tk.id.Kind.String()+" tasks", 1)
+	t.store.putAttempt(j.id.String(), info)
+	j.failed = append(j.failed, info)
+	if tk.avoid == nil {
+		tk.avoid = map[string]bool{}
+	}
+	tk.avoid[a.worker.id] = true
+	if tk.attempts >= j.maxAttempts(tk.id.Kind) {
+		j.failure = f
+		j.diagnostics = fmt.Sprintf("Task failed %s", tk.id)
+		t.log.Info("task failed for good", "task", tk.id.String(), "attempts", tk.attempts, "err", errText)
+		t.endLocked(j, api.StateFailed)
+		return
+	}
+	t.requeueLocked(tk)
+	t.changed(j)
+}
+
+func (t *Tracker) requeueLocked(tk *task) {
+	if !tk.queued {
+		tk.job.enqueue(tk)
+	}
+}
+
+// enqueue makes tk runnable: on the kind's queue and, for a map, on the
+// queue of every storage node holding its split.
+func (j *job) enqueue(tk *task) {
+	tk.queued = true
+	tk.seq++
+	tk.queuedAt = time.Now()
+	j.queuedN++
+	if tk.id.Kind == mapreduce.ReduceTask {
+		j.reduceQ.push(tk)
+		return
+	}
+	j.mapQ.push(tk)
+	for _, h := range j.plan.Splits[tk.id.Index].Hosts {
+		q := j.nodeQ[h]
+		if q == nil {
+			q = &queue{}
+			j.nodeQ[h] = q
+		}
+		q.push(tk)
+	}
+}
+
+// Attempts returns the stored history of a job's attempts (each attempt's
+// latest state), ordered by attempt id; ok is false for an unknown job.
+func (t *Tracker) Attempts(id string) ([]api.AttemptInfo, bool, error) {
+	t.mu.Lock()
+	_, ok := t.jobs[id]
+	t.mu.Unlock()
+	if !ok {
+		return nil, false, nil
+	}
+	a, err := t.store.attempts(id)
+	return a, true, err
+}
