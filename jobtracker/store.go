@@ -1,10 +1,13 @@
 package jobtracker
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,10 +52,20 @@ type store struct {
 	closed chan struct{}
 	done   chan struct{}
 	// flushing is held by flush while a batch is neither queued nor
-	// committed; readers of queue and database together (views.go) hold
-	// it for reading.
+	// committed; readers of queue and database together (scanAttempts)
+	// hold it for reading.
 	flushing sync.RWMutex
+	// endedAttempts and endedTasks cache what the views read of a few
+	// ended jobs, keyed by job id and version (see cacheKey): an ended
+	// job's history does not change, so paging through 100,000 tasks
+	// reads it once.
+	endedAttempts lru[[]api.AttemptInfo]
+	endedTasks    lru[[]TaskView]
 }
+
+// cacheKey is the key of an ended job's cached rows: a job's version
+// grows with every change, so a stale entry is never hit.
+func cacheKey(job string, version int64) string { return job + "/" + strconv.FormatInt(version, 10) }
 
 func openStore(path string, log *slog.Logger) (*store, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
@@ -72,6 +85,8 @@ func openStore(path string, log *slog.Logger) (*store, error) {
 		return nil, fmt.Errorf("initialise jobtracker store %s: %w", path, err)
 	}
 	s := &store{db: db, log: log, queue: map[string]api.AttemptInfo{}, kick: make(chan struct{}, 1), closed: make(chan struct{}), done: make(chan struct{})}
+	s.endedAttempts.rows = map[string][]api.AttemptInfo{}
+	s.endedTasks.rows = map[string][]TaskView{}
 	go s.writer()
 	return s, nil
 }
@@ -213,4 +228,97 @@ func (s *store) close() error {
 	close(s.closed)
 	<-s.done
 	return s.db.Close()
+}
+
+// pending returns the attempt records still queued for the writer whose
+// key starts with prefix.
+func (s *store) pending(prefix string) map[string]api.AttemptInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]api.AttemptInfo{}
+	for k, a := range s.queue {
+		if strings.HasPrefix(k, prefix) {
+			out[k] = a
+		}
+	}
+	return out
+}
+
+// scanAttempts reads the attempt records under key prefix (job id + "/"
+// for a job's, or a task's key prefix), the queued ones included, sorted
+// by task and attempt number, without forcing the queue to disk.
+func (s *store) scanAttempts(prefix string) ([]api.AttemptInfo, error) {
+	s.flushing.RLock()
+	defer s.flushing.RUnlock()
+	recs := s.pending(prefix)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketAttempts).Cursor()
+		p := []byte(prefix)
+		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+			if _, ok := recs[string(k)]; ok {
+				continue // the queued record is newer
+			}
+			var a api.AttemptInfo
+			if err := json.Unmarshal(v, &a); err == nil {
+				recs[string(k)] = a
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read attempt history: %w", err)
+	}
+	out := make([]api.AttemptInfo, 0, len(recs))
+	for _, a := range recs {
+		out = append(out, a)
+	}
+	sortAttempts(out)
+	return out, nil
+}
+
+// sortAttempts orders attempts by task, then by attempt number (ids
+// compare as strings but for the number).
+func sortAttempts(as []api.AttemptInfo) {
+	split := func(id string) (string, int) {
+		i := strings.LastIndexByte(id, '_')
+		n, _ := strconv.Atoi(id[i+1:])
+		return id[:i+1], n
+	}
+	slices.SortFunc(as, func(a, b api.AttemptInfo) int {
+		ta, na := split(a.ID)
+		tb, nb := split(b.ID)
+		if c := strings.Compare(ta, tb); c != 0 {
+			return c
+		}
+		return na - nb
+	})
+}
+
+// lru is a small cache of rows read from the store: it keeps the last 8
+// entries put.
+type lru[T any] struct {
+	mu    sync.Mutex
+	rows  map[string]T
+	order []string
+}
+
+func (c *lru[T]) get(key string) (T, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.rows[key]
+	return v, ok
+}
+
+func (c *lru[T]) put(key string, v T) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.rows[key]; ok {
+		return
+	}
+	c.rows[key] = v
+	c.order = append(c.order, key)
+	if len(c.order) > 8 {
+		delete(c.rows, c.order[0])
+		c.order = c.order[1:]
+	}
 }
