@@ -287,16 +287,23 @@ func (t *Tracker) endLocked(j *job, state string) {
 	}
 	rec := j.record()
 	rec.State = state
-	go func() {
+	t.goBackground(func(context.Context) {
 		if err := t.store.putJob(rec, t.seqNow()); err != nil {
 			t.log.Error("store job", "job", rec.ID, "err", err)
 		}
-	}()
+	})
 	t.log.Info("job ending", "job", j.id.String(), "state", state, "attempts_to_stop", len(j.dying))
 	if len(j.dying) == 0 {
 		t.abortLocked(j)
 	} else {
-		time.AfterFunc(time.Minute, func() {
+		t.goBackground(func(ctx context.Context) {
+			timer := time.NewTimer(time.Minute)
+			defer timer.Stop()
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+				return
+			}
 			t.mu.Lock()
 			defer t.mu.Unlock()
 			t.abortLocked(j)
@@ -324,9 +331,12 @@ func (t *Tracker) abortLocked(j *job) {
 	}
 	j.aborting = true
 	c := j.committer
-	go func() {
-		if err := c.AbortJob(context.Background()); err != nil {
+	t.goBackground(func(ctx context.Context) {
+		if err := c.AbortJob(ctx); err != nil {
 			t.log.Error("abort job output", "job", j.id.String(), "err", err)
+		}
+		if ctx.Err() != nil {
+			return // closing: the next tracker aborts the output again
 		}
 		t.mu.Lock()
 		defer t.mu.Unlock()
@@ -337,7 +347,7 @@ func (t *Tracker) abortLocked(j *job) {
 		}
 		t.log.Info("job ended", "job", rec.ID, "state", j.state)
 		t.changed(j)
-	}()
+	})
 }
 
 func (t *Tracker) seqNow() int {
@@ -364,12 +374,18 @@ func (t *Tracker) finishLocked(j *job) {
 			committed[tk.id.String()] = tk.success.outputs
 		}
 	}
-	go func() {
-		err := j.committer.CommitJobFiles(context.Background(), committed)
+	t.goBackground(func(ctx context.Context) {
+		err := j.committer.CommitJobFiles(ctx, committed)
 		t.mu.Lock()
 		defer t.mu.Unlock()
 		j.committing = false
 		if j.ended() {
+			return
+		}
+		if ctx.Err() != nil {
+			// Closing: the job stays RUNNING in the store, and the next
+			// tracker runs it (and its commit) again.
+			t.log.Info("job commit cut short by close", "job", j.id.String(), "err", err)
 			return
 		}
 		if err != nil {
@@ -386,5 +402,5 @@ func (t *Tracker) finishLocked(j *job) {
 		}
 		t.log.Info("job succeeded", "job", rec.ID)
 		t.changed(j)
-	}()
+	})
 }

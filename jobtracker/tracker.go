@@ -54,8 +54,12 @@ type Tracker struct {
 	order    []*job // submission order
 	workers  map[string]*worker
 	workerN  int
-	stopReap chan struct{}
-	closing  sync.Once
+	// ctx is cancelled by Close; every background goroutine is started
+	// by goBackground under mu, counted in bg, and ends when ctx does.
+	ctx    context.Context
+	cancel context.CancelFunc
+	bg     sync.WaitGroup
+	closed bool
 }
 
 // Open starts a tracker over the store in cfg.Data. Jobs that were
@@ -84,17 +88,22 @@ func Open(cfg Config) (*Tracker, error) {
 		return nil, err
 	}
 	t := &Tracker{cfg: cfg, log: cfg.Logger.With("component", "jobtracker"), store: st, wake: make(chan struct{}),
-		jobs: map[string]*job{}, workers: map[string]*worker{}, stopReap: make(chan struct{})}
+		jobs: map[string]*job{}, workers: map[string]*worker{}}
+	t.ctx, t.cancel = context.WithCancel(context.Background())
 	t.tracker, t.seq, t.epoch, err = st.start(strconv.FormatInt(time.Now().UnixMilli(), 10))
 	if err != nil {
+		t.cancel()
 		st.close()
 		return nil, err
 	}
 	recs, err := st.jobs()
 	if err != nil {
+		t.cancel()
 		st.close()
 		return nil, err
 	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	slices.SortFunc(recs, func(a, b *jobRecord) int { return a.Submitted.Compare(b.Submitted) })
 	for _, r := range recs {
 		id, err := mapreduce.ParseJobID(r.ID)
@@ -115,23 +124,46 @@ func Open(cfg Config) (*Tracker, error) {
 		}
 		if j.state == api.StateFailed || j.state == api.StateKilled {
 			// The tracker may have stopped before the abort finished.
-			go j.committer.AbortJob(context.Background())
+			t.goBackground(func(ctx context.Context) { j.committer.AbortJob(ctx) })
 		}
 		t.jobs[r.ID] = j
 		t.order = append(t.order, j)
 	}
-	go t.reap()
+	t.goBackground(t.reap)
 	return t, nil
 }
 
-// Close stops the tracker's background work and closes its store.
+// Close stops the tracker: it cancels the context of its background work
+// (the reaper, job commits and aborts, job record writes), waits for every
+// background goroutine to return, then closes the store, so that nothing
+// writes to the store once it is closed. A commit or abort cut short is
+// done again by the next tracker over the same store (the job is still
+// RUNNING, or its final state FAILED or KILLED is already stored). Calls
+// after the first return nil.
 func (t *Tracker) Close() error {
-	var err error
-	t.closing.Do(func() {
-		close(t.stopReap)
-		err = t.store.close()
-	})
-	return err
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return nil
+	}
+	t.closed = true
+	t.cancel()
+	t.mu.Unlock()
+	t.bg.Wait()
+	return t.store.close()
+}
+
+// goBackground runs f in a goroutine that Close cancels (through f's ctx)
+// and waits for; after Close it does nothing. Callers hold mu.
+func (t *Tracker) goBackground(f func(ctx context.Context)) {
+	if t.closed {
+		return
+	}
+	t.bg.Add(1)
+	go func() {
+		defer t.bg.Done()
+		f(t.ctx)
+	}()
 }
 
 // changed wakes every waiter; callers hold mu.

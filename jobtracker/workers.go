@@ -162,12 +162,12 @@ func (t *Tracker) Poll(ctx context.Context, id string, p api.Poll) (api.PollRepl
 // reap declares silent workers lost: their running attempts fail (as
 // infrastructure failures) and the outputs of their finished maps, which
 // reducers still need, are re-made elsewhere.
-func (t *Tracker) reap() {
+func (t *Tracker) reap(ctx context.Context) {
 	tick := time.NewTicker(t.cfg.Expiry / 4)
 	defer tick.Stop()
 	for {
 		select {
-		case <-t.stopReap:
+		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
