@@ -45,15 +45,15 @@ type Tracker struct {
 	log   *slog.Logger
 	store *store
 
-	mu       sync.Mutex
-	wake     chan struct{}
-	tracker  string // the tracker part of job ids
-	seq      int
-	epoch    int
-	jobs     map[string]*job
-	order    []*job // submission order
-	workers  map[string]*worker
-	workerN  int
+	mu      sync.Mutex
+	wake    chan struct{}
+	tracker string // the tracker part of job ids
+	seq     int
+	epoch   int
+	jobs    map[string]*job
+	order   []*job // submission order
+	workers map[string]*worker
+	workerN int
 	// ctx is cancelled by Close; every background goroutine is started
 	// by goBackground under mu, counted in bg, and ends when ctx does.
 	ctx    context.Context
