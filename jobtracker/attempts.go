@@ -3,10 +3,10 @@ package jobtracker
 import (
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"zebra/jobtracker/api"
+	"zebra/jobtracker/placement"
 	"zebra/mapreduce"
 )
 
@@ -40,11 +40,13 @@ type attempt struct {
 	polled bool
 }
 
-// assignLocked hands queued tasks to w's free slots: jobs in submission
-// order, maps before reduces, a map preferring a split stored beside w, a
-// reduce only once its job's slow-start fraction of maps has finished, and
-// never a task on a worker where it already failed while other workers are
-// up.
+// assignLocked hands queued tasks to w's free slots as placement.Place
+// decides (jobs in submission order, maps before reduces, a map
+// preferring a split stored beside w, a reduce only once its job's
+// slow-start fraction of maps has finished, never a task on a worker
+// where it already failed while other workers are up), then starts the
+// attempts placed: the clock is read and history written here, outside
+// Place.
 func (t *Tracker) assignLocked(w *worker) []api.Assignment {
 	freeMap, freeReduce := w.reg.MapSlots, w.reg.ReduceSlots
 	for _, a := range w.running {
@@ -54,72 +56,57 @@ func (t *Tracker) assignLocked(w *worker) []api.Assignment {
 			freeReduce--
 		}
 	}
-	live := len(t.workers)
-	ok := func(tk *task) bool { return !tk.avoid[w.id] || len(tk.avoid) >= live }
-	nodes := map[string]bool{} // storage nodes with a live worker
-	for _, o := range t.workers {
-		for _, n := range o.nodes {
-			nodes[n] = true
-		}
+	if freeMap <= 0 && freeReduce <= 0 {
+		return nil
 	}
-	now := time.Now()
-	// A map taken off the general queue by a worker not beside its data
-	// waits LocalityDelay for a worker that is, if one is up.
-	remoteOK := func(tk *task) bool {
-		if !ok(tk) {
-			return false
-		}
-		if t.cfg.LocalityDelay < 0 || now.Sub(tk.queuedAt) >= t.cfg.LocalityDelay {
-			return true
-		}
-		hosted := false
-		for _, h := range tk.job.plan.Splits[tk.id.Index].Hosts {
-			if w.beside(h) {
-				return true
-			}
-			hosted = hosted || nodes[h]
-		}
-		return !hosted
-	}
-	var out []api.Assignment
+	v := &placement.View{Workers: []placement.Worker{{ID: w.id, Nodes: w.nodes, FreeMaps: freeMap, FreeReduces: freeReduce}},
+		Live: len(t.workers), LiveNodes: t.liveNodesLocked(), LocalityDelay: t.cfg.LocalityDelay}
+	var jobs []*job
 	for _, j := range t.order {
-		if freeMap <= 0 && freeReduce <= 0 {
-			break
-		}
 		if j.ended() || j.queuedN == 0 {
 			continue
 		}
-		for freeMap > 0 {
-			var tk *task
-			for _, n := range w.nodes {
-				if q := j.nodeQ[n]; q != nil && tk == nil {
-					tk = q.take(64, ok)
-				}
-			}
-			if tk == nil {
-				tk = j.mapQ.take(64, remoteOK)
-			}
-			if tk == nil {
-				break
-			}
-			j.queuedN--
-			out = append(out, t.startLocked(tk, w))
-			freeMap--
+		jobs = append(jobs, j)
+		v.Jobs = append(v.Jobs, j.placementJob())
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	var out []api.Assignment
+	for _, a := range placement.Place(v, time.Now()) {
+		j := jobs[a.Job]
+		tk := j.maps[a.Index]
+		if a.Kind == mapreduce.ReduceTask {
+			tk = j.reduces[a.Index]
 		}
-		if j.mapsDone < int(math.Ceil(j.plan.SlowStart*float64(len(j.maps)))) {
-			continue
-		}
-		for freeReduce > 0 {
-			tk := j.reduceQ.take(64, ok)
-			if tk == nil {
-				break
+		tk.queued = false
+		j.queuedN--
+		out = append(out, t.startLocked(tk, w))
+	}
+	for _, j := range jobs {
+		j.mapQ.trim()
+		j.reduceQ.trim()
+		for _, n := range w.nodes {
+			if q := j.nodeQ[n]; q != nil {
+				q.trim()
 			}
-			j.queuedN--
-			out = append(out, t.startLocked(tk, w))
-			freeReduce--
 		}
 	}
 	return out
+}
+
+// placementJob is the job's queues as placement reads them; callers hold
+// mu until Place has returned.
+func (j *job) placementJob() placement.Job {
+	nodeQ := j.nodeQ
+	return placement.Job{Maps: &j.mapQ, Reduces: &j.reduceQ,
+		ByNode: func(n string) placement.Queue {
+			if q := nodeQ[n]; q != nil {
+				return q
+			}
+			return nil
+		},
+		ReducesReady: placement.SlowStartReached(j.mapsDone, len(j.maps), j.plan.SlowStart)}
 }
 
 func (t *Tracker) startLocked(tk *task, w *worker) api.Assignment {

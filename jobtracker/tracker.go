@@ -54,6 +54,9 @@ type Tracker struct {
 	order   []*job // submission order
 	workers map[string]*worker
 	workerN int
+	// liveNodes caches liveNodesLocked for the worker set liveNodesKey.
+	liveNodes    map[string]bool
+	liveNodesKey [2]int
 	// ctx is cancelled by Close; every background goroutine is started
 	// by goBackground under mu, counted in bg, and ends when ctx does.
 	ctx    context.Context

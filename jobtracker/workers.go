@@ -234,3 +234,21 @@ func (t *Tracker) Workers() []WorkerInfo {
 	slices.SortFunc(out, func(a, b WorkerInfo) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
+
+// liveNodesLocked returns the storage nodes that a live worker sits
+// beside. It is computed again only when the set of workers has changed:
+// a registration raises workerN, a loss lowers len(workers).
+func (t *Tracker) liveNodesLocked() map[string]bool {
+	key := [2]int{t.workerN, len(t.workers)}
+	if t.liveNodes != nil && t.liveNodesKey == key {
+		return t.liveNodes
+	}
+	nodes := map[string]bool{}
+	for _, w := range t.workers {
+		for _, n := range w.nodes {
+			nodes[n] = true
+		}
+	}
+	t.liveNodes, t.liveNodesKey = nodes, key
+	return nodes
+}
