@@ -201,6 +201,7 @@ func (t *Tracker) Done(id string, r api.AttemptReport) error {
 		if tk.id.Kind == mapreduce.MapTask {
 			j.mapsDone++
 			if len(j.reduces) > 0 {
+				t.keepMapLocked(a)
 				j.events = append(j.events, api.MapOutputEvent{Map: tk.id.Index, Attempt: id, Endpoint: a.worker.reg.Shuffle})
 			}
 		} else {

@@ -49,6 +49,9 @@ type job struct {
 	ending   string
 	dying    map[string]string
 	aborting bool
+	// held are the finished maps of an earlier epoch waiting for a worker
+	// serving their outputs to register (see recovery.go), by attempt id.
+	held map[string]heldMap
 }
 
 func (t *Tracker) newJob(id mapreduce.JobID, p *api.Plan, submitted time.Time) (*job, error) {

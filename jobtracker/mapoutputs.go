@@ -65,6 +65,7 @@ func (t *Tracker) loseMapLocked(tk *task) {
 	j.failed = append(j.failed, info)
 	t.store.putAttempt(j.id.String(), info)
 	tk.success, tk.done = nil, false
+	t.store.putMap(j.id.String(), tk.id.Index, nil)
 	j.mapsDone--
 	if tk.avoid == nil {
 		tk.avoid = map[string]bool{}

@@ -21,7 +21,19 @@ var (
 	bucketMeta     = []byte("meta")
 	bucketJobs     = []byte("jobs")
 	bucketAttempts = []byte("attempts")
+	bucketMaps     = []byte("maps")
 )
+
+// mapRecord is what the store keeps of a finished map of a running job
+// with reduces, so that a restarted tracker can keep the map if a worker
+// still serves its output (see Tracker.recoverLocked).
+type mapRecord struct {
+	Attempt    string              `json:"attempt"`
+	Worker     string              `json:"worker"` // the worker's name
+	Started    time.Time           `json:"started"`
+	Counters   *mapreduce.Counters `json:"counters,omitempty"`
+	Partitions []int64             `json:"partitions,omitempty"`
+}
 
 // jobRecord is what the store keeps of a job. It is rewritten, durably,
 // when the job is submitted and when it ends.
@@ -48,6 +60,7 @@ type store struct {
 	log    *slog.Logger
 	mu     sync.Mutex
 	queue  map[string]api.AttemptInfo // attempt key → record
+	maps   map[string]*mapRecord      // map key → record (nil: delete it)
 	kick   chan struct{}
 	closed chan struct{}
 	done   chan struct{}
@@ -73,7 +86,7 @@ func openStore(path string, log *slog.Logger) (*store, error) {
 		return nil, fmt.Errorf("open jobtracker store %s: %w (is another jobtracker using this --data directory?)", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketMeta, bucketJobs, bucketAttempts} {
+		for _, b := range [][]byte{bucketMeta, bucketJobs, bucketAttempts, bucketMaps} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -84,7 +97,7 @@ func openStore(path string, log *slog.Logger) (*store, error) {
 		db.Close()
 		return nil, fmt.Errorf("initialise jobtracker store %s: %w", path, err)
 	}
-	s := &store{db: db, log: log, queue: map[string]api.AttemptInfo{}, kick: make(chan struct{}, 1), closed: make(chan struct{}), done: make(chan struct{})}
+	s := &store{db: db, log: log, queue: map[string]api.AttemptInfo{}, maps: map[string]*mapRecord{}, kick: make(chan struct{}, 1), closed: make(chan struct{}), done: make(chan struct{})}
 	s.endedAttempts.rows = map[string][]api.AttemptInfo{}
 	s.endedTasks.rows = map[string][]TaskView{}
 	go s.writer()
@@ -115,7 +128,8 @@ func (s *store) start(newTracker string) (tracker string, seq, epoch int, err er
 	return
 }
 
-// putJob writes a job record (and the job sequence) durably.
+// putJob writes a job record (and the job sequence) durably. A job that
+// is no longer running loses its map records.
 func (s *store) putJob(r *jobRecord, seq int) error {
 	data, err := json.Marshal(r)
 	if err != nil {
@@ -124,6 +138,11 @@ func (s *store) putJob(r *jobRecord, seq int) error {
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketMeta).Put([]byte("seq"), []byte(strconv.Itoa(seq))); err != nil {
 			return err
+		}
+		if r.State != api.StateRunning {
+			if err := deletePrefix(tx.Bucket(bucketMaps), []byte(r.ID+"/")); err != nil {
+				return err
+			}
 		}
 		return tx.Bucket(bucketJobs).Put([]byte(r.ID), data)
 	})
@@ -163,6 +182,55 @@ func (s *store) putAttempt(job string, a api.AttemptInfo) {
 	}
 }
 
+func deletePrefix(b *bolt.Bucket, prefix []byte) error {
+	var keys [][]byte
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		keys = append(keys, bytes.Clone(k))
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// putMap queues the record of a finished map (nil: the map's output was
+// lost), written with the next batch of attempt records.
+func (s *store) putMap(job string, index int, r *mapRecord) {
+	s.mu.Lock()
+	s.maps[fmt.Sprintf("%s/%08d", job, index)] = r
+	s.mu.Unlock()
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// finishedMaps returns the stored records of a job's finished maps, by
+// map index.
+func (s *store) finishedMaps(job string) (map[int]*mapRecord, error) {
+	s.flush()
+	out := map[int]*mapRecord{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketMaps).Cursor()
+		prefix := []byte(job + "/")
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			i, err := strconv.Atoi(string(k[len(prefix):]))
+			var r mapRecord
+			if err == nil && json.Unmarshal(v, &r) == nil {
+				out[i] = &r
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read finished maps of %s: %w", job, err)
+	}
+	return out, nil
+}
+
 // attempts returns the stored attempt history of a job.
 func (s *store) attempts(job string) ([]api.AttemptInfo, error) {
 	s.flush()
@@ -200,13 +268,29 @@ func (s *store) flush() {
 	s.flushing.Lock()
 	defer s.flushing.Unlock()
 	s.mu.Lock()
-	q := s.queue
-	s.queue = map[string]api.AttemptInfo{}
+	q, maps := s.queue, s.maps
+	s.queue, s.maps = map[string]api.AttemptInfo{}, map[string]*mapRecord{}
 	s.mu.Unlock()
-	if len(q) == 0 {
+	if len(q) == 0 && len(maps) == 0 {
 		return
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		mb := tx.Bucket(bucketMaps)
+		for k, r := range maps {
+			if r == nil {
+				if err := mb.Delete([]byte(k)); err != nil {
+					return err
+				}
+				continue
+			}
+			v, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			if err := mb.Put([]byte(k), v); err != nil {
+				return err
+			}
+		}
 		b := tx.Bucket(bucketAttempts)
 		for k, a := range q {
 			v, err := json.Marshal(a)

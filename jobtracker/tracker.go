@@ -57,6 +57,9 @@ type Tracker struct {
 	// liveNodes caches liveNodesLocked for the worker set liveNodesKey.
 	liveNodes    map[string]bool
 	liveNodesKey [2]int
+	// recoverUntil ends the window in which workers registering again
+	// after a restart keep the finished maps whose outputs they serve.
+	recoverUntil time.Time
 	// ctx is cancelled by Close; every background goroutine is started
 	// by goBackground under mu, counted in bg, and ends when ctx does.
 	ctx    context.Context
@@ -66,9 +69,11 @@ type Tracker struct {
 }
 
 // Open starts a tracker over the store in cfg.Data. Jobs that were
-// running when the previous tracker stopped are run again from their
-// plans, with attempt numbers of a new epoch (1000 × epoch, as Hadoop's
-// recovered application masters number them); finished jobs are kept as
+// running when the previous tracker stopped are resumed with attempt
+// numbers of a new epoch (1000 × epoch, as Hadoop's recovered application
+// masters number them): their finished maps are kept if a worker still
+// serves their outputs when it registers again within cfg.Expiry, and
+// everything else runs again (see recovery.go); finished jobs are kept as
 // history.
 func Open(cfg Config) (*Tracker, error) {
 	if cfg.PollWait <= 0 {
@@ -124,6 +129,10 @@ func Open(cfg Config) (*Tracker, error) {
 			j.state = api.StateRunning
 			j.diagnostics = ""
 			t.log.Info("resume job after restart", "job", r.ID, "epoch", t.epoch)
+			if err := t.holdFinishedMapsLocked(j); err != nil {
+				t.log.Error("recover finished maps: run them again", "job", r.ID, "err", err)
+			}
+			t.recoverUntil = time.Now().Add(cfg.Expiry)
 		}
 		if j.state == api.StateFailed || j.state == api.StateKilled {
 			// The tracker may have stopped before the abort finished.

@@ -56,6 +56,7 @@ func (t *Tracker) Register(r api.Registration) (api.Registered, error) {
 		}
 	}
 	t.workers[w.id] = w
+	t.recoverLocked(w)
 	t.log.Info("worker registered", "worker", w.id, "name", r.Name, "node", r.Node, "map_slots", r.MapSlots, "reduce_slots", r.ReduceSlots)
 	t.changed(nil)
 	return api.Registered{ID: w.id, PollWait: t.cfg.PollWait, Expiry: t.cfg.Expiry}, nil
@@ -178,6 +179,7 @@ func (t *Tracker) reap(ctx context.Context) {
 			}
 			t.loseWorkerLocked(w)
 		}
+		t.endRecoveryLocked(time.Now())
 		t.mu.Unlock()
 	}
 }
