@@ -13,9 +13,16 @@ import (
 // a restarted tracker holds them out of its queues (holdFinishedMapsLocked)
 // and keeps each one whose output a worker still serves when it
 // registers again (recoverLocked). Those not claimed within the recovery
-// window (the worker expiry: a live worker comes back well within it) are
-// run again (endRecoveryLocked), as are the maps that had not finished.
-// Reduces are always run again. A map-only job's maps all run again.
+// window (the worker expiry, at least minRecoveryWindow: a live worker
+// comes back well within it) are run again (endRecoveryLocked), as are
+// the maps that had not finished, at once. Reduces are always run again.
+// A map-only job's maps all run again.
+
+// minRecoveryWindow is the shortest recovery window: a worker notices the
+// restart at its next poll (it polls every 200 ms while the tracker is
+// unreachable) and registers again, which may take a few seconds on a
+// loaded machine.
+const minRecoveryWindow = 10 * time.Second
 
 // Recovery counters: a counter group of zebra's own, present only in a
 // job that was resumed after a jobtracker restart.

@@ -72,9 +72,9 @@ type Tracker struct {
 // running when the previous tracker stopped are resumed with attempt
 // numbers of a new epoch (1000 × epoch, as Hadoop's recovered application
 // masters number them): their finished maps are kept if a worker still
-// serves their outputs when it registers again within cfg.Expiry, and
-// everything else runs again (see recovery.go); finished jobs are kept as
-// history.
+// serves their outputs when it registers again within cfg.Expiry (at
+// least 10 s), and everything else runs again (see recovery.go); finished
+// jobs are kept as history.
 func Open(cfg Config) (*Tracker, error) {
 	if cfg.PollWait <= 0 {
 		cfg.PollWait = 2 * time.Second
@@ -132,7 +132,7 @@ func Open(cfg Config) (*Tracker, error) {
 			if err := t.holdFinishedMapsLocked(j); err != nil {
 				t.log.Error("recover finished maps: run them again", "job", r.ID, "err", err)
 			}
-			t.recoverUntil = time.Now().Add(cfg.Expiry)
+			t.recoverUntil = time.Now().Add(max(cfg.Expiry, minRecoveryWindow))
 		}
 		if j.state == api.StateFailed || j.state == api.StateKilled {
 			// The tracker may have stopped before the abort finished.
