@@ -116,15 +116,17 @@ func (t *Tracker) endRecoveryLocked(now time.Time) {
 		if len(j.held) == 0 {
 			continue
 		}
+		if j.ended() {
+			j.held = nil // killed or failed meanwhile: nothing runs again
+			continue
+		}
 		for _, h := range j.held {
 			j.jobCounters.Add(GroupRecovery, CounterLostMaps, 1)
 			t.requeueLocked(j.maps[h.index])
 		}
 		t.log.Info("finished maps not served by any worker run again", "job", j.id.String(), "maps", len(j.held))
 		j.held = nil
-		if !j.ended() {
-			t.recoveredLocked(j)
-		}
+		t.recoveredLocked(j)
 		t.changed(j)
 	}
 }
