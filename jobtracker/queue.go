@@ -1,5 +1,10 @@
 package jobtracker
 
+import (
+	"zebra/jobtracker/placement"
+	"zebra/mapreduce"
+)
+
 // queue is a FIFO of tasks waiting for a slot. Entries are removed lazily:
 // a task taken through another queue (its node's, or after a requeue)
 // stays behind as a stale entry, recognised by task.queued being false
@@ -25,27 +30,27 @@ func (q *queue) push(t *task) {
 
 func (e queued) live() bool { return e.t.queued && e.seq == e.t.seq }
 
-// take removes and returns the first live task that ok accepts, looking
-// at most at scan live entries; nil if there is none.
-func (q *queue) take(scan int, ok func(*task) bool) *task {
+// Len and At make the queue a placement.Queue: At(i) is the i-th entry
+// from the head, ok false for a stale one.
+func (q *queue) Len() int { return len(q.items) - q.head }
+
+func (q *queue) At(i int) (placement.Task, bool) {
+	e := q.items[q.head+i]
+	if !e.live() {
+		return placement.Task{}, false
+	}
+	tk := e.t
+	pt := placement.Task{Kind: tk.id.Kind, Index: tk.id.Index, QueuedAt: tk.queuedAt, Avoid: tk.avoid}
+	if tk.id.Kind == mapreduce.MapTask {
+		pt.Hosts = tk.job.plan.Splits[tk.id.Index].Hosts
+	}
+	return pt, true
+}
+
+// trim drops the stale entries at the head.
+func (q *queue) trim() {
 	for q.head < len(q.items) && !q.items[q.head].live() {
 		q.items[q.head] = queued{}
 		q.head++
 	}
-	for i := q.head; i < len(q.items) && scan > 0; i++ {
-		e := q.items[i]
-		if !e.live() {
-			continue
-		}
-		scan--
-		if ok(e.t) {
-			e.t.queued = false
-			if i == q.head {
-				q.items[i] = queued{}
-				q.head++
-			}
-			return e.t
-		}
-	}
-	return nil
 }

@@ -1,16 +1,11 @@
 package jobtracker
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"zebra/jobtracker/api"
 	"zebra/mapreduce"
@@ -416,47 +411,19 @@ func (t *Tracker) AllAttempts(jobID string) ([]api.AttemptInfo, bool, error) {
 		return nil, false, nil
 	}
 	ended := j.State == api.StateSucceeded || j.State == api.StateFailed || j.State == api.StateKilled
-	key := fmt.Sprintf("%p/%s/%d", t, jobID, j.Version)
+	key := cacheKey(jobID, j.Version)
 	if ended {
-		attemptCache.Lock()
-		as, hit := attemptCache.rows[key]
-		attemptCache.Unlock()
-		if hit {
+		if as, hit := t.store.endedAttempts.get(key); hit {
 			return slices.Clone(as), true, nil
 		}
 	}
-	out, err := t.scanAttempts(jobID + "/")
+	out, err := t.store.scanAttempts(jobID + "/")
 	t.settle(jobID, out)
 	if err == nil && ended {
-		attemptCache.Lock()
-		attemptCache.put(key, slices.Clone(out))
-		attemptCache.Unlock()
+		t.store.endedAttempts.put(key, slices.Clone(out))
 	}
 	return out, true, err
 }
-
-// lru is a small cache of what ended jobs' views read from the store;
-// callers hold its lock.
-type lru[T any] struct {
-	sync.Mutex
-	rows  map[string]T
-	order []string
-}
-
-func (c *lru[T]) put(key string, v T) {
-	if _, ok := c.rows[key]; ok {
-		return
-	}
-	c.rows[key] = v
-	c.order = append(c.order, key)
-	if len(c.order) > 8 {
-		delete(c.rows, c.order[0])
-		c.order = c.order[1:]
-	}
-}
-
-// attemptCache keeps the attempts of a few ended jobs.
-var attemptCache = &lru[[]api.AttemptInfo]{rows: map[string][]api.AttemptInfo{}}
 
 // taskOf is the task id of an attempt id ("" if it is not one).
 func taskOf(attemptID string) string {
@@ -468,70 +435,6 @@ func taskOf(attemptID string) string {
 	return "task_" + rest[:i]
 }
 
-// pending returns the attempt records still queued for the store's
-// writer whose key starts with prefix.
-func (t *Tracker) pending(prefix string) map[string]api.AttemptInfo {
-	s := t.store
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := map[string]api.AttemptInfo{}
-	for k, a := range s.queue {
-		if strings.HasPrefix(k, prefix) {
-			out[k] = a
-		}
-	}
-	return out
-}
-
-// scanAttempts reads the attempt records under key prefix, the queued
-// ones included, sorted by task and attempt number.
-func (t *Tracker) scanAttempts(prefix string) ([]api.AttemptInfo, error) {
-	t.store.flushing.RLock()
-	defer t.store.flushing.RUnlock()
-	recs := t.pending(prefix)
-	err := t.store.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketAttempts).Cursor()
-		p := []byte(prefix)
-		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
-			if _, ok := recs[string(k)]; ok {
-				continue // the queued record is newer
-			}
-			var a api.AttemptInfo
-			if err := json.Unmarshal(v, &a); err == nil {
-				recs[string(k)] = a
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read attempt history: %w", err)
-	}
-	out := make([]api.AttemptInfo, 0, len(recs))
-	for _, a := range recs {
-		out = append(out, a)
-	}
-	sortAttempts(out)
-	return out, nil
-}
-
-// sortAttempts orders attempts by task, then by attempt number (ids
-// compare as strings but for the number).
-func sortAttempts(as []api.AttemptInfo) {
-	split := func(id string) (string, int) {
-		i := strings.LastIndexByte(id, '_')
-		n, _ := strconv.Atoi(id[i+1:])
-		return id[:i+1], n
-	}
-	slices.SortFunc(as, func(a, b api.AttemptInfo) int {
-		ta, na := split(a.ID)
-		tb, nb := split(b.ID)
-		if c := strings.Compare(ta, tb); c != 0 {
-			return c
-		}
-		return na - nb
-	})
-}
-
 // taskAttempts returns the stored attempts of the given tasks of a job,
 // by task id: one seek per task for a page, one scan for many.
 func (t *Tracker) taskAttempts(jobID string, tasks []TaskView) (map[string][]api.AttemptInfo, error) {
@@ -540,7 +443,7 @@ func (t *Tracker) taskAttempts(jobID string, tasks []TaskView) (map[string][]api
 		return out, nil
 	}
 	if len(tasks) > 256 {
-		all, err := t.scanAttempts(jobID + "/")
+		all, err := t.store.scanAttempts(jobID + "/")
 		if err != nil {
 			return nil, err
 		}
@@ -553,7 +456,7 @@ func (t *Tracker) taskAttempts(jobID string, tasks []TaskView) (map[string][]api
 	for _, v := range tasks {
 		// attempt_<tracker>_<seq>_<m|r>_<index>_ is the task's key prefix.
 		prefix := jobID + "/" + strings.Replace(v.ID, "task_", "attempt_", 1) + "_"
-		as, err := t.scanAttempts(prefix)
+		as, err := t.store.scanAttempts(prefix)
 		if err != nil {
 			return nil, err
 		}
@@ -564,22 +467,15 @@ func (t *Tracker) taskAttempts(jobID string, tasks []TaskView) (map[string][]api
 	return out, nil
 }
 
-// historyCache keeps the task rows of a few ended jobs, which do not
-// change, so that paging through 100,000 tasks reads the history once.
-var historyCache = &lru[[]TaskView]{rows: map[string][]TaskView{}}
-
 // historyTasks builds the task rows of an ended job from its stored
 // attempts.
 func (t *Tracker) historyTasks(j *job, version int64) ([]TaskView, error) {
-	key := fmt.Sprintf("%p/%s/%d", t, j.id, version)
-	historyCache.Lock()
-	rows, ok := historyCache.rows[key]
-	historyCache.Unlock()
-	if ok {
+	key := cacheKey(j.id.String(), version)
+	if rows, ok := t.store.endedTasks.get(key); ok {
 		return rows, nil
 	}
 	id := j.id.String()
-	all, err := t.scanAttempts(id + "/")
+	all, err := t.store.scanAttempts(id + "/")
 	if err != nil {
 		return nil, err
 	}
@@ -597,7 +493,7 @@ func (t *Tracker) historyTasks(j *job, version int64) ([]TaskView, error) {
 	if failure != nil {
 		failedTask = taskOf(failure.Attempt)
 	}
-	rows = make([]TaskView, 0, nMaps+nReduces)
+	rows := make([]TaskView, 0, nMaps+nReduces)
 	add := func(kind mapreduce.TaskKind, i int) {
 		tid := mapreduce.TaskID{Job: j.id, Kind: kind, Index: i}
 		v := TaskView{ID: tid.String(), Kind: kind.String(), Index: i}
@@ -640,9 +536,7 @@ func (t *Tracker) historyTasks(j *job, version int64) ([]TaskView, error) {
 	for i := 0; i < nReduces; i++ {
 		add(mapreduce.ReduceTask, i)
 	}
-	historyCache.Lock()
-	historyCache.put(key, rows)
-	historyCache.Unlock()
+	t.store.endedTasks.put(key, rows)
 	return rows, nil
 }
 

@@ -248,6 +248,11 @@ type Registration struct {
 	// (GET LogURL/logs/{job}/{attempt}/{file}, the cluster token as
 	// X-Auth-Token); "" if it does not.
 	LogURL string `json:"log_url,omitempty"`
+	// MapOutputs are the map attempts whose outputs the worker's shuffle
+	// endpoint serves (a worker registering again after a jobtracker
+	// restart lists them, so that the jobtracker keeps those maps instead
+	// of running them again).
+	MapOutputs []string `json:"map_outputs,omitempty"`
 }
 
 // Registered is the jobtracker's answer to a Registration.

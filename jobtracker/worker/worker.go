@@ -144,6 +144,12 @@ func Run(ctx context.Context, cfg Config) error {
 func (w *Worker) register(ctx context.Context) error {
 	reg := api.Registration{Protocol: api.ProtocolVersion, Name: w.cfg.Name, Node: w.cfg.Node,
 		MapSlots: w.cfg.MapSlots, ReduceSlots: w.cfg.ReduceSlots, Shuffle: w.shuffle.Endpoint(), LogURL: w.cfg.LogURL}
+	w.mu.Lock()
+	for _, outs := range w.outputs {
+		reg.MapOutputs = append(reg.MapOutputs, outs...)
+	}
+	w.mu.Unlock()
+	sort.Strings(reg.MapOutputs)
 	delay := 100 * time.Millisecond
 	for {
 		var out api.Registered

@@ -1,0 +1,277 @@
+package jobtracker
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"zebra/jobtracker/api"
+	"zebra/jobtracker/placement"
+	"zebra/mapreduce"
+)
+
+// This file holds tasks and their attempts: placement onto a worker's
+// slots, the right to commit, the end of an attempt and retries.
+
+type task struct {
+	job      *job
+	id       mapreduce.TaskID
+	done     bool
+	queued   bool
+	seq      int       // bumped at every queueing (see queue)
+	queuedAt time.Time // when it was last queued
+	attempts int       // attempts started in this epoch
+	running  *attempt
+	success  *attempt
+	granted  string          // the attempt allowed to commit
+	avoid    map[string]bool // workers where an attempt failed
+	fails    failureTally    // its unsuccessful attempts, by kind (failures.go)
+}
+
+type attempt struct {
+	id         mapreduce.AttemptID
+	task       *task
+	worker     *worker
+	started    time.Time
+	counters   *mapreduce.Counters
+	partitions []int64
+	outputs    []string // files it committed (see Committer.CommitJobFiles)
+	// polled is set once a poll of its worker followed its assignment:
+	// from then on the worker must list it as running.
+	polled bool
+}
+
+// assignLocked hands queued tasks to w's free slots as placement.Place
+// decides (jobs in submission order, maps before reduces, a map
+// preferring a split stored beside w, a reduce only once its job's
+// slow-start fraction of maps has finished, never a task on a worker
+// where it already failed while other workers are up), then starts the
+// attempts placed: the clock is read and history written here, outside
+// Place.
+func (t *Tracker) assignLocked(w *worker) []api.Assignment {
+	freeMap, freeReduce := w.reg.MapSlots, w.reg.ReduceSlots
+	for _, a := range w.running {
+		if a.id.Task.Kind == mapreduce.MapTask {
+			freeMap--
+		} else {
+			freeReduce--
+		}
+	}
+	if freeMap <= 0 && freeReduce <= 0 {
+		return nil
+	}
+	v := &placement.View{Workers: []placement.Worker{{ID: w.id, Nodes: w.nodes, FreeMaps: freeMap, FreeReduces: freeReduce}},
+		Live: len(t.workers), LiveNodes: t.liveNodesLocked(), LocalityDelay: t.cfg.LocalityDelay}
+	var jobs []*job
+	for _, j := range t.order {
+		if j.ended() || j.queuedN == 0 {
+			continue
+		}
+		jobs = append(jobs, j)
+		v.Jobs = append(v.Jobs, j.placementJob())
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	var out []api.Assignment
+	for _, a := range placement.Place(v, time.Now()) {
+		j := jobs[a.Job]
+		tk := j.maps[a.Index]
+		if a.Kind == mapreduce.ReduceTask {
+			tk = j.reduces[a.Index]
+		}
+		tk.queued = false
+		j.queuedN--
+		out = append(out, t.startLocked(tk, w))
+	}
+	for _, j := range jobs {
+		j.mapQ.trim()
+		j.reduceQ.trim()
+		for _, n := range w.nodes {
+			if q := j.nodeQ[n]; q != nil {
+				q.trim()
+			}
+		}
+	}
+	return out
+}
+
+// placementJob is the job's queues as placement reads them; callers hold
+// mu until Place has returned.
+func (j *job) placementJob() placement.Job {
+	nodeQ := j.nodeQ
+	return placement.Job{Maps: &j.mapQ, Reduces: &j.reduceQ,
+		ByNode: func(n string) placement.Queue {
+			if q := nodeQ[n]; q != nil {
+				return q
+			}
+			return nil
+		},
+		ReducesReady: placement.SlowStartReached(j.mapsDone, len(j.maps), j.plan.SlowStart)}
+}
+
+func (t *Tracker) startLocked(tk *task, w *worker) api.Assignment {
+	a := &attempt{id: mapreduce.AttemptID{Task: tk.id, N: 1000*(t.epoch-1) + tk.attempts}, task: tk, worker: w, started: time.Now().UTC()}
+	tk.attempts++
+	tk.running = a
+	id := a.id.String()
+	w.running[id] = a
+	info := a.info(api.AttemptRunning, "")
+	t.store.putAttempt(tk.job.id.String(), info)
+	jc := &tk.job.jobCounters
+	if tk.id.Kind == mapreduce.MapTask {
+		jc.Add(mapreduce.GroupJob, "Launched map tasks", 1)
+		if w.besideAny(tk.job.plan.Splits[tk.id.Index].Hosts) {
+			jc.Add(mapreduce.GroupJob, "Data-local map tasks", 1)
+		} else {
+			jc.Add(mapreduce.GroupJob, "Other local map tasks", 1)
+		}
+	} else {
+		jc.Add(mapreduce.GroupJob, "Launched reduce tasks", 1)
+	}
+	tk.job.version++ // the caller wakes the waiters once for the batch
+	return api.Assignment{Attempt: id, Job: tk.job.id.String(), Kind: tk.id.Kind.String(), Index: tk.id.Index}
+}
+
+func (a *attempt) info(state, errText string) api.AttemptInfo {
+	i := api.AttemptInfo{ID: a.id.String(), State: state, Worker: a.worker.id, Node: a.worker.reg.Node, Started: a.started, Error: errText}
+	if state != api.AttemptRunning {
+		i.Finished = time.Now().UTC()
+	}
+	return i
+}
+
+// ErrStaleAttempt is returned for a report about an attempt the tracker no
+// longer runs (killed, lost, of an ended job or an earlier epoch).
+var ErrStaleAttempt = errors.New("the jobtracker no longer runs this attempt")
+
+// lookupLocked finds a running attempt by id, reported by worker wid.
+func (t *Tracker) lookupLocked(wid, id string) *attempt {
+	if w := t.workers[wid]; w != nil {
+		return w.running[id]
+	}
+	return nil
+}
+
+// CanCommit grants the right to commit to the first attempt of a task that
+// asks, and again to a later attempt only if the granted one is no longer
+// running.
+func (t *Tracker) CanCommit(wid, id string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	a := t.lookupLocked(wid, id)
+	if a == nil || a.task.job.ended() {
+		return ErrStaleAttempt
+	}
+	tk := a.task
+	if tk.granted != "" && tk.granted != id && tk.running != nil && tk.running.id.String() == tk.granted {
+		return fmt.Errorf("attempt %s of %s already holds the right to commit", tk.granted, tk.id)
+	}
+	tk.granted = id
+	return nil
+}
+
+// Done records the end of an attempt.
+func (t *Tracker) Done(id string, r api.AttemptReport) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	a := t.lookupLocked(r.Worker, id)
+	if a == nil {
+		if aid, err := mapreduce.ParseAttemptID(id); err == nil {
+			if j := t.jobs[aid.Task.Job.String()]; j != nil && j.dying[id] != "" {
+				t.goneLocked(j, id)
+			}
+		}
+		return ErrStaleAttempt
+	}
+	tk, j := a.task, a.task.job
+	delete(a.worker.running, id)
+	tk.running = nil
+	if j.ended() {
+		return nil
+	}
+	kind := "map"
+	if tk.id.Kind == mapreduce.ReduceTask {
+		kind = "reduce"
+	}
+	j.jobCounters.Add(mapreduce.GroupJob, "Total time spent by all "+kind+" tasks (ms)", time.Since(a.started).Milliseconds())
+	if r.State == api.AttemptSucceeded {
+		a.counters, a.partitions, a.outputs = r.Counters, r.Partitions, r.Outputs
+		tk.done, tk.success = true, a
+		t.store.putAttempt(j.id.String(), a.info(api.AttemptSucceeded, ""))
+		if tk.id.Kind == mapreduce.MapTask {
+			j.mapsDone++
+			if len(j.reduces) > 0 {
+				t.keepMapLocked(a)
+				j.events = append(j.events, api.MapOutputEvent{Map: tk.id.Index, Attempt: id, Endpoint: a.worker.reg.Shuffle})
+			}
+		} else {
+			j.reducesDone++
+		}
+		if j.mapsDone == len(j.maps) && j.reducesDone == len(j.reduces) {
+			t.finishLocked(j)
+		}
+		t.changed(j)
+		return nil
+	}
+	fk := r.Kind.Effective(r.State)
+	t.failLocked(a, fk, r.Error, &api.Failure{Attempt: id, Error: r.Error, StartError: r.StartError, StderrTail: r.StderrTail, Log: r.Log, Kind: fk})
+	return nil
+}
+
+// failLocked handles an attempt (already removed from its worker) that
+// ended without success, with effective kind kind: the task runs again
+// elsewhere or, when it has had as many failures of that kind as it may
+// (see failures.go), the job fails with f.
+func (t *Tracker) failLocked(a *attempt, kind api.FailureKind, errText string, f *api.Failure) {
+	tk, j := a.task, a.task.job
+	if why := t.endAttemptLocked(a, kind, errText); why != "" {
+		j.failure = f
+		j.diagnostics = why
+		t.endLocked(j, api.StateFailed)
+		return
+	}
+	t.requeueLocked(tk)
+	t.changed(j)
+}
+
+func (t *Tracker) requeueLocked(tk *task) {
+	if !tk.queued {
+		tk.job.enqueue(tk)
+	}
+}
+
+// enqueue makes tk runnable: on the kind's queue and, for a map, on the
+// queue of every storage node holding its split.
+func (j *job) enqueue(tk *task) {
+	tk.queued = true
+	tk.seq++
+	tk.queuedAt = time.Now()
+	j.queuedN++
+	if tk.id.Kind == mapreduce.ReduceTask {
+		j.reduceQ.push(tk)
+		return
+	}
+	j.mapQ.push(tk)
+	for _, h := range j.plan.Splits[tk.id.Index].Hosts {
+		q := j.nodeQ[h]
+		if q == nil {
+			q = &queue{}
+			j.nodeQ[h] = q
+		}
+		q.push(tk)
+	}
+}
+
+// Attempts returns the stored history of a job's attempts (each attempt's
+// latest state), ordered by attempt id; ok is false for an unknown job.
+func (t *Tracker) Attempts(id string) ([]api.AttemptInfo, bool, error) {
+	t.mu.Lock()
+	_, ok := t.jobs[id]
+	t.mu.Unlock()
+	if !ok {
+		return nil, false, nil
+	}
+	a, err := t.store.attempts(id)
+	return a, true, err
+}

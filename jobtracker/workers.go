@@ -1,0 +1,257 @@
+package jobtracker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"zebra/jobtracker/api"
+)
+
+// This file holds worker sessions: registration, the long poll, and
+// declaring silent workers lost.
+
+type worker struct {
+	id       string
+	reg      api.Registration
+	lastSeen time.Time
+	polling  int
+	running  map[string]*attempt
+	lost     bool
+	nodes    []string // the storage nodes it sits beside (reg.Node split)
+}
+
+// beside reports whether the worker sits beside storage node h.
+func (w *worker) beside(h string) bool { return slices.Contains(w.nodes, h) }
+
+// besideAny reports whether the worker sits beside one of hosts.
+func (w *worker) besideAny(hosts []string) bool {
+	return slices.ContainsFunc(hosts, w.beside)
+}
+
+// Register adds a worker.
+func (t *Tracker) Register(r api.Registration) (api.Registered, error) {
+	if r.Protocol != api.ProtocolVersion {
+		return api.Registered{}, fmt.Errorf("worker %q speaks protocol version %d, this jobtracker speaks %d: run the same zebra version on both", r.Name, r.Protocol, api.ProtocolVersion)
+	}
+	if r.MapSlots < 0 || r.ReduceSlots < 0 || r.MapSlots+r.ReduceSlots == 0 || r.MapSlots > 1024 || r.ReduceSlots > 1024 {
+		return api.Registered{}, fmt.Errorf("worker %q: slots map=%d reduce=%d: want 0..1024 each, not both 0", r.Name, r.MapSlots, r.ReduceSlots)
+	}
+	if r.Shuffle == "" {
+		return api.Registered{}, fmt.Errorf("worker %q: no shuffle endpoint", r.Name)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.workerN++
+	w := &worker{id: fmt.Sprintf("w%d-%d", t.epoch, t.workerN), reg: r, lastSeen: time.Now(), running: map[string]*attempt{}}
+	if w.reg.Node == "" {
+		w.reg.Node = w.reg.Name
+	}
+	for _, n := range strings.Split(w.reg.Node, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			w.nodes = append(w.nodes, n)
+		}
+	}
+	t.workers[w.id] = w
+	t.recoverLocked(w)
+	t.log.Info("worker registered", "worker", w.id, "name", r.Name, "node", r.Node, "map_slots", r.MapSlots, "reduce_slots", r.ReduceSlots)
+	t.changed(nil)
+	return api.Registered{ID: w.id, PollWait: t.cfg.PollWait, Expiry: t.cfg.Expiry}, nil
+}
+
+// ErrUnknownWorker is returned for a poll of a worker the tracker does not
+// know (lost, or registered with an earlier tracker): it must register.
+var ErrUnknownWorker = errors.New("unknown worker: register again")
+
+// Poll is a worker's long poll: it returns at once with attempts to kill
+// or jobs to forget, or when it has work for the worker's free slots, or
+// after PollWait with nothing.
+func (t *Tracker) Poll(ctx context.Context, id string, p api.Poll) (api.PollReply, error) {
+	deadline := time.NewTimer(t.cfg.PollWait)
+	defer deadline.Stop()
+	t.mu.Lock()
+	w := t.workers[id]
+	if w == nil || w.lost {
+		t.mu.Unlock()
+		return api.PollReply{}, ErrUnknownWorker
+	}
+	w.polling++
+	defer func() {
+		t.mu.Lock()
+		w.polling--
+		w.lastSeen = time.Now()
+		t.mu.Unlock()
+	}()
+	var reply api.PollReply
+	reported := make(map[string]bool, len(p.Running))
+	for _, a := range p.Running {
+		reported[a] = true
+		if _, ok := w.running[a]; !ok {
+			reply.Kill = append(reply.Kill, a)
+		}
+	}
+	// An attempt given to the worker that it does not run (the reply that
+	// carried it was lost, or its report never arrived) is lost.
+	for id, a := range w.running {
+		if !reported[id] && a.polled {
+			delete(w.running, id)
+			a.task.running = nil
+			if !a.task.job.ended() {
+				t.failLocked(a, api.FailureLost, "worker "+w.reg.Name+" does not run it", &api.Failure{Attempt: id, Error: "worker " + w.reg.Name + " does not run it", Kind: api.FailureLost})
+			}
+		}
+	}
+	for _, a := range w.running {
+		a.polled = true // from the next poll on, it must be listed
+	}
+	for _, j := range t.order {
+		for id, wid := range j.dying {
+			if wid == w.id && !reported[id] {
+				t.goneLocked(j, id)
+			}
+		}
+	}
+	for _, jid := range p.Jobs {
+		if j := t.jobs[jid]; j == nil || j.ended() {
+			reply.Forget = append(reply.Forget, jid)
+		}
+	}
+	for {
+		w.lastSeen = time.Now()
+		reply.Assign = t.assignLocked(w)
+		if len(reply.Assign) > 0 {
+			t.changed(nil)
+		}
+		if len(reply.Assign)+len(reply.Kill)+len(reply.Forget) > 0 {
+			t.mu.Unlock()
+			return reply, nil
+		}
+		// Queued maps held back for their data's workers may become
+		// eligible here without any event: look again after a while.
+		recheck := t.cfg.PollWait
+		for _, j := range t.order {
+			if !j.ended() && j.queuedN > 0 && t.cfg.LocalityDelay > 0 {
+				recheck = max(t.cfg.LocalityDelay/4, 10*time.Millisecond)
+				break
+			}
+		}
+		wake := t.wake
+		t.mu.Unlock()
+		again := time.NewTimer(recheck)
+		select {
+		case <-wake:
+		case <-again.C:
+		case <-deadline.C:
+			again.Stop()
+			return reply, nil
+		case <-ctx.Done():
+			again.Stop()
+			return reply, ctx.Err()
+		}
+		again.Stop()
+		t.mu.Lock()
+		if w.lost {
+			t.mu.Unlock()
+			return api.PollReply{}, ErrUnknownWorker
+		}
+	}
+}
+
+// reap declares silent workers lost: their running attempts are lost
+// (api.FailureLost) and the outputs of their finished maps, which
+// reducers still need, are re-made elsewhere.
+func (t *Tracker) reap(ctx context.Context) {
+	tick := time.NewTicker(t.cfg.Expiry / 4)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		t.mu.Lock()
+		for _, w := range t.workers {
+			if w.lost || w.polling > 0 || time.Since(w.lastSeen) < t.cfg.Expiry {
+				continue
+			}
+			t.loseWorkerLocked(w)
+		}
+		t.endRecoveryLocked(time.Now())
+		t.mu.Unlock()
+	}
+}
+
+func (t *Tracker) loseWorkerLocked(w *worker) {
+	t.log.Warn("worker lost", "worker", w.id, "name", w.reg.Name, "silent_for", time.Since(w.lastSeen).Round(time.Millisecond))
+	w.lost = true
+	delete(t.workers, w.id)
+	for id, a := range w.running {
+		delete(w.running, id)
+		a.task.running = nil
+		if !a.task.job.ended() {
+			t.failLocked(a, api.FailureLost, "worker "+w.reg.Name+" lost", &api.Failure{Attempt: id, Error: "worker " + w.reg.Name + " lost", Kind: api.FailureLost})
+		}
+	}
+	for _, j := range t.order {
+		for id, wid := range j.dying {
+			if wid == w.id {
+				t.goneLocked(j, id)
+			}
+		}
+		if j.ended() || j.reducesDone == len(j.reduces) {
+			continue
+		}
+		for _, tk := range j.maps {
+			if tk.success != nil && tk.success.worker == w {
+				t.loseMapLocked(tk)
+			}
+		}
+	}
+	t.forgetWorkerLocked(w)
+	t.changed(nil)
+}
+
+// WorkerInfo is a registered worker as the cluster overview shows it.
+type WorkerInfo struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Node        string    `json:"node"`
+	MapSlots    int       `json:"map_slots"`
+	ReduceSlots int       `json:"reduce_slots"`
+	Running     int       `json:"running"`
+	LastSeen    time.Time `json:"last_seen"`
+}
+
+// Workers lists the live workers, by name.
+func (t *Tracker) Workers() []WorkerInfo {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := []WorkerInfo{}
+	for _, w := range t.workers {
+		out = append(out, WorkerInfo{ID: w.id, Name: w.reg.Name, Node: w.reg.Node, MapSlots: w.reg.MapSlots,
+			ReduceSlots: w.reg.ReduceSlots, Running: len(w.running), LastSeen: w.lastSeen.UTC()})
+	}
+	slices.SortFunc(out, func(a, b WorkerInfo) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// liveNodesLocked returns the storage nodes that a live worker sits
+// beside. It is computed again only when the set of workers has changed:
+// a registration raises workerN, a loss lowers len(workers).
+func (t *Tracker) liveNodesLocked() map[string]bool {
+	key := [2]int{t.workerN, len(t.workers)}
+	if t.liveNodes != nil && t.liveNodesKey == key {
+		return t.liveNodes
+	}
+	nodes := map[string]bool{}
+	for _, w := range t.workers {
+		for _, n := range w.nodes {
+			nodes[n] = true
+		}
+	}
+	t.liveNodes, t.liveNodesKey = nodes, key
+	return nodes
+}
