@@ -157,9 +157,10 @@ func benchWire(b *testing.B, out mapreduce.MapOutput, opt FetchOptions) (count, 
 	defer r.Close()
 	enc := newEncoder()
 	total := 0
-	var buf []byte
+	var bt *batch
 	for {
-		msg, n, err := enc.encode(r, opt.BatchBytes, buf)
+		var n int
+		bt, n, err = enc.encode(r, opt.BatchBytes, bt)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -167,8 +168,7 @@ func benchWire(b *testing.B, out mapreduce.MapOutput, opt FetchOptions) (count, 
 			break
 		}
 		count++
-		total += len(msg)
-		buf = msg
+		total += len(bt.message())
 	}
 	return count, total / count
 }
