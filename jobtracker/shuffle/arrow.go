@@ -5,10 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math"
-	"unsafe"
-
-	flatbuffers "github.com/google/flatbuffers/go"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -37,76 +35,16 @@ var schemaMessage = func() []byte {
 }()
 
 // encoder turns a segment's records into Arrow IPC messages, one record
-// batch per data message. The arrays are built directly on a batch's
-// offset and data slices, and the IPC writer's output is gathered into
-// frames that refer to those slices rather than copying them (see batch):
-// ZeroMQ copies each frame as it sends it, and the fetcher's decoder finds
-// the buffers in the frames it receives, so a record's bytes are not
-// copied for Arrow's sake on either side.
+// batch per data message. The arrays are built directly on its offset and
+// data slices, which are reused from batch to batch.
 type encoder struct {
-	out gatherWriter
-	w   *ipc.Writer
-}
-
-// batch is one data message: its columns and the frames of its IPC
-// message, which refer to the columns. It is reused for a later message
-// once this one is sent.
-type batch struct {
 	keyOff, valOff []int32
 	keys, vals     []byte
-	small          []byte  // the IPC writer's other output: metadata, padding
-	pieces         []piece // the message, in order
-	frames         [][]byte
+	out            appendWriter
+	w              *ipc.Writer
 }
 
-// piece is a part of a batch's message: ref, one of its columns, or
-// small[start:end] if ref is nil.
-type piece struct {
-	ref        []byte
-	start, end int
-}
-
-// bigPiece is the size from which a column is sent as a frame of its own
-// rather than copied with its neighbours.
-const bigPiece = 4 << 10
-
-// owns reports whether p lies in one of b's columns.
-func (b *batch) owns(p []byte) bool {
-	return within(p, b.keys) || within(p, b.vals) ||
-		within(p, arrow.Int32Traits.CastToBytes(b.keyOff)) || within(p, arrow.Int32Traits.CastToBytes(b.valOff))
-}
-
-// within reports whether p lies in the memory of s.
-func within(p, s []byte) bool {
-	if cap(s) == 0 || len(p) == 0 {
-		return false
-	}
-	lo := uintptr(unsafe.Pointer(unsafe.SliceData(s[:1])))
-	at := uintptr(unsafe.Pointer(unsafe.SliceData(p)))
-	return at >= lo && at+uintptr(len(p)) <= lo+uintptr(cap(s))
-}
-
-// gatherWriter is the io.Writer under the IPC writer: it records what is
-// written to b as pieces, the big writes from b's columns by reference.
-type gatherWriter struct{ b *batch }
-
-func (g *gatherWriter) Write(p []byte) (int, error) {
-	b := g.b
-	if len(p) >= bigPiece && b.owns(p) {
-		b.pieces = append(b.pieces, piece{ref: p})
-		return len(p), nil
-	}
-	start := len(b.small)
-	b.small = append(b.small, p...)
-	if n := len(b.pieces); n > 0 && b.pieces[n-1].ref == nil && b.pieces[n-1].end == start {
-		b.pieces[n-1].end = len(b.small)
-	} else {
-		b.pieces = append(b.pieces, piece{start: start, end: len(b.small)})
-	}
-	return len(p), nil
-}
-
-// appendWriter is an io.Writer that appends to b.
+// appendWriter is the io.Writer under the IPC writer: it appends to b.
 type appendWriter struct{ b []byte }
 
 func (a *appendWriter) Write(p []byte) (int, error) {
@@ -125,56 +63,45 @@ func newEncoder() *encoder {
 var errTooLarge = errors.New("record too large for an Arrow binary array")
 
 // encode reads records from r until their size reaches target (one record
-// at least) into b, a new batch if nil, and returns b with its frames, the
-// Arrow IPC message (the first one preceded by the schema message); the
-// frames are valid until b is reused. It returns n == 0 at the end of the
-// segment.
-func (e *encoder) encode(r *mapreduce.SegmentReader, target int, b *batch) (_ *batch, n int, err error) {
-	if b == nil {
-		b = &batch{}
-	}
-	b.keyOff, b.valOff = append(b.keyOff[:0], 0), append(b.valOff[:0], 0)
-	b.keys, b.vals = b.keys[:0], b.vals[:0]
+// at least) and returns them as an Arrow IPC message in buf, reused if big
+// enough; the first message is preceded by the schema message. It returns
+// n == 0 at the end of the segment.
+func (e *encoder) encode(r *mapreduce.SegmentReader, target int, buf []byte) (msg []byte, n int, err error) {
+	e.keyOff, e.valOff = append(e.keyOff[:0], 0), append(e.valOff[:0], 0)
+	e.keys, e.vals = e.keys[:0], e.vals[:0]
 	size := 0
 	for size < target && r.Next() {
 		k, v := r.Key(), r.Value()
-		if len(b.keys)+len(k) > math.MaxInt32 || len(b.vals)+len(v) > math.MaxInt32 {
-			return b, 0, errTooLarge
+		if len(e.keys)+len(k) > math.MaxInt32 || len(e.vals)+len(v) > math.MaxInt32 {
+			return nil, 0, errTooLarge
 		}
-		b.keys = append(b.keys, k...)
-		b.vals = append(b.vals, v...)
-		b.keyOff = append(b.keyOff, int32(len(b.keys)))
-		b.valOff = append(b.valOff, int32(len(b.vals)))
+		e.keys = append(e.keys, k...)
+		e.vals = append(e.vals, v...)
+		e.keyOff = append(e.keyOff, int32(len(e.keys)))
+		e.valOff = append(e.valOff, int32(len(e.vals)))
 		size += len(k) + len(v) + 8
 	}
 	if err := r.Err(); err != nil {
-		return b, 0, err
+		return nil, 0, err
 	}
-	n = len(b.keyOff) - 1
+	n = len(e.keyOff) - 1
 	if n == 0 {
-		return b, 0, nil
+		return nil, 0, nil
 	}
-	keys, vals := binaryArray(b.keyOff, b.keys), binaryArray(b.valOff, b.vals)
+	keys, vals := binaryArray(e.keyOff, e.keys), binaryArray(e.valOff, e.vals)
 	rec := array.NewRecord(schema, []arrow.Array{keys, vals}, int64(n))
 	keys.Release()
 	vals.Release()
 	defer rec.Release()
 
-	b.small, b.pieces, b.frames = b.small[:0], b.pieces[:0], b.frames[:0]
-	e.out.b = b
-	err = e.w.Write(rec)
-	e.out.b = nil
-	for _, p := range b.pieces {
-		if p.ref == nil {
-			p.ref = b.small[p.start:p.end]
-		}
-		b.frames = append(b.frames, p.ref)
+	if need := size + 4<<10; cap(buf) < need {
+		buf = make([]byte, 0, need)
 	}
-	return b, n, err
+	e.out.b = buf[:0]
+	err = e.w.Write(rec)
+	msg, e.out.b = e.out.b, nil
+	return msg, n, err
 }
-
-// message returns the frames of b as one byte slice.
-func (b *batch) message() []byte { return bytes.Join(b.frames, nil) }
 
 // binaryArray makes a binary array on the given offsets and data, without
 // copying them.
@@ -189,195 +116,180 @@ func binaryArray(offsets []int32, data []byte) *array.Binary {
 }
 
 // decoder decodes the data messages of one fetch and appends their records
-// to a segment file. It reads the record batches in place: Arrow's IPC
-// reader would copy every buffer out of the message. It accepts what
-// encode sends, Arrow IPC record batches of the schema without
-// compression or nulls, and checks every length and offset against the
-// frames before use.
+// to a segment file.
 type decoder struct {
-	started bool
-	offsets [2][]int32 // for offsets that are not aligned in their frame
+	msgs frameMessages
+	r    *ipc.Reader
+	mem  *poolAllocator
 }
 
-func newDecoder() *decoder { return &decoder{} }
+func newDecoder() *decoder { return &decoder{mem: &poolAllocator{}} }
 
 func corrupt(format string, args ...any) error {
 	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ErrCorrupt)
 }
 
-// Arrow's flatbuffer schema (format/Message.fbs): field slots of the
-// Message and RecordBatch tables, and the RecordBatch header type.
-const (
-	slotMessageHeaderType = 4 + 2*1
-	slotMessageHeader     = 4 + 2*2
-	slotMessageBodyLength = 4 + 2*3
-	slotBatchLength       = 4 + 2*0
-	slotBatchNodes        = 4 + 2*1
-	slotBatchBuffers      = 4 + 2*2
-	slotBatchCompression  = 4 + 2*3
-	headerRecordBatch     = 3
-)
-
-// decode appends the records of the record batch in frames, whose
-// concatenation is an encapsulated IPC message (the first one preceded by
-// the schema message), to out. A buffer must lie within one frame. Errors
-// of out are returned as they are, anything wrong with frames as
-// ErrCorrupt.
-func (d *decoder) decode(frames [][]byte, out *mapreduce.SegmentFile) (err error) {
-	// Flatbuffer accessors index without checks: a bad offset panics.
+// decode appends the records of the record batch in msg (the first one
+// preceded by the schema) to out. Errors of out are returned as they are,
+// anything wrong with msg as ErrCorrupt.
+func (d *decoder) decode(msg []byte, out *mapreduce.SegmentFile) (err error) {
+	// Arrow's arrays trust their metadata and panic on inconsistencies.
 	defer func() {
 		if r := recover(); r != nil {
 			err = corrupt("malformed Arrow record batch: %v", r)
 		}
 	}()
-	if len(frames) == 0 {
-		return corrupt("data message without a record batch")
-	}
-	first := frames[0]
-	if !d.started {
-		if !bytes.HasPrefix(first, schemaMessage) {
+	if d.r == nil {
+		if !bytes.HasPrefix(msg, schemaMessage) {
 			return corrupt("first data message without the Arrow schema")
 		}
-		first = first[len(schemaMessage):]
-		d.started = true
-	}
-	// Encapsulated message: 0xFFFFFFFF, metadata length (padded), the
-	// Message flatbuffer, then the body.
-	if len(first) < 8 || binary.LittleEndian.Uint32(first) != 0xFFFFFFFF {
-		return corrupt("missing Arrow IPC continuation marker")
-	}
-	metaLen := int64(binary.LittleEndian.Uint32(first[4:]))
-	if metaLen < 8 || metaLen > int64(len(first))-8 {
-		return corrupt("bad Arrow IPC metadata length %d", metaLen)
-	}
-	meta := first[8 : 8+metaLen]
-	body := frameSpan{frames: append([][]byte{first[8+metaLen:]}, frames[1:]...)}
-
-	msg := flatbuffers.Table{Bytes: meta, Pos: flatbuffers.GetUOffsetT(meta)}
-	if o := msg.Offset(slotMessageHeaderType); o == 0 || msg.GetByte(msg.Pos+flatbuffers.UOffsetT(o)) != headerRecordBatch {
-		return corrupt("Arrow IPC message is not a record batch")
-	}
-	var rb flatbuffers.Table
-	if o := msg.Offset(slotMessageHeader); o != 0 {
-		msg.Union(&rb, flatbuffers.UOffsetT(o))
-	} else {
-		return corrupt("Arrow record batch without a header")
-	}
-	bodyLen := int64Slot(&msg, slotMessageBodyLength)
-	if bodyLen != body.len() {
-		return corrupt("Arrow record batch body of %d bytes in %d", bodyLen, body.len())
-	}
-	if rb.Offset(slotBatchCompression) != 0 {
-		return corrupt("compressed Arrow record batch")
-	}
-	n := int64Slot(&rb, slotBatchLength)
-	if n < 0 || n > bodyLen/8 {
-		return corrupt("bad Arrow record batch length %d", n)
-	}
-	nodes := structVector(&rb, slotBatchNodes)
-	bufs := structVector(&rb, slotBatchBuffers)
-	if len(nodes) != 2 || len(bufs) != 6 {
-		return corrupt("Arrow record batch of %d columns, %d buffers", len(nodes), len(bufs))
-	}
-	for _, nd := range nodes {
-		if nd[0] != n || nd[1] != 0 {
-			return corrupt("bad Arrow record batch columns")
+		d.msgs.frame = schemaMessage
+		r, err := ipc.NewReaderFromMessageReader(&d.msgs, ipc.WithSchema(schema), ipc.WithAllocator(d.mem))
+		if err != nil {
+			return fmt.Errorf("read Arrow schema: %w", err) // a bug
 		}
+		d.r = r
+		msg = msg[len(schemaMessage):]
+	}
+	d.msgs.frame = msg
+	d.mem.limit = len(msg) + 64 // no array buffer is longer than the message
+	if !d.r.Next() {
+		if err := d.r.Err(); err != nil {
+			return corrupt("read Arrow record batch: %v", err)
+		}
+		return corrupt("data message without a record batch")
+	}
+	if len(d.msgs.frame) != 0 {
+		return corrupt("%d bytes after the record batch", len(d.msgs.frame))
+	}
+	rec := d.r.Record()
+	keys, ok1 := rec.Column(0).(*array.Binary)
+	vals, ok2 := rec.Column(1).(*array.Binary)
+	n := int(rec.NumRows())
+	if !ok1 || !ok2 || keys.Len() != n || vals.Len() != n || keys.NullN() != 0 || vals.NullN() != 0 {
+		return corrupt("bad record batch columns")
 	}
 	if n == 0 {
 		return nil
 	}
-	// Buffers: key validity, offsets, data; value validity, offsets, data.
-	var cols [4][]byte
-	for i, bi := range []int{1, 2, 4, 5} {
-		if cols[i], err = body.slice(bufs[bi][0], bufs[bi][1]); err != nil {
-			return err
-		}
-	}
-	keyOff, err1 := int32s(cols[0], n+1, &d.offsets[0])
-	valOff, err2 := int32s(cols[2], n+1, &d.offsets[1])
-	if err := errors.Join(err1, err2); err != nil {
-		return err
-	}
-	err = out.AppendColumns(keyOff, cols[1], valOff, cols[3])
+	err = out.AppendColumns(keys.ValueOffsets(), dataBytes(keys), vals.ValueOffsets(), dataBytes(vals))
 	if mapreduce.IsKind(err, mapreduce.Invalid) {
 		return corrupt("%v", err)
 	}
 	return err
 }
 
-// int64Slot reads an int64 field of t, 0 if absent.
-func int64Slot(t *flatbuffers.Table, slot flatbuffers.VOffsetT) int64 {
-	if o := t.Offset(slot); o != 0 {
-		return t.GetInt64(t.Pos + flatbuffers.UOffsetT(o))
+// dataBytes returns the data buffer of a binary array, which the array's
+// offsets index.
+func dataBytes(a *array.Binary) []byte {
+	if b := a.Data().Buffers()[2]; b != nil {
+		return b.Bytes()
 	}
-	return 0
+	return nil
 }
 
-// structVector reads a vector of structs of two int64 (Arrow's FieldNode
-// and Buffer) of t; at most 8 are read, enough to tell a bad count.
-func structVector(t *flatbuffers.Table, slot flatbuffers.VOffsetT) [][2]int64 {
-	o := flatbuffers.UOffsetT(t.Offset(slot))
-	if o == 0 {
-		return nil
+func (d *decoder) close() {
+	if d.r != nil {
+		d.r.Release()
 	}
-	start, n := t.Vector(o), t.VectorLen(o)
-	v := make([][2]int64, min(n, 8))
-	for i := range v {
-		at := start + flatbuffers.UOffsetT(16*i)
-		v[i] = [2]int64{t.GetInt64(at), t.GetInt64(at + 8)}
-	}
-	return v
 }
 
-// int32s returns the first n int32 of b: in place if b is aligned, else
-// copied to scratch (a short buffer sent with its neighbours can follow
-// padding in its frame).
-func int32s(b []byte, n int64, scratch *[]int32) ([]int32, error) {
-	if int64(len(b)) < 4*n {
-		return nil, corrupt("bad Arrow offsets buffer")
-	}
-	if uintptr(unsafe.Pointer(unsafe.SliceData(b)))%4 == 0 {
-		return arrow.Int32Traits.CastFromBytes(b)[:n], nil
-	}
-	v := (*scratch)[:0]
-	for i := range n {
-		v = append(v, int32(binary.LittleEndian.Uint32(b[4*i:])))
-	}
-	*scratch = v
-	return v, nil
+// frameMessages is an ipc.MessageReader over the encapsulated Arrow IPC
+// messages in frame, consumed from the front. Messages share frame's
+// memory.
+type frameMessages struct {
+	frame []byte
 }
 
-// frameSpan is the concatenation of frames, without copying them.
-type frameSpan struct{ frames [][]byte }
+var emptyBuffer = memory.NewBufferBytes(nil)
 
-func (s frameSpan) len() int64 {
-	n := int64(0)
-	for _, f := range s.frames {
-		n += int64(len(f))
-	}
-	return n
-}
-
-// slice returns the bytes [off, off+n) of the concatenation, which must
-// lie within one frame.
-func (s frameSpan) slice(off, n int64) ([]byte, error) {
-	if off < 0 || n < 0 {
-		return nil, corrupt("bad Arrow buffer [%d, +%d)", off, n)
-	}
-	if n == 0 {
-		return nil, nil
-	}
-	for _, f := range s.frames {
-		if off < int64(len(f)) {
-			if n > int64(len(f))-off {
-				break
-			}
-			return f[off : off+n], nil
+func (m *frameMessages) Message() (msg *ipc.Message, err error) {
+	defer func() {
+		if recover() != nil {
+			msg, err = nil, errors.New("malformed Arrow IPC message")
 		}
-		off -= int64(len(f))
+	}()
+	if len(m.frame) == 0 {
+		return nil, io.EOF
 	}
-	return nil, corrupt("Arrow buffer [%d, +%d) outside the message or across frames", off, n)
+	// Encapsulated message: 0xFFFFFFFF, metadata length (padded), the
+	// Message flatbuffer, then the body, whose length the flatbuffer gives.
+	if len(m.frame) < 8 || binary.LittleEndian.Uint32(m.frame) != 0xFFFFFFFF {
+		return nil, errors.New("missing Arrow IPC continuation marker")
+	}
+	metaLen := int(binary.LittleEndian.Uint32(m.frame[4:]))
+	if metaLen == 0 {
+		return nil, io.EOF // end-of-stream marker
+	}
+	if metaLen > len(m.frame)-8 {
+		return nil, errors.New("truncated Arrow IPC metadata")
+	}
+	meta := memory.NewBufferBytes(m.frame[8 : 8+metaLen])
+	bodyLen := ipc.NewMessage(meta, emptyBuffer).BodyLen()
+	rest := m.frame[8+metaLen:]
+	if bodyLen < 0 || bodyLen > int64(len(rest)) {
+		return nil, errors.New("truncated Arrow IPC body")
+	}
+	m.frame = rest[bodyLen:]
+	return ipc.NewMessage(meta, memory.NewBufferBytes(rest[:bodyLen])), nil
 }
 
-func (d *decoder) close() {}
+func (m *frameMessages) Retain()  {}
+func (m *frameMessages) Release() {}
+
+// poolAllocator is a memory.Allocator that reuses freed buffers: the IPC
+// reader allocates a fresh buffer for every array buffer of every batch,
+// which would otherwise be as much garbage as data. It is used by one
+// goroutine only.
+//
+// It refuses to allocate more than limit bytes, by panicking: the IPC reader
+// allocates what a message's metadata claims before reading it, and turns
+// the panic into an error.
+type poolAllocator struct {
+	free  [][]byte
+	limit int
+}
+
+const poolMax = 8
+
+func (p *poolAllocator) Allocate(size int) []byte {
+	if size > p.limit {
+		panic(fmt.Sprintf("Arrow buffer of %d bytes in a message of %d", size, p.limit))
+	}
+	for i, b := range p.free {
+		if cap(b) >= size {
+			last := len(p.free) - 1
+			p.free[i] = p.free[last]
+			p.free = p.free[:last]
+			return b[:size]
+		}
+	}
+	return make([]byte, size, max(size, 4<<10))
+}
+
+func (p *poolAllocator) Reallocate(size int, b []byte) []byte {
+	if cap(b) >= size {
+		return b[:size]
+	}
+	nb := p.Allocate(size)
+	copy(nb, b)
+	p.Free(b)
+	return nb
+}
+
+func (p *poolAllocator) Free(b []byte) {
+	if cap(b) == 0 {
+		return
+	}
+	if len(p.free) < poolMax {
+		p.free = append(p.free, b)
+		return
+	}
+	// Keep the biggest buffers.
+	for i, f := range p.free {
+		if cap(f) < cap(b) {
+			p.free[i] = b
+			return
+		}
+	}
+}

@@ -157,10 +157,9 @@ func benchWire(b *testing.B, out mapreduce.MapOutput, opt FetchOptions) (count, 
 	defer r.Close()
 	enc := newEncoder()
 	total := 0
-	var bt *batch
+	var buf []byte
 	for {
-		var n int
-		bt, n, err = enc.encode(r, opt.BatchBytes, bt)
+		msg, n, err := enc.encode(r, opt.BatchBytes, buf)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -168,7 +167,8 @@ func benchWire(b *testing.B, out mapreduce.MapOutput, opt FetchOptions) (count, 
 			break
 		}
 		count++
-		total += len(bt.message())
+		total += len(msg)
+		buf = msg
 	}
 	return count, total / count
 }

@@ -9,8 +9,8 @@
 // The server binds a ZeroMQ ROUTER socket; each Fetch connects a DEALER
 // socket of its own, so the server tells fetches apart by their ZeroMQ
 // routing identity. Every message is a header frame, whose first byte is
-// the message kind, followed by payload frames: at most one, but for data
-// messages. Integers are little-endian.
+// the message kind, followed by at most one payload frame. Integers are
+// little-endian.
 //
 // Fetcher to server:
 //
@@ -20,7 +20,7 @@
 //
 // Server to fetcher:
 //
-//	data    'D' seq:u32 | Arrow IPC message(s), in up to 15 frames
+//	data    'D' seq:u32 | Arrow IPC message(s)
 //	end     'E' records:u64 length:u64 ifileSize:u64
 //	error   'R' code:u8 | text
 //
@@ -35,18 +35,11 @@
 // IPC stream messages: the schema message (fields key and value, binary,
 // not nullable) followed by the first record batch in data message 0, one
 // record batch in each later one, one row per record in segment order;
-// concatenated, they make an Arrow IPC stream. A data message's payload is
-// cut into frames where the server's columns begin and end (the large
-// columns go out as frames of their own, as the server built them, and
-// ZeroMQ copies them once; the metadata, padding and short columns are
-// copied together), so that no Arrow buffer spans two frames and the
-// fetcher uses every buffer where it arrived. The fetcher checks the
-// schema message byte for byte against its own rather than parse it, and
-// reads each record batch's metadata itself (without compression or
-// nulls), checking every length and offset against the frames. An end
-// message closes a fetch with the segment's record count, length and IFile
-// size as the server registered them, which the fetcher checks against
-// what it wrote. An empty partition gets end at once.
+// concatenated, they make an Arrow IPC stream. The fetcher checks the
+// schema message byte for byte against its own rather than parse it. An
+// end message closes a fetch with the segment's record count, length and
+// IFile size as the server registered them, which the fetcher checks
+// against what it wrote. An empty partition gets end at once.
 //
 // An error message ends a fetch: code 1 not found (unknown map output or
 // partition, unreadable file: the map output is lost), 2 corrupt (the
@@ -68,8 +61,5 @@
 // message; each fetch has a goroutine that reads the segment and encodes
 // batches as credits allow, and queues them for the socket goroutine, which
 // it wakes through an inproc socket pair. A Fetch uses its socket in the
-// calling goroutine only, which receives and returns credits, and hands
-// the batches to a goroutine of its own that decodes them and writes the
-// segment file, so that receiving overlaps writing; at most a window of
-// batches waits for it.
+// calling goroutine only.
 package shuffle

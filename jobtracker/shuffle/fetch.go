@@ -144,12 +144,9 @@ func fetch(ctx context.Context, endpoint, id string, partition int, path string,
 	return seg, mapreduce.Other, nil
 }
 
-// fetcher is one fetch's state. The goroutine that calls run alone uses
-// the socket: it receives, checks the sequence and returns credits; a
-// writer goroutine decodes the batches and appends them to the segment
-// file, so that receiving the next batch overlaps writing this one.
+// fetcher is one fetch's state; it alone uses the socket.
 type fetcher struct {
-	ctx     context.Context // canceled, with the writer's error as cause, when the writer fails
+	ctx     context.Context
 	sock    *zmq.Socket
 	poller  *zmq.Poller
 	timeout time.Duration
@@ -157,75 +154,9 @@ type fetcher struct {
 	dec     *decoder
 }
 
-// errReceiveFailed stops the writer when receiving has failed.
-var errReceiveFailed = errors.New("receive failed")
-
 // run requests the partition and writes the data messages to out. It
-// returns the counts of the server's end message once everything received
-// is written.
+// returns the counts of the server's end message.
 func (f *fetcher) run(id string, partition uint32, opt FetchOptions, out *mapreduce.SegmentFile) (mapreduce.Segment, error) {
-	parent := f.ctx
-	ctx, stop := context.WithCancelCause(parent)
-	defer stop(nil)
-	f.ctx = ctx
-	// The received batches waiting for the writer: at most a window's
-	// worth, as many as the server may have on their way.
-	batches := make(chan [][]byte, opt.Window)
-	written := make(chan error, 1)
-	go func() {
-		err := f.write(ctx, batches, out)
-		if err != nil {
-			stop(err)
-		}
-		written <- err
-	}()
-	want, err := f.receive(id, partition, opt, batches)
-	if err != nil {
-		stop(errReceiveFailed)
-		if werr := <-written; werr != nil && !errors.Is(werr, errReceiveFailed) {
-			return mapreduce.Segment{}, werr // the cause of err
-		}
-		if cerr := parent.Err(); cerr != nil {
-			return mapreduce.Segment{}, cerr
-		}
-		return mapreduce.Segment{}, err
-	}
-	close(batches)
-	if err := <-written; err != nil {
-		return mapreduce.Segment{}, err
-	}
-	return want, nil
-}
-
-// write decodes the batches, in order, and appends them to out, until
-// batches is closed or ctx is done.
-func (f *fetcher) write(ctx context.Context, batches <-chan [][]byte, out *mapreduce.SegmentFile) error {
-	for seq := uint32(0); ; seq++ {
-		var body [][]byte
-		var ok bool
-		select {
-		case body, ok = <-batches:
-		case <-ctx.Done():
-			return context.Cause(ctx)
-		}
-		if !ok {
-			return nil
-		}
-		if err := f.dec.decode(body, out); err != nil {
-			return err
-		}
-		if testHookData != nil {
-			testHookData(seq)
-		}
-		if err := ctx.Err(); err != nil {
-			return context.Cause(ctx)
-		}
-	}
-}
-
-// receive sends the open request and passes the data messages' payloads
-// to batches in order, until the end message, whose counts it returns.
-func (f *fetcher) receive(id string, partition uint32, opt FetchOptions, batches chan<- [][]byte) (mapreduce.Segment, error) {
 	req := openRequest{partition: partition, batchBytes: uint32(opt.BatchBytes), window: uint32(opt.Window)}
 	if err := sendFrames(f.sock, zmq.DONTWAIT, openHeader(req), []byte(id)); err != nil {
 		return mapreduce.Segment{}, fmt.Errorf("send open request: %v: %w", err, ErrUnavailable)
@@ -238,7 +169,7 @@ func (f *fetcher) receive(id string, partition uint32, opt FetchOptions, batches
 		}
 		hdr := frames[0]
 		switch {
-		case hdr[0] == kindData && len(hdr) == dataLen && len(frames) >= 2:
+		case hdr[0] == kindData && len(hdr) == dataLen && len(frames) == 2:
 			if got := binary.LittleEndian.Uint32(hdr[1:]); got != seq {
 				return mapreduce.Segment{}, corrupt("data message %d where %d was due", got, seq)
 			}
@@ -247,10 +178,11 @@ func (f *fetcher) receive(id string, partition uint32, opt FetchOptions, batches
 			if err := sendFrames(f.sock, zmq.DONTWAIT, credit); err != nil {
 				return mapreduce.Segment{}, fmt.Errorf("send credit: %v: %w", err, ErrUnavailable)
 			}
-			select {
-			case batches <- append([][]byte(nil), frames[1:]...): // fresh slices of RecvBytes, now the writer's
-			case <-f.ctx.Done():
-				return mapreduce.Segment{}, f.ctx.Err()
+			if err := f.dec.decode(frames[1], out); err != nil {
+				return mapreduce.Segment{}, err
+			}
+			if testHookData != nil {
+				testHookData(seq)
 			}
 			seq++
 		case hdr[0] == kindEnd && len(hdr) == endLen:

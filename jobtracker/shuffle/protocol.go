@@ -10,7 +10,7 @@ import (
 )
 
 // protocolVersion is sent in every open request; a server refuses others.
-const protocolVersion = 2
+const protocolVersion = 1
 
 // Message kinds: the first byte of a message's header frame.
 const (
@@ -130,10 +130,9 @@ func sendFrames(s *zmq.Socket, flags zmq.Flag, frames ...[]byte) error {
 	return nil
 }
 
-// maxFrames bounds the frames kept of one received message: a request
-// has at most four, a data message a header and the pieces of its Arrow
-// message (at most nine: see encoder).
-const maxFrames = 16
+// maxFrames bounds the frames kept of one received message; our messages
+// have at most four.
+const maxFrames = 4
 
 // recvFrames receives one message into frames[:0]. Frames beyond maxFrames
 // are read and dropped (the message is then malformed anyway).

@@ -189,11 +189,9 @@ func (s *Server) notify(tx *zmq.Socket) {
 
 // outMsg is a message a session wants sent to its fetcher.
 type outMsg struct {
-	sess  *session
-	hdr   []byte
-	body  [][]byte // the frames after the header, if any
-	batch *batch   // what body refers to, to recycle once sent; may be nil
-	final bool     // the session's last message
+	sess      *session
+	hdr, body []byte // body may be nil
+	final     bool   // the session's last message
 }
 
 // router is the state of the socket goroutine, which alone uses the ROUTER
@@ -259,9 +257,12 @@ func (r *router) send(m outMsg) {
 	if r.sessions[ss.ident] != ss {
 		return // ended meanwhile
 	}
-	err := sendFrames(r.sock, zmq.DONTWAIT, append([][]byte{ss.identBytes, m.hdr}, m.body...)...)
-	if m.batch != nil {
-		ss.recycle(m.batch) // ZeroMQ has copied the frames
+	var err error
+	if m.body == nil {
+		err = sendFrames(r.sock, zmq.DONTWAIT, ss.identBytes, m.hdr)
+	} else {
+		err = sendFrames(r.sock, zmq.DONTWAIT, ss.identBytes, m.hdr, m.body)
+		ss.recycle(m.body)
 	}
 	ss.heard = time.Now()
 	switch {
@@ -370,7 +371,7 @@ func (r *router) open(ident, hdr []byte, rest [][]byte) {
 		avail:      window,
 		credit:     make(chan int, window),
 		stop:       make(chan struct{}),
-		free:       make(chan *batch, window+1),
+		free:       make(chan []byte, window+1),
 		heard:      time.Now(),
 	}
 	r.sessions[ss.ident] = ss
@@ -420,7 +421,7 @@ type session struct {
 	avail  int           // credits, owned by the session goroutine
 	credit chan int      // credits granted by the fetcher
 	stop   chan struct{} // closed when the session has ended
-	free   chan *batch   // batches sent, for reuse
+	free   chan []byte   // message buffers sent, for reuse
 
 	heard time.Time // last message to or from the fetcher; owned by the socket goroutine
 }
@@ -439,12 +440,12 @@ func (ss *session) run(seg mapreduce.Segment) {
 		if !ss.acquire() {
 			return
 		}
-		var b *batch
+		var buf []byte
 		select {
-		case b = <-ss.free:
+		case buf = <-ss.free:
 		default:
 		}
-		b, n, err := enc.encode(r, ss.batchBytes, b)
+		msg, n, err := enc.encode(r, ss.batchBytes, buf)
 		if err != nil {
 			ss.fail(err)
 			return
@@ -452,11 +453,11 @@ func (ss *session) run(seg mapreduce.Segment) {
 		if n == 0 {
 			break
 		}
-		if !ss.queue(outMsg{hdr: dataHeader(seq), body: b.frames, batch: b}) {
+		if !ss.queue(dataHeader(seq), msg, false) {
 			return
 		}
 	}
-	ss.queue(outMsg{hdr: endHeader(seg.Records, seg.Length, seg.IFileSize), final: true})
+	ss.queue(endHeader(seg.Records, seg.Length, seg.IFileSize), nil, true)
 }
 
 // fail queues the error message for err, a failure to read the segment.
@@ -468,7 +469,7 @@ func (ss *session) fail(err error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		ss.srv.log.Warn("shuffle server: cannot read map output", "id", ss.id, "partition", ss.partition, "err", err)
 	}
-	ss.queue(outMsg{hdr: errorHeader(code), body: [][]byte{[]byte(err.Error())}, final: true})
+	ss.queue(errorHeader(code), []byte(err.Error()), true)
 }
 
 // acquire takes one credit, waiting for the fetcher to grant one; false if
@@ -488,10 +489,9 @@ func (ss *session) acquire() bool {
 
 // queue hands a message to the socket goroutine; false if the session has
 // ended.
-func (ss *session) queue(m outMsg) bool {
-	m.sess = ss
+func (ss *session) queue(hdr, body []byte, final bool) bool {
 	select {
-	case ss.srv.out <- m:
+	case ss.srv.out <- outMsg{sess: ss, hdr: hdr, body: body, final: final}:
 	case <-ss.stop:
 		return false
 	}
@@ -502,8 +502,8 @@ func (ss *session) queue(m outMsg) bool {
 	return true
 }
 
-// recycle returns a sent batch; called by the socket goroutine.
-func (ss *session) recycle(b *batch) {
+// recycle returns a sent message buffer; called by the socket goroutine.
+func (ss *session) recycle(b []byte) {
 	select {
 	case ss.free <- b:
 	default:

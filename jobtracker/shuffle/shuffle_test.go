@@ -433,11 +433,10 @@ func TestDecodeCorrupt(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	b, n, err := newEncoder().encode(r, 1<<20, nil)
+	msg, n, err := newEncoder().encode(r, 1<<20, nil)
 	if err != nil || n != 100 {
 		t.Fatalf("encode: %d records, %v", n, err)
 	}
-	msg := b.message()
 	dir := t.TempDir()
 	for i, bad := range [][]byte{
 		nil,
@@ -450,7 +449,7 @@ func TestDecodeCorrupt(t *testing.T) {
 			t.Fatal(err)
 		}
 		d := newDecoder()
-		err = d.decode([][]byte{bad}, f)
+		err = d.decode(bad, f)
 		d.close()
 		f.Close()
 		if !errors.Is(err, ErrCorrupt) {
@@ -466,13 +465,13 @@ func TestDecodeCorrupt(t *testing.T) {
 		}
 		f, _ := mapreduce.CreateSegmentFile(filepath.Join(dir, "random"))
 		d := newDecoder()
-		d.decode([][]byte{b}, f)
+		d.decode(b, f)
 		d.close()
 		f.Close()
 	}
 	f, _ := mapreduce.CreateSegmentFile(filepath.Join(dir, "ok"))
 	d := newDecoder()
-	if err := d.decode([][]byte{msg}, f); err != nil {
+	if err := d.decode(msg, f); err != nil {
 		t.Errorf("good message: %v", err)
 	}
 	d.close()
