@@ -97,11 +97,15 @@ func BenchmarkShuffle(b *testing.B) {
 func BenchmarkRawZMQ(b *testing.B) {
 	out := benchData(b)
 	c := startChild(b, "raw")
-	benchRaw(b, c, out, benchOptions())
+	benchRaw(b, c, out, benchOptions(), false)
 }
 
 // benchRaw runs the raw baseline against child c for the bytes of out.
-func benchRaw(b *testing.B, c *child, out mapreduce.MapOutput, opt FetchOptions) {
+// With files, the child reads the bytes it sends from out's file and the
+// fetcher writes what it receives to a file: the least any shuffle of the
+// partition must do (read the map output, send it, write the segment),
+// with nothing decoded or encoded.
+func benchRaw(b *testing.B, c *child, out mapreduce.MapOutput, opt FetchOptions, files bool) {
 	opt = opt.normalize()
 	count, size := benchWire(b, out, opt)
 	sock, err := zmq.NewSocket(zmq.DEALER)
@@ -124,8 +128,19 @@ func benchRaw(b *testing.B, c *child, out mapreduce.MapOutput, opt FetchOptions)
 	defer reportCPU(b, c, total)()
 	credit := creditHeader(1)
 	var frames [][]byte
+	req := fmt.Sprintf("%d %d %d", count, size, opt.Window)
+	if files {
+		req += " " + out.Path
+	}
+	path := filepath.Join(b.TempDir(), "fetched")
 	for b.Loop() {
-		if err := sendFrames(sock, 0, []byte(fmt.Sprintf("%d %d %d", count, size, opt.Window))); err != nil {
+		var f *os.File
+		if files {
+			if f, err = os.Create(path); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := sendFrames(sock, 0, []byte(req)); err != nil {
 			b.Fatal(err)
 		}
 		got := 0
@@ -140,9 +155,20 @@ func benchRaw(b *testing.B, c *child, out mapreduce.MapOutput, opt FetchOptions)
 				b.Fatal(err)
 			}
 			got += len(frames[1])
+			if f != nil {
+				if _, err := f.Write(frames[1]); err != nil {
+					b.Fatal(err)
+				}
+			}
 		}
 		if got != count*size {
 			b.Fatalf("received %d bytes, want %d", got, count*size)
+		}
+		if f != nil {
+			if err := f.Close(); err != nil {
+				b.Fatal(err)
+			}
+			os.Remove(path)
 		}
 	}
 }
@@ -175,7 +201,9 @@ func benchWire(b *testing.B, out mapreduce.MapOutput, opt FetchOptions) (count, 
 
 // BenchmarkShuffleVsRaw runs BenchmarkShuffle and its raw baseline side by
 // side, plain and with CURVE on both sides, so that each pair's ratio is
-// measured under the same load:
+// measured under the same load; rawfiles is the raw baseline reading the
+// map output file and writing the fetched bytes to a file (see benchRaw),
+// the floor of any shuffle:
 //
 //	go test -run '^$' -bench ShuffleVsRaw -count 3 ./jobtracker/shuffle
 //
@@ -197,7 +225,10 @@ func BenchmarkShuffleVsRaw(b *testing.B) {
 			env = []string{childCurveEnv + "=" + serverKey.Secret + " " + client.Public}
 		}
 		b.Run(name+"/raw", func(b *testing.B) {
-			benchRaw(b, startChild(b, "raw", env...), out, opt)
+			benchRaw(b, startChild(b, "raw", env...), out, opt, false)
+		})
+		b.Run(name+"/rawfiles", func(b *testing.B) {
+			benchRaw(b, startChild(b, "raw", env...), out, opt, true)
 		})
 		b.Run(name+"/shuffle", func(b *testing.B) {
 			benchFetch(b, startServerChild(b, out, env...), out, opt)

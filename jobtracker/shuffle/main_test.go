@@ -101,7 +101,8 @@ func runServerChild() {
 
 // runRawChild is the baseline sender: a ROUTER socket (a CURVE server if
 // childCurveEnv is set, as for the shuffle server) that answers each request
-// "count size window" from a DEALER with count data messages of size bytes,
+// "count size window [file]" from a DEALER with count data messages of size
+// bytes (read from file if given),
 // framed like the shuffle's ('D' seq:u32 | payload), at most window ahead
 // of the credits the requester returns. It is the shuffle protocol with the
 // payload straight from memory: no segment to read, nothing to encode.
@@ -145,8 +146,21 @@ func runRawChild() {
 		}
 		ident := frames[0]
 		var count, size, window int
-		if _, err := fmt.Sscan(string(frames[1]), &count, &size, &window); err != nil {
+		var path string
+		if n, err := fmt.Sscan(string(frames[1]), &count, &size, &window, &path); n < 3 {
 			childFatal(err)
+		}
+		var file *os.File
+		var fileSize int64
+		if path != "" {
+			if file, err = os.Open(path); err != nil {
+				childFatal(err)
+			}
+			fi, err := file.Stat()
+			if err != nil {
+				childFatal(err)
+			}
+			fileSize = fi.Size()
 		}
 		if len(buf) < size {
 			buf = make([]byte, size)
@@ -165,12 +179,23 @@ func runRawChild() {
 				}
 			}
 			credits--
+			if file != nil {
+				// The file's bytes, from the start again when they run
+				// out (the payload is a little bigger than the records).
+				off := int64(seq) * int64(size) % max(fileSize-int64(size), 1)
+				if _, err := file.ReadAt(buf[:size], off); err != nil {
+					childFatal(err)
+				}
+			}
 			if err := sendFrames(sock, 0, ident, dataHeader(uint32(seq)), buf[:size]); err != nil {
 				childFatal(err)
 			}
 		}
 		if err := sendFrames(sock, 0, ident, endHeader(0, 0, 0)); err != nil {
 			childFatal(err)
+		}
+		if file != nil {
+			file.Close()
 		}
 	}
 }
