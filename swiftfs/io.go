@@ -184,8 +184,9 @@ func (r *reader) Read(p []byte) (int, error) {
 		} else {
 			r.f.stats.ProxyBytes.Add(int64(n))
 		}
-		if err == io.EOF && r.end > 0 && r.off == r.end {
-			// The range is read: the object may go on.
+		if err != nil && r.end > 0 && r.off >= r.end {
+			// The range is read (a stream that broke after its last byte
+			// as well): the object may go on.
 			if n > 0 {
 				return n, nil
 			}
