@@ -54,6 +54,28 @@ type FS interface {
 	URI(name string) string
 }
 
+// RangeOpener is implemented by file systems where an open read costs what
+// the store may send rather than what is read: an object store's GET from
+// an offset streams the rest of the object into the network's buffers,
+// however little of it the reader takes. OpenRange is Open for a reader
+// that expects to read about n bytes from off (a split): the reader it
+// returns still reads on to the end of the file, as Open's does, but the
+// store fetches [off, off+n) first and then only what is read beyond it,
+// in small pieces (a split's record reader reads past its end only to
+// finish its last record).
+type RangeOpener interface {
+	OpenRange(ctx context.Context, name string, off, n int64) (io.ReadCloser, error)
+}
+
+// OpenRange opens name at off for a reader that expects to read about n
+// bytes (see RangeOpener): fsys's OpenRange if it has one, else Open.
+func OpenRange(ctx context.Context, fsys FS, name string, off, n int64) (io.ReadCloser, error) {
+	if ro, ok := fsys.(RangeOpener); ok && n > 0 {
+		return ro.OpenRange(ctx, name, off, n)
+	}
+	return fsys.Open(ctx, name, off)
+}
+
 // Attrs are what a store may keep with a file besides its bytes: a
 // ZeroCloud output device's content_type and meta.
 type Attrs struct {

@@ -25,7 +25,7 @@ func OpenRawRecords(ctx context.Context, fsys FS, s Split) (*RawRecords, error) 
 	if s.Path == "" {
 		return &RawRecords{}, nil
 	}
-	r, err := fsys.Open(ctx, s.Path, s.Start)
+	r, err := OpenRange(ctx, fsys, s.Path, s.Start, s.Length)
 	if err != nil {
 		return nil, E("open input", Other, s.Path, err)
 	}

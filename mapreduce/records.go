@@ -51,7 +51,17 @@ const (
 // OpenInput opens name at offset off, decompressing by file suffix (off must
 // be 0 for a compressed file). The caller closes the reader.
 func OpenInput(ctx context.Context, fsys FS, name string, off int64) (io.ReadCloser, error) {
-	r, err := fsys.Open(ctx, name, off)
+	return openInputRange(ctx, fsys, name, off, 0)
+}
+
+// openInputRange is OpenInput for a split reader that expects to read
+// about n bytes from off (see RangeOpener); n is ignored for a compressed
+// file, which is read whole.
+func openInputRange(ctx context.Context, fsys FS, name string, off, n int64) (io.ReadCloser, error) {
+	if CodecFor(name) != NoCodec {
+		n = 0
+	}
+	r, err := OpenRange(ctx, fsys, name, off, n)
 	if err != nil {
 		return nil, E("open input", Other, name, err)
 	}
@@ -111,7 +121,9 @@ func OpenLineRecords(ctx context.Context, fsys FS, s Split, f InputFormat, conf 
 	if codec != NoCodec {
 		start, end = 0, 1<<62
 	}
-	r, err := OpenInput(ctx, fsys, s.Path, start)
+	// The split's bytes; LineReader reads past the end only to finish the
+	// last line.
+	r, err := openInputRange(ctx, fsys, s.Path, start, end-start)
 	if err != nil {
 		return nil, err
 	}

@@ -43,7 +43,13 @@ type SeqRecords struct {
 
 // OpenSeqRecords opens split s of the SequenceFile in fsys.
 func OpenSeqRecords(ctx context.Context, fsys FS, s Split, asText bool) (*SeqRecords, error) {
-	r, err := OpenInput(ctx, fsys, s.Path, 0)
+	// The header first; a split that starts after it is then read from
+	// its own offset (see below), not through the bytes before it.
+	n := s.Start + s.Length
+	if s.Start > seqHeaderRange {
+		n = seqHeaderRange
+	}
+	r, err := openInputRange(ctx, fsys, s.Path, 0, n)
 	if err != nil {
 		return nil, err
 	}
@@ -68,6 +74,14 @@ func OpenSeqRecords(ctx context.Context, fsys FS, s Split, asText bool) (*SeqRec
 		return nil, E("open SequenceFile", Invalid, s.Path, fmt.Errorf("value class %s is not supported by zebra (Text, LongWritable, IntWritable, BytesWritable, TypedBytesWritable, NullWritable)", h.ValueClass))
 	}
 	if s.Start > q.pos {
+		if skip := s.Start + 4 - q.pos; skip > int64(br.Buffered()) {
+			// Reopen at the split, where sync starts.
+			r.Close()
+			if r, err = openInputRange(ctx, fsys, s.Path, s.Start, s.Length); err != nil {
+				return nil, err
+			}
+			q.r, q.br, q.pos = r, bufio.NewReaderSize(r, 64<<10), s.Start
+		}
 		if err := q.sync(s.Start); err != nil {
 			r.Close()
 			return nil, E("read SequenceFile", Other, s.Path, err)
@@ -76,6 +90,11 @@ func OpenSeqRecords(ctx context.Context, fsys FS, s Split, asText bool) (*SeqRec
 	q.more = q.pos < q.end
 	return q, nil
 }
+
+// seqHeaderRange is how much of a SequenceFile a split that starts later
+// asks for to read the header: its classes and metadata are usually far
+// shorter (more is fetched if it is not).
+const seqHeaderRange = 4 << 10
 
 // Classes are the classes of the records Next returns.
 func (q *SeqRecords) Classes() (key, value WritableClass) {

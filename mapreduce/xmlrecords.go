@@ -58,7 +58,7 @@ func OpenXMLRecords(ctx context.Context, fsys FS, s Split, conf *Conf) (*XMLReco
 	if CodecFor(s.Path) != NoCodec {
 		start, stop = 0, 1<<62
 	}
-	r, err := OpenInput(ctx, fsys, s.Path, start)
+	r, err := openInputRange(ctx, fsys, s.Path, start, stop-start)
 	if err != nil {
 		return nil, err
 	}

@@ -47,6 +47,13 @@
 // The setting zebra.locality=off (SettingLocality) turns direct reads off:
 // every read goes through the proxy.
 //
+// A split's record reader opens with OpenRange (mapreduce.RangeOpener): the
+// GET asks for the split's bytes only, and the few it reads past them to
+// finish its last record come in further ranged GETs of 16 KiB, doubling up
+// to 1 MiB, from the same server and version (If-Match). A GET to the end
+// of the object would have Swift send much more than is read: what fills
+// the network's buffers before the reader closes.
+//
 // # Writing
 //
 // Create buffers what is written (in memory, then in a temporary file) and

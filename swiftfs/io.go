@@ -24,12 +24,36 @@ import (
 // With Config.LocalNode it first tries the local replica (see the package
 // documentation). An offset at or past the end yields an empty reader.
 func (f *FS) Open(ctx context.Context, name string, off int64) (io.ReadCloser, error) {
+	return f.open(ctx, name, off, 0)
+}
+
+// OpenRange implements mapreduce.RangeOpener: Open, but the first GET asks
+// for bytes [off, off+n) only (a Range request), and what is read beyond
+// them is fetched by further ranged GETs of the same version (If-Match its
+// ETag), the first of tailFirst bytes, each next one twice as long up to
+// tailMax, so that a split's reader finishing its last line costs about
+// that line. n <= 0 is Open.
+func (f *FS) OpenRange(ctx context.Context, name string, off, n int64) (io.ReadCloser, error) {
+	if n <= 0 {
+		return f.Open(ctx, name, off)
+	}
+	return f.open(ctx, name, off, off+n)
+}
+
+// Sizes of the ranged GETs that read past a split's range.
+const (
+	tailFirst = 16 << 10
+	tailMax   = 1 << 20
+)
+
+// open reads name from off, to end first (all of it if end is 0).
+func (f *FS) open(ctx context.Context, name string, off, end int64) (io.ReadCloser, error) {
 	name = clean(name)
 	if _, object := split(name); object == "" {
 		return nil, mapreduce.E("open", mapreduce.Invalid, f.URI(name), errors.New("swift: a container is not an object"))
 	}
 	if f.localNode != "" {
-		r, err := f.openDirect(ctx, name, off)
+		r, err := f.openDirect(ctx, name, off, end)
 		if err == nil {
 			f.stats.DirectReads.Add(1)
 			return r, nil
@@ -37,7 +61,7 @@ func (f *FS) Open(ctx context.Context, name string, off int64) (io.ReadCloser, e
 		f.stats.Fallbacks.Add(1)
 		f.log.Debug("swift: direct read not possible, reading through the proxy", "path", f.URI(name), "node", f.localNode, "reason", err)
 	}
-	r, err := f.openProxy(ctx, name, off, "")
+	r, err := f.openProxy(ctx, name, off, end, "")
 	if err != nil {
 		return nil, err
 	}
@@ -45,17 +69,48 @@ func (f *FS) Open(ctx context.Context, name string, off int64) (io.ReadCloser, e
 	return r, nil
 }
 
-// openProxy GETs the newest version of name through the proxy from off; a
-// non-empty etag must match (If-Match), so a resumed read never mixes two
-// versions.
-func (f *FS) openProxy(ctx context.Context, name string, off int64, etag string) (*reader, error) {
+// rangeHeader is the Range header for bytes [off, end), end 0 meaning to
+// the end of the object; "" for the whole object.
+func rangeHeader(off, end int64) string {
+	switch {
+	case end > 0:
+		return "bytes=" + strconv.FormatInt(off, 10) + "-" + strconv.FormatInt(end-1, 10)
+	case off > 0:
+		return "bytes=" + strconv.FormatInt(off, 10) + "-"
+	}
+	return ""
+}
+
+// objectSize is the object's size from a Content-Range header ("bytes
+// 0-99/1234"), -1 if there is none.
+func objectSize(contentRange string) int64 {
+	_, total, ok := strings.Cut(contentRange, "/")
+	if !ok {
+		return -1
+	}
+	n, err := strconv.ParseInt(total, 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// emptyReader is the reader of a range past the end of the object.
+func (f *FS) emptyReader(ctx context.Context, name string, off int64, direct bool) *reader {
+	return &reader{f: f, ctx: ctx, name: name, off: off, size: -1, direct: direct, body: io.NopCloser(strings.NewReader(""))}
+}
+
+// openProxy GETs the newest version of name through the proxy from off, to
+// end if it is not 0; a non-empty etag must match (If-Match), so a resumed
+// read never mixes two versions.
+func (f *FS) openProxy(ctx context.Context, name string, off, end int64, etag string) (*reader, error) {
 	container, object := split(name)
 	// X-Newest: the proxy asks every replica and serves the newest, so a
 	// replica that missed an overwrite while its server was down is never
 	// read (a plain GET picks one replica at random).
 	h := swift.Headers{"X-Newest": "true"}
-	if off > 0 {
-		h["Range"] = "bytes=" + strconv.FormatInt(off, 10) + "-"
+	if rh := rangeHeader(off, end); rh != "" {
+		h["Range"] = rh
 	}
 	if etag != "" {
 		h["If-Match"] = etag
@@ -63,7 +118,7 @@ func (f *FS) openProxy(ctx context.Context, name string, off int64, etag string)
 	resp, rh, err := f.do(ctx, "open", name, swift.RequestOpts{Container: container, ObjectName: object, Operation: "GET", Headers: h})
 	switch {
 	case statusOf(err) == http.StatusRequestedRangeNotSatisfiable:
-		return &reader{f: f, ctx: ctx, name: name, off: off, body: io.NopCloser(strings.NewReader(""))}, nil
+		return f.emptyReader(ctx, name, off, false), nil
 	case statusOf(err) == http.StatusNotFound:
 		return nil, f.notExist(ctx, "open", name)
 	case statusOf(err) == http.StatusPreconditionFailed && etag != "":
@@ -71,9 +126,12 @@ func (f *FS) openProxy(ctx context.Context, name string, off int64, etag string)
 	case err != nil:
 		return nil, f.fail("open", name, err)
 	}
-	r := &reader{f: f, ctx: ctx, name: name, off: off, body: resp.Body}
+	r := &reader{f: f, ctx: ctx, name: name, off: off, end: end, size: objectSize(rh["Content-Range"]), body: resp.Body}
 	if !isManifest(rh) {
 		r.etag = etagOf(rh["Etag"])
+	}
+	if etag != "" {
+		r.etag = etag
 	}
 	return r, nil
 }
@@ -91,14 +149,20 @@ func etagOf(v string) string {
 }
 
 // reader streams an object and resumes through the proxy, at the offset it
-// reached, when the stream breaks.
+// reached, when the stream breaks. A reader opened for a range [off, end)
+// reads on past end in further ranged GETs (see OpenRange).
 type reader struct {
 	f       *FS
 	ctx     context.Context
 	name    string
 	off     int64
+	end     int64 // end of the range the body holds; 0: to the end of the object
+	size    int64 // the object's size if a Content-Range gave it, else -1
+	tail    int64 // size of the next ranged GET past end
 	etag    string
 	direct  bool
+	url     string            // direct: the object server's URL
+	headers map[string]string // direct: its request headers
 	body    io.ReadCloser
 	resumes int
 	err     error // sticky: a read that could not be resumed
@@ -120,6 +184,18 @@ func (r *reader) Read(p []byte) (int, error) {
 		} else {
 			r.f.stats.ProxyBytes.Add(int64(n))
 		}
+		if err != nil && r.end > 0 && r.off >= r.end {
+			// The range is read (a stream that broke after its last byte
+			// as well): the object may go on.
+			if n > 0 {
+				return n, nil
+			}
+			if err := r.next(); err != nil {
+				r.err = err
+				return 0, err
+			}
+			continue
+		}
 		if err == nil || err == io.EOF {
 			return n, err
 		}
@@ -134,7 +210,7 @@ func (r *reader) Read(p []byte) (int, error) {
 		r.f.stats.Resumes.Add(1)
 		r.f.log.Warn("swift: read broke, resuming through the proxy", "path", r.f.URI(r.name), "offset", r.off, "err", err)
 		r.body.Close()
-		nr, oerr := r.f.openProxy(r.ctx, r.name, r.off, r.etag)
+		nr, oerr := r.f.openProxy(r.ctx, r.name, r.off, r.end, r.etag)
 		if oerr != nil {
 			r.body = io.NopCloser(strings.NewReader(""))
 			r.err = fmt.Errorf("resume a broken read (%v): %w", err, oerr)
@@ -142,6 +218,34 @@ func (r *reader) Read(p []byte) (int, error) {
 		}
 		r.body, r.direct = nr.body, false
 	}
+}
+
+// next opens the next range past the one read: the object's end, if known
+// and reached, makes the reader end (r.end 0, an empty body).
+func (r *reader) next() error {
+	r.body.Close()
+	if r.size >= 0 && r.off >= r.size {
+		r.body, r.end = io.NopCloser(strings.NewReader("")), 0
+		return nil
+	}
+	r.tail = min(max(2*r.tail, tailFirst), tailMax)
+	end := r.off + r.tail
+	r.f.stats.TailReads.Add(1)
+	if r.direct {
+		nr, err := r.f.getDirect(r.ctx, r.name, r.url, r.headers, r.off, end, r.etag)
+		if err == nil {
+			r.body, r.end, r.size = nr.body, nr.end, nr.size
+			return nil
+		}
+		r.f.log.Debug("swift: direct read past the range failed, reading through the proxy", "path", r.f.URI(r.name), "offset", r.off, "err", err)
+	}
+	nr, err := r.f.openProxy(r.ctx, r.name, r.off, end, r.etag)
+	if err != nil {
+		r.body = io.NopCloser(strings.NewReader(""))
+		return fmt.Errorf("read on past the range at %d: %w", r.off, err)
+	}
+	r.body, r.end, r.size, r.direct = nr.body, nr.end, nr.size, false
+	return nil
 }
 
 func (r *reader) Close() error {

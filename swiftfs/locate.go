@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -148,7 +147,7 @@ func (f *FS) localReplica(reps []Replica) (*Replica, error) {
 
 // openDirect reads name from the local object server, if it holds a
 // primary replica of the newest version. Any error means: use the proxy.
-func (f *FS) openDirect(ctx context.Context, name string, off int64) (*reader, error) {
+func (f *FS) openDirect(ctx context.Context, name string, off, end int64) (*reader, error) {
 	reps, err := f.Replicas(ctx, name)
 	if err != nil {
 		return nil, err
@@ -166,16 +165,21 @@ func (f *FS) openDirect(ctx context.Context, name string, off int64) (*reader, e
 	if isManifest(h) {
 		return nil, errors.New("a large object manifest: its segments are read through the proxy")
 	}
-	etag := etagOf(h["Etag"])
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, local.URL, nil)
+	return f.getDirect(ctx, name, local.URL, local.Headers, off, end, etagOf(h["Etag"]))
+}
+
+// getDirect GETs bytes [off, end) (to the end if end is 0) of the version
+// etag of name from an object server's url with headers.
+func (f *FS) getDirect(ctx context.Context, name, url string, headers map[string]string, off, end int64, etag string) (*reader, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
 	}
-	for k, v := range local.Headers {
+	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	if off > 0 {
-		req.Header.Set("Range", "bytes="+strconv.FormatInt(off, 10)+"-")
+	if rh := rangeHeader(off, end); rh != "" {
+		req.Header.Set("Range", rh)
 	}
 	req.Header.Set("If-Match", etag)
 	resp, err := f.http.Do(req)
@@ -186,11 +190,12 @@ func (f *FS) openDirect(ctx context.Context, name string, off int64) (*reader, e
 	case http.StatusOK, http.StatusPartialContent:
 	case http.StatusRequestedRangeNotSatisfiable:
 		resp.Body.Close()
-		return &reader{f: f, ctx: ctx, name: name, off: off, direct: true, body: io.NopCloser(strings.NewReader(""))}, nil
+		return f.emptyReader(ctx, name, off, true), nil
 	default:
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
 		resp.Body.Close()
-		return nil, &statusError{code: resp.StatusCode, url: local.URL}
+		return nil, &statusError{code: resp.StatusCode, url: url}
 	}
-	return &reader{f: f, ctx: ctx, name: name, off: off, etag: etag, direct: true, body: resp.Body}, nil
+	return &reader{f: f, ctx: ctx, name: name, off: off, end: end, size: objectSize(resp.Header.Get("Content-Range")),
+		etag: etag, direct: true, url: url, headers: headers, body: resp.Body}, nil
 }

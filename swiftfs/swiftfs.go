@@ -222,6 +222,9 @@ type Stats struct {
 	Fallbacks atomic.Int64
 	// DirectBytes and ProxyBytes count the bytes read each way.
 	DirectBytes, ProxyBytes atomic.Int64
+	// TailReads counts the ranged GETs that read on past the range asked
+	// for with OpenRange (a split's reader finishing its last record).
+	TailReads atomic.Int64
 	// Resumes counts reads that broke mid-stream (a server died) and went
 	// on through the proxy from where they were.
 	Resumes atomic.Int64

@@ -89,46 +89,185 @@ func BenchmarkShuffle(b *testing.B) {
 	}
 }
 
-// BenchmarkRawZMQ is the baseline: the same number of bytes from another
-// process over a PUSH/PULL socket pair, in messages of the default batch
-// size with a high-water mark of the default window, straight from memory
-// to nowhere.
+// BenchmarkRawZMQ is the baseline of BenchmarkShuffle: the same payload
+// bytes (the Arrow messages a fetch of the partition receives, in as many
+// messages of their mean size) from another process over the same socket
+// pattern (a DEALER asking a ROUTER, the same credit window), straight from
+// memory to nowhere.
 func BenchmarkRawZMQ(b *testing.B) {
-	total := benchData(b).Segments[0].Length
-	c := startChild(b, "raw", fmt.Sprintf("%s=%d", childWindowEnv, DefaultWindow))
-	sock, err := zmq.NewSocket(zmq.PULL)
+	out := benchData(b)
+	c := startChild(b, "raw")
+	benchRaw(b, c, out, benchOptions(), false)
+}
+
+// benchRaw runs the raw baseline against child c for the bytes of out.
+// With files, the child reads the bytes it sends from out's file and the
+// fetcher writes what it receives to a file: the least any shuffle of the
+// partition must do (read the map output, send it, write the segment),
+// with nothing decoded or encoded.
+func benchRaw(b *testing.B, c *child, out mapreduce.MapOutput, opt FetchOptions, files bool) {
+	opt = opt.normalize()
+	count, size := benchWire(b, out, opt)
+	sock, err := zmq.NewSocket(zmq.DEALER)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer sock.Close()
-	sock.SetRcvhwm(DefaultWindow)
 	sock.SetLinger(0)
+	if opt.Curve != nil {
+		if err := secureClient(sock, *opt.Curve, opt.ServerKey); err != nil {
+			b.Fatal(err)
+		}
+	}
 	if err := sock.Connect(c.endpoint); err != nil {
 		b.Fatal(err)
 	}
+	total := out.Segments[0].Length
 	b.SetBytes(total)
 	b.ReportAllocs()
 	defer reportCPU(b, c, total)()
+	credit := creditHeader(1)
+	var frames [][]byte
+	req := fmt.Sprintf("%d %d %d", count, size, opt.Window)
+	if files {
+		req += " " + out.Path
+	}
+	path := filepath.Join(b.TempDir(), "fetched")
 	for b.Loop() {
-		fmt.Fprintf(c.stdin, "%d %d\n", total, DefaultBatchBytes)
-		for got := int64(0); got < total; {
-			msg, err := sock.RecvBytes(0)
-			if err != nil {
+		var f *os.File
+		if files {
+			if f, err = os.Create(path); err != nil {
 				b.Fatal(err)
 			}
-			got += int64(len(msg))
+		}
+		if err := sendFrames(sock, 0, []byte(req)); err != nil {
+			b.Fatal(err)
+		}
+		got := 0
+		for {
+			if frames, err = recvFrames(sock, 0, frames); err != nil {
+				b.Fatal(err)
+			}
+			if frames[0][0] == kindEnd {
+				break
+			}
+			if err := sendFrames(sock, 0, credit); err != nil {
+				b.Fatal(err)
+			}
+			got += len(frames[1])
+			if f != nil {
+				if _, err := f.Write(frames[1]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		if got != count*size {
+			b.Fatalf("received %d bytes, want %d", got, count*size)
+		}
+		if f != nil {
+			if err := f.Close(); err != nil {
+				b.Fatal(err)
+			}
+			os.Remove(path)
 		}
 	}
 }
 
-// reportCPU starts measuring the CPU time of this process and the child;
-// the function it returns reports it as CPU seconds per GB moved, which,
-// unlike MB/s, does not depend on what else the machine is busy with.
+// benchWire returns how many data messages a fetch of out's partition 0
+// with opt receives and their mean payload size.
+func benchWire(b *testing.B, out mapreduce.MapOutput, opt FetchOptions) (count, size int) {
+	r, err := mapreduce.OpenSegment(out.Segments[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	enc := newEncoder()
+	total := 0
+	var buf []byte
+	for {
+		msg, n, err := enc.encode(r, opt.BatchBytes, buf)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		count++
+		total += len(msg)
+		buf = msg
+	}
+	return count, total / count
+}
+
+// BenchmarkShuffleVsRaw runs BenchmarkShuffle and its raw baseline side by
+// side, plain and with CURVE on both sides, so that each pair's ratio is
+// measured under the same load; rawfiles is the raw baseline reading the
+// map output file and writing the fetched bytes to a file (see benchRaw),
+// the floor of any shuffle:
+//
+//	go test -run '^$' -bench ShuffleVsRaw -count 3 ./jobtracker/shuffle
+//
+// bench/shuffle.sh runs it and prints the ratios.
+func BenchmarkShuffleVsRaw(b *testing.B) {
+	out := benchData(b)
+	serverKey, err := NewCurve()
+	if err != nil {
+		b.Fatal(err)
+	}
+	client, err := NewCurve()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, secure := range []bool{false, true} {
+		name, opt, env := "plain", benchOptions(), []string(nil)
+		if secure {
+			name, opt.Curve, opt.ServerKey = "curve", &client, serverKey.Public
+			env = []string{childCurveEnv + "=" + serverKey.Secret + " " + client.Public}
+		}
+		b.Run(name+"/raw", func(b *testing.B) {
+			benchRaw(b, startChild(b, "raw", env...), out, opt, false)
+		})
+		b.Run(name+"/rawfiles", func(b *testing.B) {
+			benchRaw(b, startChild(b, "raw", env...), out, opt, true)
+		})
+		b.Run(name+"/shuffle", func(b *testing.B) {
+			benchFetch(b, startServerChild(b, out, env...), out, opt)
+		})
+	}
+}
+
+// benchFetch fetches out's partition 0 from the server child c.
+func benchFetch(b *testing.B, c *child, out mapreduce.MapOutput, opt FetchOptions) {
+	path := filepath.Join(b.TempDir(), "fetched")
+	b.SetBytes(out.Segments[0].Length)
+	b.ReportAllocs()
+	defer reportCPU(b, c, out.Segments[0].Length)()
+	for b.Loop() {
+		seg, err := Fetch(context.Background(), c.endpoint, childOutputID, 0, path, opt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if seg.Records != out.Segments[0].Records {
+			b.Fatalf("%d records, want %d", seg.Records, out.Segments[0].Records)
+		}
+		os.Remove(path)
+	}
+}
+
+// reportCPU starts measuring the CPU time of this process (the fetcher)
+// and the child (the server); the function it returns reports them as CPU
+// seconds per GB moved, which, unlike MB/s, does not depend on what else
+// the machine is busy with: cpu-s/GB for both, fetch-cpu-s/GB and
+// serve-cpu-s/GB for each side (on two cores the busier side bounds the
+// rate).
 func reportCPU(b *testing.B, c *child, bytesPerOp int64) func() {
 	self, other := cpuTime(), c.cpuTime(b)
 	return func() {
-		used := cpuTime() - self + c.cpuTime(b) - other
-		b.ReportMetric(used.Seconds()/(float64(bytesPerOp)*float64(b.N)/1e9), "cpu-s/GB")
+		gb := float64(bytesPerOp) * float64(b.N) / 1e9
+		fetchCPU, serveCPU := cpuTime()-self, c.cpuTime(b)-other
+		b.ReportMetric((fetchCPU+serveCPU).Seconds()/gb, "cpu-s/GB")
+		b.ReportMetric(fetchCPU.Seconds()/gb, "fetch-cpu-s/GB")
+		b.ReportMetric(serveCPU.Seconds()/gb, "serve-cpu-s/GB")
 	}
 }
 

@@ -3,6 +3,7 @@ package shuffle
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,12 +21,11 @@ import (
 )
 
 // The test binary doubles as a worker process: with childEnv set it runs a
-// shuffle server (or, for BenchmarkRawZMQ, a plain ZeroMQ sender) instead
+// shuffle server (or, for the raw baselines, a plain ZeroMQ sender) instead
 // of the tests, so that fetches cross a process boundary as in a cluster.
 const (
 	childEnv       = "ZEBRA_SHUFFLE_TEST_CHILD"
 	childOutputEnv = "ZEBRA_SHUFFLE_TEST_OUTPUT"
-	childWindowEnv = "ZEBRA_SHUFFLE_TEST_WINDOW"
 	// childProfileEnv names a file for a CPU profile of a child server, for
 	// looking into the server side of BenchmarkShuffle.
 	childProfileEnv = "ZEBRA_SHUFFLE_TEST_CHILD_CPUPROFILE"
@@ -99,47 +99,105 @@ func runServerChild() {
 	srv.Close()
 }
 
-// runRawChild sends bytes over a PUSH socket: for each line "total chunk"
-// on stdin, total bytes in messages of chunk bytes.
+// runRawChild is the baseline sender: a ROUTER socket (a CURVE server if
+// childCurveEnv is set, as for the shuffle server) that answers each request
+// "count size window [file]" from a DEALER with count data messages of size
+// bytes (read from file if given),
+// framed like the shuffle's ('D' seq:u32 | payload), at most window ahead
+// of the credits the requester returns. It is the shuffle protocol with the
+// payload straight from memory: no segment to read, nothing to encode.
 func runRawChild() {
-	sock, err := zmq.NewSocket(zmq.PUSH)
+	sock, err := zmq.NewSocket(zmq.ROUTER)
 	if err != nil {
 		childFatal(err)
 	}
-	var window int
-	fmt.Sscan(os.Getenv(childWindowEnv), &window)
-	sock.SetSndhwm(window)
+	if v := os.Getenv(childCurveEnv); v != "" {
+		secret, client, _ := strings.Cut(v, " ")
+		key, err := CurveFromSecret(secret)
+		if err != nil {
+			childFatal(err)
+		}
+		if _, err := secureServer(sock, key, []string{client}); err != nil {
+			childFatal(err)
+		}
+	}
 	if err := sock.Bind("tcp://127.0.0.1:*"); err != nil {
 		childFatal(err)
 	}
 	ep, _ := sock.GetLastEndpoint()
 	fmt.Println(ep)
-	var buf []byte
-	in := bufio.NewScanner(os.Stdin)
-	for in.Scan() {
-		if in.Text() == "cpu" {
-			fmt.Println(int64(cpuTime()))
-			continue
+	go func() {
+		for in := bufio.NewScanner(os.Stdin); in.Scan(); {
+			if in.Text() == "cpu" {
+				fmt.Println(int64(cpuTime()))
+			}
 		}
-		var total, chunk int
-		if _, err := fmt.Sscan(in.Text(), &total, &chunk); err != nil {
+		os.Exit(0)
+	}()
+	var buf []byte
+	var frames [][]byte
+	for {
+		frames, err = recvFrames(sock, 0, frames)
+		if err != nil {
 			childFatal(err)
 		}
-		if len(buf) < chunk {
-			buf = make([]byte, chunk)
+		if len(frames) != 2 || len(frames[1]) == 0 || frames[1][0] == kindCredit {
+			continue // late credits of the previous request
+		}
+		ident := frames[0]
+		var count, size, window int
+		var path string
+		if n, err := fmt.Sscan(string(frames[1]), &count, &size, &window, &path); n < 3 {
+			childFatal(err)
+		}
+		var file *os.File
+		var fileSize int64
+		if path != "" {
+			if file, err = os.Open(path); err != nil {
+				childFatal(err)
+			}
+			fi, err := file.Stat()
+			if err != nil {
+				childFatal(err)
+			}
+			fileSize = fi.Size()
+		}
+		if len(buf) < size {
+			buf = make([]byte, size)
 			for i := range buf {
 				buf[i] = byte(i * 7)
 			}
 		}
-		for total > 0 {
-			n := min(total, chunk)
-			if _, err := sock.SendBytes(buf[:n], 0); err != nil {
+		credits := window
+		for seq := 0; seq < count; seq++ {
+			for credits == 0 {
+				if frames, err = recvFrames(sock, 0, frames); err != nil {
+					childFatal(err)
+				}
+				if len(frames) == 2 && len(frames[1]) == creditLen && frames[1][0] == kindCredit {
+					credits += int(binary.LittleEndian.Uint32(frames[1][1:]))
+				}
+			}
+			credits--
+			if file != nil {
+				// The file's bytes, from the start again when they run
+				// out (the payload is a little bigger than the records).
+				off := int64(seq) * int64(size) % max(fileSize-int64(size), 1)
+				if _, err := file.ReadAt(buf[:size], off); err != nil {
+					childFatal(err)
+				}
+			}
+			if err := sendFrames(sock, 0, ident, dataHeader(uint32(seq)), buf[:size]); err != nil {
 				childFatal(err)
 			}
-			total -= n
+		}
+		if err := sendFrames(sock, 0, ident, endHeader(0, 0, 0)); err != nil {
+			childFatal(err)
+		}
+		if file != nil {
+			file.Close()
 		}
 	}
-	sock.Close()
 }
 
 // cpuTime is the CPU time the process has used, in all its threads.
