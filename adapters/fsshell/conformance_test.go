@@ -54,6 +54,8 @@ import (
 	"zebra/adapters/hdfs/minicluster"
 	"zebra/adapters/localfs"
 	"zebra/mapreduce"
+
+	"zebra/mapreduce/mrtest/suite"
 )
 
 func envOn(name string) bool {
@@ -567,12 +569,7 @@ func writeCoreSite(t *testing.T, dir, defaultFS string) {
 }
 
 func TestFsShellConformance(t *testing.T) {
-	if testing.Short() {
-		t.Skip("FsShell conformance suite skipped under -short")
-	}
-	if !envOn("ZEBRA_CONFORMANCE") {
-		t.Skip("FsShell conformance suite skipped: set ZEBRA_CONFORMANCE=1 to run Hadoop's FsShell against zebra fs; needs java and mvn")
-	}
+	suite.Require(t, suite.Hadoop)
 	root := moduleRoot(t)
 	inst := exec.Command("bash", filepath.Join(root, "scripts", "hadoop-oracle.sh"), "install")
 	inst.Dir = root
@@ -645,6 +642,7 @@ func TestFsShellConformance(t *testing.T) {
 	})
 
 	t.Run("hdfs", func(t *testing.T) {
+		suite.Require(t, suite.HDFS)
 		nn := os.Getenv("ZEBRA_HDFS")
 		if nn == "" {
 			if err := minicluster.Available(); err != nil {
