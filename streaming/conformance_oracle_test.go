@@ -60,12 +60,50 @@ type oracleRecord struct {
 	stored  bool
 }
 
-// blob is file content: a JSON string when it is UTF-8, else
-// {"base64": "..."}.
+// blob is file content: stored as a JSON string when it is UTF-8, else
+// {"base64": "..."}; a file larger than digestAbove is stored as its
+// digest only ({"digest": "..."}, see digestOf).
 type blob string
 
+// digestAbove is the size above which a stored output file keeps only its
+// digest, as does the .crc file beside it (case 089's 40 MB of output would
+// otherwise weigh 7.5 MB gzipped).
+const digestAbove = 256 << 10
+
+// digestPrefix starts a blob that holds a digest instead of content.
+const digestPrefix = "\x00digest\x00"
+
+// digestOf is the digest form of content: its size, its SHA-256, and the
+// SHA-256 of its lines sorted (for order-sensitive cases, where files with
+// the same lines in another order are a known difference).
+func digestOf(content string) blob {
+	if isDigest(blob(content)) {
+		return blob(content)
+	}
+	lines := strings.Split(content, "\n")
+	sort.Strings(lines)
+	all := sha256.Sum256([]byte(content))
+	sorted := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+	return blob(fmt.Sprintf("%ssize=%d sha256=%x sorted-lines-sha256=%x", digestPrefix, len(content), all, sorted))
+}
+
+func isDigest(b blob) bool { return strings.HasPrefix(string(b), digestPrefix) }
+
+// sameDigestLines reports whether digests a and b are of the same lines in
+// any order.
+func sameDigestLines(a, b blob) bool {
+	_, sa, _ := strings.Cut(string(a), "sorted-lines-sha256=")
+	_, sb, _ := strings.Cut(string(b), "sorted-lines-sha256=")
+	return sa != "" && sa == sb
+}
+
 func (b blob) MarshalJSON() ([]byte, error) {
-	if utf8.ValidString(string(b)) {
+	switch {
+	case isDigest(b):
+		return json.Marshal(map[string]string{"digest": strings.TrimPrefix(string(b), digestPrefix)})
+	case len(b) > digestAbove:
+		return digestOf(string(b)).MarshalJSON()
+	case utf8.ValidString(string(b)):
 		return json.Marshal(string(b))
 	}
 	return json.Marshal(map[string]string{"base64": base64.StdEncoding.EncodeToString([]byte(b))})
@@ -80,6 +118,10 @@ func (b *blob) UnmarshalJSON(data []byte) error {
 	var m map[string]string
 	if err := json.Unmarshal(data, &m); err != nil {
 		return err
+	}
+	if d, ok := m["digest"]; ok {
+		*b = blob(digestPrefix + d)
+		return nil
 	}
 	raw, err := base64.StdEncoding.DecodeString(m["base64"])
 	if err != nil {
@@ -204,6 +246,16 @@ func saveRecord(c *confCase, rec *oracleRecord) error {
 	var err error
 	if rec.Inputs, err = inputsDigest(c); err != nil {
 		return err
+	}
+	for _, tree := range rec.Outputs {
+		for n, v := range tree {
+			if len(v) > digestAbove && !isCrc(n) {
+				crc := filepath.Join(filepath.Dir(n), "."+filepath.Base(n)+".crc")
+				if cv, ok := tree[crc]; ok {
+					tree[crc] = digestOf(string(cv))
+				}
+			}
+		}
 	}
 	b, err := json.MarshalIndent(rec, "", " ")
 	if err != nil {

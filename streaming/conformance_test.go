@@ -609,10 +609,30 @@ func compareRecords(t *testing.T, c *confCase, h, z *oracleRecord, an, bn string
 		for _, n := range sorted {
 			hb, hok := ht[n]
 			zb, zok := zt[n]
-			hv, zv := string(hb), string(zb)
-			if !hok || !zok || isCrc(n) || hv == zv {
+			if !hok || !zok || isCrc(n) || hb == zb {
 				continue
 			}
+			if isDigest(hb) || isDigest(zb) {
+				// A large file of which only the digest is stored.
+				hd, zd := digestOf(string(hb)), digestOf(string(zb))
+				switch {
+				case hd == zd:
+				case c.orderSensitive && sameDigestLines(hd, zd):
+					orderOnlyFiles[n] = true
+					orderNotes = append(orderNotes, o+"/"+n)
+					msg := fmt.Sprintf("output %s/%s: same lines, different ORDER (order-sensitive case, known hard corner; only digests stored) %s", o, n, where)
+					if envOn("ZEBRA_CONFORMANCE_STRICT_ORDER") {
+						t.Error(msg)
+					} else {
+						t.Log(msg)
+					}
+				default:
+					t.Errorf("output %s/%s differs: %s %s, %s %s (only the digest is stored: keep the run with ZEBRA_CONFORMANCE_KEEP=1 to look) %s",
+						o, n, an, strings.TrimPrefix(string(hd), digestPrefix), bn, strings.TrimPrefix(string(zd), digestPrefix), where)
+				}
+				continue
+			}
+			hv, zv := string(hb), string(zb)
 			if c.seqFiles && strings.HasPrefix(hv, "SEQ") && strings.HasPrefix(zv, "SEQ") {
 				seqFiles[n] = true
 				if d := compareSequenceFiles(t, hv, zv, h, z, o, n, an, bn); d != "" {
@@ -641,6 +661,12 @@ func compareRecords(t *testing.T, c *confCase, h, z *oracleRecord, an, bn string
 				continue
 			}
 			if orderOnlyFiles[crcData(n)] || seqFiles[crcData(n)] {
+				continue
+			}
+			if isDigest(hv) || isDigest(zv) {
+				if hd, zd := digestOf(string(hv)), digestOf(string(zv)); hd != zd {
+					t.Errorf("output %s/%s differs: %s %s, %s %s %s", o, n, an, strings.TrimPrefix(string(hd), digestPrefix), bn, strings.TrimPrefix(string(zd), digestPrefix), where)
+				}
 				continue
 			}
 			t.Errorf("output %s/%s differs: %s % x, %s % x %s", o, n, an, clip(string(hv)), bn, clip(string(zv)), where)
