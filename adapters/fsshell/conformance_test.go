@@ -584,6 +584,9 @@ func TestFsShellConformance(t *testing.T) {
 			t.Fatalf("hadoop-oracle.sh install: %v\n%s", err, out)
 		}
 	} else {
+		if os.Geteuid() != 0 {
+			t.Skipf("Hadoop's stored FsShell outputs were recorded as root (owners in listings, chown): run as root, or against live Hadoop (%s)", why)
+		}
 		t.Logf("local cases compared with Hadoop's stored outputs (%s; %s records them): %s", storedFile, recordScript, why)
 	}
 	cases := loadCases(t)
@@ -681,6 +684,9 @@ func TestFsShellConformance(t *testing.T) {
 					t.Fatal(err)
 				}
 				zr, zs := run(zebra, "zebra")
+				if !live {
+					zr = sameOrderAsStored(t, c, hr, zr)
+				}
 				compare(t, c, "hadoop", hr, "zebra", zr)
 				if hs != zs {
 					t.Errorf("files left differ:\n--- hadoop:\n%s--- zebra:\n%s", hs, zs)
