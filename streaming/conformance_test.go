@@ -1,14 +1,19 @@
 package streaming_test
 
-// Conformance suite: every case under testdata/conformance is run once with
-// real Hadoop streaming (scripts/hadoop-oracle.sh) and once with zebra, and the
-// two results must match byte for byte. See testdata/conformance/README.md.
+// Conformance suite: every case under testdata/conformance is run with
+// zebra and compared byte for byte with real Hadoop streaming's result:
+// the one stored in testdata/conformance-oracle (scripts/oracle-record.sh),
+// and, when live Hadoop runs (suite hadoop), also a live run
+// (scripts/hadoop-oracle.sh), which must equal the stored one. See
+// testdata/conformance/README.md.
 //
-//	ZEBRA_CONFORMANCE=1 go test ./streaming -run Conformance -v
+//	go test ./streaming -run 'TestConformance$' -v                      (stored outputs)
+//	ZEBRA_CONFORMANCE=1 go test ./streaming -run Conformance -v         (and live Hadoop)
 //
 // Environment:
 //
-//	ZEBRA_CONFORMANCE=1        run the suite (otherwise skipped)
+//	ZEBRA_CONFORMANCE=1        also run live Hadoop (suite hadoop; otherwise the stored outputs only)
+//	ZEBRA_ORACLE_RECORD=1      run live Hadoop only and store its outputs (scripts/oracle-record.sh)
 //	ZEBRA_CONFORMANCE_SELF=1   use the Hadoop oracle on both sides (validates the cases and the harness)
 //	ZEBRA_CONFORMANCE_CLUSTER=1 also run every case on a local zebra cluster (zebra up --no-swift: a
 //	                           jobtracker and 3 workers) and compare that too with Hadoop
