@@ -773,9 +773,6 @@ func sameLines(a, b string) bool {
 	return true
 }
 
-// firstLineDiff describes the first differing line of a (Hadoop's) and b (zebra's).
-func firstLineDiff(a, b string) string { return firstLineDiffOf(a, b, "hadoop", "zebra") }
-
 // firstLineDiffOf describes the first differing line of a and b, named an and bn.
 func firstLineDiffOf(a, b, an, bn string) string {
 	la, lb := strings.SplitAfter(a, "\n"), strings.SplitAfter(b, "\n")
