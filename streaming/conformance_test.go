@@ -158,8 +158,11 @@ func TestConformance(t *testing.T) {
 		}
 		zebraCmd = []string{"env", "-u", "ZEBRA_JOBTRACKER", bin, "streaming"}
 		if envOn("ZEBRA_CONFORMANCE_CLUSTER") {
-			suite.Require(t, suite.Cluster)
-			clusterCmd = startCluster(t, bin, filepath.Join(tmp, "cluster"))
+			if ok, why := suite.Enabled(suite.Cluster); ok {
+				clusterCmd = startCluster(t, bin, filepath.Join(tmp, "cluster"))
+			} else {
+				t.Logf("ZEBRA_CONFORMANCE_CLUSTER=1, but the cluster runs are left out: %s", why)
+			}
 		}
 	}
 
