@@ -1,5 +1,15 @@
-// Package jobtracker will be zebra's control plane: it compiles jobs into
-// instance groups, places tasks on workers beside their data, tracks
-// attempts and keeps history. Nothing is implemented yet; the local runner
-// (mapreduce.LocalExecutor) runs jobs in one process until then.
+// Package jobtracker is zebra's control plane: a Tracker accepts jobs
+// (plans from jobtracker/api, built by the streaming client or by
+// jobtracker/zerocloud) with their file bundles, keeps jobs, attempts and
+// history in an embedded bbolt store (store.go) so that it survives kill -9,
+// places map tasks on workers beside a replica of their input (delay
+// scheduling) and hands instances to workers that long-poll it (tracker.go),
+// tracks attempts and retries failed ones up to mapreduce.*.maxattempts,
+// tells reducers where map outputs are, and commits or aborts each job's
+// output. Handler serves the worker and client protocol under /api/v1
+// (http.go); views.go gives the read-only views the web UI and Hadoop's
+// REST API are built on.
+//
+// Workers (jobtracker/worker) run the instances and move map outputs
+// between themselves (jobtracker/shuffle); see docs/cluster.md.
 package jobtracker

@@ -3,6 +3,7 @@
 # Debian machine as root (elsewhere it names what is missing and fails).
 #
 #   scripts/deps.sh build   what building zebra needs (cgo: libzmq, zlib, libbz2)
+#   scripts/deps.sh oracle  that and what live Hadoop needs (Java, Maven), for scripts/oracle-record.sh
 #   scripts/deps.sh test    that and what the whole test suite needs
 #
 # apt-get update runs only when something is missing.
@@ -17,15 +18,18 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 dpkg -s libzmq3-dev >/dev/null 2>&1 || need+=(libzmq3-dev)
 dpkg -s zlib1g-dev >/dev/null 2>&1 || need+=(zlib1g-dev)
 dpkg -s libbz2-dev >/dev/null 2>&1 || need+=(libbz2-dev)
-if [ "$want" = test ]; then
+if [ "$want" = test ] || [ "$want" = oracle ]; then
   # Java and Maven run the Hadoop oracle; python3 runs the example scripts.
   command -v java >/dev/null || need+=(default-jre-headless)
   command -v mvn >/dev/null || need+=(maven)
   command -v python3 >/dev/null || need+=(python3)
+  # The conformance cases' setup.sh files compress inputs.
+  command -v bzip2 >/dev/null || need+=(bzip2)
+fi
+if [ "$want" = test ]; then
   # python3 -m venv: the launcher tests install mrjob and luigi from PyPI
   # into ~/.cache/zebra/venv themselves.
   python3 -c 'import ensurepip' 2>/dev/null || need+=(python3-venv)
-  command -v bzip2 >/dev/null || need+=(bzip2)
   # clang, lld and wasi-libc build the C WebAssembly module of the wasm
   # sandbox's tests and benchmarks.
   command -v clang >/dev/null || need+=(clang lld)

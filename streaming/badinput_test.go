@@ -28,6 +28,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"zebra/mapreduce/mrtest/suite"
 )
 
 var (
@@ -640,9 +642,7 @@ func TestBadInput(t *testing.T) {
 	})
 
 	t.Run("100 MB single line", func(t *testing.T) {
-		if testing.Short() {
-			t.Skip("100 MB line: skipped with -short")
-		}
+		suite.Require(t, suite.Heavy) // a 100 MB line
 		const size = 100 << 20
 		for _, mode := range []struct {
 			name string
@@ -716,9 +716,7 @@ func TestBadInput(t *testing.T) {
 	})
 
 	t.Run("10000 tiny input files", func(t *testing.T) {
-		if testing.Short() {
-			t.Skip("10,000 map tasks: skipped with -short")
-		}
+		suite.Require(t, suite.Heavy) // 10,000 map tasks
 		const n = 10000
 		j := newBIJob(t)
 		want := make([]string, 0, n)

@@ -53,6 +53,8 @@ import (
 	"zebra/mapreduce"
 	"zebra/sandbox"
 	"zebra/streaming"
+
+	"zebra/mapreduce/mrtest/suite"
 )
 
 // hdfsExcluded are eligible cases left out, with the reason.
@@ -137,9 +139,7 @@ func rewriteOption(args []string, base string, opts ...string) []string {
 }
 
 func TestConformanceHDFS(t *testing.T) {
-	if !envOn("ZEBRA_CONFORMANCE") {
-		t.Skip("HDFS conformance suite skipped: set ZEBRA_CONFORMANCE=1 to run Hadoop and zebra on a real HDFS; needs java and mvn")
-	}
+	suite.Require(t, suite.Hadoop, suite.HDFS)
 	root, err := moduleRoot()
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,8 @@ import (
 	"zebra/adapters/localfs"
 	"zebra/jobtracker/api"
 	"zebra/mapreduce"
+
+	"zebra/mapreduce/mrtest/suite"
 )
 
 // badLinkNames are -files/-archives link names that are not plain names.
@@ -97,9 +99,7 @@ func (z *zeros) Read(p []byte) (int, error) {
 // of more members than allowed are refused with a message naming the
 // bound; the disk holds at most the bound afterwards.
 func TestArchiveBombs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("writes 1 GiB through gzip and deflate")
-	}
+	suite.Require(t, suite.Heavy) // writes 1 GiB through gzip and deflate
 	const big = 512 << 20
 	dir := t.TempDir()
 	tgz := filepath.Join(dir, "bomb.tgz")

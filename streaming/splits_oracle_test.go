@@ -11,6 +11,8 @@ import (
 
 	"zebra/adapters/localfs"
 	"zebra/mapreduce"
+
+	"zebra/mapreduce/mrtest/suite"
 )
 
 // TestClusterSplitsOracle checks mapreduce.FileSplits, which a cluster
@@ -19,9 +21,7 @@ import (
 // for the same files (testdata/splits/OldApiSplits.java run on the oracle's
 // class path), over several file sets, requested counts and block sizes.
 func TestClusterSplitsOracle(t *testing.T) {
-	if !envOn("ZEBRA_CONFORMANCE") {
-		t.Skip("needs the Hadoop oracle: set ZEBRA_CONFORMANCE=1 (java and mvn)")
-	}
+	suite.Require(t, suite.Hadoop)
 	root, err := moduleRoot()
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,8 @@ import (
 
 	"zebra/swiftfs"
 	"zebra/swiftfs/aio"
+
+	"zebra/mapreduce/mrtest/suite"
 )
 
 // cluster is the Swift all-in-one every test of the package uses, started
@@ -27,6 +29,10 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	if ok, why := suite.Enabled(suite.Swift); !ok {
+		skipReason = why
+		return m.Run()
+	}
 	if os.Geteuid() != 0 {
 		if _, err := exec.LookPath("swift-proxy-server"); err != nil {
 			skipReason = "not root and Swift is not installed: these tests install Debian's swift packages with apt-get and need root"

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"zebra/jobtracker/api"
+
+	"zebra/mapreduce/mrtest/suite"
 )
 
 // bigJob submits a job of n maps and runs the first done of them to
@@ -112,9 +114,7 @@ func BenchmarkTasksPage(b *testing.B) {
 // page of a 100,000-task job renders in at most 100 ms, running and
 // ended.
 func TestTasksPageOf100000Tasks(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a 100,000-task job")
-	}
+	suite.Require(t, suite.Heavy) // builds a 100,000-task job
 	h := newHarness(t, false)
 	start := time.Now()
 	id := bigJob(t, h, 100000, 50000)

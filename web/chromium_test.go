@@ -18,6 +18,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"zebra/jobtracker/api"
+
+	"zebra/mapreduce/mrtest/suite"
 )
 
 // The browser test drives headless Chromium (Debian's chromium package)
@@ -67,9 +69,7 @@ func screenshotDir(t *testing.T) string {
 }
 
 func TestBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Chromium")
-	}
+	suite.Require(t, suite.Browser)
 	bin := findChromium(t)
 	shots := screenshotDir(t)
 	f := newFixture(t, false)
@@ -211,9 +211,7 @@ func TestBrowser(t *testing.T) {
 // link the user clicks, and by a script — does not log the browser in;
 // the same link opened by the user does.
 func TestBrowserLoginLinkFromAnotherSite(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Chromium")
-	}
+	suite.Require(t, suite.Browser)
 	bin := findChromium(t)
 	h := newHarness(t, false)
 	link := h.srv.URL + "/ui/login?token=" + url.QueryEscape(credB)

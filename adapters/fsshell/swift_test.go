@@ -26,6 +26,8 @@ import (
 	"zebra/mapreduce"
 	"zebra/swiftfs"
 	"zebra/swiftfs/aio"
+
+	"zebra/mapreduce/mrtest/suite"
 )
 
 // swiftLines are the commands; $B is the base directory (a local path or
@@ -87,9 +89,7 @@ func maskOutput(s string) string {
 }
 
 func TestFsShellSwift(t *testing.T) {
-	if testing.Short() {
-		t.Skip("Swift all-in-one test skipped under -short")
-	}
+	suite.Require(t, suite.Swift)
 	if os.Geteuid() != 0 {
 		if _, err := exec.LookPath("swift-proxy-server"); err != nil {
 			t.Skip("not root and Swift is not installed: the all-in-one installs Debian's swift packages with apt-get and needs root")

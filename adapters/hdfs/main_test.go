@@ -10,6 +10,8 @@ import (
 
 	"zebra/adapters/hdfs"
 	"zebra/adapters/hdfs/minicluster"
+
+	"zebra/mapreduce/mrtest/suite"
 )
 
 // The tests run against a real HDFS: the one named by ZEBRA_HDFS
@@ -31,6 +33,10 @@ func TestMain(m *testing.M) {
 func run(m *testing.M) int {
 	if u := os.Getenv("ZEBRA_HDFS"); u != "" {
 		nnURI, dataNode = u, os.Getenv("HDFS_DATANODE")
+		return m.Run()
+	}
+	if ok, why := suite.Enabled(suite.HDFS); !ok {
+		skipReason = why
 		return m.Run()
 	}
 	if err := minicluster.Available(); err != nil {

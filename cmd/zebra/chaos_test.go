@@ -20,6 +20,8 @@ import (
 
 	"zebra/jobtracker/api"
 	"zebra/swiftfs/aio"
+
+	"zebra/mapreduce/mrtest/suite"
 )
 
 // The chaos tests start a real local cluster (`zebra up --no-swift`: a
@@ -38,6 +40,7 @@ const (
 
 func buildZebra(t *testing.T) string {
 	t.Helper()
+	suite.Require(t, suite.Cluster)
 	bin := filepath.Join(t.TempDir(), "zebra")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
@@ -236,6 +239,7 @@ func (c *chaosCluster) waitFor(what string, cond func(api.JobStatus) bool) {
 }
 
 func TestChaos(t *testing.T) {
+	suite.Require(t, suite.Chaos)
 	if os.Geteuid() != 0 {
 		t.Skip("the chaos test runs tasks in the native sandbox, which needs root here")
 	}

@@ -15,6 +15,8 @@ import (
 
 	"zebra/adapters/hdfs"
 	"zebra/adapters/hdfs/minicluster"
+
+	"zebra/mapreduce/mrtest/suite"
 )
 
 // upCluster runs `zebra up --state <temp> args…`, registers `zebra down`
@@ -55,6 +57,7 @@ func upCluster(t *testing.T, bin string, args ...string) map[string]string {
 // DataNode), and its output is byte-identical to the local runner's; so is
 // a cross-store job's (HDFS input, local output). `zebra down` stops HDFS.
 func TestUpHDFS(t *testing.T) {
+	suite.Require(t, suite.HDFS)
 	if err := minicluster.Available(); err != nil {
 		t.Skip("no HDFS here: " + err.Error())
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"zebra/mapreduce/mrtest/suite"
 )
 
 // The client tests run mrjob's Hadoop runner (-r hadoop) and luigi's
@@ -161,9 +163,7 @@ func sortedLines(s string) string {
 var runningJob = regexp.MustCompile(`Running job: (job_[A-Za-z0-9]+_[0-9]+)`)
 
 func TestPythonClients(t *testing.T) {
-	if testing.Short() {
-		t.Skip("installs mrjob and luigi from PyPI and runs their jobs through the shims")
-	}
+	suite.Require(t, suite.PyPI)
 	bin := buildZebra(t)
 	if out, _ := exec.Command(bin, "fs", "-help").CombinedOutput(); strings.Contains(string(out), `unknown command "fs"`) {
 		t.Skip("this zebra has no `zebra fs` yet (branch fsshell): mrjob and luigi need `hadoop fs`")

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"zebra/mapreduce/mrtest/suite"
 )
 
 // installedShims builds zebra and installs its shims with the HADOOP_HOME
@@ -56,9 +58,7 @@ func withoutLog4j(s string) string {
 // version`'s first line) and RunJar (`hadoop jar`), including the
 // streaming jar given its own main class again, which Hadoop refuses.
 func TestLauncherAgainstHadoop(t *testing.T) {
-	if os.Getenv("ZEBRA_CONFORMANCE") != "1" {
-		t.Skip("set ZEBRA_CONFORMANCE=1 to compare the launchers with real Hadoop (scripts/hadoop-oracle.sh; needs java and mvn)")
-	}
+	suite.Require(t, suite.Hadoop)
 	root, _ := filepath.Abs("../..")
 	oracle := filepath.Join(root, "scripts", "hadoop-oracle.sh")
 	if out, err := exec.Command(oracle, "install").CombinedOutput(); err != nil {
@@ -115,9 +115,7 @@ func TestLauncherAgainstHadoop(t *testing.T) {
 // load DIR's site files under the command line's settings, as a Hadoop
 // client loads its configuration directory.
 func TestLauncherConfig(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds zebra and runs jobs")
-	}
+	suite.Require(t, suite.Cluster) // builds zebra and runs jobs
 	home := installedShims(t)
 	hadoop := filepath.Join(home, "bin", "hadoop")
 	jar := filepath.Join(home, "share", "hadoop", "tools", "lib", "hadoop-streaming-"+hadoopVersion+".jar")

@@ -27,6 +27,8 @@ import (
 	"github.com/ncw/swift/v2"
 
 	"zebra/streaming/untar/untartest"
+
+	"zebra/mapreduce/mrtest/suite"
 )
 
 // TestOpen runs apps on objects through the jobtracker's /open gateway of a
@@ -38,9 +40,7 @@ func TestOpen(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("zebra up installs and runs Swift, which needs root here")
 	}
-	if testing.Short() {
-		t.Skip("starts a Swift cluster")
-	}
+	suite.Require(t, suite.Swift)
 	bin := buildZebra(t)
 	apps := t.TempDir()
 	watermark := buildWasm(t, filepath.Join(apps, "watermark.wasm"), "../../examples/watermark", ".")
@@ -546,6 +546,7 @@ func tarOf(t *testing.T, files map[string]string) []byte {
 // two minutes; it is stopped when the test ends.
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	suite.Require(t, suite.Browser)
 	var chromium string
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {

@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"zebra/sandbox/native"
+
+	"zebra/mapreduce/mrtest/suite"
 )
 
 // The attacks of the security review, each as a real streaming job whose
@@ -160,9 +162,7 @@ func readPrivateShipped(t *testing.T, bin, dir string, env []string) {
 
 func needSandbox(t *testing.T) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("builds zebra and runs real jobs")
-	}
+	suite.Require(t, suite.Cluster) // builds zebra and runs real jobs
 	if err := native.Check(); err != nil {
 		t.Skipf("native sandbox not available: %v", err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"zebra/mapreduce/mrtest/suite"
 )
 
 // TestClusterSplitsFollowMaps: a cluster submission requests
@@ -18,9 +20,7 @@ import (
 // give the same part files both ways; the split count printed is Hadoop's
 // arithmetic.
 func TestClusterSplitsFollowMaps(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a cluster")
-	}
+	suite.Require(t, suite.Cluster)
 	if os.Geteuid() != 0 {
 		t.Skip("tasks run in the native sandbox, which needs root here")
 	}

@@ -32,6 +32,8 @@ import (
 	"zebra/jobtracker/api"
 	"zebra/swiftfs"
 	"zebra/swiftfs/aio"
+
+	"zebra/mapreduce/mrtest/suite"
 )
 
 // TestTenantAttacks runs the attacks of one tenant on the daemons and on
@@ -42,9 +44,7 @@ import (
 // tenant's, so plans are also tampered with in flight (tamperProxy): the
 // workers must hold the line when the jobtracker's checks are bypassed.
 func TestTenantAttacks(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a Swift cluster")
-	}
+	suite.Require(t, suite.Swift)
 	bin := buildZebra(t)
 	env, op := swiftUp(t, bin, "--tenant-max", "zebra.sandbox.memory.mb=512,zebra.task.stderr.limit=1048576")
 	ctx := context.Background()

@@ -19,12 +19,15 @@ import (
 	"github.com/ncw/swift/v2"
 
 	"zebra/jobtracker/api"
+
+	"zebra/mapreduce/mrtest/suite"
 )
 
 // swiftUp starts `zebra up` with Swift for the test and returns its
 // exports and a logged-in Swift connection; the cluster stops at cleanup.
 func swiftUp(t *testing.T, bin string, args ...string) (map[string]string, *swift.Connection) {
 	t.Helper()
+	suite.Require(t, suite.Swift)
 	if os.Geteuid() != 0 {
 		t.Skip("zebra up installs and runs Swift, which needs root here")
 	}

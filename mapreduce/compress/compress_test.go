@@ -8,12 +8,13 @@ import (
 	"fmt"
 	"io"
 	"math/rand"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+
+	"zebra/mapreduce/mrtest/suite"
 )
 
 // samples are inputs of different shapes: empty, tiny, text, incompressible,
@@ -113,9 +114,7 @@ func TestChunkingIndependent(t *testing.T) {
 // bytes to be identical. It needs java and the oracle's Hadoop jars, like
 // the streaming conformance suite, and runs when ZEBRA_CONFORMANCE=1.
 func TestSameBytesAsHadoop(t *testing.T) {
-	if v := os.Getenv("ZEBRA_CONFORMANCE"); v == "" || v == "0" || v == "false" {
-		t.Skip("needs Hadoop (scripts/hadoop-oracle.sh): set ZEBRA_CONFORMANCE=1")
-	}
+	suite.Require(t, suite.Hadoop)
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(file), "..", "..")
 	oracle := filepath.Join(root, "scripts", "hadoop-oracle.sh")

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"zebra/mapreduce"
+
+	"zebra/mapreduce/mrtest/suite"
 )
 
 func TestEcho(t *testing.T) {
@@ -374,6 +376,7 @@ func TestCompileOnce(t *testing.T) {
 }
 
 func TestEviction(t *testing.T) {
+	suite.Require(t, suite.Heavy) // compiles the guest three times
 	r := newRunner(t, func(c *Config) { c.MaxCompiled = 1 })
 	dir := t.TempDir()
 	code, _ := os.ReadFile(guest(t))

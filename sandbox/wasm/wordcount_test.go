@@ -10,12 +10,15 @@ import (
 	"testing"
 
 	"zebra/mapreduce"
+
+	"zebra/mapreduce/mrtest/suite"
 )
 
 // TestWordCountMatchesPython runs the Go word count of examples/wordcount/wasm
 // through the Runner and the Python scripts of examples/wordcount as plain
 // processes, each as mapper | sort by bytes | reducer, and compares bytes.
 func TestWordCountMatchesPython(t *testing.T) {
+	suite.Require(t, suite.Heavy) // builds two Go programs for wasip1 (examples/wordcount checks their output under -short)
 	python, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("no python3 to compare with")

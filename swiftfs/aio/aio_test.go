@@ -16,12 +16,15 @@ import (
 	"time"
 
 	"zebra/swiftfs/aio"
+
+	"zebra/mapreduce/mrtest/suite"
 )
 
 // canRun skips t only when the machine cannot install Swift (not root and
 // the packages are missing); as root, a failure to start is a failure.
 func canRun(t *testing.T) {
 	t.Helper()
+	suite.Require(t, suite.Swift)
 	if os.Geteuid() != 0 {
 		if _, err := exec.LookPath("swift-proxy-server"); err != nil {
 			t.Skip("not root and Swift is not installed: the all-in-one installs Debian's swift packages with apt-get, which needs root")
