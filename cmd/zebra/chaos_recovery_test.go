@@ -13,6 +13,7 @@ import (
 	"zebra/jobtracker"
 	"zebra/jobtracker/api"
 	"zebra/mapreduce"
+	"zebra/mapreduce/mrtest/suite"
 )
 
 // TestChaosJobTrackerRecovery kills the jobtracker with SIGKILL once all
@@ -23,9 +24,7 @@ import (
 // ran once after the restart (recovered + launched = maps), no finished
 // map was run again, and its log says so.
 func TestChaosJobTrackerRecovery(t *testing.T) {
-	if testing.Short() {
-		t.Skip("chaos trial: not in -short")
-	}
+	suite.Require(t, suite.Chaos)
 	if os.Geteuid() != 0 {
 		t.Skip("the chaos test runs tasks in the native sandbox, which needs root here")
 	}

@@ -598,11 +598,9 @@ func swiftTree(t *testing.T, conn *swift.Connection, container, prefix string) m
 // KILLED with kind "lost" in the attempt history and counted as killed
 // reduces (NUM_KILLED_REDUCES).
 func TestChaosLostWorkers(t *testing.T) {
+	suite.Require(t, suite.Chaos)
 	if os.Geteuid() != 0 {
 		t.Skip("the chaos test runs tasks in the native sandbox, which needs root here")
-	}
-	if testing.Short() {
-		t.Skip("-short: the chaos trial runs a cluster for about a minute")
 	}
 	bin := buildZebra(t)
 	work := t.TempDir()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"zebra/mapreduce"
+	"zebra/mapreduce/mrtest/suite"
 )
 
 const (
@@ -249,9 +250,7 @@ func runAll(t testing.TB, h *Harness) (rounds, local int) {
 // every free slot is filled while enough maps are queued: 100,000 maps on
 // 2,000 slots take exactly 50 rounds.
 func TestPlaceAtScale(t *testing.T) {
-	if testing.Short() {
-		t.Skip("100,000 tasks: not in -short")
-	}
+	suite.Require(t, suite.Heavy)
 	const n, tasks = 1000, 100_000
 	rounds, local := runAll(t, bigHarness(n, tasks, time.Hour))
 	if local != tasks {
