@@ -9,6 +9,7 @@ require (
 	github.com/elastic/go-seccomp-bpf v1.6.0
 	github.com/gin-gonic/gin v1.12.0
 	github.com/jcmturner/gokrb5/v8 v8.4.4
+	github.com/moby/sys/mountinfo v0.7.3
 	github.com/ncw/swift/v2 v2.0.5
 	github.com/pebbe/zmq4 v1.4.0
 	github.com/prometheus/client_golang v1.23.2

@@ -69,8 +69,10 @@ type Config struct {
 
 	// SharedNetwork, opt-in, puts all instances of the Runner in one empty
 	// network namespace instead of giving each its own (made ahead, in
-	// the pool). It saves about 0.6 ms of a start's p50 that the pool
-	// does not hide (BenchmarkBootTrueSharedNetwork), but instances then
+	// the pool). It saves about 0.6 ms of CPU time per start (the kernel
+	// makes and tears down a namespace per instance; a pool only moves
+	// that work), and up to about that much of a start's p50 when starts
+	// come back to back (BenchmarkBootTrueSharedNetwork), but instances then
 	// see each other's sockets in /proc/net (unix, tcp, udp: bound
 	// abstract names and ports), a channel between tenants' tasks; it also
 	// needs root and Landlock's scope of abstract unix sockets (ABI 6), and

@@ -13,7 +13,12 @@
 // cgroups, which the Runner made with the limits set. An instance is not
 // an exec of anything: it runs a small part of this package that makes only
 // raw system calls (instance_linux.go), on a copy of the factory's memory,
-// which holds the Runner's configuration but nothing of any task.
+// which holds the Runner's configuration but nothing of any task. Where
+// the task's paths are handed over as detached mounts (open_tree), the
+// factory forks from a mount namespace of its own that holds only the
+// host's root, /proc and the mounts the system directories are bound
+// from, so that an instance copies, and detaches, few of the host's
+// mounts (factoryns_linux.go).
 //
 // Ahead of its task the instance's init builds the part of the root every
 // task has, in a tmpfs it pivots into: read-only binds of /usr, /lib*,

@@ -85,8 +85,14 @@ func (w *opWriter) maskEntry(m mountEntry) error {
 	switch {
 	case m.Kind == kindReadOnly:
 		w.op(opBind, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC, 0, 0, desc, m.Dst, m.Dst)
+	case fi.IsDir() && w.maskDir != "":
+		// The first directory's empty tmpfs again: a bind costs the
+		// instance less than a file system of its own, to make and to
+		// tear down.
+		w.op(opBind, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC, 0, 0, desc, w.maskDir, m.Dst)
 	case fi.IsDir():
 		w.op(opMount, unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, 0, 0, desc, "tmpfs", m.Dst, "tmpfs", "size=0,nr_inodes=1,mode=0555")
+		w.maskDir = m.Dst
 	default:
 		// Reads are empty; a write would go to /dev/null.
 		w.op(opBind, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NOEXEC, 0, 0, desc, "/dev/null", m.Dst)

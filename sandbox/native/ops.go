@@ -59,6 +59,9 @@ type opWriter struct {
 	fds []int
 	// path is the opExec's program.
 	path string
+	// maskDir is where the empty read-only tmpfs that masks directories
+	// was mounted, if it was (see maskEntry).
+	maskDir string
 }
 
 func (w *opWriter) closeFDs() {
