@@ -32,6 +32,17 @@ type segmentWriter struct {
 }
 
 func (s *segmentWriter) write(key, value []byte) error {
+	if b := s.w.AvailableBuffer(); cap(b) >= 2*binary.MaxVarintLen64+len(key)+len(value) {
+		// The common case: the record is encoded in place in the writer's
+		// buffer, one Write instead of three.
+		b = binary.AppendUvarint(b, uint64(len(key)))
+		b = binary.AppendUvarint(b, uint64(len(value)))
+		b = append(b, key...)
+		b = append(b, value...)
+		s.w.Write(b) // cannot fail: it fits the buffer
+		s.count(len(b), len(key), len(value))
+		return nil
+	}
 	n := binary.PutUvarint(s.hdr[:], uint64(len(key)))
 	n += binary.PutUvarint(s.hdr[n:], uint64(len(value)))
 	if _, err := s.w.Write(s.hdr[:n]); err != nil {
@@ -43,11 +54,17 @@ func (s *segmentWriter) write(key, value []byte) error {
 	if _, err := s.w.Write(value); err != nil {
 		return err
 	}
-	s.off += int64(n + len(key) + len(value))
-	s.records++
-	kl, vl := vintSize(len(key))+len(key), vintSize(len(value))+len(value)
-	s.ifile += int64(vintSize(kl) + vintSize(vl) + kl + vl)
+	s.count(n+len(key)+len(value), len(key), len(value))
 	return nil
+}
+
+// count accounts for one record of n bytes with a key and value of the
+// given lengths.
+func (s *segmentWriter) count(n, klen, vlen int) {
+	s.off += int64(n)
+	s.records++
+	kl, vl := vintSize(klen)+klen, vintSize(vlen)+vlen
+	s.ifile += int64(vintSize(kl) + vintSize(vl) + kl + vl)
 }
 
 // segmentReader reads the records of one segment, from memory or a file.
