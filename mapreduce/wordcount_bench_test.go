@@ -59,6 +59,7 @@ func BenchmarkWordCountMapSide(b *testing.B) {
 		b.Run(map[int]string{1: "reduces=1", 2: "reduces=2"}[np], func(b *testing.B) {
 			b.SetBytes(size)
 			b.ReportAllocs()
+			b.ResetTimer()
 			c0 := cpuTime(b)
 			for i := 0; i < b.N; i++ {
 				dir := b.TempDir()
