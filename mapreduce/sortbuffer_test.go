@@ -3,6 +3,9 @@ package mapreduce
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"math/rand"
 	"os"
 	"strconv"
@@ -134,4 +137,28 @@ func (concatReducer) Reduce(_ context.Context, _ *TaskContext, in KVIterator, ou
 		return out.Collect(key, joined)
 	}
 	return in.Err()
+}
+
+// TestRecordHashIsDigestOfStream checks a recordHash (which hashes batches)
+// against SHA-256 of the records' encoding written out in one piece, with
+// records smaller and larger than its batch.
+func TestRecordHashIsDigestOfStream(t *testing.T) {
+	keys, values := wordRecords(20000, 12)
+	keys = append(keys, bytes.Repeat([]byte("k"), 3*recordHashBuffer), []byte("after"))
+	values = append(values, []byte("v"), bytes.Repeat([]byte("v"), recordHashBuffer))
+	h := newRecordHash()
+	var stream []byte
+	for i := range keys {
+		h.add(keys[i], values[i])
+		stream = binary.AppendUvarint(stream, uint64(len(keys[i])))
+		stream = binary.AppendUvarint(stream, uint64(len(values[i])))
+		stream = append(append(stream, keys[i]...), values[i]...)
+	}
+	want := sha256.Sum256(stream)
+	if got := h.sum(); got != hex.EncodeToString(want[:]) {
+		t.Errorf("digest %s, SHA-256 of the stream %x", got, want)
+	}
+	if h.n != int64(len(keys)) {
+		t.Errorf("%d records counted, %d added", h.n, len(keys))
+	}
 }

@@ -106,3 +106,20 @@ func BenchmarkWordCountSpill(b *testing.B) {
 	}
 	b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
 }
+
+// BenchmarkRecordHash is the digest of 1M word records (what every map
+// output and reduce input and output record goes through).
+func BenchmarkRecordHash(b *testing.B) {
+	keys, values := wordRecords(1000000, 9)
+	b.ReportAllocs()
+	b.ResetTimer()
+	c0 := cpuTime(b)
+	for i := 0; i < b.N; i++ {
+		h := newRecordHash()
+		for j := range keys {
+			h.add(keys[j], values[j])
+		}
+		h.sum()
+	}
+	reportCPU(b, c0)
+}
