@@ -74,7 +74,7 @@ type sortBuffer struct {
 	ovArena   []byte
 	ovMeta    []recMeta
 	noOverlap bool
-	// touched keeps the spill's arena touches (see prefetchAhead) from
+	// touched keeps the spill's arena touches (see prefetchBatch) from
 	// being optimized away.
 	touched byte
 
@@ -386,19 +386,22 @@ func (b *sortBuffer) sortAndWrite(path string) (MapOutput, error) {
 			return b.combine(&metaIter{b: b, i: lo - 1, hi: hi, cmp: b.cmp}, w)
 		}
 		// The sorted records lie scattered over the arena, each read a
-		// cache miss: a load of the record prefetchAhead places on lets
-		// the processor wait for several misses at once.
+		// cache miss. Loading the first byte of a batch of records back
+		// to back, before writing them, lets the processor wait for the
+		// batch's misses at once instead of one after the other.
 		var touch byte
-		arena := b.arena
-		for i := lo; i < hi; i++ {
-			if j := i + prefetchAhead; j < hi {
-				if o := b.meta[j].koff; int(o) < len(arena) {
-					touch ^= arena[o]
+		arena, meta := b.arena, b.meta
+		for i := lo; i < hi; i += prefetchBatch {
+			end := min(i+prefetchBatch, hi)
+			for _, m := range meta[i:end] {
+				if int(m.koff) < len(arena) {
+					touch ^= arena[m.koff]
 				}
 			}
-			m := b.meta[i]
-			if err := w.write(b.keyOf(m), b.valueOf(m)); err != nil {
-				return err
+			for _, m := range meta[i:end] {
+				if err := w.write(b.keyOf(m), b.valueOf(m)); err != nil {
+					return err
+				}
 			}
 		}
 		b.touched = touch
@@ -406,8 +409,9 @@ func (b *sortBuffer) sortAndWrite(path string) (MapOutput, error) {
 	})
 }
 
-// prefetchAhead is how many records ahead a spill touches the arena.
-const prefetchAhead = 8
+// prefetchBatch is how many records a spill touches in the arena before
+// writing them.
+const prefetchBatch = 16
 
 // writeFile writes one file of nPart segments; body writes partition p's
 // records, which are meta[lo:hi] when the buffer is the source.
