@@ -131,28 +131,45 @@ func (r *segmentReader) next() bool {
 	if r.remaining <= 0 {
 		return false
 	}
-	kl, err := binary.ReadUvarint(r.br)
-	if err != nil {
+	// The record is parsed in the reader's buffer and, when it fits
+	// there, returned from it without a copy: it stays valid until this
+	// reader's next read.
+	hdr, err := r.br.Peek(int(min(2*binary.MaxVarintLen64, r.remaining)))
+	if len(hdr) == 0 && err != nil {
 		r.err = E("read map output segment", Infra, r.path, err)
 		return false
 	}
-	vl, err := binary.ReadUvarint(r.br)
-	if err != nil {
-		r.err = E("read map output segment", Infra, r.path, err)
+	kl, n1 := binary.Uvarint(hdr)
+	vl, n2 := uint64(0), 0
+	if n1 > 0 {
+		vl, n2 = binary.Uvarint(hdr[n1:])
+	}
+	if n1 <= 0 || n2 <= 0 || kl > uint64(r.remaining) || vl > uint64(r.remaining) || int64(n1+n2)+int64(kl+vl) > r.remaining {
+		r.err = E("read map output segment", Internal, r.path, fmt.Errorf("corrupt record header %d bytes before the segment's end", r.remaining))
 		return false
 	}
+	r.br.Discard(n1 + n2)
 	need := int(kl + vl)
-	if cap(r.buf) < need {
-		r.buf = make([]byte, need)
+	var data []byte
+	if need <= r.br.Size() {
+		data, err = r.br.Peek(need)
+		if err == nil {
+			r.br.Discard(need)
+		}
+	} else {
+		if cap(r.buf) < need {
+			r.buf = make([]byte, need)
+		}
+		data = r.buf[:need]
+		_, err = io.ReadFull(r.br, data)
 	}
-	r.buf = r.buf[:need]
-	if _, err := io.ReadFull(r.br, r.buf); err != nil {
+	if err != nil {
 		r.err = E("read map output segment", Infra, r.path, err)
 		return false
 	}
-	r.remaining -= int64(uvarintLen(kl) + uvarintLen(vl) + need)
-	r.key = r.buf[:kl]
-	r.value = r.buf[kl:]
+	r.remaining -= int64(n1 + n2 + need)
+	r.key = data[:kl:kl]
+	r.value = data[kl:need:need]
 	return true
 }
 

@@ -1,6 +1,7 @@
 package mapreduce
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -8,6 +9,7 @@ import (
 	"encoding/hex"
 	"math/rand"
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 )
@@ -160,5 +162,57 @@ func TestRecordHashIsDigestOfStream(t *testing.T) {
 	}
 	if h.n != int64(len(keys)) {
 		t.Errorf("%d records counted, %d added", h.n, len(keys))
+	}
+}
+
+// TestStreamedSegmentReader reads a segment from its file (not whole into
+// memory) at an offset inside the file, with records smaller and larger
+// than the read buffer, and checks a segment cut inside its last record
+// is reported as corrupt.
+func TestStreamedSegmentReader(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "seg")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &segmentWriter{w: bufio.NewWriterSize(f, 4096)}
+	w.write([]byte("before"), []byte("the segment"))
+	start := w.off
+	keys, values := wordRecords(30000, 13)
+	keys = append(keys, bytes.Repeat([]byte("K"), 100<<10), []byte("k"))
+	values = append(values, bytes.Repeat([]byte("V"), 70<<10), bytes.Repeat([]byte("v"), 65<<10))
+	for i := range keys {
+		w.write(keys[i], values[i])
+	}
+	if err := w.w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	seg := Segment{Path: path, Offset: start, Length: w.off - start}
+	r, err := openSegment(seg, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for r.next() {
+		if n >= len(keys) || !bytes.Equal(r.key, keys[n]) || !bytes.Equal(r.value, values[n]) {
+			t.Fatalf("record %d: %.20q %.20q", n, r.key, r.value)
+		}
+		n++
+	}
+	r.close()
+	if r.err != nil || n != len(keys) {
+		t.Fatalf("read %d of %d records: %v", n, len(keys), r.err)
+	}
+	seg.Length -= 10
+	r, err = openSegment(seg, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r.next() {
+	}
+	r.close()
+	if !IsKind(r.err, Internal) {
+		t.Errorf("segment cut in its last record: error %v, want a corrupt record", r.err)
 	}
 }
