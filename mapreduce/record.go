@@ -78,25 +78,56 @@ func SettingsDigest(c *Conf) string {
 }
 
 // recordHash accumulates one side of an attempt's digests. It is safe for
-// use by one goroutine at a time.
+// use by one goroutine at a time. Records are encoded into buf and hashed a
+// buffer at a time (the digest of a stream does not depend on how it is
+// cut into writes): a hash write per record costs more than the record.
 type recordHash struct {
 	h   hash.Hash
 	n   int64
-	hdr [2 * binary.MaxVarintLen64]byte
+	buf []byte
 }
+
+// recordHashBuffer is the size of the batches a recordHash hashes.
+const recordHashBuffer = 32 << 10
 
 func newRecordHash() *recordHash { return &recordHash{h: sha256.New()} }
 
 func (r *recordHash) add(key, value []byte) {
-	n := binary.PutUvarint(r.hdr[:], uint64(len(key)))
-	n += binary.PutUvarint(r.hdr[n:], uint64(len(value)))
-	r.h.Write(r.hdr[:n])
-	r.h.Write(key)
-	r.h.Write(value)
+	need := 2*binary.MaxVarintLen64 + len(key) + len(value)
+	if len(r.buf)+need > cap(r.buf) {
+		r.flush()
+		if r.buf == nil {
+			r.buf = make([]byte, 0, recordHashBuffer)
+		}
+		if need > cap(r.buf) {
+			var hdr [2 * binary.MaxVarintLen64]byte
+			n := binary.PutUvarint(hdr[:], uint64(len(key)))
+			n += binary.PutUvarint(hdr[n:], uint64(len(value)))
+			r.h.Write(hdr[:n])
+			r.h.Write(key)
+			r.h.Write(value)
+			r.n++
+			return
+		}
+	}
+	r.buf = binary.AppendUvarint(r.buf, uint64(len(key)))
+	r.buf = binary.AppendUvarint(r.buf, uint64(len(value)))
+	r.buf = append(r.buf, key...)
+	r.buf = append(r.buf, value...)
 	r.n++
 }
 
-func (r *recordHash) sum() string { return hex.EncodeToString(r.h.Sum(nil)) }
+func (r *recordHash) flush() {
+	if len(r.buf) > 0 {
+		r.h.Write(r.buf)
+		r.buf = r.buf[:0]
+	}
+}
+
+func (r *recordHash) sum() string {
+	r.flush()
+	return hex.EncodeToString(r.h.Sum(nil))
+}
 
 // hashingCollector passes records on and hashes them.
 type hashingCollector struct {

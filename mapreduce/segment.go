@@ -32,6 +32,17 @@ type segmentWriter struct {
 }
 
 func (s *segmentWriter) write(key, value []byte) error {
+	if b := s.w.AvailableBuffer(); cap(b) >= 2*binary.MaxVarintLen64+len(key)+len(value) {
+		// The common case: the record is encoded in place in the writer's
+		// buffer, one Write instead of three.
+		b = binary.AppendUvarint(b, uint64(len(key)))
+		b = binary.AppendUvarint(b, uint64(len(value)))
+		b = append(b, key...)
+		b = append(b, value...)
+		s.w.Write(b) // cannot fail: it fits the buffer
+		s.count(len(b), len(key), len(value))
+		return nil
+	}
 	n := binary.PutUvarint(s.hdr[:], uint64(len(key)))
 	n += binary.PutUvarint(s.hdr[n:], uint64(len(value)))
 	if _, err := s.w.Write(s.hdr[:n]); err != nil {
@@ -43,11 +54,17 @@ func (s *segmentWriter) write(key, value []byte) error {
 	if _, err := s.w.Write(value); err != nil {
 		return err
 	}
-	s.off += int64(n + len(key) + len(value))
-	s.records++
-	kl, vl := vintSize(len(key))+len(key), vintSize(len(value))+len(value)
-	s.ifile += int64(vintSize(kl) + vintSize(vl) + kl + vl)
+	s.count(n+len(key)+len(value), len(key), len(value))
 	return nil
+}
+
+// count accounts for one record of n bytes with a key and value of the
+// given lengths.
+func (s *segmentWriter) count(n, klen, vlen int) {
+	s.off += int64(n)
+	s.records++
+	kl, vl := vintSize(klen)+klen, vintSize(vlen)+vlen
+	s.ifile += int64(vintSize(kl) + vintSize(vl) + kl + vl)
 }
 
 // segmentReader reads the records of one segment, from memory or a file.
@@ -114,28 +131,45 @@ func (r *segmentReader) next() bool {
 	if r.remaining <= 0 {
 		return false
 	}
-	kl, err := binary.ReadUvarint(r.br)
-	if err != nil {
+	// The record is parsed in the reader's buffer and, when it fits
+	// there, returned from it without a copy: it stays valid until this
+	// reader's next read.
+	hdr, err := r.br.Peek(int(min(2*binary.MaxVarintLen64, r.remaining)))
+	if len(hdr) == 0 && err != nil {
 		r.err = E("read map output segment", Infra, r.path, err)
 		return false
 	}
-	vl, err := binary.ReadUvarint(r.br)
-	if err != nil {
-		r.err = E("read map output segment", Infra, r.path, err)
+	kl, n1 := binary.Uvarint(hdr)
+	vl, n2 := uint64(0), 0
+	if n1 > 0 {
+		vl, n2 = binary.Uvarint(hdr[n1:])
+	}
+	if n1 <= 0 || n2 <= 0 || kl > uint64(r.remaining) || vl > uint64(r.remaining) || int64(n1+n2)+int64(kl+vl) > r.remaining {
+		r.err = E("read map output segment", Internal, r.path, fmt.Errorf("corrupt record header %d bytes before the segment's end", r.remaining))
 		return false
 	}
+	r.br.Discard(n1 + n2)
 	need := int(kl + vl)
-	if cap(r.buf) < need {
-		r.buf = make([]byte, need)
+	var data []byte
+	if need <= r.br.Size() {
+		data, err = r.br.Peek(need)
+		if err == nil {
+			r.br.Discard(need)
+		}
+	} else {
+		if cap(r.buf) < need {
+			r.buf = make([]byte, need)
+		}
+		data = r.buf[:need]
+		_, err = io.ReadFull(r.br, data)
 	}
-	r.buf = r.buf[:need]
-	if _, err := io.ReadFull(r.br, r.buf); err != nil {
+	if err != nil {
 		r.err = E("read map output segment", Infra, r.path, err)
 		return false
 	}
-	r.remaining -= int64(uvarintLen(kl) + uvarintLen(vl) + need)
-	r.key = r.buf[:kl]
-	r.value = r.buf[kl:]
+	r.remaining -= int64(n1 + n2 + need)
+	r.key = data[:kl:kl]
+	r.value = data[kl:need:need]
 	return true
 }
 

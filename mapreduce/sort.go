@@ -60,6 +60,23 @@ type sortBuffer struct {
 	cmp   KeyCompare
 
 	spills []MapOutput
+	// Collection overlaps spilling, as with Hadoop's SpillThread: while
+	// running sorts and writes the records of one spill in the background
+	// (it owns the main memory), arena and meta are the overflow memory,
+	// which takes up to ovLimit accounted bytes, the part of io.sort.mb
+	// above the spill threshold; ovArena and ovMeta keep the overflow
+	// memory while it is not in use. Spill boundaries stay where a
+	// synchronous spill puts them (see Collect), so output does not depend
+	// on timing. noOverlap makes every spill synchronous (for tests and
+	// benchmarks that compare the two).
+	running   *spillJob
+	ovLimit   int
+	ovArena   []byte
+	ovMeta    []recMeta
+	noOverlap bool
+	// touched keeps the spill's arena touches (see prefetchBatch) from
+	// being optimized away.
+	touched byte
 
 	outRecords, outBytes, spilled int64
 }
@@ -82,7 +99,7 @@ func newSortBuffer(ctx context.Context, job *Job, t *TaskContext, dir string) *s
 		part = HashPartition
 	}
 	b := &sortBuffer{ctx: ctx, job: job, t: t, dir: dir, limit: limit,
-		nPart: job.NumReduces, part: part, cmp: job.Compare}
+		ovLimit: min(mb<<20-limit, limit), nPart: job.NumReduces, part: part, cmp: job.Compare}
 	if m := sortMemFree.get(); m != nil {
 		b.arena, b.meta = m.arena[:0], m.meta[:0]
 	} else {
@@ -134,7 +151,10 @@ func (l *sortMemList) put(m *sortMem) {
 // afterwards.
 func (b *sortBuffer) release() {
 	sortMemFree.put(&sortMem{arena: b.arena[:0], meta: b.meta[:0]})
-	b.arena, b.meta = nil, nil
+	if b.ovArena != nil {
+		sortMemFree.put(&sortMem{arena: b.ovArena[:0], meta: b.ovMeta[:0]})
+	}
+	b.arena, b.meta, b.ovArena, b.ovMeta = nil, nil, nil, nil
 }
 
 // grow makes room for need more arena bytes, growing geometrically but
@@ -143,9 +163,13 @@ func (b *sortBuffer) grow(need int) {
 	if len(b.arena)+need <= cap(b.arena) {
 		return
 	}
+	lim := b.limit
+	if b.running != nil {
+		lim = b.ovLimit
+	}
 	c := max(2*cap(b.arena), len(b.arena)+need)
-	if c > b.limit && len(b.arena)+need <= b.limit {
-		c = b.limit
+	if c > lim && len(b.arena)+need <= lim {
+		c = lim
 	}
 	a := make([]byte, len(b.arena), c)
 	copy(a, b.arena)
@@ -159,10 +183,34 @@ func (b *sortBuffer) Collect(key, value []byte) error {
 		return E("collect map output", UserCode, "", fmt.Errorf("illegal partition for %q (%d)", key, p))
 	}
 	need := len(key) + len(value)
-	if len(b.meta) > 0 && len(b.arena)+need+metaSize*(len(b.meta)+1) > b.limit {
-		if err := b.spill(); err != nil {
-			return err
+	for {
+		size := len(b.arena) + need + metaSize*(len(b.meta)+1)
+		if b.running != nil {
+			if size <= b.ovLimit {
+				break // into the overflow
+			}
+			// The overflow is full: wait for the spill, as Hadoop's
+			// collector blocks, and go on in the main memory. The
+			// overflow is never bigger than the spill limit, so the
+			// next spill starts no earlier than it would have.
+			if err := b.join(); err != nil {
+				return err
+			}
+			continue
 		}
+		if len(b.meta) > 0 && size > b.limit && b.noOverlap {
+			if err := b.spill(); err != nil {
+				return err
+			}
+			break
+		}
+		if len(b.meta) > 0 && size > b.limit {
+			if err := b.startSpill(); err != nil {
+				return err
+			}
+			continue
+		}
+		break
 	}
 	off := len(b.arena)
 	if off+need > 1<<32-1 {
@@ -201,6 +249,19 @@ func (s byteSorter) Compare(i, j int) int {
 		}
 		return 1
 	}
+	if mi.klen <= 8 && mj.klen <= 8 {
+		// Both keys lie whole in their equal, zero-padded prefixes: one is
+		// the other plus zero bytes, so the shorter sorts first, as
+		// bytes.Compare has it, and the arena (a cache miss per key) is
+		// not read. Repeated short keys, the bulk of a word count, end here.
+		if mi.klen != mj.klen {
+			if mi.klen < mj.klen {
+				return -1
+			}
+			return 1
+		}
+		return 0
+	}
 	a := s.b.arena
 	return bytes.Compare(a[mi.koff:mi.koff+mi.klen], a[mj.koff:mj.koff+mj.klen])
 }
@@ -220,11 +281,95 @@ func (s cmpSorter) Compare(i, j int) int {
 }
 func (s cmpSorter) Swap(i, j int) { s.b.meta[i], s.b.meta[j] = s.b.meta[j], s.b.meta[i] }
 
-// spill sorts the buffer and writes it as one spill file, running the
-// combiner per partition when the job has one.
-func (b *sortBuffer) spill() error {
+// spillJob is a spill running in the background: sp is a copy of the
+// buffer that owns the spilled records; out and err are set when done is
+// closed.
+type spillJob struct {
+	sp   *sortBuffer
+	done chan struct{}
+	out  MapOutput
+	err  error
+}
+
+// startSpill hands the buffer's records to a background spill and goes on
+// collecting into the overflow memory. No spill may be running.
+func (b *sortBuffer) startSpill() error {
 	if err := b.ctx.Err(); err != nil {
 		return E("spill", Canceled, "", err)
+	}
+	sp := new(sortBuffer)
+	*sp = *b
+	sp.spilled = 0
+	j := &spillJob{sp: sp, done: make(chan struct{})}
+	path := b.spillPath()
+	go func() {
+		defer close(j.done)
+		j.out, j.err = sp.sortAndWrite(path)
+	}()
+	b.running = j
+	if b.ovArena == nil {
+		if m := sortMemFree.get(); m != nil {
+			b.ovArena, b.ovMeta = m.arena[:0], m.meta[:0]
+		} else {
+			b.ovArena = make([]byte, 0, min(b.ovLimit, 1<<20))
+		}
+	}
+	b.arena, b.meta = b.ovArena[:0], b.ovMeta[:0]
+	b.ovArena, b.ovMeta = nil, nil
+	return nil
+}
+
+// join waits for the running spill, records it and moves the records
+// collected meanwhile from the overflow to the main memory it freed.
+func (b *sortBuffer) join() error {
+	j := b.running
+	<-j.done
+	b.running = nil
+	b.spilled += j.sp.spilled
+	ovArena, ovMeta := b.arena, b.meta
+	// The overflow's records are copied whole to offset 0 of the main
+	// arena, so their metadata (offsets from the arena's start) still hold.
+	b.arena = append(j.sp.arena[:0], ovArena...)
+	b.meta = append(j.sp.meta[:0], ovMeta...)
+	b.ovArena, b.ovMeta = ovArena[:0], ovMeta[:0]
+	if j.err != nil {
+		return j.err
+	}
+	b.spills = append(b.spills, j.out)
+	return nil
+}
+
+// abort waits for a running spill, for a task that fails before finish.
+func (b *sortBuffer) abort() {
+	if b.running != nil {
+		b.join()
+	}
+}
+
+func (b *sortBuffer) spillPath() string {
+	return filepath.Join(b.dir, fmt.Sprintf("spill%d.out", len(b.spills)))
+}
+
+// spill sorts the buffer and writes it as one spill file, in the calling
+// goroutine. No spill may be running.
+func (b *sortBuffer) spill() error {
+	out, err := b.sortAndWrite(b.spillPath())
+	if err != nil {
+		return err
+	}
+	b.spills = append(b.spills, out)
+	b.arena = b.arena[:0]
+	b.meta = b.meta[:0]
+	return nil
+}
+
+// sortAndWrite sorts the buffer's records and writes them as the spill
+// file at path, running the combiner per partition when the job has one.
+// It changes nothing in b but the order of meta and the spilled count, so
+// a copy of the buffer can run it in the background.
+func (b *sortBuffer) sortAndWrite(path string) (MapOutput, error) {
+	if err := b.ctx.Err(); err != nil {
+		return MapOutput{}, E("spill", Canceled, "", err)
 	}
 	// Hadoop's sort buffer stores record metadata downwards from its
 	// equator, so its sort sees the records in reverse collection order;
@@ -236,27 +381,37 @@ func (b *sortBuffer) spill() error {
 	} else {
 		QuickSort(cmpSorter{b}, 0, len(b.meta))
 	}
-	path := filepath.Join(b.dir, fmt.Sprintf("spill%d.out", len(b.spills)))
-	out, err := b.writeFile(path, func(p int, w *segmentWriter, lo, hi int) error {
+	return b.writeFile(path, func(p int, w *segmentWriter, lo, hi int) error {
 		if b.job.Combiner != nil && hi > lo {
 			return b.combine(&metaIter{b: b, i: lo - 1, hi: hi, cmp: b.cmp}, w)
 		}
-		for i := lo; i < hi; i++ {
-			m := b.meta[i]
-			if err := w.write(b.keyOf(m), b.valueOf(m)); err != nil {
-				return err
+		// The sorted records lie scattered over the arena, each read a
+		// cache miss. Loading the first byte of a batch of records back
+		// to back, before writing them, lets the processor wait for the
+		// batch's misses at once instead of one after the other.
+		var touch byte
+		arena, meta := b.arena, b.meta
+		for i := lo; i < hi; i += prefetchBatch {
+			end := min(i+prefetchBatch, hi)
+			for _, m := range meta[i:end] {
+				if int(m.koff) < len(arena) {
+					touch ^= arena[m.koff]
+				}
+			}
+			for _, m := range meta[i:end] {
+				if err := w.write(b.keyOf(m), b.valueOf(m)); err != nil {
+					return err
+				}
 			}
 		}
+		b.touched = touch
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	b.spills = append(b.spills, out)
-	b.arena = b.arena[:0]
-	b.meta = b.meta[:0]
-	return nil
 }
+
+// prefetchBatch is how many records a spill touches in the arena before
+// writing them.
+const prefetchBatch = 16
 
 // writeFile writes one file of nPart segments; body writes partition p's
 // records, which are meta[lo:hi] when the buffer is the source.
@@ -318,6 +473,11 @@ func (b *sortBuffer) combine(in KVIterator, w *segmentWriter) error {
 // finish flushes the buffer and returns the attempt's single sorted output
 // file, merging spills (and combining again when there are enough of them).
 func (b *sortBuffer) finish() (MapOutput, error) {
+	if b.running != nil {
+		if err := b.join(); err != nil {
+			return MapOutput{}, err
+		}
+	}
 	if len(b.spills) == 0 || len(b.meta) > 0 {
 		if err := b.spill(); err != nil {
 			return MapOutput{}, err

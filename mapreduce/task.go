@@ -69,6 +69,7 @@ func RunMap(ctx context.Context, job *Job, t *TaskContext, c *Committer) (MapOut
 	}
 	buf := newSortBuffer(ctx, job, t, t.Dir)
 	if err := mapPieces(ctx, job, t, hashingCollector{out: buf, h: t.outHash}); err != nil {
+		buf.abort()
 		return MapOutput{}, err
 	}
 	out, err := buf.finish()
