@@ -139,7 +139,7 @@ func TestCompileImageErrors(t *testing.T) {
 			}
 		})
 	}
-	_, err := compileMem(t, fsys, dir, job("swift://~/img/ok.tar", "bin/run", ""), map[string]string{KeySandbox: "none"})
+	_, err := compileMem(t, fsys, dir, job("swift://~/img/ok.tar", "bin/run", ""), map[string]string{mapreduce.KeySandbox: "none"})
 	if err == nil || !strings.Contains(err.Error(), "images need the native sandbox") {
 		t.Fatalf("sandbox none: %v", err)
 	}
