@@ -132,3 +132,16 @@ func ParseAttemptID(s string) (AttemptID, error) {
 	job := JobID{Tracker: strings.Join(parts[:k-4], "_"), Seq: seq}
 	return AttemptID{Task: TaskID{Job: job, Kind: kind, Index: idx}, N: n}, nil
 }
+
+// TaskOfAttempt is the task id of an attempt id in its string form
+// (attempt_<job>_<kind>_<task>_<n> → task_<job>_<kind>_<task>), without
+// checking the parts between; "" if id is not of that form. Use it where
+// ids only pass through (logs, display); ParseAttemptID checks them.
+func TaskOfAttempt(id string) string {
+	rest, ok := strings.CutPrefix(id, "attempt_")
+	i := strings.LastIndexByte(rest, '_')
+	if !ok || i <= 0 {
+		return ""
+	}
+	return "task_" + rest[:i]
+}

@@ -563,25 +563,6 @@ func splitInputs(s string) []string {
 	return append(out, s[start:])
 }
 
-// groupDisplay maps counter group names to Hadoop's display names.
-var groupDisplay = map[string]string{
-	mapreduce.GroupFileSystem:   "File System Counters",
-	mapreduce.GroupJob:          "Job Counters ",
-	mapreduce.GroupTask:         "Map-Reduce Framework",
-	mapreduce.GroupInputFormat:  "File Input Format Counters ",
-	mapreduce.GroupOutputFormat: "File Output Format Counters ",
-}
-
-// taskCounterOrder is Hadoop's TaskCounter order for the counters zebra
-// keeps.
-var taskCounterOrder = []string{
-	mapreduce.CounterMapInputRecords, mapreduce.CounterMapOutputRecords, mapreduce.CounterMapOutputBytes,
-	mapreduce.CounterMapOutputMaterial, mapreduce.CounterInputSplitBytes, mapreduce.CounterCombineInputRecords,
-	mapreduce.CounterCombineOutputRecords, mapreduce.CounterReduceInputGroups, mapreduce.CounterReduceShuffleBytes,
-	mapreduce.CounterReduceInputRecords, mapreduce.CounterReduceOutputRecords, mapreduce.CounterSpilledRecords,
-	mapreduce.CounterShuffledMaps, mapreduce.CounterFailedShuffles, mapreduce.CounterMergedMapOutputs,
-}
-
 var mapOnlyCounters = map[string]bool{
 	mapreduce.CounterMapInputRecords: true, mapreduce.CounterMapOutputRecords: true,
 	mapreduce.CounterInputSplitBytes: true, mapreduce.CounterSpilledRecords: true,
@@ -606,7 +587,7 @@ func formatCounters(c *mapreduce.Counters, mapOnly bool) string {
 		groups = append(groups, g)
 	}
 	var task []string
-	for _, n := range taskCounterOrder {
+	for _, n := range mapreduce.TaskCounterNames {
 		if !mapOnly || mapOnlyCounters[n] {
 			task = append(task, n)
 		}
@@ -618,9 +599,9 @@ func formatCounters(c *mapreduce.Counters, mapOnly bool) string {
 				job = append(job, n)
 			}
 		}
-		add(groupDisplay[mapreduce.GroupJob], job, func(n string) int64 { return c.Get(mapreduce.GroupJob, n) })
+		add(mapreduce.GroupDisplayName(mapreduce.GroupJob), job, func(n string) int64 { return c.Get(mapreduce.GroupJob, n) })
 	}
-	add("Map-Reduce Framework", task, func(n string) int64 { return c.Get(mapreduce.GroupTask, n) })
+	add(mapreduce.GroupDisplayName(mapreduce.GroupTask), task, func(n string) int64 { return c.Get(mapreduce.GroupTask, n) })
 	var rest []string
 	for _, g := range c.Groups() {
 		if g != mapreduce.GroupTask && g != mapreduce.GroupFileSystem && g != mapreduce.GroupJob {
@@ -649,12 +630,8 @@ func formatCounters(c *mapreduce.Counters, mapOnly bool) string {
 		default:
 			sort.Strings(names)
 		}
-		display := g
-		if d, ok := groupDisplay[g]; ok {
-			display = d
-		}
 		gg := g
-		add(display, names, func(n string) int64 { return c.Get(gg, n) })
+		add(mapreduce.GroupDisplayName(g), names, func(n string) int64 { return c.Get(gg, n) })
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Counters: %d", total)
