@@ -75,35 +75,19 @@ func (a AttemptID) String() string {
 	return fmt.Sprintf("attempt_%s_%04d_%s_%06d_%d", t.Job.Tracker, t.Job.Seq, t.Kind.letter(), t.Index, a.N)
 }
 
-// TaskState is the state of a task or attempt. States are ordered: a larger
-// value is further along, so checks read state >= Succeeded.
-type TaskState uint8
-
+// States of jobs, tasks and attempts, as Hadoop names them (JobState,
+// TaskState and TaskAttemptState in its REST APIs and consoles). They are
+// the one spelling of each state: the wire types (jobtracker/api) and the
+// jobtracker's views name these.
 const (
-	// Init: created, not yet scheduled.
-	Init TaskState = iota
-	// Waiting: scheduled, waiting for a slot or its inputs.
-	Waiting
-	// Running: its program is running.
-	Running
-	// Succeeded: finished and committed.
-	Succeeded
-	// Failed: finished with an error.
-	Failed
-	// Killed: stopped on purpose.
-	Killed
-	// Lost: its worker went away.
-	Lost
+	StateNew       = "NEW"       // a task: created, not yet scheduled
+	StateScheduled = "SCHEDULED" // a task: waiting for a slot or its inputs
+	StatePrep      = "PREP"      // a job: submitted, not yet running
+	StateRunning   = "RUNNING"
+	StateSucceeded = "SUCCEEDED"
+	StateFailed    = "FAILED"
+	StateKilled    = "KILLED"
 )
-
-var stateNames = [...]string{"NEW", "SCHEDULED", "RUNNING", "SUCCEEDED", "FAILED", "KILLED", "LOST"}
-
-func (s TaskState) String() string {
-	if int(s) < len(stateNames) {
-		return stateNames[s]
-	}
-	return fmt.Sprintf("state(%d)", s)
-}
 
 // ParseAttemptID parses the String form of an AttemptID.
 func ParseAttemptID(s string) (AttemptID, error) {
