@@ -54,7 +54,7 @@ type Config struct {
 	// on Shuffle (Shuffle, FetchTimeout and ShuffleKey are then unused).
 	Transport Shuffle
 	Build     BuildFunc
-	Logger     *slog.Logger
+	Logger    *slog.Logger
 	// LogURL is where this worker serves its attempt logs (see
 	// ServeLogs), announced at registration; Token, if set, is the
 	// cluster token sent to the jobtracker (default $ZEBRA_TOKEN).
