@@ -75,35 +75,19 @@ func (a AttemptID) String() string {
 	return fmt.Sprintf("attempt_%s_%04d_%s_%06d_%d", t.Job.Tracker, t.Job.Seq, t.Kind.letter(), t.Index, a.N)
 }
 
-// TaskState is the state of a task or attempt. States are ordered: a larger
-// value is further along, so checks read state >= Succeeded.
-type TaskState uint8
-
+// States of jobs, tasks and attempts, as Hadoop names them (JobState,
+// TaskState and TaskAttemptState in its REST APIs and consoles). They are
+// the one spelling of each state: the wire types (jobtracker/api) and the
+// jobtracker's views name these.
 const (
-	// Init: created, not yet scheduled.
-	Init TaskState = iota
-	// Waiting: scheduled, waiting for a slot or its inputs.
-	Waiting
-	// Running: its program is running.
-	Running
-	// Succeeded: finished and committed.
-	Succeeded
-	// Failed: finished with an error.
-	Failed
-	// Killed: stopped on purpose.
-	Killed
-	// Lost: its worker went away.
-	Lost
+	StateNew       = "NEW"       // a task: created, not yet scheduled
+	StateScheduled = "SCHEDULED" // a task: waiting for a slot or its inputs
+	StatePrep      = "PREP"      // a job: submitted, not yet running
+	StateRunning   = "RUNNING"
+	StateSucceeded = "SUCCEEDED"
+	StateFailed    = "FAILED"
+	StateKilled    = "KILLED"
 )
-
-var stateNames = [...]string{"NEW", "SCHEDULED", "RUNNING", "SUCCEEDED", "FAILED", "KILLED", "LOST"}
-
-func (s TaskState) String() string {
-	if int(s) < len(stateNames) {
-		return stateNames[s]
-	}
-	return fmt.Sprintf("state(%d)", s)
-}
 
 // ParseAttemptID parses the String form of an AttemptID.
 func ParseAttemptID(s string) (AttemptID, error) {
@@ -131,4 +115,17 @@ func ParseAttemptID(s string) (AttemptID, error) {
 	}
 	job := JobID{Tracker: strings.Join(parts[:k-4], "_"), Seq: seq}
 	return AttemptID{Task: TaskID{Job: job, Kind: kind, Index: idx}, N: n}, nil
+}
+
+// TaskOfAttempt is the task id of an attempt id in its string form
+// (attempt_<job>_<kind>_<task>_<n> → task_<job>_<kind>_<task>), without
+// checking the parts between; "" if id is not of that form. Use it where
+// ids only pass through (logs, display); ParseAttemptID checks them.
+func TaskOfAttempt(id string) string {
+	rest, ok := strings.CutPrefix(id, "attempt_")
+	i := strings.LastIndexByte(rest, '_')
+	if !ok || i <= 0 {
+		return ""
+	}
+	return "task_" + rest[:i]
 }

@@ -115,9 +115,20 @@ type Mount struct {
 }
 
 // Process is a started program.
+//
+// The caller that got a Process from Runner.Start must call Wait exactly
+// once, from one goroutine, whatever happens (also after cancelling the
+// context Start was given): Wait is what releases the program's resources
+// (its process group, sandbox instance, copying goroutines, duplicated
+// descriptors). Wait may block until the program's stdin is at EOF when
+// Command.Stdin is not an *os.File, so a caller feeding a pipe closes its
+// write end (or cancels the context) before it calls Wait.
 type Process interface {
-	// Wait waits for the program to exit and its streams to be copied. A
-	// non-zero exit is an *ExitError.
+	// Wait waits for the program to exit and for the runner's copies of
+	// its streams to finish. nil means exit status 0; a non-zero exit or
+	// death by a signal is an *ExitError (Reason set when the runner
+	// killed it: a limit, a timeout, a cancelled context); any other error
+	// is the runner's own failure (an infrastructure error).
 	Wait() error
 }
 
@@ -139,9 +150,31 @@ func (e *ExitError) Error() string {
 	return s
 }
 
-// Runner starts task programs: plain processes, sandboxed instances or
-// remote ones. Implementations are safe for concurrent use. Cancelling ctx
-// kills the program (its whole process tree).
+// Runner starts task programs: plain processes (sandbox.Plain), sandboxed
+// instances (sandbox/native, sandbox/wasm) or remote ones. The engine
+// (mapreduce, streaming's pipes, the worker) is its only caller; the
+// contract, in the manner of database/sql/driver:
+//
+//   - Concurrency: implementations are safe for concurrent use; one Runner
+//     starts any number of programs at once.
+//   - Start either returns an error, in which case nothing was started and
+//     nothing needs releasing, or a Process on which the caller must call
+//     Wait (see Process). Start's error says why the program did not
+//     start (an empty command, a mount the runner cannot show, a program
+//     that is missing or outside the allowlist); whose fault that is, the
+//     caller decides (streaming fails the task with Hadoop's message, as
+//     Hadoop fails a task whose program cannot be run).
+//   - Streams: the runner never closes cmd.Stdin, cmd.Stdout or
+//     cmd.Stderr; they stay the caller's. An *os.File is handed to the
+//     program as a descriptor (duplicated where needed), so the caller may
+//     close its own copy as soon as Start returns (it must close the ends
+//     it keeps of a pipe to see EOF). Any other Reader or Writer is copied
+//     by the runner's own goroutines, which end before Wait returns; a nil
+//     stream is empty input or discarded output.
+//   - Cancellation: cancelling ctx kills the program (its whole process
+//     tree or instance); Wait then returns a non-nil error (Plain's is an
+//     *ExitError whose Reason says so). ctx is used only for the program's
+//     lifetime and is not kept after Wait returns.
 type Runner interface {
 	Start(ctx context.Context, cmd Command) (Process, error)
 }

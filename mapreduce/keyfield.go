@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+	"zebra/mapreduce/javanum"
 )
 
 // This file reproduces Hadoop 3.4.1's key-field machinery: the option
@@ -190,7 +190,7 @@ func parseKeySpec(keyArgs string) (KeyFieldSpec, *keyParseError) {
 		return toks[pos-1], nil
 	}
 	num := func(s string) (int, *keyParseError) {
-		v, ok := javaParseInt(s)
+		v, ok := javanum.ParseInt(s)
 		if !ok {
 			return 0, errNFE(s)
 		}
@@ -271,72 +271,6 @@ func parseKeySpec(keyArgs string) (KeyFieldSpec, *keyParseError) {
 		}
 		tok, _ = next()
 	}
-}
-
-// JavaDigit is Character.digit(c, 10) for a BMP code point: ASCII digits and
-// any Unicode decimal digit (Nd) map to their value.
-func JavaDigit(r rune) int {
-	if r >= '0' && r <= '9' {
-		return int(r - '0')
-	}
-	if r > 0xFFFF || !unicode.Is(unicode.Nd, r) {
-		return -1
-	}
-	// Nd code points come in runs of ten starting at a zero digit.
-	z := r
-	for z > 0 && unicode.Is(unicode.Nd, z-1) {
-		z--
-	}
-	return int(r-z) % 10
-}
-
-// javaParseSigned parses s like Long.parseLong / Integer.parseInt with radix
-// 10 into [minV, maxV]; ok is false where Java throws NumberFormatException.
-// Like Java it accepts one leading sign and any BMP Unicode decimal digits.
-func javaParseSigned(s string, minV, maxV int64) (int64, bool) {
-	if s == "" {
-		return 0, false
-	}
-	neg := false
-	rest := s
-	if s[0] == '-' || s[0] == '+' {
-		neg = s[0] == '-'
-		rest = s[1:]
-		if rest == "" {
-			return 0, false
-		}
-	}
-	// Accumulate negatively, as Java does, so minV is reachable.
-	limit := -maxV
-	if neg {
-		limit = minV
-	}
-	multmin := limit / 10
-	var acc int64
-	for _, r := range rest {
-		if r == utf8.RuneError || r > 0xFFFF {
-			return 0, false
-		}
-		d := JavaDigit(r)
-		if d < 0 || acc < multmin {
-			return 0, false
-		}
-		acc *= 10
-		if acc < limit+int64(d) {
-			return 0, false
-		}
-		acc -= int64(d)
-	}
-	if neg {
-		return acc, true
-	}
-	return -acc, true
-}
-
-// javaParseInt is Integer.parseInt(s) (radix 10).
-func javaParseInt(s string) (int, bool) {
-	v, ok := javaParseSigned(s, -1<<31, 1<<31-1)
-	return int(v), ok
 }
 
 // KeyFieldHelper field location.

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"zebra/mapreduce"
+	"zebra/mapreduce/javanum"
 )
 
 // This file reproduces "-reducer aggregate": Hadoop 3.4.1's
@@ -324,47 +325,14 @@ func equalFoldJava(a, b string) bool {
 	return true
 }
 
-// javaParseLong is Long.parseLong(s): an optional sign and decimal digits
-// (any BMP Unicode digits), no spaces, range-checked.
+// javaParseLong is Long.parseLong(s), with Java's NumberFormatException
+// message.
 func javaParseLong(s string) (int64, error) {
-	units := utf16.Encode([]rune(s))
-	if len(units) == 0 {
+	v, ok := javanum.ParseLong(s)
+	if !ok {
 		return 0, nfe(s)
 	}
-	neg := false
-	i := 0
-	limit := int64(-math.MaxInt64)
-	if units[0] < '0' {
-		switch units[0] {
-		case '-':
-			neg = true
-			limit = math.MinInt64
-		case '+':
-		default:
-			return 0, nfe(s)
-		}
-		if len(units) == 1 {
-			return 0, nfe(s)
-		}
-		i = 1
-	}
-	multmin := limit / 10
-	var acc int64
-	for ; i < len(units); i++ {
-		d := mapreduce.JavaDigit(rune(units[i]))
-		if d < 0 || acc < multmin {
-			return 0, nfe(s)
-		}
-		acc *= 10
-		if acc < limit+int64(d) {
-			return 0, nfe(s)
-		}
-		acc -= int64(d)
-	}
-	if neg {
-		return acc, nil
-	}
-	return -acc, nil
+	return v, nil
 }
 
 // javaTrim is String.trim: strips leading/trailing chars <= U+0020.

@@ -1,18 +1,15 @@
 package streaming
 
 import (
-	"archive/zip"
 	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
-	"syscall"
 
 	"zebra/mapreduce"
-	untarpkg "zebra/streaming/untar"
+	"zebra/mapreduce/archive"
 )
 
 // Bounds of what an archive may unpack to: at most archiveMaxEntries
@@ -66,38 +63,30 @@ func newArchiveBudget(paths []string) *archiveBudget {
 // left of the job's budget b (nil: a budget of this archive alone), which
 // is charged with what was written. The files written are readable by
 // everyone (the task's user, when a root worker unpacks).
-func unpackArchive(archive, dir string, b *archiveBudget) (string, error) {
+func unpackArchive(path, dir string, b *archiveBudget) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", mapreduce.E("unpack archive", mapreduce.Infra, dir, err)
 	}
-	if _, err := os.Stat(archive); err != nil {
-		return "", mapreduce.E("unpack archive", mapreduce.Invalid, archive, err)
+	if _, err := os.Stat(path); err != nil {
+		return "", mapreduce.E("unpack archive", mapreduce.Invalid, path, err)
 	}
 	if b == nil {
-		b = newArchiveBudget([]string{archive})
+		b = newArchiveBudget([]string{path})
 	}
 	var err error
-	lower := strings.ToLower(archive)
+	lower := strings.ToLower(path)
 	switch {
 	case strings.HasSuffix(lower, ".zip"), strings.HasSuffix(lower, ".jar"):
-		err = unzip(archive, dir, b)
+		err = extract(path, dir, true, false, b)
 	case strings.HasSuffix(lower, ".tar.gz"), strings.HasSuffix(lower, ".tgz"), strings.HasSuffix(lower, ".tar"):
-		err = untar(archive, dir, !strings.HasSuffix(lower, ".tar"), b)
+		err = extract(path, dir, false, !strings.HasSuffix(lower, ".tar"), b)
 	default:
 		err = fmt.Errorf("unknown archive type (want .zip, .jar, .tar, .tar.gz or .tgz)")
 	}
 	if err != nil {
-		return "", mapreduce.E("unpack archive", mapreduce.Invalid, archive, err)
+		return "", mapreduce.E("unpack archive", mapreduce.Invalid, path, err)
 	}
 	return dir, nil
-}
-
-func safeJoin(dir, name string) (string, error) {
-	p := filepath.Join(dir, name)
-	if p != dir && !strings.HasPrefix(p, dir+string(filepath.Separator)) {
-		return "", fmt.Errorf("entry %q points outside the archive", name)
-	}
-	return p, nil
 }
 
 // bombError is the message of an archive beyond the bounds.
@@ -111,76 +100,25 @@ func (b *archiveBudget) overBudget() error {
 	return bombError(fmt.Sprintf("what is left of its job's bound of %d bytes and %d members (%d bytes, %d members)", b.limit, archiveMaxEntries, max(b.bytes, 0), max(b.entries, 0)))
 }
 
-func unzip(archive, dir string, b *archiveBudget) error {
-	zr, err := zip.OpenReader(archive)
-	if err != nil {
-		return err
-	}
-	defer zr.Close()
-	if len(zr.File) > b.entries {
-		return b.overBudget()
-	}
-	b.entries -= len(zr.File)
-	left := b.bytes
-	defer func() { b.bytes = left }()
-	for _, f := range zr.File {
-		p, err := safeJoin(dir, f.Name)
-		if err != nil {
-			return err
-		}
-		if f.FileInfo().IsDir() {
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				return err
-			}
-			continue
-		}
-		rc, err := f.Open()
-		if err != nil {
-			return err
-		}
-		// Counted as written: the sizes a zip declares are not trusted.
-		lr := &io.LimitedReader{R: rc, N: left}
-		err = writeFile(p, lr, f.Mode().Perm())
-		var probe [1]byte
-		if err == nil && lr.N == 0 {
-			if n, _ := io.ReadFull(rc, probe[:]); n > 0 {
-				err = b.overBudget()
-			}
-		}
-		rc.Close()
-		if err != nil {
-			return err
-		}
-		left = lr.N
-	}
-	return nil
-}
-
-// untar unpacks a tar (gzipped if gz) into dir as it always did: links,
-// devices and other special members are skipped.
-func untar(archive, dir string, gz bool, b *archiveBudget) error {
-	fh, err := os.Open(archive)
-	if err != nil {
-		return err
-	}
-	defer fh.Close()
-	var r io.Reader = fh
-	if gz {
-		g, err := gzip.NewReader(fh)
-		if err != nil {
-			return err
-		}
-		defer g.Close()
-		r = g
-	}
+// extract unpacks one archive (a zip or jar when zip, else a tar, gzipped
+// if gz) into dir within what is left of b, charging b with what was
+// written. Links, devices and other special members of a tar are skipped,
+// as they always were; a zip's entries are all files or directories.
+func extract(path, dir string, zip, gz bool, b *archiveBudget) error {
 	if b.bytes <= 0 || b.entries <= 0 {
 		// Extract reads a bound of 0 as none: nothing is left.
 		return b.overBudget()
 	}
-	ms, err := untarpkg.Extract(r, dir, untarpkg.Options{SkipOther: true, Replace: true, Readable: true,
-		MaxBytes: b.bytes, MaxEntries: b.entries})
-	var ue *untarpkg.Error
-	if errors.As(err, &ue) && (strings.HasPrefix(ue.Msg, "more than") || strings.HasPrefix(ue.Msg, "its files hold more than")) {
+	o := archive.Options{SkipOther: true, Replace: true, Readable: true, MaxBytes: b.bytes, MaxEntries: b.entries}
+	var ms []archive.Member
+	var err error
+	if zip {
+		ms, err = archive.ExtractZip(path, dir, o)
+	} else {
+		ms, err = extractTar(path, dir, gz, o)
+	}
+	var ae *archive.Error
+	if errors.As(err, &ae) && (strings.HasPrefix(ae.Msg, "more than") || strings.HasPrefix(ae.Msg, "its files hold more than")) {
 		return fmt.Errorf("%v: %w", err, b.overBudget())
 	}
 	if err != nil {
@@ -193,17 +131,20 @@ func untar(archive, dir string, gz bool, b *archiveBudget) error {
 	return nil
 }
 
-func writeFile(p string, r io.Reader, perm os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, perm&0o755|0o444)
+func extractTar(path, dir string, gz bool, o archive.Options) ([]archive.Member, error) {
+	fh, err := os.Open(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if _, err := io.Copy(f, r); err != nil {
-		f.Close()
-		return err
+	defer fh.Close()
+	var r io.Reader = fh
+	if gz {
+		g, err := gzip.NewReader(fh)
+		if err != nil {
+			return nil, err
+		}
+		defer g.Close()
+		r = g
 	}
-	return f.Close()
+	return archive.Extract(r, dir, o)
 }

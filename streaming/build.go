@@ -15,10 +15,6 @@ import (
 	"zebra/mapreduce/compress"
 )
 
-// KeySandbox selects the sandbox task programs run in: "native", "wasm",
-// "none", or "" for the default (wasm for .wasm programs, else native).
-const KeySandbox = "zebra.sandbox"
-
 // plan is a streaming job ready to run: the engine job and what the
 // console needs to know about it.
 type plan struct {
@@ -299,7 +295,7 @@ func build(ctx context.Context, o *Options, e *Env) (*plan, error) {
 	}
 	runner := e.Runner
 	if e.Sandbox != nil {
-		r, warning, err := e.Sandbox(conf.Get(KeySandbox, ""), conf)
+		r, warning, err := e.Sandbox(conf.Get(mapreduce.KeySandbox, ""), conf)
 		if err != nil {
 			return nil, mapreduce.E("choose sandbox", mapreduce.Invalid, "", err)
 		}

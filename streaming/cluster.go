@@ -26,11 +26,6 @@ import (
 // ("local" for the local runner).
 const KeyJobTrackerAddress = "mapreduce.jobtracker.address"
 
-// KeyClientRetry bounds how long the client keeps trying to reach a
-// jobtracker that stopped answering while it follows a job (a Go duration;
-// default 2m).
-const KeyClientRetry = "zebra.client.retry"
-
 // SpecKind is the api.Plan kind of a streaming job.
 const SpecKind = "streaming"
 
@@ -164,7 +159,7 @@ func followAndReport(ctx context.Context, client *api.Client, id string, conf *m
 // status, or nil and an exit code when the job could not be followed.
 func follow(ctx context.Context, client *api.Client, id string, conf *mapreduce.Conf, con *console) (*api.JobStatus, int) {
 	retry := 2 * time.Minute
-	if v, ok := conf.Lookup(KeyClientRetry); ok {
+	if v, ok := conf.Lookup(mapreduce.KeyClientRetry); ok {
 		if d, err := time.ParseDuration(v); err == nil && d > 0 {
 			retry = d
 		}

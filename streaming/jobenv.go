@@ -12,16 +12,6 @@ import (
 	"zebra/mapreduce"
 )
 
-// KeyStderrLimit bounds the bytes of each program's stderr kept in the
-// attempt log (and shown on the console); the rest is read and dropped.
-const KeyStderrLimit = "zebra.task.stderr.limit"
-
-// KeyMemoryMB is the memory a task may use, in MiB (the native sandbox's
-// limit; 1024 by default). A line of a program's output is one record the
-// worker holds in memory for the task, so a longer one fails the task, as
-// a Hadoop task fails when a record outgrows its heap.
-const KeyMemoryMB = "zebra.sandbox.memory.mb"
-
 // jobEnv is what every streaming program of one job shares: how to run it,
 // its base environment, and the files shipped to its working directory.
 type jobEnv struct {
@@ -66,11 +56,11 @@ func newJobEnv(runner mapreduce.Runner, clientDir string, parentEnv []string, co
 		recordLimit:      1 << 30,
 		counterLimits:    mapreduce.CounterLimitsOf(conf),
 	}
-	if n, err := conf.Int64(KeyMemoryMB, 1024); err == nil && n > 0 {
+	if n, err := conf.Int64(mapreduce.KeySandboxMemoryMB, 1024); err == nil && n > 0 {
 		j.recordLimit = int(min(n, 1<<20) << 20)
 	}
 
-	if n, err := conf.Int64(KeyStderrLimit, 64<<20); err == nil && n >= 0 {
+	if n, err := conf.Int64(mapreduce.KeyTaskStderrLimit, 64<<20); err == nil && n >= 0 {
 		j.stderrLimit = n
 	}
 	return j

@@ -169,7 +169,7 @@ func (p *pipeProgram) readOutput(r io.Reader, out mapreduce.Collector, written *
 		}
 		if errors.Is(err, mapreduce.ErrLineTooLong) || err == nil && len(line) > p.job.recordLimit {
 			io.Copy(io.Discard, r) // so that the program is not blocked on a full pipe
-			return mapreduce.E("read "+p.role+" output", mapreduce.UserCode, "", fmt.Errorf("a line of the %s's output is longer than %d bytes, the task's memory (%s): a record is held in memory whole", p.role, p.job.recordLimit, KeyMemoryMB))
+			return mapreduce.E("read "+p.role+" output", mapreduce.UserCode, "", fmt.Errorf("a line of the %s's output is longer than %d bytes, the task's memory (%s): a record is held in memory whole", p.role, p.job.recordLimit, mapreduce.KeySandboxMemoryMB))
 		}
 		if err != nil {
 			return mapreduce.E("read "+p.role+" output", mapreduce.Infra, "", err)
@@ -401,7 +401,7 @@ func (j *jobEnv) readStderr(r io.Reader, t *mapreduce.TaskContext, reports bool)
 		buf = append(append(buf[:0], line...), '\n')
 		kept += int64(len(buf))
 		if kept >= j.stderrLimit {
-			buf = append(buf, fmt.Sprintf("zebra: stderr of this attempt truncated after %d bytes (%s)\n", j.stderrLimit, KeyStderrLimit)...)
+			buf = append(buf, fmt.Sprintf("zebra: stderr of this attempt truncated after %d bytes (%s)\n", j.stderrLimit, mapreduce.KeyTaskStderrLimit)...)
 		}
 		t.Stderr.Write(buf)
 	}

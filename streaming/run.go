@@ -329,24 +329,24 @@ func prepare(ctx context.Context, o *Options, p *plan, e *Env, con *console) int
 			maps = n
 		}
 		job.Splits = mapreduce.FileSplits(inFS, files, maps, minSize, block)
-		switch mode := job.Conf.Get(KeySplits, SplitsHadoop); mode {
+		switch mode := job.Conf.Get(mapreduce.KeySplits, SplitsHadoop); mode {
 		case SplitsHadoop:
 		case SplitsPieces:
 			con.log("WARN", "zebra", "-D %s=%s: each large split's mapper runs as several processes over pieces of it; "+
 				"a mapper that keeps state across lines (in-mapper combining, a header, a running total) gives "+
-				"different output from Hadoop", KeySplits, SplitsPieces)
+				"different output from Hadoop", mapreduce.KeySplits, SplitsPieces)
 			job.PieceSize = pieceSize(files, block, e.Slots)
 			job.PieceParallelism = e.Slots
 		default:
 			con.log("ERROR", "streaming.StreamJob", "Error Launching job : -D %s=%q: want %s (the default: one mapper process per split, as Hadoop) or %s",
-				KeySplits, mode, SplitsHadoop, SplitsPieces)
+				mapreduce.KeySplits, mode, SplitsHadoop, SplitsPieces)
 			return 5
 		}
 	}
 	mapreduce.SortSplitsBySize(job.Splits)
-	locality := job.Conf.Get(KeyLocality, "on")
+	locality := job.Conf.Get(mapreduce.KeyLocality, "on")
 	if locality != "on" && locality != "off" {
-		con.log("ERROR", "streaming.StreamJob", "Error Launching job : -D %s=%q: want on or off", KeyLocality, locality)
+		con.log("ERROR", "streaming.StreamJob", "Error Launching job : -D %s=%q: want on or off", mapreduce.KeyLocality, locality)
 		return 5
 	}
 	if jobTracker(o, e) != "" && locality == "on" {
@@ -479,18 +479,7 @@ func reportSuccess(con *console, jobID string, counters *mapreduce.Counters, map
 	con.log("INFO", "streaming.StreamJob", "Output directory: %s", output)
 }
 
-// KeySplits selects how zebra runs map tasks. Splits (and so map-only part
-// files) are always Hadoop's. With SplitsHadoop (the default) each split's
-// mapper is one process, as in Hadoop, so every mapper, stateful or not,
-// gives Hadoop's bytes. SplitsPieces (opt-in, not Hadoop's semantics) runs a
-// large split's mapper as several concurrent processes over pieces of the
-// split, their outputs collected back in order: a mapper that treats each
-// line on its own still gives Hadoop's result, but one that keeps state
-// across lines (in-mapper combining, a header line, wc -l) sees each piece
-// as a separate run.
-const KeySplits = "zebra.splits"
-
-// The values of KeySplits.
+// The values of mapreduce.KeySplits.
 const (
 	SplitsHadoop = "hadoop"
 	SplitsPieces = "pieces"
@@ -500,13 +489,6 @@ const (
 // mapred-default.xml: the split count a cluster submission requests when
 // the job does not say.
 const DefaultClusterMaps = 2
-
-// KeyLocality is "on" (the default) or "off". Off, a cluster job is
-// submitted without replica hints, so its maps run on any free worker
-// without waiting for one beside their data, and swiftfs reads every input
-// through the proxy instead of the local object server (swiftfs reads the
-// same key): the baseline against which locality is measured.
-const KeyLocality = "zebra.locality"
 
 // splitHint is one line for a local job whose splits leave cores idle: how
 // many splits there are, which setting changes their count in Hadoop's local
@@ -581,25 +563,6 @@ func splitInputs(s string) []string {
 	return append(out, s[start:])
 }
 
-// groupDisplay maps counter group names to Hadoop's display names.
-var groupDisplay = map[string]string{
-	mapreduce.GroupFileSystem:   "File System Counters",
-	mapreduce.GroupJob:          "Job Counters ",
-	mapreduce.GroupTask:         "Map-Reduce Framework",
-	mapreduce.GroupInputFormat:  "File Input Format Counters ",
-	mapreduce.GroupOutputFormat: "File Output Format Counters ",
-}
-
-// taskCounterOrder is Hadoop's TaskCounter order for the counters zebra
-// keeps.
-var taskCounterOrder = []string{
-	mapreduce.CounterMapInputRecords, mapreduce.CounterMapOutputRecords, mapreduce.CounterMapOutputBytes,
-	mapreduce.CounterMapOutputMaterial, mapreduce.CounterInputSplitBytes, mapreduce.CounterCombineInputRecords,
-	mapreduce.CounterCombineOutputRecords, mapreduce.CounterReduceInputGroups, mapreduce.CounterReduceShuffleBytes,
-	mapreduce.CounterReduceInputRecords, mapreduce.CounterReduceOutputRecords, mapreduce.CounterSpilledRecords,
-	mapreduce.CounterShuffledMaps, mapreduce.CounterFailedShuffles, mapreduce.CounterMergedMapOutputs,
-}
-
 var mapOnlyCounters = map[string]bool{
 	mapreduce.CounterMapInputRecords: true, mapreduce.CounterMapOutputRecords: true,
 	mapreduce.CounterInputSplitBytes: true, mapreduce.CounterSpilledRecords: true,
@@ -624,7 +587,7 @@ func formatCounters(c *mapreduce.Counters, mapOnly bool) string {
 		groups = append(groups, g)
 	}
 	var task []string
-	for _, n := range taskCounterOrder {
+	for _, n := range mapreduce.TaskCounterNames {
 		if !mapOnly || mapOnlyCounters[n] {
 			task = append(task, n)
 		}
@@ -636,9 +599,9 @@ func formatCounters(c *mapreduce.Counters, mapOnly bool) string {
 				job = append(job, n)
 			}
 		}
-		add(groupDisplay[mapreduce.GroupJob], job, func(n string) int64 { return c.Get(mapreduce.GroupJob, n) })
+		add(mapreduce.GroupDisplayName(mapreduce.GroupJob), job, func(n string) int64 { return c.Get(mapreduce.GroupJob, n) })
 	}
-	add("Map-Reduce Framework", task, func(n string) int64 { return c.Get(mapreduce.GroupTask, n) })
+	add(mapreduce.GroupDisplayName(mapreduce.GroupTask), task, func(n string) int64 { return c.Get(mapreduce.GroupTask, n) })
 	var rest []string
 	for _, g := range c.Groups() {
 		if g != mapreduce.GroupTask && g != mapreduce.GroupFileSystem && g != mapreduce.GroupJob {
@@ -667,12 +630,8 @@ func formatCounters(c *mapreduce.Counters, mapOnly bool) string {
 		default:
 			sort.Strings(names)
 		}
-		display := g
-		if d, ok := groupDisplay[g]; ok {
-			display = d
-		}
 		gg := g
-		add(display, names, func(n string) int64 { return c.Get(gg, n) })
+		add(mapreduce.GroupDisplayName(g), names, func(n string) int64 { return c.Get(gg, n) })
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Counters: %d", total)

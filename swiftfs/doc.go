@@ -44,7 +44,7 @@
 // ETag that a proxy HEAD with X-Newest reports, so a stale replica is never
 // read; any failure (404: no replica, 507, refused: the server is down, 412:
 // stale) falls back to the proxy. Stats counts which path each read took.
-// The setting zebra.locality=off (SettingLocality) turns direct reads off:
+// The setting zebra.locality=off (mapreduce.KeyLocality) turns direct reads off:
 // every read goes through the proxy.
 //
 // A split's record reader opens with OpenRange (mapreduce.RangeOpener): the

@@ -106,7 +106,7 @@ func (f *FS) fail(op, name string, err error) error {
 	switch code := statusOf(err); {
 	case code == 401:
 		kind, base = mapreduce.Permission, fs.ErrPermission
-		msg = "swift: 401 unauthorized: check ST_USER/ST_KEY (or OS_USERNAME/OS_PASSWORD, -D " + SettingUser + "/" + SettingKey + ")"
+		msg = "swift: 401 unauthorized: check ST_USER/ST_KEY (or OS_USERNAME/OS_PASSWORD, -D " + mapreduce.KeySwiftUser + "/" + mapreduce.KeySwiftKey + ")"
 		if f.conn != nil && f.conn.AuthUrl == "" {
 			// A token without a login (WithToken: a tenant's): nothing to
 			// log in again with, and nothing else is tried.

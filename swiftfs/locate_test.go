@@ -287,7 +287,7 @@ func TestDirectRead(t *testing.T) {
 // localityIs returns job settings with zebra.locality=v only.
 func localityIs(v string) func(string) string {
 	return func(k string) string {
-		if k == swiftfs.SettingLocality {
+		if k == mapreduce.KeyLocality {
 			return v
 		}
 		return ""

@@ -26,31 +26,6 @@ var (
 	_ mapreduce.Locator = (*FS)(nil)
 )
 
-// Setting names read through Config.Settings (e.g. -D zebra.swift.auth=URL).
-// Each one, when set, wins over the environment variables named beside it.
-// All but SettingLocality begin with SettingPrefix.
-const (
-	SettingPrefix        = "zebra.swift."
-	SettingAuth          = "zebra.swift.auth"           // ST_AUTH, OS_AUTH_URL
-	SettingUser          = "zebra.swift.user"           // ST_USER, OS_USERNAME
-	SettingKey           = "zebra.swift.key"            // ST_KEY, OS_PASSWORD
-	SettingAuthVersion   = "zebra.swift.auth.version"   // ST_AUTH_VERSION: 1, 2 or 3 (default: from the URL)
-	SettingProject       = "zebra.swift.project"        // OS_PROJECT_NAME (OS_TENANT_NAME)
-	SettingUserDomain    = "zebra.swift.user.domain"    // OS_USER_DOMAIN_NAME
-	SettingProjectDomain = "zebra.swift.project.domain" // OS_PROJECT_DOMAIN_NAME
-	SettingRegion        = "zebra.swift.region"         // OS_REGION_NAME
-	SettingStorageURL    = "zebra.swift.storage.url"    // OS_STORAGE_URL (with a token: no login)
-	SettingToken         = "zebra.swift.token"          // OS_AUTH_TOKEN
-	SettingEndpoints     = "zebra.swift.endpoints"      // list_endpoints root, default <storage URL's scheme://host>/endpoints/
-	SettingRetries       = "zebra.swift.retries"        // attempts per request, default 5
-	// SettingLocality "off" makes every read go through the proxy, as if
-	// Config.LocalNode were empty ("on", the default, reads local replicas
-	// directly). The streaming client reads the same key to submit a job
-	// without replica hints, so -D zebra.locality=off turns locality off
-	// for one job on a cluster that has it.
-	SettingLocality = "zebra.locality"
-)
-
 // Config configures the swift:// file systems that Register creates.
 type Config struct {
 	// Settings looks up a job setting (a -D key, see the Setting
@@ -93,7 +68,7 @@ func Register(reg *mapreduce.Registry, cfg Config) {
 		cache = map[string]*FS{}
 	)
 	reg.Register("swift", func(ctx context.Context, _ *url.URL, raw string) (mapreduce.FS, string, error) {
-		account, name, err := ParseURL(raw)
+		account, name, err := mapreduce.ParseSwiftURL(raw)
 		if err != nil {
 			return nil, "", err
 		}
@@ -119,36 +94,14 @@ func WithToken(cfg Config, storageURL, token string) Config {
 	cfg.Getenv = func(string) string { return "" }
 	cfg.Settings = func(k string) string {
 		switch k {
-		case SettingStorageURL:
+		case mapreduce.KeySwiftStorageURL:
 			return storageURL
-		case SettingToken:
+		case mapreduce.KeySwiftToken:
 			return token
 		}
 		return ""
 	}
 	return cfg
-}
-
-// ParseURL splits a swift:// URL into the account it names ("" for the
-// credentials' own) and the FS name "/container/object".
-func ParseURL(raw string) (account, name string, err error) {
-	rest, ok := cutPrefixFold(raw, "swift:")
-	if !ok {
-		return "", "", mapreduce.E("resolve path", mapreduce.Invalid, raw, errors.New("not a swift: URL"))
-	}
-	rest = strings.TrimPrefix(rest, "//")
-	account, name = "", "/"+rest
-	if first, after, _ := strings.Cut(rest, "/"); strings.HasPrefix(first, "AUTH_") {
-		account, name = first, "/"+after
-	}
-	return account, clean(name), nil
-}
-
-func cutPrefixFold(s, prefix string) (string, bool) {
-	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
-		return s[len(prefix):], true
-	}
-	return s, false
 }
 
 // clean makes name absolute and clean ("/" for the account).
@@ -190,25 +143,25 @@ func (cfg Config) auth() authParams {
 	}
 	var a authParams
 	// Tempauth's ST_* family wins when ST_AUTH is set, else Keystone's OS_*.
-	if setting(SettingAuth) == "" && getenv("ST_AUTH") == "" && getenv("OS_AUTH_URL") != "" {
+	if setting(mapreduce.KeySwiftAuth) == "" && getenv("ST_AUTH") == "" && getenv("OS_AUTH_URL") != "" {
 		a.url = getenv("OS_AUTH_URL")
-		a.user = pick(SettingUser, "OS_USERNAME")
-		a.key = pick(SettingKey, "OS_PASSWORD")
+		a.user = pick(mapreduce.KeySwiftUser, "OS_USERNAME")
+		a.key = pick(mapreduce.KeySwiftKey, "OS_PASSWORD")
 	} else {
-		a.url = pick(SettingAuth, "ST_AUTH")
-		a.user = pick(SettingUser, "ST_USER", "OS_USERNAME")
-		a.key = pick(SettingKey, "ST_KEY", "OS_PASSWORD")
+		a.url = pick(mapreduce.KeySwiftAuth, "ST_AUTH")
+		a.user = pick(mapreduce.KeySwiftUser, "ST_USER", "OS_USERNAME")
+		a.key = pick(mapreduce.KeySwiftKey, "ST_KEY", "OS_PASSWORD")
 	}
-	a.version = pick(SettingAuthVersion, "ST_AUTH_VERSION")
-	a.project = pick(SettingProject, "OS_PROJECT_NAME", "OS_TENANT_NAME")
-	a.userDomain = pick(SettingUserDomain, "OS_USER_DOMAIN_NAME")
-	a.projectDomain = pick(SettingProjectDomain, "OS_PROJECT_DOMAIN_NAME")
-	a.region = pick(SettingRegion, "OS_REGION_NAME")
-	a.storageURL = pick(SettingStorageURL, "OS_STORAGE_URL")
-	a.token = pick(SettingToken, "OS_AUTH_TOKEN")
-	a.endpoints = setting(SettingEndpoints)
-	a.retries = setting(SettingRetries)
-	a.locality = setting(SettingLocality)
+	a.version = pick(mapreduce.KeySwiftAuthVersion, "ST_AUTH_VERSION")
+	a.project = pick(mapreduce.KeySwiftProject, "OS_PROJECT_NAME", "OS_TENANT_NAME")
+	a.userDomain = pick(mapreduce.KeySwiftUserDomain, "OS_USER_DOMAIN_NAME")
+	a.projectDomain = pick(mapreduce.KeySwiftProjectDomain, "OS_PROJECT_DOMAIN_NAME")
+	a.region = pick(mapreduce.KeySwiftRegion, "OS_REGION_NAME")
+	a.storageURL = pick(mapreduce.KeySwiftStorageURL, "OS_STORAGE_URL")
+	a.token = pick(mapreduce.KeySwiftToken, "OS_AUTH_TOKEN")
+	a.endpoints = setting(mapreduce.KeySwiftEndpoints)
+	a.retries = setting(mapreduce.KeySwiftRetries)
+	a.locality = setting(mapreduce.KeyLocality)
 	return a
 }
 
@@ -263,7 +216,7 @@ func NewAccount(cfg Config, account string) (*FS, error) { return newFS(cfg, cfg
 
 func newFS(cfg Config, a authParams, account string) (*FS, error) {
 	if a.url == "" && (a.storageURL == "" || a.token == "") {
-		return nil, mapreduce.E("open swift", mapreduce.Invalid, "", errors.New("swift: no credentials: set ST_AUTH, ST_USER and ST_KEY (tempauth), OS_AUTH_URL, OS_USERNAME, OS_PASSWORD and OS_PROJECT_NAME (Keystone), or -D "+SettingAuth+"=URL"))
+		return nil, mapreduce.E("open swift", mapreduce.Invalid, "", errors.New("swift: no credentials: set ST_AUTH, ST_USER and ST_KEY (tempauth), OS_AUTH_URL, OS_USERNAME, OS_PASSWORD and OS_PROJECT_NAME (Keystone), or -D "+mapreduce.KeySwiftAuth+"=URL"))
 	}
 	f := &FS{
 		account: account, localNode: cfg.LocalNode, retries: cfg.Retries, wait: cfg.RetryWait,
@@ -273,7 +226,7 @@ func newFS(cfg Config, a authParams, account string) (*FS, error) {
 	if a.retries != "" {
 		n, err := strconv.Atoi(a.retries)
 		if err != nil || n < 1 {
-			return nil, mapreduce.E("open swift", mapreduce.Invalid, "", fmt.Errorf("%s=%q is not a positive integer", SettingRetries, a.retries))
+			return nil, mapreduce.E("open swift", mapreduce.Invalid, "", fmt.Errorf("%s=%q is not a positive integer", mapreduce.KeySwiftRetries, a.retries))
 		}
 		f.retries = n
 	}
@@ -282,7 +235,7 @@ func newFS(cfg Config, a authParams, account string) (*FS, error) {
 	case "off":
 		f.localNode = ""
 	default:
-		return nil, mapreduce.E("open swift", mapreduce.Invalid, "", fmt.Errorf("%s=%q: want on or off", SettingLocality, a.locality))
+		return nil, mapreduce.E("open swift", mapreduce.Invalid, "", fmt.Errorf("%s=%q: want on or off", mapreduce.KeyLocality, a.locality))
 	}
 	if f.retries <= 0 {
 		f.retries = 5
@@ -394,4 +347,11 @@ func (f *FS) accountName(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return path.Base(pu.Path), nil
+}
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):], true
+	}
+	return s, false
 }

@@ -30,13 +30,13 @@ func TestParseURL(t *testing.T) {
 		{"swift://data/dir with space/ü €.txt", "", "/data/dir with space/ü €.txt"},
 		{"swift://data/in/*.txt", "", "/data/in/*.txt"},
 	} {
-		account, name, err := swiftfs.ParseURL(c.raw)
+		account, name, err := mapreduce.ParseSwiftURL(c.raw)
 		if err != nil || account != c.account || name != c.name {
-			t.Errorf("ParseURL(%q) = %q, %q, %v; want %q, %q", c.raw, account, name, err, c.account, c.name)
+			t.Errorf("mapreduce.ParseSwiftURL(%q) = %q, %q, %v; want %q, %q", c.raw, account, name, err, c.account, c.name)
 		}
 	}
-	if _, _, err := swiftfs.ParseURL("file:/x"); !mapreduce.IsKind(err, mapreduce.Invalid) {
-		t.Errorf("ParseURL(file:/x) = %v, want an Invalid error", err)
+	if _, _, err := mapreduce.ParseSwiftURL("file:/x"); !mapreduce.IsKind(err, mapreduce.Invalid) {
+		t.Errorf("mapreduce.ParseSwiftURL(file:/x) = %v, want an Invalid error", err)
 	}
 }
 
@@ -44,7 +44,7 @@ func TestRegistry(t *testing.T) {
 	need(t)
 	fresh(t, "reg")
 	reg := &mapreduce.Registry{}
-	settings := map[string]string{swiftfs.SettingAuth: cluster.AuthURL, swiftfs.SettingUser: cluster.User, swiftfs.SettingKey: cluster.Key}
+	settings := map[string]string{mapreduce.KeySwiftAuth: cluster.AuthURL, mapreduce.KeySwiftUser: cluster.User, mapreduce.KeySwiftKey: cluster.Key}
 	// Credentials from -D settings only (no environment).
 	swiftfs.Register(reg, swiftfs.Config{Settings: func(k string) string { return settings[k] }, Getenv: func(string) string { return "" }})
 	ctx := context.Background()

@@ -12,6 +12,7 @@ import (
 
 	"zebra/jobtracker/api"
 	"zebra/jobtracker/zerocloud"
+	"zebra/mapreduce"
 )
 
 // fixture is a tracker with tenant A's finished job (3 maps, one of
@@ -158,7 +159,7 @@ func TestZebraAPI(t *testing.T) {
 	if len(as) != 5 {
 		t.Errorf("attempts: %+v", as)
 	}
-	var evs Events
+	var evs api.Events
 	f.getJSON("/api/v1/jobs/"+f.done+"/events?from=1&n=2", credA, &evs)
 	if evs.Total != 5 || len(evs.Events) != 2 || evs.Events[0].ID != 1 {
 		t.Errorf("events: %+v", evs)
@@ -224,7 +225,7 @@ func TestHistoryAPI(t *testing.T) {
 	f := newFixture(t, false)
 	base := "/ws/v1/history/mapreduce/jobs"
 	var jobs struct {
-		Jobs struct{ Job []HSJob } `json:"jobs"`
+		Jobs struct{ Job []api.HSJob } `json:"jobs"`
 	}
 	f.getJSON(base, credA, &jobs)
 	if len(jobs.Jobs.Job) != 2 {
@@ -252,8 +253,8 @@ func TestHistoryAPI(t *testing.T) {
 	}
 	var counters struct {
 		JobCounters struct {
-			ID     string           `json:"id"`
-			Groups []HSCounterGroup `json:"counterGroup"`
+			ID     string               `json:"id"`
+			Groups []api.HSCounterGroup `json:"counterGroup"`
 		} `json:"jobCounters"`
 	}
 	f.getJSON(base+"/"+f.done+"/counters", credA, &counters)
@@ -269,7 +270,7 @@ func TestHistoryAPI(t *testing.T) {
 		t.Errorf("counters: %+v", counters)
 	}
 	var conf struct {
-		Conf struct{ Property []HSProperty } `json:"conf"`
+		Conf struct{ Property []api.HSProperty } `json:"conf"`
 	}
 	f.getJSON(base+"/"+f.done+"/conf", credA, &conf)
 	for _, p := range conf.Conf.Property {
@@ -278,7 +279,7 @@ func TestHistoryAPI(t *testing.T) {
 		}
 	}
 	var tasks struct {
-		Tasks struct{ Task []HSTask } `json:"tasks"`
+		Tasks struct{ Task []api.HSTask } `json:"tasks"`
 	}
 	f.getJSON(base+"/"+f.done+"/tasks", credA, &tasks)
 	if len(tasks.Tasks.Task) != 4 || tasks.Tasks.Task[0].Type != "MAP" || tasks.Tasks.Task[3].Type != "REDUCE" {
@@ -292,20 +293,20 @@ func TestHistoryAPI(t *testing.T) {
 	if resp.Header.Get("X-Total-Count") != "3" {
 		t.Errorf("map tasks total %q", resp.Header.Get("X-Total-Count"))
 	}
-	taskID := taskOfAttempt(f.failed)
-	var task struct{ Task HSTask }
+	taskID := mapreduce.TaskOfAttempt(f.failed)
+	var task struct{ Task api.HSTask }
 	f.getJSON(base+"/"+f.done+"/tasks/"+taskID, credA, &task)
 	if task.Task.ID != taskID || task.Task.Attempts != 2 {
 		t.Errorf("task: %+v", task)
 	}
 	var atts struct {
-		TaskAttempts struct{ TaskAttempt []HSAttempt } `json:"taskAttempts"`
+		TaskAttempts struct{ TaskAttempt []api.HSAttempt } `json:"taskAttempts"`
 	}
 	f.getJSON(base+"/"+f.done+"/tasks/"+taskID+"/attempts", credA, &atts)
 	if len(atts.TaskAttempts.TaskAttempt) != 2 || atts.TaskAttempts.TaskAttempt[0].State != "FAILED" || !strings.Contains(atts.TaskAttempts.TaskAttempt[0].Diagnostics, "code 137") {
 		t.Errorf("attempts: %+v", atts)
 	}
-	var att struct{ TaskAttempt HSAttempt }
+	var att struct{ TaskAttempt api.HSAttempt }
 	f.getJSON(base+"/"+f.done+"/tasks/"+taskID+"/attempts/"+f.failed, credA, &att)
 	if att.TaskAttempt.ID != f.failed || att.TaskAttempt.Type != "MAP" {
 		t.Errorf("attempt: %+v", att)
@@ -351,7 +352,7 @@ func TestMetrics(t *testing.T) {
 
 func TestPages(t *testing.T) {
 	f := newFixture(t, false)
-	task := taskOfAttempt(f.failed)
+	task := mapreduce.TaskOfAttempt(f.failed)
 	for path, want := range map[string][]string{
 		"/ui/":                                         {"node-1", f.running, "Workers (1)"},
 		"/ui/jobs":                                     {f.done, f.running, "wordcount"},

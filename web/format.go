@@ -9,8 +9,6 @@ import (
 
 // Formatting shared by pages, charts and `zebra job`.
 
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
 // fmtDuration prints a duration briefly: 850ms, 12.3s, 4m05s, 2h03m.
 func fmtDuration(d time.Duration) string {
 	switch {

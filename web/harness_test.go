@@ -21,7 +21,6 @@ import (
 	"zebra/jobtracker/api"
 	"zebra/jobtracker/worker"
 	"zebra/mapreduce"
-	"zebra/swiftfs"
 )
 
 // The tests run a real tracker behind the server; the "workers" are the
@@ -75,7 +74,7 @@ func newHarness(t testing.TB, publicRead bool) *harness {
 	// tests; real Swift is tested in swiftfs and cmd/zebra.
 	swiftRoot := t.TempDir()
 	reg.Register("swift", func(ctx context.Context, _ *url.URL, raw string) (mapreduce.FS, string, error) {
-		acct, name, err := swiftfs.ParseURL(raw)
+		acct, name, err := mapreduce.ParseSwiftURL(raw)
 		if acct == "" {
 			acct = "_"
 		}

@@ -46,51 +46,8 @@ func ms(t time.Time) int64 {
 	return t.UnixMilli()
 }
 
-// HSJob is a job in the JobHistory Server's shape (the list has the
-// first fields; the job route all).
-type HSJob struct {
-	SubmitTime       int64  `json:"submitTime"`
-	StartTime        int64  `json:"startTime"`
-	FinishTime       int64  `json:"finishTime"`
-	ID               string `json:"id"`
-	Name             string `json:"name"`
-	Queue            string `json:"queue"`
-	User             string `json:"user"`
-	State            string `json:"state"`
-	MapsTotal        int    `json:"mapsTotal"`
-	MapsCompleted    int    `json:"mapsCompleted"`
-	ReducesTotal     int    `json:"reducesTotal"`
-	ReducesCompleted int    `json:"reducesCompleted"`
-	// Owner is the authenticated tenant (zebra's).
-	Owner string `json:"owner"`
-	*HSJobDetail
-}
-
-// HSJobDetail are the fields of a single job.
-type HSJobDetail struct {
-	Uberized                 bool    `json:"uberized"`
-	Diagnostics              string  `json:"diagnostics"`
-	AvgMapTime               int64   `json:"avgMapTime"`
-	AvgReduceTime            int64   `json:"avgReduceTime"`
-	AvgShuffleTime           int64   `json:"avgShuffleTime"`
-	AvgMergeTime             int64   `json:"avgMergeTime"`
-	FailedReduceAttempts     int64   `json:"failedReduceAttempts"`
-	KilledReduceAttempts     int64   `json:"killedReduceAttempts"`
-	SuccessfulReduceAttempts int64   `json:"successfulReduceAttempts"`
-	FailedMapAttempts        int64   `json:"failedMapAttempts"`
-	KilledMapAttempts        int64   `json:"killedMapAttempts"`
-	SuccessfulMapAttempts    int64   `json:"successfulMapAttempts"`
-	ACLs                     []HSACL `json:"acls"`
-}
-
-// HSACL is one of a job's access control lists.
-type HSACL struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
-
-func hsJobOf(j *jobtracker.JobSummary) HSJob {
-	return HSJob{SubmitTime: ms(j.Submitted), StartTime: ms(j.Submitted), FinishTime: ms(j.Finished), ID: j.ID,
+func hsJobOf(j *jobtracker.JobSummary) api.HSJob {
+	return api.HSJob{SubmitTime: ms(j.Submitted), StartTime: ms(j.Submitted), FinishTime: ms(j.Finished), ID: j.ID,
 		Name: j.Name, Queue: "default", User: j.User, State: j.State, MapsTotal: j.Maps, MapsCompleted: j.MapsDone,
 		ReducesTotal: j.Reduces, ReducesCompleted: j.ReducesDone, Owner: OwnerName(j.Owner)}
 }
@@ -125,7 +82,7 @@ func (s *Server) hsJobs(c *gin.Context) {
 		}
 	}
 	if q := c.Query("queue"); q != "" && q != "default" {
-		c.JSON(http.StatusOK, gin.H{"jobs": gin.H{"job": []HSJob{}}})
+		c.JSON(http.StatusOK, gin.H{"jobs": gin.H{"job": []api.HSJob{}}})
 		return
 	}
 	inTime := func(t time.Time, lo, hi int64) bool {
@@ -139,7 +96,7 @@ func (s *Server) hsJobs(c *gin.Context) {
 		}
 	}
 	c.Header("X-Total-Count", strconv.Itoa(len(sel)))
-	out := []HSJob{}
+	out := []api.HSJob{}
 	for _, j := range f.page(sel) {
 		out = append(out, hsJobOf(&j))
 	}
@@ -154,14 +111,14 @@ func (s *Server) hsJob(c *gin.Context) {
 	}
 	st, _ := s.t.Status(j.ID)
 	total, _, _, _ := s.t.JobCounters(j.ID)
-	d := &HSJobDetail{Diagnostics: st.Diagnostics,
+	d := &api.HSJobDetail{Diagnostics: st.Diagnostics,
 		FailedMapAttempts:        total.Get(mapreduce.GroupJob, "Failed map tasks"),
 		KilledMapAttempts:        total.Get(mapreduce.GroupJob, "Killed map tasks"),
 		SuccessfulMapAttempts:    int64(j.MapsDone),
 		FailedReduceAttempts:     total.Get(mapreduce.GroupJob, "Failed reduce tasks"),
 		KilledReduceAttempts:     total.Get(mapreduce.GroupJob, "Killed reduce tasks"),
 		SuccessfulReduceAttempts: int64(j.ReducesDone),
-		ACLs: []HSACL{{Name: "mapreduce.job.acl-view-job", Value: OwnerName(j.Owner)},
+		ACLs: []api.HSACL{{Name: "mapreduce.job.acl-view-job", Value: OwnerName(j.Owner)},
 			{Name: "mapreduce.job.acl-modify-job", Value: OwnerName(j.Owner)}}}
 	page, _, err := s.t.Tasks(j.ID, jobtracker.TaskFilter{State: jobtracker.TaskSucceeded}, 0, 0)
 	if err != nil {
@@ -192,30 +149,13 @@ func (s *Server) hsJob(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"job": out})
 }
 
-// HSCounterGroup is a group of job counters.
-type HSCounterGroup struct {
-	Name     string      `json:"counterGroupName"`
-	Counters []HSCounter `json:"counter"`
-}
-
-// HSCounter is one job counter: its enum name and its map, reduce and
-// total values (map and reduce are 0 for a job that ended before the
-// jobtracker last started).
-type HSCounter struct {
-	Name        string `json:"name"`
-	DisplayName string `json:"displayName"`
-	Reduce      int64  `json:"reduceCounterValue"`
-	Map         int64  `json:"mapCounterValue"`
-	Total       int64  `json:"totalCounterValue"`
-}
-
 // counterGroups lays a job's counters out as the history server does.
-func counterGroups(total, maps, reduces *mapreduce.Counters) []HSCounterGroup {
-	out := []HSCounterGroup{}
-	for _, g := range OrderedGroups(total) {
-		hg := HSCounterGroup{Name: g}
-		for _, n := range OrderedNames(total, g) {
-			hg.Counters = append(hg.Counters, HSCounter{Name: CounterEnumName(g, n), DisplayName: n,
+func counterGroups(total, maps, reduces *mapreduce.Counters) []api.HSCounterGroup {
+	out := []api.HSCounterGroup{}
+	for _, g := range mapreduce.OrderedGroups(total) {
+		hg := api.HSCounterGroup{Name: g}
+		for _, n := range mapreduce.OrderedNames(total, g) {
+			hg.Counters = append(hg.Counters, api.HSCounter{Name: mapreduce.CounterEnumName(g, n), DisplayName: n,
 				Map: maps.Get(g, n), Reduce: reduces.Get(g, n), Total: total.Get(g, n)})
 		}
 		out = append(out, hg)
@@ -265,22 +205,15 @@ func redactArgs(args []string) []string {
 	return out
 }
 
-// HSProperty is one configuration property.
-type HSProperty struct {
-	Name   string   `json:"name"`
-	Value  string   `json:"value"`
-	Source []string `json:"source"`
-}
-
 // confOf is a job's configuration, sorted, with sensitive values
 // redacted.
-func confOf(p *api.Plan) []HSProperty {
-	out := []HSProperty{}
+func confOf(p *api.Plan) []api.HSProperty {
+	out := []api.HSProperty{}
 	for k, v := range p.Conf {
 		if sensitiveConf.MatchString(k) {
 			v = redacted
 		}
-		out = append(out, HSProperty{Name: k, Value: v, Source: []string{"job.xml"}})
+		out = append(out, api.HSProperty{Name: k, Value: v, Source: []string{"job.xml"}})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
@@ -295,32 +228,6 @@ func (s *Server) hsConf(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"conf": gin.H{"path": "zebra:" + j.ID + "/job.xml", "property": confOf(p)}})
 }
 
-// HSTask is a task in the history server's shape, with zebra's fields.
-type HSTask struct {
-	Progress          float64  `json:"progress"`
-	ElapsedTime       int64    `json:"elapsedTime"`
-	State             string   `json:"state"`
-	StartTime         int64    `json:"startTime"`
-	FinishTime        int64    `json:"finishTime"`
-	ID                string   `json:"id"`
-	Type              string   `json:"type"`
-	SuccessfulAttempt string   `json:"successfulAttempt"`
-	Attempt           string   `json:"attempt,omitempty"`
-	Attempts          int      `json:"attempts"`
-	Worker            string   `json:"worker,omitempty"`
-	Node              string   `json:"node,omitempty"`
-	DataLocal         bool     `json:"dataLocal"`
-	Split             *HSSplit `json:"split,omitempty"`
-}
-
-// HSSplit is a map's input: an object and a byte range.
-type HSSplit struct {
-	URI    string   `json:"uri"`
-	Start  int64    `json:"start"`
-	Length int64    `json:"length"`
-	Hosts  []string `json:"hosts,omitempty"`
-}
-
 func elapsed(start, end time.Time) int64 {
 	if start.IsZero() {
 		return 0
@@ -331,15 +238,15 @@ func elapsed(start, end time.Time) int64 {
 	return end.Sub(start).Milliseconds()
 }
 
-func hsTaskOf(t *jobtracker.TaskView) HSTask {
-	h := HSTask{ElapsedTime: elapsed(t.Started, t.Finished), State: t.State, StartTime: ms(t.Started),
+func hsTaskOf(t *jobtracker.TaskView) api.HSTask {
+	h := api.HSTask{ElapsedTime: elapsed(t.Started, t.Finished), State: t.State, StartTime: ms(t.Started),
 		FinishTime: ms(t.Finished), ID: t.ID, Type: strings.ToUpper(t.Kind), Attempt: t.Attempt, Attempts: t.Attempts,
 		Worker: t.Worker, Node: t.Node, DataLocal: t.DataLocal}
 	if t.State == jobtracker.TaskSucceeded {
 		h.Progress, h.SuccessfulAttempt = 100, t.Attempt
 	}
 	if t.Split != nil {
-		h.Split = &HSSplit{URI: t.Split.URI, Start: t.Split.Start, Length: t.Split.Length, Hosts: t.Split.Hosts}
+		h.Split = &api.HSSplit{URI: t.Split.URI, Start: t.Split.Start, Length: t.Split.Length, Hosts: t.Split.Hosts}
 	}
 	return h
 }
@@ -396,7 +303,7 @@ func (s *Server) hsTasks(c *gin.Context) {
 		return
 	}
 	c.Header("X-Total-Count", strconv.Itoa(page.Total))
-	out := make([]HSTask, len(page.Tasks))
+	out := make([]api.HSTask, len(page.Tasks))
 	for i := range page.Tasks {
 		out[i] = hsTaskOf(&page.Tasks[i])
 	}
@@ -435,25 +342,8 @@ func (s *Server) hsTask(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"task": hsTaskOf(&t)})
 }
 
-// HSAttempt is a task attempt in the history server's shape.
-type HSAttempt struct {
-	StartTime           int64   `json:"startTime"`
-	FinishTime          int64   `json:"finishTime"`
-	ElapsedTime         int64   `json:"elapsedTime"`
-	Progress            float64 `json:"progress"`
-	ID                  string  `json:"id"`
-	Rack                string  `json:"rack"`
-	State               string  `json:"state"`
-	Status              string  `json:"status"`
-	NodeHTTPAddress     string  `json:"nodeHttpAddress"`
-	Diagnostics         string  `json:"diagnostics"`
-	Type                string  `json:"type"`
-	AssignedContainerID string  `json:"assignedContainerId"`
-	Worker              string  `json:"worker"`
-}
-
-func hsAttemptOf(a *api.AttemptInfo, kind string) HSAttempt {
-	h := HSAttempt{StartTime: ms(a.Started), FinishTime: ms(a.Finished), ElapsedTime: elapsed(a.Started, a.Finished),
+func hsAttemptOf(a *api.AttemptInfo, kind string) api.HSAttempt {
+	h := api.HSAttempt{StartTime: ms(a.Started), FinishTime: ms(a.Finished), ElapsedTime: elapsed(a.Started, a.Finished),
 		ID: a.ID, Rack: "/default-rack", State: a.State, Status: a.State, NodeHTTPAddress: a.Node,
 		Diagnostics: a.Error, Type: strings.ToUpper(kind), AssignedContainerID: a.ID, Worker: a.Worker}
 	if a.State == api.AttemptSucceeded {
@@ -472,7 +362,7 @@ func (s *Server) hsAttempts(c *gin.Context) {
 		hsError(c, http.StatusInternalServerError, err.Error())
 		return
 	}
-	out := make([]HSAttempt, len(as))
+	out := make([]api.HSAttempt, len(as))
 	for i := range as {
 		out[i] = hsAttemptOf(&as[i], t.Kind)
 	}
@@ -488,7 +378,7 @@ func (s *Server) hsAttempt(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if taskOfAttempt(a.ID) != t.ID {
+	if mapreduce.TaskOfAttempt(a.ID) != t.ID {
 		s.notFound(c, "attempt", a.ID)
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"zebra/jobtracker/api"
+	"zebra/mapreduce"
 )
 
 // jobRoutes lists every registered route naming a job, with its
@@ -17,7 +18,7 @@ func jobRoutes(t *testing.T, f *fixture, id string) [][2]string {
 		if !strings.Contains(r.Path, "/:id") {
 			continue
 		}
-		p := strings.NewReplacer(":id", id, ":task", taskOfAttempt(f.succeeded), ":attempt", f.succeeded, ":file", "stderr").Replace(r.Path)
+		p := strings.NewReplacer(":id", id, ":task", mapreduce.TaskOfAttempt(f.succeeded), ":attempt", f.succeeded, ":file", "stderr").Replace(r.Path)
 		out = append(out, [2]string{r.Method, p})
 	}
 	if len(out) < 20 {
@@ -209,7 +210,7 @@ func TestPublicReadNoLogTail(t *testing.T) {
 	}
 	paths := []string{"/ui/jobs/" + job, "/ui/jobs/" + job + "/attempts/" + failed, "/api/v1/jobs/" + job,
 		"/api/v1/jobs/" + job + "/events", "/ws/v1/history/mapreduce/jobs/" + job, "/api/v1/jobs",
-		"/ws/v1/history/mapreduce/jobs/" + job + "/tasks/" + taskOfAttempt(failed) + "/attempts"}
+		"/ws/v1/history/mapreduce/jobs/" + job + "/tasks/" + mapreduce.TaskOfAttempt(failed) + "/attempts"}
 	for _, cred := range []string{credB, ""} {
 		for _, path := range paths {
 			resp, body := h.req(http.MethodGet, path, cred, nil)

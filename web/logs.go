@@ -16,7 +16,6 @@ import (
 
 	"zebra/jobtracker"
 	"zebra/jobtracker/api"
-	"zebra/jobtracker/worker"
 	"zebra/mapreduce"
 )
 
@@ -96,13 +95,13 @@ func logStatus(err error) int {
 }
 
 // logFiles lists an attempt's log files.
-func (s *Server) logFiles(ctx context.Context, job string, a api.AttemptInfo) ([]worker.LogFile, error) {
+func (s *Server) logFiles(ctx context.Context, job string, a api.AttemptInfo) ([]api.LogFile, error) {
 	resp, err := s.fetchLog(ctx, job, a, "", 0)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	var files []worker.LogFile
+	var files []api.LogFile
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&files); err != nil {
 		return nil, fmt.Errorf("read log list: %w", err)
 	}

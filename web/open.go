@@ -15,18 +15,16 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"zebra/jobtracker/api"
 
 	"github.com/gin-gonic/gin"
-
-	"zebra/jobtracker/worker"
-	"zebra/swiftfs"
 )
 
 // The run-on-open gateway: GET /open/CONTAINER/OBJECT?app=CONTAINER/APP&…
 // (or /open/ACCOUNT/CONTAINER/OBJECT) authenticates the request like every
 // other, asks Swift where the object's replicas are (list_endpoints) and
 // passes the request on to the worker beside one of them
-// (worker.Opener), which runs the app there on the local replica. The
+// (jobtracker/worker's Opener), which runs the app there on the local replica. The
 // response is the worker's, streamed. See docs/open.md.
 //
 // A tenant (ACCOUNT:TOKEN) opens objects of its own account only, with its
@@ -44,8 +42,6 @@ import (
 type opener struct {
 	client *http.Client
 	mu     sync.Mutex
-	fss    map[string]*swiftfs.FS   // account → client for list_endpoints
-	admin  *swiftfs.FS              // the jobtracker's own credentials
 	flying map[string]*atomic.Int64 // worker URL → opens in flight
 }
 
@@ -61,7 +57,7 @@ func newOpener() *opener {
 	// A worker's redirect is answered as it is, never followed (with the
 	// cluster token) elsewhere.
 	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &opener{client: &http.Client{Transport: tr, CheckRedirect: noRedirect}, fss: map[string]*swiftfs.FS{}, flying: map[string]*atomic.Int64{}}
+	return &opener{client: &http.Client{Transport: tr, CheckRedirect: noRedirect}, flying: map[string]*atomic.Int64{}}
 }
 
 // openTarget is what an /open path names.
@@ -116,17 +112,27 @@ func (s *Server) open(c *gin.Context) {
 		t.account = p.Tenant
 	}
 	ctx := c.Request.Context()
-	fs, err := s.openFS(ctx, p, &t)
-	if err != nil {
-		apiError(c, http.StatusServiceUnavailable, "open: "+err.Error())
+	if s.locate == nil {
+		apiError(c, http.StatusServiceUnavailable, "open: this jobtracker cannot locate objects (no Swift configured)")
 		return
 	}
-	reps, err := fs.Replicas(ctx, "/"+t.container+"/"+t.object)
-	if err != nil {
+	var cred *api.SwiftCredential
+	if !p.Admin {
+		surl, tok := s.tenantSwift(p)
+		cred = &api.SwiftCredential{StorageURL: surl, Token: tok}
+	}
+	acct, nodes, err := s.locate(ctx, cred, t.account, "/"+t.container+"/"+t.object)
+	var unavailable *Unavailable
+	switch {
+	case errors.As(err, &unavailable):
+		apiError(c, http.StatusServiceUnavailable, "open: "+err.Error())
+		return
+	case err != nil:
 		apiError(c, http.StatusBadGateway, "open: locate the object's replicas: "+err.Error())
 		return
 	}
-	cands := s.openCandidates(reps)
+	t.account = acct
+	cands := s.openCandidates(nodes)
 	if len(cands) == 0 {
 		apiError(c, http.StatusServiceUnavailable, "open: no live worker to run the app")
 		return
@@ -151,49 +157,6 @@ func (s *Server) open(c *gin.Context) {
 	apiError(c, http.StatusServiceUnavailable, "open: no worker could run the app: "+strings.Join(errs, "; "))
 }
 
-// openFS returns the Swift client used to locate replicas, and fills in
-// the account of an operator's open that named none.
-func (s *Server) openFS(ctx context.Context, p Principal, t *openTarget) (*swiftfs.FS, error) {
-	o := s.opener
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if p.Admin {
-		if o.admin == nil {
-			fs, err := swiftfs.New(swiftfs.Config{Logger: s.log})
-			if err != nil {
-				return nil, fmt.Errorf("the jobtracker has no Swift credentials of its own (ST_AUTH, ST_USER, ST_KEY): %w", err)
-			}
-			o.admin = fs
-		}
-		if t.account == "" {
-			a, err := o.admin.Account(ctx)
-			if err != nil {
-				return nil, err
-			}
-			t.account = a
-		}
-	}
-	if fs := o.fss[t.account]; fs != nil {
-		return fs, nil
-	}
-	var fs *swiftfs.FS
-	var err error
-	if p.Admin {
-		fs, err = swiftfs.NewAccount(swiftfs.Config{Logger: s.log}, t.account)
-	} else {
-		surl, tok := s.tenantSwift(p)
-		fs, err = swiftfs.New(swiftfs.WithToken(swiftfs.Config{Logger: s.log}, surl, tok))
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(o.fss) >= 4096 {
-		clear(o.fss)
-	}
-	o.fss[t.account] = fs
-	return fs, nil
-}
-
 // tenantSwift is a tenant's storage URL and Swift token.
 func (s *Server) tenantSwift(p Principal) (storageURL, token string) {
 	_, token, _ = strings.Cut(p.cred, ":")
@@ -202,12 +165,12 @@ func (s *Server) tenantSwift(p Principal) (storageURL, token string) {
 
 // openCandidates orders the workers to try: those beside a replica, the
 // least loaded first (ties in ring order), then every other live one.
-func (s *Server) openCandidates(reps []swiftfs.Replica) []string {
+func (s *Server) openCandidates(nodes []string) []string {
 	views := s.t.WorkerViews()
 	rank := map[string]int{}
-	for i, r := range reps {
-		if _, ok := rank[r.Node]; !ok {
-			rank[r.Node] = i
+	for i, n := range nodes {
+		if _, ok := rank[n]; !ok {
+			rank[n] = i
 		}
 	}
 	type cand struct {
@@ -258,6 +221,14 @@ func (o *opener) inFlight(worker string) *atomic.Int64 {
 	return n
 }
 
+// Unavailable is an error of a Locate function that means the storage
+// cannot be asked at all (no credentials, no client), answered with 503;
+// any other error of Locate is the storage's answer, 502.
+type Unavailable struct{ Err error }
+
+func (u *Unavailable) Error() string { return u.Err.Error() }
+func (u *Unavailable) Unwrap() error { return u.Err }
+
 // errBusy is a worker without a free run slot.
 var errBusy = errors.New("busy")
 
@@ -270,8 +241,8 @@ func (s *Server) forwardOpen(ctx context.Context, base, path string, p Principal
 	req.Header.Set("X-Auth-Token", s.auth.cfg.Token)
 	if !p.Admin {
 		surl, tok := s.tenantSwift(p)
-		req.Header.Set(worker.HeaderStorageURL, surl)
-		req.Header.Set(worker.HeaderSwiftToken, tok)
+		req.Header.Set(api.HeaderStorageURL, surl)
+		req.Header.Set(api.HeaderSwiftToken, tok)
 	}
 	if accept != "" {
 		req.Header.Set("Accept", accept)
@@ -284,7 +255,7 @@ func (s *Server) forwardOpen(ctx context.Context, base, path string, p Principal
 		s.log.Warn("open: worker unreachable, trying another", "worker", base, "err", err)
 		return nil, fmt.Errorf("%s: %w", base, err)
 	}
-	if resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get(worker.HeaderBusy) != "" {
+	if resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get(api.HeaderBusy) != "" {
 		n.Add(-1)
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 		resp.Body.Close()
@@ -308,7 +279,7 @@ func (b *doneBody) Close() error {
 
 // relayedHeaders are the worker's headers passed on.
 var relayedHeaders = []string{"Content-Type", "Content-Length", "Cache-Control", "Content-Disposition", "Content-Language",
-	"Retry-After", worker.HeaderAppCache, worker.HeaderWorker, worker.HeaderRead}
+	"Retry-After", api.HeaderAppCache, api.HeaderWorker, api.HeaderRead}
 
 // openIsolation are the headers every answer of /open carries, whatever
 // the worker or the app said. An app's output is a tenant's content served

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"zebra/jobtracker/api"
-	"zebra/swiftfs"
 )
 
 // TestOpenCandidatesSeveralNodes: a worker registered beside several
@@ -24,7 +23,7 @@ func TestOpenCandidatesSeveralNodes(t *testing.T) {
 	}
 	register("a-far", "127.0.0.1:6099", "http://far")
 	register("beside", "127.0.0.1:6020, 127.0.0.1:9866", "http://beside")
-	got := h.s.openCandidates([]swiftfs.Replica{{Node: "127.0.0.1:6010"}, {Node: "127.0.0.1:6020"}})
+	got := h.s.openCandidates([]string{"127.0.0.1:6010", "127.0.0.1:6020"})
 	if len(got) != 2 || got[0] != "http://beside" {
 		t.Errorf("candidates %v, want the worker beside 127.0.0.1:6020 first", got)
 	}

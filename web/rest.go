@@ -13,6 +13,7 @@ import (
 
 	"zebra/jobtracker"
 	"zebra/jobtracker/api"
+	"zebra/mapreduce"
 )
 
 // zebra's own API: the tracker's /api/v1 routes with access checks, and
@@ -228,31 +229,8 @@ func (s *Server) submit(c *gin.Context, p Principal, plan *api.Plan, bundle io.R
 	}
 }
 
-// Event is a task completion event (Hadoop's TaskCompletionEvent): an
-// attempt that ended, in the order attempts ended.
-type Event struct {
-	ID      int    `json:"id"`
-	Status  string `json:"status"`
-	Attempt string `json:"attempt"`
-	Task    string `json:"task"`
-	Node    string `json:"node"`
-	// Time is when the attempt ended (ms since the epoch) and RunTime how
-	// long it ran (ms).
-	Time    int64 `json:"time"`
-	RunTime int64 `json:"run_time"`
-	// LogURL is the attempt's page in the UI.
-	LogURL string `json:"log_url"`
-}
-
-// Events is a page of a job's task completion events.
-type Events struct {
-	From   int     `json:"from"`
-	Total  int     `json:"total"`
-	Events []Event `json:"events"`
-}
-
 // events returns a job's task completion events.
-func (s *Server) events(jobID string) ([]Event, error) {
+func (s *Server) events(jobID string) ([]api.Event, error) {
 	as, _, err := s.t.AllAttempts(jobID)
 	if err != nil {
 		return nil, err
@@ -269,9 +247,9 @@ func (s *Server) events(jobID string) ([]Event, error) {
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
-	out := make([]Event, len(done))
+	out := make([]api.Event, len(done))
 	for i, a := range done {
-		out[i] = Event{ID: i, Status: a.State, Attempt: a.ID, Task: taskOfAttempt(a.ID), Node: a.Node,
+		out[i] = api.Event{ID: i, Status: a.State, Attempt: a.ID, Task: mapreduce.TaskOfAttempt(a.ID), Node: a.Node,
 			Time: a.Finished.UnixMilli(), RunTime: a.Finished.Sub(a.Started).Milliseconds(),
 			LogURL: "/ui/jobs/" + jobID + "/attempts/" + a.ID}
 	}
@@ -297,19 +275,9 @@ func (s *Server) apiEvents(c *gin.Context) {
 		apiError(c, http.StatusInternalServerError, err.Error())
 		return
 	}
-	page := Events{From: from, Total: len(evs), Events: []Event{}}
+	page := api.Events{From: from, Total: len(evs), Events: []api.Event{}}
 	if from < len(evs) {
 		page.Events = evs[from:min(len(evs), from+n)]
 	}
 	c.JSON(http.StatusOK, page)
-}
-
-// taskOfAttempt is the task id of an attempt id.
-func taskOfAttempt(id string) string {
-	rest, ok := strings.CutPrefix(id, "attempt_")
-	i := strings.LastIndexByte(rest, '_')
-	if !ok || i < 0 {
-		return ""
-	}
-	return "task_" + rest[:i]
 }

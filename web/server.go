@@ -46,6 +46,15 @@ type Config struct {
 	// Settings that choose storage endpoints or credentials are refused
 	// before it is called.
 	TenantPlan func(p *api.Plan) error
+	// Locate, if set, lists the storage nodes that hold an object's
+	// replicas, in ring order, for /open; cmd/zebra sets it, so that this
+	// package never touches storage. object is /CONTAINER/OBJECT of
+	// account, read with cred (a tenant's own), or with the jobtracker's
+	// own credentials when cred is nil, in which case account "" means the
+	// jobtracker's own account; it returns the account it read. An
+	// *Unavailable error means the storage could not be asked (503).
+	// Without it /open answers 503.
+	Locate func(ctx context.Context, cred *api.SwiftCredential, account, object string) (string, []string, error)
 }
 
 // Server is the jobtracker's HTTP front: the web UI, the REST APIs, the
@@ -63,6 +72,8 @@ type Server struct {
 	tenantPlan func(p *api.Plan) error
 	// zerocloud is Config.ZeroCloud.
 	zerocloud func(ctx context.Context, body []byte, tenant string, cred *api.SwiftCredential) (*api.Plan, error)
+	// locate is Config.Locate.
+	locate func(ctx context.Context, cred *api.SwiftCredential, account, object string) (string, []string, error)
 	// logClient fetches attempt logs from workers.
 	logClient *http.Client
 	// opener is the run-on-open gateway's state (open.go).
@@ -88,7 +99,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	s := &Server{t: cfg.Tracker, inner: cfg.Inner, auth: a, log: cfg.Logger.With("component", "web"), pages: pages,
-		started: time.Now(), logClient: &http.Client{Timeout: 30 * time.Second}, zerocloud: cfg.ZeroCloud, tenantPlan: cfg.TenantPlan, opener: newOpener()}
+		started: time.Now(), logClient: &http.Client{Timeout: 30 * time.Second}, zerocloud: cfg.ZeroCloud, tenantPlan: cfg.TenantPlan, locate: cfg.Locate, opener: newOpener()}
 	s.metrics = newMetrics(s.t)
 	s.engine = s.routes()
 	return s, nil

@@ -8,7 +8,7 @@ import (
 
 	"zebra/jobtracker/api"
 	"zebra/jobtracker/zerocloud"
-	"zebra/swiftfs"
+	"zebra/mapreduce"
 )
 
 // confine checks and completes the plan of a job a tenant submitted: a job
@@ -33,11 +33,11 @@ func confine(plan *api.Plan, tenant string, check func(p *api.Plan) error) error
 	if tenant == "" {
 		return nil
 	}
-	if plan.Conf["zebra.sandbox"] == "none" {
+	if plan.Conf[mapreduce.KeySandbox] == "none" {
 		return fmt.Errorf("-D zebra.sandbox=none (plain, unisolated processes) needs the cluster token; a job submitted with a Swift token always runs sandboxed")
 	}
 	for _, k := range slices.Sorted(maps.Keys(plan.Conf)) {
-		if strings.HasPrefix(k, swiftfs.SettingPrefix) && k != swiftfs.SettingRetries {
+		if strings.HasPrefix(k, mapreduce.KeySwiftPrefix) && k != mapreduce.KeySwiftRetries {
 			return fmt.Errorf("-D %s: a job submitted with a Swift token moves its data with that token, through the cluster's own Swift; it may not set Swift endpoints or credentials (zebra.swift.*), which need the cluster token", k)
 		}
 	}
@@ -54,7 +54,7 @@ func confine(plan *api.Plan, tenant string, check func(p *api.Plan) error) error
 		if !strings.HasPrefix(strings.ToLower(u), "swift:") {
 			return "", fmt.Errorf("%s %s: a job submitted with a Swift token may read and write only swift:// objects of its account %s (other stores need the cluster token)", what, u, tenant)
 		}
-		acct, name, err := swiftfs.ParseURL(u)
+		acct, name, err := mapreduce.ParseSwiftURL(u)
 		if err != nil {
 			return "", fmt.Errorf("%s %s: %w", what, u, err)
 		}

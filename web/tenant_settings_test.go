@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"zebra/jobtracker/api"
-	"zebra/swiftfs"
+	"zebra/mapreduce"
 )
 
 // TestConfineSwiftSettings: a tenant's plan may set no zebra.swift.*
@@ -17,8 +17,8 @@ func TestConfineSwiftSettings(t *testing.T) {
 	plan := func(conf map[string]string) *api.Plan {
 		return &api.Plan{Kind: "streaming", Conf: conf, Output: "swift://out", Splits: nil}
 	}
-	for _, k := range []string{swiftfs.SettingAuth, swiftfs.SettingUser, swiftfs.SettingKey, swiftfs.SettingStorageURL,
-		swiftfs.SettingToken, swiftfs.SettingEndpoints, swiftfs.SettingProject, swiftfs.SettingRegion, swiftfs.SettingAuthVersion} {
+	for _, k := range []string{mapreduce.KeySwiftAuth, mapreduce.KeySwiftUser, mapreduce.KeySwiftKey, mapreduce.KeySwiftStorageURL,
+		mapreduce.KeySwiftToken, mapreduce.KeySwiftEndpoints, mapreduce.KeySwiftProject, mapreduce.KeySwiftRegion, mapreduce.KeySwiftAuthVersion} {
 		err := confine(plan(map[string]string{k: "http://127.0.0.1:1/x"}), "AUTH_alice", nil)
 		if err == nil || !strings.Contains(err.Error(), "-D "+k+":") || !strings.Contains(err.Error(), "may not set Swift endpoints or credentials") {
 			t.Errorf("%s: %v", k, err)
@@ -28,7 +28,7 @@ func TestConfineSwiftSettings(t *testing.T) {
 		}
 	}
 	var checked *api.Plan
-	p := plan(map[string]string{swiftfs.SettingRetries: "3", swiftfs.SettingLocality: "off"})
+	p := plan(map[string]string{mapreduce.KeySwiftRetries: "3", mapreduce.KeyLocality: "off"})
 	if err := confine(p, "AUTH_alice", func(p *api.Plan) error { checked = p; return nil }); err != nil || checked != p {
 		t.Errorf("retries and locality: %v (checked %v)", err, checked != nil)
 	}

@@ -46,7 +46,7 @@ var funcs = template.FuncMap{
 	"int":   func(n int64) string { return humanInt(n) },
 	"bytes": humanBytes,
 	"owner": OwnerName,
-	"group": func(g string) string { return strings.TrimSpace(GroupDisplayName(g)) },
+	"group": func(g string) string { return strings.TrimSpace(mapreduce.GroupDisplayName(g)) },
 	"shell": shellQuote,
 	"pctOf": func(done, n int) int { return int(100 * float64(done) / float64(max(n, 1))) },
 	"ended": func(state string) bool {
@@ -365,7 +365,7 @@ func (s *Server) attemptPage(c *gin.Context) {
 	}
 	st, _ := s.t.Status(j.ID)
 	st = s.statusFor(principal(c), j.Owner, st)
-	d := map[string]any{"Job": j, "Attempt": a, "Task": taskOfAttempt(a.ID)}
+	d := map[string]any{"Job": j, "Attempt": a, "Task": mapreduce.TaskOfAttempt(a.ID)}
 	if m := exitPattern.FindStringSubmatch(a.Error); m != nil {
 		d["ExitCode"] = m[1]
 		if strings.HasPrefix(m[2], "killed by signal") {

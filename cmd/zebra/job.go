@@ -19,7 +19,6 @@ import (
 
 	"zebra/jobtracker/api"
 	"zebra/mapreduce"
-	"zebra/web"
 )
 
 const jobUsage = `usage: zebra job [-jt URL] <command> <args>
@@ -191,7 +190,7 @@ func (j *jobCLI) list(ctx context.Context, all bool) error {
 func (j *jobCLI) counters(ctx context.Context, id string) (total, maps, reduces *mapreduce.Counters, err error) {
 	var out struct {
 		JobCounters struct {
-			Groups []web.HSCounterGroup `json:"counterGroup"`
+			Groups []api.HSCounterGroup `json:"counterGroup"`
 		} `json:"jobCounters"`
 	}
 	if err := j.c.Do(ctx, http.MethodGet, jobPath(id)+"/counters", nil, &out); err != nil {
@@ -236,9 +235,9 @@ func (j *jobCLI) status(ctx context.Context, id string) error {
 	}
 	reason := " "
 	if st.State == api.StateFailed && st.Failure != nil {
-		task, fails := taskOf(st.Failure.Attempt), 0
+		task, fails := mapreduce.TaskOfAttempt(st.Failure.Attempt), 0
 		for _, a := range st.FailedAttempts {
-			if taskOf(a.ID) == task && a.State == api.AttemptFailed {
+			if mapreduce.TaskOfAttempt(a.ID) == task && a.State == api.AttemptFailed {
 				fails++
 			}
 		}
@@ -255,16 +254,8 @@ func (j *jobCLI) status(ctx context.Context, id string) error {
 		reduceDone = "0.0"
 	}
 	j.printf("map() completion: %s\nreduce() completion: %s\nJob state: %s\nretired: false\nreason for failure: %s\n", mapDone, reduceDone, st.State, reason)
-	j.printf("%s\n", web.FormatCounters(total))
+	j.printf("%s\n", mapreduce.FormatCounters(total))
 	return nil
-}
-
-func taskOf(attempt string) string {
-	rest, _ := strings.CutPrefix(attempt, "attempt_")
-	if i := strings.LastIndexByte(rest, '_'); i > 0 {
-		return "task_" + rest[:i]
-	}
-	return ""
 }
 
 // kill is -kill, with Hadoop's messages.
@@ -296,14 +287,14 @@ func (j *jobCLI) counter(ctx context.Context, id, group, name string) error {
 	if err != nil {
 		return err
 	}
-	v, _ := web.FindCounter(total, group, name)
+	v, _ := mapreduce.FindCounter(total, group, name)
 	j.printf("%d\n", v)
 	return nil
 }
 
 // events is -events: task completion events.
 func (j *jobCLI) events(ctx context.Context, id string, from, n int) error {
-	var evs web.Events
+	var evs api.Events
 	err := j.c.Do(ctx, http.MethodGet, fmt.Sprintf("/api/v1/jobs/%s/events?from=%d&n=%d", url.PathEscape(id), from, n), nil, &evs)
 	if api.IsStatus(err, http.StatusNotFound) {
 		return &cliError{"Could not find job " + id}
@@ -427,7 +418,7 @@ func histTimeDiff(t, start int64) string {
 // Hadoop's HumanReadableHistoryViewerPrinter prints it.
 func (j *jobCLI) history(ctx context.Context, id string, all bool) error {
 	var job struct {
-		Job web.HSJob `json:"job"`
+		Job api.HSJob `json:"job"`
 	}
 	if err := j.c.Do(ctx, http.MethodGet, jobPath(id), nil, &job); err != nil {
 		if api.IsStatus(err, http.StatusNotFound) {
@@ -437,7 +428,7 @@ func (j *jobCLI) history(ctx context.Context, id string, all bool) error {
 	}
 	var tasks struct {
 		Tasks struct {
-			Task []web.HSTask `json:"task"`
+			Task []api.HSTask `json:"task"`
 		} `json:"tasks"`
 	}
 	if err := j.c.Do(ctx, http.MethodGet, jobPath(id)+"/tasks", nil, &tasks); err != nil {
@@ -453,9 +444,9 @@ func (j *jobCLI) history(ctx context.Context, id string, all bool) error {
 	j.printf("Submitted At: %s\nLaunched At: %s\nFinished At: %s\nStatus: %s\n", histTime(h.SubmitTime),
 		histTimeDiff(h.StartTime, h.SubmitTime), histTimeDiff(h.FinishTime, h.StartTime), h.State)
 	j.printf("Counters: \n\n|%-30s|%-30s|%-10s|%-10s|%-10s|\n%s\n", "Group Name", "Counter name", "Map Value", "Reduce Value", "Total Value", strings.Repeat("-", 96))
-	for _, g := range web.OrderedGroups(total) {
-		for _, n := range web.OrderedNames(total, g) {
-			j.printf("|%-30s|%-30s|%-10d|%-10d|%-10d\n", strings.TrimSpace(web.GroupDisplayName(g)), n, maps.Get(g, n), reduces.Get(g, n), total.Get(g, n))
+	for _, g := range mapreduce.OrderedGroups(total) {
+		for _, n := range mapreduce.OrderedNames(total, g) {
+			j.printf("|%-30s|%-30s|%-10d|%-10d|%-10d\n", strings.TrimSpace(mapreduce.GroupDisplayName(g)), n, maps.Get(g, n), reduces.Get(g, n), total.Get(g, n))
 		}
 	}
 	j.printf("=====================================\n\n")
@@ -463,7 +454,7 @@ func (j *jobCLI) history(ctx context.Context, id string, all bool) error {
 	type summary struct {
 		total, ok, failed, killed int
 		start, finish             int64
-		done                      []web.HSTask
+		done                      []api.HSTask
 	}
 	sums := map[string]*summary{"MAP": {}, "REDUCE": {}}
 	for _, t := range tasks.Tasks.Task {
@@ -503,7 +494,7 @@ func (j *jobCLI) history(ctx context.Context, id string, all bool) error {
 		if len(s.done) == 0 {
 			continue
 		}
-		slices.SortFunc(s.done, func(a, b web.HSTask) int { return int(a.ElapsedTime - b.ElapsedTime) })
+		slices.SortFunc(s.done, func(a, b api.HSTask) int { return int(a.ElapsedTime - b.ElapsedTime) })
 		var sum int64
 		for _, t := range s.done {
 			sum += t.ElapsedTime
@@ -514,7 +505,7 @@ func (j *jobCLI) history(ctx context.Context, id string, all bool) error {
 		for i := len(s.done) - 1; i >= 0 && i >= len(s.done)-10; i-- {
 			j.printf("%s %s\n", s.done[i].ID, histDiff(s.done[i].ElapsedTime, 0))
 		}
-		last := slices.MaxFunc(s.done, func(a, b web.HSTask) int { return int(a.FinishTime - b.FinishTime) })
+		last := slices.MaxFunc(s.done, func(a, b api.HSTask) int { return int(a.FinishTime - b.FinishTime) })
 		j.printf("The last %s task %s finished at (relative to the Job launch time): %s\n", kind, last.ID, histTimeDiff(last.FinishTime, h.StartTime))
 	}
 	j.printf("=========\n")
@@ -524,7 +515,7 @@ func (j *jobCLI) history(ctx context.Context, id string, all bool) error {
 	}
 	for _, st := range states {
 		for _, k := range []string{"MAP", "REDUCE"} {
-			var sel []web.HSTask
+			var sel []api.HSTask
 			for _, t := range tasks.Tasks.Task {
 				if t.Type == k && t.State == st {
 					sel = append(sel, t)
@@ -547,13 +538,13 @@ func (j *jobCLI) history(ctx context.Context, id string, all bool) error {
 }
 
 // taskError is the error of a task's last attempt ("" if none).
-func (j *jobCLI) taskError(ctx context.Context, job string, t web.HSTask) string {
+func (j *jobCLI) taskError(ctx context.Context, job string, t api.HSTask) string {
 	if t.State == "SUCCEEDED" {
 		return ""
 	}
 	var out struct {
 		TaskAttempts struct {
-			Attempts []web.HSAttempt `json:"taskAttempt"`
+			Attempts []api.HSAttempt `json:"taskAttempt"`
 		} `json:"taskAttempts"`
 	}
 	if j.c.Do(ctx, http.MethodGet, jobPath(job)+"/tasks/"+url.PathEscape(t.ID)+"/attempts", nil, &out) != nil || len(out.TaskAttempts.Attempts) == 0 {

@@ -26,8 +26,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/ncw/swift/v2"
 
-	"zebra/streaming/untar/untartest"
-
+	"zebra/mapreduce/archive/archivetest"
 	"zebra/mapreduce/mrtest/suite"
 )
 
@@ -283,7 +282,7 @@ print(" ".join(out))
 		// declaring 64 GiB: archive/tar reads its holes as zeros, so the
 		// worker (root) would read and write all of it. It is refused, and
 		// the worker goes on serving.
-		sparse := append(untartest.SparseMember("big", 64<<30), tarOf(t, map[string]string{
+		sparse := append(archivetest.SparseMember("big", 64<<30), tarOf(t, map[string]string{
 			"zapp.json": `{"entry": "upper.py", "interpreter": "/usr/bin/python3"}`, "upper.py": "print(1)\n"})...)
 		put("apps", "sparse.zapp", sparse, nil)
 		resp, body = open(tenant, "/open/texts/fox.txt?app=apps/sparse.zapp")

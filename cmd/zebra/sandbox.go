@@ -212,16 +212,6 @@ func (s *sandboxes) close() {
 	}
 }
 
-// Settings of the native sandbox's limits, per job.
-const (
-	keySandboxMemoryMB   = "zebra.sandbox.memory.mb"
-	keySandboxProcesses  = "zebra.sandbox.processes"
-	keySandboxCPUSeconds = "zebra.sandbox.cpu.seconds"
-	keySandboxWallSecs   = "zebra.sandbox.wall.seconds"
-	keySandboxFileMB     = "zebra.sandbox.file.mb"
-	keySandboxTmpMB      = "zebra.sandbox.tmp.mb"
-)
-
 // nativeConfig is the native sandbox's default configuration with the
 // process's allowed installations, the local runner's policy (local) and
 // the job's zebra.sandbox.* limits applied.
@@ -254,14 +244,14 @@ func nativeConfig(conf *mapreduce.Conf, allow []string, local bool) (native.Conf
 		*dst = time.Duration(n) * time.Second
 		return nil
 	}
-	procs, err := conf.Int(keySandboxProcesses, cfg.Processes)
+	procs, err := conf.Int(mapreduce.KeySandboxProcesses, cfg.Processes)
 	if err != nil || procs <= 0 {
-		return cfg, fmt.Errorf("%s must be a positive number", keySandboxProcesses)
+		return cfg, fmt.Errorf("%s must be a positive number", mapreduce.KeySandboxProcesses)
 	}
 	cfg.Processes = procs
 	for _, err := range []error{
-		mb(keySandboxMemoryMB, &cfg.Memory), mb(keySandboxFileMB, &cfg.FileSize), mb(keySandboxTmpMB, &cfg.TmpSize),
-		secs(keySandboxCPUSeconds, &cfg.CPUTime), secs(keySandboxWallSecs, &cfg.WallTime),
+		mb(mapreduce.KeySandboxMemoryMB, &cfg.Memory), mb(mapreduce.KeySandboxFileMB, &cfg.FileSize), mb(mapreduce.KeySandboxTmpMB, &cfg.TmpSize),
+		secs(mapreduce.KeySandboxCPUSeconds, &cfg.CPUTime), secs(mapreduce.KeySandboxWallSecs, &cfg.WallTime),
 	} {
 		if err != nil {
 			return cfg, err

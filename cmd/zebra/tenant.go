@@ -12,7 +12,6 @@ import (
 	"zebra/jobtracker/api"
 	"zebra/mapreduce"
 	"zebra/sandbox/native"
-	"zebra/streaming"
 	"zebra/swiftfs"
 )
 
@@ -47,17 +46,17 @@ const defaultSwiftRetries = 10
 func defaultTenantMaxima() tenantMaxima {
 	d := native.DefaultConfig()
 	return tenantMaxima{
-		keySandboxMemoryMB:       d.Memory >> 20,
-		keySandboxProcesses:      int64(d.Processes),
-		keySandboxCPUSeconds:     int64(d.CPUTime.Seconds()),
-		keySandboxWallSecs:       int64(d.WallTime.Seconds()),
-		keySandboxFileMB:         d.FileSize >> 20,
-		keySandboxTmpMB:          d.TmpSize >> 20,
-		streaming.KeyStderrLimit: defaultStderrLimit,
-		swiftfs.SettingRetries:   defaultSwiftRetries,
-		keyMapAttempts:           defaultMaxAttempts,
-		keyReduceAttempts:        defaultMaxAttempts,
-		mapreduce.KeySortMB:      maxSortMB,
+		mapreduce.KeySandboxMemoryMB:   d.Memory >> 20,
+		mapreduce.KeySandboxProcesses:  int64(d.Processes),
+		mapreduce.KeySandboxCPUSeconds: int64(d.CPUTime.Seconds()),
+		mapreduce.KeySandboxWallSecs:   int64(d.WallTime.Seconds()),
+		mapreduce.KeySandboxFileMB:     d.FileSize >> 20,
+		mapreduce.KeySandboxTmpMB:      d.TmpSize >> 20,
+		mapreduce.KeyTaskStderrLimit:   defaultStderrLimit,
+		mapreduce.KeySwiftRetries:      defaultSwiftRetries,
+		keyMapAttempts:                 defaultMaxAttempts,
+		keyReduceAttempts:              defaultMaxAttempts,
+		mapreduce.KeySortMB:            maxSortMB,
 		// Hadoop's defaults: a task's counters are held by its worker
 		// and the jobtracker.
 		mapreduce.KeyCountersMax:         120,
@@ -108,7 +107,7 @@ func parseTenantMaxima(s string) (tenantMaxima, error) {
 			return nil, fmt.Errorf("--tenant-max %q: want KEY=N with KEY one of %s", pair, strings.Join(m.keys(), ", "))
 		}
 		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 || (n == 0 && k != streaming.KeyStderrLimit) {
+		if err != nil || n < 0 || (n == 0 && k != mapreduce.KeyTaskStderrLimit) {
 			return nil, fmt.Errorf("--tenant-max %s=%s: want a positive integer", k, v)
 		}
 		m[k] = n
@@ -207,9 +206,9 @@ func tenantRegistry(tenant string, cred *api.SwiftCredential, settings func(stri
 	own := cfg.Settings
 	cfg.Settings = func(k string) string {
 		switch k {
-		case swiftfs.SettingLocality:
+		case mapreduce.KeyLocality:
 			return settings(k)
-		case swiftfs.SettingRetries:
+		case mapreduce.KeySwiftRetries:
 			v := settings(k)
 			if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > maxima[k] {
 				return strconv.FormatInt(maxima[k], 10)

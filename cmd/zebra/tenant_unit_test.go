@@ -30,11 +30,11 @@ func TestTenantMaxima(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m[keySandboxMemoryMB] != d.Memory>>20 || m[keySandboxWallSecs] != int64(d.WallTime.Seconds()) {
+	if m[mapreduce.KeySandboxMemoryMB] != d.Memory>>20 || m[mapreduce.KeySandboxWallSecs] != int64(d.WallTime.Seconds()) {
 		t.Errorf("defaults %v, want the native sandbox's (memory %d MiB, wall %s)", m, d.Memory>>20, d.WallTime)
 	}
 	m, err = parseTenantMaxima("zebra.sandbox.memory.mb=512, zebra.task.stderr.limit=0")
-	if err != nil || m[keySandboxMemoryMB] != 512 || m["zebra.task.stderr.limit"] != 0 {
+	if err != nil || m[mapreduce.KeySandboxMemoryMB] != 512 || m["zebra.task.stderr.limit"] != 0 {
 		t.Fatalf("parse: %v %v", m, err)
 	}
 	for _, bad := range []string{"zebra.swift.auth=1", "zebra.sandbox.memory.mb", "zebra.sandbox.memory.mb=-1", "zebra.sandbox.processes=0", "zebra.sandbox.memory.mb=x"} {
@@ -42,14 +42,14 @@ func TestTenantMaxima(t *testing.T) {
 			t.Errorf("--tenant-max %s: %v, want an error naming the flag", bad, err)
 		}
 	}
-	if err := m.check(map[string]string{keySandboxMemoryMB: "512", keySandboxTmpMB: "1"}); err != nil {
+	if err := m.check(map[string]string{mapreduce.KeySandboxMemoryMB: "512", mapreduce.KeySandboxTmpMB: "1"}); err != nil {
 		t.Errorf("at the maximum: %v", err)
 	}
-	err = m.check(map[string]string{keySandboxMemoryMB: "513"})
+	err = m.check(map[string]string{mapreduce.KeySandboxMemoryMB: "513"})
 	if err == nil || !strings.Contains(err.Error(), "zebra.sandbox.memory.mb=513 is above this cluster's maximum") || !strings.Contains(err.Error(), "(512)") {
 		t.Errorf("above: %v", err)
 	}
-	if err := m.check(map[string]string{keySandboxMemoryMB: "lots"}); err == nil || !strings.Contains(err.Error(), "not an integer") {
+	if err := m.check(map[string]string{mapreduce.KeySandboxMemoryMB: "lots"}); err == nil || !strings.Contains(err.Error(), "not an integer") {
 		t.Errorf("not a number: %v", err)
 	}
 	if err := m.check(map[string]string{"io.sort.mb": "2048"}); err == nil || !strings.Contains(err.Error(), "mapreduce.task.io.sort.mb=2048") {
@@ -62,12 +62,12 @@ func TestTenantMaxima(t *testing.T) {
 		t.Errorf("attempts within the maxima: %v", err)
 	}
 	conf := mapreduce.NewConf()
-	conf.Set(keySandboxMemoryMB, "4096")
-	conf.Set(keySandboxProcesses, "3")
+	conf.Set(mapreduce.KeySandboxMemoryMB, "4096")
+	conf.Set(mapreduce.KeySandboxProcesses, "3")
 	conf.Set("zebra.task.stderr.limit", "many")
 	changed := m.capConf(conf)
-	if conf.Get(keySandboxMemoryMB, "") != "512" || conf.Get(keySandboxProcesses, "") != "3" || conf.Get("zebra.task.stderr.limit", "") != "0" || len(changed) != 2 {
-		t.Errorf("capped: memory %s processes %s stderr %s (%v)", conf.Get(keySandboxMemoryMB, ""), conf.Get(keySandboxProcesses, ""), conf.Get("zebra.task.stderr.limit", ""), changed)
+	if conf.Get(mapreduce.KeySandboxMemoryMB, "") != "512" || conf.Get(mapreduce.KeySandboxProcesses, "") != "3" || conf.Get("zebra.task.stderr.limit", "") != "0" || len(changed) != 2 {
+		t.Errorf("capped: memory %s processes %s stderr %s (%v)", conf.Get(mapreduce.KeySandboxMemoryMB, ""), conf.Get(mapreduce.KeySandboxProcesses, ""), conf.Get("zebra.task.stderr.limit", ""), changed)
 	}
 }
 
@@ -88,7 +88,7 @@ func TestNativeRunnersLeased(t *testing.T) {
 	for i := range sets + 1 {
 		conf := mapreduce.NewConf()
 		if i < sets { // the last one: the defaults, after all the others
-			conf.Set(keySandboxTmpMB, strconv.Itoa(100+i))
+			conf.Set(mapreduce.KeySandboxTmpMB, strconv.Itoa(100+i))
 		}
 		r, _, err := choose("", conf)
 		if err != nil {

@@ -16,7 +16,7 @@ import (
 func zerocloudJob(ctx context.Context, p *api.Plan, id mapreduce.JobID, dir string, reg *mapreduce.Registry,
 	choose func(string, *mapreduce.Conf) (mapreduce.Runner, string, error), allow []string, log *slog.Logger) (*mapreduce.Job, error) {
 	runner := func(conf *mapreduce.Conf) (mapreduce.Runner, error) {
-		r, note, err := choose(conf.Get(zerocloud.KeySandbox, ""), conf)
+		r, note, err := choose(conf.Get(mapreduce.KeySandbox, ""), conf)
 		if note != "" {
 			log.Warn(note, "job", id.String())
 		}

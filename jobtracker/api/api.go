@@ -34,21 +34,21 @@ import (
 // version differs is refused at registration.
 const ProtocolVersion = 1
 
-// Job states, as Hadoop names them.
+// Job states on the wire (mapreduce's names).
 const (
-	StatePrep      = "PREP"
-	StateRunning   = "RUNNING"
-	StateSucceeded = "SUCCEEDED"
-	StateFailed    = "FAILED"
-	StateKilled    = "KILLED"
+	StatePrep      = mapreduce.StatePrep
+	StateRunning   = mapreduce.StateRunning
+	StateSucceeded = mapreduce.StateSucceeded
+	StateFailed    = mapreduce.StateFailed
+	StateKilled    = mapreduce.StateKilled
 )
 
-// Attempt and task states.
+// Attempt states on the wire (mapreduce's names).
 const (
-	AttemptRunning   = "RUNNING"
-	AttemptSucceeded = "SUCCEEDED"
-	AttemptFailed    = "FAILED"
-	AttemptKilled    = "KILLED"
+	AttemptRunning   = mapreduce.StateRunning
+	AttemptSucceeded = mapreduce.StateSucceeded
+	AttemptFailed    = mapreduce.StateFailed
+	AttemptKilled    = mapreduce.StateKilled
 )
 
 // FailureKind says why an attempt did not succeed, and so whether it

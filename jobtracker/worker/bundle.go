@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"zebra/streaming/untar"
+	"zebra/mapreduce/archive"
 )
 
 // A script bundle is a tar (uncompressed) of regular files and
@@ -51,14 +51,14 @@ func isTar(b []byte) bool {
 }
 
 // unpackBundle checks a bundle and unpacks it into dir, read-only. The
-// tar is unpacked by untar (one owner of unpacking users' tars): names stay
+// tar is unpacked by mapreduce/archive (one owner of unpacking users' tars): names stay
 // inside, only regular files and directories, no sparse members, at most
 // maxBundleFiles members and maxAppSize bytes.
 func unpackBundle(b []byte, dir string) (zappManifest, error) {
 	var m zappManifest
-	ms, err := untar.Extract(bytes.NewReader(b), dir, untar.Options{MaxBytes: maxAppSize, MaxEntries: maxBundleFiles, ReadOnly: true, Readable: true})
+	ms, err := archive.Extract(bytes.NewReader(b), dir, archive.Options{MaxBytes: maxAppSize, MaxEntries: maxBundleFiles, ReadOnly: true, Readable: true})
 	if err != nil {
-		var bad *untar.Error
+		var bad *archive.Error
 		if errors.As(err, &bad) {
 			return m, fmt.Errorf("is not a bundle zebra unpacks: %w (a bundle holds only regular files and directories, named inside it)", err)
 		}

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"zebra/jobtracker/api"
 )
 
 // Attempt logs over HTTP. A worker keeps each attempt's files in
@@ -31,12 +32,6 @@ var (
 	attemptIDPattern = regexp.MustCompile(`^attempt_[A-Za-z0-9.-]+_[0-9]+_[mr]_[0-9]+_[0-9]+$`)
 	logFilePattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 )
-
-// LogFile is one file of an attempt's log directory.
-type LogFile struct {
-	Name string `json:"name"`
-	Size int64  `json:"size"`
-}
 
 // LogHandler serves the attempt logs under dir (a worker's <data>/logs).
 // A non-empty token is required as X-Auth-Token on every request.
@@ -68,10 +63,10 @@ func LogHandler(dir, token string) http.Handler {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		files := []LogFile{}
+		files := []api.LogFile{}
 		for _, e := range ents {
 			if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() {
-				files = append(files, LogFile{Name: e.Name(), Size: fi.Size()})
+				files = append(files, api.LogFile{Name: e.Name(), Size: fi.Size()})
 			}
 		}
 		w.Header().Set("Content-Type", "application/json")

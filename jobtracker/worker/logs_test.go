@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"zebra/jobtracker/api"
 )
 
 func TestLogHandler(t *testing.T) {
@@ -49,8 +50,8 @@ func TestLogHandler(t *testing.T) {
 		t.Errorf("tail: %d %q", code, body)
 	}
 	code, body, _ := get(base, "tok")
-	var files []LogFile
-	if code != 200 || json.Unmarshal([]byte(body), &files) != nil || len(files) != 1 || files[0] != (LogFile{"stderr", 10}) {
+	var files []api.LogFile
+	if code != 200 || json.Unmarshal([]byte(body), &files) != nil || len(files) != 1 || files[0] != (api.LogFile{Name: "stderr", Size: 10}) {
 		t.Errorf("list: %d %s", code, body)
 	}
 	for _, p := range []string{base + "nope", "/logs/" + job + "/attempt_123_0001_m_000009_0/", "/logs/" + job + "/" + att + "/..%2f..%2fsecret",

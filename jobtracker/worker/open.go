@@ -36,7 +36,7 @@ import (
 //	GET /open-stats    the counters (OpenStats) as JSON
 //
 // Both need the cluster token as X-Auth-Token. The tenant's Swift token
-// and storage URL come as HeaderSwiftToken and HeaderStorageURL; without
+// and storage URL come as api.HeaderSwiftToken and api.HeaderStorageURL; without
 // them the worker uses its own Swift credentials (the operator's). Every
 // read of the object and of the app is authorized by Swift (a HEAD through
 // the proxy with those credentials); the object's bytes then come from the
@@ -51,26 +51,6 @@ import (
 // prepareTimeout bounds the HEADs and an app's validation.
 const prepareTimeout = 2 * time.Minute
 
-// Headers the gateway passes a tenant's Swift credentials in.
-const (
-	HeaderSwiftToken = "X-Zebra-Swift-Token"
-	HeaderStorageURL = "X-Zebra-Swift-Storage-Url"
-)
-
-// Headers of an open's response.
-const (
-	// HeaderAppCache is "hit" when the app's version was validated before
-	// on this worker, "miss" when this open validated it.
-	HeaderAppCache = "X-Zebra-App-Cache"
-	// HeaderWorker names the worker that ran the app; HeaderRead says how
-	// it read the object: "direct" (the local replica) or "proxy".
-	HeaderWorker = "X-Zebra-Worker"
-	HeaderRead   = "X-Zebra-Read"
-	// HeaderBusy marks a 503 answered because every run slot was taken
-	// (the gateway then tries another replica's worker).
-	HeaderBusy = "X-Zebra-Busy"
-)
-
 // WasmRunner runs WebAssembly apps (sandbox/wasm.Runner).
 type WasmRunner interface {
 	mapreduce.Runner
@@ -82,7 +62,7 @@ type WasmRunner interface {
 type OpenConfig struct {
 	// Token is the cluster token every request must carry ("" for none).
 	Token string
-	// Name is the worker's name (HeaderWorker); Node the "host:port" of
+	// Name is the worker's name (api.HeaderWorker); Node the "host:port" of
 	// the object server beside it, whose replicas it reads directly.
 	Name, Node string
 	// Dir holds the validated apps; it is emptied when the Opener starts.
@@ -99,7 +79,7 @@ type OpenConfig struct {
 	Timeout time.Duration
 	// MaxRunning bounds the apps running at once (default 2 per CPU);
 	// MaxQueued the opens waiting for one (default MaxRunning). Past both an
-	// open answers 503 with HeaderBusy.
+	// open answers 503 with api.HeaderBusy.
 	MaxRunning, MaxQueued int
 	Logger                *slog.Logger
 }
@@ -229,7 +209,7 @@ func (o *Opener) serveOpen(w http.ResponseWriter, r *http.Request) {
 	}
 	if !o.acquire(r.Context()) {
 		o.nBusy.Add(1)
-		w.Header().Set(HeaderBusy, "1")
+		w.Header().Set(api.HeaderBusy, "1")
 		w.Header().Set("Retry-After", "1")
 		openError(w, http.StatusServiceUnavailable, "worker "+o.cfg.Name+" is running as many apps as it may; try again")
 		return
@@ -302,8 +282,8 @@ func (o *Opener) serveOpen(w http.ResponseWriter, r *http.Request) {
 	}
 	// A read blocked on the object server ends with the run.
 	defer context.AfterFunc(ctx, func() { body.Close() })()
-	extra := http.Header{HeaderWorker: {o.cfg.Name}, HeaderAppCache: {map[bool]string{true: "hit", false: "miss"}[hit]},
-		HeaderRead: {map[bool]string{true: "direct", false: "proxy"}[direct]}, "Cache-Control": {"no-store"}}
+	extra := http.Header{api.HeaderWorker: {o.cfg.Name}, api.HeaderAppCache: {map[bool]string{true: "hit", false: "miss"}[hit]},
+		api.HeaderRead: {map[bool]string{true: "direct", false: "proxy"}[direct]}, "Cache-Control": {"no-store"}}
 	out := newOutput(w, outType, extra)
 	stderr := &tailBuffer{max: 4 << 10}
 	env := openEnv(r, q, account, container, object, appName, objInfo)
@@ -359,8 +339,8 @@ func (o *Opener) serveOpen(w http.ResponseWriter, r *http.Request) {
 			openError(w, http.StatusBadGateway, msg)
 		}
 	})
-	o.log.Debug("open", "object", account+objPath, "app", appName, "cache", extra.Get(HeaderAppCache),
-		"read", extra.Get(HeaderRead), "ok", ok, "err", err, "took", time.Since(start).Round(time.Microsecond))
+	o.log.Debug("open", "object", account+objPath, "app", appName, "cache", extra.Get(api.HeaderAppCache),
+		"read", extra.Get(api.HeaderRead), "ok", ok, "err", err, "took", time.Since(start).Round(time.Microsecond))
 }
 
 // localRead is the outcome of reading the local replica.
@@ -429,7 +409,7 @@ func (o *Opener) swiftError(w http.ResponseWriter, err error, what string) {
 // fsFor returns the Swift client of a request: the tenant's credentials
 // from the gateway's headers, else the worker's own for account.
 func (o *Opener) fsFor(r *http.Request, account string) (*swiftfs.FS, error) {
-	surl, tok := r.Header.Get(HeaderStorageURL), r.Header.Get(HeaderSwiftToken)
+	surl, tok := r.Header.Get(api.HeaderStorageURL), r.Header.Get(api.HeaderSwiftToken)
 	if tok != "" && path.Base(strings.TrimRight(surl, "/")) != account {
 		return nil, fmt.Errorf("the storage URL %q is not that of account %s", surl, account)
 	}

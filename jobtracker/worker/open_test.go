@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"zebra/streaming/untar/untartest"
+	"zebra/mapreduce/archive/archivetest"
 )
 
 // writeOutput feeds chunks to an output and finishes it with runErr.
@@ -183,7 +183,7 @@ func TestUnpackBundleSparse(t *testing.T) {
 	tw.Write([]byte(manifest))
 	tw.WriteHeader(&tar.Header{Name: "a.py", Mode: 0o644, Format: tar.FormatUSTAR})
 	tw.Flush() // no end blocks: the sparse member follows
-	app := append(b.Bytes(), untartest.SparseMember("zeros", declared)...)
+	app := append(b.Bytes(), archivetest.SparseMember("zeros", declared)...)
 	app = append(app, make([]byte, 1024)...)
 	if !isTar(app) || len(app) > 8192 {
 		t.Fatalf("the app: isTar %v, %d bytes", isTar(app), len(app))

@@ -50,18 +50,21 @@ type Config struct {
 	// same key, and fetches are CURVE clients with it that accept only a
 	// server with it (shuffle.ListenSecure). Nil: plain ZeroMQ.
 	ShuffleKey *shuffle.Curve
-	Build      BuildFunc
-	Logger     *slog.Logger
+	// Transport, if set, is the Shuffle used instead of a ZeroMQ server
+	// on Shuffle (Shuffle, FetchTimeout and ShuffleKey are then unused).
+	Transport Shuffle
+	Build     BuildFunc
+	Logger    *slog.Logger
 	// LogURL is where this worker serves its attempt logs (see
 	// ServeLogs), announced at registration; Token, if set, is the
 	// cluster token sent to the jobtracker (default $ZEBRA_TOKEN).
 	LogURL, Token string
 }
 
-// fetchOptions are the options of this worker's fetches.
-func (w *Worker) fetchOptions() shuffle.FetchOptions {
-	o := shuffle.FetchOptions{Timeout: w.cfg.FetchTimeout}
-	if k := w.cfg.ShuffleKey; k != nil {
+// fetchOptions are the options of a worker's ZeroMQ fetches.
+func fetchOptions(cfg Config) shuffle.FetchOptions {
+	o := shuffle.FetchOptions{Timeout: cfg.FetchTimeout}
+	if k := cfg.ShuffleKey; k != nil {
 		o.Curve, o.ServerKey = k, k.Public
 	}
 	return o
@@ -72,7 +75,7 @@ type Worker struct {
 	cfg     Config
 	log     *slog.Logger
 	client  *api.Client
-	shuffle *shuffle.Server
+	shuffle Shuffle
 	id      string
 
 	mu      sync.Mutex
@@ -117,16 +120,20 @@ func Run(ctx context.Context, cfg Config) error {
 			return fmt.Errorf("create worker data directory: %w", err)
 		}
 	}
-	var srv *shuffle.Server
-	if cfg.ShuffleKey != nil {
-		srv, err = shuffle.ListenSecure(ctx, cfg.Shuffle, cfg.Logger, *cfg.ShuffleKey, []string{cfg.ShuffleKey.Public})
-	} else {
-		srv, err = shuffle.Listen(ctx, cfg.Shuffle, cfg.Logger)
+	srv := cfg.Transport
+	if srv == nil {
+		var s *shuffle.Server
+		if cfg.ShuffleKey != nil {
+			s, err = shuffle.ListenSecure(ctx, cfg.Shuffle, cfg.Logger, *cfg.ShuffleKey, []string{cfg.ShuffleKey.Public})
+		} else {
+			s, err = shuffle.Listen(ctx, cfg.Shuffle, cfg.Logger)
+		}
+		if err != nil {
+			return fmt.Errorf("start shuffle server: %w", err)
+		}
+		defer s.Close()
+		srv = zmqShuffle{Server: s, opt: fetchOptions(cfg)}
 	}
-	if err != nil {
-		return fmt.Errorf("start shuffle server: %w", err)
-	}
-	defer srv.Close()
 	w := &Worker{cfg: cfg, log: cfg.Logger.With("component", "worker", "worker", cfg.Name), client: client, shuffle: srv,
 		running: map[string]*running{}, jobs: map[string]*jobEntry{}, outputs: map[string][]string{}}
 	defer w.killAll()
@@ -540,7 +547,7 @@ func (w *Worker) fetchAll(ctx context.Context, job *mapreduce.Job, a mapreduce.A
 				sem <- struct{}{}
 				defer func() { <-sem }()
 				p := filepath.Join(dir, fmt.Sprintf("map_%06d_%s.seg", ev.Map, ev.Attempt))
-				seg, err := shuffle.Fetch(ctx, ev.Endpoint, ev.Attempt, a.Task.Index, p, w.fetchOptions())
+				seg, err := w.shuffle.Fetch(ctx, ev.Endpoint, ev.Attempt, a.Task.Index, p)
 				results <- result{ev, seg, err}
 			}()
 		}

@@ -18,9 +18,6 @@ import (
 	"zebra/mapreduce"
 )
 
-// KeySandbox is the job setting choosing the sandbox (as for streaming).
-const KeySandbox = "zebra.sandbox"
-
 // Options are what Compile needs besides the job.
 type Options struct {
 	// Registry resolves swift:// (and other) paths: wildcard listings,
@@ -245,7 +242,7 @@ func (c *compiler) stage(sg stageGroup, k, n int) Stage {
 	} else if k == n-1 {
 		c.add(sg, "devices", "the last group stores nothing: give its stdout (or output) a swift:// path; zebra keeps path-less output only in the attempt logs")
 	}
-	if c.o.Conf[KeySandbox] == "none" && (st.Input == "input" || st.Input == "script" || st.Output == "output" || n > 1 || st.Image != nil) {
+	if c.o.Conf[mapreduce.KeySandbox] == "none" && (st.Input == "input" || st.Input == "script" || st.Output == "output" || n > 1 || st.Image != nil) {
 		c.add(sg, "devices", "zebra.sandbox=none runs plain processes, which can be given only stdin and stdout: /dev/input, /dev/output, /dev/in, /dev/out and images need the native sandbox")
 	}
 	c.images = append(c.images, img)

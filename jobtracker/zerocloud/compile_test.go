@@ -136,7 +136,7 @@ func TestCompileErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var conf map[string]string
 			if tc.name == "sandbox none" {
-				conf = map[string]string{KeySandbox: "none"}
+				conf = map[string]string{mapreduce.KeySandbox: "none"}
 			}
 			_, err := compileMem(t, fsys, dir, tc.job, conf)
 			if err == nil {

@@ -14,7 +14,7 @@ import (
 	"strings"
 
 	"zebra/mapreduce"
-	"zebra/streaming/untar"
+	"zebra/mapreduce/archive"
 )
 
 // ImageGuest is where an instance sees its group's image, read-only; the
@@ -39,7 +39,7 @@ type Image struct {
 
 // imageOptions bound what an image may hold: directories, regular files
 // and symlinks that stay inside, up to 1 GiB in 100000 members.
-var imageOptions = untar.Options{Symlinks: true, ReadOnly: true, MaxBytes: 1 << 30, MaxEntries: 100000}
+var imageOptions = archive.Options{Symlinks: true, ReadOnly: true, MaxBytes: 1 << 30, MaxEntries: 100000}
 
 // checkImageDevice checks the form of an image device (validation, no
 // storage): a swift:// object or a file next to job.json.
@@ -150,15 +150,15 @@ func (c *compiler) image(sg stageGroup, j int) *compiledImage {
 
 // unpackImage unpacks the image tar r into dir and returns its members and
 // the size and SHA-256 of the bytes read.
-func unpackImage(r io.Reader, dir string) ([]untar.Member, int64, string, error) {
+func unpackImage(r io.Reader, dir string) ([]archive.Member, int64, string, error) {
 	h := sha256.New()
 	cr := &countReader{r: io.TeeReader(r, h)}
-	ms, err := untar.Extract(cr, dir, imageOptions)
+	ms, err := archive.Extract(cr, dir, imageOptions)
 	if err == nil {
 		_, err = io.Copy(io.Discard, cr) // the end of the archive, for the sum
 	}
 	if err != nil {
-		var bad *untar.Error
+		var bad *archive.Error
 		if errors.As(err, &bad) {
 			return nil, 0, "", fmt.Errorf("bad image: %w", err)
 		}
@@ -226,7 +226,7 @@ func fetchImage(ctx context.Context, img Image, files, dst string, reg *mapreduc
 		}
 	}
 	os.RemoveAll(tmp)
-	var bad *untar.Error
+	var bad *archive.Error
 	switch {
 	case err == nil:
 		return nil

@@ -17,7 +17,7 @@ import (
 	"zebra/mapreduce"
 	"zebra/mapreduce/mrtest"
 
-	"zebra/streaming/untar/untartest"
+	"zebra/mapreduce/archive/archivetest"
 )
 
 // imageTar makes a tar: names ending in / are directories, "name -> t"
@@ -139,7 +139,7 @@ func TestCompileImageErrors(t *testing.T) {
 			}
 		})
 	}
-	_, err := compileMem(t, fsys, dir, job("swift://~/img/ok.tar", "bin/run", ""), map[string]string{KeySandbox: "none"})
+	_, err := compileMem(t, fsys, dir, job("swift://~/img/ok.tar", "bin/run", ""), map[string]string{mapreduce.KeySandbox: "none"})
 	if err == nil || !strings.Contains(err.Error(), "images need the native sandbox") {
 		t.Fatalf("sandbox none: %v", err)
 	}
@@ -210,7 +210,7 @@ func TestFetchImage(t *testing.T) {
 // are refused as sparse, and nothing is left on the worker's disk.
 func TestSparseImageAndBundle(t *testing.T) {
 	const declared = 256 << 20
-	img := untartest.Tar("zeros", declared)
+	img := archivetest.Tar("zeros", declared)
 	if len(img) > 4096 {
 		t.Fatalf("the sparse tar is %d bytes", len(img))
 	}

@@ -18,7 +18,7 @@ import (
 
 	"zebra/jobtracker/api"
 	"zebra/mapreduce"
-	"zebra/streaming/untar"
+	"zebra/mapreduce/archive"
 )
 
 // Env is what ClusterJob needs from the worker.
@@ -207,9 +207,9 @@ func unpackBundle(bundle, dst string) error {
 	defer f.Close()
 	tmp := dst + ".part"
 	os.RemoveAll(tmp)
-	if _, err := untar.Extract(f, tmp, untar.Options{MaxBytes: bundleMaxBytes, MaxEntries: bundleMaxEntries}); err != nil {
+	if _, err := archive.Extract(f, tmp, archive.Options{MaxBytes: bundleMaxBytes, MaxEntries: bundleMaxEntries}); err != nil {
 		os.RemoveAll(tmp)
-		var bad *untar.Error
+		var bad *archive.Error
 		if errors.As(err, &bad) {
 			return mapreduce.E("unpack job bundle", mapreduce.Invalid, bundle, err)
 		}

@@ -4,9 +4,9 @@ import (
 	"crypto/sha256"
 	"io"
 	"math/rand/v2"
-	"strings"
 	"sync/atomic"
 	"time"
+	"zebra/mapreduce"
 )
 
 // nanotimeBase is what the monotonic clock reads at start. It is not zero
@@ -43,20 +43,12 @@ func seedOf(env map[string]string) string {
 		return id
 	}
 	if id := env["mapreduce_task_attempt_id"]; id != "" {
-		return taskOfAttempt(id)
-	}
-	return defaultSeed
-}
-
-// taskOfAttempt turns attempt_<job>_<kind>_<task>_<n> into
-// task_<job>_<kind>_<task>; anything else is returned as is.
-func taskOfAttempt(id string) string {
-	rest, ok := strings.CutPrefix(id, "attempt_")
-	i := strings.LastIndexByte(rest, '_')
-	if !ok || i < 0 {
+		if t := mapreduce.TaskOfAttempt(id); t != "" {
+			return t
+		}
 		return id
 	}
-	return "task_" + rest[:i]
+	return defaultSeed
 }
 
 // newRand returns the random byte stream of seed.

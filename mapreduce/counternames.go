@@ -1,30 +1,32 @@
-package web
+package mapreduce
 
 import (
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
-
-	"zebra/mapreduce"
 )
 
 // Counter names as Hadoop shows them: a group's display name (the
 // console's and the web UI's) and a counter's enum name (the REST API's
 // and `mapred job -counter`'s).
 
-// groupDisplay maps counter groups to Hadoop's display names.
+// groupDisplay maps counter groups to Hadoop's display names: the
+// CounterGroupName of each group's .properties resource in
+// hadoop-mapreduce-client-core 3.4.1, trailing spaces and all (Java drops
+// only the leading ones), which Hadoop's console prints as they are.
 var groupDisplay = map[string]string{
-	mapreduce.GroupFileSystem:   "File System Counters",
-	mapreduce.GroupJob:          "Job Counters",
-	mapreduce.GroupTask:         "Map-Reduce Framework",
-	mapreduce.GroupShuffleError: "Shuffle Errors",
-	mapreduce.GroupInputFormat:  "File Input Format Counters",
-	mapreduce.GroupOutputFormat: "File Output Format Counters",
+	GroupFileSystem:   "File System Counters",
+	GroupJob:          "Job Counters ",
+	GroupTask:         "Map-Reduce Framework",
+	GroupShuffleError: "Shuffle Errors",
+	GroupInputFormat:  "File Input Format Counters ",
+	GroupOutputFormat: "File Output Format Counters ",
 }
 
 // groupOrder is the order Hadoop lists the framework groups in.
-var groupOrder = []string{mapreduce.GroupFileSystem, mapreduce.GroupJob, mapreduce.GroupTask,
-	mapreduce.GroupShuffleError, mapreduce.GroupInputFormat, mapreduce.GroupOutputFormat}
+var groupOrder = []string{GroupFileSystem, GroupJob, GroupTask,
+	GroupShuffleError, GroupInputFormat, GroupOutputFormat}
 
 // GroupDisplayName is the display name of a counter group (the group
 // itself for a user's group).
@@ -38,24 +40,24 @@ func GroupDisplayName(group string) string {
 // enumNames maps "group\x00display name" to Hadoop's enum name for the
 // counters whose enum name is not the display name in upper snake case.
 var enumNames = map[string]string{
-	mapreduce.GroupJob + "\x00Failed map tasks":                          "NUM_FAILED_MAPS",
-	mapreduce.GroupJob + "\x00Failed reduce tasks":                       "NUM_FAILED_REDUCES",
-	mapreduce.GroupJob + "\x00Killed map tasks":                          "NUM_KILLED_MAPS",
-	mapreduce.GroupJob + "\x00Killed reduce tasks":                       "NUM_KILLED_REDUCES",
-	mapreduce.GroupJob + "\x00Launched map tasks":                        "TOTAL_LAUNCHED_MAPS",
-	mapreduce.GroupJob + "\x00Launched reduce tasks":                     "TOTAL_LAUNCHED_REDUCES",
-	mapreduce.GroupJob + "\x00Other local map tasks":                     "OTHER_LOCAL_MAPS",
-	mapreduce.GroupJob + "\x00Data-local map tasks":                      "DATA_LOCAL_MAPS",
-	mapreduce.GroupJob + "\x00Rack-local map tasks":                      "RACK_LOCAL_MAPS",
-	mapreduce.GroupJob + "\x00Total time spent by all map tasks (ms)":    "MILLIS_MAPS",
-	mapreduce.GroupJob + "\x00Total time spent by all reduce tasks (ms)": "MILLIS_REDUCES",
-	mapreduce.GroupTask + "\x00Input split bytes":                        "SPLIT_RAW_BYTES",
-	mapreduce.GroupTask + "\x00Shuffled Maps ":                           "SHUFFLED_MAPS",
-	mapreduce.GroupTask + "\x00Failed Shuffles":                          "FAILED_SHUFFLE",
-	mapreduce.GroupTask + "\x00GC time elapsed (ms)":                     "GC_TIME_MILLIS",
-	mapreduce.GroupTask + "\x00CPU time spent (ms)":                      "CPU_MILLISECONDS",
-	mapreduce.GroupInputFormat + "\x00Bytes Read":                        "BYTES_READ",
-	mapreduce.GroupOutputFormat + "\x00Bytes Written":                    "BYTES_WRITTEN",
+	GroupJob + "\x00Failed map tasks":                          "NUM_FAILED_MAPS",
+	GroupJob + "\x00Failed reduce tasks":                       "NUM_FAILED_REDUCES",
+	GroupJob + "\x00Killed map tasks":                          "NUM_KILLED_MAPS",
+	GroupJob + "\x00Killed reduce tasks":                       "NUM_KILLED_REDUCES",
+	GroupJob + "\x00Launched map tasks":                        "TOTAL_LAUNCHED_MAPS",
+	GroupJob + "\x00Launched reduce tasks":                     "TOTAL_LAUNCHED_REDUCES",
+	GroupJob + "\x00Other local map tasks":                     "OTHER_LOCAL_MAPS",
+	GroupJob + "\x00Data-local map tasks":                      "DATA_LOCAL_MAPS",
+	GroupJob + "\x00Rack-local map tasks":                      "RACK_LOCAL_MAPS",
+	GroupJob + "\x00Total time spent by all map tasks (ms)":    "MILLIS_MAPS",
+	GroupJob + "\x00Total time spent by all reduce tasks (ms)": "MILLIS_REDUCES",
+	GroupTask + "\x00Input split bytes":                        "SPLIT_RAW_BYTES",
+	GroupTask + "\x00Shuffled Maps ":                           "SHUFFLED_MAPS",
+	GroupTask + "\x00Failed Shuffles":                          "FAILED_SHUFFLE",
+	GroupTask + "\x00GC time elapsed (ms)":                     "GC_TIME_MILLIS",
+	GroupTask + "\x00CPU time spent (ms)":                      "CPU_MILLISECONDS",
+	GroupInputFormat + "\x00Bytes Read":                        "BYTES_READ",
+	GroupOutputFormat + "\x00Bytes Written":                    "BYTES_WRITTEN",
 }
 
 // fsOps maps the file system group's display names (after "SCHEME: ") to
@@ -74,14 +76,14 @@ func CounterEnumName(group, name string) string {
 		return e
 	}
 	switch group {
-	case mapreduce.GroupFileSystem:
+	case GroupFileSystem:
 		if scheme, op, ok := strings.Cut(name, ": "); ok {
 			if e, ok := fsOps[op]; ok {
 				return strings.ToUpper(scheme) + "_" + e
 			}
 		}
 		return name
-	case mapreduce.GroupTask:
+	case GroupTask:
 		return strings.ToUpper(strings.NewReplacer(" ", "_", "-", "_").Replace(strings.TrimSpace(name)))
 	}
 	return name
@@ -89,7 +91,7 @@ func CounterEnumName(group, name string) string {
 
 // FindCounter looks a counter up as `mapred job -counter` names it: the
 // group by class or display name, the counter by enum or display name.
-func FindCounter(c *mapreduce.Counters, group, name string) (int64, bool) {
+func FindCounter(c *Counters, group, name string) (int64, bool) {
 	for _, g := range c.Groups() {
 		if g != group && !strings.EqualFold(strings.TrimSpace(GroupDisplayName(g)), strings.TrimSpace(group)) {
 			continue
@@ -105,7 +107,7 @@ func FindCounter(c *mapreduce.Counters, group, name string) (int64, bool) {
 
 // OrderedGroups lists the groups of c in Hadoop's order: the framework's
 // groups first, then the others by name.
-func OrderedGroups(c *mapreduce.Counters) []string {
+func OrderedGroups(c *Counters) []string {
 	gs := c.Groups()
 	var out []string
 	for _, g := range groupOrder {
@@ -123,24 +125,25 @@ func OrderedGroups(c *mapreduce.Counters) []string {
 	return append(out, rest...)
 }
 
-// taskCounterOrder is Hadoop's TaskCounter enum order.
-var taskCounterOrder = []string{
-	mapreduce.CounterMapInputRecords, mapreduce.CounterMapOutputRecords, mapreduce.CounterMapOutputBytes,
-	mapreduce.CounterMapOutputMaterial, mapreduce.CounterInputSplitBytes, mapreduce.CounterCombineInputRecords,
-	mapreduce.CounterCombineOutputRecords, mapreduce.CounterReduceInputGroups, mapreduce.CounterReduceShuffleBytes,
-	mapreduce.CounterReduceInputRecords, mapreduce.CounterReduceOutputRecords, mapreduce.CounterSpilledRecords,
-	mapreduce.CounterShuffledMaps, mapreduce.CounterFailedShuffles, mapreduce.CounterMergedMapOutputs,
+// TaskCounterNames are the counters of the task group (GroupTask) zebra
+// keeps, in Hadoop's TaskCounter enum order.
+var TaskCounterNames = []string{
+	CounterMapInputRecords, CounterMapOutputRecords, CounterMapOutputBytes,
+	CounterMapOutputMaterial, CounterInputSplitBytes, CounterCombineInputRecords,
+	CounterCombineOutputRecords, CounterReduceInputGroups, CounterReduceShuffleBytes,
+	CounterReduceInputRecords, CounterReduceOutputRecords, CounterSpilledRecords,
+	CounterShuffledMaps, CounterFailedShuffles, CounterMergedMapOutputs,
 }
 
 // OrderedNames lists the counters of group in Hadoop's order (the job
 // and task groups' enum order, else first touch).
-func OrderedNames(c *mapreduce.Counters, group string) []string {
+func OrderedNames(c *Counters, group string) []string {
 	names := c.Names(group)
-	order := mapreduce.JobCounterNames
+	order := JobCounterNames
 	switch group {
-	case mapreduce.GroupJob:
-	case mapreduce.GroupTask:
-		order = taskCounterOrder
+	case GroupJob:
+	case GroupTask:
+		order = TaskCounterNames
 	default:
 		return names
 	}
@@ -161,18 +164,18 @@ func OrderedNames(c *mapreduce.Counters, group string) []string {
 // FormatCounters renders counters as Hadoop's Counters.toString does
 // ("Counters: N", then a tab-indented line per group and two-tab lines
 // name=value).
-func FormatCounters(c *mapreduce.Counters) string {
+func FormatCounters(c *Counters) string {
 	var b strings.Builder
 	n := 0
 	for _, g := range c.Groups() {
 		n += len(c.Names(g))
 	}
 	b.WriteString("Counters: ")
-	b.WriteString(itoa(int64(n)))
+	b.WriteString(strconv.Itoa(n))
 	for _, g := range OrderedGroups(c) {
 		b.WriteString("\n\t" + GroupDisplayName(g))
 		for _, name := range OrderedNames(c, g) {
-			b.WriteString("\n\t\t" + name + "=" + itoa(c.Get(g, name)))
+			b.WriteString("\n\t\t" + name + "=" + strconv.FormatInt(c.Get(g, name), 10))
 		}
 	}
 	return b.String()

@@ -1,4 +1,4 @@
-// Package untar unpacks tar archives that come from users (a streaming
+// Package archive unpacks tar and zip archives that come from users (a streaming
 // job's -archives, a ZeroCloud job's image and bundle) without letting
 // them write, or point, outside the directory they are unpacked into.
 //
@@ -8,7 +8,7 @@
 // kernel would follow them (through the archive's other links), stay
 // inside; nothing is written twice. Sizes and member counts are bounded,
 // and sparse members (whose holes would be written out) are refused.
-package untar
+package archive
 
 import (
 	"archive/tar"

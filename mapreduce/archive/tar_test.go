@@ -1,4 +1,4 @@
-package untar
+package archive
 
 import (
 	"archive/tar"

@@ -1,5 +1,5 @@
-// Package untartest makes tars for tests of what unpacks users' tars.
-package untartest
+// Package archivetest makes tars for tests of what unpacks users' tars.
+package archivetest
 
 import (
 	"archive/tar"
