@@ -15,16 +15,16 @@ import (
 // the same after a restart.
 func TestViewsBeforeAndAfterRestart(t *testing.T) {
 	data := t.TempDir()
-	tr, c := newTracker(t, data, time.Minute)
+	tr := newTracker(t, data, time.Minute)
 	p := testPlan(filepath.Join(t.TempDir(), "out"), 3, 1)
 	p.Splits[1].Hosts = []string{"w1"}
 	p.Owner = "AUTH_a"
-	id, err := c.Submit(context.Background(), p, nil)
+	id, err := tr.Submit(context.Background(), p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := register(t, c, "w1", 4)
-	as := poll(t, c, w).Assign
+	w := register(t, tr, "w1", 4)
+	as := poll(t, tr, w).Assign
 	if len(as) != 4 {
 		t.Fatalf("assignments %+v", as)
 	}
@@ -51,17 +51,17 @@ func TestViewsBeforeAndAfterRestart(t *testing.T) {
 	for _, a := range as {
 		if a.Kind == "map" && a.Index == 0 {
 			failed = a.Attempt
-			report(t, c, w, a.Attempt, api.AttemptFailed)
+			report(t, tr, w, a.Attempt, api.AttemptFailed)
 		} else {
-			report(t, c, w, a.Attempt, api.AttemptSucceeded)
+			report(t, tr, w, a.Attempt, api.AttemptSucceeded)
 		}
 	}
-	retry := poll(t, c, w).Assign
+	retry := poll(t, tr, w).Assign
 	if len(retry) != 1 {
 		t.Fatalf("retry: %+v", retry)
 	}
-	report(t, c, w, retry[0].Attempt, api.AttemptSucceeded)
-	waitState(t, c, id, api.StateSucceeded)
+	report(t, tr, w, retry[0].Attempt, api.AttemptSucceeded)
+	waitState(t, tr, id, api.StateSucceeded)
 	check := func(tr *Tracker, when string) {
 		page, _, err := tr.Tasks(id, TaskFilter{}, 0, 0)
 		if err != nil || page.Total != 4 {
@@ -101,7 +101,7 @@ func TestViewsBeforeAndAfterRestart(t *testing.T) {
 	}
 	check(tr, "ended")
 	tr.Close()
-	tr2, _ := newTracker(t, data, time.Minute)
+	tr2 := newTracker(t, data, time.Minute)
 	check(tr2, "after a restart")
 	if _, ok, _ := tr2.Tasks("job_nope_0001", TaskFilter{}, 0, 0); ok {
 		t.Error("an unknown job has tasks")
