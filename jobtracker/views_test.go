@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"zebra/jobtracker/api"
+	"zebra/mapreduce"
 )
 
 // TestViewsBeforeAndAfterRestart: the task rows of a running job come
@@ -30,7 +31,7 @@ func TestViewsBeforeAndAfterRestart(t *testing.T) {
 	}
 	// Running: memory.
 	page, ok, err := tr.Tasks(id, TaskFilter{}, 0, 0)
-	if !ok || err != nil || page.Total != 4 || page.Tasks[0].State != TaskRunning || page.Tasks[3].Kind != "reduce" {
+	if !ok || err != nil || page.Total != 4 || page.Tasks[0].State != mapreduce.StateRunning || page.Tasks[3].Kind != "reduce" {
 		t.Fatalf("running tasks: %v %v %+v", ok, err, page)
 	}
 	if page, _, _ := tr.Tasks(id, TaskFilter{DataLocal: "yes"}, 0, 0); page.Total != 1 || page.Tasks[0].Index != 1 {
@@ -43,7 +44,7 @@ func TestViewsBeforeAndAfterRestart(t *testing.T) {
 		t.Errorf("workers: %+v", tr.WorkerViews())
 	}
 	m := tr.Metrics()
-	if m.JobsByState[api.StateRunning] != 1 || m.TasksByState[TaskRunning] != 4 || m.DataLocalMaps != 1 || m.OtherLocalMaps != 2 {
+	if m.JobsByState[api.StateRunning] != 1 || m.TasksByState[mapreduce.StateRunning] != 4 || m.DataLocalMaps != 1 || m.OtherLocalMaps != 2 {
 		t.Errorf("metrics: %+v", m)
 	}
 	// Map 0 fails once, then succeeds.
@@ -68,14 +69,14 @@ func TestViewsBeforeAndAfterRestart(t *testing.T) {
 			t.Fatalf("%s: %v %+v", when, err, page)
 		}
 		t0 := page.Tasks[0]
-		if t0.State != TaskSucceeded || t0.Attempts != 2 || t0.Attempt != retry[0].Attempt || t0.Finished.IsZero() || t0.Node != "w1" {
+		if t0.State != mapreduce.StateSucceeded || t0.Attempts != 2 || t0.Attempt != retry[0].Attempt || t0.Finished.IsZero() || t0.Node != "w1" {
 			t.Errorf("%s: task 0 %+v", when, t0)
 		}
 		if page.Tasks[1].DataLocal != true || page.Tasks[2].DataLocal {
 			t.Errorf("%s: data-locality %+v", when, page.Tasks)
 		}
 		v, ok, _ := tr.Task(id, page.Tasks[3].ID)
-		if !ok || v.Kind != "reduce" || v.State != TaskSucceeded {
+		if !ok || v.Kind != "reduce" || v.State != mapreduce.StateSucceeded {
 			t.Errorf("%s: reduce task %+v", when, v)
 		}
 		if _, ok, _ := tr.Task(id, strings.Replace(page.Tasks[3].ID, "_r_000000", "_r_000001", 1)); ok {
