@@ -181,7 +181,7 @@ func TestFailedAttemptsRetryElsewhereThenFailJob(t *testing.T) {
 	if len(st.FailedAttempts) != 2 {
 		t.Errorf("failed attempts %+v, want 2", st.FailedAttempts)
 	}
-	hist, _, err := tr.Attempts(id)
+	hist, _, err := tr.AllAttempts(id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,7 +420,7 @@ func TestDelaySchedulingPrefersReplicaHolders(t *testing.T) {
 
 // newestJob returns the newest job's id.
 func newestJob(t *testing.T, tr *Tracker) string {
-	jobs := tr.Jobs()
+	jobs := tr.JobSummaries()
 	if len(jobs) == 0 {
 		t.Fatal("no jobs")
 	}

@@ -392,9 +392,10 @@ func (t *Tracker) Attempt(jobID, attemptID string) (api.AttemptInfo, bool, error
 	return api.AttemptInfo{}, false, nil
 }
 
-// AllAttempts returns every stored attempt of a job (as Attempts does,
-// without forcing the store's pending writes to disk), in attempt id
-// order; ok is false for an unknown job.
+// AllAttempts returns every stored attempt of a job (the store's queued
+// records included, without forcing them to disk), in attempt id order,
+// an attempt still RUNNING in a job that ended shown KILLED; ok is false
+// for an unknown job.
 func (t *Tracker) AllAttempts(jobID string) ([]api.AttemptInfo, bool, error) {
 	j, ok := t.JobSummary(jobID)
 	if !ok {
