@@ -177,3 +177,46 @@ func FormatCounters(c *mapreduce.Counters) string {
 	}
 	return b.String()
 }
+
+// mapOnlyTaskCounters are the task counters Hadoop lists for a job
+// without reduces.
+var mapOnlyTaskCounters = []string{mapreduce.CounterMapInputRecords, mapreduce.CounterMapOutputRecords,
+	mapreduce.CounterInputSplitBytes, mapreduce.CounterSpilledRecords, mapreduce.CounterFailedShuffles,
+	mapreduce.CounterMergedMapOutputs}
+
+// shuffleErrorNames are the counters of the "Shuffle Errors" group, as
+// Hadoop lists them.
+var shuffleErrorNames = []string{"BAD_ID", "CONNECTION", "IO_ERROR", "WRONG_LENGTH", "WRONG_MAP", "WRONG_REDUCE"}
+
+// CompleteCounters returns c with the framework counters that Hadoop
+// lists even at zero added as zero (the console's "Counters: N" dump
+// lists the same): the task group's counters zebra keeps (the map-only
+// subset for a job without reduces), the "Shuffle Errors" group for a job
+// with reduces, and the input and output format groups' byte counts.
+// The job group keeps the counters that were counted, as Hadoop's does.
+// The task group's counters of Hadoop's that zebra does not measure (GC
+// time, CPU time, memory) are not invented.
+func CompleteCounters(c *mapreduce.Counters, mapOnly bool) *mapreduce.Counters {
+	out := &mapreduce.Counters{}
+	for _, n := range c.Names(mapreduce.GroupJob) {
+		out.Add(mapreduce.GroupJob, n, 0)
+	}
+	task := taskCounterOrder
+	if mapOnly {
+		task = mapOnlyTaskCounters
+	}
+	for _, n := range task {
+		out.Add(mapreduce.GroupTask, n, 0)
+	}
+	if !mapOnly {
+		for _, n := range shuffleErrorNames {
+			out.Add(mapreduce.GroupShuffleError, n, 0)
+		}
+	}
+	out.Add(mapreduce.GroupInputFormat, mapreduce.CounterBytesRead, 0)
+	out.Add(mapreduce.GroupOutputFormat, mapreduce.CounterBytesWritten, 0)
+	if c != nil {
+		out.Merge(c)
+	}
+	return out
+}
