@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -317,20 +315,9 @@ func (s *Server) hsCounters(c *gin.Context) {
 	hsRender(c, http.StatusOK, gin.H{"jobCounters": gin.H{"id": j.ID, "counterGroup": counterGroups(total, maps, reduces, j.Reduces == 0)}})
 }
 
-// sensitiveConf matches the configuration keys and environment variable
-// names whose values are never shown: Hadoop's
-// hadoop.security.sensitive-config-keys (among them Azure's
-// fs.azure.account.key.ACCOUNT), any name ending in "key" (Swift's
-// fs.swift.service.NAME.apikey, S3's secret.key, ST_KEY) and any naming a
-// password, secret, token or credential.
-var sensitiveConf = regexp.MustCompile(`(?i)(secret|password|passwd|credential|token|key$|keystore\.pass|oauth|account\.key)`)
-
-// redacted replaces a sensitive value.
-const redacted = "<redacted>"
-
-// redactArgs is a job's command line as shown: the value of every -D,
-// -jobconf or -cmdenv setting whose name is sensitive (sensitiveConf) is
-// redacted, in each of the forms Hadoop accepts ("-D k=v", "-Dk=v").
+// redactArgs is a job's command line as shown: the value of every -D or
+// -jobconf setting whose name is sensitive (sensitiveConf), and of every
+// -cmdenv, is redacted, in each of the forms Hadoop accepts ("-D k=v", "-Dk=v").
 func redactArgs(args []string) []string {
 	out := append([]string(nil), args...)
 	redact := func(i int, prefix string) {
@@ -341,33 +328,16 @@ func redactArgs(args []string) []string {
 	}
 	for i, a := range out {
 		switch {
-		case (a == "-D" || a == "-jobconf" || a == "-cmdenv") && i+1 < len(out):
+		case a == "-cmdenv" && i+1 < len(out):
+			if k, v, ok := strings.Cut(out[i+1], "="); ok && v != "" {
+				out[i+1] = k + "=" + redacted
+			}
+		case (a == "-D" || a == "-jobconf") && i+1 < len(out):
 			redact(i+1, "")
 		case strings.HasPrefix(a, "-D") && len(a) > 2:
 			redact(i, "-D")
 		}
 	}
-	return out
-}
-
-// HSProperty is one configuration property.
-type HSProperty struct {
-	Name   string   `json:"name"`
-	Value  string   `json:"value"`
-	Source []string `json:"source"`
-}
-
-// confOf is a job's configuration, sorted, with sensitive values
-// redacted.
-func confOf(p *api.Plan) []HSProperty {
-	out := []HSProperty{}
-	for k, v := range p.Conf {
-		if sensitiveConf.MatchString(k) {
-			v = redacted
-		}
-		out = append(out, HSProperty{Name: k, Value: v, Source: []string{"job.xml"}})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 
