@@ -83,12 +83,16 @@ func TestHistoryServerClient(t *testing.T) {
 	}
 	killed := ""
 	for deadline := time.Now().Add(2 * time.Minute); killed == "" && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		var jobs struct{ Jobs struct{ Job []struct{ ID, State string } } }
+		var jobs struct {
+			Jobs struct{ Job []struct{ ID, State string } }
+		}
 		if getBasic(t, cl, "/ws/v1/history/mapreduce/jobs?state=RUNNING", &jobs) != nil {
 			continue
 		}
 		for _, j := range jobs.Jobs.Job {
-			var tasks struct{ Tasks struct{ Task []struct{ State string } } }
+			var tasks struct {
+				Tasks struct{ Task []struct{ State string } }
+			}
 			if getBasic(t, cl, "/ws/v1/history/mapreduce/jobs/"+j.ID+"/tasks?state=RUNNING", &tasks) == nil && len(tasks.Tasks.Task) > 0 {
 				killed = j.ID
 			}
