@@ -63,8 +63,8 @@ func TestHistoryServerClient(t *testing.T) {
 	}
 	jobID := regexp.MustCompile(`Running job: (job_\S+)`)
 
-	cmd := streaming("-D", "fs.swift.service.x.password=conf-secret", "-cmdenv", "SECRET_ENV=env-secret",
-		"-files", filepath.Join(work, "mapper.py"), "-input", in, "-output", filepath.Join(work, "out"),
+	cmd := streaming("-D", "fs.swift.service.x.password=conf-secret", "-files", filepath.Join(work, "mapper.py"),
+		"-cmdenv", "SECRET_ENV=env-secret", "-input", in, "-output", filepath.Join(work, "out"),
 		"-mapper", "python3 mapper.py", "-reducer", "cat", "-numReduceTasks", "1")
 	console, err := cmd.CombinedOutput()
 	m := jobID.FindSubmatch(console)
