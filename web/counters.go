@@ -220,3 +220,48 @@ func CompleteCounters(c *mapreduce.Counters, mapOnly bool) *mapreduce.Counters {
 	}
 	return out
 }
+
+// mapTaskCounters and reduceTaskCounters are the task counters Hadoop
+// lists for a map task of a job with reduces and for a reduce task.
+var (
+	mapTaskCounters = []string{mapreduce.CounterMapInputRecords, mapreduce.CounterMapOutputRecords,
+		mapreduce.CounterMapOutputBytes, mapreduce.CounterMapOutputMaterial, mapreduce.CounterInputSplitBytes,
+		mapreduce.CounterCombineInputRecords, mapreduce.CounterCombineOutputRecords, mapreduce.CounterSpilledRecords,
+		mapreduce.CounterFailedShuffles, mapreduce.CounterMergedMapOutputs}
+	reduceTaskCounters = []string{mapreduce.CounterCombineInputRecords, mapreduce.CounterCombineOutputRecords,
+		mapreduce.CounterReduceInputGroups, mapreduce.CounterReduceShuffleBytes, mapreduce.CounterReduceInputRecords,
+		mapreduce.CounterReduceOutputRecords, mapreduce.CounterSpilledRecords, mapreduce.CounterShuffledMaps,
+		mapreduce.CounterFailedShuffles, mapreduce.CounterMergedMapOutputs}
+)
+
+// completeTaskCounters is CompleteCounters for one task of kind ("map"
+// or "reduce"): a map lists the input format's group (and, in a map-only
+// job, the output format's), a reduce the shuffle errors and the output
+// format's.
+func completeTaskCounters(c *mapreduce.Counters, kind string, mapOnly bool) *mapreduce.Counters {
+	out := &mapreduce.Counters{}
+	switch {
+	case kind == "reduce":
+		for _, n := range reduceTaskCounters {
+			out.Add(mapreduce.GroupTask, n, 0)
+		}
+		for _, n := range shuffleErrorNames {
+			out.Add(mapreduce.GroupShuffleError, n, 0)
+		}
+	case mapOnly:
+		for _, n := range mapOnlyTaskCounters {
+			out.Add(mapreduce.GroupTask, n, 0)
+		}
+		out.Add(mapreduce.GroupInputFormat, mapreduce.CounterBytesRead, 0)
+	default:
+		for _, n := range mapTaskCounters {
+			out.Add(mapreduce.GroupTask, n, 0)
+		}
+		out.Add(mapreduce.GroupInputFormat, mapreduce.CounterBytesRead, 0)
+	}
+	if kind == "reduce" || mapOnly {
+		out.Add(mapreduce.GroupOutputFormat, mapreduce.CounterBytesWritten, 0)
+	}
+	out.Merge(c)
+	return out
+}

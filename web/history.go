@@ -533,10 +533,9 @@ func (s *Server) hsAttemptOf(a *api.AttemptInfo, kind string) HSAttempt {
 	if kind == "reduce" {
 		h.HSReducePhases = &HSReducePhases{}
 		if a.State == api.AttemptSucceeded && !a.ShuffleFinished.IsZero() && !a.SortFinished.IsZero() {
-			p := phasesOf(a)
-			*h.HSReducePhases = HSReducePhases{ShuffleFinishTime: ms(a.ShuffleFinished), MergeFinishTime: ms(a.SortFinished),
-				ElapsedShuffleTime: p.shuffle.Milliseconds(), ElapsedMergeTime: p.merge.Milliseconds(),
-				ElapsedReduceTime: p.reduce.Milliseconds()}
+			shuffle, merge := ms(a.ShuffleFinished), ms(a.SortFinished)
+			*h.HSReducePhases = HSReducePhases{ShuffleFinishTime: shuffle, MergeFinishTime: merge,
+				ElapsedShuffleTime: shuffle - h.StartTime, ElapsedMergeTime: merge - shuffle, ElapsedReduceTime: h.FinishTime - merge}
 		}
 	}
 	return h
@@ -614,13 +613,14 @@ type HSTaskCounterGroup struct {
 
 // taskCounterGroups lays out the counters of a task of kind: those
 // recorded, with the framework's zero counters (CompleteCounters; a map
-// task's the map-only list) for a task that has counters, none for nil.
-func taskCounterGroups(c *mapreduce.Counters, kind string) []HSTaskCounterGroup {
+// task's and a reduce task's lists) for a task that has counters, none
+// for nil.
+func taskCounterGroups(c *mapreduce.Counters, kind string, mapOnly bool) []HSTaskCounterGroup {
 	out := []HSTaskCounterGroup{}
 	if c == nil {
 		return out
 	}
-	c = CompleteCounters(c, kind == "map")
+	c = completeTaskCounters(c, kind, mapOnly)
 	for _, g := range OrderedGroups(c) {
 		hg := HSTaskCounterGroup{Name: g, Counters: []HSCounterValue{}}
 		for _, n := range OrderedNames(c, g) {
@@ -639,7 +639,7 @@ func (s *Server) hsTaskCounters(c *gin.Context) {
 		return
 	}
 	_, counters := s.t.TaskCounters(j.ID, t.ID)
-	hsRender(c, http.StatusOK, gin.H{"jobTaskCounters": gin.H{"id": t.ID, "taskCounterGroup": taskCounterGroups(counters, t.Kind)}})
+	hsRender(c, http.StatusOK, gin.H{"jobTaskCounters": gin.H{"id": t.ID, "taskCounterGroup": taskCounterGroups(counters, t.Kind, j.Reduces == 0)}})
 }
 
 // hsAttemptCounters are an attempt's counters: the successful attempt's
@@ -662,7 +662,7 @@ func (s *Server) hsAttemptCounters(c *gin.Context) {
 		counters = tc
 	}
 	hsRender(c, http.StatusOK, gin.H{"jobTaskAttemptCounters": gin.H{"id": a.ID,
-		"taskAttemptCounterGroup": taskCounterGroups(counters, t.Kind)}})
+		"taskAttemptCounterGroup": taskCounterGroups(counters, t.Kind, j.Reduces == 0)}})
 }
 
 // HSJobAttempt is an application master attempt. zebra runs no

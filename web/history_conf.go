@@ -58,14 +58,12 @@ var hadoopDefaults = map[string]struct{ value, source string }{
 }
 
 // planConf are the settings a plan implies, named as Hadoop's job.xml
-// names them.
+// names them: what the job ran with, over what it asked for (Hadoop's
+// JobSubmitter also sets mapreduce.job.maps to the number of splits).
 func planConf(p *api.Plan) map[string]string {
 	m := map[string]string{
 		"mapreduce.job.maps":                               strconv.Itoa(len(p.Splits)),
 		"mapreduce.job.reduces":                            strconv.Itoa(p.Reduces),
-		"mapreduce.job.queuename":                          "default",
-		"mapreduce.job.name":                               p.Name,
-		"mapreduce.job.user.name":                          p.User,
 		"mapreduce.fileoutputcommitter.marksuccessfuljobs": strconv.FormatBool(p.MarkSuccess),
 	}
 	if p.Output != "" {
@@ -131,10 +129,14 @@ func confOf(p *api.Plan) []HSProperty {
 	for k, d := range hadoopDefaults {
 		byName[k] = HSProperty{Name: k, Value: d.value, Source: []string{d.source}}
 	}
-	for k, v := range planConf(p) {
+	for k, v := range map[string]string{"mapreduce.job.queuename": "default", "mapreduce.job.name": p.Name,
+		"mapreduce.job.user.name": p.User} {
 		byName[k] = HSProperty{Name: k, Value: v, Source: []string{sourceJob}}
 	}
 	for k, v := range p.Conf {
+		byName[k] = HSProperty{Name: k, Value: v, Source: []string{sourceJob}}
+	}
+	for k, v := range planConf(p) {
 		byName[k] = HSProperty{Name: k, Value: v, Source: []string{sourceJob}}
 	}
 	out := make([]HSProperty, 0, len(byName))

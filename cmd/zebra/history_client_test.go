@@ -161,8 +161,11 @@ func TestHistoryServerClient(t *testing.T) {
 	d := rec(done)
 	num := func(m map[string]any, k string) int64 { f, _ := m[k].(float64); return int64(f) }
 	j := d.Job
-	if j["state"] != "SUCCEEDED" || num(j, "failedMapAttempts") != 1 || num(j, "successfulMapAttempts") != 2 ||
-		num(j, "successfulReduceAttempts") != 1 || num(j, "killedMapAttempts") != 0 || d.MapTasks != 2 || d.ReduceTasks != 1 || d.Jobattempts != 1 {
+	// The maps are as many as FileInputFormat's splits of the input
+	// (mapreduce.job.maps=2 asks for two, tiny files may give more).
+	maps := num(j, "mapsTotal")
+	if j["state"] != "SUCCEEDED" || maps < 2 || num(j, "failedMapAttempts") != 1 || num(j, "successfulMapAttempts") != maps ||
+		num(j, "successfulReduceAttempts") != 1 || num(j, "killedMapAttempts") != 0 || int64(d.MapTasks) != maps || d.ReduceTasks != 1 || d.Jobattempts != 1 {
 		t.Errorf("job %s: %v (map tasks %d, reduce tasks %d)", done, j, d.MapTasks, d.ReduceTasks)
 	}
 	if s, st := num(j, "submitTime"), num(j, "startTime"); st == 0 || st < s || num(j, "finishTime") < st {
@@ -177,7 +180,7 @@ func TestHistoryServerClient(t *testing.T) {
 	if len(d.Counters["Shuffle Errors"]) != 6 {
 		t.Errorf("Shuffle Errors group: %v", d.Counters["Shuffle Errors"])
 	}
-	if d.Conf["mapreduce.job.maps"] != "2" || d.Conf["mapreduce.job.reduces"] != "1" || d.Conf["mapreduce.job.queuename"] != "default" ||
+	if d.Conf["mapreduce.job.maps"] != fmt.Sprint(maps) || d.Conf["mapreduce.job.reduces"] != "1" || d.Conf["mapreduce.job.queuename"] != "default" ||
 		d.Conf["mapreduce.task.timeout"] == "" {
 		t.Errorf("conf lacks the plan's or the defaults' settings: maps %q reduces %q queue %q timeout %q", d.Conf["mapreduce.job.maps"],
 			d.Conf["mapreduce.job.reduces"], d.Conf["mapreduce.job.queuename"], d.Conf["mapreduce.task.timeout"])
