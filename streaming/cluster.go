@@ -140,7 +140,7 @@ func followAndReport(ctx context.Context, client *api.Client, id string, conf *m
 	}
 	switch st.State {
 	case api.StateSucceeded:
-		reportSuccess(con, id, st.Counters, st.Reduces == 0, "Task logs: on the workers, under logs/"+id+"/ in each worker's data directory", output)
+		reportSuccess(con, id, st.Counters, st.Reduces == 0, "Task logs: `zebra job -logs "+id+" [ATTEMPT]` (kept on the workers, under logs/"+id+"/ in each worker's data directory)", output)
 		return 0
 	case api.StateKilled:
 		con.log("ERROR", "streaming.StreamJob", "Job %s was killed; nothing was committed to %s", id, output)
@@ -152,7 +152,7 @@ func followAndReport(ctx context.Context, client *api.Client, id string, conf *m
 			// are not its code's: say so, not only the last error.
 			con.log("ERROR", "zebra.JobTracker", "%s", st.Diagnostics)
 		}
-		reportFailure(con, "zebra.JobTracker", id, f.Attempt, f.Error, f.StartError, f.StderrTail, f.Log)
+		reportFailure(con, "zebra.JobTracker", id, f.Attempt, f.Error, f.StartError, f.StderrTail, f.Log, st.Diagnostics)
 	} else {
 		con.log("INFO", "mapreduce.Job", "Job %s failed with state FAILED due to: %s", id, st.Diagnostics)
 	}
@@ -170,10 +170,18 @@ func follow(ctx context.Context, client *api.Client, id string, conf *mapreduce.
 		}
 	}
 	last, failed, shownTail := "", 0, false
+	// A changed progress line is printed at most once a second (as
+	// Hadoop's client polls), the last one always.
+	var printed time.Time
+	pending := false
 	version := int64(-1)
 	var lostSince time.Time
 	for {
-		st, err := client.Status(ctx, id, version, 5*time.Second)
+		wait := 5 * time.Second
+		if pending {
+			wait = max(time.Until(printed.Add(time.Second)), 10*time.Millisecond)
+		}
+		st, err := client.Status(ctx, id, version, wait)
 		if err != nil {
 			if ctx.Err() != nil {
 				con.log("INFO", "zebra", "Stopped following %s; the job goes on (`zebra job -kill %s` kills it)", id, id)
@@ -215,8 +223,9 @@ func follow(ctx context.Context, client *api.Client, id string, conf *mapreduce.
 			}
 		}
 		line := fmt.Sprintf(" map %d%% reduce %d%%", percent(st.MapsDone, st.Maps), percent(st.ReducesDone, st.Reduces))
-		if line != last && (st.State == api.StateRunning || st.State == api.StateSucceeded) {
-			last = line
+		pending = line != last && (st.State == api.StateRunning || st.State == api.StateSucceeded)
+		if pending && (st.Done() || time.Since(printed) >= time.Second) {
+			last, printed, pending = line, time.Now(), false
 			con.log("INFO", "mapreduce.Job", "%s", line)
 		}
 		if st.Done() {
