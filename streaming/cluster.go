@@ -14,6 +14,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -169,7 +170,7 @@ func follow(ctx context.Context, client *api.Client, id string, conf *mapreduce.
 			retry = d
 		}
 	}
-	last, failed, shownTail := "", 0, false
+	last, failed, shownTail, hinted := "", 0, false, false
 	// A changed progress line is printed at most once a second (as
 	// Hadoop's client polls), the last one always.
 	var printed time.Time
@@ -211,6 +212,10 @@ func follow(ctx context.Context, client *api.Client, id string, conf *mapreduce.
 			con.log("INFO", "mapreduce.Job", "Task Id : %s, Status : %s", a.ID, a.State)
 			if a.Error != "" {
 				con.plain("Error: " + a.Error + "\n")
+			}
+			if hint := notFoundHint(a.Error); hint != "" && !hinted {
+				hinted = true
+				con.log("INFO", "zebra", "%s", hint)
 			}
 			if k := a.Kind; k == api.FailureInfrastructure || k == api.FailureLost {
 				con.plain("Kind: " + string(k) + " (does not count toward the task's maxattempts)\n")
@@ -481,4 +486,19 @@ func StartError(err error) string {
 		return se.Error()
 	}
 	return ""
+}
+
+// cannotRun matches the error of a task whose program does not exist.
+var cannotRun = regexp.MustCompile(`Cannot run program "([^"]+)": error=2,`)
+
+// notFoundHint explains an attempt error saying its program does not
+// exist ("" for other errors): the task will fail the same way at every
+// attempt, and the usual cause is a script that was not shipped.
+func notFoundHint(errText string) string {
+	m := cannotRun.FindStringSubmatch(errText)
+	if m == nil {
+		return ""
+	}
+	return fmt.Sprintf("The command %q was not found in the task's working directory or on its PATH: every attempt will fail the same way. "+
+		"Ship a script with -files %s (or name an installed program)", m[1], m[1])
 }

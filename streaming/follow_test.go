@@ -58,3 +58,15 @@ func TestFollowPrintsProgressAtMostOncePerSecond(t *testing.T) {
 		t.Errorf("the task logs line does not name zebra job -logs\n%s", out.String())
 	}
 }
+
+// TestNotFoundHint: a program that does not exist gets the hint, naming
+// it; other errors none.
+func TestNotFoundHint(t *testing.T) {
+	h := notFoundHint(`start map program: Cannot run program "nosuch.py": error=2, No such file or directory`)
+	if !strings.Contains(h, `"nosuch.py"`) || !strings.Contains(h, "-files nosuch.py") {
+		t.Errorf("hint: %q", h)
+	}
+	if h := notFoundHint("PipeMapRed.waitOutputThreads(): subprocess failed with code 1"); h != "" {
+		t.Errorf("hint for another error: %q", h)
+	}
+}
