@@ -28,6 +28,13 @@ import (
 // answered in XML (hsRender). An unknown route under /ws/v1/history
 // answers Hadoop's RemoteException (NotFoundException) rather than the
 // empty 404 Hadoop's Jersey gives, so that clients read a reason.
+//
+// Counters list Hadoop's framework counters at zero as its console and
+// REST API do (CompleteCounters), but only those zebra measures: there is
+// no FileSystemCounter group and no GC, CPU or memory counter, which
+// zebra does not measure (zeros would be false). A job's startTime is when
+// its first attempt started (0 before); a reduce attempt's phase ends are
+// those its worker reported (see HSReducePhases).
 
 // hsError answers Hadoop's RemoteException, with the message of the
 // exception Hadoop's web services wrap their errors in.

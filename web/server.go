@@ -177,7 +177,7 @@ func (s *Server) routes() *gin.Engine {
 
 	// Everything else (the worker protocol above all) is the tracker's,
 	// for the cluster token only.
-	e.NoRoute(hsNotFound, trailingSlash, s.authenticate, s.requireAdmin, s.observeReport, gin.WrapH(s.inner))
+	e.NoRoute(trailingSlash, hsNotFound, s.authenticate, s.requireAdmin, s.observeReport, gin.WrapH(s.inner))
 	return e
 }
 
