@@ -540,7 +540,11 @@ func (s *Server) hsAttemptOf(a *api.AttemptInfo, kind string) HSAttempt {
 	if kind == "reduce" {
 		h.HSReducePhases = &HSReducePhases{}
 		if a.State == api.AttemptSucceeded && !a.ShuffleFinished.IsZero() && !a.SortFinished.IsZero() {
-			shuffle, merge := ms(a.ShuffleFinished), ms(a.SortFinished)
+			// The phase ends are the worker's clock, the start and finish
+			// the jobtracker's: kept between them, so that a skew between
+			// the two clocks cannot make a phase negative.
+			shuffle := min(max(ms(a.ShuffleFinished), h.StartTime), h.FinishTime)
+			merge := min(max(ms(a.SortFinished), shuffle), h.FinishTime)
 			*h.HSReducePhases = HSReducePhases{ShuffleFinishTime: shuffle, MergeFinishTime: merge,
 				ElapsedShuffleTime: shuffle - h.StartTime, ElapsedMergeTime: merge - shuffle, ElapsedReduceTime: h.FinishTime - merge}
 		}
