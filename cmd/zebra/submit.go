@@ -68,6 +68,9 @@ func submitCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintf(stderr, "%v\nzebra submit: %s is not a valid job; nothing was started\n", err, file)
 		return 1
 	}
+	for _, w := range job.Warnings {
+		fmt.Fprintf(stderr, "zebra submit: warning: %s\n", w)
+	}
 	abs, err := filepath.Abs(file)
 	if err != nil {
 		fmt.Fprintf(stderr, "zebra submit: %v\n", err)
@@ -125,7 +128,11 @@ func submitCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if c.Plan.Reduces > 0 {
 		fmt.Fprintf(stderr, ", %d receiving instance(s)", c.Plan.Reduces)
 	}
-	fmt.Fprintf(stderr, "; output %s\n", strings.Join(outputURIs(c.Plan), ", "))
+	if c.Plan.Output == zerocloud.ReplyOutput {
+		fmt.Fprintf(stderr, "; its reply is printed when it ends\n")
+	} else {
+		fmt.Fprintf(stderr, "; output %s\n", strings.Join(outputURIs(c.Plan), ", "))
+	}
 	fmt.Fprintf(stderr, "zebra submit: the url to track the job: %s/ui/jobs/%s\n", client.URL(), id)
 	if *background {
 		fmt.Fprintln(stdout, id)
@@ -135,7 +142,34 @@ func submitCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	for k, v := range conf {
 		mc.Set(k, v)
 	}
-	return streaming.FollowJob(ctx, client, id, mc, stderr, strings.Join(outputURIs(c.Plan), ", "))
+	code := streaming.FollowJob(ctx, client, id, mc, stderr, strings.Join(outputURIs(c.Plan), ", "))
+	if code == 130 || (code != 0 && c.Plan.Output != zerocloud.ReplyOutput) {
+		return code
+	}
+	return printReply(ctx, client, id, code, stdout, stderr)
+}
+
+// printReply prints a finished ZeroCloud job's reply as ZeroCloud's POST
+// returned it: the X-Nexe-* headers on stderr, the body on stdout. It
+// returns code, or 1 when an instance's app exited non-zero.
+func printReply(ctx context.Context, client *api.Client, id string, code int, stdout, stderr io.Writer) int {
+	h, body, err := client.GetRaw(ctx, "/api/v1/jobs/"+id+"/zerocloud/reply", zerocloud.MaxReply*64)
+	if err != nil {
+		fmt.Fprintf(stderr, "zebra submit: job %s: cannot read its reply: %v\n", id, err)
+		return max(code, 1)
+	}
+	for _, k := range zerocloud.ReplyHeaderNames {
+		fmt.Fprintf(stderr, "%s: %s\n", k, h.Get(k))
+	}
+	if e := h.Get("X-Nexe-Error"); e != "" {
+		fmt.Fprintf(stderr, "X-Nexe-Error: %s\n", e)
+		code = max(code, 1)
+	}
+	if _, err := stdout.Write(body); err != nil {
+		fmt.Fprintf(stderr, "zebra submit: %v\n", err)
+		return max(code, 1)
+	}
+	return code
 }
 
 // outputURIs are the objects a plan writes (at most 3 named).

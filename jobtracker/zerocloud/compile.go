@@ -98,7 +98,10 @@ func Compile(ctx context.Context, file string, job *Job, o Options) (*Compiled, 
 	}
 	last := &spec.Stages[len(spec.Stages)-1]
 	lastG := stages[len(stages)-1]
-	outURI, files := c.outputs(lastG, last)
+	outURI, files := ReplyOutput, []string{}
+	if last.Output != "" {
+		outURI, files = c.outputs(lastG, last)
+	}
 	if len(p.list) > 0 {
 		return nil, p.err()
 	}
@@ -242,8 +245,17 @@ func (c *compiler) stage(sg stageGroup, k, n int) Stage {
 		if k < n-1 {
 			c.add(sg, fmt.Sprintf("devices[%d].path", out), "not supported yet: a group that sends to another group storing an object too")
 		}
-	} else if k == n-1 {
-		c.add(sg, "devices", "the last group stores nothing: give its stdout (or output) a swift:// path; zebra keeps path-less output only in the attempt logs")
+	}
+	for _, d := range g.Devices {
+		if d.Writable() && d.Path == "" {
+			st.Reply = append(st.Reply, d.Name)
+			if st.ReplyType == "" {
+				st.ReplyType = d.ContentType
+			}
+			if d.Name == "output" && c.o.Conf[KeySandbox] == "none" {
+				c.add(sg, "devices", "zebra.sandbox=none runs plain processes, which can be given only stdin and stdout: a path-less /dev/output needs the native sandbox")
+			}
+		}
 	}
 	if c.o.Conf[KeySandbox] == "none" && (st.Input == "input" || st.Input == "script" || st.Output == "output" || n > 1 || st.Image != nil) {
 		c.add(sg, "devices", "zebra.sandbox=none runs plain processes, which can be given only stdin and stdout: /dev/input, /dev/output, /dev/in, /dev/out and images need the native sandbox")

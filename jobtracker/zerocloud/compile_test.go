@@ -128,14 +128,14 @@ func TestCompileErrors(t *testing.T) {
 		{"missing app", `[{"name":"g","exec":{"path":"bin/nope"},"devices":[{"name":"stdout","path":"swift://~/res/x"}]}]`, `group "g" (index 0): exec.path: bin/nope: no such file next to job.json`},
 		{"not executable", `[{"name":"g","exec":{"path":"app"},"devices":[{"name":"stdout","path":"swift://~/res/x"}]}]`, `exec.path: app: not executable`},
 		{"missing swift app", `[{"name":"g","exec":{"path":"swift://~/apps/x.nexe"},"devices":[{"name":"stdout","path":"swift://~/res/x"}]}]`, `exec.path: swift://~/apps/x.nexe: no such object`},
-		{"stores nothing", one(`{"name":"stdin","path":"swift://~/in/a.txt"}`), `devices: the last group stores nothing`},
+		{"path-less output unsandboxed", one(`{"name":"stdin","path":"swift://~/in/a.txt"},{"name":"output"}`), `a path-less /dev/output needs the native sandbox`},
 		{"three groups", `[{"name":"a","exec":{"path":"app"},"connect":["b"]},{"name":"b","exec":{"path":"app"},"connect":["c"]},{"name":"c","exec":{"path":"app"}}]`, `group "c" (index 2): not supported yet: jobs of more than two node groups`},
 		{"self mesh", `[{"name":"a","count":2,"exec":{"path":"app"},"connect":["a"]}]`, `group "a" (index 0): connect[0]: not supported yet: a group connected to itself`},
 		{"sandbox none", one(`{"name":"input","path":"swift://~/in/a.txt"},{"name":"stdout","path":"swift://~/res/y"}`), `zebra.sandbox=none runs plain processes`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var conf map[string]string
-			if tc.name == "sandbox none" {
+			if tc.name == "sandbox none" || tc.name == "path-less output unsandboxed" {
 				conf = map[string]string{KeySandbox: "none"}
 			}
 			_, err := compileMem(t, fsys, dir, tc.job, conf)

@@ -9,6 +9,9 @@ import (
 // they were written.
 type Job struct {
 	Groups []*Group
+	// Warnings are what Parse ignored (a group's unknown keys), one
+	// message per key naming its file, group and field.
+	Warnings []string `json:"-"`
 }
 
 // Group is one node group. Its JSON keys are ZeroCloud's; Marshal writes
@@ -108,8 +111,9 @@ func (l ErrorList) Error() string {
 
 // problems collects FieldErrors for one file.
 type problems struct {
-	file string
-	list ErrorList
+	file     string
+	list     ErrorList
+	warnings []string
 }
 
 func (p *problems) add(g int, name, field, format string, args ...any) {

@@ -420,12 +420,15 @@ func (rt *runtime) prepare(t *mapreduce.TaskContext, k, i int) (*box, error) {
 	if f := rt.fetched[k]; f != "" {
 		b.readOnly = append(b.readOnly, f)
 	}
-	if st.Output != "" && st.Output != "stdout" && st.Output != "stderr" {
-		f := filepath.Join(b.dev, st.Output)
+	for _, dev := range append([]string{st.Output}, st.Reply...) {
+		if dev != "output" {
+			continue
+		}
+		f := filepath.Join(b.dev, dev)
 		if err := writableFile(f); err != nil {
 			return nil, err
 		}
-		b.mounts = append(b.mounts, mapreduce.Mount{Host: f, Guest: "/dev/" + st.Output, Writable: true})
+		b.mounts = append(b.mounts, mapreduce.Mount{Host: f, Guest: "/dev/" + dev, Writable: true})
 	}
 	return b, nil
 }
@@ -536,17 +539,23 @@ func (rt *runtime) run(ctx context.Context, t *mapreduce.TaskContext, st *Stage,
 		files = append(files, f)
 		cmd.Stdin = f
 	}
-	if st.Output == "stdout" || st.Output == "stderr" {
-		p := filepath.Join(b.dev, st.Output)
+	for _, dev := range append([]string{st.Output}, st.Reply...) {
+		if dev != "stdout" && dev != "stderr" {
+			continue
+		}
+		p := filepath.Join(b.dev, dev)
 		f, err := os.Create(p)
 		if err != nil {
 			return mapreduce.E("run instance", mapreduce.Infra, p, err)
 		}
 		files = append(files, f)
-		if st.Output == "stdout" {
+		if dev == "stdout" {
 			cmd.Stdout = f
-		} else {
+		} else if dev == st.Output {
 			cmd.Stderr = f
+		} else {
+			// A path-less stderr is the reply's and the log's.
+			cmd.Stderr = io.MultiWriter(f, logw)
 		}
 	}
 	fmt.Fprintf(t.Stderr, "zerocloud: instance %s: %s\n", name, strings.Join(args, " "))
@@ -554,13 +563,28 @@ func (rt *runtime) run(ctx context.Context, t *mapreduce.TaskContext, st *Stage,
 	if err != nil {
 		return mapreduce.E("start instance", mapreduce.UserCode, name, err)
 	}
+	rep := &Report{System: name, Status: "ok.", Etag: "disabled", Cdr: "0.0 0.0 0 0 0 0 0 0 0 0", ReplyType: st.ReplyType}
 	if err := proc.Wait(); err != nil {
 		if ctx.Err() != nil {
 			return mapreduce.E("run instance", mapreduce.Canceled, name, ctx.Err())
 		}
-		return mapreduce.E("run instance", mapreduce.UserCode, name, fmt.Errorf("%s (%s): %w", name, rt.programs[k], err))
+		// As ZeroCloud: an app that ran and failed is a result (its exit
+		// code reported, its outputs kept), not a failure to retry.
+		var ee *mapreduce.ExitError
+		if !errors.As(err, &ee) {
+			return mapreduce.E("run instance", mapreduce.UserCode, name, fmt.Errorf("%s: %w", name, err))
+		}
+		rep.Retcode = ee.Code
+		if ee.Signal != "" || ee.Reason != "" {
+			rep.Status = ee.Error()
+		}
+		fmt.Fprintf(t.Stderr, "zerocloud: instance %s: %v\n", name, err)
 	}
-	return nil
+	var parts []string
+	for _, dev := range st.Reply {
+		parts = append(parts, filepath.Join(b.dev, dev))
+	}
+	return writeReply(logDir(t), rep, parts)
 }
 
 // emitOutput passes the instance's output device, raw, to the job's output.

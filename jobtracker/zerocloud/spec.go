@@ -34,6 +34,14 @@ type Stage struct {
 	// meta, stored with each output object where the store keeps them.
 	OutputType string            `json:"output_type,omitempty"`
 	OutputMeta map[string]string `json:"output_meta,omitempty"`
+	// Reply are the path-less writable devices (stdout, stderr, output),
+	// in the order the group lists them: what an instance writes to them
+	// is its part of the job's reply (see Reply), as ZeroCloud returned
+	// such channels in its HTTP response.
+	Reply []string `json:"reply,omitempty"`
+	// ReplyType is the content_type of the first path-less device that
+	// has one.
+	ReplyType string `json:"reply_type,omitempty"`
 	// Image is the group's image device (nil: none).
 	Image *Image `json:"image,omitempty"`
 }
