@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -22,9 +23,10 @@ const maxZeroCloudJob = 1 << 20
 // ZeroCloud's POST with X-Zerovm-Execute took it), compiles it for the
 // authenticated tenant and submits it: 201 with the job's id, 400 with
 // every problem of the description (nothing started), 409 when an output
-// object exists. A job whose last group stores nothing is answered as
-// ZeroCloud answered it, once it has ended: 200 with its reply (see
-// writeReply).
+// object exists. A job with a reply (its last group stores nothing, or a
+// group has a path-less channel), or any job posted with
+// X-Zerovm-Execute, is answered as ZeroCloud answered it, once it has
+// ended: 200 with its reply (see writeReply).
 func (s *Server) apiZeroCloud(c *gin.Context) {
 	p := principal(c)
 	if p.Anonymous {
@@ -45,7 +47,11 @@ func (s *Server) apiZeroCloud(c *gin.Context) {
 		apiError(c, http.StatusBadRequest, err.Error())
 		return
 	}
-	if plan.Output != zerocloud.ReplyOutput {
+	if err := zerocloud.SetRequest(plan, zerocloud.RequestOf(c.Request, "/"+s.postAccount(p))); err != nil {
+		apiError(c, http.StatusInternalServerError, err.Error())
+		return
+	}
+	if !zerocloud.HasReply(plan) && c.GetHeader("X-Zerovm-Execute") == "" {
 		s.submit(c, p, plan, nil)
 		return
 	}
@@ -194,4 +200,16 @@ func (s *Server) readLogFile(ctx context.Context, job string, a api.AttemptInfo,
 		return nil, fmt.Errorf("attempt %s: %s: %w", a.ID, file, err)
 	}
 	return b, nil
+}
+
+// postAccount is the Swift account a job posted by p runs in (its
+// PATH_INFO): the tenant's, or the cluster's own for the cluster token.
+func (s *Server) postAccount(p Principal) string {
+	if p.Tenant != "" {
+		return p.Tenant
+	}
+	if cred := s.swiftCredential(p); cred != nil && cred.StorageURL != "" {
+		return path.Base(cred.StorageURL)
+	}
+	return ""
 }

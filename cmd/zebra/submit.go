@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"zebra/jobtracker/zerocloud"
 	"zebra/mapreduce"
 	"zebra/streaming"
+	"zebra/swiftfs"
 )
 
 // settingFlags collects repeated -D key=value flags.
@@ -90,6 +92,10 @@ func submitCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\nzebra submit: %s was not submitted; nothing was started\n", err, file)
 		return 1
+	}
+	if err := zerocloud.SetRequest(c.Plan, submitRequest(ctx, reg, *jt)); err != nil {
+		fmt.Fprintf(stderr, "zebra submit: %v\n", err)
+		return 5
 	}
 	client, err := api.NewClient(*jt)
 	if err != nil {
@@ -183,4 +189,21 @@ func outputURIs(p *api.Plan) []string {
 		out = append(out, strings.TrimSuffix(p.Output, "/")+"/"+f)
 	}
 	return out
+}
+
+// submitRequest is the request a submitted job's instances see in their
+// CGI environment: a POST of the job to the account of the cluster's
+// Swift (as ZeroCloud's clients posted it), through the jobtracker at jt.
+func submitRequest(ctx context.Context, reg *mapreduce.Registry, jt string) *zerocloud.Request {
+	account := ""
+	if fsys, _, err := reg.Resolve(ctx, "swift://zebra/"); err == nil {
+		if sfs, ok := fsys.(*swiftfs.FS); ok {
+			account, _ = sfs.Account(ctx)
+		}
+	}
+	r := &http.Request{Method: http.MethodPost, Proto: "HTTP/1.1", URL: &url.URL{}, Header: http.Header{"User-Agent": {"zebra-submit"}}}
+	if u, err := url.Parse(jt); err == nil {
+		r.Host = u.Host
+	}
+	return zerocloud.RequestOf(r, "/"+account)
 }

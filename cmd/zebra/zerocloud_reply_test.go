@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -21,7 +24,7 @@ import (
 // Servlets.md as published (its account placeholder filled in, its stray
 // group-level "args" ignored with a warning), POSTed by a tenant, whose
 // path-less stderr is the reply; a failing app through zebra submit,
-// whose outputs are stored and whose exit code is reported, not retried;
+// whose output is stored and whose exit code is reported, not retried;
 // and a one-group job that stores nothing, through zebra submit (the
 // reply printed) and POST (the reply as the body). Expected values are
 // computed here from the inputs.
@@ -137,7 +140,7 @@ func TestZeroCloudReply(t *testing.T) {
 		write("fail.json", `[{"name":"fail","exec":{"path":"fail.sh"},"devices":[
  {"name":"stdin","path":"swift://~/data/binary_log_345.data"},
  {"name":"stdout","path":"swift://~/out/fail.out"},
- {"name":"stderr","path":"swift://~/out/fail.err"}]}]`, 0o644)
+ {"name":"stderr"}]}]`, 0o644)
 		cmd := zebraCmd(bin, dir, env, "submit", "fail.json")
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -152,8 +155,8 @@ func TestZeroCloudReply(t *testing.T) {
 		if got, err := conn.ObjectGetString(ctx, "out", "fail.out"); err != nil || strings.TrimSpace(got) != fmt.Sprint(lines) {
 			t.Errorf("fail.out: %q %v, want %d", got, err, lines)
 		}
-		if got, err := conn.ObjectGetString(ctx, "out", "fail.err"); err != nil || got != "failing on purpose\n" {
-			t.Errorf("fail.err (the failing app's stderr): %q %v", got, err)
+		if stdout.String() != "failing on purpose\n" {
+			t.Errorf("the reply (the failing app's path-less stderr): %q", stdout.String())
 		}
 		if strings.Count(stderr.String(), "Task Id :") > 0 {
 			t.Errorf("the failing app was retried:\n%s", stderr.String())
@@ -187,6 +190,108 @@ func TestZeroCloudReply(t *testing.T) {
 		if got := resp.Header.Get("X-Nexe-System") + " " + resp.Header.Get("X-Nexe-Retcode"); got != "hello 0" {
 			t.Errorf("X-Nexe-System, X-Nexe-Retcode: %q", got)
 		}
+	})
+}
+
+// TestZeroCloudCGIEnv compares the whole CGI environment of
+// ZeroCloud's CGIEnvironment.md, as an instance sees it, with values
+// taken from the request and from Swift's own HEAD of the instance's
+// object: for a job POSTed by a tenant and for one run by zebra submit.
+func TestZeroCloudCGIEnv(t *testing.T) {
+	bin := buildZebra(t)
+	env, conn := swiftUp(t, bin)
+	ctx := context.Background()
+	jt := env["ZEBRA_JOBTRACKER"]
+	account := path.Base(conn.StorageUrl)
+	tenant := account + ":" + conn.AuthToken
+	for _, c := range []string{"example", "exec"} {
+		if err := conn.ContainerCreate(ctx, c, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data := "a,b\n1,2\n"
+	if _, err := conn.ObjectPut(ctx, "example", "data1.csv", strings.NewReader(data), false, "", "text/csv", swift.Headers{"X-Object-Meta-Colour": "blue"}); err != nil {
+		t.Fatal(err)
+	}
+	_, h, err := conn.Object(ctx, "example", "data1.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dump := "import os\nfor k in sorted(os.environ):\n    print('%s=%s' % (k, os.environ[k]))\n"
+	if err := conn.ObjectPutString(ctx, "exec", "env.py", dump, "text/x-python"); err != nil {
+		t.Fatal(err)
+	}
+	jtURL, _ := url.Parse(jt)
+	host, port, _ := net.SplitHostPort(jtURL.Host)
+	want := map[string]string{
+		"GATEWAY_INTERFACE":               "CGI/1.1",
+		"SERVER_SOFTWARE":                 "zerocloud",
+		"SERVER_NAME":                     host,
+		"SERVER_PORT":                     port,
+		"SERVER_PROTOCOL":                 "HTTP/1.1",
+		"REQUEST_METHOD":                  "POST",
+		"PATH_INFO":                       "/" + account,
+		"REQUEST_URI":                     "/v1/" + account,
+		"QUERY_STRING":                    "",
+		"REMOTE_USER":                     account,
+		"SCRIPT_NAME":                     "env",
+		"SCRIPT_FILENAME":                 "file://python2.7:python",
+		"LOCAL_OBJECT":                    "on",
+		"LOCAL_PATH_INFO":                 "/" + account + "/example/data1.csv",
+		"LOCAL_CONTENT_LENGTH":            fmt.Sprint(len(data)),
+		"LOCAL_CONTENT_TYPE":              "text/csv",
+		"LOCAL_HTTP_ETAG":                 fmt.Sprintf("%x", md5.Sum([]byte(data))),
+		"LOCAL_HTTP_X_TIMESTAMP":          h["X-Timestamp"],
+		"LOCAL_DOCUMENT_ROOT":             "/dev/stdin",
+		"LOCAL_HTTP_X_OBJECT_META_COLOUR": "blue",
+	}
+	if want["LOCAL_HTTP_X_TIMESTAMP"] == "" {
+		t.Fatalf("Swift's HEAD has no X-Timestamp: %v", h)
+	}
+	check := func(t *testing.T, out string) {
+		got := map[string]string{}
+		for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			k, v, _ := strings.Cut(l, "=")
+			got[k] = v
+		}
+		for k, w := range want {
+			if g, ok := got[k]; !ok || g != w {
+				t.Errorf("%s=%q (set: %v), want %q", k, g, ok, w)
+			}
+		}
+		for k := range got {
+			if strings.Contains(strings.ToUpper(k), "AUTH_TOKEN") || strings.Contains(strings.ToUpper(k), "STORAGE_TOKEN") {
+				t.Errorf("a credential reached the instance: %s", k)
+			}
+		}
+	}
+	job := `[{"name":"env","exec":{"path":"file://python2.7:python","args":"%s"},"devices":[{"name":"python2.7"},%s{"name":"stdin","path":"swift://~/example/data1.csv"},{"name":"stdout"}]}]`
+	t.Run("POST", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodPost, jt+"/api/v1/zerocloud", strings.NewReader(fmt.Sprintf(job, "/dev/script", `{"name":"script","path":"swift://~/exec/env.py"},`)))
+		req.Header.Set("X-Auth-Token", tenant)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("POST: %d %s", resp.StatusCode, b)
+		}
+		check(t, string(b))
+	})
+	t.Run("submit", func(t *testing.T) {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "env.py"), []byte(dump), 0o644)
+		os.WriteFile(filepath.Join(dir, "job.json"), []byte(fmt.Sprintf(job, "env.py", "")), 0o644)
+		cmd := zebraCmd(bin, dir, env, "submit", "job.json")
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("zebra submit: %v\n%s", err, stderr.String())
+		}
+		check(t, stdout.String())
 	})
 }
 

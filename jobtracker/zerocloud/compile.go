@@ -209,7 +209,7 @@ func (c *compiler) add(sg stageGroup, field, format string, args ...any) {
 // stage compiles group sg as stage k of n.
 func (c *compiler) stage(sg stageGroup, k, n int) Stage {
 	g := sg.g
-	st := Stage{Group: g.Name, Argv0: g.Exec.Name, Env: g.Exec.Env}
+	st := Stage{Group: g.Name, Argv0: g.Exec.Name, Env: g.Exec.Env, Exe: g.Exec.Path}
 	st.Args, _ = SplitArgs(g.Exec.Args)
 	var in, out int = -1, -1
 	var img *compiledImage

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"zebra/jobtracker/api"
 	"zebra/mapreduce"
 )
 
@@ -122,6 +123,24 @@ func AssembleReply(reports []*Report, bodies [][]byte) Reply {
 	}
 	h.Set("Content-Type", ctype)
 	return Reply{Header: h, Body: body.Bytes()}
+}
+
+// HasReply reports whether a zerocloud plan's job answers with a reply
+// (its last group stores nothing, or a group has a path-less channel).
+func HasReply(pl *api.Plan) bool {
+	if pl.Output == ReplyOutput {
+		return true
+	}
+	var spec Spec
+	if json.Unmarshal(pl.Spec, &spec) != nil {
+		return false
+	}
+	for _, st := range spec.Stages {
+		if len(st.Reply) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // ParseReport reads a ReportFile.

@@ -31,6 +31,10 @@ type Env struct {
 	// Path is the PATH the apps get (and python3 is looked up on).
 	Path   string
 	Logger *slog.Logger
+	// Object, if set, describes an instance's attached object (by its
+	// split's URI) for the CGI environment's LOCAL_* variables; without
+	// it they hold the split's path and length only.
+	Object ObjectFunc
 }
 
 // ClusterJob rebuilds, on a worker, the job of a zerocloud plan: a
@@ -63,7 +67,7 @@ func ClusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir strin
 	if err := unpackBundle(filepath.Join(dir, "bundle.tar"), files); err != nil {
 		return nil, err
 	}
-	rt := &runtime{spec: &spec, runner: runner, files: files, path: e.Path, log: e.Logger}
+	rt := &runtime{spec: &spec, runner: runner, files: files, path: e.Path, log: e.Logger, object: e.Object}
 	for k := range spec.Stages {
 		st := &spec.Stages[k]
 		img := ""
@@ -133,6 +137,7 @@ type runtime struct {
 	fetched  []string // per stage: the program fetched from swift:// ("": none)
 	path     string
 	log      *slog.Logger
+	object   ObjectFunc
 }
 
 // programPath returns the host path (or name to look up) of a stage's
@@ -517,9 +522,18 @@ func (rt *runtime) run(ctx context.Context, t *mapreduce.TaskContext, st *Stage,
 	argv0 := rt.programs[k]
 	args := append([]string{argv0}, st.Args...)
 	env := []string{"PATH=" + rt.path, "HOME=" + b.work, "LANG=C.UTF-8", "TMPDIR=/tmp", "ZEROCLOUD_INSTANCE=" + name}
-	if t.Split != nil && t.Split.Path != "" {
-		env = append(env, "LOCAL_OBJECT=on", "LOCAL_PATH_INFO="+t.Split.Path, fmt.Sprintf("LOCAL_CONTENT_LENGTH=%d", t.Split.Length))
+	var local *LocalObject
+	if t.Split != nil && t.Split.Path != "" && k == 0 {
+		local = &LocalObject{PathInfo: t.Split.Path, Size: t.Split.Length}
+		if rt.object != nil {
+			o, err := rt.object(ctx, t.Split.URI)
+			if err != nil {
+				return mapreduce.E("describe the instance's object", mapreduce.Transient, name, err)
+			}
+			local = o
+		}
 	}
+	env = append(env, cgiEnv(rt.spec.Request, st, name, local)...)
 	for _, key := range sortedKeys(st.Env) {
 		env = append(env, key+"="+st.Env[key])
 	}

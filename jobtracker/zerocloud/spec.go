@@ -11,6 +11,9 @@ const Kind = "zerocloud"
 // which receives a channel from every stage-0 instance.
 type Spec struct {
 	Stages []Stage `json:"stages"`
+	// Request is the request that started the job, for the instances'
+	// CGI environment (nil: a default POST).
+	Request *Request `json:"request,omitempty"`
 }
 
 // Stage is one node group as its instances run.
@@ -18,6 +21,8 @@ type Stage struct {
 	Group     string   `json:"group"`
 	Instances []string `json:"instances"`
 	Program   Program  `json:"program"`
+	// Exe is exec.path as the job wrote it (SCRIPT_FILENAME).
+	Exe string `json:"exe,omitempty"`
 	// Args follow argv[0]; Argv0 is exec.name ("": the instance name).
 	Args  []string          `json:"args,omitempty"`
 	Argv0 string            `json:"argv0,omitempty"`
