@@ -21,8 +21,9 @@ const maxZeroCloudJob = 1 << 20
 
 // apiZeroCloud accepts a ZeroCloud job description (the JSON body, as
 // ZeroCloud's POST with X-Zerovm-Execute took it), compiles it for the
-// authenticated tenant and submits it: 201 with the job's id, 400 with
-// every problem of the description (nothing started), 409 when an output
+// authenticated tenant and submits it: 201 with the job's id, 422 when
+// the body is not a JSON job description at all, 400 with every problem
+// of one that parses but is invalid (nothing started), 409 when an output
 // object exists. A job with a reply (its last group stores nothing, or a
 // group has a path-less channel), or any job posted with
 // X-Zerovm-Execute, is answered as ZeroCloud answered it, once it has
@@ -44,7 +45,13 @@ func (s *Server) apiZeroCloud(c *gin.Context) {
 	}
 	plan, err := s.zerocloud(c.Request.Context(), body, p.Tenant, s.swiftCredential(p))
 	if err != nil {
-		apiError(c, http.StatusBadRequest, err.Error())
+		// As ZeroCloud: 422 when the description cannot be parsed at
+		// all, 400 when it parses but is not a valid job.
+		code := http.StatusBadRequest
+		if errors.Is(err, zerocloud.ErrUnparsable) {
+			code = http.StatusUnprocessableEntity
+		}
+		apiError(c, code, err.Error())
 		return
 	}
 	if err := zerocloud.SetRequest(plan, zerocloud.RequestOf(c.Request, "/"+s.postAccount(p))); err != nil {

@@ -1,6 +1,7 @@
 package zerocloud
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -77,6 +78,8 @@ type FieldError struct {
 	Name  string
 	Field string // e.g. "devices[1].path"
 	Msg   string
+
+	unparsable bool // the description is not JSON (see ErrUnparsable)
 }
 
 func (e *FieldError) Error() string {
@@ -118,6 +121,25 @@ type problems struct {
 
 func (p *problems) add(g int, name, field, format string, args ...any) {
 	p.list = append(p.list, &FieldError{File: p.file, Group: g, Name: name, Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// ErrUnparsable is matched (errors.Is) by the error of a description
+// that is not a JSON array at all, which ZeroCloud answered with 422
+// ("Could not parse system map") rather than 400.
+var ErrUnparsable = errors.New("the job description cannot be parsed")
+
+// Is reports whether l is ErrUnparsable's.
+func (l ErrorList) Is(target error) bool {
+	return target == ErrUnparsable && len(l) > 0 && l[0].unparsable
+}
+
+// unparsable returns the problems as the error of a description that
+// cannot be parsed.
+func (p *problems) unparsable() error {
+	if len(p.list) > 0 {
+		p.list[0].unparsable = true
+	}
+	return p.err()
 }
 
 func (p *problems) err() error {

@@ -34,16 +34,16 @@ func Parse(file string, data []byte) (*Job, error) {
 	var raw any
 	if err := dec.Decode(&raw); err != nil {
 		p.add(-1, "", "", "invalid JSON%s", jsonWhere(data, err))
-		return nil, p.err()
+		return nil, p.unparsable()
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		p.add(-1, "", "", "invalid JSON at %s: unexpected data after the job's array", lineCol(data, dec.InputOffset()-1))
-		return nil, p.err()
+		return nil, p.unparsable()
 	}
 	var groups []json.RawMessage
 	if err := json.Unmarshal(data, &groups); err != nil {
 		p.add(-1, "", "", "want a JSON array of node groups ([{\"name\": ..., \"exec\": {...}}, ...]), not %s", kindOf(raw))
-		return nil, p.err()
+		return nil, p.unparsable()
 	}
 	job := &Job{}
 	for i, g := range groups {

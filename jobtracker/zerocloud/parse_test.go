@@ -2,6 +2,7 @@ package zerocloud
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -169,5 +170,28 @@ func TestParseIgnoresUnknownGroupKeys(t *testing.T) {
 	}
 	if job.Groups[0].Exec.Args != "" {
 		t.Errorf("the stray group-level args became exec.args %q", job.Groups[0].Exec.Args)
+	}
+}
+
+// TestParseUnparsable: only a description that is not a JSON array of
+// groups is ErrUnparsable (ZeroCloud's 422); an invalid job is not.
+func TestParseUnparsable(t *testing.T) {
+	for _, tc := range []struct {
+		job  string
+		want bool
+	}{
+		{`[{"name": "map",`, true},
+		{`{"name": "x"}`, true},
+		{`[] []`, true},
+		{`[{"name": "x", "exec": {"path": "file://python2.7:python", "colour": 1}}]`, false},
+		{`[{"name": "a b", "exec": {"path": "x"}}]`, false},
+	} {
+		_, err := Parse("job.json", []byte(tc.job))
+		if err == nil {
+			t.Fatalf("%s: parsed", tc.job)
+		}
+		if got := errors.Is(err, ErrUnparsable); got != tc.want {
+			t.Errorf("%s: ErrUnparsable %v, want %v (%v)", tc.job, got, tc.want, err)
+		}
 	}
 }

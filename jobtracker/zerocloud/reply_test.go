@@ -2,6 +2,8 @@ package zerocloud
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"zebra/mapreduce"
@@ -52,5 +54,21 @@ func TestReplyStore(t *testing.T) {
 	}
 	if _, _, err := reg.Resolve(context.Background(), "zerocloud:/etc/passwd"); err == nil {
 		t.Error("zerocloud:/etc/passwd resolved")
+	}
+}
+
+// TestScrub: an error naming the worker's paths reaches the tenant with
+// the job's own names instead, and keeps its kind (which decides retries).
+func TestScrub(t *testing.T) {
+	s := &scrubber{}
+	s.add("/var/lib/zebra/jobs/job_1_1", "<job>")
+	s.add("/var/lib/zebra/jobs/job_1_1/apps/0-sort.nexe", "swift://~/exec/sort.nexe")
+	in := mapreduce.E("start instance", mapreduce.UserCode, "sort-1", errors.New("fork/exec /var/lib/zebra/jobs/job_1_1/apps/0-sort.nexe: exec format error"))
+	out := s.err(in)
+	if strings.Contains(out.Error(), "/var/lib/zebra") || !strings.Contains(out.Error(), "swift://~/exec/sort.nexe: exec format error") {
+		t.Errorf("scrubbed: %v", out)
+	}
+	if mapreduce.KindOf(out) != mapreduce.UserCode {
+		t.Errorf("kind %v, want UserCode", mapreduce.KindOf(out))
 	}
 }

@@ -41,7 +41,14 @@ type Env struct {
 // map-only job for one group, a map-reduce job for two connected groups.
 // dir is the job's directory on the worker; its bundle.tar (if any) is
 // unpacked into dir/files, and swift:// apps are fetched into dir/apps.
-func ClusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir string, e Env) (*mapreduce.Job, error) {
+func ClusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir string, e Env) (job *mapreduce.Job, err error) {
+	hide := &scrubber{}
+	hide.add(dir, "<job>")
+	defer func() { err = hide.err(err) }()
+	return clusterJob(ctx, pl, id, dir, e, hide)
+}
+
+func clusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir string, e Env, hide *scrubber) (*mapreduce.Job, error) {
 	if pl.Kind != Kind {
 		return nil, mapreduce.E("rebuild job", mapreduce.Invalid, id.String(), fmt.Errorf("plan kind %q is not a zerocloud job", pl.Kind))
 	}
@@ -64,10 +71,11 @@ func ClusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir strin
 		return nil, mapreduce.E("rebuild job", mapreduce.Invalid, id.String(), err)
 	}
 	files := filepath.Join(dir, "files")
+	hide.add(files, ".")
 	if err := unpackBundle(filepath.Join(dir, "bundle.tar"), files); err != nil {
 		return nil, err
 	}
-	rt := &runtime{spec: &spec, runner: runner, files: files, path: e.Path, log: e.Logger, object: e.Object}
+	rt := &runtime{spec: &spec, runner: runner, files: files, path: e.Path, log: e.Logger, object: e.Object, hide: hide}
 	for k := range spec.Stages {
 		st := &spec.Stages[k]
 		img := ""
@@ -83,6 +91,12 @@ func ClusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir strin
 			return nil, err
 		}
 		rt.programs = append(rt.programs, prog)
+		if prog != st.Program.Path {
+			hide.add(prog, st.Exe)
+		}
+		if img != "" {
+			hide.add(img, ImageGuest)
+		}
 		fetched := ""
 		if st.Program.Kind == ProgramSwift {
 			fetched = prog
@@ -138,6 +152,8 @@ type runtime struct {
 	path     string
 	log      *slog.Logger
 	object   ObjectFunc
+	// hide scrubs the worker's paths out of what a tenant reads.
+	hide *scrubber
 }
 
 // programPath returns the host path (or name to look up) of a stage's
@@ -262,8 +278,9 @@ func WriteBundle(w io.Writer, files map[string]string) error {
 type mapper struct{ rt *runtime }
 
 // Map implements mapreduce.Mapper.
-func (m *mapper) Map(ctx context.Context, t *mapreduce.TaskContext, in mapreduce.RecordReader, out mapreduce.Collector) error {
+func (m *mapper) Map(ctx context.Context, t *mapreduce.TaskContext, in mapreduce.RecordReader, out mapreduce.Collector) (err error) {
 	rt := m.rt
+	defer func() { err = rt.scrub(t, err) }()
 	st := &rt.spec.Stages[0]
 	i := t.Partition
 	if i >= len(st.Instances) {
@@ -313,8 +330,9 @@ type reducer struct{ rt *runtime }
 // Reduce implements mapreduce.Reducer: the records come sorted by (this
 // instance, source, sequence), so each source's channel is rebuilt in
 // order.
-func (r *reducer) Reduce(ctx context.Context, t *mapreduce.TaskContext, in mapreduce.KVIterator, out mapreduce.Collector) error {
+func (r *reducer) Reduce(ctx context.Context, t *mapreduce.TaskContext, in mapreduce.KVIterator, out mapreduce.Collector) (err error) {
 	rt := r.rt
+	defer func() { err = rt.scrub(t, err) }()
 	st := &rt.spec.Stages[1]
 	srcs := rt.spec.Stages[0].Instances
 	j := t.Partition
@@ -572,7 +590,7 @@ func (rt *runtime) run(ctx context.Context, t *mapreduce.TaskContext, st *Stage,
 			cmd.Stderr = io.MultiWriter(f, logw)
 		}
 	}
-	fmt.Fprintf(t.Stderr, "zerocloud: instance %s: %s\n", name, strings.Join(args, " "))
+	fmt.Fprintf(t.Stderr, "zerocloud: instance %s: %s\n", name, rt.scrubText(t, strings.Join(args, " ")))
 	proc, err := rt.runner.Start(ctx, cmd)
 	if err != nil {
 		return mapreduce.E("start instance", mapreduce.UserCode, name, err)
@@ -592,7 +610,7 @@ func (rt *runtime) run(ctx context.Context, t *mapreduce.TaskContext, st *Stage,
 		if ee.Signal != "" || ee.Reason != "" {
 			rep.Status = ee.Error()
 		}
-		fmt.Fprintf(t.Stderr, "zerocloud: instance %s: %v\n", name, err)
+		fmt.Fprintf(t.Stderr, "zerocloud: instance %s: %v\n", name, rt.scrub(t, err))
 	}
 	var parts []string
 	for _, dev := range st.Reply {
@@ -661,4 +679,32 @@ func (l *limitWriter) Write(p []byte) (int, error) {
 		l.n -= int64(len(q))
 	}
 	return len(p), nil
+}
+
+// scrub returns err without the worker's paths: the job's (see hide) and
+// the attempt's directory.
+func (rt *runtime) scrub(t *mapreduce.TaskContext, err error) error {
+	if err == nil {
+		return nil
+	}
+	s := rt.attemptScrubber(t)
+	return s.err(err)
+}
+
+// scrubText is scrub for a log line.
+func (rt *runtime) scrubText(t *mapreduce.TaskContext, text string) string {
+	return rt.attemptScrubber(t).text(text)
+}
+
+func (rt *runtime) attemptScrubber(t *mapreduce.TaskContext) *scrubber {
+	s := &scrubber{}
+	if rt.hide != nil {
+		s.pairs = append(s.pairs, rt.hide.pairs...)
+	}
+	if t.Dir != "" {
+		s.add(filepath.Join(t.Dir, "instance", "work"), ".")
+		s.add(filepath.Join(t.Dir, "instance", "dev"), "/dev")
+		s.add(t.Dir, "<instance>")
+	}
+	return s
 }
