@@ -69,6 +69,17 @@ func TestZeroCloudReply(t *testing.T) {
 		return resp, string(b)
 	}
 
+	t.Run("error statuses", func(t *testing.T) {
+		// ZeroCloud's proxy: 422 when the system map cannot be parsed,
+		// 400 when it parses but is not a valid job.
+		if resp, body := post(`[{"name": "sort",`); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "invalid JSON") {
+			t.Errorf("unparsable: %d %s", resp.StatusCode, body)
+		}
+		if resp, body := post(`[{"name": "a b", "exec": {"path": "file://python2.7:python"}}]`); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `group "a b" (index 0)`) {
+			t.Errorf("invalid: %d %s", resp.StatusCode, body)
+		}
+	})
+
 	t.Run("servlets sort example", func(t *testing.T) {
 		// doc/Servlets.md, "Sort files in /data/binary*.data", verbatim
 		// but for the account.
@@ -218,7 +229,7 @@ func TestZeroCloudCGIEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	dump := "import os\nfor k in sorted(os.environ):\n    print('%s=%s' % (k, os.environ[k]))\n"
-	if err := conn.ObjectPutString(ctx, "exec", "env.py", dump, "text/x-python"); err != nil {
+	if err := conn.ObjectPutString(ctx, "exec", "env.py", "#!/usr/bin/env python3\n"+dump, "text/x-python"); err != nil {
 		t.Fatal(err)
 	}
 	jtURL, _ := url.Parse(jt)
@@ -248,7 +259,8 @@ func TestZeroCloudCGIEnv(t *testing.T) {
 	if want["LOCAL_HTTP_X_TIMESTAMP"] == "" {
 		t.Fatalf("Swift's HEAD has no X-Timestamp: %v", h)
 	}
-	check := func(t *testing.T, out string) {
+	check := func(t *testing.T, out, exe string) {
+		want["SCRIPT_FILENAME"] = exe
 		got := map[string]string{}
 		for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
 			k, v, _ := strings.Cut(l, "=")
@@ -265,9 +277,9 @@ func TestZeroCloudCGIEnv(t *testing.T) {
 			}
 		}
 	}
-	job := `[{"name":"env","exec":{"path":"file://python2.7:python","args":"%s"},"devices":[{"name":"python2.7"},%s{"name":"stdin","path":"swift://~/example/data1.csv"},{"name":"stdout"}]}]`
+	job := `[{"name":"env","exec":{"path":"%s"%s},"devices":[{"name":"python2.7"},{"name":"stdin","path":"swift://~/example/data1.csv"},{"name":"stdout"}]}]`
 	t.Run("POST", func(t *testing.T) {
-		req, _ := http.NewRequest(http.MethodPost, jt+"/api/v1/zerocloud", strings.NewReader(fmt.Sprintf(job, "/dev/script", `{"name":"script","path":"swift://~/exec/env.py"},`)))
+		req, _ := http.NewRequest(http.MethodPost, jt+"/api/v1/zerocloud", strings.NewReader(fmt.Sprintf(job, "swift://~/exec/env.py", "")))
 		req.Header.Set("X-Auth-Token", tenant)
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
@@ -279,19 +291,19 @@ func TestZeroCloudCGIEnv(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("POST: %d %s", resp.StatusCode, b)
 		}
-		check(t, string(b))
+		check(t, string(b), "swift://~/exec/env.py")
 	})
 	t.Run("submit", func(t *testing.T) {
 		dir := t.TempDir()
 		os.WriteFile(filepath.Join(dir, "env.py"), []byte(dump), 0o644)
-		os.WriteFile(filepath.Join(dir, "job.json"), []byte(fmt.Sprintf(job, "env.py", "")), 0o644)
+		os.WriteFile(filepath.Join(dir, "job.json"), []byte(fmt.Sprintf(job, "file://python2.7:python", `,"args":"env.py"`)), 0o644)
 		cmd := zebraCmd(bin, dir, env, "submit", "job.json")
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		if err := cmd.Run(); err != nil {
 			t.Fatalf("zebra submit: %v\n%s", err, stderr.String())
 		}
-		check(t, stdout.String())
+		check(t, stdout.String(), "file://python2.7:python")
 	})
 }
 
