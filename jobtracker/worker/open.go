@@ -42,10 +42,12 @@ import (
 // the proxy with those credentials); the object's bytes then come from the
 // local replica when it holds the version the HEAD reported.
 //
-// The app (see apps.go) runs with the object as stdin and nothing else to
-// read: a wasm app sees no file and no socket at all, a bundle runs in the
-// native sandbox (no network, only its own bundle and the system
-// directories). Its stdout is the response (see output.go for the content
+// The app (see apps.go) runs with the object as stdin: a wasm app sees no
+// file and no socket at all, a bundle runs in the native sandbox (no
+// network, only its own bundle, the system directories and the object,
+// read-only at /dev/input as ZeroCloud's open apps read it). Without
+// ?app= the app is the one the object's account registered for its
+// Content-Type (template.go). Its stdout is the response (see output.go for the content
 // type and the CGI form). docs/open.md is the user's reference.
 
 // prepareTimeout bounds the HEADs and an app's validation.
@@ -215,10 +217,7 @@ func (o *Opener) serveOpen(w http.ResponseWriter, r *http.Request) {
 	case object == "" || strings.HasSuffix(object, "/"):
 		openError(w, http.StatusBadRequest, "open needs an object: /open/CONTAINER/OBJECT?app=CONTAINER/APP")
 		return
-	case appName == "":
-		openError(w, http.StatusBadRequest, "no app: add ?app=CONTAINER/OBJECT, the Swift path of a .wasm module or a script bundle in the same account")
-		return
-	case !strings.Contains(appName, "/"):
+	case appName != "" && !strings.Contains(appName, "/"):
 		openError(w, http.StatusBadRequest, "app "+appName+" is not CONTAINER/OBJECT")
 		return
 	}
@@ -257,6 +256,23 @@ func (o *Opener) serveOpen(w http.ResponseWriter, r *http.Request) {
 	// the run's timeout starts after it.
 	pctx, pcancel := context.WithTimeout(rctx, prepareTimeout)
 	defer pcancel()
+	var appArgs []string
+	if appName == "" {
+		// No ?app=: the template registered for the object's type.
+		info, err := fs.Head(pctx, objPath)
+		if err != nil {
+			o.swiftError(w, err, "object "+container+"/"+object)
+			return
+		}
+		var code int
+		var msg string
+		appName, appArgs, code, msg = templateApp(pctx, fs, account, info.ContentType, "swift://"+account+objPath, q)
+		if code != 0 {
+			openError(w, code, msg)
+			return
+		}
+	}
+	appArgs = append(appArgs, q["arg"]...)
 	objInfo, appInfo, code, msg := o.head(pctx, fs, objPath, "/"+appName, appName)
 	l := <-local
 	if l.err == nil {
@@ -315,7 +331,7 @@ func (o *Opener) serveOpen(w http.ResponseWriter, r *http.Request) {
 			openError(w, http.StatusUnprocessableEntity, "app "+appName+" is a WebAssembly module, but this worker has no wasm sandbox")
 			return
 		}
-		runner, cmd.Args = o.cfg.Wasm, append([]string{a.path}, q["arg"]...)
+		runner, cmd.Args = o.cfg.Wasm, append([]string{a.path}, appArgs...)
 	case bundleApp:
 		if o.cfg.Native == nil {
 			openError(w, http.StatusUnprocessableEntity, "app "+appName+" is a script bundle, but this worker has no native sandbox")
@@ -331,7 +347,18 @@ func (o *Opener) serveOpen(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		defer os.RemoveAll(dir)
-		cmd.Dir, cmd.Args, cmd.ReadOnly = dir, bundleArgs(a.manifest, q["arg"]), []string{a.path}
+		cmd.Dir, cmd.Args, cmd.ReadOnly = dir, bundleArgs(a.manifest, appArgs), []string{a.path}
+		// ZeroCloud's open apps read the object at /dev/input (random
+		// access) as well as on stdin: the object is kept in a file of the
+		// run's directory, shown read-only at /dev/input, and fed to stdin.
+		input, err := spoolInput(ctx, body, filepath.Join(dir, "input"), objInfo.Size)
+		if err != nil {
+			o.swiftError(w, err, "read "+container+"/"+object)
+			return
+		}
+		defer input.Close()
+		cmd.Stdin = input
+		cmd.Mounts = append(cmd.Mounts, mapreduce.Mount{Host: input.Name(), Guest: "/dev/input"})
 	}
 
 	o.nRuns.Add(1)
@@ -524,4 +551,28 @@ func ServeHandler(ctx context.Context, ln net.Listener, h http.Handler, log *slo
 		return fmt.Errorf("serve attempt logs and run on open: %w", err)
 	}
 	return nil
+}
+
+// spoolInput copies the object (size bytes, as its HEAD said) from body
+// into the file p and returns it opened for reading from the start.
+func spoolInput(ctx context.Context, body io.Reader, p string, size int64) (*os.File, error) {
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, mapreduce.E("keep the object for /dev/input", mapreduce.Infra, filepath.Base(p), err)
+	}
+	n, err := io.Copy(f, io.LimitReader(body, size+1))
+	if err == nil && n != size {
+		err = fmt.Errorf("read %d bytes, the object has %d", n, size)
+	}
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return nil, mapreduce.E("read the object", mapreduce.Transient, filepath.Base(p), err)
+	}
+	return f, nil
 }
