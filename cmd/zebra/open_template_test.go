@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"crypto/md5"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"testing"
+
+	"github.com/ncw/swift/v2"
 )
 
 // TestOpenTemplate: an open without ?app= runs the app the account
@@ -77,5 +82,50 @@ func TestOpenTemplate(t *testing.T) {
 	}
 	if code, body := open("/open/texts/other.bin"); code != http.StatusNotFound || !strings.Contains(body, "no application registered for application/x-nothing") {
 		t.Errorf("open of a type without a template: %d %q", code, body)
+	}
+
+	// The CGI environment of CGIEnvironment.md, against Swift's HEAD.
+	envApp := tarOf(t, map[string]string{
+		"zapp.json": `{"entry": "env.py", "interpreter": "/usr/bin/python3", "content_type": "text/plain"}`,
+		"env.py":    "import os\nfor k in sorted(os.environ):\n    print('%s=%s' % (k, os.environ[k]))\n",
+	})
+	if err := conn.ObjectPutBytes(ctx, "apps", "env.zapp", envApp, "application/x-tar"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ObjectPut(ctx, "texts", "meta.txt", strings.NewReader(text), false, "", "text/plain", swift.Headers{"X-Object-Meta-Colour": "blue"}); err != nil {
+		t.Fatal(err)
+	}
+	_, h, err := conn.Object(ctx, "texts", "meta.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(jt)
+	host, port, _ := net.SplitHostPort(u.Host)
+	code, body = open("/open/texts/meta.txt?app=apps/env.zapp&k=v")
+	if code != 200 {
+		t.Fatalf("env app: %d %s", code, body)
+	}
+	got := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSuffix(body, "\n"), "\n") {
+		k, v, _ := strings.Cut(l, "=")
+		got[k] = v
+	}
+	for k, want := range map[string]string{
+		"GATEWAY_INTERFACE": "CGI/1.1", "REQUEST_METHOD": "GET", "QUERY_STRING": "app=apps/env.zapp&k=v",
+		"SERVER_NAME": host, "SERVER_PORT": port, "SERVER_PROTOCOL": "HTTP/1.1",
+		"REMOTE_USER": account, "SCRIPT_FILENAME": "swift://" + account + "/apps/env.zapp",
+		"LOCAL_OBJECT": "on", "LOCAL_PATH_INFO": "/" + account + "/texts/meta.txt",
+		"LOCAL_CONTENT_LENGTH": fmt.Sprint(len(text)), "LOCAL_CONTENT_TYPE": "text/plain",
+		"LOCAL_HTTP_ETAG": fmt.Sprintf("%x", md5.Sum([]byte(text))), "LOCAL_HTTP_X_TIMESTAMP": h["X-Timestamp"],
+		"LOCAL_DOCUMENT_ROOT": "/dev/input", "LOCAL_HTTP_X_OBJECT_META_COLOUR": "blue",
+	} {
+		if g, ok := got[k]; !ok || g != want {
+			t.Errorf("%s=%q (set: %v), want %q", k, g, ok, want)
+		}
+	}
+	for k, v := range got {
+		if strings.Contains(v, conn.AuthToken) || strings.Contains(v, env["ZEBRA_TOKEN"]) {
+			t.Errorf("%s carries a token", k)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -322,7 +324,11 @@ func (o *Opener) serveOpen(w http.ResponseWriter, r *http.Request) {
 		HeaderRead: {map[bool]string{true: "direct", false: "proxy"}[direct]}, "Cache-Control": {"no-store"}}
 	out := newOutput(w, outType, extra)
 	stderr := &tailBuffer{max: 4 << 10}
-	env := openEnv(r, q, account, container, object, appName, objInfo)
+	docRoot := "/dev/stdin"
+	if a.kind == bundleApp {
+		docRoot = "/dev/input"
+	}
+	env := openEnv(r, q, account, container, object, appName, docRoot, objInfo)
 	cmd := mapreduce.Command{Env: env, Stdin: body, Stdout: out, Stderr: stderr}
 	var runner mapreduce.Runner
 	switch a.kind {
@@ -503,7 +509,7 @@ func (o *Opener) bundleDir(bundle string) (string, error) {
 
 // openEnv is an app's environment: CGI/1.1 variables, ZeroCloud's LOCAL_*
 // ones for the object, and one ZEBRA_PARAM_<NAME> per query parameter.
-func openEnv(r *http.Request, q map[string][]string, account, container, object, app string, obj swiftfs.ObjectInfo) []string {
+func openEnv(r *http.Request, q map[string][]string, account, container, object, app, docRoot string, obj swiftfs.ObjectInfo) []string {
 	env := []string{
 		"GATEWAY_INTERFACE=CGI/1.1",
 		"REQUEST_METHOD=" + r.Method,
@@ -516,7 +522,30 @@ func openEnv(r *http.Request, q map[string][]string, account, container, object,
 		"LOCAL_CONTENT_TYPE=" + obj.ContentType,
 		"LOCAL_CONTENT_LENGTH=" + strconv.FormatInt(obj.Size, 10),
 		"LOCAL_HTTP_ETAG=" + strings.Trim(obj.ETag, `"`),
+		"LOCAL_HTTP_X_TIMESTAMP=" + obj.Timestamp,
+		"LOCAL_DOCUMENT_ROOT=" + docRoot,
+		"SERVER_PROTOCOL=" + r.Proto,
+		"REQUEST_URI=" + r.URL.RequestURI(),
+		"REMOTE_USER=" + account,
+		"SCRIPT_FILENAME=swift://" + account + "/" + app,
 		"ZEBRA_APP=" + app,
+	}
+	// The host the client asked the gateway (never this worker's own
+	// address, which is not the tenant's business).
+	host, port := r.Header.Get("X-Forwarded-Host"), "80"
+	if h, p, err := net.SplitHostPort(host); err == nil {
+		host, port = h, p
+	}
+	if host == "" || strings.ContainsAny(host, "\x00\r\n") {
+		host = "localhost"
+	}
+	env = append(env, "SERVER_NAME="+host, "SERVER_PORT="+port)
+	for _, k := range slices.Sorted(maps.Keys(obj.Meta)) {
+		v := obj.Meta[k]
+		if strings.ContainsRune(v, 0) {
+			continue
+		}
+		env = append(env, "LOCAL_HTTP_X_OBJECT_META_"+paramName.ReplaceAllString(strings.ToUpper(k), "_")+"="+v)
 	}
 	if v := r.Header.Get("Accept"); v != "" {
 		env = append(env, "HTTP_ACCEPT="+v)
