@@ -11,7 +11,7 @@ import (
 func TestFillTemplate(t *testing.T) {
 	tpl := `[{"name":"x","exec":{"path":"swift://AUTH_a/apps/{.app=wc.zapp}","args":"--mode {.mode=count} {.object_path}"},"devices":[{"name":"stdin","path": {.object_path}}]}]`
 	var job []struct {
-		Exec struct{ Path, Args string }
+		Exec    struct{ Path, Args string }
 		Devices []struct{ Name, Path string }
 	}
 	out := fillTemplate([]byte(tpl), "swift://AUTH_a/c/o", map[string][]string{"mode": {`x","path":"swift://AUTH_b/evil`}})
