@@ -228,3 +228,37 @@ func TestCompileOwnAccountOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestCompileReply: a job whose last group stores nothing compiles to the
+// reply store, with no output file, and its path-less devices (in the
+// group's order) and their content type make the reply; HasReply says so
+// for it and for a job that stores its output but has a path-less stderr.
+func TestCompileReply(t *testing.T) {
+	fsys := &mrtest.MemFS{}
+	mrtest.WriteFile(t, fsys, "/in/a.txt", []byte("x"))
+	dir := writeDir(t, map[string]string{"m.py": ""})
+	c, err := compileMem(t, fsys, dir, `[{"name":"g","exec":{"path":"file://python2.7:python","args":"m.py"},"devices":[{"name":"stdin","path":"swift://~/in/a.txt"},{"name":"stderr"},{"name":"stdout","content_type":"text/csv"}]}]`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Plan.Output != ReplyOutput || c.Plan.OutputFiles == nil || len(c.Plan.OutputFiles) != 0 {
+		t.Errorf("output %q files %v, want %s and none", c.Plan.Output, c.Plan.OutputFiles, ReplyOutput)
+	}
+	var spec Spec
+	if err := json.Unmarshal(c.Plan.Spec, &spec); err != nil {
+		t.Fatal(err)
+	}
+	if st := spec.Stages[0]; !reflect.DeepEqual(st.Reply, []string{"stderr", "stdout"}) || st.ReplyType != "text/csv" || st.Output != "" {
+		t.Errorf("reply %v type %q output %q", st.Reply, st.ReplyType, st.Output)
+	}
+	if !HasReply(c.Plan) {
+		t.Error("HasReply: false")
+	}
+	c, err = compileMem(t, fsys, dir, `[{"name":"g","exec":{"path":"file://python2.7:python","args":"m.py"},"devices":[{"name":"stdin","path":"swift://~/in/a.txt"},{"name":"stdout","path":"swift://~/out/x"}]}]`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if HasReply(c.Plan) {
+		t.Error("HasReply of a job storing everything: true")
+	}
+}
