@@ -75,7 +75,7 @@ func TestZeroCloudReply(t *testing.T) {
 		if resp, body := post(`[{"name": "sort",`); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "invalid JSON") {
 			t.Errorf("unparsable: %d %s", resp.StatusCode, body)
 		}
-		if resp, body := post(`[{"name": "a b", "exec": {"path": "file://python2.7:python"}}]`); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `group "a b" (index 0)`) {
+		if resp, body := post(`[{"name": "a b", "exec": {"path": "file://python2.7:python"}}]`); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `name: \"a b\": must be letters and digits`) {
 			t.Errorf("invalid: %d %s", resp.StatusCode, body)
 		}
 	})
