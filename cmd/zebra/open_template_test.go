@@ -21,6 +21,9 @@ import (
 // a script bundle reads the object at /dev/input as well as on stdin, as
 // ZeroCloud's open apps did. Expected bodies are computed from the object.
 func TestOpenTemplate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Swift cluster")
+	}
 	bin := buildZebra(t)
 	env, conn := swiftUp(t, bin)
 	ctx := context.Background()

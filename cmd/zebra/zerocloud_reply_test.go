@@ -29,6 +29,9 @@ import (
 // reply printed) and POST (the reply as the body). Expected values are
 // computed here from the inputs.
 func TestZeroCloudReply(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Swift cluster")
+	}
 	bin := buildZebra(t)
 	env, conn := swiftUp(t, bin)
 	ctx := context.Background()
@@ -209,6 +212,9 @@ func TestZeroCloudReply(t *testing.T) {
 // taken from the request and from Swift's own HEAD of the instance's
 // object: for a job POSTed by a tenant and for one run by zebra submit.
 func TestZeroCloudCGIEnv(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Swift cluster")
+	}
 	bin := buildZebra(t)
 	env, conn := swiftUp(t, bin)
 	ctx := context.Background()
