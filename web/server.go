@@ -162,6 +162,7 @@ func (s *Server) routes() *gin.Engine {
 	a.GET("/api/v1/jobs", s.apiJobs)
 	a.POST("/api/v1/jobs", s.apiSubmit)
 	a.POST("/api/v1/zerocloud", s.apiZeroCloud)
+	a.GET("/api/v1/jobs/:id/zerocloud/reply", s.apiZeroCloudReply)
 	a.GET("/api/v1/jobs/:id", s.apiJob)
 	a.POST("/api/v1/jobs/:id/kill", s.apiKill)
 	a.GET("/api/v1/jobs/:id/attempts", s.apiAttempts)
