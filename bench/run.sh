@@ -15,7 +15,8 @@
 # --no-floor; --no-legacy (skip the 1 MB latency and tiny-task rows and the
 # Go micro-benchmarks); --no-go-bench (skip the sandbox boot and shuffle
 # benchmarks); --sandbox (also the wasm/native sandbox section, ~2 min);
-# --sandbox-only; --work DIR (scratch and cached inputs, default
+# --sandbox-only; --swift (split read bytes: bench/swift.sh on a Swift
+# all-in-one, needs root, ~10 min quick); --work DIR (scratch and cached inputs, default
 # ${TMPDIR:-/tmp}/zebra-bench); --results FILE; --write.
 # Real Hadoop rows need `scripts/hadoop-oracle.sh install`; mrjob is installed
 # from PyPI into ~/.cache/zebra/venv (as cmd/zebra's client tests do).
@@ -26,7 +27,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 top="$(cd "$here/.." && pwd)"
-mode=full runs=3 hadoop=auto mrjob=1 floor=1 legacy=1 gobench=1 sandbox=0 write=0 sizes=""
+mode=full runs=3 hadoop=auto mrjob=1 floor=1 legacy=1 gobench=1 sandbox=0 write=0 sizes="" swift=0
 work="${TMPDIR:-/tmp}/zebra-bench"
 results="$here/RESULTS.md"
 cmdline="bench/run.sh $*"
@@ -46,6 +47,7 @@ while [[ $# -gt 0 ]]; do
     --results) [[ $# -ge 2 ]] || die "--results needs a file"; results="$2"; shift ;;
     --write) write=1 ;;
     --sandbox) sandbox=1 ;;
+    --swift) swift=1 ;;
     --sandbox-only) sandbox=only ;;
     --no-sandbox) sandbox=0 ;;
     -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
@@ -428,7 +430,25 @@ if [[ $gobench == 1 ]]; then
     >"$shuffle_out" 2>&1 || { log "jobtracker/shuffle benchmark failed: $shuffle_out"; tail -5 "$shuffle_out" >&2
       echo "note shuffle benchmark failed: $(grep -m1 -i 'fail\|error' "$shuffle_out" | cut -c1-200)" >>"$raw"; }
 fi
-echo "note split read bytes (proxy bytes / input bytes): not measured by bench/run.sh; it needs a Swift all-in-one (root, Debian's swift packages): run \`bench/swift.sh\`, whose table gives the proxy's GET bytes with \`-D zebra.locality=off\` as a multiple of the input (bench/RESULTS-swift.md)" >>"$raw"
+# Split read bytes: bench/swift.sh's map-only cat with locality off reads
+# the whole input through the Swift proxy; its GET bytes over the input size.
+if [[ $swift == 1 ]]; then
+  swift_size=200000000; [[ $mode == quick ]] && swift_size=20000000  # bench/common.sh's sizes
+  swift_args=(--runs "$runs" --work "$scratch/swift" --results "$scratch/swift.md" --zebra "$zebra")
+  [[ $mode == quick ]] && swift_args+=(--quick)
+  log "split read bytes: bench/swift.sh ${swift_args[*]}"
+  if AIO_PORTS=free "$here/swift.sh" "${swift_args[@]}" >"$work/swift.log" 2>&1; then
+    # Per-run table rows: | job | run | locality | wall | GET bytes | PUT bytes | requests | ...
+    awk -F'|' -v size="$swift_size" '$2 ~ /^ cat $/ && $4 ~ /^ off $/ { g = $6; gsub(/ /, "", g); r = $3; gsub(/ /, "", r)
+      print "splitread/cat-off", r, "ratio=" g / size, "get_bytes=" g, "input_bytes=" size }' "$scratch/swift.md" >>"$raw"
+    grep -q '^splitread/' "$raw" || echo "note split read bytes: bench/swift.sh ran but its table had no cat/off rows ($work/swift.log)" >>"$raw"
+  else
+    log "bench/swift.sh failed: $work/swift.log"; tail -5 "$work/swift.log" >&2
+    echo "note split read bytes not measured: bench/swift.sh failed ($(tail -1 "$work/swift.log" | cut -c1-200); log $work/swift.log)" >>"$raw"
+  fi
+else
+  echo "note split read bytes (Swift proxy GET bytes / input bytes) skipped: it needs a Swift all-in-one (root, Debian's swift packages, several minutes); run with --swift, or bench/swift.sh alone (bench/RESULTS-swift.md)" >>"$raw"
+fi
 [[ $hadoop == yes ]] || echo "note Hadoop rows not run: scripts/hadoop-oracle.sh classpath failed (install with scripts/hadoop-oracle.sh install) or --no-hadoop" >>"$raw"
 [[ -n $mrjob_python ]] || echo "note mrjob rows not run (--no-mrjob)" >>"$raw"
 [[ $floor == 1 ]] || echo "note floor not measured (--no-floor)" >>"$raw"
