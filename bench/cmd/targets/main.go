@@ -223,17 +223,27 @@ type target struct {
 
 // row writes one table row. fl is floor/base per run (nil: no floor).
 func row(w io.Writer, item, figure string, v runs, fl runs, t target, base, zeb, outputs string) {
-	s := summarize(v)
-	flText, tText, met := "—", "—", "n/a"
-	if t.text != "" {
-		tText = t.text
+	s, f := summarize(v), summarize(fl)
+	flText := "—"
+	if f.n > 0 {
+		flText = fig(f.median)
 	}
-	var f summary
-	if fl != nil {
-		f = summarize(fl)
-		if f.n > 0 {
-			flText = fig(f.median)
-		}
+	tText, met := verdict(s, f, t)
+	if s.n == 0 {
+		fmt.Fprintf(w, "| %s | %s | – | – | – | %s | %s | %s | %s | %s | %s |\n", item, figure, flText, tText, met, base, zeb, outputs)
+		return
+	}
+	fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+		item, figure, fig(s.min), fig(s.median), fig(s.max), flText, tText, met, base, zeb, outputs)
+}
+
+// verdict is the target's text and whether the median s meets it: within
+// the target, or, for an upper bound under the floor's ratio f (the text
+// then marked †), within 10% of f.
+func verdict(s, f summary, t target) (text, met string) {
+	text, met = "—", "n/a"
+	if t.text != "" {
+		text = t.text
 	}
 	switch {
 	case s.n == 0:
@@ -242,17 +252,12 @@ func row(w io.Writer, item, figure string, v runs, fl runs, t target, base, zeb,
 	case t.atLeast:
 		met = yesNo(s.median >= t.limit)
 	case f.n > 0 && t.limit < f.median:
-		tText += " †"
+		text += " †"
 		met = yesNo(s.median <= 1.1*f.median)
 	default:
 		met = yesNo(s.median <= t.limit)
 	}
-	if s.n == 0 {
-		fmt.Fprintf(w, "| %s | %s | – | – | – | %s | %s | %s | %s | %s | %s |\n", item, figure, flText, tText, met, base, zeb, outputs)
-		return
-	}
-	fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-		item, figure, fig(s.min), fig(s.median), fig(s.max), flText, tText, met, base, zeb, outputs)
+	return text, met
 }
 
 func yesNo(ok bool) string {
