@@ -192,10 +192,14 @@ sb_table() {
   }' "$1"
 }
 # put_section HEADING SECTION_FILE FILE: replace the "## HEADING" section of
-# FILE (up to the next "## ") with SECTION_FILE, or append it.
+# FILE (up to the next "## ") with SECTION_FILE, or, when FILE has none,
+# insert it before FILE's first "## " section (at the end if none).
 put_section() {
-  awk -v h="## $1" -v md="$2" 'BEGIN { while ((getline l < md) > 0) sec = sec l "\n" }
-    $0 == h { skip = 1; printf "%s", sec; done = 1; next }
+  local present=0
+  grep -qxF "## $1" "$3" && present=1
+  awk -v h="## $1" -v md="$2" -v present="$present" 'BEGIN { while ((getline l < md) > 0) sec = sec l "\n" }
+    !present && !done && /^## / { printf "%s\n", sec; done = 1 }
+    present && $0 == h { skip = 1; printf "%s\n", sec; done = 1; next }
     skip && /^## / { skip = 0 }
     !skip { print }
     END { if (!done) { print ""; printf "%s", sec } }' "$3" >"$3.tmp" && mv "$3.tmp" "$3"
