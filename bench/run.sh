@@ -2,8 +2,8 @@
 # Benchmarks of zebra against its baselines, issue 17's targets first (see
 # bench/RESULTS.md and bench/README.md).
 #
-#   bench/run.sh            full: word count on 40 MB and 200 MB, 1 GB identity sort (about 2 hours on 2 cores)
-#   bench/run.sh --quick    word count on 40 MB only, 100 MB identity sort (about 25 min on 2 quiet cores)
+#   bench/run.sh            full: word count on 40 MB and 200 MB, 1 GB identity sort (about 1.5 hours on 2 quiet cores)
+#   bench/run.sh --quick    word count on 40 MB only, 100 MB identity sort (about 15 min on 2 quiet cores)
 #
 # Prints the issue-17 table to stdout; --write also rewrites bench/RESULTS.md
 # (or --results FILE). Every figure is a ratio of two systems measured in the
