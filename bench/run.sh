@@ -12,6 +12,9 @@
 #
 # Options: --runs N (default 3); --sizes "B1 B2" (word count input sizes in
 # bytes, e.g. --sizes 4000000 for a smoke run); --no-hadoop; --no-mrjob;
+# --mrjob class|cmd|both (class, the default: bench/mrjob/wordcount.py, the
+# word count as an MRJob class; cmd: bench/mrjob/wordcount_cmd.py, mrjob
+# running examples/wordcount's own scripts, the faster form);
 # --no-floor; --no-legacy (skip the 1 MB latency and tiny-task rows and the
 # Go micro-benchmarks); --no-go-bench (skip the sandbox boot and shuffle
 # benchmarks); --sandbox (also the wasm/native sandbox section, ~2 min);
@@ -27,7 +30,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 top="$(cd "$here/.." && pwd)"
-mode=full runs=3 hadoop=auto mrjob=1 floor=1 legacy=1 gobench=1 sandbox=0 write=0 sizes="" swift=0
+mode=full runs=3 hadoop=auto mrjob=1 mrjob_forms=class floor=1 legacy=1 gobench=1 sandbox=0 write=0 sizes="" swift=0
 work="${TMPDIR:-/tmp}/zebra-bench"
 results="$here/RESULTS.md"
 cmdline="bench/run.sh $*"
@@ -39,6 +42,7 @@ while [[ $# -gt 0 ]]; do
     --sizes) [[ $# -ge 2 ]] || die "--sizes needs sizes in bytes"; sizes="$2"; shift ;;
     --no-hadoop) hadoop=no ;;
     --no-mrjob) mrjob=0 ;;
+    --mrjob) [[ $# -ge 2 && $2 =~ ^(class|cmd|both)$ ]] || die "--mrjob needs class, cmd or both"; mrjob_forms="$2"; shift ;;
     --no-floor) floor=0 ;;
     --no-legacy|--no-micro) legacy=0 ;;
     --no-go-bench) gobench=0 ;;
@@ -335,13 +339,18 @@ wordcount_run() {
       check_parts "$k/r$R/hadoop" "$r" "word count $s B, $R reducer(s): Hadoop vs zebra, part by part" "$jobdir/out-hadoop-$R" "$jobdir/out-zebra-$R"
     fi
     if [[ -n $mrjob_python ]]; then
-      log "run $r/$runs: word count $s bytes, $R reducer(s): mrjob -r local"
-      mkdir -p "$scratch/mrjob-tmp"
-      measure_key "$k/r$R/mrjob" "$r" "$jobdir" -stdout "$jobdir/mrjob-$R.out" -- env TMPDIR="$scratch/mrjob-tmp" \
-        "$mrjob_python" "$here/mrjob/wordcount.py" -r local --jobconf "mapreduce.job.reduces=$R" "$text"
-      LC_ALL=C sort "$jobdir/mrjob-$R.out" >"$jobdir/mrjob.sorted"
-      check "$k/r$R/mrjob" "$r" "word count $s B, $R reducer(s): mrjob output sorted vs pipeline sorted" "$jobdir/mrjob.sorted" "$jobdir/pipe.sorted"
-      rm -rf "$scratch/mrjob-tmp" "$jobdir/mrjob-$R.out" "$jobdir/mrjob.sorted"
+      local form key prog
+      for form in class cmd; do
+        [[ $mrjob_forms == "$form" || $mrjob_forms == both ]] || continue
+        key=mrjob prog=wordcount.py; [[ $form == cmd ]] && key=mrjobcmd prog=wordcount_cmd.py
+        log "run $r/$runs: word count $s bytes, $R reducer(s): mrjob -r local ($prog)"
+        mkdir -p "$scratch/mrjob-tmp"
+        measure_key "$k/r$R/$key" "$r" "$jobdir" -stdout "$jobdir/mrjob-$R.out" -- env TMPDIR="$scratch/mrjob-tmp" \
+          "$mrjob_python" "$here/mrjob/$prog" -r local --jobconf "mapreduce.job.reduces=$R" "$text"
+        LC_ALL=C sort "$jobdir/mrjob-$R.out" >"$jobdir/mrjob.sorted"
+        check "$k/r$R/$key" "$r" "word count $s B, $R reducer(s): mrjob ($prog) output sorted vs pipeline sorted" "$jobdir/mrjob.sorted" "$jobdir/pipe.sorted"
+        rm -rf "$scratch/mrjob-tmp" "$jobdir/mrjob-$R.out" "$jobdir/mrjob.sorted"
+      done
     fi
     rm -rf "$jobdir/out-pieces-$R" "$jobdir/out-none-$R" "$jobdir/out-hadoop-$R"
   done
