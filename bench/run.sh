@@ -388,6 +388,7 @@ wordcount_run() {
 }
 
 for r in $(seq 1 "$runs"); do
+  echo "load $r load1=$(cut -d' ' -f1 /proc/loadavg)" >>"$raw"  # the machine's other load, shown with the table
   for s in $sizes; do wordcount_run "$s" "$r"; done
 
   # Identity sort of 100-byte records: zebra (cat/cat, default settings) vs GNU sort.
@@ -431,17 +432,22 @@ done
 boot_out="$work/boot-bench.txt" shuffle_out="$work/shuffle-bench.txt"
 : >"$boot_out"; : >"$shuffle_out"
 if [[ $gobench == 1 ]]; then
-  log "sandbox boot benchmarks (count $runs, 1000 starts each)"
-  (cd "$top" && go test -run '^$' -bench '^Benchmark(BootTrue|ForkExecTrue)$' -benchtime 1000x -count "$runs" ./sandbox/native) \
-    >"$boot_out" 2>&1 || { log "sandbox/native boot benchmark failed (it needs root and namespaces): $boot_out"; tail -5 "$boot_out" >&2
-      echo "note sandbox boot benchmark failed: $(grep -m1 -i 'fail\|skip\|error' "$boot_out" | cut -c1-200)" >>"$raw"; }
+  # One repetition per run, the benchmarks of a package in one process, so
+  # that zebra's and the baseline's repetitions interleave (go test -count N
+  # would run each benchmark N times in a row).
+  for r in $(seq 1 "$runs"); do
+    log "run $r/$runs: sandbox boot benchmarks (1000 starts each)"
+    (cd "$top" && go test -run '^$' -bench '^Benchmark(BootTrue|ForkExecTrue)$' -benchtime 1000x -count 1 ./sandbox/native) \
+      >>"$boot_out" 2>&1 || { log "sandbox/native boot benchmark failed (it needs root and namespaces): $boot_out"; tail -5 "$boot_out" >&2
+        echo "note sandbox boot benchmark failed in run $r: $(grep -m1 -i 'fail\|skip\|error' "$boot_out" | cut -c1-200)" >>"$raw"; }
+    # Hook: every Shuffle* benchmark, and whatever raw-ZeroMQ baselines exist
+    # (Benchmark.*Raw.*, e.g. RawZMQ, and a CURVE one once jobtracker/shuffle has it).
+    log "run $r/$runs: shuffle benchmarks ($shuffle_mb MB)"
+    (cd "$top" && ZEBRA_SHUFFLE_BENCH_MB=$shuffle_mb go test -run '^$' -bench '^Benchmark(Shuffle.*|.*Raw.*)$' -count 1 ./jobtracker/shuffle) \
+      >>"$shuffle_out" 2>&1 || { log "jobtracker/shuffle benchmark failed: $shuffle_out"; tail -5 "$shuffle_out" >&2
+        echo "note shuffle benchmark failed in run $r: $(grep -m1 -i 'fail\|error' "$shuffle_out" | cut -c1-200)" >>"$raw"; }
+  done
   grep -q '^BenchmarkBootTrue' "$boot_out" || echo "note sandbox boot: BenchmarkBootTrue gave no result ($(grep -m1 -i 'skip\|fail' "$boot_out" | cut -c1-160))" >>"$raw"
-  # Hook: every Shuffle* benchmark, and whatever raw-ZeroMQ baselines exist
-  # (Benchmark.*Raw.*, e.g. RawZMQ and a CURVE one once jobtracker/shuffle has it).
-  log "shuffle benchmarks (count $runs, $shuffle_mb MB)"
-  (cd "$top" && ZEBRA_SHUFFLE_BENCH_MB=$shuffle_mb go test -run '^$' -bench '^Benchmark(Shuffle.*|.*Raw.*)$' -count "$runs" ./jobtracker/shuffle) \
-    >"$shuffle_out" 2>&1 || { log "jobtracker/shuffle benchmark failed: $shuffle_out"; tail -5 "$shuffle_out" >&2
-      echo "note shuffle benchmark failed: $(grep -m1 -i 'fail\|error' "$shuffle_out" | cut -c1-200)" >>"$raw"; }
 fi
 # Split read bytes: bench/swift.sh's map-only cat with locality off reads
 # the whole input through the Swift proxy; its GET bytes over the input size.

@@ -72,6 +72,9 @@ func main() {
 	w := bufio.NewWriter(os.Stdout)
 	defer w.Flush()
 	fmt.Fprintf(w, "## Issue 17 targets\n\nFrom `%s` (mode %s), %d cores. Each ratio is zebra's figure over the baseline's, both measured in the same run (the systems interleaved within each run: A B C A B C ...); min/median/max over the runs. **floor/base** is the floor of the job (below) over the same baseline, per run, median. met: the median is within the target, or, where the target is under the floor (marked †), within 10%% of floor/base.\n\n", *command, *mode, *cores)
+	if l := d.get("load", "load1"); len(l) > 0 {
+		fmt.Fprintf(w, "1-minute load average at the start of each run: %s (%d cores). On a busy machine every wall time grows while the floor, made of CPU times, does not: floor/base then understates the floor's share, and targets marked † are harder to meet than on a quiet machine.\n\n", summarize(l).span(""), *cores)
+	}
 	fmt.Fprintln(w, "| item | figure | min | median | max | floor/base | target | met | baseline (median, min–max) | zebra (median, min–max) | outputs |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|")
 	d.wordcount(w)
@@ -540,6 +543,12 @@ func (d *data) shuffle(w io.Writer, path string) error {
 		r := indexed(bs[raw]["MB/s"])
 		row(w, "shuffle, "+setting, fmt.Sprintf("throughput, Benchmark%s / Benchmark%s", n, raw), ratio(z, r), nil,
 			t, "raw "+summarize(r).span("MB/s"), "zebra "+summarize(z).span("MB/s"), "")
+		// CPU per byte does not depend on the machine's other load as MB/s does.
+		zc, rc := indexed(bs[n]["cpu-s/GB"]), indexed(bs[raw]["cpu-s/GB"])
+		if len(zc) > 0 && len(rc) > 0 {
+			row(w, "shuffle, "+setting, "CPU per GB (both processes), raw / zebra", ratio(rc, zc), nil, target{},
+				"raw "+summarize(rc).span("cpu-s/GB"), "zebra "+summarize(zc).span("cpu-s/GB"), "")
+		}
 	}
 	return nil
 }
@@ -565,7 +574,7 @@ func (d *data) explain(w io.Writer) {
 	fmt.Fprintln(w, "- Floor, per run: the input is cut into the splits a local job gets (bench/cmd/floor: Hadoop's rule, 32 MiB local block size; the split count is checked against the job's `number of splits`), and each split's records are written to a file. Then alone, one at a time, each one's CPU time (user + system; unlike wall time it does not grow with the machine's other load, and for these single-threaded programs it is their wall time on a quiet machine): the mapper over each split (its stdin the split file, so reading the input is in this figure), `LC_ALL=C sort --parallel=1` of that map output, each partition's runs (by Hadoop's HashPartitioner) merged with `LC_ALL=C sort -m`, and the reducer over that merged input. Map tasks (mapper + sort) are laid out over the cores longest first; then the reduce tasks (merge + reducer) likewise, after all maps. The floor is the sum of the two makespans; floor/base divides it by the row's baseline of the same run.")
 	fmt.Fprintln(w, "- Identity sort: `zebra streaming -mapper cat -reducer cat` (default settings) vs `LC_ALL=C sort -S 50% --parallel=2` of the same 100-byte records; zebra's output with its trailing tab stripped checked identical to GNU sort's. Peak tree RSS: sum of the resident set of the command's process tree, sampled every 20 ms (a lower bound).")
 	fmt.Fprintln(w, "- Sandbox boot: `go test -bench '^Benchmark(BootTrue|ForkExecTrue)$' -benchtime 1000x ./sandbox/native`, p50 of the sandbox's Start-to-Wait of /bin/true minus plain fork/exec's, each repetition paired.")
-	fmt.Fprintln(w, "- Shuffle: `go test -bench '^Benchmark(Shuffle.*|.*Raw.*)$' ./jobtracker/shuffle` (two processes over loopback); each Shuffle<X> paired with the raw ZeroMQ benchmark of the same suffix (the same CURVE setting), throughput ratio per repetition.")
+	fmt.Fprintln(w, "- Shuffle: `go test -bench '^Benchmark(Shuffle.*|.*Raw.*)$' ./jobtracker/shuffle` (two processes over loopback); each Shuffle<X> paired with the raw ZeroMQ benchmark of the same suffix (the same CURVE setting), throughput ratio per repetition; also their CPU seconds per GB moved (both processes), which the machine's other load does not inflate as it does MB/s. Boot and shuffle benchmarks run once per run (`-count 1`, repeated), so zebra's and the baseline's repetitions interleave.")
 	fmt.Fprintln(w, "- Split reads (with --swift): bench/swift.sh on a `zebra up` cluster (Swift all-in-one, 3 object servers), the map-only `cat` job with `-D zebra.locality=off`, so every split is read through the proxy; the proxy's GET bytes sent (its access log) over the input object's size. swift.sh checks the output against the local runner's.")
 	fmt.Fprintln(w)
 	if len(d.notes) > 0 {
