@@ -123,7 +123,7 @@ func readRaw(path string) (*data, error) {
 			continue
 		}
 		if len(fs) < 3 {
-			return nil, fmt.Errorf("%s:%d: want KEY RUN FIELD=VALUE...", path, n)
+			return nil, fmt.Errorf("%s:%d: want KEY RUN FIELD=VALUE (one or more)", path, n)
 		}
 		r, err := strconv.Atoi(fs[1])
 		if err != nil {
