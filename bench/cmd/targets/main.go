@@ -214,7 +214,10 @@ func (s summary) span(unit string) string {
 	if s.n == 0 {
 		return "not run"
 	}
-	return fmt.Sprintf("%s %s (%s–%s)", fig(s.median), unit, fig(s.min), fig(s.max))
+	if unit != "" {
+		unit = " " + unit
+	}
+	return fmt.Sprintf("%s%s (%s–%s)", fig(s.median), unit, fig(s.min), fig(s.max))
 }
 
 // target is an upper (or, with atLeast, lower) bound on a ratio's median.
