@@ -198,7 +198,9 @@ func (t *Tracker) Done(id string, r api.AttemptReport) error {
 	if r.State == api.AttemptSucceeded {
 		a.counters, a.partitions, a.outputs = r.Counters, r.Partitions, r.Outputs
 		tk.done, tk.success = true, a
-		t.store.putAttempt(j.id.String(), a.info(api.AttemptSucceeded, ""))
+		info := a.info(api.AttemptSucceeded, "")
+		info.ShuffleFinished, info.SortFinished = r.ShuffleFinished, r.SortFinished
+		t.store.putAttempt(j.id.String(), info)
 		if tk.id.Kind == mapreduce.MapTask {
 			j.mapsDone++
 			if len(j.reduces) > 0 {

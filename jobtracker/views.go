@@ -586,3 +586,33 @@ func (t *Tracker) Metrics() Metrics {
 	}
 	return m
 }
+
+// TaskCounters returns the counters of a task's successful attempt and
+// that attempt's id ("" and nil while it has none, for an unknown task,
+// and for a job that ended before the tracker last started: attempts'
+// counters are kept in memory only). The counters are a copy.
+func (t *Tracker) TaskCounters(jobID, taskID string) (attempt string, c *mapreduce.Counters) {
+	tid, err := ParseTaskID(taskID)
+	if err != nil || tid.Job.String() != jobID {
+		return "", nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	j := t.jobs[jobID]
+	if j == nil {
+		return "", nil
+	}
+	tasks := j.maps
+	if tid.Kind == mapreduce.ReduceTask {
+		tasks = j.reduces
+	}
+	if tid.Index >= len(tasks) || tasks[tid.Index].success == nil {
+		return "", nil
+	}
+	a := tasks[tid.Index].success
+	c = &mapreduce.Counters{}
+	if a.counters != nil {
+		c.Merge(a.counters)
+	}
+	return a.id.String(), c
+}

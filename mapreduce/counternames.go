@@ -180,3 +180,91 @@ func FormatCounters(c *Counters) string {
 	}
 	return b.String()
 }
+
+// mapOnlyTaskCounters are the task counters Hadoop lists for a job
+// without reduces.
+var mapOnlyTaskCounters = []string{CounterMapInputRecords, CounterMapOutputRecords,
+	CounterInputSplitBytes, CounterSpilledRecords, CounterFailedShuffles,
+	CounterMergedMapOutputs}
+
+// shuffleErrorNames are the counters of the "Shuffle Errors" group, as
+// Hadoop lists them.
+var shuffleErrorNames = []string{"BAD_ID", "CONNECTION", "IO_ERROR", "WRONG_LENGTH", "WRONG_MAP", "WRONG_REDUCE"}
+
+// CompleteCounters returns c with the framework counters that Hadoop
+// lists even at zero added as zero (the console's "Counters: N" dump
+// lists the same): the task group's counters zebra keeps (the map-only
+// subset for a job without reduces), the "Shuffle Errors" group for a job
+// with reduces, and the input and output format groups' byte counts.
+// The job group keeps the counters that were counted, as Hadoop's does.
+// The task group's counters of Hadoop's that zebra does not measure (GC
+// time, CPU time, memory) are not invented.
+func CompleteCounters(c *Counters, mapOnly bool) *Counters {
+	out := &Counters{}
+	for _, n := range c.Names(GroupJob) {
+		out.Add(GroupJob, n, 0)
+	}
+	task := TaskCounterNames
+	if mapOnly {
+		task = mapOnlyTaskCounters
+	}
+	for _, n := range task {
+		out.Add(GroupTask, n, 0)
+	}
+	if !mapOnly {
+		for _, n := range shuffleErrorNames {
+			out.Add(GroupShuffleError, n, 0)
+		}
+	}
+	out.Add(GroupInputFormat, CounterBytesRead, 0)
+	out.Add(GroupOutputFormat, CounterBytesWritten, 0)
+	if c != nil {
+		out.Merge(c)
+	}
+	return out
+}
+
+// mapTaskCounters and reduceTaskCounters are the task counters Hadoop
+// lists for a map task of a job with reduces and for a reduce task.
+var (
+	mapTaskCounters = []string{CounterMapInputRecords, CounterMapOutputRecords,
+		CounterMapOutputBytes, CounterMapOutputMaterial, CounterInputSplitBytes,
+		CounterCombineInputRecords, CounterCombineOutputRecords, CounterSpilledRecords,
+		CounterFailedShuffles, CounterMergedMapOutputs}
+	reduceTaskCounters = []string{CounterCombineInputRecords, CounterCombineOutputRecords,
+		CounterReduceInputGroups, CounterReduceShuffleBytes, CounterReduceInputRecords,
+		CounterReduceOutputRecords, CounterSpilledRecords, CounterShuffledMaps,
+		CounterFailedShuffles, CounterMergedMapOutputs}
+)
+
+// CompleteTaskCounters is CompleteCounters for one task of kind ("map"
+// or "reduce"): a map lists the input format's group (and, in a map-only
+// job, the output format's), a reduce the shuffle errors and the output
+// format's.
+func CompleteTaskCounters(c *Counters, kind string, mapOnly bool) *Counters {
+	out := &Counters{}
+	switch {
+	case kind == "reduce":
+		for _, n := range reduceTaskCounters {
+			out.Add(GroupTask, n, 0)
+		}
+		for _, n := range shuffleErrorNames {
+			out.Add(GroupShuffleError, n, 0)
+		}
+	case mapOnly:
+		for _, n := range mapOnlyTaskCounters {
+			out.Add(GroupTask, n, 0)
+		}
+		out.Add(GroupInputFormat, CounterBytesRead, 0)
+	default:
+		for _, n := range mapTaskCounters {
+			out.Add(GroupTask, n, 0)
+		}
+		out.Add(GroupInputFormat, CounterBytesRead, 0)
+	}
+	if kind == "reduce" || mapOnly {
+		out.Add(GroupOutputFormat, CounterBytesWritten, 0)
+	}
+	out.Merge(c)
+	return out
+}

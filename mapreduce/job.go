@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"time"
 )
 
 // Collector receives the records a map, combine or reduce function emits.
@@ -73,6 +74,10 @@ type TaskContext struct {
 	// committed: the names of the files it published to its task's
 	// committed directory (see Committer.CommitJobFiles).
 	Committed []string
+	// SortFinished is set by RunReduce when the merge of its inputs is set
+	// up and the reducer starts (Hadoop's end of the sort phase: the final
+	// merge then streams into the reducer).
+	SortFinished time.Time
 
 	// InputClasses, set for a map attempt whose reader knows the classes
 	// of its records (SequenceFile input), returns them; nil means the

@@ -42,6 +42,15 @@ type Committer struct {
 	Files []string
 }
 
+// ImplicitDirs is implemented by stores whose directories exist through
+// the files below them alone (Swift, where MkdirAll writes marker
+// objects): a Shared committer makes no directories there but the top one
+// (the container), so that a job leaves no marker objects in the
+// directory it shares.
+type ImplicitDirs interface {
+	ImplicitDirs() bool
+}
+
 func (c *Committer) jobTemp() string {
 	if c.Shared {
 		return path.Join(c.Out, "_temporary", c.Job.String())
@@ -69,7 +78,14 @@ func (c *Committer) SetupJob(ctx context.Context) error {
 		if err := CheckAbsent(ctx, c.FS, c.Out, c.Files); err != nil {
 			return err
 		}
-		if err := c.FS.MkdirAll(ctx, c.jobTemp()); err != nil {
+		dir := c.jobTemp()
+		if id, ok := c.FS.(ImplicitDirs); ok && id.ImplicitDirs() {
+			// Only the top (a Swift container) is made: a directory
+			// there would be a marker object left among others' files.
+			top, _, _ := strings.Cut(strings.TrimPrefix(path.Clean(c.Out), "/"), "/")
+			dir = "/" + top
+		}
+		if err := c.FS.MkdirAll(ctx, dir); err != nil {
 			return E("set up output", Other, c.Out, err)
 		}
 		return nil

@@ -64,3 +64,43 @@ func TestSharedOutput(t *testing.T) {
 		t.Errorf("results holds %q, want a/ and other.txt only", names)
 	}
 }
+
+// implicitFS is a MemFS whose directories are implicit (as Swift's), and
+// which records what MkdirAll was asked to make.
+type implicitFS struct {
+	*mrtest.MemFS
+	made []string
+}
+
+func (f *implicitFS) ImplicitDirs() bool { return true }
+func (f *implicitFS) MkdirAll(ctx context.Context, dir string) error {
+	f.made = append(f.made, dir)
+	return f.MemFS.MkdirAll(ctx, dir)
+}
+
+// TestSharedOutputImplicitDirs: on a store with implicit directories a
+// Shared committer makes only the top directory (the container), so no
+// directory marker is left, and the job still commits its files.
+func TestSharedOutputImplicitDirs(t *testing.T) {
+	ctx := context.Background()
+	fsys := &implicitFS{MemFS: &mrtest.MemFS{}}
+	job := mapreduce.JobID{Tracker: "1", Seq: 1}
+	c := &mapreduce.Committer{FS: fsys, Out: "/res/sub/dir", Job: job, Shared: true, Files: []string{"x.txt"}}
+	if err := c.SetupJob(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(fsys.made) != 1 || fsys.made[0] != "/res" {
+		t.Errorf("SetupJob made %q, want only the top directory /res", fsys.made)
+	}
+	a := mapreduce.AttemptID{Task: mapreduce.TaskID{Job: job, Kind: mapreduce.MapTask}}
+	mrtest.WriteFile(t, fsys, c.AttemptDir(a)+"/x.txt", []byte("x"))
+	if err := c.CommitTaskFiles(ctx, a, []string{"x.txt"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CommitJobFiles(ctx, map[string][]string{a.Task.String(): {"x.txt"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fsys.Stat(ctx, "/res/sub/dir/x.txt"); err != nil {
+		t.Error(err)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
+	"time"
 )
 
 // countingReader counts the records a mapper takes from its reader.
@@ -329,6 +330,7 @@ func RunReduce(ctx context.Context, job *Job, t *TaskContext, c *Committer, segs
 	}
 	in := &groupCounter{KVIterator: m}
 	inHash, outHash := newRecordHash(), newRecordHash()
+	t.SortFinished = time.Now()
 	err = job.Reducer.Reduce(ctx, t, hashingIter{KVIterator: in, h: inHash}, hashingCollector{out: w, h: outHash})
 	t.Digests = Digests{Input: inHash.sum(), Output: outHash.sum(), InputRecords: inHash.n, OutputRecords: outHash.n}
 	t.Counters.Add(GroupTask, CounterReduceInputRecords, in.records)

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -135,7 +136,7 @@ func followAndReport(ctx context.Context, client *api.Client, id string, conf *m
 	}
 	switch st.State {
 	case api.StateSucceeded:
-		reportSuccess(con, id, st.Counters, st.Reduces == 0, "Task logs: on the workers, under logs/"+id+"/ in each worker's data directory", output)
+		reportSuccess(con, id, st.Counters, st.Reduces == 0, "Task logs: `zebra job -logs "+id+" [ATTEMPT]` (kept on the workers, under logs/"+id+"/ in each worker's data directory)", output)
 		return 0
 	case api.StateKilled:
 		con.log("ERROR", "streaming.StreamJob", "Job %s was killed; nothing was committed to %s", id, output)
@@ -147,7 +148,7 @@ func followAndReport(ctx context.Context, client *api.Client, id string, conf *m
 			// are not its code's: say so, not only the last error.
 			con.log("ERROR", "zebra.JobTracker", "%s", st.Diagnostics)
 		}
-		reportFailure(con, "zebra.JobTracker", id, f.Attempt, f.Error, f.StartError, f.StderrTail, f.Log)
+		reportFailure(con, "zebra.JobTracker", id, f.Attempt, f.Error, f.StartError, f.StderrTail, f.Log, st.Diagnostics)
 	} else {
 		con.log("INFO", "mapreduce.Job", "Job %s failed with state FAILED due to: %s", id, st.Diagnostics)
 	}
@@ -164,11 +165,19 @@ func follow(ctx context.Context, client *api.Client, id string, conf *mapreduce.
 			retry = d
 		}
 	}
-	last, failed, shownTail := "", 0, false
+	last, failed, shownTail, hinted := "", 0, false, false
+	// A changed progress line is printed at most once a second (as
+	// Hadoop's client polls), the last one always.
+	var printed time.Time
+	pending := false
 	version := int64(-1)
 	var lostSince time.Time
 	for {
-		st, err := client.Status(ctx, id, version, 5*time.Second)
+		wait := 5 * time.Second
+		if pending {
+			wait = max(time.Until(printed.Add(time.Second)), 10*time.Millisecond)
+		}
+		st, err := client.Status(ctx, id, version, wait)
 		if err != nil {
 			if ctx.Err() != nil {
 				con.log("INFO", "zebra", "Stopped following %s; the job goes on (`zebra job -kill %s` kills it)", id, id)
@@ -199,6 +208,10 @@ func follow(ctx context.Context, client *api.Client, id string, conf *mapreduce.
 			if a.Error != "" {
 				con.plain("Error: " + a.Error + "\n")
 			}
+			if hint := notFoundHint(a.Error); hint != "" && !hinted {
+				hinted = true
+				con.log("INFO", "zebra", "%s", hint)
+			}
 			if k := a.Kind; k == api.FailureInfrastructure || k == api.FailureLost {
 				con.plain("Kind: " + string(k) + " (does not count toward the task's maxattempts)\n")
 			}
@@ -210,8 +223,9 @@ func follow(ctx context.Context, client *api.Client, id string, conf *mapreduce.
 			}
 		}
 		line := fmt.Sprintf(" map %d%% reduce %d%%", percent(st.MapsDone, st.Maps), percent(st.ReducesDone, st.Reduces))
-		if line != last && (st.State == api.StateRunning || st.State == api.StateSucceeded) {
-			last = line
+		pending = line != last && (st.State == api.StateRunning || st.State == api.StateSucceeded)
+		if pending && (st.Done() || time.Since(printed) >= time.Second) {
+			last, printed, pending = line, time.Now(), false
 			con.log("INFO", "mapreduce.Job", "%s", line)
 		}
 		if st.Done() {
@@ -467,4 +481,19 @@ func StartError(err error) string {
 		return se.Error()
 	}
 	return ""
+}
+
+// cannotRun matches the error of a task whose program does not exist.
+var cannotRun = regexp.MustCompile(`Cannot run program "([^"]+)": error=2,`)
+
+// notFoundHint explains an attempt error saying its program does not
+// exist ("" for other errors): the task will fail the same way at every
+// attempt, and the usual cause is a script that was not shipped.
+func notFoundHint(errText string) string {
+	m := cannotRun.FindStringSubmatch(errText)
+	if m == nil {
+		return ""
+	}
+	return fmt.Sprintf("The command %q was not found in the task's working directory or on its PATH: every attempt will fail the same way. "+
+		"Ship a script with -files %s (or name an installed program)", m[1], m[1])
 }

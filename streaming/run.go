@@ -437,7 +437,7 @@ func execute(ctx context.Context, args []string, o *Options, p *plan, e *Env, co
 			if errors.As(f.Err, &se) {
 				startErr = se.Error()
 			}
-			reportFailure(con, "zebra.LocalJobRunner", job.ID.String(), f.Attempt.String(), f.Err.Error(), startErr, string(f.StderrTail), f.LogPath)
+			reportFailure(con, "zebra.LocalJobRunner", job.ID.String(), f.Attempt.String(), f.Err.Error(), startErr, string(f.StderrTail), f.LogPath, "")
 			con.log("INFO", "zebra", "Task logs: %s", logDir)
 			con.log("ERROR", "streaming.StreamJob", "Job not successful!")
 			return 1
@@ -456,8 +456,9 @@ func execute(ctx context.Context, args []string, o *Options, p *plan, e *Env, co
 }
 
 // reportFailure prints Hadoop's report of a job failed by one attempt,
-// with the attempt's error and the tail of its stderr.
-func reportFailure(con *console, logger, jobID, attempt, errText, startErr, tail, logPath string) {
+// with the attempt's error and the tail of its stderr; dueTo is the
+// job's diagnostic ("" for Hadoop's LocalJobRunner's "NA").
+func reportFailure(con *console, logger, jobID, attempt, errText, startErr, tail, logPath, dueTo string) {
 	if startErr != "" {
 		// Hadoop's wording for a program that cannot be started.
 		con.log("ERROR", "streaming.PipeMapRed", "configuration exception")
@@ -467,7 +468,10 @@ func reportFailure(con *console, logger, jobID, attempt, errText, startErr, tail
 	if tail := strings.TrimRight(tail, "\n"); tail != "" {
 		con.plain("---- stderr of " + attempt + " (last lines; full log: " + logPath + ") ----\n" + tail + "\n----\n")
 	}
-	con.log("INFO", "mapreduce.Job", "Job %s failed with state FAILED due to: NA", jobID)
+	if dueTo == "" {
+		dueTo = "NA"
+	}
+	con.log("INFO", "mapreduce.Job", "Job %s failed with state FAILED due to: %s", jobID, dueTo)
 	con.log("INFO", "mapreduce.Job", "Counters: 0")
 }
 

@@ -28,6 +28,8 @@ type ObjectInfo struct {
 	// Meta holds the X-Object-Meta-* headers, keyed by the rest of the
 	// name in canonical form (X-Object-Meta-Content-Type: "Content-Type").
 	Meta map[string]string
+	// Timestamp is the object's X-Timestamp (when it was written).
+	Timestamp string
 }
 
 // Account returns the account the FS reads and writes (e.g. AUTH_test),
@@ -56,7 +58,7 @@ func (f *FS) Head(ctx context.Context, name string) (ObjectInfo, error) {
 	if err != nil {
 		return ObjectInfo{}, f.fail("head", name, err)
 	}
-	info := ObjectInfo{Name: name, ContentType: h["Content-Type"], Meta: map[string]string{}}
+	info := ObjectInfo{Name: name, ContentType: h["Content-Type"], Meta: map[string]string{}, Timestamp: h["X-Timestamp"]}
 	info.Size, _ = strconv.ParseInt(h["Content-Length"], 10, 64)
 	if !isManifest(h) {
 		info.ETag = etagOf(h["Etag"])

@@ -21,9 +21,15 @@ import (
 
 // Authentication and access.
 //
-// A request presents one credential, as X-Auth-Token or as
-// "Authorization: Bearer …"; the UI's pages (/ui/...) also take the
-// session cookie that its login sets (below):
+// A request presents one credential, as X-Auth-Token, as
+// "Authorization: Bearer …" or as HTTP Basic credentials (for stock
+// clients such as the JobHistory Server's, which take a user and a
+// password: user "zebra" or empty with the credential as the password,
+// or a Swift account as the user and its token as the password); the
+// UI's pages (/ui/...) also take the session cookie that its login sets
+// (below). zebra never asks for Basic credentials (no Basic challenge),
+// so that browsers do not keep and replay them, and it refuses an unsafe
+// request with Basic credentials from another origin:
 //
 //   - the cluster token (AuthConfig.Token, which `zebra up` generates and
 //     prints as ZEBRA_TOKEN): the cluster's operator and its workers. It
@@ -262,6 +268,12 @@ func credential(r *http.Request) (cred, sessionID string) {
 	if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && v != "" {
 		return strings.TrimSpace(v), ""
 	}
+	if user, pass, ok := r.BasicAuth(); ok && pass != "" {
+		if user == "" || user == basicUser {
+			return pass, ""
+		}
+		return user + ":" + pass, ""
+	}
 	if !isUI(r) {
 		return "", ""
 	}
@@ -270,6 +282,10 @@ func credential(r *http.Request) (cred, sessionID string) {
 	}
 	return "", ""
 }
+
+// basicUser is the HTTP Basic user name whose password is the whole
+// credential (the cluster token, or ACCOUNT:TOKEN).
+const basicUser = "zebra"
 
 // cookieName is the UI session cookie; cookiePath scopes it to the UI.
 const (
@@ -374,13 +390,17 @@ func (s *Server) authenticate(c *gin.Context) {
 		s.deny(c, http.StatusUnauthorized, "the token is not valid (or has expired)")
 		return
 	case !ok && !(s.auth.cfg.PublicRead && safeMethod(c.Request.Method)):
-		s.deny(c, http.StatusUnauthorized, "authentication required: send the cluster token (ZEBRA_TOKEN) or ACCOUNT:SWIFT_TOKEN as X-Auth-Token")
+		s.deny(c, http.StatusUnauthorized, "authentication required: send the cluster token (ZEBRA_TOKEN) or ACCOUNT:SWIFT_TOKEN as X-Auth-Token, as a Bearer token, or as the HTTP Basic password of user zebra")
 		return
 	case !ok:
 		p = Principal{Anonymous: true}
 	}
 	if ok {
 		p.session = ss
+	}
+	if _, _, basic := c.Request.BasicAuth(); basic && !safeMethod(c.Request.Method) && !s.sameOrigin(c.Request) {
+		s.deny(c, http.StatusForbidden, "a request with HTTP Basic credentials must not come from another site")
+		return
 	}
 	if p.session != nil && !safeMethod(c.Request.Method) {
 		if !s.sameOrigin(c.Request) || subtle.ConstantTimeCompare([]byte(csrfOf(c.Request)), []byte(p.session.csrf)) != 1 {

@@ -1,9 +1,9 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
-	"regexp"
-	"sort"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -21,12 +21,31 @@ import (
 // fields Hadoop tools ignore (owner, node, dataLocal, split, ...) and, on
 // the lists, offset and limit with the total in X-Total-Count.
 //
-// What is not there: application master attempts (…/jobs/{id}/attempts),
-// task and attempt counters, and reduces' shuffle and merge times, which
-// zebra does not record.
+// zebra has no application master: …/jobs/{id}/jobattempts lists one
+// attempt standing for the jobtracker's part in the job. Counters of a task
+// are those of its successful attempt (an unsuccessful attempt's are not
+// kept). A request whose Accept header prefers application/xml is
+// answered in XML (hsRender). An unknown route under /ws/v1/history
+// answers Hadoop's RemoteException (NotFoundException) rather than the
+// empty 404 Hadoop's Jersey gives, so that clients read a reason.
+//
+// Counters list Hadoop's framework counters at zero as its console and
+// REST API do (CompleteCounters), but only those zebra measures: there is
+// no FileSystemCounter group and no GC, CPU or memory counter, which
+// zebra does not measure (zeros would be false). A job's startTime is when
+// its first attempt started (0 before); a reduce attempt's phase ends are
+// those its worker reported (see api.HSReducePhases).
 
-// hsError answers Hadoop's RemoteException.
+// hsError answers Hadoop's RemoteException, with the message of the
+// exception Hadoop's web services wrap their errors in.
 func hsError(c *gin.Context, code int, msg string) {
+	hsException(c, code, "", "", "java.lang.Exception: "+msg)
+}
+
+// hsException answers Hadoop's RemoteException for an exception (its
+// simple and class names; "" for the one Hadoop throws for code) and its
+// message as Hadoop words it.
+func hsException(c *gin.Context, code int, exception, javaClass, msg string) {
 	exc, class := "WebApplicationException", "javax.ws.rs.WebApplicationException"
 	switch code {
 	case http.StatusNotFound:
@@ -36,7 +55,11 @@ func hsError(c *gin.Context, code int, msg string) {
 	case http.StatusForbidden, http.StatusUnauthorized:
 		exc, class = "ForbiddenException", "org.apache.hadoop.yarn.webapp.ForbiddenException"
 	}
-	c.AbortWithStatusJSON(code, gin.H{"RemoteException": gin.H{"exception": exc, "message": "java.lang.Exception: " + msg, "javaClassName": class}})
+	if exception != "" {
+		exc, class = exception, javaClass
+	}
+	c.Abort()
+	hsRender(c, code, gin.H{"RemoteException": gin.H{"exception": exc, "message": msg, "javaClassName": class}})
 }
 
 func ms(t time.Time) int64 {
@@ -46,15 +69,37 @@ func ms(t time.Time) int64 {
 	return t.UnixMilli()
 }
 
-func hsJobOf(j *jobtracker.JobSummary) api.HSJob {
-	return api.HSJob{SubmitTime: ms(j.Submitted), StartTime: ms(j.Submitted), FinishTime: ms(j.Finished), ID: j.ID,
-		Name: j.Name, Queue: "default", User: j.User, State: j.State, MapsTotal: j.Maps, MapsCompleted: j.MapsDone,
-		ReducesTotal: j.Reduces, ReducesCompleted: j.ReducesDone, Owner: OwnerName(j.Owner)}
+// hsJobOf is a job's list entry; as is its attempts so far (for its
+// start time: when its first attempt started, 0 before).
+func hsJobOf(j *jobtracker.JobSummary, as []api.AttemptInfo) api.HSJob {
+	var started time.Time
+	for _, a := range as {
+		if !a.Started.IsZero() && (started.IsZero() || a.Started.Before(started)) {
+			started = a.Started
+		}
+	}
+	return api.HSJob{SubmitTime: ms(j.Submitted), StartTime: ms(started), FinishTime: ms(j.Finished), ID: j.ID,
+		Name: j.Name, Queue: "default", User: j.User, State: hsJobState(j.State), MapsTotal: j.Maps,
+		MapsCompleted: j.MapsDone, ReducesTotal: j.Reduces, ReducesCompleted: j.ReducesDone, Owner: OwnerName(j.Owner)}
+}
+
+// hsJobStates are Hadoop's JobState names (the values of the jobs list's
+// state filter) and zebra's state each selects.
+var hsJobStates = map[string]string{"NEW": api.StatePrep, "INITED": api.StatePrep, "RUNNING": api.StateRunning,
+	"SUCCEEDED": api.StateSucceeded, "FAILED": api.StateFailed, "KILL_WAIT": "", "KILLED": api.StateKilled, "ERROR": ""}
+
+// hsJobState is Hadoop's JobState name of a zebra job state (a job zebra
+// has accepted but not yet started is NEW).
+func hsJobState(state string) string {
+	if state == api.StatePrep {
+		return "NEW"
+	}
+	return state
 }
 
 // hsInfo is the history server's info.
 func (s *Server) hsInfo(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"historyInfo": gin.H{"startedOn": ms(s.started), "hadoopVersion": "zebra " + Version,
+	hsRender(c, http.StatusOK, gin.H{"historyInfo": gin.H{"startedOn": ms(s.started), "hadoopVersion": "zebra " + Version,
 		"hadoopBuildVersion": "zebra " + Version, "hadoopVersionBuiltOn": ""}})
 }
 
@@ -66,6 +111,22 @@ var Version = "dev"
 // startedTimeBegin/End, finishedTimeBegin/End, and zebra's name, owner,
 // offset, sort and order.
 func (s *Server) hsJobs(c *gin.Context) {
+	state, stateSet := c.GetQuery("state")
+	if stateSet && state != "" {
+		// JobState.valueOf's answer, as the JobHistory Server gives it.
+		zs, ok := hsJobStates[state]
+		if !ok {
+			hsException(c, http.StatusBadRequest, "IllegalArgumentException", "java.lang.IllegalArgumentException",
+				"No enum constant org.apache.hadoop.mapreduce.v2.api.records.JobState."+state)
+			return
+		}
+		if zs == "" {
+			zs = "NONE" // a state no zebra job is ever in
+		}
+		q := c.Request.URL.Query()
+		q.Set("state", zs)
+		c.Request.URL.RawQuery = q.Encode()
+	}
 	f, ok := jobFilterOf(c)
 	if !ok {
 		return
@@ -82,7 +143,7 @@ func (s *Server) hsJobs(c *gin.Context) {
 		}
 	}
 	if q := c.Query("queue"); q != "" && q != "default" {
-		c.JSON(http.StatusOK, gin.H{"jobs": gin.H{"job": []api.HSJob{}}})
+		hsRender(c, http.StatusOK, gin.H{"jobs": gin.H{"job": []api.HSJob{}}})
 		return
 	}
 	inTime := func(t time.Time, lo, hi int64) bool {
@@ -98,59 +159,88 @@ func (s *Server) hsJobs(c *gin.Context) {
 	c.Header("X-Total-Count", strconv.Itoa(len(sel)))
 	out := []api.HSJob{}
 	for _, j := range f.page(sel) {
-		out = append(out, hsJobOf(&j))
+		as, _, err := s.t.AllAttempts(j.ID)
+		if err != nil {
+			hsError(c, http.StatusInternalServerError, err.Error())
+			return
+		}
+		out = append(out, hsJobOf(&j, as))
 	}
-	c.JSON(http.StatusOK, gin.H{"jobs": gin.H{"job": out}})
+	hsRender(c, http.StatusOK, gin.H{"jobs": gin.H{"job": out}})
 }
 
-// hsJob is one job with its details.
+// hsJob is one job with its details: the attempt counts and average
+// times come from its attempts (Hadoop's JobInfo counts them the same
+// way; the averages are over successful attempts, a reduce's shuffle from
+// its start to the end of its fetches, its merge from there to the
+// reducer's start, its reduce from there to its end).
 func (s *Server) hsJob(c *gin.Context) {
 	j, ok := s.job(c, readJob)
 	if !ok {
 		return
 	}
 	st, _ := s.t.Status(j.ID)
-	total, _, _, _ := s.t.JobCounters(j.ID)
-	d := &api.HSJobDetail{Diagnostics: st.Diagnostics,
-		FailedMapAttempts:        total.Get(mapreduce.GroupJob, "Failed map tasks"),
-		KilledMapAttempts:        total.Get(mapreduce.GroupJob, "Killed map tasks"),
-		SuccessfulMapAttempts:    int64(j.MapsDone),
-		FailedReduceAttempts:     total.Get(mapreduce.GroupJob, "Failed reduce tasks"),
-		KilledReduceAttempts:     total.Get(mapreduce.GroupJob, "Killed reduce tasks"),
-		SuccessfulReduceAttempts: int64(j.ReducesDone),
-		ACLs: []api.HSACL{{Name: "mapreduce.job.acl-view-job", Value: OwnerName(j.Owner)},
-			{Name: "mapreduce.job.acl-modify-job", Value: OwnerName(j.Owner)}}}
-	page, _, err := s.t.Tasks(j.ID, jobtracker.TaskFilter{State: jobtracker.TaskSucceeded}, 0, 0)
+	as, _, err := s.t.AllAttempts(j.ID)
 	if err != nil {
 		hsError(c, http.StatusInternalServerError, err.Error())
 		return
 	}
-	var sum [2]time.Duration
-	var n [2]int64
-	for _, t := range page.Tasks {
-		if t.Finished.IsZero() {
-			continue
+	d := &api.HSJobDetail{Diagnostics: st.Diagnostics,
+		ACLs: []api.HSACL{{Name: "mapreduce.job.acl-view-job", Value: OwnerName(j.Owner)},
+			{Name: "mapreduce.job.acl-modify-job", Value: OwnerName(j.Owner)}}}
+	var mapTime, shuffle, merge, reduce time.Duration
+	for i := range as {
+		a := &as[i]
+		isMap := strings.Contains(a.ID, "_m_")
+		succeeded, failed, killed := &d.SuccessfulReduceAttempts, &d.FailedReduceAttempts, &d.KilledReduceAttempts
+		if isMap {
+			succeeded, failed, killed = &d.SuccessfulMapAttempts, &d.FailedMapAttempts, &d.KilledMapAttempts
 		}
-		k := 0
-		if t.Kind == "reduce" {
-			k = 1
+		switch a.State {
+		case api.AttemptSucceeded:
+			*succeeded++
+			p := phasesOf(a)
+			if isMap {
+				mapTime += a.Finished.Sub(a.Started)
+			} else {
+				shuffle += p.shuffle
+				merge += p.merge
+				reduce += p.reduce
+			}
+		case api.AttemptFailed:
+			*failed++
+		case api.AttemptKilled:
+			*killed++
 		}
-		sum[k] += t.Finished.Sub(t.Started)
-		n[k]++
 	}
-	if n[0] > 0 {
-		d.AvgMapTime = sum[0].Milliseconds() / n[0]
+	if n := d.SuccessfulMapAttempts; n > 0 {
+		d.AvgMapTime = mapTime.Milliseconds() / n
 	}
-	if n[1] > 0 {
-		d.AvgReduceTime = sum[1].Milliseconds() / n[1]
+	if n := d.SuccessfulReduceAttempts; n > 0 {
+		d.AvgShuffleTime, d.AvgMergeTime, d.AvgReduceTime = shuffle.Milliseconds()/n, merge.Milliseconds()/n, reduce.Milliseconds()/n
 	}
-	out := hsJobOf(&j)
+	out := hsJobOf(&j, as)
 	out.HSJobDetail = d
-	c.JSON(http.StatusOK, gin.H{"job": out})
+	hsRender(c, http.StatusOK, gin.H{"job": out})
+}
+
+// phases are a successful reduce attempt's phase durations.
+type phases struct{ shuffle, merge, reduce time.Duration }
+
+// phasesOf splits a finished reduce attempt's time into its phases (all
+// of it is the reduce phase's for an attempt that reported no phase ends:
+// one that ran before zebra recorded them).
+func phasesOf(a *api.AttemptInfo) phases {
+	if a.ShuffleFinished.IsZero() || a.SortFinished.IsZero() || a.Finished.IsZero() {
+		return phases{reduce: a.Finished.Sub(a.Started)}
+	}
+	return phases{shuffle: a.ShuffleFinished.Sub(a.Started), merge: a.SortFinished.Sub(a.ShuffleFinished),
+		reduce: a.Finished.Sub(a.SortFinished)}
 }
 
 // counterGroups lays a job's counters out as the history server does.
-func counterGroups(total, maps, reduces *mapreduce.Counters) []api.HSCounterGroup {
+func counterGroups(total, maps, reduces *mapreduce.Counters, mapOnly bool) []api.HSCounterGroup {
+	total = mapreduce.CompleteCounters(total, mapOnly)
 	out := []api.HSCounterGroup{}
 	for _, g := range mapreduce.OrderedGroups(total) {
 		hg := api.HSCounterGroup{Name: g}
@@ -169,23 +259,12 @@ func (s *Server) hsCounters(c *gin.Context) {
 		return
 	}
 	total, maps, reduces, _ := s.t.JobCounters(j.ID)
-	c.JSON(http.StatusOK, gin.H{"jobCounters": gin.H{"id": j.ID, "counterGroup": counterGroups(total, maps, reduces)}})
+	hsRender(c, http.StatusOK, gin.H{"jobCounters": gin.H{"id": j.ID, "counterGroup": counterGroups(total, maps, reduces, j.Reduces == 0)}})
 }
 
-// sensitiveConf matches the configuration keys and environment variable
-// names whose values are never shown: Hadoop's
-// hadoop.security.sensitive-config-keys (among them Azure's
-// fs.azure.account.key.ACCOUNT), any name ending in "key" (Swift's
-// fs.swift.service.NAME.apikey, S3's secret.key, ST_KEY) and any naming a
-// password, secret, token or credential.
-var sensitiveConf = regexp.MustCompile(`(?i)(secret|password|passwd|credential|token|key$|keystore\.pass|oauth|account\.key)`)
-
-// redacted replaces a sensitive value.
-const redacted = "<redacted>"
-
-// redactArgs is a job's command line as shown: the value of every -D,
-// -jobconf or -cmdenv setting whose name is sensitive (sensitiveConf) is
-// redacted, in each of the forms Hadoop accepts ("-D k=v", "-Dk=v").
+// redactArgs is a job's command line as shown: the value of every -D or
+// -jobconf setting whose name is sensitive (sensitiveConf), and of every
+// -cmdenv, is redacted, in each of the forms Hadoop accepts ("-D k=v", "-Dk=v").
 func redactArgs(args []string) []string {
 	out := append([]string(nil), args...)
 	redact := func(i int, prefix string) {
@@ -196,26 +275,16 @@ func redactArgs(args []string) []string {
 	}
 	for i, a := range out {
 		switch {
-		case (a == "-D" || a == "-jobconf" || a == "-cmdenv") && i+1 < len(out):
+		case a == "-cmdenv" && i+1 < len(out):
+			if k, v, ok := strings.Cut(out[i+1], "="); ok && v != "" {
+				out[i+1] = k + "=" + redacted
+			}
+		case (a == "-D" || a == "-jobconf") && i+1 < len(out):
 			redact(i+1, "")
 		case strings.HasPrefix(a, "-D") && len(a) > 2:
 			redact(i, "-D")
 		}
 	}
-	return out
-}
-
-// confOf is a job's configuration, sorted, with sensitive values
-// redacted.
-func confOf(p *api.Plan) []api.HSProperty {
-	out := []api.HSProperty{}
-	for k, v := range p.Conf {
-		if sensitiveConf.MatchString(k) {
-			v = redacted
-		}
-		out = append(out, api.HSProperty{Name: k, Value: v, Source: []string{"job.xml"}})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 
@@ -225,7 +294,7 @@ func (s *Server) hsConf(c *gin.Context) {
 		return
 	}
 	p, _ := s.t.Plan(j.ID)
-	c.JSON(http.StatusOK, gin.H{"conf": gin.H{"path": "zebra:" + j.ID + "/job.xml", "property": confOf(p)}})
+	hsRender(c, http.StatusOK, gin.H{"conf": gin.H{"path": "zebra:" + j.ID + "/job.xml", "property": confOf(p)}})
 }
 
 func elapsed(start, end time.Time) int64 {
@@ -307,7 +376,7 @@ func (s *Server) hsTasks(c *gin.Context) {
 	for i := range page.Tasks {
 		out[i] = hsTaskOf(&page.Tasks[i])
 	}
-	c.JSON(http.StatusOK, gin.H{"tasks": gin.H{"task": out}})
+	hsRender(c, http.StatusOK, gin.H{"tasks": gin.H{"task": out}})
 }
 
 // jobTask looks up the :job the caller may read and its :task (answering
@@ -339,17 +408,55 @@ func (s *Server) hsTask(c *gin.Context) {
 	if !ok {
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"task": hsTaskOf(&t)})
+	hsRender(c, http.StatusOK, gin.H{"task": hsTaskOf(&t)})
 }
 
-func hsAttemptOf(a *api.AttemptInfo, kind string) api.HSAttempt {
+// hsAttemptOf is an attempt of a task of kind ("map" or "reduce").
+func (s *Server) hsAttemptOf(a *api.AttemptInfo, kind string) api.HSAttempt {
 	h := api.HSAttempt{StartTime: ms(a.Started), FinishTime: ms(a.Finished), ElapsedTime: elapsed(a.Started, a.Finished),
-		ID: a.ID, Rack: "/default-rack", State: a.State, Status: a.State, NodeHTTPAddress: a.Node,
-		Diagnostics: a.Error, Type: strings.ToUpper(kind), AssignedContainerID: a.ID, Worker: a.Worker}
+		ID: a.ID, Rack: "/default-rack", State: a.State, Status: a.State, NodeHTTPAddress: s.nodeHTTPAddress(a),
+		Diagnostics: a.Error, Type: strings.ToUpper(kind), AssignedContainerID: containerOf(a.ID), Worker: a.Worker}
 	if a.State == api.AttemptSucceeded {
 		h.Progress = 100
 	}
+	if kind == "reduce" {
+		h.HSReducePhases = &api.HSReducePhases{}
+		if a.State == api.AttemptSucceeded && !a.ShuffleFinished.IsZero() && !a.SortFinished.IsZero() {
+			// The phase ends are the worker's clock, the start and finish
+			// the jobtracker's: kept between them, so that a skew between
+			// the two clocks cannot make a phase negative.
+			shuffle := min(max(ms(a.ShuffleFinished), h.StartTime), h.FinishTime)
+			merge := min(max(ms(a.SortFinished), shuffle), h.FinishTime)
+			*h.HSReducePhases = api.HSReducePhases{ShuffleFinishTime: shuffle, MergeFinishTime: merge,
+				ElapsedShuffleTime: shuffle - h.StartTime, ElapsedMergeTime: merge - shuffle, ElapsedReduceTime: h.FinishTime - merge}
+		}
+	}
 	return h
+}
+
+// nodeHTTPAddress is the host:port of the web server of the worker that
+// ran a (where it serves its attempts' logs), else its node's name.
+func (s *Server) nodeHTTPAddress(a *api.AttemptInfo) string {
+	if u, err := url.Parse(s.t.WorkerLogURL(a.Worker, a.Node)); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return a.Node
+}
+
+// containerOf names the container of an attempt as YARN would
+// (container_CLUSTER_JOB_01_NNNNNN), NNNNNN being unique within the job:
+// 2 + 2*(100000*task index + attempt number), plus 1 for a reduce
+// (container 1 stands for the jobtracker: see hsJobAttempts).
+func containerOf(attempt string) string {
+	id, err := mapreduce.ParseAttemptID(attempt)
+	if err != nil {
+		return attempt
+	}
+	n := 2 + 2*(100000*id.Task.Index+id.N)
+	if id.Task.Kind == mapreduce.ReduceTask {
+		n++
+	}
+	return fmt.Sprintf("container_%s_%04d_01_%06d", id.Task.Job.Tracker, id.Task.Job.Seq, n)
 }
 
 func (s *Server) hsAttempts(c *gin.Context) {
@@ -364,9 +471,9 @@ func (s *Server) hsAttempts(c *gin.Context) {
 	}
 	out := make([]api.HSAttempt, len(as))
 	for i := range as {
-		out[i] = hsAttemptOf(&as[i], t.Kind)
+		out[i] = s.hsAttemptOf(&as[i], t.Kind)
 	}
-	c.JSON(http.StatusOK, gin.H{"taskAttempts": gin.H{"taskAttempt": out}})
+	hsRender(c, http.StatusOK, gin.H{"taskAttempts": gin.H{"taskAttempt": out}})
 }
 
 func (s *Server) hsAttempt(c *gin.Context) {
@@ -382,5 +489,96 @@ func (s *Server) hsAttempt(c *gin.Context) {
 		s.notFound(c, "attempt", a.ID)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"taskAttempt": hsAttemptOf(&a, t.Kind)})
+	hsRender(c, http.StatusOK, gin.H{"taskAttempt": s.hsAttemptOf(&a, t.Kind)})
+}
+
+// taskCounterGroups lays out the counters of a task of kind: those
+// recorded, with the framework's zero counters (CompleteCounters; a map
+// task's and a reduce task's lists) for a task that has counters, none
+// for nil.
+func taskCounterGroups(c *mapreduce.Counters, kind string, mapOnly bool) []api.HSTaskCounterGroup {
+	out := []api.HSTaskCounterGroup{}
+	if c == nil {
+		return out
+	}
+	c = mapreduce.CompleteTaskCounters(c, kind, mapOnly)
+	for _, g := range mapreduce.OrderedGroups(c) {
+		hg := api.HSTaskCounterGroup{Name: g, Counters: []api.HSCounterValue{}}
+		for _, n := range mapreduce.OrderedNames(c, g) {
+			hg.Counters = append(hg.Counters, api.HSCounterValue{Name: mapreduce.CounterEnumName(g, n), Value: c.Get(g, n)})
+		}
+		out = append(out, hg)
+	}
+	return out
+}
+
+// hsTaskCounters are a task's counters: its successful attempt's (none
+// before it has one).
+func (s *Server) hsTaskCounters(c *gin.Context) {
+	j, t, ok := s.jobTask(c)
+	if !ok {
+		return
+	}
+	_, counters := s.t.TaskCounters(j.ID, t.ID)
+	hsRender(c, http.StatusOK, gin.H{"jobTaskCounters": gin.H{"id": t.ID, "taskCounterGroup": taskCounterGroups(counters, t.Kind, j.Reduces == 0)}})
+}
+
+// hsAttemptCounters are an attempt's counters: the successful attempt's
+// (the counters of the others are not kept: none).
+func (s *Server) hsAttemptCounters(c *gin.Context) {
+	j, t, ok := s.jobTask(c)
+	if !ok {
+		return
+	}
+	a, ok := s.attemptOf(c, j)
+	if !ok {
+		return
+	}
+	if mapreduce.TaskOfAttempt(a.ID) != t.ID {
+		s.notFound(c, "attempt", a.ID)
+		return
+	}
+	var counters *mapreduce.Counters
+	if id, tc := s.t.TaskCounters(j.ID, t.ID); id == a.ID {
+		counters = tc
+	}
+	hsRender(c, http.StatusOK, gin.H{"jobTaskAttemptCounters": gin.H{"id": a.ID,
+		"taskAttemptCounterGroup": taskCounterGroups(counters, t.Kind, j.Reduces == 0)}})
+}
+
+func (s *Server) hsJobAttempts(c *gin.Context) {
+	j, ok := s.job(c, readJob)
+	if !ok {
+		return
+	}
+	host := c.Request.Host
+	scheme := "http"
+	if c.Request.TLS != nil {
+		scheme = "https"
+	}
+	container := "container_" + strings.TrimPrefix(j.ID, "job_") + "_01_000001"
+	hsRender(c, http.StatusOK, gin.H{"jobAttempts": gin.H{"jobAttempt": []api.HSJobAttempt{{NodeHTTPAddress: host,
+		NodeID: host, ID: 1, StartTime: ms(j.Submitted), ContainerID: container,
+		LogsLink: (&url.URL{Scheme: scheme, Host: host, Path: "/ui/jobs/" + j.ID}).String()}}}})
+}
+
+// hsNotFound answers a path under /ws/ that no route serves.
+func hsNotFound(c *gin.Context) {
+	if !strings.HasPrefix(c.Request.URL.Path, "/ws/") {
+		return
+	}
+	hsError(c, http.StatusNotFound, "no resource at "+c.Request.URL.Path)
+}
+
+// hsNotFoundMessage answers 404 for an unknown job, task or attempt in
+// the JobHistory Server's words.
+func hsNotFoundMessage(c *gin.Context, kind, id string) {
+	msg := kind + ", " + id + ", is not found"
+	switch kind {
+	case "task":
+		msg = "task not found with id " + id
+	case "attempt":
+		msg = "task attempt not found with id " + id
+	}
+	hsError(c, http.StatusNotFound, msg)
 }

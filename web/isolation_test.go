@@ -27,7 +27,14 @@ func jobRoutes(t *testing.T, f *fixture, id string) [][2]string {
 	return out
 }
 
-func isLogs(path string) bool { return strings.Contains(path, "/logs") }
+func isLogs(path string) bool {
+	return strings.Contains(path, "/logs") || isZeroCloudReply(path)
+}
+
+// isZeroCloudReply: the reply route of a ZeroCloud job reads its logs,
+// and answers 404 "not a ZeroCloud job" for the fixture's jobs once the
+// principal may read them.
+func isZeroCloudReply(path string) bool { return strings.HasSuffix(path, "/zerocloud/reply") }
 
 // TestTenantIsolation: another tenant can neither read nor kill a job
 // through any route; the owner and the cluster token can.
@@ -44,6 +51,12 @@ func TestTenantIsolation(t *testing.T) {
 			t.Errorf("B: %s %s leaks the job: %.200s", method, path, body)
 		}
 		for _, cred := range []string{credA, adminToken} {
+			if isZeroCloudReply(path) {
+				if resp, body := f.req(method, path, cred, nil); resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "is not a ZeroCloud job") {
+					t.Errorf("%s: %s %s: %d %.200s, want 404 not a ZeroCloud job", cred, method, path, resp.StatusCode, body)
+				}
+				continue
+			}
 			if resp, body := f.req(method, path, cred, nil); resp.StatusCode != http.StatusOK {
 				t.Errorf("%s: %s %s: %d %.200s, want 200", cred, method, path, resp.StatusCode, body)
 			}

@@ -143,7 +143,7 @@ func (s *Server) open(c *gin.Context) {
 	}
 	var errs []string
 	for _, w := range cands {
-		resp, err := s.forwardOpen(ctx, w, u, p, t.account, c.Request.Header.Get("Accept"))
+		resp, err := s.forwardOpen(ctx, w, u, p, t.account, c.Request.Header.Get("Accept"), c.Request.Host)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -233,7 +233,7 @@ func (u *Unavailable) Unwrap() error { return u.Err }
 var errBusy = errors.New("busy")
 
 // forwardOpen sends an open to a worker. An error means: try another.
-func (s *Server) forwardOpen(ctx context.Context, base, path string, p Principal, account, accept string) (*http.Response, error) {
+func (s *Server) forwardOpen(ctx context.Context, base, path string, p Principal, account, accept, host string) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
 	if err != nil {
 		return nil, err
@@ -247,6 +247,8 @@ func (s *Server) forwardOpen(ctx context.Context, base, path string, p Principal
 	if accept != "" {
 		req.Header.Set("Accept", accept)
 	}
+	// The host the client asked (the app's SERVER_NAME and SERVER_PORT).
+	req.Header.Set("X-Forwarded-Host", host)
 	n := s.opener.inFlight(base)
 	n.Add(1)
 	resp, err := s.opener.client.Do(req)

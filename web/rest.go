@@ -264,9 +264,17 @@ func readSubmission(w http.ResponseWriter, r *http.Request) (*api.Plan, io.Reade
 // reaches outside the tenant's account (see confine), 409 when its
 // output exists, 400 for any other refusal.
 func (s *Server) submit(c *gin.Context, p Principal, plan *api.Plan, bundle io.Reader) {
+	if id, ok := s.submitJob(c, p, plan, bundle); ok {
+		c.JSON(http.StatusCreated, api.Submitted{ID: id})
+	}
+}
+
+// submitJob is submit but for the answer on success: it returns the job's
+// id, or answers the refusal and returns false.
+func (s *Server) submitJob(c *gin.Context, p Principal, plan *api.Plan, bundle io.Reader) (string, bool) {
 	if err := confine(plan, p.Tenant, s.tenantPlan); err != nil {
 		apiError(c, http.StatusForbidden, err.Error())
-		return
+		return "", false
 	}
 	plan.Owner = p.Tenant
 	plan.Swift = s.swiftCredential(p)
@@ -278,8 +286,9 @@ func (s *Server) submit(c *gin.Context, p Principal, plan *api.Plan, bundle io.R
 		apiError(c, http.StatusBadRequest, err.Error())
 	default:
 		s.log.Info("job submitted", "job", id, "kind", plan.Kind, "owner", OwnerName(p.Tenant), "user", plan.User)
-		c.JSON(http.StatusCreated, api.Submitted{ID: id})
+		return id, true
 	}
+	return "", false
 }
 
 // events returns a job's task completion events.

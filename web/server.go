@@ -162,6 +162,7 @@ func (s *Server) routes() *gin.Engine {
 	a.GET("/api/v1/jobs", s.apiJobs)
 	a.POST("/api/v1/jobs", s.apiSubmit)
 	a.POST("/api/v1/zerocloud", s.apiZeroCloud)
+	a.GET("/api/v1/jobs/:id/zerocloud/reply", s.apiZeroCloudReply)
 	a.GET("/api/v1/jobs/:id", s.apiJob)
 	a.POST("/api/v1/jobs/:id/kill", s.apiKill)
 	a.GET("/api/v1/jobs/:id/attempts", s.apiAttempts)
@@ -182,10 +183,13 @@ func (s *Server) routes() *gin.Engine {
 	h.GET("/jobs/:id/tasks/:task", s.hsTask)
 	h.GET("/jobs/:id/tasks/:task/attempts", s.hsAttempts)
 	h.GET("/jobs/:id/tasks/:task/attempts/:attempt", s.hsAttempt)
+	h.GET("/jobs/:id/jobattempts", s.hsJobAttempts)
+	h.GET("/jobs/:id/tasks/:task/counters", s.hsTaskCounters)
+	h.GET("/jobs/:id/tasks/:task/attempts/:attempt/counters", s.hsAttemptCounters)
 
 	// Everything else (the worker protocol above all) is the tracker's,
 	// for the cluster token only.
-	e.NoRoute(trailingSlash, s.authenticate, s.requireAdmin, s.observeReport, gin.WrapH(s.inner))
+	e.NoRoute(trailingSlash, hsNotFound, s.authenticate, s.requireAdmin, s.observeReport, gin.WrapH(s.inner))
 	return e
 }
 
@@ -272,6 +276,10 @@ func (s *Server) statusFor(p Principal, owner string, st api.JobStatus) api.JobS
 
 // notFound answers 404 for a kind of thing with an id.
 func (s *Server) notFound(c *gin.Context, kind, id string) {
+	if strings.HasPrefix(c.Request.URL.Path, "/ws/") {
+		hsNotFoundMessage(c, kind, id)
+		return
+	}
 	s.fail(c, http.StatusNotFound, kind+" "+id+" not found")
 }
 

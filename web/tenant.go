@@ -51,6 +51,9 @@ func confine(plan *api.Plan, tenant string, check func(p *api.Plan) error) error
 		if zc && what == "input" && strings.HasPrefix(u, "zerocloud:") {
 			return u, nil // an instance without an object: nothing is read
 		}
+		if zc && what == "output" && u == zerocloud.ReplyOutput {
+			return u, nil // the last group stores nothing: its output is the reply
+		}
 		if !strings.HasPrefix(strings.ToLower(u), "swift:") {
 			return "", fmt.Errorf("%s %s: a job submitted with a Swift token may read and write only swift:// objects of its account %s (other stores need the cluster token)", what, u, tenant)
 		}

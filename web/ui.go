@@ -231,7 +231,7 @@ func (s *Server) jobPage(c *gin.Context) {
 	p := principal(c)
 	s.render(c, http.StatusOK, "job", page{Title: j.Name + " " + j.ID, Refresh: st.State == api.StateRunning, Data: map[string]any{
 		"Job": j, "Status": st, "Progress": progressOf(&st, time.Now()),
-		"Groups":       counterGroups(total, maps, reduces),
+		"Groups":       counterGroups(total, maps, reduces, j.Reduces == 0),
 		"DataLocal":    total.Get(mapreduce.GroupJob, "Data-local map tasks"),
 		"OtherLocal":   total.Get(mapreduce.GroupJob, "Other local map tasks"),
 		"Conf":         confOf(plan),

@@ -1,10 +1,19 @@
 package web
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"path"
+	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"zebra/jobtracker/api"
+	"zebra/jobtracker/zerocloud"
+	"zebra/mapreduce"
 )
 
 // maxZeroCloudJob bounds a posted ZeroCloud job description.
@@ -12,9 +21,13 @@ const maxZeroCloudJob = 1 << 20
 
 // apiZeroCloud accepts a ZeroCloud job description (the JSON body, as
 // ZeroCloud's POST with X-Zerovm-Execute took it), compiles it for the
-// authenticated tenant and submits it: 201 with the job's id, 400 with
-// every problem of the description (nothing started), 409 when an output
-// object exists.
+// authenticated tenant and submits it: 201 with the job's id, 422 when
+// the body is not a JSON job description at all, 400 with every problem
+// of one that parses but is invalid (nothing started), 409 when an output
+// object exists. A job with a reply (its last group stores nothing, or a
+// group has a path-less channel), or any job posted with
+// X-Zerovm-Execute, is answered as ZeroCloud answered it, once it has
+// ended: 200 with its reply (see writeReply).
 func (s *Server) apiZeroCloud(c *gin.Context) {
 	p := principal(c)
 	if p.Anonymous {
@@ -32,8 +45,178 @@ func (s *Server) apiZeroCloud(c *gin.Context) {
 	}
 	plan, err := s.zerocloud(c.Request.Context(), body, p.Tenant, s.swiftCredential(p))
 	if err != nil {
-		apiError(c, http.StatusBadRequest, err.Error())
+		// As ZeroCloud: 422 when the description cannot be parsed at
+		// all, 400 when it parses but is not a valid job.
+		code := http.StatusBadRequest
+		if errors.Is(err, zerocloud.ErrUnparsable) {
+			code = http.StatusUnprocessableEntity
+		}
+		apiError(c, code, err.Error())
 		return
 	}
-	s.submit(c, p, plan, nil)
+	if err := zerocloud.SetRequest(plan, zerocloud.RequestOf(c.Request, "/"+s.postAccount(p))); err != nil {
+		apiError(c, http.StatusInternalServerError, err.Error())
+		return
+	}
+	if !zerocloud.HasReply(plan) && c.GetHeader("X-Zerovm-Execute") == "" {
+		s.submit(c, p, plan, nil)
+		return
+	}
+	id, ok := s.submitJob(c, p, plan, nil)
+	if !ok {
+		return
+	}
+	st := s.waitJob(c.Request.Context(), id)
+	if !st.Done() {
+		return // the client went away; the job goes on
+	}
+	s.writeReply(c, id, st)
+}
+
+// apiZeroCloudReply answers a ZeroCloud job's reply (as the POST of a job
+// whose last group stores nothing does): 409 while the job runs.
+func (s *Server) apiZeroCloudReply(c *gin.Context) {
+	j, ok := s.job(c, readLogs)
+	if !ok {
+		return
+	}
+	pl, ok := s.t.Plan(j.ID)
+	if !ok || pl.Kind != zerocloud.Kind {
+		apiError(c, http.StatusNotFound, "job "+j.ID+" is not a ZeroCloud job")
+		return
+	}
+	st, _ := s.t.Status(j.ID)
+	if !st.Done() {
+		apiError(c, http.StatusConflict, "job "+j.ID+" has not ended yet: its reply is made when it ends")
+		return
+	}
+	s.writeReply(c, j.ID, st)
+}
+
+// waitJob waits until job id has ended or ctx is done, and returns its
+// last status.
+func (s *Server) waitJob(ctx context.Context, id string) api.JobStatus {
+	var st api.JobStatus
+	var after int64 = -1
+	for ctx.Err() == nil {
+		var ok bool
+		st, ok = s.t.WaitStatus(ctx, id, after, 30*time.Second)
+		if !ok || st.Done() {
+			return st
+		}
+		after = st.Version
+	}
+	return st
+}
+
+// writeReply answers a ZeroCloud job's reply: the X-Nexe-* headers, one
+// value per instance in node order (comma-separated), and the body its
+// instances wrote to path-less channels; 200 when the job succeeded (its
+// apps ran, whatever their exit codes), else 500 with the job's error
+// (the headers say which instances ran).
+func (s *Server) writeReply(c *gin.Context, id string, st api.JobStatus) {
+	r, err := s.zerocloudReply(c.Request.Context(), id)
+	if err != nil {
+		apiError(c, http.StatusBadGateway, fmt.Sprintf("job %s: read its reply: %v", id, err))
+		return
+	}
+	h := c.Writer.Header()
+	for k, v := range r.Header {
+		h[k] = v
+	}
+	// The body and its content type are the tenant's: never let a
+	// browser treat it as a page of the jobtracker.
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "sandbox")
+	h.Set("X-Zebra-Job", id)
+	if st.State != api.StateSucceeded {
+		msg := "job " + id + " " + st.State
+		if st.Failure != nil {
+			msg += ": " + st.Failure.Error
+		}
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		c.String(http.StatusInternalServerError, "%s\n", msg)
+		return
+	}
+	c.Data(http.StatusOK, r.Header.Get("Content-Type"), r.Body)
+}
+
+// zerocloudReply assembles a finished job's reply from the report and
+// reply its instances' succeeded attempts left on their workers.
+func (s *Server) zerocloudReply(ctx context.Context, id string) (zerocloud.Reply, error) {
+	pl, ok := s.t.Plan(id)
+	if !ok {
+		return zerocloud.Reply{}, fmt.Errorf("no job %s", id)
+	}
+	kinds, idx, err := zerocloud.ReplyTasks(pl.Spec)
+	if err != nil {
+		return zerocloud.Reply{}, err
+	}
+	as, _, err := s.t.AllAttempts(id)
+	if err != nil {
+		return zerocloud.Reply{}, err
+	}
+	done := map[string]api.AttemptInfo{}
+	for _, a := range as {
+		if a.State != api.AttemptSucceeded {
+			continue
+		}
+		aid, err := mapreduce.ParseAttemptID(a.ID)
+		if err != nil {
+			continue
+		}
+		k := "m"
+		if aid.Task.Kind == mapreduce.ReduceTask {
+			k = "r"
+		}
+		done[fmt.Sprintf("%s%d", k, aid.Task.Index)] = a
+	}
+	reports := make([]*zerocloud.Report, len(kinds))
+	bodies := make([][]byte, len(kinds))
+	for i := range kinds {
+		a, ok := done[fmt.Sprintf("%s%d", kinds[i], idx[i])]
+		if !ok {
+			continue
+		}
+		b, err := s.readLogFile(ctx, id, a, zerocloud.ReportFile, 1<<20)
+		if err != nil {
+			return zerocloud.Reply{}, err
+		}
+		if reports[i], err = zerocloud.ParseReport(b); err != nil {
+			return zerocloud.Reply{}, err
+		}
+		if bodies[i], err = s.readLogFile(ctx, id, a, zerocloud.ReplyFile, zerocloud.MaxReply); err != nil {
+			return zerocloud.Reply{}, err
+		}
+	}
+	return zerocloud.AssembleReply(reports, bodies), nil
+}
+
+// readLogFile reads up to limit bytes of one of an attempt's log files.
+func (s *Server) readLogFile(ctx context.Context, job string, a api.AttemptInfo, file string, limit int64) ([]byte, error) {
+	resp, err := s.fetchLog(ctx, job, a, file, 0)
+	if err != nil {
+		return nil, fmt.Errorf("attempt %s: %s: %w", a.ID, file, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err == nil && int64(len(b)) > limit {
+		err = errors.New("larger than expected")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("attempt %s: %s: %w", a.ID, file, err)
+	}
+	return b, nil
+}
+
+// postAccount is the Swift account a job posted by p runs in (its
+// PATH_INFO): the tenant's, or the cluster's own for the cluster token.
+func (s *Server) postAccount(p Principal) string {
+	if p.Tenant != "" {
+		return p.Tenant
+	}
+	if cred := s.swiftCredential(p); cred != nil && cred.StorageURL != "" {
+		return path.Base(cred.StorageURL)
+	}
+	return ""
 }

@@ -50,6 +50,7 @@ func registry(settings func(key string) string, node string) *mapreduce.Registry
 		user = settings(mapreduce.KeyUser)
 	}
 	hdfs.Register(reg, hdfs.Options{User: user})
+	zerocloud.RegisterReplyStore(reg)
 	return reg
 }
 

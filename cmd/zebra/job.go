@@ -50,6 +50,18 @@ func jobCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprint(stderr, jobUsage)
 		return 2
 	}
+	switch args[0] {
+	case "-h", "-help", "--help":
+		fmt.Fprint(stdout, jobUsage)
+		return 0
+	case "-list":
+		// `mapred job -list` takes "all" or nothing: anything else is
+		// its usage line on stderr and exit code 255.
+		if len(args) > 2 || len(args) == 2 && args[1] != "all" {
+			fmt.Fprintln(stderr, "Usage: job [-list [all]]")
+			return 255
+		}
+	}
 	if jt == "" || jt == "local" {
 		fmt.Fprintln(stderr, "zebra job: no jobtracker: set ZEBRA_JOBTRACKER (`eval \"$(zebra up --no-swift)\"` starts a cluster) or pass -jt URL")
 		return 2
@@ -115,9 +127,6 @@ func jobCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			return 2
 		}
 		err = j.events(ctx, rest[0], from, n)
-	case "-h", "-help", "--help":
-		fmt.Fprint(stdout, jobUsage)
-		return 0
 	default:
 		fmt.Fprintf(stderr, "zebra job: unknown command %q\n%s", verb, jobUsage)
 		return 2
@@ -126,6 +135,9 @@ func jobCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	switch {
 	case errors.As(err, &ce):
 		fmt.Fprintln(stdout, ce.msg)
+		return 1
+	case api.IsStatus(err, http.StatusUnauthorized) && os.Getenv("ZEBRA_TOKEN") != "":
+		fmt.Fprintf(stderr, "zebra job: the jobtracker at %s rejected the token in ZEBRA_TOKEN (a token of another cluster, or an expired Swift token?): %v\n", c.URL(), err)
 		return 1
 	case api.IsStatus(err, http.StatusUnauthorized):
 		fmt.Fprintf(stderr, "zebra job: the jobtracker at %s wants a token: set ZEBRA_TOKEN (%v)\n", c.URL(), err)

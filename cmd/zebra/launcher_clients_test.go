@@ -26,10 +26,11 @@ import (
 // the last release whose wheel has luigi/contrib/mrrunner.py.
 var clientPackages = []string{"mrjob==0.7.4", "luigi==3.6.0"}
 
-// clientsVenv returns the python of a virtualenv holding clientPackages,
-// created (once; later calls reuse it) under $ZEBRA_CACHE/venv, else
-// ~/.cache/zebra/venv, with python3 -m venv and pip from PyPI.
-func clientsVenv(t *testing.T) string {
+// clientsVenv returns the python of a virtualenv holding clientPackages
+// and extra, created (once; later calls reuse it) under $ZEBRA_CACHE/venv,
+// else ~/.cache/zebra/venv, with python3 -m venv and pip from PyPI. Extra
+// packages missing from an existing virtualenv are added to it.
+func clientsVenv(t *testing.T, extra ...string) string {
 	t.Helper()
 	cache := os.Getenv("ZEBRA_CACHE")
 	if cache == "" {
@@ -43,6 +44,7 @@ func clientsVenv(t *testing.T) string {
 	python := filepath.Join(dir, "bin", "python")
 	stamp := filepath.Join(dir, ".zebra-packages")
 	want := strings.Join(clientPackages, " ") + "\n"
+	have := map[string]bool{}
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -54,17 +56,39 @@ func clientsVenv(t *testing.T) string {
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
 		t.Fatal(err)
 	}
-	if b, err := os.ReadFile(stamp); err == nil && string(b) == want {
+	if b, err := os.ReadFile(stamp); err == nil && strings.HasPrefix(string(b), want) {
+		for _, p := range strings.Fields(string(b)) {
+			have[p] = true
+		}
+		var missing []string
+		for _, p := range extra {
+			if !have[p] {
+				missing = append(missing, p)
+			}
+		}
+		if len(missing) == 0 {
+			return python
+		}
+		args := append([]string{python, "-m", "pip", "install", "-q", "--disable-pip-version-check"}, missing...)
+		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("installing %s from PyPI: %v\n%s", strings.Join(missing, " "), err, out)
+		}
+		if err := os.WriteFile(stamp, append(b, []byte(strings.Join(missing, " ")+"\n")...), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		return python
 	}
 	os.RemoveAll(dir)
 	for _, args := range [][]string{
 		{"python3", "-m", "venv", dir},
-		append([]string{python, "-m", "pip", "install", "-q", "--disable-pip-version-check"}, clientPackages...),
+		append(append([]string{python, "-m", "pip", "install", "-q", "--disable-pip-version-check"}, clientPackages...), extra...),
 	} {
 		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
 			t.Fatalf("installing mrjob and luigi from PyPI: %s: %v\n%s\n(on Debian, python3 -m venv needs the python3-venv package)", strings.Join(args, " "), err, out)
 		}
+	}
+	if len(extra) > 0 {
+		want += strings.Join(extra, " ") + "\n"
 	}
 	if err := os.WriteFile(stamp, []byte(want), 0o644); err != nil {
 		t.Fatal(err)

@@ -26,14 +26,17 @@ commands:
   fs [generic options] -CMD [args]                   Hadoop's FsShell ('hadoop fs', 'hdfs dfs'; also 'zebra dfs')
   shims install [--hadoop-home] DIR                  write 'hadoop', 'mapred', 'hdfs' and 'yarn' launchers into DIR
   hadoop|mapred|hdfs|yarn ARGS                       what those launchers run (hadoop version, jar, fs, job, yarn logs, …)
-  submit [-D k=v] job.json                          run a ZeroCloud job description on the cluster (docs/zerocloud.md)
+  submit [-D k=v] job.json                           run a ZeroCloud job description on the cluster (docs/zerocloud.md)
   replay <attempt id>                                re-run a recorded task attempt, check it is byte-identical
-  up --no-swift [--workers N]                        start a local cluster (jobtracker + workers); prints exports for eval
+  up [--no-swift] [--hdfs] [--workers N] [--slots N] [--tls] [--sandbox-allow DIRS] [--state DIR] ...
+                                                     start a local cluster (jobtracker + workers); prints exports for eval
+                                                     ('zebra up -help' lists every option)
   down                                               stop what 'zebra up' started
   jobtracker --listen ADDR --data DIR                run a jobtracker
   worker --jobtracker URL --data DIR [--slots N]     run a worker
   shuffle-key                                        print a new CURVE secret key for workers' --shuffle-key-file
-  job -list|-status|-kill|-counter|-history|-logs   inspect and control cluster jobs (like 'mapred job')
+  job -list|-status|-kill|-counter|-history|-logs|-events
+                                                     inspect and control cluster jobs (like 'mapred job')
   version                                            print the version
 
 Run 'zebra streaming -help' for the streaming options.

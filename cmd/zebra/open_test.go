@@ -209,7 +209,7 @@ func TestOpen(t *testing.T) {
 			{"other tenant's account", otherTenant, "/open/AUTH_test/images/photo.png?app=apps/cat.wasm", 403, "AUTH_test"},
 			{"missing object", tenant, "/open/images/nothing.png?app=apps/cat.wasm", 404, "images/nothing.png"},
 			{"missing app", tenant, "/open/images/photo.png?app=apps/nothing.wasm", 404, "app apps/nothing.wasm not found"},
-			{"no app", tenant, "/open/images/photo.png", 400, "?app="},
+			{"no app", tenant, "/open/images/photo.png", 404, "no application registered for image/png: add ?app="},
 			{"garbage app", tenant, "/open/images/photo.png?app=apps/garbage.wasm", 422, "app apps/garbage.wasm is neither"},
 			{"app crash", tenant, "/open/images/photo.png?app=apps/crash.wasm", 502, "giving up on /AUTH_test/images/photo.png on purpose"},
 			{"no cgi header", tenant, "/open/images/photo.png?app=apps/cat-cgi.wasm", 502, "does not start with CGI headers"},

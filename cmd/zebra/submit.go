@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"zebra/jobtracker/zerocloud"
 	"zebra/mapreduce"
 	"zebra/streaming"
+	"zebra/swiftfs"
 )
 
 // settingFlags collects repeated -D key=value flags.
@@ -68,6 +70,9 @@ func submitCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintf(stderr, "%v\nzebra submit: %s is not a valid job; nothing was started\n", err, file)
 		return 1
 	}
+	for _, w := range job.Warnings {
+		fmt.Fprintf(stderr, "zebra submit: warning: %s\n", w)
+	}
 	abs, err := filepath.Abs(file)
 	if err != nil {
 		fmt.Fprintf(stderr, "zebra submit: %v\n", err)
@@ -87,6 +92,10 @@ func submitCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\nzebra submit: %s was not submitted; nothing was started\n", err, file)
 		return 1
+	}
+	if err := zerocloud.SetRequest(c.Plan, submitRequest(ctx, reg, *jt)); err != nil {
+		fmt.Fprintf(stderr, "zebra submit: %v\n", err)
+		return 5
 	}
 	client, err := api.NewClient(*jt)
 	if err != nil {
@@ -125,7 +134,11 @@ func submitCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if c.Plan.Reduces > 0 {
 		fmt.Fprintf(stderr, ", %d receiving instance(s)", c.Plan.Reduces)
 	}
-	fmt.Fprintf(stderr, "; output %s\n", strings.Join(outputURIs(c.Plan), ", "))
+	if c.Plan.Output == zerocloud.ReplyOutput {
+		fmt.Fprintf(stderr, "; its reply is printed when it ends\n")
+	} else {
+		fmt.Fprintf(stderr, "; output %s\n", strings.Join(outputURIs(c.Plan), ", "))
+	}
 	fmt.Fprintf(stderr, "zebra submit: the url to track the job: %s/ui/jobs/%s\n", client.URL(), id)
 	if *background {
 		fmt.Fprintln(stdout, id)
@@ -135,7 +148,34 @@ func submitCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	for k, v := range conf {
 		mc.Set(k, v)
 	}
-	return streaming.FollowJob(ctx, client, id, mc, stderr, strings.Join(outputURIs(c.Plan), ", "))
+	code := streaming.FollowJob(ctx, client, id, mc, stderr, strings.Join(outputURIs(c.Plan), ", "))
+	if code == 130 || (code != 0 && c.Plan.Output != zerocloud.ReplyOutput) {
+		return code
+	}
+	return printReply(ctx, client, id, code, stdout, stderr)
+}
+
+// printReply prints a finished ZeroCloud job's reply as ZeroCloud's POST
+// returned it: the X-Nexe-* headers on stderr, the body on stdout. It
+// returns code, or 1 when an instance's app exited non-zero.
+func printReply(ctx context.Context, client *api.Client, id string, code int, stdout, stderr io.Writer) int {
+	h, body, err := client.GetRaw(ctx, "/api/v1/jobs/"+id+"/zerocloud/reply", zerocloud.MaxReply*64)
+	if err != nil {
+		fmt.Fprintf(stderr, "zebra submit: job %s: cannot read its reply: %v\n", id, err)
+		return max(code, 1)
+	}
+	for _, k := range zerocloud.ReplyHeaderNames {
+		fmt.Fprintf(stderr, "%s: %s\n", k, h.Get(k))
+	}
+	if e := h.Get("X-Nexe-Error"); e != "" {
+		fmt.Fprintf(stderr, "X-Nexe-Error: %s\n", e)
+		code = max(code, 1)
+	}
+	if _, err := stdout.Write(body); err != nil {
+		fmt.Fprintf(stderr, "zebra submit: %v\n", err)
+		return max(code, 1)
+	}
+	return code
 }
 
 // outputURIs are the objects a plan writes (at most 3 named).
@@ -149,4 +189,21 @@ func outputURIs(p *api.Plan) []string {
 		out = append(out, strings.TrimSuffix(p.Output, "/")+"/"+f)
 	}
 	return out
+}
+
+// submitRequest is the request a submitted job's instances see in their
+// CGI environment: a POST of the job to the account of the cluster's
+// Swift (as ZeroCloud's clients posted it), through the jobtracker at jt.
+func submitRequest(ctx context.Context, reg *mapreduce.Registry, jt string) *zerocloud.Request {
+	account := ""
+	if fsys, _, err := reg.Resolve(ctx, "swift://zebra/"); err == nil {
+		if sfs, ok := fsys.(*swiftfs.FS); ok {
+			account, _ = sfs.Account(ctx)
+		}
+	}
+	r := &http.Request{Method: http.MethodPost, Proto: "HTTP/1.1", URL: &url.URL{}, Header: http.Header{"User-Agent": {"zebra-submit"}}}
+	if u, err := url.Parse(jt); err == nil {
+		r.Host = u.Host
+	}
+	return zerocloud.RequestOf(r, "/"+account)
 }

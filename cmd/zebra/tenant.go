@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"zebra/jobtracker/api"
+	"zebra/jobtracker/zerocloud"
 	"zebra/mapreduce"
 	"zebra/sandbox/native"
 	"zebra/swiftfs"
@@ -196,6 +197,7 @@ func planRegistry(p *api.Plan, node string, maxima tenantMaxima) *mapreduce.Regi
 // zebra.swift.retries (capped) are used.
 func tenantRegistry(tenant string, cred *api.SwiftCredential, settings func(string) string, node string, maxima tenantMaxima) *mapreduce.Registry {
 	reg := &mapreduce.Registry{}
+	zerocloud.RegisterReplyStore(reg)
 	if cred == nil || cred.StorageURL == "" || cred.Token == "" {
 		reg.Register("swift", func(context.Context, *url.URL, string) (mapreduce.FS, string, error) {
 			return nil, "", fmt.Errorf("the job of tenant %s carries no Swift token of its own (submitted before this jobtracker kept tenants' tokens?): submit it again", tenant)

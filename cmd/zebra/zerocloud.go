@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"log/slog"
+	"strings"
 
 	"zebra/jobtracker/api"
 	"zebra/jobtracker/zerocloud"
 	"zebra/mapreduce"
 	"zebra/sandbox"
+	"zebra/swiftfs"
 )
 
 // zerocloudJob is a worker's Build for plans of kind zerocloud: the job's
@@ -24,7 +26,37 @@ func zerocloudJob(ctx context.Context, p *api.Plan, id mapreduce.JobID, dir stri
 	}
 	// The worker's own PATH is not the tasks': see sandbox.ClusterEnviron.
 	path := sandbox.ClusterPath(allow)
-	return zerocloud.ClusterJob(ctx, p, id, dir, zerocloud.Env{Registry: reg, Runner: runner, Path: path, Logger: log})
+	return zerocloud.ClusterJob(ctx, p, id, dir, zerocloud.Env{Registry: reg, Runner: runner, Path: path, Logger: log,
+		Object: func(ctx context.Context, uri string) (*zerocloud.LocalObject, error) {
+			return localObject(ctx, reg, uri)
+		}})
+}
+
+// localObject describes a Swift object for an instance's LOCAL_*
+// variables; objects of other stores are described by their size only.
+func localObject(ctx context.Context, reg *mapreduce.Registry, uri string) (*zerocloud.LocalObject, error) {
+	fsys, name, err := reg.Resolve(ctx, uri)
+	if err != nil {
+		return nil, err
+	}
+	sfs, ok := fsys.(*swiftfs.FS)
+	if !ok {
+		fi, err := fsys.Stat(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		return &zerocloud.LocalObject{PathInfo: name, Size: fi.Size}, nil
+	}
+	info, err := sfs.Head(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	account, err := sfs.Account(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &zerocloud.LocalObject{PathInfo: "/" + account + info.Name, Size: info.Size, ContentType: info.ContentType,
+		ETag: strings.Trim(info.ETag, `"`), Timestamp: info.Timestamp, Meta: info.Meta}, nil
 }
 
 // zerocloudCompiler compiles job descriptions posted to the jobtracker's

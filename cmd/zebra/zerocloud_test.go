@@ -176,7 +176,7 @@ func TestZeroCloudWordcount(t *testing.T) {
 	out2 := strings.ReplaceAll(string(good), "results/wordcount.txt", "results2/wc.txt")
 	for _, tc := range []struct{ name, job, want string }{
 		{"bad json", strings.Replace(out2, `"connect": ["reduce"]},`, `"connect": ["reduce"]`, 1), "job.json: invalid JSON at line 9, column 3"},
-		{"unknown field", strings.Replace(out2, `"connect":`, `"conect":`, 1), `job.json: group "map" (index 0): conect: unknown field`},
+		{"unknown field", strings.Replace(out2, `"args":`, `"argz":`, 1), `job.json: group "map" (index 0): exec.argz: unknown field`},
 		{"bad wildcard", strings.Replace(out2, `{"name": "stderr"}`, `{"name": "stderr", "path": "swift://~/logs/map.log"}`, 1),
 			`job.json: group "map" (index 0): devices[2].path: swift://~/logs/map.log: the readable device input has a wildcard`},
 		{"cycle", `[{"name":"map","exec":{"path":"file://python2.7:python","args":"mapper.py"},"devices":[{"name":"input","path":"swift://~/books/*.txt"}],"connect":["reduce"]},
@@ -224,7 +224,7 @@ func TestZeroCloudWordcount(t *testing.T) {
 	if code, body := post(out2); code != http.StatusBadRequest || !strings.Contains(body, `exec.args: mapper.py: the script is a relative path, but this job came without its files`) {
 		t.Errorf("POST of a job needing its files: %d %s", code, body)
 	}
-	if code, body := post(`[{"name": "x", "exec": {"path": "file://python2.7:python"}, "colour": 1}]`); code != http.StatusBadRequest || !strings.Contains(body, `colour: unknown field`) {
+	if code, body := post(`[{"name": "x", "exec": {"path": "file://python2.7:python", "colour": 1}}]`); code != http.StatusBadRequest || !strings.Contains(body, `exec.colour: unknown field`) {
 		t.Errorf("POST of an invalid job: %d %s", code, body)
 	}
 	// A job whose app is a swift:// object runs from a POST.

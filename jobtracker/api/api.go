@@ -205,6 +205,10 @@ type AttemptInfo struct {
 	// Kind says why a FAILED or KILLED attempt ended ("" while it runs
 	// and once it has succeeded).
 	Kind FailureKind `json:"kind,omitempty"`
+	// ShuffleFinished and SortFinished are a successful reduce attempt's
+	// phase ends, as its report gave them (zero for a map).
+	ShuffleFinished time.Time `json:"shuffle_finished,omitzero"`
+	SortFinished    time.Time `json:"sort_finished,omitzero"`
 }
 
 // JobStatus is a job as a client sees it. Version grows with every change.
@@ -313,6 +317,11 @@ type AttemptReport struct {
 	// first program (0: not measured); the jobtracker's metrics
 	// histogram it.
 	SandboxBoot time.Duration `json:"sandbox_boot,omitempty"`
+	// ShuffleFinished is when a reduce attempt had fetched every map
+	// output; SortFinished when their merge was set up and the reducer
+	// started (Hadoop's shuffle and sort phase ends; zero for a map).
+	ShuffleFinished time.Time `json:"shuffle_finished,omitzero"`
+	SortFinished    time.Time `json:"sort_finished,omitzero"`
 }
 
 // MapOutputEvent says that a map attempt's output can be fetched from a

@@ -113,6 +113,7 @@ type HSAttempt struct {
 	Type                string  `json:"type"`
 	AssignedContainerID string  `json:"assignedContainerId"`
 	Worker              string  `json:"worker"`
+	*HSReducePhases
 }
 
 // Event is a task completion event (Hadoop's TaskCompletionEvent): an
@@ -136,4 +137,43 @@ type Events struct {
 	From   int     `json:"from"`
 	Total  int     `json:"total"`
 	Events []Event `json:"events"`
+}
+
+// HSReducePhases are a reduce attempt's phase ends and durations
+// (Hadoop's ReduceTaskAttemptInfo; 0 until the phase has ended). The
+// shuffle ends when the attempt has fetched every map output, the merge
+// when the merge of those is set up and the reducer starts (the final
+// merge streams into the reducer, as Hadoop's does), the reduce at the
+// attempt's end. An attempt that did not succeed reports none.
+type HSReducePhases struct {
+	ShuffleFinishTime  int64 `json:"shuffleFinishTime"`
+	MergeFinishTime    int64 `json:"mergeFinishTime"`
+	ElapsedShuffleTime int64 `json:"elapsedShuffleTime"`
+	ElapsedMergeTime   int64 `json:"elapsedMergeTime"`
+	ElapsedReduceTime  int64 `json:"elapsedReduceTime"`
+}
+
+// HSCounterValue is one counter of a task or attempt.
+type HSCounterValue struct {
+	Name  string `json:"name"`
+	Value int64  `json:"value"`
+}
+
+// HSTaskCounterGroup is a group of a task's or attempt's counters.
+type HSTaskCounterGroup struct {
+	Name     string           `json:"counterGroupName"`
+	Counters []HSCounterValue `json:"counter"`
+}
+
+// HSJobAttempt is an application master attempt. zebra runs no
+// application master: the job's one attempt stands for the jobtracker's
+// part in it, on the jobtracker's address, from the job's submission, its
+// logs link the job's page.
+type HSJobAttempt struct {
+	NodeHTTPAddress string `json:"nodeHttpAddress"`
+	NodeID          string `json:"nodeId"`
+	ID              int    `json:"id"`
+	StartTime       int64  `json:"startTime"`
+	ContainerID     string `json:"containerId"`
+	LogsLink        string `json:"logsLink"`
 }

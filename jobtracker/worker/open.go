@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,10 +44,12 @@ import (
 // the proxy with those credentials); the object's bytes then come from the
 // local replica when it holds the version the HEAD reported.
 //
-// The app (see apps.go) runs with the object as stdin and nothing else to
-// read: a wasm app sees no file and no socket at all, a bundle runs in the
-// native sandbox (no network, only its own bundle and the system
-// directories). Its stdout is the response (see output.go for the content
+// The app (see apps.go) runs with the object as stdin: a wasm app sees no
+// file and no socket at all, a bundle runs in the native sandbox (no
+// network, only its own bundle, the system directories and the object,
+// read-only at /dev/input as ZeroCloud's open apps read it). Without
+// ?app= the app is the one the object's account registered for its
+// Content-Type (template.go). Its stdout is the response (see output.go for the content
 // type and the CGI form). docs/open.md is the user's reference.
 
 // prepareTimeout bounds the HEADs and an app's validation.
@@ -195,10 +199,7 @@ func (o *Opener) serveOpen(w http.ResponseWriter, r *http.Request) {
 	case object == "" || strings.HasSuffix(object, "/"):
 		openError(w, http.StatusBadRequest, "open needs an object: /open/CONTAINER/OBJECT?app=CONTAINER/APP")
 		return
-	case appName == "":
-		openError(w, http.StatusBadRequest, "no app: add ?app=CONTAINER/OBJECT, the Swift path of a .wasm module or a script bundle in the same account")
-		return
-	case !strings.Contains(appName, "/"):
+	case appName != "" && !strings.Contains(appName, "/"):
 		openError(w, http.StatusBadRequest, "app "+appName+" is not CONTAINER/OBJECT")
 		return
 	}
@@ -237,6 +238,23 @@ func (o *Opener) serveOpen(w http.ResponseWriter, r *http.Request) {
 	// the run's timeout starts after it.
 	pctx, pcancel := context.WithTimeout(rctx, prepareTimeout)
 	defer pcancel()
+	var appArgs []string
+	if appName == "" {
+		// No ?app=: the template registered for the object's type.
+		info, err := fs.Head(pctx, objPath)
+		if err != nil {
+			o.swiftError(w, err, "object "+container+"/"+object)
+			return
+		}
+		var code int
+		var msg string
+		appName, appArgs, code, msg = templateApp(pctx, fs, account, info.ContentType, "swift://"+account+objPath, q)
+		if code != 0 {
+			openError(w, code, msg)
+			return
+		}
+	}
+	appArgs = append(appArgs, q["arg"]...)
 	objInfo, appInfo, code, msg := o.head(pctx, fs, objPath, "/"+appName, appName)
 	l := <-local
 	if l.err == nil {
@@ -286,7 +304,11 @@ func (o *Opener) serveOpen(w http.ResponseWriter, r *http.Request) {
 		api.HeaderRead: {map[bool]string{true: "direct", false: "proxy"}[direct]}, "Cache-Control": {"no-store"}}
 	out := newOutput(w, outType, extra)
 	stderr := &tailBuffer{max: 4 << 10}
-	env := openEnv(r, q, account, container, object, appName, objInfo)
+	docRoot := "/dev/stdin"
+	if a.kind == bundleApp {
+		docRoot = "/dev/input"
+	}
+	env := openEnv(r, q, account, container, object, appName, docRoot, objInfo)
 	cmd := mapreduce.Command{Env: env, Stdin: body, Stdout: out, Stderr: stderr}
 	var runner mapreduce.Runner
 	switch a.kind {
@@ -295,7 +317,7 @@ func (o *Opener) serveOpen(w http.ResponseWriter, r *http.Request) {
 			openError(w, http.StatusUnprocessableEntity, "app "+appName+" is a WebAssembly module, but this worker has no wasm sandbox")
 			return
 		}
-		runner, cmd.Args = o.cfg.Wasm, append([]string{a.path}, q["arg"]...)
+		runner, cmd.Args = o.cfg.Wasm, append([]string{a.path}, appArgs...)
 	case bundleApp:
 		if o.cfg.Native == nil {
 			openError(w, http.StatusUnprocessableEntity, "app "+appName+" is a script bundle, but this worker has no native sandbox")
@@ -311,7 +333,18 @@ func (o *Opener) serveOpen(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		defer os.RemoveAll(dir)
-		cmd.Dir, cmd.Args, cmd.ReadOnly = dir, bundleArgs(a.manifest, q["arg"]), []string{a.path}
+		cmd.Dir, cmd.Args, cmd.ReadOnly = dir, bundleArgs(a.manifest, appArgs), []string{a.path}
+		// ZeroCloud's open apps read the object at /dev/input (random
+		// access) as well as on stdin: the object is kept in a file of the
+		// run's directory, shown read-only at /dev/input, and fed to stdin.
+		input, err := spoolInput(ctx, body, filepath.Join(dir, "input"), objInfo.Size)
+		if err != nil {
+			o.swiftError(w, err, "read "+container+"/"+object)
+			return
+		}
+		defer input.Close()
+		cmd.Stdin = input
+		cmd.Mounts = append(cmd.Mounts, mapreduce.Mount{Host: input.Name(), Guest: "/dev/input"})
 	}
 
 	o.nRuns.Add(1)
@@ -456,7 +489,7 @@ func (o *Opener) bundleDir(bundle string) (string, error) {
 
 // openEnv is an app's environment: CGI/1.1 variables, ZeroCloud's LOCAL_*
 // ones for the object, and one ZEBRA_PARAM_<NAME> per query parameter.
-func openEnv(r *http.Request, q map[string][]string, account, container, object, app string, obj swiftfs.ObjectInfo) []string {
+func openEnv(r *http.Request, q map[string][]string, account, container, object, app, docRoot string, obj swiftfs.ObjectInfo) []string {
 	env := []string{
 		"GATEWAY_INTERFACE=CGI/1.1",
 		"REQUEST_METHOD=" + r.Method,
@@ -469,7 +502,30 @@ func openEnv(r *http.Request, q map[string][]string, account, container, object,
 		"LOCAL_CONTENT_TYPE=" + obj.ContentType,
 		"LOCAL_CONTENT_LENGTH=" + strconv.FormatInt(obj.Size, 10),
 		"LOCAL_HTTP_ETAG=" + strings.Trim(obj.ETag, `"`),
+		"LOCAL_HTTP_X_TIMESTAMP=" + obj.Timestamp,
+		"LOCAL_DOCUMENT_ROOT=" + docRoot,
+		"SERVER_PROTOCOL=" + r.Proto,
+		"REQUEST_URI=" + r.URL.RequestURI(),
+		"REMOTE_USER=" + account,
+		"SCRIPT_FILENAME=swift://" + account + "/" + app,
 		"ZEBRA_APP=" + app,
+	}
+	// The host the client asked the gateway (never this worker's own
+	// address, which is not the tenant's business).
+	host, port := r.Header.Get("X-Forwarded-Host"), "80"
+	if h, p, err := net.SplitHostPort(host); err == nil {
+		host, port = h, p
+	}
+	if host == "" || strings.ContainsAny(host, "\x00\r\n") {
+		host = "localhost"
+	}
+	env = append(env, "SERVER_NAME="+host, "SERVER_PORT="+port)
+	for _, k := range slices.Sorted(maps.Keys(obj.Meta)) {
+		v := obj.Meta[k]
+		if strings.ContainsRune(v, 0) {
+			continue
+		}
+		env = append(env, "LOCAL_HTTP_X_OBJECT_META_"+paramName.ReplaceAllString(strings.ToUpper(k), "_")+"="+v)
 	}
 	if v := r.Header.Get("Accept"); v != "" {
 		env = append(env, "HTTP_ACCEPT="+v)
@@ -504,4 +560,28 @@ func ServeHandler(ctx context.Context, ln net.Listener, h http.Handler, log *slo
 		return fmt.Errorf("serve attempt logs and run on open: %w", err)
 	}
 	return nil
+}
+
+// spoolInput copies the object (size bytes, as its HEAD said) from body
+// into the file p and returns it opened for reading from the start.
+func spoolInput(ctx context.Context, body io.Reader, p string, size int64) (*os.File, error) {
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, mapreduce.E("keep the object for /dev/input", mapreduce.Infra, filepath.Base(p), err)
+	}
+	n, err := io.Copy(f, io.LimitReader(body, size+1))
+	if err == nil && n != size {
+		err = fmt.Errorf("read %d bytes, the object has %d", n, size)
+	}
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return nil, mapreduce.E("read the object", mapreduce.Transient, filepath.Base(p), err)
+	}
+	return f, nil
 }

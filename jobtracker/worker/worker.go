@@ -439,6 +439,7 @@ func (w *Worker) runAttempt(ctx context.Context, as api.Assignment) (rep api.Att
 			return w.client.Do(ctx, http.MethodPost, "/internal/v1/attempts/"+a.String()+"/commit?worker="+w.workerID(), nil, nil)
 		}}
 	var partitions []int64
+	var shuffled time.Time
 	if a.Task.Kind == mapreduce.MapTask {
 		if a.Task.Index >= len(job.Splits) {
 			return fail(fmt.Errorf("map %d: the job has %d splits", a.Task.Index, len(job.Splits)))
@@ -458,6 +459,7 @@ func (w *Worker) runAttempt(ctx context.Context, as api.Assignment) (rep api.Att
 	} else {
 		var segs []mapreduce.Segment
 		segs, err = w.fetchAll(ctx, job, a, filepath.Join(workDir, "fetched"))
+		shuffled = time.Now().UTC()
 		if err == nil {
 			err = mapreduce.RunReduce(ctx, job, t, c, segs)
 		}
@@ -476,8 +478,12 @@ func (w *Worker) runAttempt(ctx context.Context, as api.Assignment) (rep api.Att
 		r.StartError = startError(err)
 		return r
 	}
-	return api.AttemptReport{State: api.AttemptSucceeded, Counters: t.Counters, Digests: t.Digests, Partitions: partitions, Outputs: t.Committed,
+	rep = api.AttemptReport{State: api.AttemptSucceeded, Counters: t.Counters, Digests: t.Digests, Partitions: partitions, Outputs: t.Committed,
 		Log: w.cfg.Name + ":" + log.Path()}
+	if a.Task.Kind == mapreduce.ReduceTask {
+		rep.ShuffleFinished, rep.SortFinished = shuffled, t.SortFinished.UTC()
+	}
+	return rep
 }
 
 // StartErrorFunc, if set, extracts the "cannot start program" reason of

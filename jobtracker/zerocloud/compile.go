@@ -95,7 +95,10 @@ func Compile(ctx context.Context, file string, job *Job, o Options) (*Compiled, 
 	}
 	last := &spec.Stages[len(spec.Stages)-1]
 	lastG := stages[len(stages)-1]
-	outURI, files := c.outputs(lastG, last)
+	outURI, files := ReplyOutput, []string{}
+	if last.Output != "" {
+		outURI, files = c.outputs(lastG, last)
+	}
 	if len(p.list) > 0 {
 		return nil, p.err()
 	}
@@ -203,7 +206,7 @@ func (c *compiler) add(sg stageGroup, field, format string, args ...any) {
 // stage compiles group sg as stage k of n.
 func (c *compiler) stage(sg stageGroup, k, n int) Stage {
 	g := sg.g
-	st := Stage{Group: g.Name, Argv0: g.Exec.Name, Env: g.Exec.Env}
+	st := Stage{Group: g.Name, Argv0: g.Exec.Name, Env: g.Exec.Env, Exe: g.Exec.Path}
 	st.Args, _ = SplitArgs(g.Exec.Args)
 	var in, out int = -1, -1
 	var img *compiledImage
@@ -239,8 +242,17 @@ func (c *compiler) stage(sg stageGroup, k, n int) Stage {
 		if k < n-1 {
 			c.add(sg, fmt.Sprintf("devices[%d].path", out), "not supported yet: a group that sends to another group storing an object too")
 		}
-	} else if k == n-1 {
-		c.add(sg, "devices", "the last group stores nothing: give its stdout (or output) a swift:// path; zebra keeps path-less output only in the attempt logs")
+	}
+	for _, d := range g.Devices {
+		if d.Writable() && d.Path == "" {
+			st.Reply = append(st.Reply, d.Name)
+			if st.ReplyType == "" {
+				st.ReplyType = d.ContentType
+			}
+			if d.Name == "output" && c.o.Conf[mapreduce.KeySandbox] == "none" {
+				c.add(sg, "devices", "zebra.sandbox=none runs plain processes, which can be given only stdin and stdout: a path-less /dev/output needs the native sandbox")
+			}
+		}
 	}
 	if c.o.Conf[mapreduce.KeySandbox] == "none" && (st.Input == "input" || st.Input == "script" || st.Output == "output" || n > 1 || st.Image != nil) {
 		c.add(sg, "devices", "zebra.sandbox=none runs plain processes, which can be given only stdin and stdout: /dev/input, /dev/output, /dev/in, /dev/out and images need the native sandbox")

@@ -128,14 +128,14 @@ func TestCompileErrors(t *testing.T) {
 		{"missing app", `[{"name":"g","exec":{"path":"bin/nope"},"devices":[{"name":"stdout","path":"swift://~/res/x"}]}]`, `group "g" (index 0): exec.path: bin/nope: no such file next to job.json`},
 		{"not executable", `[{"name":"g","exec":{"path":"app"},"devices":[{"name":"stdout","path":"swift://~/res/x"}]}]`, `exec.path: app: not executable`},
 		{"missing swift app", `[{"name":"g","exec":{"path":"swift://~/apps/x.nexe"},"devices":[{"name":"stdout","path":"swift://~/res/x"}]}]`, `exec.path: swift://~/apps/x.nexe: no such object`},
-		{"stores nothing", one(`{"name":"stdin","path":"swift://~/in/a.txt"}`), `devices: the last group stores nothing`},
+		{"path-less output unsandboxed", one(`{"name":"stdin","path":"swift://~/in/a.txt"},{"name":"output"}`), `a path-less /dev/output needs the native sandbox`},
 		{"three groups", `[{"name":"a","exec":{"path":"app"},"connect":["b"]},{"name":"b","exec":{"path":"app"},"connect":["c"]},{"name":"c","exec":{"path":"app"}}]`, `group "c" (index 2): not supported yet: jobs of more than two node groups`},
 		{"self mesh", `[{"name":"a","count":2,"exec":{"path":"app"},"connect":["a"]}]`, `group "a" (index 0): connect[0]: not supported yet: a group connected to itself`},
 		{"sandbox none", one(`{"name":"input","path":"swift://~/in/a.txt"},{"name":"stdout","path":"swift://~/res/y"}`), `zebra.sandbox=none runs plain processes`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var conf map[string]string
-			if tc.name == "sandbox none" {
+			if tc.name == "sandbox none" || tc.name == "path-less output unsandboxed" {
 				conf = map[string]string{mapreduce.KeySandbox: "none"}
 			}
 			_, err := compileMem(t, fsys, dir, tc.job, conf)
@@ -226,5 +226,39 @@ func TestCompileOwnAccountOnly(t *testing.T) {
 		if err := compile(ok); err != nil && strings.Contains(err.Error(), "is in the account") {
 			t.Errorf("own account refused: %v", err)
 		}
+	}
+}
+
+// TestCompileReply: a job whose last group stores nothing compiles to the
+// reply store, with no output file, and its path-less devices (in the
+// group's order) and their content type make the reply; HasReply says so
+// for it and for a job that stores its output but has a path-less stderr.
+func TestCompileReply(t *testing.T) {
+	fsys := &mrtest.MemFS{}
+	mrtest.WriteFile(t, fsys, "/in/a.txt", []byte("x"))
+	dir := writeDir(t, map[string]string{"m.py": ""})
+	c, err := compileMem(t, fsys, dir, `[{"name":"g","exec":{"path":"file://python2.7:python","args":"m.py"},"devices":[{"name":"stdin","path":"swift://~/in/a.txt"},{"name":"stderr"},{"name":"stdout","content_type":"text/csv"}]}]`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Plan.Output != ReplyOutput || c.Plan.OutputFiles == nil || len(c.Plan.OutputFiles) != 0 {
+		t.Errorf("output %q files %v, want %s and none", c.Plan.Output, c.Plan.OutputFiles, ReplyOutput)
+	}
+	var spec Spec
+	if err := json.Unmarshal(c.Plan.Spec, &spec); err != nil {
+		t.Fatal(err)
+	}
+	if st := spec.Stages[0]; !reflect.DeepEqual(st.Reply, []string{"stderr", "stdout"}) || st.ReplyType != "text/csv" || st.Output != "" {
+		t.Errorf("reply %v type %q output %q", st.Reply, st.ReplyType, st.Output)
+	}
+	if !HasReply(c.Plan) {
+		t.Error("HasReply: false")
+	}
+	c, err = compileMem(t, fsys, dir, `[{"name":"g","exec":{"path":"file://python2.7:python","args":"m.py"},"devices":[{"name":"stdin","path":"swift://~/in/a.txt"},{"name":"stdout","path":"swift://~/out/x"}]}]`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if HasReply(c.Plan) {
+		t.Error("HasReply of a job storing everything: true")
 	}
 }

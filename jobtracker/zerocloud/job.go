@@ -1,6 +1,7 @@
 package zerocloud
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -9,6 +10,9 @@ import (
 // they were written.
 type Job struct {
 	Groups []*Group
+	// Warnings are what Parse ignored (a group's unknown keys), one
+	// message per key naming its file, group and field.
+	Warnings []string `json:"-"`
 }
 
 // Group is one node group. Its JSON keys are ZeroCloud's; Marshal writes
@@ -74,6 +78,8 @@ type FieldError struct {
 	Name  string
 	Field string // e.g. "devices[1].path"
 	Msg   string
+
+	unparsable bool // the description is not JSON (see ErrUnparsable)
 }
 
 func (e *FieldError) Error() string {
@@ -108,12 +114,32 @@ func (l ErrorList) Error() string {
 
 // problems collects FieldErrors for one file.
 type problems struct {
-	file string
-	list ErrorList
+	file     string
+	list     ErrorList
+	warnings []string
 }
 
 func (p *problems) add(g int, name, field, format string, args ...any) {
 	p.list = append(p.list, &FieldError{File: p.file, Group: g, Name: name, Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// ErrUnparsable is matched (errors.Is) by the error of a description
+// that is not a JSON array at all, which ZeroCloud answered with 422
+// ("Could not parse system map") rather than 400.
+var ErrUnparsable = errors.New("the job description cannot be parsed")
+
+// Is reports whether l is ErrUnparsable's.
+func (l ErrorList) Is(target error) bool {
+	return target == ErrUnparsable && len(l) > 0 && l[0].unparsable
+}
+
+// unparsable returns the problems as the error of a description that
+// cannot be parsed.
+func (p *problems) unparsable() error {
+	if len(p.list) > 0 {
+		p.list[0].unparsable = true
+	}
+	return p.err()
 }
 
 func (p *problems) err() error {

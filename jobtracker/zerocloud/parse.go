@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -33,21 +34,22 @@ func Parse(file string, data []byte) (*Job, error) {
 	var raw any
 	if err := dec.Decode(&raw); err != nil {
 		p.add(-1, "", "", "invalid JSON%s", jsonWhere(data, err))
-		return nil, p.err()
+		return nil, p.unparsable()
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		p.add(-1, "", "", "invalid JSON at %s: unexpected data after the job's array", lineCol(data, dec.InputOffset()-1))
-		return nil, p.err()
+		return nil, p.unparsable()
 	}
 	var groups []json.RawMessage
 	if err := json.Unmarshal(data, &groups); err != nil {
 		p.add(-1, "", "", "want a JSON array of node groups ([{\"name\": ..., \"exec\": {...}}, ...]), not %s", kindOf(raw))
-		return nil, p.err()
+		return nil, p.unparsable()
 	}
 	job := &Job{}
 	for i, g := range groups {
 		job.Groups = append(job.Groups, parseGroup(p, i, g))
 	}
+	job.Warnings = p.warnings
 	if len(p.list) > 0 {
 		return nil, p.err()
 	}
@@ -70,7 +72,7 @@ func parseGroup(p *problems, i int, data json.RawMessage) *Group {
 		decode(p, i, "", "name", v, &g.Name)
 	}
 	name := g.Name
-	unknown(p, i, name, "", m, groupKeys)
+	ignoreUnknown(p, i, name, m, groupKeys)
 	if v, ok := m["exec"]; ok {
 		var em map[string]json.RawMessage
 		if decode(p, i, name, "exec", v, &em) {
@@ -161,6 +163,19 @@ func decode(p *problems, i int, group, field string, v json.RawMessage, dst any)
 		return false
 	}
 	return true
+}
+
+// ignoreUnknown warns about a group's unknown keys: ZeroCloud ignored
+// them (its own Servlets.md example carries a stray "args"), so they are
+// not errors.
+func ignoreUnknown(p *problems, i int, group string, m map[string]json.RawMessage, known []string) {
+	for _, k := range sortedKeys(m) {
+		if !slices.Contains(known, k) {
+			fe := &FieldError{File: p.file, Group: i, Name: group, Field: k,
+				Msg: fmt.Sprintf("unknown field, ignored as ZeroCloud ignores it (known: %s)", strings.Join(known, ", "))}
+			p.warnings = append(p.warnings, fe.Error())
+		}
+	}
 }
 
 func unknown(p *problems, i int, group, prefix string, m map[string]json.RawMessage, known []string) {

@@ -2,6 +2,7 @@ package zerocloud
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -56,7 +57,7 @@ func TestParseErrors(t *testing.T) {
 		{"empty", ``, "job.json: invalid JSON: the file is empty"},
 		{"trailing", `[] []`, "unexpected data after the job's array"},
 		{"not array", `{"name":"x"}`, "want a JSON array of node groups"},
-		{"unknown group field", ok(`,"colour":"red"`), `job.json: group "map" (index 0): colour: unknown field`},
+		{"ignored group field, bad exec field", ok(`,"colour":"red","exec":{"path":"x","argv":"a"}`), `group "map" (index 0): exec.argv: unknown field`},
 		{"unknown exec field", `[{"name":"map","exec":{"path":"x","argv":"a"}}]`, `group "map" (index 0): exec.argv: unknown field`},
 		{"unknown device field", `[{"name":"map","exec":{"path":"x"},"devices":[{"name":"stdout","size":1}]}]`, `group "map" (index 0): devices[0].size: unknown field`},
 		{"wrong type", `[{"name":"map","exec":{"path":"x"},"count":"3"}]`, `group "map" (index 0): count: want a whole number, not the string "3"`},
@@ -151,4 +152,46 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("re-encoding changed the job:\n%s\n%s", again, again2)
 		}
 	})
+}
+
+// TestParseIgnoresUnknownGroupKeys: ZeroCloud's own Servlets.md sort
+// example carries "args" at the group level; ZeroCloud ignored it, so
+// zebra parses the job and warns, naming the key.
+// (my_account is AUTH_my_account: zebra requires the AUTH_ prefix.)
+func TestParseIgnoresUnknownGroupKeys(t *testing.T) {
+	job, err := Parse("job.json", []byte(`[{"name":"sort","exec":{"path":"swift://AUTH_my_account/exec/sort.nexe"},
+		"devices":[{"name":"stdin","path":"swift://AUTH_my_account/data/binary*.data"},{"name":"stdout","path":"swift://AUTH_my_account/data/sorted*.data"},{"name":"stderr"}],
+		"args":"1048576"}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(job.Warnings) != 1 || !strings.Contains(job.Warnings[0], `group "sort" (index 0): args: unknown field, ignored`) {
+		t.Errorf("warnings %q, want one naming args", job.Warnings)
+	}
+	if job.Groups[0].Exec.Args != "" {
+		t.Errorf("the stray group-level args became exec.args %q", job.Groups[0].Exec.Args)
+	}
+}
+
+// TestParseUnparsable: only a description that is not a JSON array of
+// groups is ErrUnparsable (ZeroCloud's 422); an invalid job is not.
+func TestParseUnparsable(t *testing.T) {
+	for _, tc := range []struct {
+		job  string
+		want bool
+	}{
+		{`[{"name": "map",`, true},
+		{`{"name": "x"}`, true},
+		{`[] []`, true},
+		{`[{"name": "x", "exec": {"path": "file://python2.7:python", "colour": 1}}]`, false},
+		{`[{"name": "a b", "exec": {"path": "x"}}]`, false},
+	} {
+		_, err := Parse("job.json", []byte(tc.job))
+		if err == nil {
+			t.Fatalf("%s: parsed", tc.job)
+		}
+		if got := errors.Is(err, ErrUnparsable); got != tc.want {
+			t.Errorf("%s: ErrUnparsable %v, want %v (%v)", tc.job, got, tc.want, err)
+		}
+	}
 }

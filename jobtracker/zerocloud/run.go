@@ -31,13 +31,24 @@ type Env struct {
 	// Path is the PATH the apps get (and python3 is looked up on).
 	Path   string
 	Logger *slog.Logger
+	// Object, if set, describes an instance's attached object (by its
+	// split's URI) for the CGI environment's LOCAL_* variables; without
+	// it they hold the split's path and length only.
+	Object ObjectFunc
 }
 
 // ClusterJob rebuilds, on a worker, the job of a zerocloud plan: a
 // map-only job for one group, a map-reduce job for two connected groups.
 // dir is the job's directory on the worker; its bundle.tar (if any) is
 // unpacked into dir/files, and swift:// apps are fetched into dir/apps.
-func ClusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir string, e Env) (*mapreduce.Job, error) {
+func ClusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir string, e Env) (job *mapreduce.Job, err error) {
+	hide := &scrubber{}
+	hide.add(dir, "<job>")
+	defer func() { err = hide.err(err) }()
+	return clusterJob(ctx, pl, id, dir, e, hide)
+}
+
+func clusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir string, e Env, hide *scrubber) (*mapreduce.Job, error) {
 	if pl.Kind != Kind {
 		return nil, mapreduce.E("rebuild job", mapreduce.Invalid, id.String(), fmt.Errorf("plan kind %q is not a zerocloud job", pl.Kind))
 	}
@@ -60,10 +71,11 @@ func ClusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir strin
 		return nil, mapreduce.E("rebuild job", mapreduce.Invalid, id.String(), err)
 	}
 	files := filepath.Join(dir, "files")
+	hide.add(files, ".")
 	if err := unpackBundle(filepath.Join(dir, "bundle.tar"), files); err != nil {
 		return nil, err
 	}
-	rt := &runtime{spec: &spec, runner: runner, files: files, path: e.Path, log: e.Logger}
+	rt := &runtime{spec: &spec, runner: runner, files: files, path: e.Path, log: e.Logger, object: e.Object, hide: hide}
 	for k := range spec.Stages {
 		st := &spec.Stages[k]
 		img := ""
@@ -79,6 +91,12 @@ func ClusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir strin
 			return nil, err
 		}
 		rt.programs = append(rt.programs, prog)
+		if prog != st.Program.Path {
+			hide.add(prog, st.Exe)
+		}
+		if img != "" {
+			hide.add(img, ImageGuest)
+		}
 		fetched := ""
 		if st.Program.Kind == ProgramSwift {
 			fetched = prog
@@ -133,6 +151,9 @@ type runtime struct {
 	fetched  []string // per stage: the program fetched from swift:// ("": none)
 	path     string
 	log      *slog.Logger
+	object   ObjectFunc
+	// hide scrubs the worker's paths out of what a tenant reads.
+	hide *scrubber
 }
 
 // programPath returns the host path (or name to look up) of a stage's
@@ -257,8 +278,9 @@ func WriteBundle(w io.Writer, files map[string]string) error {
 type mapper struct{ rt *runtime }
 
 // Map implements mapreduce.Mapper.
-func (m *mapper) Map(ctx context.Context, t *mapreduce.TaskContext, in mapreduce.RecordReader, out mapreduce.Collector) error {
+func (m *mapper) Map(ctx context.Context, t *mapreduce.TaskContext, in mapreduce.RecordReader, out mapreduce.Collector) (err error) {
 	rt := m.rt
+	defer func() { err = rt.scrub(t, err) }()
 	st := &rt.spec.Stages[0]
 	i := t.Partition
 	if i >= len(st.Instances) {
@@ -308,8 +330,9 @@ type reducer struct{ rt *runtime }
 // Reduce implements mapreduce.Reducer: the records come sorted by (this
 // instance, source, sequence), so each source's channel is rebuilt in
 // order.
-func (r *reducer) Reduce(ctx context.Context, t *mapreduce.TaskContext, in mapreduce.KVIterator, out mapreduce.Collector) error {
+func (r *reducer) Reduce(ctx context.Context, t *mapreduce.TaskContext, in mapreduce.KVIterator, out mapreduce.Collector) (err error) {
 	rt := r.rt
+	defer func() { err = rt.scrub(t, err) }()
 	st := &rt.spec.Stages[1]
 	srcs := rt.spec.Stages[0].Instances
 	j := t.Partition
@@ -420,12 +443,15 @@ func (rt *runtime) prepare(t *mapreduce.TaskContext, k, i int) (*box, error) {
 	if f := rt.fetched[k]; f != "" {
 		b.readOnly = append(b.readOnly, f)
 	}
-	if st.Output != "" && st.Output != "stdout" && st.Output != "stderr" {
-		f := filepath.Join(b.dev, st.Output)
+	for _, dev := range append([]string{st.Output}, st.Reply...) {
+		if dev != "output" {
+			continue
+		}
+		f := filepath.Join(b.dev, dev)
 		if err := writableFile(f); err != nil {
 			return nil, err
 		}
-		b.mounts = append(b.mounts, mapreduce.Mount{Host: f, Guest: "/dev/" + st.Output, Writable: true})
+		b.mounts = append(b.mounts, mapreduce.Mount{Host: f, Guest: "/dev/" + dev, Writable: true})
 	}
 	return b, nil
 }
@@ -514,9 +540,18 @@ func (rt *runtime) run(ctx context.Context, t *mapreduce.TaskContext, st *Stage,
 	argv0 := rt.programs[k]
 	args := append([]string{argv0}, st.Args...)
 	env := []string{"PATH=" + rt.path, "HOME=" + b.work, "LANG=C.UTF-8", "TMPDIR=/tmp", "ZEROCLOUD_INSTANCE=" + name}
-	if t.Split != nil && t.Split.Path != "" {
-		env = append(env, "LOCAL_OBJECT=on", "LOCAL_PATH_INFO="+t.Split.Path, fmt.Sprintf("LOCAL_CONTENT_LENGTH=%d", t.Split.Length))
+	var local *LocalObject
+	if t.Split != nil && t.Split.Path != "" && k == 0 {
+		local = &LocalObject{PathInfo: t.Split.Path, Size: t.Split.Length}
+		if rt.object != nil {
+			o, err := rt.object(ctx, t.Split.URI)
+			if err != nil {
+				return mapreduce.E("describe the instance's object", mapreduce.Transient, name, err)
+			}
+			local = o
+		}
 	}
+	env = append(env, cgiEnv(rt.spec.Request, st, name, local)...)
 	for _, key := range sortedKeys(st.Env) {
 		env = append(env, key+"="+st.Env[key])
 	}
@@ -536,31 +571,52 @@ func (rt *runtime) run(ctx context.Context, t *mapreduce.TaskContext, st *Stage,
 		files = append(files, f)
 		cmd.Stdin = f
 	}
-	if st.Output == "stdout" || st.Output == "stderr" {
-		p := filepath.Join(b.dev, st.Output)
+	for _, dev := range append([]string{st.Output}, st.Reply...) {
+		if dev != "stdout" && dev != "stderr" {
+			continue
+		}
+		p := filepath.Join(b.dev, dev)
 		f, err := os.Create(p)
 		if err != nil {
 			return mapreduce.E("run instance", mapreduce.Infra, p, err)
 		}
 		files = append(files, f)
-		if st.Output == "stdout" {
+		if dev == "stdout" {
 			cmd.Stdout = f
-		} else {
+		} else if dev == st.Output {
 			cmd.Stderr = f
+		} else {
+			// A path-less stderr is the reply's and the log's.
+			cmd.Stderr = io.MultiWriter(f, logw)
 		}
 	}
-	fmt.Fprintf(t.Stderr, "zerocloud: instance %s: %s\n", name, strings.Join(args, " "))
+	fmt.Fprintf(t.Stderr, "zerocloud: instance %s: %s\n", name, rt.scrubText(t, strings.Join(args, " ")))
 	proc, err := rt.runner.Start(ctx, cmd)
 	if err != nil {
 		return mapreduce.E("start instance", mapreduce.UserCode, name, err)
 	}
+	rep := &Report{System: name, Status: "ok.", Etag: "disabled", Cdr: "0.0 0.0 0 0 0 0 0 0 0 0", ReplyType: st.ReplyType}
 	if err := proc.Wait(); err != nil {
 		if ctx.Err() != nil {
 			return mapreduce.E("run instance", mapreduce.Canceled, name, ctx.Err())
 		}
-		return mapreduce.E("run instance", mapreduce.UserCode, name, fmt.Errorf("%s (%s): %w", name, rt.programs[k], err))
+		// As ZeroCloud: an app that ran and failed is a result (its exit
+		// code reported, its outputs kept), not a failure to retry.
+		var ee *mapreduce.ExitError
+		if !errors.As(err, &ee) {
+			return mapreduce.E("run instance", mapreduce.UserCode, name, fmt.Errorf("%s: %w", name, err))
+		}
+		rep.Retcode = ee.Code
+		if ee.Signal != "" || ee.Reason != "" {
+			rep.Status = ee.Error()
+		}
+		fmt.Fprintf(t.Stderr, "zerocloud: instance %s: %v\n", name, rt.scrub(t, err))
 	}
-	return nil
+	var parts []string
+	for _, dev := range st.Reply {
+		parts = append(parts, filepath.Join(b.dev, dev))
+	}
+	return writeReply(logDir(t), rep, parts)
 }
 
 // emitOutput passes the instance's output device, raw, to the job's output.
@@ -623,4 +679,32 @@ func (l *limitWriter) Write(p []byte) (int, error) {
 		l.n -= int64(len(q))
 	}
 	return len(p), nil
+}
+
+// scrub returns err without the worker's paths: the job's (see hide) and
+// the attempt's directory.
+func (rt *runtime) scrub(t *mapreduce.TaskContext, err error) error {
+	if err == nil {
+		return nil
+	}
+	s := rt.attemptScrubber(t)
+	return s.err(err)
+}
+
+// scrubText is scrub for a log line.
+func (rt *runtime) scrubText(t *mapreduce.TaskContext, text string) string {
+	return rt.attemptScrubber(t).text(text)
+}
+
+func (rt *runtime) attemptScrubber(t *mapreduce.TaskContext) *scrubber {
+	s := &scrubber{}
+	if rt.hide != nil {
+		s.pairs = append(s.pairs, rt.hide.pairs...)
+	}
+	if t.Dir != "" {
+		s.add(filepath.Join(t.Dir, "instance", "work"), ".")
+		s.add(filepath.Join(t.Dir, "instance", "dev"), "/dev")
+		s.add(t.Dir, "<instance>")
+	}
+	return s
 }

@@ -11,6 +11,9 @@ const Kind = "zerocloud"
 // which receives a channel from every stage-0 instance.
 type Spec struct {
 	Stages []Stage `json:"stages"`
+	// Request is the request that started the job, for the instances'
+	// CGI environment (nil: a default POST).
+	Request *Request `json:"request,omitempty"`
 }
 
 // Stage is one node group as its instances run.
@@ -18,6 +21,8 @@ type Stage struct {
 	Group     string   `json:"group"`
 	Instances []string `json:"instances"`
 	Program   Program  `json:"program"`
+	// Exe is exec.path as the job wrote it (SCRIPT_FILENAME).
+	Exe string `json:"exe,omitempty"`
 	// Args follow argv[0]; Argv0 is exec.name ("": the instance name).
 	Args  []string          `json:"args,omitempty"`
 	Argv0 string            `json:"argv0,omitempty"`
@@ -34,6 +39,14 @@ type Stage struct {
 	// meta, stored with each output object where the store keeps them.
 	OutputType string            `json:"output_type,omitempty"`
 	OutputMeta map[string]string `json:"output_meta,omitempty"`
+	// Reply are the path-less writable devices (stdout, stderr, output),
+	// in the order the group lists them: what an instance writes to them
+	// is its part of the job's reply (see Reply), as ZeroCloud returned
+	// such channels in its HTTP response.
+	Reply []string `json:"reply,omitempty"`
+	// ReplyType is the content_type of the first path-less device that
+	// has one.
+	ReplyType string `json:"reply_type,omitempty"`
 	// Image is the group's image device (nil: none).
 	Image *Image `json:"image,omitempty"`
 }

@@ -146,8 +146,6 @@ func validateGroup(p *problems, i int, g *Group) {
 			switch d.Name {
 			case "input", "script":
 				p.add(i, name, f+".path", "missing: %s needs a swift:// object to read (zebra has no request body to feed it)", d.Name)
-			case "output":
-				p.add(i, name, f+".path", "missing: only stdout and stderr may have no path")
 			}
 			continue
 		}
