@@ -592,7 +592,7 @@ func (t *Tracker) Metrics() Metrics {
 // and for a job that ended before the tracker last started: attempts'
 // counters are kept in memory only). The counters are a copy.
 func (t *Tracker) TaskCounters(jobID, taskID string) (attempt string, c *mapreduce.Counters) {
-	tid, err := ParseTaskID(taskID)
+	tid, err := mapreduce.ParseTaskID(taskID)
 	if err != nil || tid.Job.String() != jobID {
 		return "", nil
 	}
