@@ -264,16 +264,3 @@ func (j *job) enqueue(tk *task) {
 		q.push(tk)
 	}
 }
-
-// Attempts returns the stored history of a job's attempts (each attempt's
-// latest state), ordered by attempt id; ok is false for an unknown job.
-func (t *Tracker) Attempts(id string) ([]api.AttemptInfo, bool, error) {
-	t.mu.Lock()
-	_, ok := t.jobs[id]
-	t.mu.Unlock()
-	if !ok {
-		return nil, false, nil
-	}
-	a, err := t.store.attempts(id)
-	return a, true, err
-}

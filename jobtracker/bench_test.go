@@ -72,13 +72,14 @@ func BenchmarkPlacement(b *testing.B) {
 func BenchmarkDispatch(b *testing.B) {
 	const tasks = 10_000
 	for b.Loop() {
-		_, c := newTracker(b, b.TempDir(), time.Minute)
+		tr := newTracker(b, b.TempDir(), time.Minute)
+		c := serve(b, tr)
 		ctx := context.Background()
 		plan := &api.Plan{Output: "file://" + filepath.Join(b.TempDir(), "out"), Spec: []byte("{}"), Kind: "bench"}
 		for i := 0; i < tasks; i++ {
 			plan.Splits = append(plan.Splits, mapreduce.Split{URI: "file:///in", Length: 1})
 		}
-		id, err := c.Submit(ctx, plan, nil)
+		id, err := tr.Submit(ctx, plan, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -116,7 +117,7 @@ func BenchmarkDispatch(b *testing.B) {
 			}()
 		}
 		wg.Wait()
-		st, _ := c.Status(ctx, id, -1, 0)
+		st, _ := tr.Status(id)
 		if st.MapsDone != tasks {
 			b.Fatalf("%d of %d maps done", st.MapsDone, tasks)
 		}

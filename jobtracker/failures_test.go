@@ -280,7 +280,7 @@ func TestFailureKinds(t *testing.T) {
 			}
 			// Every ended attempt says how it ended, in the status and
 			// in the stored history.
-			hist, _, err := h.tr.Attempts(id)
+			hist, _, err := h.tr.AllAttempts(id)
 			if err != nil {
 				t.Fatal(err)
 			}

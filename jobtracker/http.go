@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -12,65 +11,19 @@ import (
 	"zebra/jobtracker/api"
 )
 
-// maxJSON bounds a JSON request body; maxBundle a job's file bundle.
-const (
-	maxJSON   = 64 << 20
-	maxBundle = 4 << 30
-)
+// maxJSON bounds a JSON request body.
+const maxJSON = 64 << 20
 
-// Handler serves the tracker's client and worker APIs (see package api).
+// Handler serves the tracker's internal HTTP API: the worker protocol
+// under /internal/v1 (see package api) and GET /healthz. It checks no
+// credentials: it is meant to sit behind web.Server, which serves the
+// client API (/api/v1), the UI and the JobHistory API itself and passes
+// only the cluster token's requests (and /healthz) through to it.
 func (t *Tracker) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.HandleFunc("GET /api/v1/cluster/workers", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, t.Workers())
-	})
-	mux.HandleFunc("POST /api/v1/jobs", t.handleSubmit)
-	mux.HandleFunc("GET /api/v1/jobs", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, t.Jobs())
-	})
-	mux.HandleFunc("GET /api/v1/jobs/{id}", func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
-		var st api.JobStatus
-		var ok bool
-		if after := r.URL.Query().Get("after"); after != "" {
-			v, err1 := strconv.ParseInt(after, 10, 64)
-			ms, err2 := strconv.Atoi(r.URL.Query().Get("wait"))
-			if err := errors.Join(err1, err2); err != nil || ms < 0 {
-				writeError(w, http.StatusBadRequest, "after and wait must be integers (a version and milliseconds)")
-				return
-			}
-			st, ok = t.WaitStatus(r.Context(), id, v, min(time.Duration(ms)*time.Millisecond, time.Minute))
-		} else {
-			st, ok = t.Status(id)
-		}
-		if !ok {
-			writeError(w, http.StatusNotFound, "no job "+id)
-			return
-		}
-		writeJSON(w, http.StatusOK, st)
-	})
-	mux.HandleFunc("GET /api/v1/jobs/{id}/attempts", func(w http.ResponseWriter, r *http.Request) {
-		a, ok, err := t.Attempts(r.PathValue("id"))
-		switch {
-		case !ok:
-			writeError(w, http.StatusNotFound, "no job "+r.PathValue("id"))
-		case err != nil:
-			writeError(w, http.StatusInternalServerError, "read attempt history: "+err.Error())
-		default:
-			writeJSON(w, http.StatusOK, a)
-		}
-	})
-	mux.HandleFunc("POST /api/v1/jobs/{id}/kill", func(w http.ResponseWriter, r *http.Request) {
-		if err := t.Kill(r.PathValue("id")); err != nil {
-			writeError(w, http.StatusNotFound, err.Error())
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]string{"killed": r.PathValue("id")})
-	})
-
 	mux.HandleFunc("POST /internal/v1/workers", func(w http.ResponseWriter, r *http.Request) {
 		var reg api.Registration
 		if !readJSON(w, r, &reg) {
@@ -165,68 +118,6 @@ func (t *Tracker) Handler() http.Handler {
 		writeJSON(w, http.StatusOK, out)
 	})
 	return mux
-}
-
-func (t *Tracker) handleSubmit(w http.ResponseWriter, r *http.Request) {
-	plan, bundle, err := ReadSubmission(w, r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	id, err := t.Submit(r.Context(), plan, bundle)
-	t.replySubmit(w, id, err)
-}
-
-// ReadSubmission reads a submission's multipart form: its "plan" part (a
-// strictly decoded api.Plan) and, if present, its "bundle" part, which
-// must come after the plan and is returned unread, to be streamed into
-// Submit. An error is the client's fault and its text says what was wrong.
-func ReadSubmission(w http.ResponseWriter, r *http.Request) (*api.Plan, io.Reader, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBundle)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return nil, nil, fmt.Errorf("submit: want a multipart form with a \"plan\" part: %w", err)
-	}
-	var plan *api.Plan
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("submit: read form: %w", err)
-		}
-		switch part.FormName() {
-		case "plan":
-			dec := json.NewDecoder(io.LimitReader(part, maxJSON))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&plan); err != nil {
-				return nil, nil, fmt.Errorf("submit: plan: %w", err)
-			}
-		case "bundle":
-			if plan == nil {
-				return nil, nil, errors.New("submit: the \"plan\" part must come before the \"bundle\" part")
-			}
-			return plan, part, nil
-		default:
-			return nil, nil, fmt.Errorf("submit: unknown form part %q (want plan, bundle)", part.FormName())
-		}
-	}
-	if plan == nil {
-		return nil, nil, errors.New("submit: the plan is missing")
-	}
-	return plan, nil, nil
-}
-
-func (t *Tracker) replySubmit(w http.ResponseWriter, id string, err error) {
-	switch {
-	case errors.Is(err, ErrOutputExists):
-		writeError(w, http.StatusConflict, err.Error())
-	case err != nil:
-		writeError(w, http.StatusBadRequest, err.Error())
-	default:
-		writeJSON(w, http.StatusCreated, api.Submitted{ID: id})
-	}
 }
 
 // readJSON decodes a request body strictly (unknown fields are errors);

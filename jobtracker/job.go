@@ -219,17 +219,6 @@ func (j *job) status() api.JobStatus {
 		Failure: j.failure, FailedAttempts: slices.Clone(j.failed), Diagnostics: j.diagnostics}
 }
 
-// Jobs returns every job's status, newest first.
-func (t *Tracker) Jobs() []api.JobStatus {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	out := make([]api.JobStatus, 0, len(t.order))
-	for i := len(t.order) - 1; i >= 0; i-- {
-		out = append(out, t.order[i].status())
-	}
-	return out
-}
-
 // Plan returns a job's plan, for workers.
 func (t *Tracker) Plan(id string) (*api.Plan, bool) {
 	t.mu.Lock()

@@ -231,24 +231,6 @@ func (s *store) finishedMaps(job string) (map[int]*mapRecord, error) {
 	return out, nil
 }
 
-// attempts returns the stored attempt history of a job.
-func (s *store) attempts(job string) ([]api.AttemptInfo, error) {
-	s.flush()
-	var out []api.AttemptInfo
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketAttempts).Cursor()
-		prefix := []byte(job + "/")
-		for k, v := c.Seek(prefix); k != nil && len(k) > len(prefix) && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
-			var a api.AttemptInfo
-			if err := json.Unmarshal(v, &a); err == nil {
-				out = append(out, a)
-			}
-		}
-		return nil
-	})
-	return out, err
-}
-
 func (s *store) writer() {
 	defer close(s.done)
 	for {

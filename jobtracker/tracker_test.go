@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -18,10 +19,12 @@ import (
 	"zebra/mapreduce"
 )
 
-// The tests drive a real tracker over its HTTP API; the "workers" are the
-// test itself, speaking the worker protocol by hand.
+// The tests drive a real tracker through its Go methods; the "workers"
+// are the test itself, speaking the worker protocol by hand. TestBadRequests
+// and BenchmarkDispatch go through the tracker's HTTP handler (the worker
+// protocol, /internal/v1); the client API (/api/v1) is the web package's.
 
-func newTracker(t testing.TB, data string, expiry time.Duration) (*Tracker, *api.Client) {
+func newTracker(t testing.TB, data string, expiry time.Duration) *Tracker {
 	t.Helper()
 	reg := &mapreduce.Registry{}
 	localfs.Register(reg, &localfs.FS{})
@@ -29,13 +32,20 @@ func newTracker(t testing.TB, data string, expiry time.Duration) (*Tracker, *api
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { tr.Close() })
+	return tr
+}
+
+// serve serves tr's handler and returns a client of it.
+func serve(t testing.TB, tr *Tracker) *api.Client {
+	t.Helper()
 	srv := httptest.NewServer(tr.Handler())
-	t.Cleanup(func() { srv.Close(); tr.Close() })
+	t.Cleanup(srv.Close)
 	c, err := api.NewClient(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tr, c
+	return c
 }
 
 func testPlan(out string, maps, reduces int) *api.Plan {
@@ -46,39 +56,36 @@ func testPlan(out string, maps, reduces int) *api.Plan {
 	return p
 }
 
-func register(t *testing.T, c *api.Client, name string, slots int) string {
+func register(t *testing.T, tr *Tracker, name string, slots int) string {
 	t.Helper()
-	var r api.Registered
-	err := c.Do(context.Background(), http.MethodPost, "/internal/v1/workers",
-		api.Registration{Protocol: api.ProtocolVersion, Name: name, MapSlots: slots, ReduceSlots: slots, Shuffle: "tcp://127.0.0.1:1"}, &r)
+	r, err := tr.Register(api.Registration{Protocol: api.ProtocolVersion, Name: name, MapSlots: slots, ReduceSlots: slots, Shuffle: "tcp://127.0.0.1:1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return r.ID
 }
 
-func poll(t *testing.T, c *api.Client, id string) api.PollReply {
+func poll(t *testing.T, tr *Tracker, id string) api.PollReply {
 	t.Helper()
-	var r api.PollReply
-	if err := c.Do(context.Background(), http.MethodPost, "/internal/v1/workers/"+id+"/poll", api.Poll{}, &r); err != nil {
+	r, err := tr.Poll(context.Background(), id, api.Poll{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	return r
 }
 
-func report(t *testing.T, c *api.Client, worker, attempt, state string) error {
+func report(t *testing.T, tr *Tracker, worker, attempt, state string) error {
 	t.Helper()
-	return c.Do(context.Background(), http.MethodPost, "/internal/v1/attempts/"+attempt+"/done",
-		api.AttemptReport{Worker: worker, State: state, Error: "boom", Counters: &mapreduce.Counters{}}, nil)
+	return tr.Done(attempt, api.AttemptReport{Worker: worker, State: state, Error: "boom", Counters: &mapreduce.Counters{}})
 }
 
-func waitState(t *testing.T, c *api.Client, id, state string) *api.JobStatus {
+func waitState(t *testing.T, tr *Tracker, id, state string) api.JobStatus {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		st, err := c.Status(context.Background(), id, -1, 0)
-		if err != nil {
-			t.Fatal(err)
+		st, ok := tr.Status(id)
+		if !ok {
+			t.Fatalf("no job %s", id)
 		}
 		if st.State == state {
 			return st
@@ -91,35 +98,35 @@ func waitState(t *testing.T, c *api.Client, id, state string) *api.JobStatus {
 }
 
 func TestMapOnlyJobCommits(t *testing.T) {
-	_, c := newTracker(t, t.TempDir(), time.Minute)
+	tr := newTracker(t, t.TempDir(), time.Minute)
 	out := filepath.Join(t.TempDir(), "out")
 	p := testPlan(out, 3, 0)
 	p.Splits[2].Hosts = []string{"w1"} // stored beside w1: placed there first
-	id, err := c.Submit(context.Background(), p, nil)
+	id, err := tr.Submit(context.Background(), p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := register(t, c, "w1", 2)
-	r := poll(t, c, w)
+	w := register(t, tr, "w1", 2)
+	r := poll(t, tr, w)
 	if len(r.Assign) != 2 {
 		t.Fatalf("2 free slots got %d assignments: %+v", len(r.Assign), r.Assign)
 	}
 	for _, a := range r.Assign {
-		if err := report(t, c, w, a.Attempt, api.AttemptSucceeded); err != nil {
+		if err := report(t, tr, w, a.Attempt, api.AttemptSucceeded); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if r.Assign[0].Index != 2 || r.Assign[1].Index != 0 {
 		t.Errorf("want the data-local map 2, then map 0; got %+v", r.Assign)
 	}
-	r = poll(t, c, w)
+	r = poll(t, tr, w)
 	if len(r.Assign) != 1 || r.Assign[0].Index != 1 {
 		t.Fatalf("want map 1 next, got %+v", r.Assign)
 	}
-	if err := report(t, c, w, r.Assign[0].Attempt, api.AttemptSucceeded); err != nil {
+	if err := report(t, tr, w, r.Assign[0].Attempt, api.AttemptSucceeded); err != nil {
 		t.Fatal(err)
 	}
-	st := waitState(t, c, id, api.StateSucceeded)
+	st := waitState(t, tr, id, api.StateSucceeded)
 	if st.MapsDone != 3 {
 		t.Errorf("maps done %d, want 3", st.MapsDone)
 	}
@@ -134,47 +141,48 @@ func TestMapOnlyJobCommits(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "_temporary")); err == nil {
 		t.Error("_temporary left after commit")
 	}
-	// A stale report about a finished attempt is refused.
-	if err := report(t, c, w, r.Assign[0].Attempt, api.AttemptSucceeded); !api.IsStatus(err, http.StatusGone) {
-		t.Errorf("repeated report: got %v, want 410", err)
+	// A stale report about a finished attempt is refused (410 over HTTP:
+	// TestBadRequests).
+	if err := report(t, tr, w, r.Assign[0].Attempt, api.AttemptSucceeded); err == nil || !strings.Contains(err.Error(), "no longer runs") {
+		t.Errorf("repeated report: got %v, want a refusal", err)
 	}
 }
 
 func TestFailedAttemptsRetryElsewhereThenFailJob(t *testing.T) {
-	_, c := newTracker(t, t.TempDir(), time.Minute)
+	tr := newTracker(t, t.TempDir(), time.Minute)
 	out := filepath.Join(t.TempDir(), "out")
-	id, err := c.Submit(context.Background(), testPlan(out, 1, 0), nil)
+	id, err := tr.Submit(context.Background(), testPlan(out, 1, 0), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w1, w2 := register(t, c, "w1", 1), register(t, c, "w2", 1)
-	a := poll(t, c, w1).Assign
+	w1, w2 := register(t, tr, "w1", 1), register(t, tr, "w2", 1)
+	a := poll(t, tr, w1).Assign
 	if len(a) != 1 || !strings.HasSuffix(a[0].Attempt, "_0") {
 		t.Fatalf("first attempt: %+v", a)
 	}
-	if err := report(t, c, w1, a[0].Attempt, api.AttemptFailed); err != nil {
+	if err := report(t, tr, w1, a[0].Attempt, api.AttemptFailed); err != nil {
 		t.Fatal(err)
 	}
 	// The retry avoids w1, where the task failed, while w2 is up.
-	if r := poll(t, c, w1); len(r.Assign) != 0 {
+	if r := poll(t, tr, w1); len(r.Assign) != 0 {
 		t.Fatalf("retry went back to the failing worker: %+v", r.Assign)
 	}
-	b := poll(t, c, w2).Assign
+	b := poll(t, tr, w2).Assign
 	if len(b) != 1 || !strings.HasSuffix(b[0].Attempt, "_1") {
 		t.Fatalf("second attempt: %+v", b)
 	}
-	if err := report(t, c, w2, b[0].Attempt, api.AttemptFailed); err != nil {
+	if err := report(t, tr, w2, b[0].Attempt, api.AttemptFailed); err != nil {
 		t.Fatal(err)
 	}
-	st := waitState(t, c, id, api.StateFailed)
+	st := waitState(t, tr, id, api.StateFailed)
 	if st.Failure == nil || st.Failure.Attempt != b[0].Attempt || st.Failure.Error != "boom" {
 		t.Errorf("failure %+v, want the last attempt's", st.Failure)
 	}
 	if len(st.FailedAttempts) != 2 {
 		t.Errorf("failed attempts %+v, want 2", st.FailedAttempts)
 	}
-	var hist []api.AttemptInfo
-	if err := c.Do(context.Background(), http.MethodGet, "/api/v1/jobs/"+id+"/attempts", nil, &hist); err != nil {
+	hist, _, err := tr.AllAttempts(id)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if len(hist) != 2 || hist[0].State != api.AttemptFailed || hist[1].State != api.AttemptFailed || hist[0].Worker == hist[1].Worker {
@@ -193,71 +201,70 @@ func TestFailedAttemptsRetryElsewhereThenFailJob(t *testing.T) {
 }
 
 func TestLostWorkerAttemptRunsElsewhere(t *testing.T) {
-	_, c := newTracker(t, t.TempDir(), 300*time.Millisecond)
-	id, err := c.Submit(context.Background(), testPlan(filepath.Join(t.TempDir(), "out"), 1, 0), nil)
+	tr := newTracker(t, t.TempDir(), 300*time.Millisecond)
+	id, err := tr.Submit(context.Background(), testPlan(filepath.Join(t.TempDir(), "out"), 1, 0), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w1 := register(t, c, "w1", 1)
-	if a := poll(t, c, w1).Assign; len(a) != 1 {
+	w1 := register(t, tr, "w1", 1)
+	if a := poll(t, tr, w1).Assign; len(a) != 1 {
 		t.Fatalf("assignments %+v", a)
 	}
 	// w1 goes silent; w2 keeps polling and gets the retry.
-	w2 := register(t, c, "w2", 1)
+	w2 := register(t, tr, "w2", 1)
 	deadline := time.Now().Add(10 * time.Second)
 	var got []api.Assignment
 	for len(got) == 0 && time.Now().Before(deadline) {
-		got = poll(t, c, w2).Assign
+		got = poll(t, tr, w2).Assign
 	}
 	if len(got) != 1 || !strings.HasSuffix(got[0].Attempt, "_1") {
 		t.Fatalf("retry on w2: %+v", got)
 	}
-	st, _ := c.Status(context.Background(), id, -1, 0)
+	st, _ := tr.Status(id)
 	if len(st.FailedAttempts) != 1 || st.FailedAttempts[0].State != api.AttemptKilled || st.FailedAttempts[0].Kind != api.FailureLost {
 		t.Errorf("failed attempts %+v, want one KILLED, lost", st.FailedAttempts)
 	}
 	// The lost worker must register again.
-	err = c.Do(context.Background(), http.MethodPost, "/internal/v1/workers/"+w1+"/poll", api.Poll{}, nil)
-	if !api.IsStatus(err, http.StatusNotFound) {
-		t.Errorf("poll of a lost worker: %v, want 404", err)
+	if _, err = tr.Poll(context.Background(), w1, api.Poll{}); !errors.Is(err, ErrUnknownWorker) {
+		t.Errorf("poll of a lost worker: %v, want ErrUnknownWorker", err)
 	}
 }
 
 func TestRestartResumesRunningJobs(t *testing.T) {
 	data := t.TempDir()
 	out := filepath.Join(t.TempDir(), "out")
-	tr, c := newTracker(t, data, time.Minute)
-	id, err := c.Submit(context.Background(), testPlan(out, 1, 0), nil)
+	tr := newTracker(t, data, time.Minute)
+	id, err := tr.Submit(context.Background(), testPlan(out, 1, 0), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	done, err := c.Submit(context.Background(), testPlan(filepath.Join(t.TempDir(), "out2"), 0, 0), nil)
+	done, err := tr.Submit(context.Background(), testPlan(filepath.Join(t.TempDir(), "out2"), 0, 0), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, c, done, api.StateSucceeded)
-	w := register(t, c, "w1", 1)
-	if a := poll(t, c, w).Assign; len(a) != 1 {
+	waitState(t, tr, done, api.StateSucceeded)
+	w := register(t, tr, "w1", 1)
+	if a := poll(t, tr, w).Assign; len(a) != 1 {
 		t.Fatalf("assignments %+v", a)
 	}
 	tr.Close()
 
-	_, c2 := newTracker(t, data, time.Minute)
-	if st := waitState(t, c2, done, api.StateSucceeded); st.ID != done {
+	tr2 := newTracker(t, data, time.Minute)
+	if st := waitState(t, tr2, done, api.StateSucceeded); st.ID != done {
 		t.Fatal("finished job lost over restart")
 	}
-	waitState(t, c2, id, api.StateRunning)
-	w = register(t, c2, "w1", 1)
-	a := poll(t, c2, w).Assign
+	waitState(t, tr2, id, api.StateRunning)
+	w = register(t, tr2, "w1", 1)
+	a := poll(t, tr2, w).Assign
 	if len(a) != 1 || !strings.HasSuffix(a[0].Attempt, "_1000") {
 		t.Fatalf("after restart want attempt _1000, got %+v", a)
 	}
-	if err := report(t, c2, w, a[0].Attempt, api.AttemptSucceeded); err != nil {
+	if err := report(t, tr2, w, a[0].Attempt, api.AttemptSucceeded); err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, c2, id, api.StateSucceeded)
+	waitState(t, tr2, id, api.StateSucceeded)
 	// Job ids keep counting after the restart.
-	third, err := c2.Submit(context.Background(), testPlan(filepath.Join(t.TempDir(), "out3"), 0, 0), nil)
+	third, err := tr2.Submit(context.Background(), testPlan(filepath.Join(t.TempDir(), "out3"), 0, 0), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,51 +274,48 @@ func TestRestartResumesRunningJobs(t *testing.T) {
 }
 
 func TestReducesWaitForSlowStartAndMapOutputs(t *testing.T) {
-	_, c := newTracker(t, t.TempDir(), time.Minute)
+	tr := newTracker(t, t.TempDir(), time.Minute)
 	p := testPlan(filepath.Join(t.TempDir(), "out"), 2, 1)
 	p.SlowStart = 1
-	id, err := c.Submit(context.Background(), p, nil)
+	id, err := tr.Submit(context.Background(), p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := register(t, c, "w1", 4)
-	a := poll(t, c, w).Assign
+	w := register(t, tr, "w1", 4)
+	a := poll(t, tr, w).Assign
 	if len(a) != 2 || a[0].Kind != "map" || a[1].Kind != "map" {
 		t.Fatalf("want the two maps only (slow start 1.0), got %+v", a)
 	}
-	report(t, c, w, a[0].Attempt, api.AttemptSucceeded)
-	var mo api.MapOutputs
-	if err := c.Do(context.Background(), http.MethodGet, "/internal/v1/jobs/"+id+"/map-outputs?from=0&wait=0", nil, &mo); err != nil {
-		t.Fatal(err)
+	report(t, tr, w, a[0].Attempt, api.AttemptSucceeded)
+	mo, ok := tr.MapOutputs(context.Background(), id, 0, 0)
+	if !ok {
+		t.Fatalf("no job %s", id)
 	}
 	if len(mo.Events) != 1 || mo.Events[0].Attempt != a[0].Attempt || mo.Events[0].Endpoint != "tcp://127.0.0.1:1" {
 		t.Fatalf("map output events %+v", mo.Events)
 	}
-	report(t, c, w, a[1].Attempt, api.AttemptSucceeded)
-	r := poll(t, c, w).Assign
+	report(t, tr, w, a[1].Attempt, api.AttemptSucceeded)
+	r := poll(t, tr, w).Assign
 	if len(r) != 1 || r[0].Kind != "reduce" {
 		t.Fatalf("want the reduce, got %+v", r)
 	}
 	// A fetch failure makes the map run again and marks its output obsolete.
-	err = c.Do(context.Background(), http.MethodPost, "/internal/v1/attempts/"+r[0].Attempt+"/fetch-failure?worker="+w,
-		api.FetchFailure{Map: a[0].Attempt, Error: "gone"}, nil)
-	if err != nil {
+	if err := tr.FetchFailure(w, r[0].Attempt, api.FetchFailure{Map: a[0].Attempt, Error: "gone"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Do(context.Background(), http.MethodGet, "/internal/v1/jobs/"+id+"/map-outputs?from=2&wait=0", nil, &mo); err != nil {
-		t.Fatal(err)
-	}
+	mo, _ = tr.MapOutputs(context.Background(), id, 2, 0)
 	if len(mo.Events) != 1 || !mo.Events[0].Obsolete || mo.Events[0].Attempt != a[0].Attempt {
 		t.Fatalf("want an obsolete event, got %+v", mo.Events)
 	}
-	re := poll(t, c, w).Assign
+	re := poll(t, tr, w).Assign
 	if len(re) != 1 || re[0].Kind != "map" || re[0].Index != a[0].Index {
 		t.Fatalf("want map %d again, got %+v", a[0].Index, re)
 	}
 }
 
 func TestBadRequests(t *testing.T) {
-	_, c := newTracker(t, t.TempDir(), time.Minute)
+	tr := newTracker(t, t.TempDir(), time.Minute)
+	c := serve(t, tr)
 	ctx := context.Background()
 	cases := []struct {
 		name, method, path, body string
@@ -323,10 +327,9 @@ func TestBadRequests(t *testing.T) {
 		{"wrong protocol", "POST", "/internal/v1/workers", `{"protocol":99,"name":"old","map_slots":1,"shuffle":"tcp://x:1"}`, 400, "protocol version 99"},
 		{"no slots", "POST", "/internal/v1/workers", `{"protocol":1,"name":"w","shuffle":"tcp://x:1"}`, 400, "slots"},
 		{"unknown worker poll", "POST", "/internal/v1/workers/w9-9/poll", `{}`, 404, "register again"},
-		{"unknown job", "GET", "/api/v1/jobs/job_1_0042", "", 404, "no job"},
-		{"bad wait", "GET", "/api/v1/jobs/job_1_0042?after=x&wait=1", "", 400, "integers"},
-		{"kill unknown job", "POST", "/api/v1/jobs/job_1_0042/kill", "", 404, "no such job"},
-		{"submit without form", "POST", "/api/v1/jobs", `{}`, 400, "multipart"},
+		{"unknown job's plan", "GET", "/internal/v1/jobs/job_1_0042/plan", "", 404, "no job"},
+		{"bad map-outputs wait", "GET", "/internal/v1/jobs/job_1_0042/map-outputs?from=0&wait=x", "", 400, "non-negative integers"},
+		{"commit of a stale attempt", "POST", "/internal/v1/attempts/attempt_1_0001_m_000000_0/commit?worker=w9-9", "", 409, "no longer runs"},
 		{"bad state", "POST", "/internal/v1/attempts/attempt_1_0001_m_000000_0/done", `{"state":"MAYBE"}`, 400, "want SUCCEEDED"},
 		{"stale attempt", "POST", "/internal/v1/attempts/attempt_1_0001_m_000000_0/done", `{"state":"FAILED"}`, 410, "no longer runs"},
 	}
@@ -343,22 +346,31 @@ func TestBadRequests(t *testing.T) {
 			t.Errorf("%s: got %d %q, want %d containing %q", tc.name, resp.StatusCode, e.Error, tc.code, tc.says)
 		}
 	}
+	// The client API is not the tracker's (web serves it).
+	resp, err := http.Get(c.URL() + "/api/v1/jobs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /api/v1/jobs from the tracker's handler: %d, want 404", resp.StatusCode)
+	}
 	// Plans are checked before anything is created.
 	bad := testPlan("", 1, 0)
 	bad.Output = ""
-	if _, err := c.Submit(ctx, bad, nil); !api.IsStatus(err, 400) || !strings.Contains(err.Error(), "output is missing") {
+	if _, err := tr.Submit(ctx, bad, nil); err == nil || !strings.Contains(err.Error(), "output is missing") {
 		t.Errorf("plan without output: %v", err)
 	}
 	bad = testPlan(filepath.Join(t.TempDir(), "o"), 1, 0)
 	bad.Splits[0].Length = -1
-	if _, err := c.Submit(ctx, bad, nil); !api.IsStatus(err, 400) || !strings.Contains(err.Error(), "split 0") {
+	if _, err := tr.Submit(ctx, bad, nil); err == nil || !strings.Contains(err.Error(), "split 0") {
 		t.Errorf("plan with a bad split: %v", err)
 	}
-	// An existing output is refused with 409 and left alone.
+	// An existing output is refused (web answers 409) and left alone.
 	out := t.TempDir()
 	os.WriteFile(filepath.Join(out, "keep"), []byte("x"), 0o644)
-	if _, err := c.Submit(ctx, testPlan(out, 1, 0), nil); !api.IsStatus(err, http.StatusConflict) {
-		t.Errorf("existing output: %v, want 409", err)
+	if _, err := tr.Submit(ctx, testPlan(out, 1, 0), nil); !errors.Is(err, ErrOutputExists) {
+		t.Errorf("existing output: %v, want ErrOutputExists", err)
 	}
 	if b, err := os.ReadFile(filepath.Join(out, "keep")); err != nil || string(b) != "x" {
 		t.Error("existing output was touched")
@@ -366,20 +378,20 @@ func TestBadRequests(t *testing.T) {
 }
 
 func TestDelaySchedulingPrefersReplicaHolders(t *testing.T) {
-	_, c := newTracker(t, t.TempDir(), time.Minute)
+	tr := newTracker(t, t.TempDir(), time.Minute)
 	p := testPlan(filepath.Join(t.TempDir(), "out"), 2, 0)
 	p.Splits[0].Hosts = []string{"w2"}
 	p.Splits[1].Hosts = []string{"w2"}
-	if _, err := c.Submit(context.Background(), p, nil); err != nil {
+	if _, err := tr.Submit(context.Background(), p, nil); err != nil {
 		t.Fatal(err)
 	}
-	w1, w2 := register(t, c, "w1", 1), register(t, c, "w2", 1)
+	w1, w2 := register(t, tr, "w1", 1), register(t, tr, "w2", 1)
 	// w1 polls first but holds no replica: within the locality delay it
 	// gets nothing while w2, beside the data, is up.
-	if a := poll(t, c, w1).Assign; len(a) != 0 {
+	if a := poll(t, tr, w1).Assign; len(a) != 0 {
 		t.Fatalf("a non-local worker got %+v at once", a)
 	}
-	a := poll(t, c, w2).Assign
+	a := poll(t, tr, w2).Assign
 	if len(a) != 1 || a[0].Index != 0 {
 		t.Fatalf("the replica holder got %+v, want map 0", a)
 	}
@@ -387,17 +399,17 @@ func TestDelaySchedulingPrefersReplicaHolders(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	var b []api.Assignment
 	for len(b) == 0 && time.Now().Before(deadline) {
-		b = poll(t, c, w1).Assign
+		b = poll(t, tr, w1).Assign
 	}
 	if len(b) != 1 || b[0].Index != 1 {
 		t.Fatalf("after the delay w1 got %+v, want map 1", b)
 	}
 	for _, x := range []struct{ w, a string }{{w2, a[0].Attempt}, {w1, b[0].Attempt}} {
-		if err := report(t, c, x.w, x.a, api.AttemptSucceeded); err != nil {
+		if err := report(t, tr, x.w, x.a, api.AttemptSucceeded); err != nil {
 			t.Fatal(err)
 		}
 	}
-	st := waitState(t, c, newestJob(t, c), api.StateSucceeded)
+	st := waitState(t, tr, newestJob(t, tr), api.StateSucceeded)
 	if got := st.Counters.Get(mapreduce.GroupJob, "Data-local map tasks"); got != 1 {
 		t.Errorf("Data-local map tasks = %d, want 1", got)
 	}
@@ -407,74 +419,73 @@ func TestDelaySchedulingPrefersReplicaHolders(t *testing.T) {
 }
 
 // newestJob returns the newest job's id.
-func newestJob(t *testing.T, c *api.Client) string {
-	jobs, err := c.Jobs(context.Background())
-	if err != nil || len(jobs) == 0 {
-		t.Fatalf("jobs: %v %v", jobs, err)
+func newestJob(t *testing.T, tr *Tracker) string {
+	jobs := tr.JobSummaries()
+	if len(jobs) == 0 {
+		t.Fatal("no jobs")
 	}
 	return jobs[0].ID
 }
 
 func TestAttemptTheWorkerDoesNotRunIsLost(t *testing.T) {
-	_, c := newTracker(t, t.TempDir(), time.Minute)
-	id, err := c.Submit(context.Background(), testPlan(filepath.Join(t.TempDir(), "out"), 1, 0), nil)
+	tr := newTracker(t, t.TempDir(), time.Minute)
+	id, err := tr.Submit(context.Background(), testPlan(filepath.Join(t.TempDir(), "out"), 1, 0), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := register(t, c, "w1", 1)
-	a := poll(t, c, w).Assign
+	w := register(t, tr, "w1", 1)
+	a := poll(t, tr, w).Assign
 	if len(a) != 1 {
 		t.Fatalf("assignments %+v", a)
 	}
 	// The worker lists it once (it runs it)...
-	var r api.PollReply
-	if err := c.Do(context.Background(), http.MethodPost, "/internal/v1/workers/"+w+"/poll", api.Poll{Running: []string{a[0].Attempt}}, &r); err != nil {
+	if _, err := tr.Poll(context.Background(), w, api.Poll{Running: []string{a[0].Attempt}}); err != nil {
 		t.Fatal(err)
 	}
 	// ...then no longer, without a report: the attempt is lost and runs again.
-	r = poll(t, c, w)
+	r := poll(t, tr, w)
 	if len(r.Assign) != 1 || !strings.HasSuffix(r.Assign[0].Attempt, "_1") {
 		t.Fatalf("want the task's second attempt, got %+v", r.Assign)
 	}
-	st, _ := c.Status(context.Background(), id, -1, 0)
+	st, _ := tr.Status(id)
 	if len(st.FailedAttempts) != 1 || st.FailedAttempts[0].ID != a[0].Attempt || st.FailedAttempts[0].State != api.AttemptKilled || st.FailedAttempts[0].Kind != api.FailureLost {
 		t.Errorf("failed attempts %+v", st.FailedAttempts)
 	}
 }
 
 func TestFailedJobWaitsForItsAttemptsBeforeAborting(t *testing.T) {
-	_, c := newTracker(t, t.TempDir(), time.Minute)
+	tr := newTracker(t, t.TempDir(), time.Minute)
 	out := filepath.Join(t.TempDir(), "out")
 	p := testPlan(out, 2, 0)
 	p.MaxMapAttempts = 1
-	id, err := c.Submit(context.Background(), p, nil)
+	id, err := tr.Submit(context.Background(), p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w1, w2 := register(t, c, "w1", 1), register(t, c, "w2", 1)
-	a1, a2 := poll(t, c, w1).Assign, poll(t, c, w2).Assign
+	w1, w2 := register(t, tr, "w1", 1), register(t, tr, "w2", 1)
+	a1, a2 := poll(t, tr, w1).Assign, poll(t, tr, w2).Assign
 	if len(a1) != 1 || len(a2) != 1 {
 		t.Fatalf("assignments %+v %+v", a1, a2)
 	}
-	if err := report(t, c, w1, a1[0].Attempt, api.AttemptFailed); err != nil {
+	if err := report(t, tr, w1, a1[0].Attempt, api.AttemptFailed); err != nil {
 		t.Fatal(err)
 	}
 	// w2's attempt may still be writing: the job is not FAILED yet.
-	st, _ := c.Status(context.Background(), id, -1, 0)
+	st, _ := tr.Status(id)
 	if st.State != api.StateRunning {
 		t.Fatalf("state %s while an attempt may still write, want RUNNING", st.State)
 	}
 	// w2 polls: it is told to kill the attempt, and once it no longer lists
 	// it the output is aborted and the job is FAILED.
-	var r api.PollReply
-	if err := c.Do(context.Background(), http.MethodPost, "/internal/v1/workers/"+w2+"/poll", api.Poll{Running: []string{a2[0].Attempt}}, &r); err != nil {
+	r, err := tr.Poll(context.Background(), w2, api.Poll{Running: []string{a2[0].Attempt}})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if len(r.Kill) != 1 || r.Kill[0] != a2[0].Attempt {
 		t.Fatalf("kill list %+v, want %s", r.Kill, a2[0].Attempt)
 	}
-	poll(t, c, w2)
-	waitState(t, c, id, api.StateFailed)
+	poll(t, tr, w2)
+	waitState(t, tr, id, api.StateFailed)
 	if _, err := os.Stat(filepath.Join(out, "_temporary")); err == nil {
 		t.Error("_temporary left after the job failed")
 	}
@@ -484,32 +495,32 @@ func TestFailedJobWaitsForItsAttemptsBeforeAborting(t *testing.T) {
 // (say an object server and a DataNode) gets the maps whose data is on
 // either one as data-local; a worker beside neither waits.
 func TestWorkerBesideSeveralNodes(t *testing.T) {
-	_, c := newTracker(t, t.TempDir(), time.Minute)
+	tr := newTracker(t, t.TempDir(), time.Minute)
 	p := testPlan(filepath.Join(t.TempDir(), "out"), 2, 0)
 	p.Splits[0].Hosts = []string{"swift-node"}
 	p.Splits[1].Hosts = []string{"datanode"}
-	if _, err := c.Submit(context.Background(), p, nil); err != nil {
+	if _, err := tr.Submit(context.Background(), p, nil); err != nil {
 		t.Fatal(err)
 	}
-	other := register(t, c, "other", 2)
-	var both api.Registered
-	if err := c.Do(context.Background(), "POST", "/internal/v1/workers", api.Registration{Protocol: api.ProtocolVersion,
-		Name: "both", Node: "swift-node, datanode", MapSlots: 2, ReduceSlots: 1, Shuffle: "tcp://127.0.0.1:1"}, &both); err != nil {
+	other := register(t, tr, "other", 2)
+	both, err := tr.Register(api.Registration{Protocol: api.ProtocolVersion,
+		Name: "both", Node: "swift-node, datanode", MapSlots: 2, ReduceSlots: 1, Shuffle: "tcp://127.0.0.1:1"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if a := poll(t, c, other).Assign; len(a) != 0 {
+	if a := poll(t, tr, other).Assign; len(a) != 0 {
 		t.Fatalf("a worker beside neither node got %+v at once", a)
 	}
-	a := poll(t, c, both.ID).Assign
+	a := poll(t, tr, both.ID).Assign
 	if len(a) != 2 {
 		t.Fatalf("the worker beside both nodes got %+v, want both maps", a)
 	}
 	for _, x := range a {
-		if err := report(t, c, both.ID, x.Attempt, api.AttemptSucceeded); err != nil {
+		if err := report(t, tr, both.ID, x.Attempt, api.AttemptSucceeded); err != nil {
 			t.Fatal(err)
 		}
 	}
-	st := waitState(t, c, newestJob(t, c), api.StateSucceeded)
+	st := waitState(t, tr, newestJob(t, tr), api.StateSucceeded)
 	if got := st.Counters.Get(mapreduce.GroupJob, "Data-local map tasks"); got != 2 {
 		t.Errorf("Data-local map tasks = %d, want 2", got)
 	}

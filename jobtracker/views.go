@@ -1,7 +1,6 @@
 package jobtracker
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,14 +15,18 @@ import (
 // nothing returned aliases the tracker's state, and nothing here changes
 // it.
 
-// Task states as the views show them (Hadoop's TaskState names).
+// Task states: the views show mapreduce's (Hadoop's TaskState names),
+// which own them.
+//
+// Deprecated: use mapreduce.StateNew and the like; these aliases remain
+// only until their last users (web/history.go) move.
 const (
-	TaskNew       = "NEW"
-	TaskScheduled = "SCHEDULED"
-	TaskRunning   = "RUNNING"
-	TaskSucceeded = "SUCCEEDED"
-	TaskFailed    = "FAILED"
-	TaskKilled    = "KILLED"
+	TaskNew       = mapreduce.StateNew
+	TaskScheduled = mapreduce.StateScheduled
+	TaskRunning   = mapreduce.StateRunning
+	TaskSucceeded = mapreduce.StateSucceeded
+	TaskFailed    = mapreduce.StateFailed
+	TaskKilled    = mapreduce.StateKilled
 )
 
 // JobSummary is a job as lists show it.
@@ -272,13 +275,13 @@ func (tk *task) view(ids bool) TaskView {
 	var a *attempt
 	switch {
 	case tk.done:
-		v.State, a = TaskSucceeded, tk.success
+		v.State, a = mapreduce.StateSucceeded, tk.success
 	case tk.running != nil:
-		v.State, a = TaskRunning, tk.running
+		v.State, a = mapreduce.StateRunning, tk.running
 	case tk.queued:
-		v.State = TaskScheduled
+		v.State = mapreduce.StateScheduled
 	default:
-		v.State = TaskNew
+		v.State = mapreduce.StateNew
 	}
 	if tk.id.Kind == mapreduce.MapTask {
 		v.Split = &tk.job.plan.Splits[tk.id.Index]
@@ -296,22 +299,9 @@ func (tk *task) view(ids bool) TaskView {
 	return v
 }
 
-// ParseTaskID parses a task id (task_<tracker>_<job>_<m|r>_<index>).
-func ParseTaskID(s string) (mapreduce.TaskID, error) {
-	rest, ok := strings.CutPrefix(s, "task_")
-	if !ok {
-		return mapreduce.TaskID{}, fmt.Errorf("%q is not a task id", s)
-	}
-	a, err := mapreduce.ParseAttemptID("attempt_" + rest + "_0")
-	if err != nil {
-		return mapreduce.TaskID{}, fmt.Errorf("%q is not a task id", s)
-	}
-	return a.Task, nil
-}
-
 // Task returns one task of a job (ok false if either is unknown).
 func (t *Tracker) Task(jobID, taskID string) (TaskView, bool, error) {
-	tid, err := ParseTaskID(taskID)
+	tid, err := mapreduce.ParseTaskID(taskID)
 	if err != nil || tid.Job.String() != jobID || tid.String() != taskID {
 		return TaskView{}, false, nil
 	}
@@ -402,9 +392,10 @@ func (t *Tracker) Attempt(jobID, attemptID string) (api.AttemptInfo, bool, error
 	return api.AttemptInfo{}, false, nil
 }
 
-// AllAttempts returns every stored attempt of a job (as Attempts does,
-// without forcing the store's pending writes to disk), in attempt id
-// order; ok is false for an unknown job.
+// AllAttempts returns every stored attempt of a job (the store's queued
+// records included, without forcing them to disk), in attempt id order,
+// an attempt still RUNNING in a job that ended shown KILLED; ok is false
+// for an unknown job.
 func (t *Tracker) AllAttempts(jobID string) ([]api.AttemptInfo, bool, error) {
 	j, ok := t.JobSummary(jobID)
 	if !ok {
@@ -425,16 +416,6 @@ func (t *Tracker) AllAttempts(jobID string) ([]api.AttemptInfo, bool, error) {
 	return out, true, err
 }
 
-// taskOf is the task id of an attempt id ("" if it is not one).
-func taskOf(attemptID string) string {
-	rest, ok := strings.CutPrefix(attemptID, "attempt_")
-	i := strings.LastIndexByte(rest, '_')
-	if !ok || i < 0 {
-		return ""
-	}
-	return "task_" + rest[:i]
-}
-
 // taskAttempts returns the stored attempts of the given tasks of a job,
 // by task id: one seek per task for a page, one scan for many.
 func (t *Tracker) taskAttempts(jobID string, tasks []TaskView) (map[string][]api.AttemptInfo, error) {
@@ -448,7 +429,7 @@ func (t *Tracker) taskAttempts(jobID string, tasks []TaskView) (map[string][]api
 			return nil, err
 		}
 		for _, a := range all {
-			tid := taskOf(a.ID)
+			tid := mapreduce.TaskOfAttempt(a.ID)
 			out[tid] = append(out[tid], a)
 		}
 		return out, nil
@@ -482,7 +463,7 @@ func (t *Tracker) historyTasks(j *job, version int64) ([]TaskView, error) {
 	t.settle(id, all)
 	byTask := map[string][]api.AttemptInfo{}
 	for _, a := range all {
-		tid := taskOf(a.ID)
+		tid := mapreduce.TaskOfAttempt(a.ID)
 		byTask[tid] = append(byTask[tid], a)
 	}
 	t.mu.Lock()
@@ -491,7 +472,7 @@ func (t *Tracker) historyTasks(j *job, version int64) ([]TaskView, error) {
 	t.mu.Unlock()
 	failedTask := ""
 	if failure != nil {
-		failedTask = taskOf(failure.Attempt)
+		failedTask = mapreduce.TaskOfAttempt(failure.Attempt)
 	}
 	rows := make([]TaskView, 0, nMaps+nReduces)
 	add := func(kind mapreduce.TaskKind, i int) {
@@ -510,13 +491,13 @@ func (t *Tracker) historyTasks(j *job, version int64) ([]TaskView, error) {
 		}
 		switch {
 		case pick != nil:
-			v.State = TaskSucceeded
+			v.State = mapreduce.StateSucceeded
 		case state == api.StateSucceeded:
-			v.State = TaskSucceeded // its record was lost in a crash
+			v.State = mapreduce.StateSucceeded // its record was lost in a crash
 		case v.ID == failedTask:
-			v.State = TaskFailed
+			v.State = mapreduce.StateFailed
 		default:
-			v.State = TaskKilled
+			v.State = mapreduce.StateKilled
 		}
 		if pick == nil && len(as) > 0 {
 			pick = &as[len(as)-1]
@@ -611,7 +592,7 @@ func (t *Tracker) Metrics() Metrics {
 // and for a job that ended before the tracker last started: attempts'
 // counters are kept in memory only). The counters are a copy.
 func (t *Tracker) TaskCounters(jobID, taskID string) (attempt string, c *mapreduce.Counters) {
-	tid, err := ParseTaskID(taskID)
+	tid, err := mapreduce.ParseTaskID(taskID)
 	if err != nil || tid.Job.String() != jobID {
 		return "", nil
 	}

@@ -11,7 +11,7 @@
 // Storage arrives through the FS interface (registered per URL scheme in a
 // Registry), programs run through the Runner interface, and the user's map
 // and reduce logic through the Mapper and Reducer interfaces. It imports only
-// the standard library; deps_test.go enforces that.
+// the standard library; layering_test.go enforces that.
 //
 // Start reading at job.go (Job, Mapper, Reducer), then local.go (the
 // in-process executor that runs a Job with parallel tasks), sort.go (the

@@ -117,6 +117,17 @@ func ParseAttemptID(s string) (AttemptID, error) {
 	return AttemptID{Task: TaskID{Job: job, Kind: kind, Index: idx}, N: n}, nil
 }
 
+// ParseTaskID parses the String form of a TaskID
+// (task_<tracker>_<job>_<m|r>_<index>).
+func ParseTaskID(s string) (TaskID, error) {
+	rest, ok := strings.CutPrefix(s, "task_")
+	a, err := ParseAttemptID("attempt_" + rest + "_0")
+	if !ok || err != nil {
+		return TaskID{}, E("parse task id", Invalid, "", fmt.Errorf("%q is not of the form task_<tracker>_<job>_<m|r>_<task>", s))
+	}
+	return a.Task, nil
+}
+
 // TaskOfAttempt is the task id of an attempt id in its string form
 // (attempt_<job>_<kind>_<task>_<n> → task_<job>_<kind>_<task>), without
 // checking the parts between; "" if id is not of that form. Use it where

@@ -118,7 +118,7 @@ func extract(path, dir string, zip, gz bool, b *archiveBudget) error {
 		ms, err = extractTar(path, dir, gz, o)
 	}
 	var ae *archive.Error
-	if errors.As(err, &ae) && (strings.HasPrefix(ae.Msg, "more than") || strings.HasPrefix(ae.Msg, "its files hold more than")) {
+	if errors.As(err, &ae) && ae.Bound {
 		return fmt.Errorf("%v: %w", err, b.overBudget())
 	}
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -120,6 +121,36 @@ func TestSubmitRecordsTheAuthenticatedOwner(t *testing.T) {
 	resp, body := h.req(http.MethodPost, "/api/v1/jobs", credA, strings.NewReader("x"), "Content-Type", "text/plain")
 	if resp.StatusCode != 400 {
 		t.Errorf("non-multipart submit: %d %s", resp.StatusCode, body)
+	}
+	for _, tc := range []struct{ parts, says string }{
+		{"", "the plan is missing"},
+		{"bundle", "must come before"},
+		{"colour", "unknown form part"},
+	} {
+		var form strings.Builder
+		mw := multipart.NewWriter(&form)
+		if tc.parts != "" {
+			w, _ := mw.CreateFormField(tc.parts)
+			w.Write([]byte("x"))
+		}
+		mw.Close()
+		resp, body := h.req(http.MethodPost, "/api/v1/jobs", credA, strings.NewReader(form.String()), "Content-Type", mw.FormDataContentType())
+		if resp.StatusCode != 400 || !strings.Contains(body, tc.says) {
+			t.Errorf("submit with part %q: %d %s, want 400 saying %q", tc.parts, resp.StatusCode, body, tc.says)
+		}
+	}
+	// Bad status parameters, unknown jobs.
+	if resp, body := h.req(http.MethodGet, "/api/v1/jobs/"+id+"?after=x&wait=1", adminToken, nil); resp.StatusCode != 400 || !strings.Contains(body, "integers") {
+		t.Errorf("status with after=x: %d %s, want 400", resp.StatusCode, body)
+	}
+	for _, path := range []string{"/api/v1/jobs/job_1_0042", "/api/v1/jobs/job_1_0042/kill"} {
+		method := http.MethodGet
+		if strings.HasSuffix(path, "/kill") {
+			method = http.MethodPost
+		}
+		if resp, body := h.req(method, path, adminToken, nil); resp.StatusCode != 404 {
+			t.Errorf("%s %s: %d %s, want 404", method, path, resp.StatusCode, body)
+		}
 	}
 	out := h.plan("dup", 1, 0)
 	h.submit(credA, out)

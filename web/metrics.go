@@ -9,6 +9,7 @@ import (
 
 	"zebra/jobtracker"
 	"zebra/jobtracker/api"
+	"zebra/mapreduce"
 )
 
 // Prometheus metrics at /metrics, all named zebra_*. Most are read from
@@ -81,7 +82,7 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	for _, st := range []string{api.StatePrep, api.StateRunning, api.StateSucceeded, api.StateFailed, api.StateKilled} {
 		ch <- prometheus.MustNewConstMetric(descJobs, prometheus.GaugeValue, float64(s.JobsByState[st]), st)
 	}
-	for _, st := range []string{jobtracker.TaskNew, jobtracker.TaskScheduled, jobtracker.TaskRunning, jobtracker.TaskSucceeded} {
+	for _, st := range []string{mapreduce.StateNew, mapreduce.StateScheduled, mapreduce.StateRunning, mapreduce.StateSucceeded} {
 		ch <- prometheus.MustNewConstMetric(descTasks, prometheus.GaugeValue, float64(s.TasksByState[st]), st)
 	}
 	for _, kind := range []string{"map", "reduce"} {

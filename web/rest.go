@@ -1,7 +1,9 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -16,8 +18,11 @@ import (
 	"zebra/mapreduce"
 )
 
-// zebra's own API: the tracker's /api/v1 routes with access checks, and
-// the routes for logs, task completion events and live status.
+// zebra's own API (/api/v1, described in openapi.json): jobs, attempts,
+// workers, kill and submit on the tracker's methods, with access checks,
+// and the routes for logs, task completion events and live status. This
+// package is its only server; the tracker's own handler serves only the
+// worker protocol.
 
 func (s *Server) apiWorkers(c *gin.Context) { c.JSON(http.StatusOK, s.t.Workers()) }
 
@@ -131,8 +136,8 @@ func cmpDur(a, b time.Duration) int {
 	return 0
 }
 
-// apiJob is a job's api.JobStatus; ?after=V&wait=MS waits for a version
-// above V, as the tracker's own route does.
+// apiJob is a job's api.JobStatus; ?after=V&wait=MS waits (up to a
+// minute) for a version above V.
 func (s *Server) apiJob(c *gin.Context) {
 	j, ok := s.job(c, readJob)
 	if !ok {
@@ -189,8 +194,8 @@ func (s *Server) apiAttempts(c *gin.Context) {
 	c.JSON(http.StatusOK, as)
 }
 
-// apiSubmit accepts a job as the tracker's route does (a multipart form:
-// "plan", then an optional "bundle"), recording the authenticated tenant
+// apiSubmit accepts a job (a multipart form: "plan", then an optional
+// "bundle"; see readSubmission), recording the authenticated tenant
 // as its owner.
 func (s *Server) apiSubmit(c *gin.Context) {
 	p := principal(c)
@@ -198,12 +203,60 @@ func (s *Server) apiSubmit(c *gin.Context) {
 		apiError(c, http.StatusUnauthorized, "submitting a job needs a token")
 		return
 	}
-	plan, bundle, err := jobtracker.ReadSubmission(c.Writer, c.Request)
+	plan, bundle, err := readSubmission(c.Writer, c.Request)
 	if err != nil {
 		apiError(c, http.StatusBadRequest, err.Error())
 		return
 	}
 	s.submit(c, p, plan, bundle)
+}
+
+// maxPlan bounds a submission's plan; maxBundle its file bundle.
+const (
+	maxPlan   = 64 << 20
+	maxBundle = 4 << 30
+)
+
+// readSubmission reads a submission's multipart form: its "plan" part (a
+// strictly decoded api.Plan) and, if present, its "bundle" part, which
+// must come after the plan and is returned unread, to be streamed into
+// the tracker's Submit. An error is the client's fault and its text says
+// what was wrong.
+func readSubmission(w http.ResponseWriter, r *http.Request) (*api.Plan, io.Reader, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBundle)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, nil, fmt.Errorf("submit: want a multipart form with a \"plan\" part: %w", err)
+	}
+	var plan *api.Plan
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("submit: read form: %w", err)
+		}
+		switch part.FormName() {
+		case "plan":
+			dec := json.NewDecoder(io.LimitReader(part, maxPlan))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&plan); err != nil {
+				return nil, nil, fmt.Errorf("submit: plan: %w", err)
+			}
+		case "bundle":
+			if plan == nil {
+				return nil, nil, errors.New("submit: the \"plan\" part must come before the \"bundle\" part")
+			}
+			return plan, part, nil
+		default:
+			return nil, nil, fmt.Errorf("submit: unknown form part %q (want plan, bundle)", part.FormName())
+		}
+	}
+	if plan == nil {
+		return nil, nil, errors.New("submit: the plan is missing")
+	}
+	return plan, nil, nil
 }
 
 // submit submits plan (and its bundle, if any) for the principal p, the

@@ -157,7 +157,7 @@ func (s *Server) routes() *gin.Engine {
 	a.POST("/ui/jobs/:id/kill", s.killForm)
 	a.POST("/ui/logout", s.logout)
 
-	// zebra's own API (the tracker's /api/v1, with access checks).
+	// zebra's own API (rest.go; this package is its only server).
 	a.GET("/api/v1/cluster/workers", s.apiWorkers)
 	a.GET("/api/v1/jobs", s.apiJobs)
 	a.POST("/api/v1/jobs", s.apiSubmit)

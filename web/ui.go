@@ -309,7 +309,7 @@ func (s *Server) countersSVG(c *gin.Context) {
 	c.Data(http.StatusOK, "image/svg+xml", []byte(standalone(countersSVG(title, chartRows(total, maps, which)))))
 }
 
-var taskStates = []string{jobtracker.TaskScheduled, jobtracker.TaskRunning, jobtracker.TaskSucceeded, jobtracker.TaskFailed, jobtracker.TaskKilled}
+var taskStates = []string{mapreduce.StateScheduled, mapreduce.StateRunning, mapreduce.StateSucceeded, mapreduce.StateFailed, mapreduce.StateKilled}
 
 func (s *Server) tasksPage(c *gin.Context) {
 	j, ok := s.job(c, readJob)
@@ -346,7 +346,7 @@ func (s *Server) taskPage(c *gin.Context) {
 		s.fail(c, http.StatusInternalServerError, err.Error())
 		return
 	}
-	s.render(c, http.StatusOK, "task", page{Title: t.ID, Refresh: t.State == jobtracker.TaskRunning, Data: map[string]any{"Job": j, "Task": t, "Attempts": as}})
+	s.render(c, http.StatusOK, "task", page{Title: t.ID, Refresh: t.State == mapreduce.StateRunning, Data: map[string]any{"Job": j, "Task": t, "Attempts": as}})
 }
 
 var exitPattern = regexp.MustCompile(`subprocess failed with code (-?\d+)(?: \((.*)\))?`)

@@ -2,7 +2,8 @@
 // and its clients: JSON over HTTP. It holds only types, paths and a small
 // client, so that every side can import it without importing the others.
 //
-// Client endpoints (under /api/v1):
+// Client endpoints (under /api/v1, served by the web package with access
+// checks; web/openapi.json is their full description):
 //
 //	POST /api/v1/jobs                 submit: multipart form, part "plan" (a Plan as JSON) and optional part "bundle" (a tar of the job's files)
 //	GET  /api/v1/jobs                 list jobs (newest first)
@@ -11,7 +12,8 @@
 //	POST /api/v1/jobs/{id}/kill       kill a job
 //	GET  /api/v1/cluster/workers      the live workers
 //
-// Worker endpoints (under /internal/v1; see docs/cluster.md):
+// Worker endpoints (under /internal/v1, served by jobtracker.Tracker.Handler
+// behind the web front, for the cluster token only; see docs/cluster.md):
 //
 //	POST /internal/v1/workers                      register (Registration → Registered)
 //	POST /internal/v1/workers/{id}/poll            long-poll for work (Poll → PollReply)

@@ -15,8 +15,10 @@ import (
 	"time"
 )
 
-// Client talks to a jobtracker. The zero value is not usable; see
-// NewClient.
+// Client talks to a jobtracker: to its web front (package web), which
+// serves the client API (/api/v1: Submit, Status, Kill, Jobs) and passes
+// the worker protocol (/internal/v1, through Do) on to the tracker for
+// the cluster token. The zero value is not usable; see NewClient.
 type Client struct {
 	base string
 	http *http.Client

@@ -1,13 +1,3 @@
-// Package archive unpacks tar and zip archives that come from users (a streaming
-// job's -archives, a ZeroCloud job's image and bundle) without letting
-// them write, or point, outside the directory they are unpacked into.
-//
-// Members are checked as they are read: names must be relative and stay
-// inside after cleaning; a member may not be written through a symlink of
-// the archive; symlink targets must be relative and, followed the way the
-// kernel would follow them (through the archive's other links), stay
-// inside; nothing is written twice. Sizes and member counts are bounded,
-// and sparse members (whose holes would be written out) are refused.
 package archive
 
 import (
@@ -59,6 +49,9 @@ type Member struct {
 type Error struct {
 	Member string // "" for the archive as a whole
 	Msg    string
+	// Bound is set when the archive holds more than Options.MaxBytes
+	// bytes or Options.MaxEntries members.
+	Bound bool
 }
 
 func (e *Error) Error() string {
@@ -170,7 +163,7 @@ func (x *extractor) member(h *tar.Header, r io.Reader) error {
 	}
 	x.seen[name] = typ
 	if x.o.MaxEntries > 0 && len(x.members) >= x.o.MaxEntries {
-		return &Error{Msg: fmt.Sprintf("more than %d members", x.o.MaxEntries)}
+		return &Error{Msg: fmt.Sprintf("more than %d members", x.o.MaxEntries), Bound: true}
 	}
 	p := filepath.Join(x.dir, filepath.FromSlash(name))
 	m := Member{Name: name, Type: typ, Mode: os.FileMode(h.Mode).Perm()}
@@ -210,7 +203,7 @@ func (x *extractor) member(h *tar.Header, r io.Reader) error {
 		}
 		x.bytes += h.Size
 		if x.o.MaxBytes > 0 && x.bytes > x.o.MaxBytes {
-			return &Error{Msg: fmt.Sprintf("its files hold more than %d bytes", x.o.MaxBytes)}
+			return &Error{Msg: fmt.Sprintf("its files hold more than %d bytes", x.o.MaxBytes), Bound: true}
 		}
 		perm := m.Mode&0o755 | 0o400
 		if x.o.Readable {
