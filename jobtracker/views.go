@@ -15,20 +15,6 @@ import (
 // nothing returned aliases the tracker's state, and nothing here changes
 // it.
 
-// Task states: the views show mapreduce's (Hadoop's TaskState names),
-// which own them.
-//
-// Deprecated: use mapreduce.StateNew and the like; these aliases remain
-// only until their last users (web/history.go) move.
-const (
-	TaskNew       = mapreduce.StateNew
-	TaskScheduled = mapreduce.StateScheduled
-	TaskRunning   = mapreduce.StateRunning
-	TaskSucceeded = mapreduce.StateSucceeded
-	TaskFailed    = mapreduce.StateFailed
-	TaskKilled    = mapreduce.StateKilled
-)
-
 // JobSummary is a job as lists show it.
 type JobSummary struct {
 	ID   string
@@ -260,7 +246,7 @@ func (t *Tracker) complete(jobID string, rows []TaskView) error {
 		as := hist[v.ID]
 		v.Attempts = max(v.Attempts, len(as))
 		for _, a := range as {
-			if a.ID == v.Attempt && v.State == TaskSucceeded {
+			if a.ID == v.Attempt && v.State == mapreduce.StateSucceeded {
 				v.Finished = a.Finished
 			}
 		}

@@ -311,7 +311,7 @@ func hsTaskOf(t *jobtracker.TaskView) api.HSTask {
 	h := api.HSTask{ElapsedTime: elapsed(t.Started, t.Finished), State: t.State, StartTime: ms(t.Started),
 		FinishTime: ms(t.Finished), ID: t.ID, Type: strings.ToUpper(t.Kind), Attempt: t.Attempt, Attempts: t.Attempts,
 		Worker: t.Worker, Node: t.Node, DataLocal: t.DataLocal}
-	if t.State == jobtracker.TaskSucceeded {
+	if t.State == mapreduce.StateSucceeded {
 		h.Progress, h.SuccessfulAttempt = 100, t.Attempt
 	}
 	if t.Split != nil {
