@@ -2,13 +2,16 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"zebra/jobtracker/api"
@@ -86,5 +89,51 @@ func TestZeroCloudReplyStreamed(t *testing.T) {
 	}
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc >= replyPart {
 		t.Errorf("serving a reply of %d bytes allocated %d bytes: it is held in memory, not relayed", 2*replyPart, alloc)
+	}
+}
+
+// TestZeroCloudPlanInstancesAreTasks: a ZeroCloud plan a tenant submits
+// itself must name one instance per task (its first group's per split,
+// its second's per reduce), as the compiler makes them: the reply, the
+// CGI environment and the workers all take the instance list as the
+// tasks, and a list of millions of names in a plan of one task would be
+// expanded on every GET of its reply. A plan with more stages than two is
+// refused too; the compiler's shape is accepted.
+func TestZeroCloudPlanInstancesAreTasks(t *testing.T) {
+	h := newHarness(t, false)
+	zc := func(maps, reduces int, stages ...[]string) *api.Plan {
+		p := h.plan("zc-shape", maps, reduces)
+		p.Kind = zerocloud.Kind
+		for i := range p.Splits {
+			p.Splits[i].URI = "zerocloud:map"
+		}
+		var spec zerocloud.Spec
+		for k, names := range stages {
+			spec.Stages = append(spec.Stages, zerocloud.Stage{Group: fmt.Sprintf("g%d", k), Instances: names,
+				Program: zerocloud.Program{Kind: zerocloud.ProgramSwift, Path: "swift://apps/mine.sh"}})
+		}
+		p.Spec, _ = json.Marshal(spec)
+		return p
+	}
+	many := make([]string, 1000)
+	for i := range many {
+		many[i] = fmt.Sprintf("g0-%d", i+1)
+	}
+	for _, tc := range []struct {
+		name string
+		p    *api.Plan
+	}{
+		{"more instances than splits", zc(1, 0, many)},
+		{"fewer instances than splits", zc(2, 0, []string{"g0"})},
+		{"second group not the reduces", zc(1, 1, []string{"g0"}, []string{"g1-1", "g1-2"})},
+		{"three groups", zc(1, 1, []string{"g0"}, []string{"g1"}, []string{"g2"})},
+	} {
+		_, err := h.client(credA).Submit(context.Background(), tc.p, nil)
+		if !api.IsStatus(err, http.StatusForbidden) || !strings.Contains(err.Error(), "instances") && !strings.Contains(err.Error(), "groups") {
+			t.Errorf("%s: %v, want 403 naming the instances or groups", tc.name, err)
+		}
+	}
+	if _, err := h.client(credA).Submit(context.Background(), zc(2, 1, []string{"g0-1", "g0-2"}, []string{"g1"}), nil); err != nil {
+		t.Errorf("a plan of the compiler's shape: %v", err)
 	}
 }
