@@ -264,7 +264,9 @@ func (s *Server) hsCounters(c *gin.Context) {
 
 // redactArgs is a job's command line as shown: the value of every -D or
 // -jobconf setting whose name is sensitive (sensitiveConf), and of every
-// -cmdenv, is redacted, in each of the forms Hadoop accepts ("-D k=v", "-Dk=v").
+// -cmdenv, is redacted, in each of the forms Hadoop accepts ("-D k=v",
+// "-Dk=v", "--D k=v", every value of "-jobconf k=v k=v", one or two
+// hyphens).
 func redactArgs(args []string) []string {
 	out := append([]string(nil), args...)
 	redact := func(i int, prefix string) {
@@ -273,14 +275,28 @@ func redactArgs(args []string) []string {
 			out[i] = prefix + k + "=" + redacted
 		}
 	}
-	for i, a := range out {
+	for i := 0; i < len(out); i++ {
+		a := out[i]
+		// commons-cli takes one or two hyphens (streaming/args.go).
+		name := strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+		if name == a {
+			continue
+		}
 		switch {
-		case a == "-cmdenv" && i+1 < len(out):
-			if k, v, ok := strings.Cut(out[i+1], "="); ok && v != "" {
-				out[i+1] = k + "=" + redacted
+		case name == "cmdenv" && i+1 < len(out):
+			i++
+			if k, v, ok := strings.Cut(out[i], "="); ok && v != "" {
+				out[i] = k + "=" + redacted
 			}
-		case (a == "-D" || a == "-jobconf") && i+1 < len(out):
-			redact(i+1, "")
+		case name == "D" && i+1 < len(out):
+			i++
+			redact(i, "")
+		case name == "jobconf":
+			// Every value up to the next option.
+			for i+1 < len(out) && !strings.HasPrefix(out[i+1], "-") {
+				i++
+				redact(i, "")
+			}
 		case strings.HasPrefix(a, "-D") && len(a) > 2:
 			redact(i, "-D")
 		}

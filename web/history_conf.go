@@ -94,12 +94,15 @@ const redacted = "<redacted>"
 
 // redactEnv redacts the values of a -cmdenv list as stream.addenvironment
 // holds it (NAME=VALUE words joined by spaces): every value but an empty
-// one.
+// one, and every word without a name (the rest of a -cmdenv value that
+// had spaces).
 func redactEnv(v string) string {
 	words := strings.Split(v, " ")
 	for i, w := range words {
 		if name, val, ok := strings.Cut(w, "="); ok && val != "" {
 			words[i] = name + "=" + redacted
+		} else if !ok && w != "" {
+			words[i] = redacted
 		}
 	}
 	return strings.Join(words, " ")

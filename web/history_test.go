@@ -218,13 +218,13 @@ func TestHistoryBasicAuth(t *testing.T) {
 // settings and every -cmdenv value.
 func TestConfRedaction(t *testing.T) {
 	p := &api.Plan{Name: "j", Reduces: 2, Conf: map[string]string{"fs.s3a.secret.key": "s1", "my.password": "s2",
-		"stream.addenvironment": "HADOOP_ROOT_LOGGER= A=s3 B=", "mapreduce.task.timeout": "5"}}
+		"stream.addenvironment": "HADOOP_ROOT_LOGGER= A=s3 B= C=first second", "mapreduce.task.timeout": "5"}}
 	got := map[string]api.HSProperty{}
 	for _, prop := range confOf(p) {
 		got[prop.Name] = prop
 	}
 	if got["fs.s3a.secret.key"].Value != redacted || got["my.password"].Value != redacted ||
-		got["stream.addenvironment"].Value != "HADOOP_ROOT_LOGGER= A="+redacted+" B=" {
+		got["stream.addenvironment"].Value != "HADOOP_ROOT_LOGGER= A="+redacted+" B= C="+redacted+" "+redacted {
 		t.Errorf("redaction: %+v", got)
 	}
 	if got["mapreduce.task.timeout"].Value != "5" || got["mapreduce.job.reduces"].Value != "2" ||
@@ -312,6 +312,37 @@ func TestHadoopDefaultsMatchHadoop(t *testing.T) {
 		}
 		if !sensitiveConf.MatchString(key) {
 			t.Errorf("Hadoop redacts %s (pattern %s), zebra does not", key, p)
+		}
+	}
+}
+
+// TestCommandLineRedactionForms: the job page another tenant reads
+// (PublicRead) shows the command line without any secret, in every form
+// zebra's parser accepts (streaming/args.go, as commons-cli): two
+// hyphens (--D, --jobconf, --cmdenv) as well as one, and every value of
+// -jobconf, which takes several. The plain settings stay readable.
+func TestCommandLineRedactionForms(t *testing.T) {
+	h := newHarness(t, true)
+	p := h.plan("redact-forms", 1, 0)
+	secrets := []string{"sec-1", "sec-2", "sec-3", "sec-4", "sec-5", "sec-6"}
+	p.Args = []string{"--D", "a.password=sec-1", "-D", "plain.one=visible-1", "-input", "in",
+		"-jobconf", "plain.two=visible-2", "b.secret=sec-2", "--jobconf", "c.token=sec-3",
+		"--cmdenv", "PLAIN=sec-4", "-cmdenv", "\"QUOTED=sec-5\"", "-jobconf", "d.credential=sec-6", "-mapper", "cat"}
+	id := h.submit(credA, p)
+	for _, cred := range []string{credB, credA} {
+		resp, body := h.req(http.MethodGet, "/ui/jobs/"+id, cred, nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("job page as %s: %s", cred, resp.Status)
+		}
+		for _, s := range secrets {
+			if strings.Contains(body, s) {
+				t.Errorf("the job page shows %s the secret %s", cred, s)
+			}
+		}
+		for _, v := range []string{"visible-1", "visible-2"} {
+			if !strings.Contains(body, v) {
+				t.Errorf("the job page hides the plain setting %s from %s", v, cred)
+			}
 		}
 	}
 }

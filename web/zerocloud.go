@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -113,15 +114,34 @@ func (s *Server) waitJob(ctx context.Context, id string) api.JobStatus {
 // value per instance in node order (comma-separated), and the body its
 // instances wrote to path-less channels; 200 when the job succeeded (its
 // apps ran, whatever their exit codes), else 500 with the job's error
-// (the headers say which instances ran).
+// (the headers say which instances ran). The body is relayed from the
+// workers instance by instance as it is read, never held whole here (a
+// job has up to 100000 instances, each returning up to
+// zerocloud.MaxReply); a worker that fails once it has begun breaks the
+// connection off, so that a client never takes a part for the whole.
 func (s *Server) writeReply(c *gin.Context, id string, st api.JobStatus) {
-	r, err := s.zerocloudReply(c.Request.Context(), id)
+	ctx := c.Request.Context()
+	reports, attempts, err := s.zerocloudReports(ctx, id)
 	if err != nil {
 		apiError(c, http.StatusBadGateway, fmt.Sprintf("job %s: read its reply: %v", id, err))
 		return
 	}
+	// The Content-Type is the first non-empty reply's.
+	first, body := -1, io.ReadCloser(nil)
+	for i := 0; st.State == api.StateSucceeded && i < len(attempts) && body == nil; i++ {
+		if attempts[i] == nil {
+			continue
+		}
+		if body, err = s.openReply(ctx, id, *attempts[i]); err != nil {
+			apiError(c, http.StatusBadGateway, fmt.Sprintf("job %s: read its reply: %v", id, err))
+			return
+		}
+		if body != nil {
+			first = i
+		}
+	}
 	h := c.Writer.Header()
-	for k, v := range r.Header {
+	for k, v := range zerocloud.ReplyHeader(reports, first) {
 		h[k] = v
 	}
 	// The body and its content type are the tenant's: never let a
@@ -138,23 +158,58 @@ func (s *Server) writeReply(c *gin.Context, id string, st api.JobStatus) {
 		c.String(http.StatusInternalServerError, "%s\n", msg)
 		return
 	}
-	c.Data(http.StatusOK, r.Header.Get("Content-Type"), r.Body)
+	c.Status(http.StatusOK)
+	c.Writer.WriteHeaderNow()
+	for i := first; body != nil; {
+		_, err := io.Copy(c.Writer, io.LimitReader(body, zerocloud.MaxReply))
+		body.Close()
+		if err != nil {
+			s.log.Warn("zerocloud reply broke off", "job", id, "instance", i, "err", err)
+			breakOff(c)
+			return
+		}
+		for body = nil; body == nil && i+1 < len(attempts); {
+			i++
+			if attempts[i] == nil {
+				continue
+			}
+			if body, err = s.openReply(ctx, id, *attempts[i]); err != nil {
+				s.log.Warn("zerocloud reply broke off", "job", id, "instance", i, "err", err)
+				breakOff(c)
+				return
+			}
+		}
+	}
 }
 
-// zerocloudReply assembles a finished job's reply from the report and
-// reply its instances' succeeded attempts left on their workers.
-func (s *Server) zerocloudReply(ctx context.Context, id string) (zerocloud.Reply, error) {
+// breakOff closes a response's connection without ending the response,
+// so that its client sees that the body broke off.
+func breakOff(c *gin.Context) {
+	if conn, _, err := c.Writer.Hijack(); err == nil {
+		conn.Close()
+		return
+	}
+	panic(http.ErrAbortHandler)
+}
+
+// maxReport bounds an instance's report (a few hundred bytes).
+const maxReport = 64 << 10
+
+// zerocloudReports returns a finished job's instances' reports in node
+// order (nil: the instance has no succeeded attempt) and the succeeded
+// attempts whose logs hold their replies.
+func (s *Server) zerocloudReports(ctx context.Context, id string) ([]*zerocloud.Report, []*api.AttemptInfo, error) {
 	pl, ok := s.t.Plan(id)
 	if !ok {
-		return zerocloud.Reply{}, fmt.Errorf("no job %s", id)
+		return nil, nil, fmt.Errorf("no job %s", id)
 	}
 	kinds, idx, err := zerocloud.ReplyTasks(pl.Spec)
 	if err != nil {
-		return zerocloud.Reply{}, err
+		return nil, nil, err
 	}
 	as, _, err := s.t.AllAttempts(id)
 	if err != nil {
-		return zerocloud.Reply{}, err
+		return nil, nil, err
 	}
 	done := map[string]api.AttemptInfo{}
 	for _, a := range as {
@@ -172,24 +227,42 @@ func (s *Server) zerocloudReply(ctx context.Context, id string) (zerocloud.Reply
 		done[fmt.Sprintf("%s%d", k, aid.Task.Index)] = a
 	}
 	reports := make([]*zerocloud.Report, len(kinds))
-	bodies := make([][]byte, len(kinds))
+	attempts := make([]*api.AttemptInfo, len(kinds))
 	for i := range kinds {
 		a, ok := done[fmt.Sprintf("%s%d", kinds[i], idx[i])]
 		if !ok {
 			continue
 		}
-		b, err := s.readLogFile(ctx, id, a, zerocloud.ReportFile, 1<<20)
+		b, err := s.readLogFile(ctx, id, a, zerocloud.ReportFile, maxReport)
 		if err != nil {
-			return zerocloud.Reply{}, err
+			return nil, nil, err
 		}
 		if reports[i], err = zerocloud.ParseReport(b); err != nil {
-			return zerocloud.Reply{}, err
+			return nil, nil, err
 		}
-		if bodies[i], err = s.readLogFile(ctx, id, a, zerocloud.ReplyFile, zerocloud.MaxReply); err != nil {
-			return zerocloud.Reply{}, err
-		}
+		attempts[i] = &a
 	}
-	return zerocloud.AssembleReply(reports, bodies), nil
+	return reports, attempts, nil
+}
+
+// openReply opens the reply an attempt left; nil if it is empty.
+func (s *Server) openReply(ctx context.Context, job string, a api.AttemptInfo) (io.ReadCloser, error) {
+	resp, err := s.fetchLog(ctx, job, a, zerocloud.ReplyFile, 0)
+	if err != nil {
+		return nil, fmt.Errorf("attempt %s: %s: %w", a.ID, zerocloud.ReplyFile, err)
+	}
+	br := bufio.NewReader(resp.Body)
+	if _, err := br.Peek(1); err != nil {
+		resp.Body.Close()
+		if err == io.EOF {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("attempt %s: %s: %w", a.ID, zerocloud.ReplyFile, err)
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{br, resp.Body}, nil
 }
 
 // readLogFile reads up to limit bytes of one of an attempt's log files.

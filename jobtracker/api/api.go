@@ -185,7 +185,8 @@ type Failure struct {
 	// operating system's reason in Java's words.
 	StartError string `json:"start_error,omitempty"`
 	StderrTail string `json:"stderr_tail,omitempty"`
-	// Log is where the attempt's full log is kept (worker and path).
+	// Log is where the attempt's full log is kept: WORKER:logs/JOB/ATTEMPT/stderr, a
+	// path under the worker's data directory (never the host path).
 	Log string `json:"log,omitempty"`
 	// Kind is why the attempt failed (see FailureKind): FailureUser when
 	// the task used its maxattempts, another kind when it reached the

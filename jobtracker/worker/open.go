@@ -81,6 +81,10 @@ type OpenConfig struct {
 	Swift swiftfs.Config
 	// Timeout bounds one run (default 10 s, ZeroCloud's zerovm_timeout).
 	Timeout time.Duration
+	// MaxInput bounds the object a script bundle finds at /dev/input,
+	// which is copied to the worker's disk (default 1 GiB, ZeroCloud's
+	// zerovm_maxinput): a larger one is refused with 413.
+	MaxInput int64
 	// MaxRunning bounds the apps running at once (default 2 per CPU);
 	// MaxQueued the opens waiting for one (default MaxRunning). Past both an
 	// open answers 503 with api.HeaderBusy.
@@ -125,6 +129,9 @@ func NewOpener(cfg OpenConfig) (*Opener, error) {
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.MaxInput <= 0 {
+		cfg.MaxInput = defaultMaxInput
 	}
 	if cfg.MaxRunning <= 0 {
 		cfg.MaxRunning = 2 * runtime.NumCPU()
@@ -337,8 +344,12 @@ func (o *Opener) serveOpen(w http.ResponseWriter, r *http.Request) {
 		// ZeroCloud's open apps read the object at /dev/input (random
 		// access) as well as on stdin: the object is kept in a file of the
 		// run's directory, shown read-only at /dev/input, and fed to stdin.
-		input, err := spoolInput(ctx, body, filepath.Join(dir, "input"), objInfo.Size)
+		input, err := spoolInput(ctx, body, filepath.Join(dir, "input"), objInfo.Size, o.cfg.MaxInput)
 		if err != nil {
+			if mapreduce.IsKind(err, mapreduce.Invalid) {
+				openError(w, http.StatusRequestEntityTooLarge, "app "+appName+" is a script bundle: "+err.Error())
+				return
+			}
 			o.swiftError(w, err, "read "+container+"/"+object)
 			return
 		}
@@ -562,9 +573,18 @@ func ServeHandler(ctx context.Context, ln net.Listener, h http.Handler, log *slo
 	return nil
 }
 
+// defaultMaxInput is OpenConfig.MaxInput's default.
+const defaultMaxInput = 1 << 30
+
 // spoolInput copies the object (size bytes, as its HEAD said) from body
-// into the file p and returns it opened for reading from the start.
-func spoolInput(ctx context.Context, body io.Reader, p string, size int64) (*os.File, error) {
+// into the file p and returns it opened for reading from the start; an
+// object larger than max is refused (kind Invalid) before anything is
+// read or written.
+func spoolInput(ctx context.Context, body io.Reader, p string, size, max int64) (*os.File, error) {
+	if size > max {
+		return nil, mapreduce.E("keep the object for /dev/input", mapreduce.Invalid, "",
+			fmt.Errorf("the object has %d bytes, more than the %d bytes /dev/input may hold (ZeroCloud's zerovm_maxinput; zebra worker's open configuration)", size, max))
+	}
 	f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, mapreduce.E("keep the object for /dev/input", mapreduce.Infra, filepath.Base(p), err)

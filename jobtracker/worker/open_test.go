@@ -3,6 +3,8 @@ package worker
 import (
 	"archive/tar"
 	"bytes"
+	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"zebra/mapreduce"
 	"zebra/mapreduce/archive/archivetest"
 )
 
@@ -202,5 +205,41 @@ func TestUnpackBundleSparse(t *testing.T) {
 	})
 	if n > int64(len(app)) {
 		t.Errorf("%d bytes unpacked from an app of %d", n, len(app))
+	}
+}
+
+// countingReader is an endless object that counts what is read of it.
+type countingReader struct{ n int64 }
+
+func (r *countingReader) Read(p []byte) (int, error) {
+	r.n += int64(len(p))
+	return len(p), nil
+}
+
+// TestSpoolInputBound: the object a script bundle finds at /dev/input is
+// copied to the worker's disk, so one larger than the bound is refused
+// (kind Invalid, which the open answers with 413) before a byte is read
+// or a file is made; one within it is copied whole.
+func TestSpoolInputBound(t *testing.T) {
+	dir := t.TempDir()
+	const max = 1 << 20
+	r := &countingReader{}
+	f, err := spoolInput(context.Background(), r, filepath.Join(dir, "big"), max+1, max)
+	if err == nil {
+		f.Close()
+	}
+	if !mapreduce.IsKind(err, mapreduce.Invalid) || r.n != 0 {
+		t.Errorf("an object of %d bytes with a bound of %d: %v, %d bytes read", max+1, max, err, r.n)
+	}
+	if _, serr := os.Stat(filepath.Join(dir, "big")); !os.IsNotExist(serr) {
+		t.Errorf("the refused object left a file: %v", serr)
+	}
+	f, err = spoolInput(context.Background(), io.LimitReader(&countingReader{}, max), filepath.Join(dir, "ok"), max, max)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if st, _ := f.Stat(); st.Size() != max {
+		t.Errorf("an object of %d bytes within the bound: %d bytes kept", max, st.Size())
 	}
 }

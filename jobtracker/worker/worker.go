@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -430,6 +431,9 @@ func (w *Worker) runAttempt(ctx context.Context, as api.Assignment) (rep api.Att
 	if err != nil {
 		return fail(err)
 	}
+	// Where the log is, for the job's owner: the worker and the log's
+	// place under its data directory (the host path is not the tenant's).
+	logRef := w.cfg.Name + ":" + path.Join("logs", as.Job, as.Attempt, filepath.Base(log.Path()))
 	defer log.Close()
 	workDir := filepath.Join(w.cfg.Data, "work", as.Job, as.Attempt)
 	t := &mapreduce.TaskContext{Attempt: a, Partition: a.Task.Index, Conf: job.Conf, Dir: workDir,
@@ -474,12 +478,12 @@ func (w *Worker) runAttempt(ctx context.Context, as api.Assignment) (rep api.Att
 		}
 		r := fail(err)
 		r.StderrTail = string(log.Tail())
-		r.Log = w.cfg.Name + ":" + log.Path()
+		r.Log = logRef
 		r.StartError = startError(err)
 		return r
 	}
 	rep = api.AttemptReport{State: api.AttemptSucceeded, Counters: t.Counters, Digests: t.Digests, Partitions: partitions, Outputs: t.Committed,
-		Log: w.cfg.Name + ":" + log.Path()}
+		Log: logRef}
 	if a.Task.Kind == mapreduce.ReduceTask {
 		rep.ShuffleFinished, rep.SortFinished = shuffled, t.SortFinished.UTC()
 	}

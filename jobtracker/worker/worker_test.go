@@ -282,3 +282,69 @@ func TestWorkersRunAJob(t *testing.T) {
 		t.Errorf("the job was built %d times; want once per worker that ran it", builds.Load())
 	}
 }
+
+// TestFailureLogNoWorkerPath: a failed attempt's report tells where its
+// log is (the worker and the log's place under the worker's logs) without
+// the worker's host paths, which are not the tenant's business (the job's
+// owner reads the failure); the failure still names the worker and the
+// attempt.
+func TestFailureLogNoWorkerPath(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	fsys := &mrtest.MemFS{}
+	reg := &mapreduce.Registry{}
+	mrtest.RegisterMem(reg, fsys)
+	mrtest.WriteFile(t, fsys, "/in/f.txt", []byte("a b\n"))
+	fi, err := fsys.Stat(ctx, "/in/f.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tr, err := jobtracker.Open(jobtracker.Config{Data: t.TempDir(), Registry: reg, PollWait: 200 * time.Millisecond, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	srv := httptest.NewServer(tr.Handler())
+	defer srv.Close()
+	spec, _ := json.Marshal("fails")
+	plan := &api.Plan{Name: "fails", Kind: "test", Spec: spec, Splits: mapreduce.FileSplits(fsys, []mapreduce.FileInfo{fi}, 1, 1, 1<<20),
+		Reduces: 0, Output: "mem:/out", MaxMapAttempts: 1}
+	mapper := &catMapper{runner: sandbox.Plain{}, failIndex: 0}
+	build := func(_ context.Context, p *api.Plan, id mapreduce.JobID, _ string) (*mapreduce.Job, error) {
+		return &mapreduce.Job{ID: id, Conf: mapreduce.NewConf(), Splits: p.Splits, InputFS: fsys, OutputFS: fsys, Output: "/out",
+			Mapper: mapper, OutSpec: mapreduce.OutputSpec{Separator: []byte("\t")}}, nil
+	}
+	data := t.TempDir()
+	wctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		Run(wctx, Config{JobTracker: srv.URL, Data: data, Name: "w0", MapSlots: 1, ReduceSlots: 1,
+			Transport: newMemShuffles(1)[0], Build: build, Logger: log})
+	}()
+	defer func() { stop(); <-done }()
+	id, err := tr.Submit(ctx, plan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st api.JobStatus
+	for after := int64(-1); ; after = st.Version {
+		st, _ = tr.WaitStatus(ctx, id, after, 5*time.Second)
+		if st.Done() || ctx.Err() != nil {
+			break
+		}
+	}
+	if st.State != api.StateFailed || st.Failure == nil {
+		t.Fatalf("job ended %s (%+v), want failed", st.State, st.Failure)
+	}
+	f := st.Failure
+	for what, v := range map[string]string{"log": f.Log, "error": f.Error, "stderr tail": f.StderrTail} {
+		if strings.Contains(v, data) {
+			t.Errorf("the failure's %s names the worker's data directory %s: %q", what, data, v)
+		}
+	}
+	if !strings.HasPrefix(f.Log, "w0:") || !strings.Contains(f.Log, f.Attempt) {
+		t.Errorf("the failure's log %q does not name the worker and the attempt %s", f.Log, f.Attempt)
+	}
+}

@@ -43,13 +43,26 @@ type LocalObject struct {
 	Meta map[string]string
 }
 
-// headerExcluded are request headers never passed on (ZeroCloud's
-// header_exclusions, and credentials zebra accepts).
-var headerExcluded = regexp.MustCompile(`(?i)^(x-(account|container|object)-sysmeta-|x-backend|x-auth|content-type|content-length|x-storage-token|cookie|authorization|proxy-authorization)`)
+// envExcluded are the HTTP_* variables of request headers never passed
+// on, matched on the variable name (so that X_Auth_Token, which a proxy
+// may treat as X-Auth-Token, is dropped as well): ZeroCloud's
+// header_exclusions (Swift's sysmeta and backend headers), the body's
+// framing, every credential a client may present to zebra or to Swift
+// (and any header naming a token, a password, a secret, a cookie, a
+// session or authorization), zebra's internal headers, and the hop-by-hop
+// headers (RFC 9110 7.6.1; so are those the Connection header names).
+var envExcluded = regexp.MustCompile(`^HTTP_(X_(ACCOUNT|CONTAINER|OBJECT)_SYSMETA_|X_BACKEND|X_ZEBRA_|X_STORAGE_|CONTENT_TYPE$|CONTENT_LENGTH$|` +
+	`CONNECTION$|KEEP_ALIVE$|PROXY_|TE$|TRAILERS?$|TRANSFER_ENCODING$|UPGRADE$)|` +
+	`AUTH|TOKEN|COOKIE|PASS|SECRET|CREDENTIAL|SESSION|CSRF|XSRF`)
 
 // envName is a header name turned into a variable name's tail; anything
 // but letters and digits becomes _.
 var envNameBad = regexp.MustCompile(`[^A-Z0-9]`)
+
+// headerVar is the HTTP_* variable of header name k.
+func headerVar(k string) string {
+	return "HTTP_" + envNameBad.ReplaceAllString(strings.ToUpper(strings.TrimSpace(k)), "_")
+}
 
 // Bounds of the headers passed on.
 const (
@@ -75,12 +88,18 @@ func RequestOf(r *http.Request, pathInfo string) *Request {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	hop := map[string]bool{}
+	for _, v := range r.Header.Values("Connection") {
+		for _, name := range strings.Split(v, ",") {
+			hop[headerVar(name)] = true
+		}
+	}
 	for _, k := range keys {
-		v := r.Header.Get(k)
-		if headerExcluded.MatchString(k) || len(v) > maxEnvValue || strings.ContainsAny(v, "\x00\r\n") || len(q.Headers) >= maxEnvHeaders {
+		v, name := r.Header.Get(k), headerVar(k)
+		if envExcluded.MatchString(name) || hop[name] || len(v) > maxEnvValue || strings.ContainsAny(v, "\x00\r\n") || len(q.Headers) >= maxEnvHeaders {
 			continue
 		}
-		q.Headers["HTTP_"+envNameBad.ReplaceAllString(strings.ToUpper(k), "_")] = v
+		q.Headers[name] = v
 	}
 	if r.Host != "" {
 		q.Headers["HTTP_HOST"] = r.Host

@@ -60,6 +60,22 @@ func Confine(pl *api.Plan, object func(uri string) (string, error)) error {
 	if err := spec.check(); err != nil {
 		return err
 	}
+	// One instance per task, as the compiler makes them: the reply, the
+	// workers and the CGI environment take the instance lists as the
+	// tasks (see ReplyTasks).
+	if n := len(spec.Stages); n == 0 || n > 2 {
+		return fmt.Errorf("%d groups: a zerocloud plan has one or two (maps, then reduces)", n)
+	}
+	if n := len(spec.Stages[0].Instances); n != len(pl.Splits) {
+		return fmt.Errorf("group %s has %d instances but the plan %d splits: one instance per split", spec.Stages[0].Group, n, len(pl.Splits))
+	}
+	reduces := 0
+	if len(spec.Stages) == 2 {
+		reduces = len(spec.Stages[1].Instances)
+	}
+	if reduces != pl.Reduces {
+		return fmt.Errorf("%d instances of a second group but the plan has %d reduces: one instance per reduce", reduces, pl.Reduces)
+	}
 	for _, f := range pl.OutputFiles {
 		if err := localName("output file", f); err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"zebra/jobtracker/api"
+	"zebra/mapreduce"
 )
 
 // TestConfine: paths that leave the bundle, an image or the output are
@@ -16,7 +17,7 @@ func TestConfine(t *testing.T) {
 	plan := func(edit func(s *Spec, pl *api.Plan)) *api.Plan {
 		s := Spec{Stages: []Stage{{Group: "map", Instances: []string{"map"}, Program: Program{Kind: ProgramSwift, Path: "swift://apps/a.sh"},
 			Image: &Image{Kind: ImageSwift, Path: "swift://imgs/i.tar"}, Outputs: []string{"res/map.out"}}}}
-		pl := &api.Plan{Kind: Kind, OutputFiles: []string{"res/map.out"}}
+		pl := &api.Plan{Kind: Kind, OutputFiles: []string{"res/map.out"}, Splits: []mapreduce.Split{{URI: "zerocloud:map"}}}
 		edit(&s, pl)
 		pl.Spec, _ = json.Marshal(&s)
 		return pl

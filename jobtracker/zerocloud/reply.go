@@ -83,10 +83,27 @@ var ReplyHeaderNames = []string{"X-Nexe-System", "X-Nexe-Status", "X-Nexe-Retcod
 // not be read: "ZeroVM did not run", as ZeroCloud says of an instance
 // that never ran). Every X-Nexe-* header is the comma-joined list of one
 // value per instance; the body is the concatenation of the replies and
-// its Content-Type the first instance's that has one.
+// its Content-Type the first instance's that has one (see ReplyHeader).
 func AssembleReply(reports []*Report, bodies [][]byte) Reply {
-	vals := map[string][]string{}
 	var body bytes.Buffer
+	first := -1
+	for i := range reports {
+		if i < len(bodies) && len(bodies[i]) > 0 {
+			if first < 0 {
+				first = i
+			}
+			body.Write(bodies[i])
+		}
+	}
+	return Reply{Header: ReplyHeader(reports, first), Body: body.Bytes()}
+}
+
+// ReplyHeader is the header of a job's reply (see AssembleReply): first
+// is the first instance whose reply is not empty, whose report's
+// ReplyType is the Content-Type (-1: none is, text/plain). The body can
+// then be relayed instance by instance.
+func ReplyHeader(reports []*Report, first int) http.Header {
+	vals := map[string][]string{}
 	ctype := ""
 	var errs []string
 	for i, r := range reports {
@@ -104,11 +121,8 @@ func AssembleReply(reports []*Report, bodies [][]byte) Reply {
 		if r.Retcode != 0 && r.System != "" {
 			errs = append(errs, r.System+": bad return code")
 		}
-		if i < len(bodies) && len(bodies[i]) > 0 {
-			if ctype == "" {
-				ctype = r.ReplyType
-			}
-			body.Write(bodies[i])
+		if i == first {
+			ctype = r.ReplyType
 		}
 	}
 	h := http.Header{}
@@ -122,7 +136,7 @@ func AssembleReply(reports []*Report, bodies [][]byte) Reply {
 		ctype = "text/plain"
 	}
 	h.Set("Content-Type", ctype)
-	return Reply{Header: h, Body: body.Bytes()}
+	return h
 }
 
 // HasReply reports whether a zerocloud plan's job answers with a reply
