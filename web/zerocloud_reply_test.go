@@ -16,6 +16,7 @@ import (
 
 	"zebra/jobtracker/api"
 	"zebra/jobtracker/zerocloud"
+	"zebra/mapreduce/mrtest/suite"
 )
 
 // TestZeroCloudReplyStreamed: a job's reply is relayed from the workers
@@ -27,9 +28,7 @@ import (
 // first instance with an empty reply and a type of its own, as the
 // Content-Type is the first non-empty reply's).
 func TestZeroCloudReplyStreamed(t *testing.T) {
-	if testing.Short() {
-		t.Skip("writes and relays 48 MiB of replies")
-	}
+	suite.Require(t, suite.Heavy)
 	const replyPart = 24 << 20
 	h := newHarness(t, false)
 	w := h.worker("node-1", 2)
