@@ -215,11 +215,12 @@ func (t *Tracker) WaitStatus(ctx context.Context, id string, after int64, wait t
 // progress is the job's map and reduce progress: the mean over its maps
 // (reduces) of each task's progress, 1 for a finished task and its running
 // attempt's for a running one (Hadoop's JobStatus mapProgress and
-// reduceProgress); 1 for a phase without tasks. Callers hold mu.
+// reduceProgress); 0 for a phase without tasks (a map-only job's console
+// shows "reduce 0%", as Hadoop's does). Callers hold mu.
 func (j *job) progress() (maps, reduces float64) {
 	mean := func(tasks []*task) float64 {
 		if len(tasks) == 0 {
-			return 1
+			return 0
 		}
 		var sum float64
 		for _, tk := range tasks {
@@ -237,7 +238,7 @@ func (j *job) progress() (maps, reduces float64) {
 
 func (j *job) status() api.JobStatus {
 	mp, rp := j.progress()
-	return api.JobStatus{MapProgress: mp, ReduceProgress: rp,ID: j.id.String(), Name: j.plan.Name, User: j.plan.User, State: j.state, Version: j.version,
+	return api.JobStatus{MapProgress: mp, ReduceProgress: rp, ID: j.id.String(), Name: j.plan.Name, User: j.plan.User, State: j.state, Version: j.version,
 		Submitted: j.submitted, Finished: j.finished, Maps: len(j.maps), Reduces: len(j.reduces),
 		MapsDone: j.mapsDone, ReducesDone: j.reducesDone, Output: j.plan.Output, Counters: j.counters,
 		Failure: j.failure, FailedAttempts: slices.Clone(j.failed), Diagnostics: j.diagnostics}

@@ -45,7 +45,7 @@ type JobSummary struct {
 
 func (j *job) summary() JobSummary {
 	mp, rp := j.progress()
-	return JobSummary{MapProgress: mp, ReduceProgress: rp,ID: j.id.String(), Name: j.plan.Name, User: j.plan.User, Owner: j.plan.Owner, State: j.state,
+	return JobSummary{MapProgress: mp, ReduceProgress: rp, ID: j.id.String(), Name: j.plan.Name, User: j.plan.User, Owner: j.plan.Owner, State: j.state,
 		Version: j.version, Submitted: j.submitted, Finished: j.finished, Maps: len(j.maps), Reduces: len(j.reduces),
 		MapsDone: j.mapsDone, ReducesDone: j.reducesDone}
 }

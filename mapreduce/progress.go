@@ -143,3 +143,11 @@ func ReduceProgress(phase int, done, total int64) float64 {
 	phase = min(max(phase, 0), ReduceReducePhase)
 	return (float64(phase) + f) / 3
 }
+
+// ProgressPercent is fraction f as the whole percent Hadoop's console
+// shows (Job.monitorAndPrintJob's StringUtils.formatPercent(f, 0):
+// String.format("%.0f%%", f*100) of the float progress, rounding half up).
+func ProgressPercent(f float64) int {
+	v := float64(float32(min(max(f, 0), 1))) * 100
+	return int(math.Floor(v + 0.5))
+}

@@ -216,26 +216,26 @@ type AttemptInfo struct {
 
 // JobStatus is a job as a client sees it. Version grows with every change.
 type JobStatus struct {
-	ID          string              `json:"id"`
-	Name        string              `json:"name"`
-	User        string              `json:"user"`
-	State       string              `json:"state"`
-	Version     int64               `json:"version"`
-	Submitted   time.Time           `json:"submitted"`
-	Finished    time.Time           `json:"finished,omitzero"`
-	Maps        int                 `json:"maps"`
-	Reduces     int                 `json:"reduces"`
-	MapsDone    int                 `json:"maps_done"`
-	ReducesDone int                 `json:"reduces_done"`
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	User        string    `json:"user"`
+	State       string    `json:"state"`
+	Version     int64     `json:"version"`
+	Submitted   time.Time `json:"submitted"`
+	Finished    time.Time `json:"finished,omitzero"`
+	Maps        int       `json:"maps"`
+	Reduces     int       `json:"reduces"`
+	MapsDone    int       `json:"maps_done"`
+	ReducesDone int       `json:"reduces_done"`
 	// MapProgress and ReduceProgress are the job's map and reduce
 	// progress in [0, 1]: the mean progress of its maps (reduces), a
 	// running task counting its running attempt's reported progress
 	// (Hadoop's JobStatus mapProgress and reduceProgress).
-	MapProgress    float64 `json:"map_progress"`
-	ReduceProgress float64 `json:"reduce_progress"`
-	Output      string              `json:"output"`
-	Counters    *mapreduce.Counters `json:"counters,omitempty"`
-	Failure     *Failure            `json:"failure,omitempty"`
+	MapProgress    float64             `json:"map_progress"`
+	ReduceProgress float64             `json:"reduce_progress"`
+	Output         string              `json:"output"`
+	Counters       *mapreduce.Counters `json:"counters,omitempty"`
+	Failure        *Failure            `json:"failure,omitempty"`
 	// FailedAttempts lists every failed or killed attempt so far, in the
 	// order they ended.
 	FailedAttempts []AttemptInfo `json:"failed_attempts,omitempty"`
