@@ -1,7 +1,13 @@
 package mapreduce
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -115,5 +121,52 @@ func TestProgressPercent(t *testing.T) {
 		if got := ProgressPercent(c.f); got != c.want {
 			t.Errorf("ProgressPercent(%v) = %d, want %d", c.f, got, c.want)
 		}
+	}
+}
+
+// progressMapper reads its input, noting the attempt's progress after
+// progressEvery records and at the end of the input.
+type progressMapper struct{ early, end *float64 }
+
+func (m progressMapper) Map(_ context.Context, t *TaskContext, in RecordReader, out Collector) error {
+	for n := 1; ; n++ {
+		_, _, err := in.Next()
+		if errors.Is(err, io.EOF) {
+			*m.end = t.Progress.Value()
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if n == progressEvery {
+			*m.early = t.Progress.Value()
+		}
+	}
+}
+
+// TestMapProgressFollowsTheSplit runs a map over a 200-line split: its
+// progress moves as records are read, and is the map phase's whole 0.667
+// once the split is read (the job has a reduce).
+func TestMapProgressFollowsTheSplit(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	var b strings.Builder
+	for i := range 200 {
+		fmt.Fprintf(&b, "line %03d\n", i)
+	}
+	os.WriteFile(in, []byte(b.String()), 0o644)
+	var early, end float64
+	job := &Job{ID: JobID{Tracker: "test", Seq: 9}, Conf: NewConf(), InputFS: dirFS{}, OutputFS: dirFS{}, Output: filepath.Join(dir, "out"),
+		Splits: []Split{{Path: in, Length: int64(b.Len())}}, NumReduces: 1, Mapper: progressMapper{&early, &end}, Reducer: sumReducer{},
+		OutSpec: OutputSpec{Separator: []byte("\t"), MarkSuccess: true}}
+	ex := &LocalExecutor{WorkDir: t.TempDir(), LogDir: t.TempDir()}
+	if _, err := ex.Run(context.Background(), job); err != nil {
+		t.Fatal(err)
+	}
+	if !(early > 0 && early < end) {
+		t.Errorf("progress after %d of 200 records: %v, want above 0 and below the end's %v", progressEvery, early, end)
+	}
+	if end != 0.667 {
+		t.Errorf("progress at the end of the split: %v, want 0.667 (the map phase, before the sort)", end)
 	}
 }
