@@ -170,3 +170,35 @@ func TestMapProgressFollowsTheSplit(t *testing.T) {
 		t.Errorf("progress at the end of the split: %v, want 0.667 (the map phase, before the sort)", end)
 	}
 }
+
+// progressReducer notes the attempt's progress before its first record
+// and after its last.
+type progressReducer struct{ start, end *float64 }
+
+func (r progressReducer) Reduce(_ context.Context, t *TaskContext, in KVIterator, _ Collector) error {
+	*r.start = t.Progress.Value()
+	for in.Next() {
+	}
+	*r.end = t.Progress.Value()
+	return in.Err()
+}
+
+// TestReduceProgressPhases checks that a reduce starts its reduce phase
+// at two thirds (shuffle and sort done) and has consumed its input at the
+// end.
+func TestReduceProgressPhases(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	os.WriteFile(in, []byte(strings.Repeat("a b c d\n", 100)), 0o644)
+	var start, end float64
+	job := &Job{ID: JobID{Tracker: "test", Seq: 10}, Conf: NewConf(), InputFS: dirFS{}, OutputFS: dirFS{}, Output: filepath.Join(dir, "out"),
+		Splits: []Split{{Path: in, Length: 800}}, NumReduces: 1, Mapper: wordMapper{}, Reducer: progressReducer{&start, &end},
+		OutSpec: OutputSpec{Separator: []byte("\t"), MarkSuccess: true}}
+	ex := &LocalExecutor{WorkDir: t.TempDir(), LogDir: t.TempDir()}
+	if _, err := ex.Run(context.Background(), job); err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(start-2.0/3) > 1e-12 || end != 1 {
+		t.Errorf("reduce progress: %v before its input, %v after; want 2/3 and 1", start, end)
+	}
+}
