@@ -39,6 +39,34 @@ type attempt struct {
 	// polled is set once a poll of its worker followed its assignment:
 	// from then on the worker must list it as running.
 	polled bool
+	// status and progress are the attempt's last status line and
+	// fraction done, as its worker's polls and report gave them.
+	status   string
+	progress float64
+}
+
+// maxStatus bounds, in characters, the status line the tracker keeps of
+// an attempt: workers cut statuses to the job's
+// mapreduce.task.max.status.length already; this bounds what a job that
+// raised that setting, or a worker, can make the tracker keep.
+const maxStatus = 4096
+
+// setProgress records a worker's report of a's progress and status,
+// bounded; it reports whether what the views show changed (the status, or
+// the progress by a whole percent).
+func (a *attempt) setProgress(p api.AttemptProgress) bool {
+	f := p.Progress
+	if !(f >= 0) {
+		f = 0
+	}
+	f = min(f, 1)
+	st := a.status
+	if p.Status != "" {
+		st = mapreduce.BoundStatus(p.Status, maxStatus)
+	}
+	changed := st != a.status || int(f*100) != int(a.progress*100)
+	a.status, a.progress = st, f
+	return changed
 }
 
 // assignLocked hands queued tasks to w's free slots as placement.Place
@@ -134,7 +162,11 @@ func (t *Tracker) startLocked(tk *task, w *worker) api.Assignment {
 }
 
 func (a *attempt) info(state, errText string) api.AttemptInfo {
-	i := api.AttemptInfo{ID: a.id.String(), State: state, Worker: a.worker.id, Node: a.worker.reg.Node, Started: a.started, Error: errText}
+	i := api.AttemptInfo{ID: a.id.String(), State: state, Worker: a.worker.id, Node: a.worker.reg.Node, Started: a.started, Error: errText,
+		Status: a.status, Progress: a.progress}
+	if state == api.AttemptSucceeded {
+		i.Progress = 1
+	}
 	if state != api.AttemptRunning {
 		i.Finished = time.Now().UTC()
 	}
@@ -195,6 +227,9 @@ func (t *Tracker) Done(id string, r api.AttemptReport) error {
 		kind = "reduce"
 	}
 	j.jobCounters.Add(mapreduce.GroupJob, "Total time spent by all "+kind+" tasks (ms)", time.Since(a.started).Milliseconds())
+	if r.Status != "" {
+		a.status = mapreduce.BoundStatus(r.Status, maxStatus)
+	}
 	if r.State == api.AttemptSucceeded {
 		a.counters, a.partitions, a.outputs = r.Counters, r.Partitions, r.Outputs
 		tk.done, tk.success = true, a

@@ -212,8 +212,33 @@ func (t *Tracker) WaitStatus(ctx context.Context, id string, after int64, wait t
 	return t.Status(id)
 }
 
+// progress is the job's map and reduce progress: the mean over its maps
+// (reduces) of each task's progress, 1 for a finished task and its running
+// attempt's for a running one (Hadoop's JobStatus mapProgress and
+// reduceProgress); 0 for a phase without tasks (a map-only job's console
+// shows "reduce 0%", as Hadoop's does). Callers hold mu.
+func (j *job) progress() (maps, reduces float64) {
+	mean := func(tasks []*task) float64 {
+		if len(tasks) == 0 {
+			return 0
+		}
+		var sum float64
+		for _, tk := range tasks {
+			switch {
+			case tk.done:
+				sum++
+			case tk.running != nil:
+				sum += tk.running.progress
+			}
+		}
+		return min(sum/float64(len(tasks)), 1)
+	}
+	return mean(j.maps), mean(j.reduces)
+}
+
 func (j *job) status() api.JobStatus {
-	return api.JobStatus{ID: j.id.String(), Name: j.plan.Name, User: j.plan.User, State: j.state, Version: j.version,
+	mp, rp := j.progress()
+	return api.JobStatus{MapProgress: mp, ReduceProgress: rp, ID: j.id.String(), Name: j.plan.Name, User: j.plan.User, State: j.state, Version: j.version,
 		Submitted: j.submitted, Finished: j.finished, Maps: len(j.maps), Reduces: len(j.reduces),
 		MapsDone: j.mapsDone, ReducesDone: j.reducesDone, Output: j.plan.Output, Counters: j.counters,
 		Failure: j.failure, FailedAttempts: slices.Clone(j.failed), Diagnostics: j.diagnostics}

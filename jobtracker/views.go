@@ -27,10 +27,14 @@ type JobSummary struct {
 	Version                              int64
 	Submitted, Finished                  time.Time
 	Maps, Reduces, MapsDone, ReducesDone int
+	// MapProgress and ReduceProgress are the job's progress in [0, 1],
+	// counting running tasks' progress (see api.JobStatus).
+	MapProgress, ReduceProgress float64
 }
 
 func (j *job) summary() JobSummary {
-	return JobSummary{ID: j.id.String(), Name: j.plan.Name, User: j.plan.User, Owner: j.plan.Owner, State: j.state,
+	mp, rp := j.progress()
+	return JobSummary{MapProgress: mp, ReduceProgress: rp, ID: j.id.String(), Name: j.plan.Name, User: j.plan.User, Owner: j.plan.Owner, State: j.state,
 		Version: j.version, Submitted: j.submitted, Finished: j.finished, Maps: len(j.maps), Reduces: len(j.reduces),
 		MapsDone: j.mapsDone, ReducesDone: j.reducesDone}
 }
@@ -162,6 +166,10 @@ type TaskView struct {
 	Started, Finished time.Time
 	// Split is a map's input (nil for a reduce).
 	Split *mapreduce.Split
+	// Status is the last status line of Attempt ("" if none); Progress
+	// the task's fraction done in [0, 1] (1 once it succeeded).
+	Status   string
+	Progress float64
 }
 
 // TaskFilter selects tasks; the zero value selects all.
@@ -274,6 +282,10 @@ func (tk *task) view(ids bool) TaskView {
 	}
 	if a != nil {
 		v.Worker, v.Node, v.Started = a.worker.id, a.worker.reg.Node, a.started
+		v.Status, v.Progress = a.status, a.progress
+		if tk.done {
+			v.Progress = 1
+		}
 		v.DataLocal = v.Split != nil && slices.Contains(v.Split.Hosts, v.Node)
 		if ids {
 			v.Attempt = a.id.String()
@@ -341,8 +353,21 @@ func (t *Tracker) settle(jobID string, as []api.AttemptInfo) {
 	first := 1000 * (t.epoch - 1) // the first attempt number of this epoch
 	var ended bool
 	var finished time.Time
+	live := map[string]*attempt{} // running attempts' live status
 	if j != nil {
 		ended, finished = j.ended(), j.finished
+		for _, tasks := range [][]*task{j.maps, j.reduces} {
+			for _, tk := range tasks {
+				if a := tk.running; a != nil {
+					live[a.id.String()] = a
+				}
+			}
+		}
+	}
+	for i := range as {
+		if a := live[as[i].ID]; a != nil && as[i].State == api.AttemptRunning {
+			as[i].Status, as[i].Progress = a.status, a.progress
+		}
 	}
 	t.mu.Unlock()
 	for i := range as {
@@ -490,6 +515,7 @@ func (t *Tracker) historyTasks(j *job, version int64) ([]TaskView, error) {
 		}
 		if pick != nil {
 			v.Attempt, v.Worker, v.Node, v.Started, v.Finished = pick.ID, pick.Worker, pick.Node, pick.Started, pick.Finished
+			v.Status, v.Progress = pick.Status, pick.Progress
 			if v.Finished.IsZero() {
 				v.Finished = finished // it was running when the job ended
 			}

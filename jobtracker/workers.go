@@ -107,6 +107,11 @@ func (t *Tracker) Poll(ctx context.Context, id string, p api.Poll) (api.PollRepl
 	for _, a := range w.running {
 		a.polled = true // from the next poll on, it must be listed
 	}
+	for _, pr := range p.Progress {
+		if a := w.running[pr.Attempt]; a != nil && a.setProgress(pr) {
+			t.changed(a.task.job)
+		}
+	}
 	for _, j := range t.order {
 		for id, wid := range j.dying {
 			if wid == w.id && !reported[id] {

@@ -67,6 +67,10 @@ type TaskContext struct {
 	// SetStatus records the attempt's status line (reporter:status:).
 	SetStatus func(string)
 	Logger    *slog.Logger
+	// Progress, if set, is where RunMap and RunReduce keep the attempt's
+	// progress as it runs (a map's split bytes read, a reduce's phases;
+	// see MapProgress and ReduceProgress); nil: not tracked.
+	Progress *Progress
 	// Digests is filled in by RunMap and RunReduce: what the user's code
 	// read and emitted.
 	Digests Digests

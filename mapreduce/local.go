@@ -29,6 +29,9 @@ type Event struct {
 	Err     error
 	// MapsDone, Maps, ReducesDone and Reduces count finished and total tasks.
 	MapsDone, Maps, ReducesDone, Reduces int
+	// Status is a finished attempt's last status line (reporter:status:;
+	// "" if it set none).
+	Status string
 }
 
 // TaskFailure describes the attempt that failed a job.
@@ -116,14 +119,16 @@ func (e *LocalExecutor) Run(ctx context.Context, job *Job) (*Counters, error) {
 			cancel()
 		})
 	}
+	maxStatus, _ := job.Conf.Int(KeyMaxStatusLength, DefaultMaxStatusLength)
 	newTask := func(kind TaskKind, i int) (*TaskContext, *attemptLog, error) {
 		a := AttemptID{Task: TaskID{Job: job.ID, Kind: kind, Index: i}}
 		log, err := newAttemptLog(filepath.Join(e.LogDir, a.String()), e.Console, &consoleMu)
 		if err != nil {
 			return nil, nil, err
 		}
+		prog := &Progress{MaxStatus: maxStatus}
 		t := &TaskContext{Attempt: a, Partition: i, Conf: job.Conf, Dir: filepath.Join(workDir, a.String()),
-			Counters: &Counters{}, Stderr: log, SetStatus: func(string) {}, Logger: logger.With(LogKeyAttempt, a.String())}
+			Counters: &Counters{}, Stderr: log, SetStatus: prog.SetStatus, Progress: prog, Logger: logger.With(LogKeyAttempt, a.String())}
 		return t, log, nil
 	}
 
@@ -149,7 +154,7 @@ func (e *LocalExecutor) Run(ctx context.Context, job *Job) (*Counters, error) {
 		evMu.Lock()
 		mapsDone++
 		evMu.Unlock()
-		emit(Event{Kind: TaskFinished, Attempt: t.Attempt})
+		emit(Event{Kind: TaskFinished, Attempt: t.Attempt, Status: t.Progress.Status()})
 		return nil
 	})
 	if err == nil && job.NumReduces > 0 {
@@ -175,7 +180,7 @@ func (e *LocalExecutor) Run(ctx context.Context, job *Job) (*Counters, error) {
 			evMu.Lock()
 			redsDone++
 			evMu.Unlock()
-			emit(Event{Kind: TaskFinished, Attempt: t.Attempt})
+			emit(Event{Kind: TaskFinished, Attempt: t.Attempt, Status: t.Progress.Status()})
 			return nil
 		})
 	}

@@ -20,14 +20,34 @@ import (
 type countingReader struct {
 	RecordReader
 	n int64
+	// prog, if set, follows the bytes read (read()) of a split of length
+	// bytes, every progressEvery records and at the end of the input.
+	prog         *Progress
+	read         func() int64
+	last, length int64
+	reduces      bool
 }
+
+// progressEvery is how many records a map reads between updates of its
+// progress.
+const progressEvery = 64
 
 func (c *countingReader) Next() (k, v []byte, err error) {
 	k, v, err = c.RecordReader.Next()
 	if err == nil {
 		c.n++
 	}
+	if c.prog != nil && (err != nil || c.n%progressEvery == 0) {
+		c.update()
+	}
 	return k, v, err
+}
+
+// update adds the bytes read since the last update to the progress.
+func (c *countingReader) update() {
+	n := c.read()
+	c.prog.mapRead(n-c.last, c.length, c.reduces)
+	c.last = n
 }
 
 // RunMap runs one map attempt over t.Split. For a map-only job it writes the
@@ -63,7 +83,11 @@ func RunMap(ctx context.Context, job *Job, t *TaskContext, c *Committer) (MapOut
 		}
 		t.Counters.Add(GroupTask, CounterMapOutputRecords, w.Records)
 		t.Counters.Add(GroupOutputFormat, CounterBytesWritten, w.Bytes)
-		return MapOutput{}, commitWriter(ctx, c, t, w)
+		if err := commitWriter(ctx, c, t, w); err != nil {
+			return MapOutput{}, err
+		}
+		t.Progress.Set(1)
+		return MapOutput{}, nil
 	}
 	if err := os.MkdirAll(t.Dir, 0o755); err != nil {
 		return MapOutput{}, E("create task directory", Infra, t.Dir, err)
@@ -82,6 +106,7 @@ func RunMap(ctx context.Context, job *Job, t *TaskContext, c *Committer) (MapOut
 		total += s.Length
 	}
 	t.Counters.Add(GroupTask, CounterMapOutputMaterial, total)
+	t.Progress.Set(1)
 	return out, nil
 }
 
@@ -135,11 +160,17 @@ func mapPiece(ctx context.Context, job *Job, t *TaskContext, piece Split, out Co
 		rr, read = r, func() int64 { return r.pos - piece.Start }
 	}
 	in := &countingReader{RecordReader: rr}
+	if t.Progress != nil && t.Split != nil {
+		in.prog, in.read, in.length, in.reduces = t.Progress, read, t.Split.Length, job.NumReduces > 0
+	}
 	var src RecordReader = in
 	if t.inHash != nil {
 		src = hashingReader{RecordReader: in, h: t.inHash}
 	}
 	err := job.Mapper.Map(ctx, t, src, out)
+	if in.prog != nil {
+		in.update()
+	}
 	rr.Close()
 	t.Counters.Add(GroupTask, CounterMapInputRecords, in.n)
 	t.Counters.Add(GroupInputFormat, CounterBytesRead, read())
@@ -302,7 +333,10 @@ func RunReduce(ctx context.Context, job *Job, t *TaskContext, c *Committer, segs
 	var readers []*segmentReader
 	var shuffled int64
 	var nonEmpty []Segment
+	var records int64
+	t.Progress.Set(ReduceProgress(ReduceSortPhase, 0, 1))
 	for _, s := range segs {
+		records += s.Records
 		shuffled += s.Length
 		if s.Length > 0 {
 			nonEmpty = append(nonEmpty, s)
@@ -328,9 +362,10 @@ func RunReduce(ctx context.Context, job *Job, t *TaskContext, c *Committer, segs
 	if err != nil {
 		return err
 	}
-	in := &groupCounter{KVIterator: m}
+	in := &groupCounter{KVIterator: m, prog: t.Progress, total: records}
 	inHash, outHash := newRecordHash(), newRecordHash()
 	t.SortFinished = time.Now()
+	t.Progress.Set(ReduceProgress(ReduceReducePhase, 0, records))
 	err = job.Reducer.Reduce(ctx, t, hashingIter{KVIterator: in, h: inHash}, hashingCollector{out: w, h: outHash})
 	t.Digests = Digests{Input: inHash.sum(), Output: outHash.sum(), InputRecords: inHash.n, OutputRecords: outHash.n}
 	t.Counters.Add(GroupTask, CounterReduceInputRecords, in.records)
@@ -348,7 +383,11 @@ func RunReduce(ctx context.Context, job *Job, t *TaskContext, c *Committer, segs
 	}
 	t.Counters.Add(GroupTask, CounterReduceOutputRecords, w.Records)
 	t.Counters.Add(GroupOutputFormat, CounterBytesWritten, w.Bytes)
-	return commitWriter(ctx, c, t, w)
+	if err := commitWriter(ctx, c, t, w); err != nil {
+		return err
+	}
+	t.Progress.Set(1)
+	return nil
 }
 
 // commitWriter commits the attempt's one part file (none if a lazy writer
@@ -382,13 +421,21 @@ func newTaskWriter(ctx context.Context, job *Job, c *Committer, t *TaskContext) 
 type groupCounter struct {
 	KVIterator
 	records, groups int64
+	// prog, if set, follows the records consumed of total (the reduce
+	// phase), every progressEvery records and at the end.
+	prog  *Progress
+	total int64
 }
 
 func (g *groupCounter) Next() bool {
 	if !g.KVIterator.Next() {
+		g.prog.Set(ReduceProgress(ReduceReducePhase, g.total, g.total))
 		return false
 	}
 	g.records++
+	if g.prog != nil && g.records%progressEvery == 0 {
+		g.prog.Set(ReduceProgress(ReduceReducePhase, g.records, g.total))
+	}
 	if g.KVIterator.NewGroup() {
 		g.groups++
 	}

@@ -222,7 +222,7 @@ func follow(ctx context.Context, client *api.Client, id string, conf *mapreduce.
 				shownTail = showStderrTail(ctx, client, id, a.ID, con)
 			}
 		}
-		line := fmt.Sprintf(" map %d%% reduce %d%%", percent(st.MapsDone, st.Maps), percent(st.ReducesDone, st.Reduces))
+		line := fmt.Sprintf(" map %d%% reduce %d%%", clusterPercent(st.MapProgress, st.MapsDone, st.Maps), clusterPercent(st.ReduceProgress, st.ReducesDone, st.Reduces))
 		pending = line != last && (st.State == api.StateRunning || st.State == api.StateSucceeded)
 		if pending && (st.Done() || time.Since(printed) >= time.Second) {
 			last, printed, pending = line, time.Now(), false
@@ -496,4 +496,12 @@ func notFoundHint(errText string) string {
 	}
 	return fmt.Sprintf("The command %q was not found in the task's working directory or on its PATH: every attempt will fail the same way. "+
 		"Ship a script with -files %s (or name an installed program)", m[1], m[1])
+}
+
+// clusterPercent is a phase's percent for the console's "map X% reduce
+// Y%" line: the tracker's progress (which counts running tasks' progress)
+// as Hadoop rounds it, never below the finished tasks' share (a tracker
+// that sends no progress).
+func clusterPercent(progress float64, done, total int) int {
+	return max(mapreduce.ProgressPercent(progress), percent(done, total))
 }

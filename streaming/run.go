@@ -418,6 +418,15 @@ func execute(ctx context.Context, args []string, o *Options, p *plan, e *Env, co
 		Console: con, Logger: e.Logger,
 		OnEvent: func(ev mapreduce.Event) {
 			if ev.Kind == mapreduce.TaskFinished && ev.Err == nil {
+				if st := ev.Status; st != "" {
+					// Hadoop's LocalJobRunner logs a task's last status
+					// (its reporter:status:) as the task is done; a
+					// reduce's ends with its phase.
+					if ev.Attempt.Task.Kind == mapreduce.ReduceTask {
+						st += " > reduce"
+					}
+					con.log("INFO", "mapred.LocalJobRunner", "%s", st)
+				}
 				progress(ev.MapsDone, ev.Maps, ev.ReducesDone, ev.Reduces)
 			}
 		},
@@ -541,7 +550,7 @@ func percent(done, total int) int {
 	if total == 0 {
 		return 0
 	}
-	return done * 100 / total
+	return mapreduce.ProgressPercent(float64(done) / float64(total))
 }
 
 // splitInputs splits an -input value on commas outside {} groups, as

@@ -326,7 +326,7 @@ func elapsed(start, end time.Time) int64 {
 func hsTaskOf(t *jobtracker.TaskView) api.HSTask {
 	h := api.HSTask{ElapsedTime: elapsed(t.Started, t.Finished), State: t.State, StartTime: ms(t.Started),
 		FinishTime: ms(t.Finished), ID: t.ID, Type: strings.ToUpper(t.Kind), Attempt: t.Attempt, Attempts: t.Attempts,
-		Worker: t.Worker, Node: t.Node, DataLocal: t.DataLocal}
+		Worker: t.Worker, Node: t.Node, DataLocal: t.DataLocal, Progress: 100 * t.Progress}
 	if t.State == mapreduce.StateSucceeded {
 		h.Progress, h.SuccessfulAttempt = 100, t.Attempt
 	}
@@ -431,7 +431,11 @@ func (s *Server) hsTask(c *gin.Context) {
 func (s *Server) hsAttemptOf(a *api.AttemptInfo, kind string) api.HSAttempt {
 	h := api.HSAttempt{StartTime: ms(a.Started), FinishTime: ms(a.Finished), ElapsedTime: elapsed(a.Started, a.Finished),
 		ID: a.ID, Rack: "/default-rack", State: a.State, Status: a.State, NodeHTTPAddress: s.nodeHTTPAddress(a),
-		Diagnostics: a.Error, Type: strings.ToUpper(kind), AssignedContainerID: containerOf(a.ID), Worker: a.Worker}
+		Diagnostics: a.Error, Type: strings.ToUpper(kind), AssignedContainerID: containerOf(a.ID), Worker: a.Worker,
+		Progress: 100 * a.Progress}
+	if a.Status != "" {
+		h.Status = a.Status // Hadoop's status: the attempt's state string (reporter:status:)
+	}
 	if a.State == api.AttemptSucceeded {
 		h.Progress = 100
 	}

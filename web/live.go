@@ -35,21 +35,23 @@ func progressOf(st *api.JobStatus, now time.Time) Progress {
 		end = now
 	}
 	return Progress{ID: st.ID, State: st.State, Version: st.Version, Maps: st.Maps, MapsDone: st.MapsDone,
-		Reduces: st.Reduces, ReducesDone: st.ReducesDone, MapPct: pct(st.MapsDone, st.Maps, st),
-		ReducePct: pct(st.ReducesDone, st.Reduces, st), Elapsed: fmtDuration(end.Sub(st.Submitted)),
+		Reduces: st.Reduces, ReducesDone: st.ReducesDone, MapPct: pct(st.MapsDone, st.Maps, st.MapProgress, st),
+		ReducePct: pct(st.ReducesDone, st.Reduces, st.ReduceProgress, st), Elapsed: fmtDuration(end.Sub(st.Submitted)),
 		Done: st.Done(), Diagnostics: st.Diagnostics}
 }
 
-// pct is done of n in percent; an empty group is complete once the job
-// succeeded.
-func pct(done, n int, st *api.JobStatus) float64 {
+// pct is the progress of a group of n tasks, done of them finished, in
+// percent to a tenth: the tracker's progress (which counts running
+// tasks' progress), never below the finished share; an empty group is
+// complete once the job succeeded.
+func pct(done, n int, progress float64, st *api.JobStatus) float64 {
 	if n == 0 {
 		if st.State == api.StateSucceeded {
 			return 100
 		}
 		return 0
 	}
-	return float64(int(1000*float64(done)/float64(n))) / 10
+	return float64(int(1000*max(float64(done)/float64(n), min(progress, 1)))) / 10
 }
 
 // streamInterval bounds how often the stream sends (a job with many

@@ -56,6 +56,8 @@ var funcs = template.FuncMap{
 	"span":  func(a, b time.Time) string { return spanOf(a, b) },
 	"split": func(s *mapreduce.Split) string { return s.String() },
 	"short": shortID,
+	// pct is a fraction as Hadoop's task pages show progress (two decimals).
+	"pct": func(f float64) string { return strconv.FormatFloat(100*min(max(f, 0), 1), 'f', 2, 64) + "%" },
 }
 
 // shortID is the part of a task or attempt id after its job's: m_000003,

@@ -228,6 +228,12 @@ func javaFloat(done, n int) string {
 	if n > 0 {
 		f = float32(done) / float32(n)
 	}
+	return javaFloatString(f)
+}
+
+// javaFloatString is f as Java's Float.toString writes it (for the
+// fractions -status shows: no exponent).
+func javaFloatString(f float32) string {
 	s := strconv.FormatFloat(float64(f), 'f', -1, 32)
 	if !strings.Contains(s, ".") {
 		s += ".0"
@@ -259,6 +265,10 @@ func (j *jobCLI) status(ctx context.Context, id string) error {
 	j.printf("\nJob: %s\nJob File: %s%s/conf\nJob Tracking URL : %s/ui/jobs/%s\nUber job : false\n", st.ID, j.c.URL(), jobPath(id), j.c.URL(), id)
 	j.printf("Number of maps: %d\nNumber of reduces: %d\n", st.Maps, st.Reduces)
 	mapDone, reduceDone := javaFloat(st.MapsDone, st.Maps), javaFloat(st.ReducesDone, st.Reduces)
+	if st.State == api.StateRunning {
+		// A running job's completion counts its running tasks' progress.
+		mapDone, reduceDone = javaFloatString(float32(st.MapProgress)), javaFloatString(float32(st.ReduceProgress))
+	}
 	if st.Maps == 0 && st.State != api.StateSucceeded {
 		mapDone = "0.0"
 	}

@@ -210,24 +210,35 @@ type AttemptInfo struct {
 	// phase ends, as its report gave them (zero for a map).
 	ShuffleFinished time.Time `json:"shuffle_finished,omitzero"`
 	SortFinished    time.Time `json:"sort_finished,omitzero"`
+	// Status is the attempt's last status line (reporter:status:; "" if
+	// it set none); Progress is its fraction done in [0, 1], as its
+	// worker last reported it (1 once it succeeded).
+	Status   string  `json:"status,omitempty"`
+	Progress float64 `json:"progress"`
 }
 
 // JobStatus is a job as a client sees it. Version grows with every change.
 type JobStatus struct {
-	ID          string              `json:"id"`
-	Name        string              `json:"name"`
-	User        string              `json:"user"`
-	State       string              `json:"state"`
-	Version     int64               `json:"version"`
-	Submitted   time.Time           `json:"submitted"`
-	Finished    time.Time           `json:"finished,omitzero"`
-	Maps        int                 `json:"maps"`
-	Reduces     int                 `json:"reduces"`
-	MapsDone    int                 `json:"maps_done"`
-	ReducesDone int                 `json:"reduces_done"`
-	Output      string              `json:"output"`
-	Counters    *mapreduce.Counters `json:"counters,omitempty"`
-	Failure     *Failure            `json:"failure,omitempty"`
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	User        string    `json:"user"`
+	State       string    `json:"state"`
+	Version     int64     `json:"version"`
+	Submitted   time.Time `json:"submitted"`
+	Finished    time.Time `json:"finished,omitzero"`
+	Maps        int       `json:"maps"`
+	Reduces     int       `json:"reduces"`
+	MapsDone    int       `json:"maps_done"`
+	ReducesDone int       `json:"reduces_done"`
+	// MapProgress and ReduceProgress are the job's map and reduce
+	// progress in [0, 1]: the mean progress of its maps (reduces), a
+	// running task counting its running attempt's reported progress
+	// (Hadoop's JobStatus mapProgress and reduceProgress).
+	MapProgress    float64             `json:"map_progress"`
+	ReduceProgress float64             `json:"reduce_progress"`
+	Output         string              `json:"output"`
+	Counters       *mapreduce.Counters `json:"counters,omitempty"`
+	Failure        *Failure            `json:"failure,omitempty"`
 	// FailedAttempts lists every failed or killed attempt so far, in the
 	// order they ended.
 	FailedAttempts []AttemptInfo `json:"failed_attempts,omitempty"`
@@ -278,6 +289,21 @@ type Poll struct {
 	FreeReduceSlots int      `json:"free_reduce_slots"`
 	Running         []string `json:"running"`
 	Jobs            []string `json:"jobs"`
+	// Progress is the progress and last status line of running attempts
+	// (older workers send none).
+	Progress []AttemptProgress `json:"progress,omitempty"`
+}
+
+// AttemptProgress is a running attempt's progress as its worker reports
+// it with each poll.
+type AttemptProgress struct {
+	Attempt string `json:"attempt"`
+	// Progress is the fraction done, in [0, 1] (see mapreduce.MapProgress
+	// and mapreduce.ReduceProgress).
+	Progress float64 `json:"progress"`
+	// Status is the attempt's last status line (reporter:status:), bounded
+	// by mapreduce.BoundStatus; tenant input, bounded again on receipt.
+	Status string `json:"status,omitempty"`
 }
 
 // Assignment is one attempt given to a worker.
@@ -323,6 +349,8 @@ type AttemptReport struct {
 	// started (Hadoop's shuffle and sort phase ends; zero for a map).
 	ShuffleFinished time.Time `json:"shuffle_finished,omitzero"`
 	SortFinished    time.Time `json:"sort_finished,omitzero"`
+	// Status is the attempt's last status line (see AttemptProgress).
+	Status string `json:"status,omitempty"`
 }
 
 // MapOutputEvent says that a map attempt's output can be fetched from a

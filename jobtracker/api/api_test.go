@@ -33,7 +33,7 @@ func TestFailureKindWire(t *testing.T) {
 		}
 	}
 	var a AttemptInfo
-	if b, _ := json.Marshal(a); string(b) != `{"id":"","state":"","worker":"","node":"","started":"0001-01-01T00:00:00Z"}` {
+	if b, _ := json.Marshal(a); string(b) != `{"id":"","state":"","worker":"","node":"","started":"0001-01-01T00:00:00Z","progress":0}` {
 		t.Errorf("an attempt without a kind: %s, want no kind field", b)
 	}
 }

@@ -88,6 +88,8 @@ type Worker struct {
 type running struct {
 	as     api.Assignment
 	cancel context.CancelFunc
+	// prog is the attempt's progress and status, sent with every poll.
+	prog *mapreduce.Progress
 }
 
 type jobEntry struct {
@@ -240,6 +242,7 @@ func (w *Worker) pollState() api.Poll {
 	p := api.Poll{FreeMapSlots: w.cfg.MapSlots, FreeReduceSlots: w.cfg.ReduceSlots, Running: []string{}, Jobs: []string{}}
 	for id, r := range w.running {
 		p.Running = append(p.Running, id)
+		p.Progress = append(p.Progress, api.AttemptProgress{Attempt: id, Progress: r.prog.Value(), Status: r.prog.Status()})
 		if r.as.Kind == "map" {
 			p.FreeMapSlots--
 		} else {
@@ -251,6 +254,7 @@ func (w *Worker) pollState() api.Poll {
 	}
 	sort.Strings(p.Running)
 	sort.Strings(p.Jobs)
+	sort.Slice(p.Progress, func(i, j int) bool { return p.Progress[i].Attempt < p.Progress[j].Attempt })
 	return p
 }
 
@@ -296,7 +300,7 @@ func (w *Worker) forget(id string) {
 func (w *Worker) start(ctx context.Context, as api.Assignment) {
 	actx, cancel := context.WithCancel(ctx)
 	w.mu.Lock()
-	w.running[as.Attempt] = &running{as: as, cancel: cancel}
+	w.running[as.Attempt] = &running{as: as, cancel: cancel, prog: &mapreduce.Progress{}}
 	w.mu.Unlock()
 	go func() {
 		defer cancel()
@@ -409,8 +413,22 @@ func (w *Worker) fetchJob(ctx context.Context, id, dir string) (*mapreduce.Job, 
 	return job, nil
 }
 
+// progress is the progress of a started attempt (a fresh one if the
+// attempt was not started through start).
+func (w *Worker) progress(attempt string) *mapreduce.Progress {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if r := w.running[attempt]; r != nil {
+		return r.prog
+	}
+	return &mapreduce.Progress{}
+}
+
 // runAttempt runs one attempt and returns its report (without Worker).
+// Its report carries the attempt's last status line.
 func (w *Worker) runAttempt(ctx context.Context, as api.Assignment) (rep api.AttemptReport) {
+	prog := w.progress(as.Attempt)
+	defer func() { rep.Status = prog.Status() }()
 	fail := func(err error) api.AttemptReport {
 		r := api.AttemptReport{State: api.AttemptFailed, Error: err.Error(), Kind: classify(ctx, err)}
 		if r.Kind == api.FailureKilled {
@@ -426,6 +444,7 @@ func (w *Worker) runAttempt(ctx context.Context, as api.Assignment) (rep api.Att
 	if err != nil {
 		return fail(err)
 	}
+	prog.MaxStatus, _ = job.Conf.Int(mapreduce.KeyMaxStatusLength, mapreduce.DefaultMaxStatusLength)
 	logDir := filepath.Join(w.cfg.Data, "logs", as.Job, as.Attempt)
 	log, err := mapreduce.NewAttemptLog(logDir)
 	if err != nil {
@@ -437,7 +456,7 @@ func (w *Worker) runAttempt(ctx context.Context, as api.Assignment) (rep api.Att
 	defer log.Close()
 	workDir := filepath.Join(w.cfg.Data, "work", as.Job, as.Attempt)
 	t := &mapreduce.TaskContext{Attempt: a, Partition: a.Task.Index, Conf: job.Conf, Dir: workDir,
-		Counters: &mapreduce.Counters{}, Stderr: log, SetStatus: func(string) {}, Logger: w.log.With(mapreduce.LogKeyAttempt, as.Attempt)}
+		Counters: &mapreduce.Counters{}, Stderr: log, SetStatus: prog.SetStatus, Progress: prog, Logger: w.log.With(mapreduce.LogKeyAttempt, as.Attempt)}
 	c := &mapreduce.Committer{FS: job.OutputFS, Out: job.Output, Job: job.ID, Marker: job.OutSpec.MarkSuccess, Shared: job.OutSpec.Shared,
 		CanCommit: func(ctx context.Context, a mapreduce.AttemptID) error {
 			return w.client.Do(ctx, http.MethodPost, "/internal/v1/attempts/"+a.String()+"/commit?worker="+w.workerID(), nil, nil)
@@ -462,7 +481,7 @@ func (w *Worker) runAttempt(ctx context.Context, as api.Assignment) (rep api.Att
 		}
 	} else {
 		var segs []mapreduce.Segment
-		segs, err = w.fetchAll(ctx, job, a, filepath.Join(workDir, "fetched"))
+		segs, err = w.fetchAll(ctx, job, a, filepath.Join(workDir, "fetched"), prog)
 		shuffled = time.Now().UTC()
 		if err == nil {
 			err = mapreduce.RunReduce(ctx, job, t, c, segs)
@@ -505,7 +524,7 @@ func startError(err error) string {
 // jobtracker announces them, into dir; it returns the segments in map
 // order. A map output that cannot be fetched is reported, and the fetch
 // waits for the map's next attempt.
-func (w *Worker) fetchAll(ctx context.Context, job *mapreduce.Job, a mapreduce.AttemptID, dir string) ([]mapreduce.Segment, error) {
+func (w *Worker) fetchAll(ctx context.Context, job *mapreduce.Job, a mapreduce.AttemptID, dir string, prog *mapreduce.Progress) ([]mapreduce.Segment, error) {
 	n := len(job.Splits)
 	segs := make([]mapreduce.Segment, n)
 	from := make([]string, n) // the map attempt each segment came from
@@ -576,6 +595,7 @@ func (w *Worker) fetchAll(ctx context.Context, job *mapreduce.Job, a mapreduce.A
 			}
 			if from[r.ev.Map] == "" {
 				remaining--
+				prog.Set(mapreduce.ReduceProgress(mapreduce.ReduceShufflePhase, int64(n-remaining), int64(n)))
 			}
 			segs[r.ev.Map], from[r.ev.Map] = r.seg, r.ev.Attempt
 		}
