@@ -134,7 +134,7 @@ func (s *Server) routes() *gin.Engine {
 	e.POST("/ui/login", s.login)
 	e.GET("/ui/static/*file", s.static)
 
-	a := e.Group("", s.authenticate)
+	a := e.Group("", s.authenticate, noStore)
 	a.GET("/metrics", s.serveMetrics)
 
 	// Run on open (open.go): an app run on an object by the worker beside it.
@@ -330,4 +330,13 @@ func (s *Server) observeReport(c *gin.Context) {
 		s.metrics.observe(&rep)
 	}
 	c.Next()
+}
+
+// noStore marks every authenticated answer (a tenant's jobs, logs,
+// replies, configuration) as not to be kept by any cache, shared or
+// private: a cache keyed without the credential headers would otherwise
+// hand one tenant's answer to another. A handler may set its own
+// Cache-Control after this (run on open relays the app's).
+func noStore(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
 }
