@@ -104,10 +104,11 @@ func (t *Tracker) assignLocked(w *worker) []api.Assignment {
 	var out []api.Assignment
 	for _, a := range placement.Place(v, time.Now()) {
 		j := jobs[a.Job]
-		tk := j.maps[a.Index]
+		tasks := j.maps
 		if a.Kind == mapreduce.ReduceTask {
-			tk = j.reduces[a.Index]
+			tasks = j.reduces
 		}
+		tk := tasks[a.Index]
 		tk.queued = false
 		j.queuedN--
 		out = append(out, t.startLocked(tk, w))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -523,5 +524,36 @@ func TestWorkerBesideSeveralNodes(t *testing.T) {
 	st := waitState(t, tr, newestJob(t, tr), api.StateSucceeded)
 	if got := st.Counters.Get(mapreduce.GroupJob, "Data-local map tasks"); got != 2 {
 		t.Errorf("Data-local map tasks = %d, want 2", got)
+	}
+}
+
+// TestMoreReducesThanMaps runs a job of one map and three reduces (the
+// reduces' indexes go past the maps'): every task is placed on the
+// worker's four slots, and the job commits. (Placing reduce 1 once looked
+// it up among the maps: a panic under the tracker's lock.)
+func TestMoreReducesThanMaps(t *testing.T) {
+	tr := newTracker(t, t.TempDir(), time.Minute)
+	p := testPlan(filepath.Join(t.TempDir(), "out"), 1, 3)
+	p.SlowStart = 0
+	id, err := tr.Submit(context.Background(), p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := register(t, tr, "w1", 4)
+	r := poll(t, tr, w)
+	got := map[string]bool{}
+	for _, a := range r.Assign {
+		got[fmt.Sprint(a.Kind, a.Index)] = true
+		if err := report(t, tr, w, a.Attempt, api.AttemptSucceeded); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, want := range []string{"map0", "reduce0", "reduce1", "reduce2"} {
+		if !got[want] {
+			t.Errorf("%s not placed on 4 free slots; placed %+v", want, r.Assign)
+		}
+	}
+	if st := waitState(t, tr, id, api.StateSucceeded); st.ReducesDone != 3 {
+		t.Errorf("reduces done %d, want 3", st.ReducesDone)
 	}
 }
