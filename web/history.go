@@ -496,17 +496,27 @@ func (s *Server) hsAttempts(c *gin.Context) {
 	hsRender(c, http.StatusOK, gin.H{"taskAttempts": gin.H{"taskAttempt": out}})
 }
 
-func (s *Server) hsAttempt(c *gin.Context) {
+// jobTaskAttempt is the job, task and attempt the route names, answered
+// as not found (ok false) when the attempt is not one of that task's.
+func (s *Server) jobTaskAttempt(c *gin.Context) (jobtracker.JobSummary, jobtracker.TaskView, api.AttemptInfo, bool) {
 	j, t, ok := s.jobTask(c)
 	if !ok {
-		return
+		return j, t, api.AttemptInfo{}, false
 	}
 	a, ok := s.attemptOf(c, j)
 	if !ok {
-		return
+		return j, t, a, false
 	}
 	if mapreduce.TaskOfAttempt(a.ID) != t.ID {
 		s.notFound(c, "attempt", a.ID)
+		return j, t, a, false
+	}
+	return j, t, a, true
+}
+
+func (s *Server) hsAttempt(c *gin.Context) {
+	_, t, a, ok := s.jobTaskAttempt(c)
+	if !ok {
 		return
 	}
 	hsRender(c, http.StatusOK, gin.H{"taskAttempt": s.hsAttemptOf(&a, t.Kind)})
@@ -546,16 +556,8 @@ func (s *Server) hsTaskCounters(c *gin.Context) {
 // hsAttemptCounters are an attempt's counters: the successful attempt's
 // (the counters of the others are not kept: none).
 func (s *Server) hsAttemptCounters(c *gin.Context) {
-	j, t, ok := s.jobTask(c)
+	j, t, a, ok := s.jobTaskAttempt(c)
 	if !ok {
-		return
-	}
-	a, ok := s.attemptOf(c, j)
-	if !ok {
-		return
-	}
-	if mapreduce.TaskOfAttempt(a.ID) != t.ID {
-		s.notFound(c, "attempt", a.ID)
 		return
 	}
 	var counters *mapreduce.Counters
