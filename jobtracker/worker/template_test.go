@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 )
@@ -26,5 +27,20 @@ func TestFillTemplate(t *testing.T) {
 	}
 	if job[0].Devices[0].Path != "swift://AUTH_a/c/o" {
 		t.Errorf("device path %q", job[0].Devices[0].Path)
+	}
+}
+
+// TestTemplateContentTypeCannotLeaveZvm: the object's Content-Type is the
+// tenant's (set at upload) and names the template's path; one that could
+// leave .zvm/<type>/<subtype>/config (dot segments, extra slashes,
+// encoded or control characters) is refused with 400 before any storage
+// is touched (fs is nil here: a lookup would panic).
+func TestTemplateContentTypeCannotLeaveZvm(t *testing.T) {
+	for _, ct := range []string{"../etc", "text/..", "./plain", "../../AUTH_b/.zvm/text", "text/plain/../../x",
+		"text//plain", "/text/plain", "text/plain/", "text/pl%2fain", "text/pl\nain", "text", "", "text/pl ain"} {
+		app, _, code, msg := templateApp(context.Background(), nil, "AUTH_a", ct, "swift://AUTH_a/c/o", nil)
+		if code != 400 || app != "" {
+			t.Errorf("Content-Type %q: code %d app %q (%s), want 400", ct, code, app, msg)
+		}
 	}
 }
