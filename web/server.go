@@ -78,6 +78,8 @@ type Server struct {
 	logClient *http.Client
 	// opener is the run-on-open gateway's state (open.go).
 	opener *opener
+	// hub feeds the live pages' event streams (events.go).
+	hub *hub
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -101,6 +103,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{t: cfg.Tracker, inner: cfg.Inner, auth: a, log: cfg.Logger.With("component", "web"), pages: pages,
 		started: time.Now(), logClient: &http.Client{Timeout: 30 * time.Second}, zerocloud: cfg.ZeroCloud, tenantPlan: cfg.TenantPlan, locate: cfg.Locate, opener: newOpener()}
 	s.metrics = newMetrics(s.t)
+	s.hub = newHub(s.t)
 	s.engine = s.routes()
 	return s, nil
 }
@@ -134,7 +137,7 @@ func (s *Server) routes() *gin.Engine {
 	e.POST("/ui/login", s.login)
 	e.GET("/ui/static/*file", s.static)
 
-	a := e.Group("", s.authenticate, noStore)
+	a := e.Group("", s.authenticate, noStore, s.liveKey)
 	a.GET("/metrics", s.serveMetrics)
 
 	// Run on open (open.go): an app run on an object by the worker beside it.
@@ -153,6 +156,7 @@ func (s *Server) routes() *gin.Engine {
 	// The API routes the pages use, under /ui/ where the session cookie
 	// goes (the cookie is scoped to the UI).
 	a.GET("/ui/jobs/:id/stream", s.apiStream)
+	a.GET("/ui/stream", s.listStream)
 	a.GET("/ui/jobs/:id/attempts/:attempt/logs/:file", s.apiLogFile)
 	a.POST("/ui/jobs/:id/kill", s.killForm)
 	a.POST("/ui/logout", s.logout)

@@ -59,7 +59,7 @@ func timelineSVG(jobID string, as []api.AttemptInfo, start, end time.Time) strin
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	const width, left, right, top, barH, gap = 960.0, 120.0, 10.0, 24.0, 10.0, 8.0
+	const width, left, right, top, barH, gap = 960.0, 120.0, 10.0, 24.0, 16.0, 8.0
 	span := end.Sub(start).Seconds()
 	x := func(t time.Time) float64 { return left + (width-left-right)*t.Sub(start).Seconds()/span }
 	var body strings.Builder
@@ -71,19 +71,7 @@ func timelineSVG(jobID string, as []api.AttemptInfo, start, end time.Time) strin
 		fmt.Fprintf(&body, `<text class="lane" x="%.0f" y="%.1f">%s</text>`, left-6, y+h/2+4, html.EscapeString(n))
 		fmt.Fprintf(&body, `<line class="lane-sep" x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f"/>`, left, width-right, y+h+gap/2, y+h+gap/2)
 		for _, b := range bars {
-			cls := b.kind
-			switch b.a.State {
-			case api.AttemptFailed:
-				cls = "failed"
-			case api.AttemptKilled:
-				cls = "killed"
-			case api.AttemptRunning:
-				cls += " running"
-			}
-			x0, x1 := x(b.start), x(b.end)
-			fmt.Fprintf(&body, `<a href="/ui/jobs/%s/attempts/%s"><rect class="%s" x="%.1f" y="%.1f" width="%.1f" height="%.0f"><title>%s %s %s</title></rect></a>`,
-				html.EscapeString(jobID), html.EscapeString(b.a.ID), cls, x0, y+2+float64(b.row)*barH, max(x1-x0, 1.5), barH-2,
-				html.EscapeString(b.a.ID), b.a.State, fmtDuration(b.end.Sub(b.start)))
+			drawBar(&body, jobID, b, x(b.start), x(b.end), y+2+float64(b.row)*barH, barH-2)
 		}
 		y += h + gap
 	}
@@ -96,13 +84,15 @@ func timelineSVG(jobID string, as []api.AttemptInfo, start, end time.Time) strin
 	}
 	legendY := y + 14
 	legend := ""
-	for i, l := range []string{"map", "reduce", "failed", "killed"} {
-		lx := left + float64(i)*90
-		legend += fmt.Sprintf(`<rect class="%s" x="%.0f" y="%.0f" width="12" height="10"/><text class="legend" x="%.0f" y="%.0f">%s</text>`, l, lx, legendY-9, lx+16, legendY, l)
+	for i, l := range []struct{ class, opacity, name string }{{"map", "1", "map"}, {"reduce", shuffleOpacity, "shuffle"},
+		{"reduce", mergeOpacity, "merge"}, {"reduce", "1", "reduce"}, {"failed", "1", "failed"}, {"killed", "1", "killed"}} {
+		lx := left + float64(i)*70
+		legend += fmt.Sprintf(`<rect class="%s" fill-opacity="%s" x="%.0f" y="%.0f" width="12" height="10"/><text class="legend" x="%.0f" y="%.0f">%s</text>`,
+			l.class, l.opacity, lx, legendY-9, lx+16, legendY, l.name)
 	}
 	note := ""
 	if len(as) < shown {
-		note = fmt.Sprintf(`<text class="legend" x="%.0f" y="%.0f">%d of %d attempts shown (all failed and killed ones)</text>`, left+380, legendY, len(as), shown)
+		note = fmt.Sprintf(`<text class="legend" x="%.0f" y="%.0f">%d of %d attempts shown (all failed and killed ones)</text>`, left+430, legendY, len(as), shown)
 	}
 	if len(names) == 0 {
 		note = fmt.Sprintf(`<text class="legend" x="%.0f" y="%.0f">no attempts yet</text>`, left, legendY+18)
@@ -111,6 +101,75 @@ func timelineSVG(jobID string, as []api.AttemptInfo, start, end time.Time) strin
 	h := legendY + 8
 	return fmt.Sprintf(`<svg xmlns="http://www.w3.org/2000/svg" class="chart timeline" viewBox="0 0 %.0f %.0f" role="img" aria-label="Timeline of the job's attempts, one lane per worker">%s%s%s%s</svg>`,
 		width, h, axis.String(), body.String(), legend, note)
+}
+
+// The reduce phases' shades: a reduce attempt's shuffle and merge parts
+// are its colour, lighter.
+const shuffleOpacity, mergeOpacity = ".45", ".7"
+
+// drawBar draws one attempt's bar from x0 to x1 at y, h high: a link to
+// its attempt page with a tooltip; a reduce split into its shuffle, merge
+// and reduce phases where its report gave their ends; a label (the
+// attempt's short id, and a running reduce's phase) where it fits. A
+// white edge keeps back-to-back attempts of a row apart.
+func drawBar(w *strings.Builder, jobID string, b *bar, x0, x1, y, h float64) {
+	cls := b.kind
+	switch b.a.State {
+	case api.AttemptFailed:
+		cls = "failed"
+	case api.AttemptKilled:
+		cls = "killed"
+	case api.AttemptRunning:
+		cls += " running"
+	}
+	width := max(x1-x0, 1.5)
+	label := shortID(b.a.ID)
+	phase := ""
+	if b.kind == "reduce" && b.a.State == api.AttemptRunning {
+		phase = reducePhase(b.a.Progress)
+		label += " " + phase
+	}
+	title := fmt.Sprintf("%s %s %s", b.a.ID, b.a.State, fmtDuration(b.end.Sub(b.start)))
+	if phase != "" {
+		title += " (" + phase + ")"
+	}
+	if b.a.Status != "" {
+		title += ": " + b.a.Status
+	}
+	fmt.Fprintf(w, `<a href="/ui/jobs/%s/attempts/%s"><g class="bar"><title>%s</title>`, html.EscapeString(jobID), html.EscapeString(b.a.ID), html.EscapeString(title))
+	sh, so := b.a.ShuffleFinished, b.a.SortFinished
+	if b.kind == "reduce" && b.a.State == api.AttemptSucceeded && !sh.IsZero() && !so.IsZero() && !sh.Before(b.start) && !so.Before(sh) && !b.end.Before(so) {
+		xs := x0 + (x1-x0)*sh.Sub(b.start).Seconds()/max(b.end.Sub(b.start).Seconds(), 1e-9)
+		xm := x0 + (x1-x0)*so.Sub(b.start).Seconds()/max(b.end.Sub(b.start).Seconds(), 1e-9)
+		for _, seg := range []struct {
+			a, b    float64
+			opacity string
+		}{{x0, xs, shuffleOpacity}, {xs, xm, mergeOpacity}, {xm, x0 + width, "1"}} {
+			if seg.b-seg.a > 0.05 {
+				fmt.Fprintf(w, `<rect class="%s" fill-opacity="%s" x="%.1f" y="%.1f" width="%.1f" height="%.0f"/>`, cls, seg.opacity, seg.a, y, seg.b-seg.a, h)
+			}
+		}
+	} else {
+		fmt.Fprintf(w, `<rect class="%s" x="%.1f" y="%.1f" width="%.1f" height="%.0f"/>`, cls, x0, y, width, h)
+	}
+	// The edge: a white line at the bar's start and end.
+	fmt.Fprintf(w, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.0f" fill="none" stroke="#fff" stroke-width="1"/>`, x0, y, width, h)
+	if float64(len(label))*5.2+6 <= width {
+		fmt.Fprintf(w, `<text class="bar-label" x="%.1f" y="%.1f" fill="#fff" font-size="9" pointer-events="none">%s</text>`, x0+3, y+h-3.5, html.EscapeString(label))
+	}
+	w.WriteString(`</g></a>`)
+}
+
+// reducePhase is the phase of a running reduce at progress, as Hadoop
+// weighs them (a third each).
+func reducePhase(progress float64) string {
+	switch {
+	case progress < 1.0/3:
+		return "shuffle"
+	case progress < 2.0/3:
+		return "merge"
+	}
+	return "reduce"
 }
 
 // sampleAttempts keeps at most maxBars attempts: every failed or killed

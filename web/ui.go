@@ -35,7 +35,11 @@ type page struct {
 	// Refresh makes the page reload itself every few seconds when script
 	// is off (a running job's pages).
 	Refresh bool
-	Data    any
+	// Live is the page's event stream ("" for a page that no longer
+	// changes) and LiveKey the state the page shows, as the stream names
+	// it (events.go: liveKey sets both).
+	Live, LiveKey string
+	Data          any
 }
 
 var pageNames = []string{"overview", "jobs", "job", "tasks", "task", "attempt", "kill", "login", "error"}
@@ -97,6 +101,9 @@ func parsePages() (map[string]*template.Template, error) {
 
 // render writes a page.
 func (s *Server) render(c *gin.Context, code int, name string, p page) {
+	if name != "error" {
+		p.Live, p.LiveKey = c.GetString(liveStreamKey), c.GetString(liveKeyKey)
+	}
 	if pr, ok := c.Get(principalKey); ok {
 		p.Principal = pr.(Principal)
 		if p.Principal.session != nil {
@@ -230,6 +237,12 @@ func (s *Server) jobPage(c *gin.Context) {
 		}
 		timeline = template.HTML(timelineSVG(j.ID, as, j.Submitted, end))
 	}
+	// The running attempts with their status lines (a few: the tasks
+	// page has them all).
+	var running jobtracker.TaskPage
+	if !st.Done() {
+		running, _, _ = s.t.Tasks(j.ID, jobtracker.TaskFilter{State: mapreduce.StateRunning}, 0, runningShown)
+	}
 	p := principal(c)
 	s.render(c, http.StatusOK, "job", page{Title: j.Name + " " + j.ID, Refresh: st.State == api.StateRunning, Data: map[string]any{
 		"Job": j, "Status": st, "Progress": progressOf(&st, time.Now()),
@@ -240,11 +253,15 @@ func (s *Server) jobPage(c *gin.Context) {
 		"Args":         redactArgs(plan.Args),
 		"CanKill":      p.may(control, j.Owner, s.auth.cfg.PublicRead) && st.State == api.StateRunning,
 		"Timeline":     timeline,
+		"Running":      running,
 		"RecordsChart": chartHTML("Records", chartRows(total, maps, recordCounters)),
 		"BytesChart":   chartHTML("Bytes", chartRows(total, maps, byteCounters)),
 		"Attempts":     total.Get(mapreduce.GroupJob, "Launched map tasks") + total.Get(mapreduce.GroupJob, "Launched reduce tasks"),
 	}})
 }
+
+// runningShown is how many running attempts the job page lists.
+const runningShown = 10
 
 // inlineTimeline is the most tasks a job may have for its page to
 // carry its timeline inline.
