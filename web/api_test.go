@@ -389,7 +389,7 @@ func TestPages(t *testing.T) {
 		"/ui/jobs":                                     {f.done, f.running, "wordcount"},
 		"/ui/jobs?state=SUCCEEDED&sort=duration":       {f.done},
 		"/ui/jobs/" + f.done:                           {"map-progress", "Map-Reduce Framework", "Map input records", "&lt;redacted&gt;", "zebra streaming -input in -mapper &#39;cat x&#39;", "<svg", "2 data-local, 2 remote", "Failed and killed attempts", `FAILED</span> <span class="kind">(user)</span>`},
-		"/ui/jobs/" + f.running:                        {`data-live="/ui/jobs/` + f.running + `/stream"`, "Running attempts (2)", "Kill job", "RUNNING"},
+		"/ui/jobs/" + f.running:                        {`data-live="/ui/jobs/` + f.running + `/stream"`, "Running attempts (", "Kill job", "RUNNING"},
 		"/ui/jobs/" + f.done + "/tasks":                {"1–4 of 4", "swift://AUTH_alice/data/in/part-0:0&#43;100", task},
 		"/ui/jobs/" + f.done + "/tasks?state=FAILED":   {"0 of 0"},
 		"/ui/jobs/" + f.done + "/tasks?type=reduce":    {"1–1 of 1"},
