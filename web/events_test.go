@@ -228,7 +228,7 @@ func TestListStreamTenants(t *testing.T) {
 		t.Fatalf("the jobs page has no stream: %.400s", page)
 	}
 	sb := openStream(t, h, m[1], credB)
-	sa := openStream(t, h, "/ui/stream?view=jobs", credA)
+	sa := openStream(t, h, "/api/v1/stream?view=jobs", credA)
 	sc := openStream(t, h, "/ui/stream?view=overview", adminToken)
 	var eb, ea, ec JobsEvent
 	sb.must("jobs", &eb)

@@ -174,6 +174,7 @@ func (s *Server) routes() *gin.Engine {
 	a.GET("/api/v1/jobs/:id/attempts/:attempt/logs/:file", s.apiLogFile)
 	a.GET("/api/v1/jobs/:id/events", s.apiEvents)
 	a.GET("/api/v1/jobs/:id/stream", s.apiStream)
+	a.GET("/api/v1/stream", s.listStream)
 
 	// Hadoop's JobHistory Server API.
 	a.GET("/ws/v1/history", s.hsInfo)
