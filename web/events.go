@@ -65,6 +65,10 @@ type hub struct {
 	subs    map[*sub]struct{}
 	clients map[string]int // open streams by client key
 	running bool
+	// ended is closed by EndStreams: every stream ends, and no new one
+	// opens.
+	ended   chan struct{}
+	endOnce sync.Once
 }
 
 // sub is one open stream.
@@ -79,8 +83,13 @@ type sub struct {
 }
 
 func newHub(t *jobtracker.Tracker) *hub {
-	return &hub{t: t, subs: map[*sub]struct{}{}, clients: map[string]int{}}
+	return &hub{t: t, subs: map[*sub]struct{}{}, clients: map[string]int{}, ended: make(chan struct{})}
 }
+
+// EndStreams ends every open event stream and refuses new ones (503), so
+// that a server shutting down is not held up by them: register it with
+// http.Server.RegisterOnShutdown. Browsers reconnect to the next server.
+func (s *Server) EndStreams() { s.hub.endOnce.Do(func() { close(s.hub.ended) }) }
 
 // subscribe registers a stream for client, or returns false if client
 // holds maxStreams already. The hub runs while any stream is open.
@@ -267,6 +276,13 @@ func (e eventWriter) comment() error {
 // has lived maxStreamLife.
 func (s *Server) stream(c *gin.Context, sb *sub, send func(e eventWriter) (done bool, err error)) {
 	client := streamClient(c)
+	select {
+	case <-s.hub.ended:
+		c.Header("Retry-After", "5")
+		apiError(c, http.StatusServiceUnavailable, "the jobtracker is shutting down: reconnect in a moment")
+		return
+	default:
+	}
 	if !s.hub.subscribe(client, sb) {
 		c.Header("Retry-After", "30")
 		apiError(c, http.StatusTooManyRequests, fmt.Sprintf("too many live streams: %s holds %d open from this address; close some pages", principal(c).Name(), maxStreams))
@@ -288,6 +304,8 @@ func (s *Server) stream(c *gin.Context, sb *sub, send func(e eventWriter) (done 
 		for {
 			select {
 			case <-ctx.Done():
+				return
+			case <-s.hub.ended:
 				return
 			case <-sb.wake:
 				break wait

@@ -334,3 +334,25 @@ func TestStreamCap(t *testing.T) {
 	}
 	openStream(t, h, "/ui/stream?view=jobs", credA).must("jobs", &e)
 }
+
+// TestEndStreams: EndStreams (a server shutting down) ends the open
+// streams and refuses new ones with 503.
+func TestEndStreams(t *testing.T) {
+	h := newHarness(t, false)
+	id := h.submit(credA, h.plan("still running", 1, 0))
+	js := openStream(t, h, "/ui/jobs/"+id+"/stream", credA)
+	var p Progress
+	js.must("progress", &p)
+	ls := openStream(t, h, "/ui/stream?view=overview", credA)
+	var e JobsEvent
+	ls.must("jobs", &e)
+	h.s.EndStreams()
+	for _, s := range []*sse{js, ls} {
+		if e, ok := s.next(); ok {
+			t.Errorf("an event after EndStreams: %+v", e)
+		}
+	}
+	if _, code, body := tryStream(t, h, "/ui/stream?view=jobs", credA); code != http.StatusServiceUnavailable || !strings.Contains(body, "shutting down") {
+		t.Errorf("a stream after EndStreams: %d %s", code, body)
+	}
+}

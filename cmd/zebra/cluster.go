@@ -130,6 +130,7 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 		return 1
 	}
 	srv := &http.Server{Handler: front, ReadHeaderTimeout: 10 * time.Second}
+	srv.RegisterOnShutdown(front.EndStreams)
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
