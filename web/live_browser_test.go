@@ -42,6 +42,13 @@ func newTab(t *testing.T, h *harness, cred string) *tab {
 	return b
 }
 
+// another opens another tab of b's browser (logged in alike).
+func (b *tab) another() *tab {
+	ctx, cancel := chromedp.NewContext(b.ctx)
+	b.t.Cleanup(cancel)
+	return &tab{t: b.t, ctx: ctx}
+}
+
 // open navigates and marks the page: marked() tells whether the page is
 // still the one opened (not reloaded).
 func (b *tab) open(url string) {
@@ -100,6 +107,8 @@ func TestBrowserLiveJobPage(t *testing.T) {
 	if b.eval(`String(!!document.getElementById("running"))`) != "false" || !strings.Contains(b.eval(text(".timeline")), "no attempts yet") {
 		t.Fatalf("the page shows attempts before any started")
 	}
+	tasks := b.another()
+	tasks.open(h.srv.URL + "/ui/jobs/" + job + "/tasks")
 	w := h.worker("node-1", 2)
 	as := w.poll()
 	if len(as) == 0 || as[0].Kind != "map" {
@@ -108,8 +117,9 @@ func TestBrowserLiveJobPage(t *testing.T) {
 	b.wait("the running attempts", `!!document.getElementById("running") && document.querySelectorAll(".timeline g.bar").length >= 1`)
 	progressReport(t, w, as[0].Attempt, 0.5, "reporter:status: 500 lines read")
 	b.wait("the status line and the map progress", text("#running")+`.includes("reporter:status: 500 lines read") && document.getElementById("map-progress").value == 25`)
+	tasks.wait("the status line in the tasks table", `Array.from(document.querySelectorAll("td.status")).some(function (c) { return c.textContent == "reporter:status: 500 lines read"; })`)
 	// The attempt's own page, opened now, follows it too.
-	a := newTab(t, h, credA)
+	a := b.another()
 	a.open(h.srv.URL + "/ui/jobs/" + job + "/attempts/" + as[0].Attempt)
 	for st, _ := h.tr.Status(job); !st.Done(); st, _ = h.tr.Status(job) {
 		for _, x := range as {
@@ -134,6 +144,7 @@ func TestBrowserLiveJobPage(t *testing.T) {
 	if b.eval(`String(document.querySelector("main").hasAttribute("data-live") || !!document.getElementById("running"))`) != "false" {
 		t.Errorf("the ended job's page is still live or lists running attempts")
 	}
+	tasks.wait("every task succeeded", `document.querySelectorAll("tbody tr").length == 3 && Array.from(document.querySelectorAll("tbody tr")).every(function (r) { return r.innerText.includes("SUCCEEDED"); })`)
 	a.wait("the attempt's end", text("#attempt-state")+` == "SUCCEEDED" && `+text("#attempt-progress")+` == "100.00%"`)
 }
 
@@ -168,6 +179,8 @@ func TestBrowserLiveLists(t *testing.T) {
 	}
 	jobs.wait("the job succeeded", row(api.StateSucceeded))
 	over.wait("the job succeeded", row(api.StateSucceeded))
+	h.worker("node-7", 1)
+	over.wait("a new worker", `document.querySelector("main").innerText.includes("node-7")`)
 
 	mine := h.submit(credB, h.plan("bob's job", 1, 0))
 	bob.wait("bob's own job", `document.querySelector("main").innerText.includes(`+strconv.Quote(mine)+`)`)
