@@ -155,7 +155,7 @@ func drawBar(w *strings.Builder, jobID string, b *bar, x0, x1, y, h float64) {
 	// The edge: a white line at the bar's start and end.
 	fmt.Fprintf(w, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.0f" fill="none" stroke="#fff" stroke-width="1"/>`, x0, y, width, h)
 	if float64(len(label))*5.2+6 <= width {
-		fmt.Fprintf(w, `<text class="bar-label" x="%.1f" y="%.1f" fill="#fff" font-size="9" pointer-events="none">%s</text>`, x0+3, y+h-3.5, html.EscapeString(label))
+		fmt.Fprintf(w, `<text class="bar-label" x="%.1f" y="%.1f">%s</text>`, x0+3, y+h-3.5, html.EscapeString(label))
 	}
 	w.WriteString(`</g></a>`)
 }
@@ -267,7 +267,7 @@ func countersSVG(title string, rows []chartRow) string {
 
 // svgStyle is the charts' style, embedded in the standalone SVG
 // documents (the pages style inline charts with the site's CSS).
-const svgStyle = `<style>text{font:11px sans-serif;fill:#333}.lane{text-anchor:end}.tick{stroke:#ddd}text.tick{stroke:none;fill:#777;text-anchor:middle}.lane-sep{stroke:#eee}.map{fill:#4e79a7}.reduce{fill:#59a14f}.failed{fill:#e15759}.killed{fill:#9d9d9d}.running{opacity:.6}.title{font-weight:bold}</style>`
+const svgStyle = `<style>text{font:11px sans-serif;fill:#333}.lane{text-anchor:end}.tick{stroke:#ddd}text.tick{stroke:none;fill:#777;text-anchor:middle}.lane-sep{stroke:#eee}.map{fill:#4e79a7}.reduce{fill:#59a14f}.failed{fill:#e15759}.killed{fill:#9d9d9d}.running{opacity:.6}.bar-label{font-size:9px;fill:#fff}.title{font-weight:bold}</style>`
 
 // standalone makes a chart a document of its own (with its style).
 func standalone(svg string) string {
