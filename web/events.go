@@ -169,12 +169,12 @@ func (h *hub) run() {
 		}
 		h.notify(changed, workersChanged, first)
 		first = false
+		time.Sleep(streamInterval) // a burst of changes wakes the streams once
 		timer.Reset(hubCheck)
 		select {
 		case <-wake:
 		case <-timer.C:
 		}
-		time.Sleep(streamInterval) // coalesce a burst of changes
 	}
 }
 
@@ -299,6 +299,11 @@ func (s *Server) stream(c *gin.Context, sb *sub, send func(e eventWriter) (done 
 		if done || err != nil {
 			return
 		}
+		select { // at most one event per streamInterval
+		case <-ctx.Done():
+			return
+		case <-time.After(streamInterval):
+		}
 		idle.Reset(heartbeat)
 	wait:
 		for {
@@ -315,11 +320,6 @@ func (s *Server) stream(c *gin.Context, sb *sub, send func(e eventWriter) (done 
 				}
 				idle.Reset(heartbeat)
 			}
-		}
-		select { // at most one event per streamInterval
-		case <-ctx.Done():
-			return
-		case <-time.After(streamInterval):
 		}
 	}
 }
