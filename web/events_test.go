@@ -355,4 +355,15 @@ func TestEndStreams(t *testing.T) {
 	if _, code, body := tryStream(t, h, "/ui/stream?view=jobs", credA); code != http.StatusServiceUnavailable || !strings.Contains(body, "shutting down") {
 		t.Errorf("a stream after EndStreams: %d %s", code, body)
 	}
+	// With no stream open, the hub's goroutine ends.
+	running := func() bool {
+		h.s.hub.mu.Lock()
+		defer h.s.hub.mu.Unlock()
+		return h.s.hub.running
+	}
+	for deadline := time.Now().Add(30 * time.Second); running(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the hub still runs without streams (%d open)", h.s.hub.open())
+		}
+	}
 }

@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -57,6 +59,20 @@ func (b *tab) open(url string) {
 		b.t.Fatalf("open %s: %v", url, err)
 	}
 	b.eval(`window.zebraMarker = "not reloaded"; ""`)
+}
+
+// shot keeps a screenshot of the page in screenshotDir.
+func (b *tab) shot(name string) {
+	b.t.Helper()
+	buf, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	p := filepath.Join(screenshotDir(b.t), name+".png")
+	if err := os.WriteFile(p, buf, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot %s", p)
 }
 
 func (b *tab) marked() bool { return b.eval(`String(window.zebraMarker)`) == "not reloaded" }
@@ -117,6 +133,7 @@ func TestBrowserLiveJobPage(t *testing.T) {
 	b.wait("the running attempts", `!!document.getElementById("running") && document.querySelectorAll(".timeline g.bar").length >= 1`)
 	progressReport(t, w, as[0].Attempt, 0.5, "reporter:status: 500 lines read")
 	b.wait("the status line and the map progress", text("#running")+`.includes("reporter:status: 500 lines read") && document.getElementById("map-progress").value == 25`)
+	b.shot("job-live")
 	tasks.wait("the status line in the tasks table", `Array.from(document.querySelectorAll("td.status")).some(function (c) { return c.textContent == "reporter:status: 500 lines read"; })`)
 	// The attempt's own page, opened now, follows it too.
 	a := b.another()
