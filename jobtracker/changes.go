@@ -6,9 +6,10 @@ package jobtracker
 // without copying their tasks.
 
 // Changed returns a channel that is closed at the tracker's next change
-// of state (a job's, a task's, an attempt's or a worker's). A watcher
-// takes it, reads what it watches, then waits on it: nothing is missed
-// between the two.
+// of state (a job's, a task's, an attempt's or a worker's): at least at
+// every change that grows a job's version, a running attempt's progress
+// report included (TestChangedOnProgress). A watcher takes it, reads what
+// it watches, then waits on it: nothing is missed between the two.
 func (t *Tracker) Changed() <-chan struct{} {
 	t.mu.Lock()
 	defer t.mu.Unlock()
