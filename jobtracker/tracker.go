@@ -125,6 +125,10 @@ func Open(cfg Config) (*Tracker, error) {
 			continue
 		}
 		j.state, j.finished, j.counters, j.failure, j.failed, j.diagnostics = r.State, r.Finished, r.Counters, r.Failure, r.Failed, r.Diagnostics
+		j.killedBy, j.killedAt = r.KilledBy, r.KilledAt
+		if r.JobCounters != nil && j.ended() {
+			j.jobCounters.Merge(r.JobCounters)
+		}
 		if !j.ended() {
 			j.state = api.StateRunning
 			j.diagnostics = ""
