@@ -89,7 +89,7 @@ func TestSortTasks(t *testing.T) {
 	now := t0.Add(time.Minute)
 	rows := []TaskView{
 		{Kind: "map", Index: 0, State: "SUCCEEDED", Started: t0, Finished: t0.Add(5 * time.Second), RecordsIn: 30, BytesIn: 300, Attempt: "a0", DataLocal: true, Progress: 1},
-		{Kind: "map", Index: 1, State: "RUNNING", Started: t0.Add(10 * time.Second), RecordsIn: 0, Attempt: "a1", Progress: 0.4},                  // runs 50 s so far
+		{Kind: "map", Index: 1, State: "RUNNING", Started: t0.Add(10 * time.Second), RecordsIn: 0, Attempt: "a1", Progress: 0.4},                             // runs 50 s so far
 		{Kind: "map", Index: 2, State: "SUCCEEDED", Started: t0, Finished: t0.Add(9 * time.Second), RecordsIn: 10, BytesIn: 900, Attempt: "a2", Progress: 1}, // remote
 		{Kind: "reduce", Index: 0, State: "SCHEDULED"},
 		{Kind: "map", Index: 3, State: "SUCCEEDED", Started: t0, Finished: t0.Add(5 * time.Second), RecordsIn: 30, BytesIn: 100, Attempt: "a3", DataLocal: true, Progress: 1},

@@ -261,7 +261,6 @@ func (v TaskView) Duration(now time.Time) time.Duration {
 	return max(v.Finished.Sub(v.Started), 0)
 }
 
-
 // TaskFilter selects tasks; the zero value selects all.
 type TaskFilter struct {
 	Kind  string // "map", "reduce" or "" for both
