@@ -17,7 +17,8 @@ type Usage struct {
 	// CPULimit the CPU time each process may use (0: none known).
 	MemoryLimit int64         `json:"memory_limit,omitempty"`
 	CPULimit    time.Duration `json:"cpu_limit_ns,omitempty"`
-	// Programs counts the programs measured (0: nothing was).
+	// Programs counts the programs measured; a UsageReporter that
+	// measured nothing returns 0.
 	Programs int `json:"programs,omitempty"`
 }
 
@@ -42,13 +43,16 @@ func (m *UsageMeter) Add(p Process) {
 		return
 	}
 	u := r.Usage()
+	if u.Programs == 0 {
+		return // not measured
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.u.CPU += u.CPU
 	m.u.PeakRSS = max(m.u.PeakRSS, u.PeakRSS)
 	m.u.MemoryLimit = max(m.u.MemoryLimit, u.MemoryLimit)
 	m.u.CPULimit = max(m.u.CPULimit, u.CPULimit)
-	m.u.Programs++
+	m.u.Programs += u.Programs
 }
 
 // Total returns the sum so far (the zero Usage for a nil meter).

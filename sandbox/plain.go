@@ -66,7 +66,7 @@ func (p *plainProc) Usage() mapreduce.Usage {
 	if st == nil {
 		return mapreduce.Usage{}
 	}
-	u := mapreduce.Usage{CPU: st.UserTime() + st.SystemTime()}
+	u := mapreduce.Usage{CPU: st.UserTime() + st.SystemTime(), Programs: 1}
 	if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
 		u.PeakRSS = ru.Maxrss << 10 // KiB on Linux
 	}

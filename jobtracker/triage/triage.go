@@ -110,7 +110,7 @@ func pathBoundary(c byte) bool {
 
 // idDir is an absolute path's part up to and including a job's or an
 // attempt's directory, after the character that starts the path.
-var idDir = regexp.MustCompile(`(^|[\s"'(\[<=:,;` + "`" + `])/(?:[^\s"'()\[\]<>,;` + "`" + `]*/)?(?:job|attempt)_\d+_\d+(?:_[mr]_\d+_\d+)?/`)
+var idDir = regexp.MustCompile(`(^|[\s"'(\[<=:,;` + "`" + `])/(?:[^\s"'()\[\]<>,;` + "`" + `]*/)?(?:job_\d+_\d+/|attempt_\d+_\d+_[mr]_\d+_\d+/(?:work/)?)`)
 
 // Clean makes s safe and short for an error column: invalid UTF-8 and
 // control characters (terminal escapes included) become U+FFFD or go,

@@ -48,6 +48,7 @@ func TestShortenHostilePaths(t *testing.T) {
 		// Without the roots (an unknown data directory), the generic rule
 		// cuts at the job or attempt directory.
 		{"open /opt/w/work/job_1_2/attempt_1_2_r_000000_1/out", "open out"},
+		{"open '/opt/w/work/job_1_2/attempt_1_2_r_000000_1/work/t.tsv'", "open 't.tsv'"},
 		{"open '/opt/w/jobs/job_1_2/files/m.py'", "open 'files/m.py'"},
 		// A directory named like an attempt inside the task's directory
 		// stays: it is the task's own.

@@ -517,11 +517,13 @@ func (w *Worker) runAttempt(ctx context.Context, as api.Assignment) (rep api.Att
 }
 
 // hostRoots are the worker's host directories a task's messages may
-// name, as given and as their links resolve: the attempt's working
-// directory workDir and the worker's data directory (see triage.Shorten).
+// name, as given and as their links resolve: the directory the task's
+// programs run in (streaming's "work" under the attempt's directory),
+// the attempt's directory workDir and the worker's data directory (see
+// triage.Shorten).
 func (w *Worker) hostRoots(workDir string) []string {
 	var out []string
-	for _, d := range []string{workDir, w.cfg.Data} {
+	for _, d := range []string{filepath.Join(workDir, "work"), workDir, w.cfg.Data} {
 		if abs, err := filepath.Abs(d); err == nil {
 			out = append(out, abs)
 			if real, err := filepath.EvalSymlinks(abs); err == nil && real != abs {
