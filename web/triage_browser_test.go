@@ -123,4 +123,26 @@ func TestBrowserTriage(t *testing.T) {
 	if q := eval(`location.search`); !strings.Contains(q, "sort=records") {
 		t.Errorf("the URL does not keep the sort: %s", q)
 	}
+
+	// At a phone's width the page is no wider than the screen: the tasks
+	// table scrolls inside its box (nothing clipped), and the timeline
+	// keeps a readable width in a box that scrolls.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(h.srv.URL+"/ui/jobs/"+okJob+"/tasks"),
+		chromedp.WaitVisible(chromedp.ID("#tasks"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval(`String(document.documentElement.scrollWidth <= window.innerWidth + 1)`); got != "true" {
+		t.Errorf("the tasks page is wider than a phone: %s", eval(`document.documentElement.scrollWidth + " > " + window.innerWidth`))
+	}
+	box := `document.getElementById("tasks").parentElement`
+	if got := eval(`String(` + box + `.scrollWidth > ` + box + `.clientWidth && getComputedStyle(` + box + `).overflowX)`); got != "auto" {
+		t.Errorf("the tasks table does not scroll inside its box at a phone's width: %s", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(h.srv.URL+"/ui/jobs/"+okJob), chromedp.WaitVisible(chromedp.CSS("svg.timeline"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval(`String(document.querySelector("svg.timeline").getBoundingClientRect().width >= 640 && document.documentElement.scrollWidth <= window.innerWidth + 1)`); got != "true" {
+		t.Errorf("the timeline at a phone's width: %s px wide, page %s px in %d", eval(`String(document.querySelector("svg.timeline").getBoundingClientRect().width)`),
+			eval(`String(document.documentElement.scrollWidth)`), 390)
+	}
 }
