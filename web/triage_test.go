@@ -188,3 +188,53 @@ func TestAttemptUsageShown(t *testing.T) {
 		}
 	}
 }
+
+// TestAverageTimesOnJobPage: the job page's average map, shuffle, merge
+// and reduce times are those computed here from the attempts' times in
+// REST (whole milliseconds, as Hadoop's averages), and the JobHistory
+// job's averages agree.
+func TestAverageTimesOnJobPage(t *testing.T) {
+	h := newHarness(t, false)
+	w := h.worker("node-1", 4)
+	job := h.submit(credA, h.plan("averages", 3, 1))
+	for st, _ := h.tr.Status(job); !st.Done(); st, _ = h.tr.Status(job) {
+		for _, a := range w.poll() {
+			rep := api.AttemptReport{State: api.AttemptSucceeded, Counters: &mapreduce.Counters{}}
+			if a.Kind == "reduce" {
+				now := time.Now().UTC()
+				rep.ShuffleFinished, rep.SortFinished = now.Add(-2*time.Millisecond), now.Add(-time.Millisecond)
+			}
+			w.report(a, rep)
+		}
+	}
+	var as []api.AttemptInfo
+	h.getJSON("/api/v1/jobs/"+job+"/attempts", credA, &as)
+	var mapMs, shuffleMs, mergeMs, reduceMs, maps, reduces int64
+	for _, a := range as {
+		if strings.Contains(a.ID, "_m_") {
+			mapMs += a.Finished.Sub(a.Started).Milliseconds()
+			maps++
+		} else {
+			shuffleMs += a.ShuffleFinished.Sub(a.Started).Milliseconds()
+			mergeMs += a.SortFinished.Sub(a.ShuffleFinished).Milliseconds()
+			reduceMs += a.Finished.Sub(a.SortFinished).Milliseconds()
+			reduces++
+		}
+	}
+	if maps != 3 || reduces != 1 {
+		t.Fatalf("%d maps and %d reduces succeeded", maps, reduces)
+	}
+	d := func(ms int64) string { return fmtDuration(time.Duration(ms) * time.Millisecond) }
+	want := "map " + d(mapMs/maps) + " · shuffle " + d(shuffleMs/reduces) + " · merge " + d(mergeMs/reduces) + " · reduce " + d(reduceMs/reduces)
+	_, page := h.req(http.MethodGet, "/ui/jobs/"+job, credA, nil)
+	if !strings.Contains(page, `id="avg-times">`+want+" ") {
+		t.Errorf("job page lacks average times %q", want)
+	}
+	var hs struct {
+		Job api.HSJob `json:"job"`
+	}
+	h.getJSON("/ws/v1/history/mapreduce/jobs/"+job, credA, &hs)
+	if hs.Job.HSJobDetail == nil || hs.Job.AvgMapTime > mapMs/maps+1 || hs.Job.AvgMapTime < mapMs/maps-1 {
+		t.Errorf("JobHistory avgMapTime %+v, want %d ms", hs.Job.HSJobDetail, mapMs/maps)
+	}
+}

@@ -265,6 +265,7 @@ func (s *Server) jobPage(c *gin.Context) {
 	// A big job's timeline loads apart (timeline.svg), so that the page
 	// does not wait for its whole attempt history.
 	var timeline template.HTML
+	var phases *jobtracker.PhaseSummary
 	if j.Maps+j.Reduces <= inlineTimeline {
 		as, _, err := s.t.AllAttempts(j.ID)
 		if err != nil {
@@ -272,6 +273,8 @@ func (s *Server) jobPage(c *gin.Context) {
 			return
 		}
 		timeline = template.HTML(timelineSVG(j.ID, as, j.Submitted, end))
+		ps := jobtracker.SummarizePhases(as)
+		phases = &ps
 	}
 	p := principal(c)
 	s.render(c, http.StatusOK, "job", page{Title: j.Name + " " + j.ID, Refresh: st.State == api.StateRunning, Data: map[string]any{
@@ -283,6 +286,7 @@ func (s *Server) jobPage(c *gin.Context) {
 		"Args":         redactArgs(plan.Args),
 		"CanKill":      p.may(control, j.Owner, s.auth.cfg.PublicRead) && st.State == api.StateRunning,
 		"Timeline":     timeline,
+		"Phases":       phases,
 		"RecordsChart": chartHTML("Records", chartRows(total, maps, recordCounters)),
 		"BytesChart":   chartHTML("Bytes", chartRows(total, maps, byteCounters)),
 		"Attempts":     total.Get(mapreduce.GroupJob, "Launched map tasks") + total.Get(mapreduce.GroupJob, "Launched reduce tasks"),
