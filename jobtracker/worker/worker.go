@@ -553,8 +553,15 @@ func addUsageCounters(c *mapreduce.Counters, u mapreduce.Usage) {
 	if u.Programs == 0 {
 		return
 	}
-	c.Add(mapreduce.GroupTask, "CPU time spent (ms)", u.CPU.Milliseconds())   // CPU_MILLISECONDS
-	c.Add(mapreduce.GroupTask, "Physical memory (bytes) snapshot", u.PeakRSS) // PHYSICAL_MEMORY_BYTES
+	// Only where the engine did not count them itself.
+	for name, v := range map[string]int64{
+		"CPU time spent (ms)":              u.CPU.Milliseconds(), // CPU_MILLISECONDS
+		"Physical memory (bytes) snapshot": u.PeakRSS,            // PHYSICAL_MEMORY_BYTES
+	} {
+		if c.Get(mapreduce.GroupTask, name) == 0 {
+			c.Add(mapreduce.GroupTask, name, v)
+		}
+	}
 }
 
 // StartErrorFunc, if set, extracts the "cannot start program" reason of
