@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"zebra/jobtracker/api"
@@ -78,6 +79,60 @@ func SummarizePhases(as []api.AttemptInfo) PhaseSummary {
 		reduce = append(reduce, a.Finished.Sub(a.SortFinished))
 	}
 	return PhaseSummary{Map: statsOf(maps), Reduce: statsOf(reduces), Shuffle: statsOf(shuffle), Merge: statsOf(merge), ReducePhase: statsOf(reduce)}
+}
+
+// summaryCache keeps the last phase summary of a few jobs.
+type summaryCache struct {
+	mu   sync.Mutex
+	jobs map[string]cachedSummary
+}
+
+type cachedSummary struct {
+	version int64
+	at      time.Time
+	s       PhaseSummary
+}
+
+// bigJob is the most tasks a running job may have for its phase summary
+// to be computed again at every change; a bigger one's is at most
+// summaryAge old (each computation reads the job's whole attempt
+// history).
+const (
+	bigJob     = 2000
+	summaryAge = 5 * time.Second
+)
+
+// PhaseSummary summarizes a job's successful attempts (SummarizePhases);
+// ok is false for an unknown job. An ended job's summary is computed
+// once; a running job's again when it changed, but a job of more than
+// 2,000 tasks at most every 5 seconds.
+func (t *Tracker) PhaseSummary(jobID string) (s PhaseSummary, ok bool, err error) {
+	j, ok := t.JobSummary(jobID)
+	if !ok {
+		return PhaseSummary{}, false, nil
+	}
+	ended := j.State == api.StateSucceeded || j.State == api.StateFailed || j.State == api.StateKilled
+	c := &t.summaries
+	c.mu.Lock()
+	e, hit := c.jobs[jobID]
+	c.mu.Unlock()
+	if hit && (e.version == j.Version || !ended && j.Maps+j.Reduces > bigJob && time.Since(e.at) < summaryAge) {
+		return e.s, true, nil
+	}
+	as, hitAttempts := t.store.endedAttempts.get(cacheKey(jobID, j.Version))
+	if !ended || !hitAttempts {
+		if as, err = t.store.scanAttempts(jobID + "/"); err != nil {
+			return PhaseSummary{}, true, err
+		}
+	}
+	s = SummarizePhases(as)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.jobs == nil || len(c.jobs) >= 64 {
+		c.jobs = map[string]cachedSummary{}
+	}
+	c.jobs[jobID] = cachedSummary{version: j.Version, at: time.Now(), s: s}
+	return s, true, nil
 }
 
 // TaskSortKeys are the columns the tasks table sorts on.

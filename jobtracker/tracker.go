@@ -66,6 +66,8 @@ type Tracker struct {
 	cancel context.CancelFunc
 	bg     sync.WaitGroup
 	closed bool
+	// summaries caches the jobs' phase summaries (summary.go).
+	summaries summaryCache
 }
 
 // Open starts a tracker over the store in cfg.Data. Jobs that were

@@ -396,7 +396,7 @@ func (s *Server) tasksPage(c *gin.Context) {
 		s.fail(c, http.StatusInternalServerError, err.Error())
 		return
 	}
-	as, _, err := s.t.AllAttempts(j.ID)
+	summary, _, err := s.t.PhaseSummary(j.ID)
 	if err != nil {
 		s.fail(c, http.StatusInternalServerError, err.Error())
 		return
@@ -408,7 +408,7 @@ func (s *Server) tasksPage(c *gin.Context) {
 	}
 	s.render(c, http.StatusOK, "tasks", page{Title: "Tasks of " + j.ID, Refresh: j.State == api.StateRunning, Data: map[string]any{
 		"Job": j, "Tasks": pg.Tasks, "Filter": f, "States": taskStates, "Pager": pagerOf(c, offset, limit, pg.Total),
-		"Sort": sortKey, "Desc": desc, "SortLinks": sortLinks(c, sortKey, desc), "Complete": pg.Total <= limit && offset == 0, "Summary": jobtracker.SummarizePhases(as), "Now": time.Now()}})
+		"Sort": sortKey, "Desc": desc, "SortLinks": sortLinks(c, sortKey, desc), "Complete": pg.Total <= limit && offset == 0, "Summary": summary, "Now": time.Now()}})
 }
 
 // sortLinks are the tasks table's header links, by sort key: the same
