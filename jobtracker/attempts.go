@@ -48,6 +48,9 @@ type attempt struct {
 	// its last meaningful stderr line and its programs' usage.
 	triage string
 	usage  *mapreduce.Usage
+	// finished, shuffled and sorted are a successful attempt's end and,
+	// for a reduce, its shuffle's and merge's ends (for the views).
+	finished, shuffled, sorted time.Time
 }
 
 // maxStatus bounds, in characters, the status line the tracker keeps of
@@ -263,6 +266,7 @@ func (t *Tracker) Done(id string, r api.AttemptReport) error {
 		tk.done, tk.success = true, a
 		info := a.info(api.AttemptSucceeded, "")
 		info.ShuffleFinished, info.SortFinished = r.ShuffleFinished, r.SortFinished
+		a.finished, a.shuffled, a.sorted = info.Finished, r.ShuffleFinished, r.SortFinished
 		info.RecordsIn, info.RecordsOut, info.BytesIn, info.BytesOut = ioOf(tk.id.Kind, r.Counters)
 		t.store.putAttempt(j.id.String(), info)
 		if tk.id.Kind == mapreduce.MapTask {

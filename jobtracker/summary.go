@@ -58,69 +58,89 @@ type PhaseSummary struct {
 
 // SummarizePhases summarizes the SUCCEEDED attempts of as.
 func SummarizePhases(as []api.AttemptInfo) PhaseSummary {
-	var maps, reduces, shuffle, merge, reduce []time.Duration
+	var p phaseTimes
 	for i := range as {
 		a := &as[i]
-		if a.State != api.AttemptSucceeded || a.Finished.IsZero() {
-			continue
+		if a.State == api.AttemptSucceeded {
+			p.add(strings.Contains(a.ID, "_m_"), a.Started, a.ShuffleFinished, a.SortFinished, a.Finished)
 		}
-		run := a.Finished.Sub(a.Started)
-		if strings.Contains(a.ID, "_m_") {
-			maps = append(maps, run)
-			continue
-		}
-		reduces = append(reduces, run)
-		if a.ShuffleFinished.IsZero() || a.SortFinished.IsZero() {
-			shuffle, merge, reduce = append(shuffle, 0), append(merge, 0), append(reduce, run)
-			continue
-		}
-		shuffle = append(shuffle, a.ShuffleFinished.Sub(a.Started))
-		merge = append(merge, a.SortFinished.Sub(a.ShuffleFinished))
-		reduce = append(reduce, a.Finished.Sub(a.SortFinished))
 	}
-	return PhaseSummary{Map: statsOf(maps), Reduce: statsOf(reduces), Shuffle: statsOf(shuffle), Merge: statsOf(merge), ReducePhase: statsOf(reduce)}
+	return p.summary()
 }
 
-// summaryCache keeps the last phase summary of a few jobs.
+// phaseTimes collects successful attempts' durations by phase.
+type phaseTimes struct {
+	maps, reduces, shuffle, merge, reduce []time.Duration
+}
+
+// add adds a successful attempt that started, ended its shuffle and
+// merge (a reduce; zero if not reported) and finished at these times; it
+// ignores one without a finish time.
+func (p *phaseTimes) add(isMap bool, started, shuffled, sorted, finished time.Time) {
+	if finished.IsZero() {
+		return
+	}
+	run := finished.Sub(started)
+	if isMap {
+		p.maps = append(p.maps, run)
+		return
+	}
+	p.reduces = append(p.reduces, run)
+	if shuffled.IsZero() || sorted.IsZero() {
+		p.shuffle, p.merge, p.reduce = append(p.shuffle, 0), append(p.merge, 0), append(p.reduce, run)
+		return
+	}
+	p.shuffle = append(p.shuffle, shuffled.Sub(started))
+	p.merge = append(p.merge, sorted.Sub(shuffled))
+	p.reduce = append(p.reduce, finished.Sub(sorted))
+}
+
+func (p *phaseTimes) summary() PhaseSummary {
+	return PhaseSummary{Map: statsOf(p.maps), Reduce: statsOf(p.reduces), Shuffle: statsOf(p.shuffle), Merge: statsOf(p.merge),
+		ReducePhase: statsOf(p.reduce)}
+}
+
+// summaryCache keeps the phase summaries of a few ended jobs, by job and
+// version.
 type summaryCache struct {
 	mu   sync.Mutex
-	jobs map[string]cachedSummary
+	jobs map[string]PhaseSummary
 }
-
-type cachedSummary struct {
-	version int64
-	at      time.Time
-	s       PhaseSummary
-}
-
-// bigJob is the most tasks a running job may have for its phase summary
-// to be computed again at every change; a bigger one's is at most
-// summaryAge old (each computation reads the job's whole attempt
-// history).
-const (
-	bigJob     = 2000
-	summaryAge = 5 * time.Second
-)
 
 // PhaseSummary summarizes a job's successful attempts (SummarizePhases);
-// ok is false for an unknown job. An ended job's summary is computed
-// once; a running job's again when it changed, but a job of more than
-// 2,000 tasks at most every 5 seconds.
+// ok is false for an unknown job. A running job's comes from the
+// tracker's memory (its attempts of this tracker's epoch); an ended
+// job's from its stored history, computed once.
 func (t *Tracker) PhaseSummary(jobID string) (s PhaseSummary, ok bool, err error) {
-	j, ok := t.JobSummary(jobID)
-	if !ok {
+	t.mu.Lock()
+	j := t.jobs[jobID]
+	if j == nil {
+		t.mu.Unlock()
 		return PhaseSummary{}, false, nil
 	}
-	ended := j.State == api.StateSucceeded || j.State == api.StateFailed || j.State == api.StateKilled
+	if !j.ended() {
+		var p phaseTimes
+		for _, tasks := range [][]*task{j.maps, j.reduces} {
+			for _, tk := range tasks {
+				if a := tk.success; a != nil {
+					p.add(tk.id.Kind == mapreduce.MapTask, a.started, a.shuffled, a.sorted, a.finished)
+				}
+			}
+		}
+		t.mu.Unlock()
+		return p.summary(), true, nil
+	}
+	key := cacheKey(jobID, j.version)
+	t.mu.Unlock()
 	c := &t.summaries
 	c.mu.Lock()
-	e, hit := c.jobs[jobID]
+	s, hit := c.jobs[key]
 	c.mu.Unlock()
-	if hit && (e.version == j.Version || !ended && j.Maps+j.Reduces > bigJob && time.Since(e.at) < summaryAge) {
-		return e.s, true, nil
+	if hit {
+		return s, true, nil
 	}
-	as, hitAttempts := t.store.endedAttempts.get(cacheKey(jobID, j.Version))
-	if !ended || !hitAttempts {
+	as, hit := t.store.endedAttempts.get(key)
+	if !hit {
 		if as, err = t.store.scanAttempts(jobID + "/"); err != nil {
 			return PhaseSummary{}, true, err
 		}
@@ -129,9 +149,9 @@ func (t *Tracker) PhaseSummary(jobID string) (s PhaseSummary, ok bool, err error
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.jobs == nil || len(c.jobs) >= 64 {
-		c.jobs = map[string]cachedSummary{}
+		c.jobs = map[string]PhaseSummary{}
 	}
-	c.jobs[jobID] = cachedSummary{version: j.Version, at: time.Now(), s: s}
+	c.jobs[key] = s
 	return s, true, nil
 }
 
@@ -143,6 +163,24 @@ var TaskSortKeys = []string{"task", "state", "duration", "progress", "records", 
 // until now for a running task), descending if desc; ties keep the
 // table's order (maps then reduces, by index).
 func SortTasks(rows []TaskView, key string, desc bool, now time.Time) error {
+	ps := make([]*TaskView, len(rows))
+	for i := range rows {
+		ps[i] = &rows[i]
+	}
+	if err := sortTaskPtrs(ps, key, desc, now); err != nil {
+		return err
+	}
+	sorted := make([]TaskView, len(rows))
+	for i, p := range ps {
+		sorted[i] = *p
+	}
+	copy(rows, sorted)
+	return nil
+}
+
+// sortTaskPtrs is SortTasks on pointers (rows are large: moving pointers
+// is what keeps sorting 100,000 of them fast).
+func sortTaskPtrs(rows []*TaskView, key string, desc bool, now time.Time) error {
 	var by func(a, b *TaskView) int
 	switch key {
 	case "task":
@@ -161,7 +199,10 @@ func SortTasks(rows []TaskView, key string, desc bool, now time.Time) error {
 		by = func(a, b *TaskView) int { return cmp.Compare(locality(a), locality(b)) }
 	case "worker":
 		by = func(a, b *TaskView) int {
-			return strings.Compare(a.WorkerName+"\x00"+a.Node, b.WorkerName+"\x00"+b.Node)
+			if c := strings.Compare(a.WorkerName, b.WorkerName); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Node, b.Node)
 		}
 	case "cpu":
 		by = func(a, b *TaskView) int { return cmp.Compare(a.CPUMillis, b.CPUMillis) }
@@ -178,20 +219,78 @@ func SortTasks(rows []TaskView, key string, desc bool, now time.Time) error {
 		}
 		return cmp.Compare(a.Index, b.Index)
 	}
-	slices.SortStableFunc(rows, func(a, b TaskView) int {
-		d := by(&a, &b)
+	slices.SortFunc(rows, func(a, b *TaskView) int {
 		if key == "task" {
-			d = order(&a, &b)
+			if desc {
+				return -order(a, b)
+			}
+			return order(a, b)
 		}
+		d := by(a, b)
 		if desc {
 			d = -d
 		}
-		if d == 0 && key != "task" {
-			d = order(&a, &b)
+		if d == 0 {
+			d = order(a, b)
 		}
 		return d
 	})
 	return nil
+}
+
+// SortedTasks is Tasks with the tasks that f selects ordered by key (see
+// SortTasks) before offset and limit apply.
+func (t *Tracker) SortedTasks(id string, f TaskFilter, key string, desc bool, offset, limit int) (page TaskPage, ok bool, err error) {
+	if !slices.Contains(TaskSortKeys, key) {
+		return TaskPage{}, true, fmt.Errorf("sort tasks: unknown key %q (one of %s)", key, strings.Join(TaskSortKeys, ", "))
+	}
+	offset = max(offset, 0)
+	now := time.Now()
+	t.mu.Lock()
+	j := t.jobs[id]
+	if j == nil {
+		t.mu.Unlock()
+		return TaskPage{}, false, nil
+	}
+	var sel []*TaskView
+	running := !j.ended()
+	if running {
+		for _, tasks := range [][]*task{j.maps, j.reduces} {
+			for _, tk := range tasks {
+				if v := tk.view(true); f.match(&v) {
+					sel = append(sel, &v)
+				}
+			}
+		}
+		t.mu.Unlock()
+	} else {
+		version := j.version
+		t.mu.Unlock()
+		rows, err := t.historyTasks(j, version)
+		if err != nil {
+			return TaskPage{}, true, err
+		}
+		for i := range rows { // read only: rows is the cache's
+			if f.match(&rows[i]) {
+				sel = append(sel, &rows[i])
+			}
+		}
+	}
+	if err := sortTaskPtrs(sel, key, desc, now); err != nil {
+		return TaskPage{}, true, err
+	}
+	page.Total = len(sel)
+	end := len(sel)
+	if limit > 0 {
+		end = min(offset+limit, len(sel))
+	}
+	for _, v := range sel[min(offset, len(sel)):end] {
+		page.Tasks = append(page.Tasks, *v)
+	}
+	if running {
+		err = t.complete(id, page.Tasks)
+	}
+	return page, true, err
 }
 
 func kindRank(kind string) int {

@@ -356,8 +356,9 @@ func (t *Tracker) complete(jobID string, rows []TaskView) error {
 	return nil
 }
 
-// view is the task as the tracker's memory has it, with its ids if ids
-// is set (filters need none); callers hold mu.
+// view is the task as the tracker's memory has it, with its ids, input
+// and output and usage if ids is set (filters need none); callers hold
+// mu.
 func (tk *task) view(ids bool) TaskView {
 	v := TaskView{Kind: tk.id.Kind.String(), Index: tk.id.Index, Attempts: tk.attempts}
 	var a *attempt
@@ -377,16 +378,16 @@ func (tk *task) view(ids bool) TaskView {
 	if a != nil {
 		v.Worker, v.Node, v.Started, v.WorkerName = a.worker.id, a.worker.reg.Node, a.started, a.worker.reg.Name
 		v.Status, v.Progress = a.status, a.progress
-		v.RecordsIn, v.RecordsOut, v.BytesIn, v.BytesOut = ioOf(tk.id.Kind, a.counters)
-		if a.usage != nil {
-			v.CPUMillis, v.PeakRSS = a.usage.CPU.Milliseconds(), a.usage.PeakRSS
-		}
 		if tk.done {
-			v.Progress = 1
+			v.Progress, v.Finished = 1, a.finished
 		}
 		v.DataLocal = v.Split != nil && slices.Contains(v.Split.Hosts, v.Node)
 		if ids {
 			v.Attempt = a.id.String()
+			v.RecordsIn, v.RecordsOut, v.BytesIn, v.BytesOut = ioOf(tk.id.Kind, a.counters)
+			if a.usage != nil {
+				v.CPUMillis, v.PeakRSS = a.usage.CPU.Milliseconds(), a.usage.PeakRSS
+			}
 		}
 	}
 	if ids {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -237,4 +238,60 @@ func TestAverageTimesOnJobPage(t *testing.T) {
 	if hs.Job.HSJobDetail == nil || hs.Job.AvgMapTime > mapMs/maps+1 || hs.Job.AvgMapTime < mapMs/maps-1 {
 		t.Errorf("JobHistory avgMapTime %+v, want %d ms", hs.Job.HSJobDetail, mapMs/maps)
 	}
+}
+
+// TestTasksSortedAcrossPages: ?sort= orders every task of the job before
+// paging, running and ended: the first page of two sorted by input
+// records, descending, holds the two maps with the most records, as
+// computed here from the reported counts.
+func TestTasksSortedAcrossPages(t *testing.T) {
+	h := newHarness(t, false)
+	w := h.worker("node-1", 8)
+	job := h.submit(credA, h.plan("sorted", 4, 1))
+	records := map[string]int64{}
+	var reduce []api.Assignment
+	for len(records) < 4 {
+		for i, a := range w.poll() {
+			if a.Kind == "reduce" {
+				reduce = append(reduce, a)
+				continue
+			}
+			c := &mapreduce.Counters{}
+			n := int64(7 + 13*((i*5+len(records)*3)%7))
+			c.Add(mapreduce.GroupTask, mapreduce.CounterMapInputRecords, n)
+			records[mapreduce.TaskOfAttempt(a.Attempt)] = n
+			w.report(a, api.AttemptReport{State: api.AttemptSucceeded, Counters: c})
+		}
+	}
+	// The two with the most records, ties by index (the table's order).
+	ids := make([]string, 0, len(records))
+	for id := range records {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b string) int {
+		if records[a] != records[b] {
+			return int(records[b] - records[a])
+		}
+		return strings.Compare(a, b)
+	})
+	check := func(when string) {
+		t.Helper()
+		_, page := h.req(http.MethodGet, "/ui/jobs/"+job+"/tasks?sort=records&order=desc&limit=2", credA, nil)
+		got := regexp.MustCompile(`href="/ui/jobs/[^/]+/tasks/(task_[^"]+)"`).FindAllStringSubmatch(page, -1)
+		if len(got) != 2 || got[0][1] != ids[0] || got[1][1] != ids[1] {
+			t.Errorf("%s: first sorted page %v, want %v (records %v)", when, got, ids[:2], records)
+		}
+		if !strings.Contains(page, "1–2 of 5") {
+			t.Errorf("%s: the pager does not count every task", when)
+		}
+	}
+	check("running")
+	for len(reduce) == 0 {
+		for _, a := range w.poll() {
+			reduce = append(reduce, a)
+		}
+	}
+	w.report(reduce[0], api.AttemptReport{State: api.AttemptSucceeded, Counters: &mapreduce.Counters{}})
+	h.waitState(job, api.StateSucceeded)
+	check("ended")
 }

@@ -385,12 +385,7 @@ func (s *Server) tasksPage(c *gin.Context) {
 	if sortKey == "" {
 		pg, _, err = s.t.Tasks(j.ID, f, offset, limit)
 	} else {
-		// Sorted: every matching task, then the page of them.
-		pg, _, err = s.t.Tasks(j.ID, f, 0, 0)
-		if err == nil {
-			err = jobtracker.SortTasks(pg.Tasks, sortKey, desc, time.Now())
-			pg.Tasks = pg.Tasks[min(offset, len(pg.Tasks)):min(offset+limit, len(pg.Tasks))]
-		}
+		pg, _, err = s.t.SortedTasks(j.ID, f, sortKey, desc, offset, limit)
 	}
 	if err != nil {
 		s.fail(c, http.StatusInternalServerError, err.Error())
