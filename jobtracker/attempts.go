@@ -260,7 +260,10 @@ func (t *Tracker) Done(id string, r api.AttemptReport) error {
 	}
 	// The worker shortened its host paths; the generic rule and the
 	// bounds apply again here, whatever worker sent the report.
-	a.triage, a.usage = triage.Clean(triage.Shorten(r.Triage)), r.Usage
+	a.usage = r.Usage
+	if r.State != api.AttemptSucceeded {
+		a.triage = triage.Clean(triage.Shorten(r.Triage))
+	}
 	if r.State == api.AttemptSucceeded {
 		a.counters, a.partitions, a.outputs = r.Counters, r.Partitions, r.Outputs
 		tk.done, tk.success = true, a
