@@ -287,9 +287,7 @@ func TestTasksSortedAcrossPages(t *testing.T) {
 	}
 	check("running")
 	for len(reduce) == 0 {
-		for _, a := range w.poll() {
-			reduce = append(reduce, a)
-		}
+		reduce = append(reduce, w.poll()...)
 	}
 	w.report(reduce[0], api.AttemptReport{State: api.AttemptSucceeded, Counters: &mapreduce.Counters{}})
 	h.waitState(job, api.StateSucceeded)
