@@ -30,7 +30,9 @@ func TestBrowserTriage(t *testing.T) {
 	p.MaxMapAttempts = 1
 	failing := h.submit(credA, p)
 	const line = "TypeError: unsupported operand type(s) for +: 'int' and 'str'"
+	var failingAttempt string
 	for _, a := range w.poll() {
+		failingAttempt = a.Attempt
 		w.report(a, api.AttemptReport{State: api.AttemptFailed, Error: "PipeMapRed.waitOutputThreads(): subprocess failed with code 1", Triage: line})
 	}
 	h.waitState(failing, api.StateFailed)
@@ -137,6 +139,15 @@ func TestBrowserTriage(t *testing.T) {
 	box := `document.getElementById("tasks").parentElement`
 	if got := eval(`String(` + box + `.scrollWidth > ` + box + `.clientWidth && getComputedStyle(` + box + `).overflowX)`); got != "auto" {
 		t.Errorf("the tasks table does not scroll inside its box at a phone's width: %s", got)
+	}
+	for _, path := range []string{"/ui/", "/ui/jobs", "/ui/jobs/" + failing, "/ui/jobs/" + failing + "/tasks/" + mapreduce.TaskOfAttempt(failingAttempt),
+		"/ui/jobs/" + failing + "/attempts/" + failingAttempt} {
+		if err := chromedp.Do(ctx, chromedp.Navigate(h.srv.URL+path)); err != nil {
+			t.Fatal(err)
+		}
+		if got := eval(`String(document.documentElement.scrollWidth <= window.innerWidth + 1)`); got != "true" {
+			t.Errorf("%s is wider than a phone: %s", path, eval(`document.documentElement.scrollWidth + " > " + window.innerWidth`))
+		}
 	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(h.srv.URL+"/ui/jobs/"+okJob), chromedp.WaitVisible(chromedp.CSS("svg.timeline"))); err != nil {
 		t.Fatal(err)
