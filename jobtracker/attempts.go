@@ -7,6 +7,7 @@ import (
 
 	"zebra/jobtracker/api"
 	"zebra/jobtracker/placement"
+	"zebra/jobtracker/triage"
 	"zebra/mapreduce"
 )
 
@@ -43,6 +44,13 @@ type attempt struct {
 	// fraction done, as its worker's polls and report gave them.
 	status   string
 	progress float64
+	// triage and usage are what the attempt's report said of its end:
+	// its last meaningful stderr line and its programs' usage.
+	triage string
+	usage  *mapreduce.Usage
+	// finished, shuffled and sorted are a successful attempt's end and,
+	// for a reduce, its shuffle's and merge's ends (for the views).
+	finished, shuffled, sorted time.Time
 }
 
 // maxStatus bounds, in characters, the status line the tracker keeps of
@@ -163,8 +171,9 @@ func (t *Tracker) startLocked(tk *task, w *worker) api.Assignment {
 }
 
 func (a *attempt) info(state, errText string) api.AttemptInfo {
-	i := api.AttemptInfo{ID: a.id.String(), State: state, Worker: a.worker.id, Node: a.worker.reg.Node, Started: a.started, Error: errText,
-		Status: a.status, Progress: a.progress}
+	i := api.AttemptInfo{ID: a.id.String(), State: state, Worker: a.worker.id, WorkerName: a.worker.reg.Name, Node: a.worker.reg.Node, Started: a.started, Error: errText,
+		Status: a.status, Progress: a.progress, Triage: a.triage}
+	i.SetUsage(a.usage)
 	if state == api.AttemptSucceeded {
 		i.Progress = 1
 	}
@@ -172,6 +181,24 @@ func (a *attempt) info(state, errText string) api.AttemptInfo {
 		i.Finished = time.Now().UTC()
 	}
 	return i
+}
+
+// ioOf is what an attempt of kind k read and wrote, by its counters c
+// (see api.AttemptInfo.RecordsIn).
+func ioOf(k mapreduce.TaskKind, c *mapreduce.Counters) (recordsIn, recordsOut, bytesIn, bytesOut int64) {
+	if c == nil {
+		return 0, 0, 0, 0
+	}
+	bytesOut = c.Get(mapreduce.GroupOutputFormat, mapreduce.CounterBytesWritten)
+	if k == mapreduce.MapTask {
+		if bytesOut == 0 {
+			bytesOut = c.Get(mapreduce.GroupTask, mapreduce.CounterMapOutputMaterial)
+		}
+		return c.Get(mapreduce.GroupTask, mapreduce.CounterMapInputRecords), c.Get(mapreduce.GroupTask, mapreduce.CounterMapOutputRecords),
+			c.Get(mapreduce.GroupInputFormat, mapreduce.CounterBytesRead), bytesOut
+	}
+	return c.Get(mapreduce.GroupTask, mapreduce.CounterReduceInputRecords), c.Get(mapreduce.GroupTask, mapreduce.CounterReduceOutputRecords),
+		c.Get(mapreduce.GroupTask, mapreduce.CounterReduceShuffleBytes), bytesOut
 }
 
 // ErrStaleAttempt is returned for a report about an attempt the tracker no
@@ -231,11 +258,19 @@ func (t *Tracker) Done(id string, r api.AttemptReport) error {
 	if r.Status != "" {
 		a.status = mapreduce.BoundStatus(r.Status, maxStatus)
 	}
+	// The worker shortened its host paths; the generic rule and the
+	// bounds apply again here, whatever worker sent the report.
+	a.usage = r.Usage
+	if r.State != api.AttemptSucceeded {
+		a.triage = triage.Clean(triage.Shorten(r.Triage))
+	}
 	if r.State == api.AttemptSucceeded {
 		a.counters, a.partitions, a.outputs = r.Counters, r.Partitions, r.Outputs
 		tk.done, tk.success = true, a
 		info := a.info(api.AttemptSucceeded, "")
 		info.ShuffleFinished, info.SortFinished = r.ShuffleFinished, r.SortFinished
+		a.finished, a.shuffled, a.sorted = info.Finished, r.ShuffleFinished, r.SortFinished
+		info.RecordsIn, info.RecordsOut, info.BytesIn, info.BytesOut = ioOf(tk.id.Kind, r.Counters)
 		t.store.putAttempt(j.id.String(), info)
 		if tk.id.Kind == mapreduce.MapTask {
 			j.mapsDone++
@@ -253,7 +288,8 @@ func (t *Tracker) Done(id string, r api.AttemptReport) error {
 		return nil
 	}
 	fk := r.Kind.Effective(r.State)
-	t.failLocked(a, fk, r.Error, &api.Failure{Attempt: id, Error: r.Error, StartError: r.StartError, StderrTail: r.StderrTail, Log: r.Log, Kind: fk})
+	t.failLocked(a, fk, r.Error, &api.Failure{Attempt: id, Error: r.Error, StartError: r.StartError, StderrTail: triage.Shorten(r.StderrTail),
+		Log: r.Log, Kind: fk, Triage: a.triage})
 	return nil
 }
 

@@ -50,6 +50,10 @@ type job struct {
 	ending   string
 	dying    map[string]string
 	aborting bool
+	// killedBy is who killed the job ("" if no one did, or unknown) and
+	// killedAt when (see api.JobStatus.KilledBy).
+	killedBy string
+	killedAt time.Time
 	// held are the finished maps of an earlier epoch waiting for a worker
 	// serving their outputs to register (see recovery.go), by attempt id.
 	held map[string]heldMap
@@ -177,7 +181,19 @@ func checkPlan(p *api.Plan) error {
 
 func (j *job) record() *jobRecord {
 	return &jobRecord{ID: j.id.String(), Plan: j.plan, State: j.state, Submitted: j.submitted, Finished: j.finished,
-		Counters: j.counters, Failure: j.failure, Failed: j.failed, Diagnostics: j.diagnostics}
+		Counters: j.counters, Failure: j.failure, Failed: j.failed, Diagnostics: j.diagnostics,
+		JobCounters: j.jobCountersCopy(), KilledBy: j.killedBy, KilledAt: j.killedAt}
+}
+
+// jobCountersCopy is a copy of the job group's counters, for the record
+// of a job that ended without its final counters (nil otherwise).
+func (j *job) jobCountersCopy() *mapreduce.Counters {
+	if j.counters != nil {
+		return nil
+	}
+	c := &mapreduce.Counters{}
+	c.Merge(&j.jobCounters)
+	return c
 }
 
 func (j *job) maxAttempts(k mapreduce.TaskKind) int {
@@ -241,7 +257,8 @@ func (j *job) status() api.JobStatus {
 	return api.JobStatus{MapProgress: mp, ReduceProgress: rp, ID: j.id.String(), Name: j.plan.Name, User: j.plan.User, State: j.state, Version: j.version,
 		Submitted: j.submitted, Finished: j.finished, Maps: len(j.maps), Reduces: len(j.reduces),
 		MapsDone: j.mapsDone, ReducesDone: j.reducesDone, Output: j.plan.Output, Counters: j.counters,
-		Failure: j.failure, FailedAttempts: slices.Clone(j.failed), Diagnostics: j.diagnostics}
+		Failure: j.failure, FailedAttempts: slices.Clone(j.failed), Diagnostics: j.diagnostics,
+		KilledBy: j.killedBy, KilledAt: j.killedAt}
 }
 
 // Plan returns a job's plan, for workers.
@@ -265,7 +282,13 @@ func (t *Tracker) BundlePath(id string) string {
 }
 
 // Kill ends a job: running attempts are killed, nothing is committed.
-func (t *Tracker) Kill(id string) error {
+// It is KillBy with no one named.
+func (t *Tracker) Kill(id string) error { return t.KillBy(id, "") }
+
+// KillBy is Kill on behalf of by (who the job's status names as its
+// killer: "cluster" or a tenant's account; the caller has checked that
+// by may kill the job). Killing a job that has ended changes nothing.
+func (t *Tracker) KillBy(id, by string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	j := t.jobs[id]
@@ -276,6 +299,10 @@ func (t *Tracker) Kill(id string) error {
 		return nil
 	}
 	j.diagnostics = "Job killed by request"
+	if by != "" {
+		j.diagnostics += " of " + by
+	}
+	j.killedBy, j.killedAt = by, time.Now().UTC()
 	t.endLocked(j, api.StateKilled)
 	return nil
 }
@@ -303,6 +330,7 @@ func (t *Tracker) endLocked(j *job, state string) {
 			j.dying[id] = a.worker.id
 			info := a.info(api.AttemptKilled, "job "+strings.ToLower(state))
 			info.Kind = api.FailureKilled
+			j.jobCounters.Add(mapreduce.GroupJob, "Killed "+tk.id.Kind.String()+" tasks", 1) // NUM_KILLED_MAPS, _REDUCES
 			t.store.putAttempt(j.id.String(), info)
 		}
 	}

@@ -47,6 +47,11 @@ type jobRecord struct {
 	Failure     *api.Failure        `json:"failure,omitempty"`
 	Failed      []api.AttemptInfo   `json:"failed,omitempty"`
 	Diagnostics string              `json:"diagnostics,omitempty"`
+	// JobCounters are the job group's counters (attempts launched,
+	// failed, killed) of a job that ended without its final Counters.
+	JobCounters *mapreduce.Counters `json:"job_counters,omitempty"`
+	KilledBy    string              `json:"killed_by,omitempty"`
+	KilledAt    time.Time           `json:"killed_at,omitzero"`
 }
 
 // store is the jobtracker's embedded persistent state (bbolt): cluster

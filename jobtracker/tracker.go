@@ -66,6 +66,8 @@ type Tracker struct {
 	cancel context.CancelFunc
 	bg     sync.WaitGroup
 	closed bool
+	// summaries caches the jobs' phase summaries (summary.go).
+	summaries summaryCache
 }
 
 // Open starts a tracker over the store in cfg.Data. Jobs that were
@@ -125,6 +127,10 @@ func Open(cfg Config) (*Tracker, error) {
 			continue
 		}
 		j.state, j.finished, j.counters, j.failure, j.failed, j.diagnostics = r.State, r.Finished, r.Counters, r.Failure, r.Failed, r.Diagnostics
+		j.killedBy, j.killedAt = r.KilledBy, r.KilledAt
+		if r.JobCounters != nil && j.ended() {
+			j.jobCounters.Merge(r.JobCounters)
+		}
 		if !j.ended() {
 			j.state = api.StateRunning
 			j.diagnostics = ""

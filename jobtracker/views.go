@@ -30,13 +30,25 @@ type JobSummary struct {
 	// MapProgress and ReduceProgress are the job's progress in [0, 1],
 	// counting running tasks' progress (see api.JobStatus).
 	MapProgress, ReduceProgress float64
+	// Diagnostics says why a job failed or was killed (Hadoop's
+	// diagnostics); Triage is the failing attempt's last meaningful
+	// stderr line (see api.AttemptInfo.Triage; "" if none), stderr that
+	// only the job's owner may read. KilledBy and KilledAt say who killed
+	// a KILLED job and when (see api.JobStatus.KilledBy).
+	Diagnostics, Triage string
+	KilledBy            string
+	KilledAt            time.Time
 }
 
 func (j *job) summary() JobSummary {
 	mp, rp := j.progress()
-	return JobSummary{MapProgress: mp, ReduceProgress: rp, ID: j.id.String(), Name: j.plan.Name, User: j.plan.User, Owner: j.plan.Owner, State: j.state,
+	s := JobSummary{MapProgress: mp, ReduceProgress: rp, ID: j.id.String(), Name: j.plan.Name, User: j.plan.User, Owner: j.plan.Owner, State: j.state,
 		Version: j.version, Submitted: j.submitted, Finished: j.finished, Maps: len(j.maps), Reduces: len(j.reduces),
-		MapsDone: j.mapsDone, ReducesDone: j.reducesDone}
+		MapsDone: j.mapsDone, ReducesDone: j.reducesDone, Diagnostics: j.diagnostics, KilledBy: j.killedBy, KilledAt: j.killedAt}
+	if j.failure != nil {
+		s.Triage = j.failure.Triage
+	}
+	return s
 }
 
 // JobSummaries returns every job's summary, newest first.
@@ -103,6 +115,56 @@ type WorkerView struct {
 	// Healthy is false once the worker has been silent for more than half
 	// the expiry (it is declared lost at the expiry).
 	Healthy bool
+	// Attempts are the attempts running on the worker, by attempt id.
+	Attempts []RunningAttempt
+}
+
+// RunningAttempt is an attempt running on a worker.
+type RunningAttempt struct {
+	Job, Attempt string
+}
+
+// ClusterTotals are the cluster's slots and its running jobs' tasks.
+type ClusterTotals struct {
+	Workers, MapSlots, ReduceSlots int
+	// RunningMaps and RunningReduces are the slots in use; QueuedMaps
+	// and QueuedReduces the tasks of running jobs waiting for a slot.
+	RunningMaps, RunningReduces int
+	QueuedMaps, QueuedReduces   int
+}
+
+// FreeMaps and FreeReduces are the slots not in use.
+func (c ClusterTotals) FreeMaps() int    { return max(c.MapSlots-c.RunningMaps, 0) }
+func (c ClusterTotals) FreeReduces() int { return max(c.ReduceSlots-c.RunningReduces, 0) }
+
+// Totals sums the live workers' slots and counts the queued tasks.
+func (t *Tracker) Totals() ClusterTotals {
+	var c ClusterTotals
+	for _, w := range t.WorkerViews() {
+		c.Workers++
+		c.MapSlots += w.MapSlots
+		c.ReduceSlots += w.ReduceSlots
+		c.RunningMaps += w.RunningMaps
+		c.RunningReduces += w.RunningReduces
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, j := range t.order {
+		if j.ended() {
+			continue
+		}
+		for _, tk := range j.maps {
+			if tk.queued {
+				c.QueuedMaps++
+			}
+		}
+		for _, tk := range j.reduces {
+			if tk.queued {
+				c.QueuedReduces++
+			}
+		}
+	}
+	return c
 }
 
 // WorkerViews lists the live workers, by name.
@@ -122,7 +184,9 @@ func (t *Tracker) WorkerViews() []WorkerView {
 				} else {
 					v.RunningReduces++
 				}
+				v.Attempts = append(v.Attempts, RunningAttempt{Job: a.task.job.id.String(), Attempt: a.id.String()})
 			}
+			slices.SortFunc(v.Attempts, func(a, b RunningAttempt) int { return strings.Compare(a.Attempt, b.Attempt) })
 		}
 		out = append(out, v)
 	}
@@ -170,6 +234,31 @@ type TaskView struct {
 	// the task's fraction done in [0, 1] (1 once it succeeded).
 	Status   string
 	Progress float64
+	// WorkerName is the name of the worker that ran Attempt (Worker is
+	// its registration id, which changes when it registers again).
+	WorkerName string
+	// Error and Triage are, for a task that has not succeeded, why its
+	// latest attempt ended (its api.AttemptInfo Error and Triage; "" if
+	// none ended without success).
+	Error, Triage string
+	// RecordsIn, RecordsOut, BytesIn and BytesOut are what the task's
+	// successful attempt read and wrote (see api.AttemptInfo.RecordsIn);
+	// CPUMillis and PeakRSS what Attempt used, as its worker measured
+	// it (0: not known).
+	RecordsIn, RecordsOut, BytesIn, BytesOut int64
+	CPUMillis, PeakRSS                       int64
+}
+
+// Duration is how long the task's attempt ran, until now while it runs
+// (0 if it has not started).
+func (v TaskView) Duration(now time.Time) time.Duration {
+	switch {
+	case v.Started.IsZero():
+		return 0
+	case v.Finished.IsZero():
+		return max(now.Sub(v.Started), 0)
+	}
+	return max(v.Finished.Sub(v.Started), 0)
 }
 
 // TaskFilter selects tasks; the zero value selects all.
@@ -258,12 +347,18 @@ func (t *Tracker) complete(jobID string, rows []TaskView) error {
 				v.Finished = a.Finished
 			}
 		}
+		if n := len(as); n > 0 && v.State != mapreduce.StateSucceeded {
+			if last := &as[n-1]; last.State == api.AttemptFailed || last.State == api.AttemptKilled {
+				v.Error, v.Triage = last.Error, last.Triage
+			}
+		}
 	}
 	return nil
 }
 
-// view is the task as the tracker's memory has it, with its ids if ids
-// is set (filters need none); callers hold mu.
+// view is the task as the tracker's memory has it, with its ids, input
+// and output and usage if ids is set (filters need none); callers hold
+// mu.
 func (tk *task) view(ids bool) TaskView {
 	v := TaskView{Kind: tk.id.Kind.String(), Index: tk.id.Index, Attempts: tk.attempts}
 	var a *attempt
@@ -281,14 +376,18 @@ func (tk *task) view(ids bool) TaskView {
 		v.Split = &tk.job.plan.Splits[tk.id.Index]
 	}
 	if a != nil {
-		v.Worker, v.Node, v.Started = a.worker.id, a.worker.reg.Node, a.started
+		v.Worker, v.Node, v.Started, v.WorkerName = a.worker.id, a.worker.reg.Node, a.started, a.worker.reg.Name
 		v.Status, v.Progress = a.status, a.progress
 		if tk.done {
-			v.Progress = 1
+			v.Progress, v.Finished = 1, a.finished
 		}
 		v.DataLocal = v.Split != nil && slices.Contains(v.Split.Hosts, v.Node)
 		if ids {
 			v.Attempt = a.id.String()
+			v.RecordsIn, v.RecordsOut, v.BytesIn, v.BytesOut = ioOf(tk.id.Kind, a.counters)
+			if a.usage != nil {
+				v.CPUMillis, v.PeakRSS = a.usage.CPU.Milliseconds(), a.usage.PeakRSS
+			}
 		}
 	}
 	if ids {
@@ -515,7 +614,12 @@ func (t *Tracker) historyTasks(j *job, version int64) ([]TaskView, error) {
 		}
 		if pick != nil {
 			v.Attempt, v.Worker, v.Node, v.Started, v.Finished = pick.ID, pick.Worker, pick.Node, pick.Started, pick.Finished
-			v.Status, v.Progress = pick.Status, pick.Progress
+			v.Status, v.Progress, v.WorkerName = pick.Status, pick.Progress, pick.WorkerName
+			v.RecordsIn, v.RecordsOut, v.BytesIn, v.BytesOut = pick.RecordsIn, pick.RecordsOut, pick.BytesIn, pick.BytesOut
+			v.CPUMillis, v.PeakRSS = pick.CPUMillis, pick.PeakRSSBytes
+			if pick.State == api.AttemptFailed || pick.State == api.AttemptKilled {
+				v.Error, v.Triage = pick.Error, pick.Triage
+			}
 			if v.Finished.IsZero() {
 				v.Finished = finished // it was running when the job ended
 			}

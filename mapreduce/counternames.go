@@ -56,6 +56,7 @@ var enumNames = map[string]string{
 	GroupTask + "\x00Failed Shuffles":                          "FAILED_SHUFFLE",
 	GroupTask + "\x00GC time elapsed (ms)":                     "GC_TIME_MILLIS",
 	GroupTask + "\x00CPU time spent (ms)":                      "CPU_MILLISECONDS",
+	GroupTask + "\x00Physical memory (bytes) snapshot":         "PHYSICAL_MEMORY_BYTES",
 	GroupInputFormat + "\x00Bytes Read":                        "BYTES_READ",
 	GroupOutputFormat + "\x00Bytes Written":                    "BYTES_WRITTEN",
 }

@@ -82,6 +82,9 @@ type TaskContext struct {
 	// up and the reducer starts (Hadoop's end of the sort phase: the final
 	// merge then streams into the reducer).
 	SortFinished time.Time
+	// Usage, if set, sums what the attempt's programs used (see
+	// UsageMeter); nil: not measured.
+	Usage *UsageMeter
 
 	// InputClasses, set for a map attempt whose reader knows the classes
 	// of its records (SequenceFile input), returns them; nil means the

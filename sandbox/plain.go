@@ -59,6 +59,20 @@ type plainProc struct {
 	killed bool
 }
 
+// Usage implements mapreduce.UsageReporter: the program's own rusage
+// (its process, not descendants it did not wait for); no limits.
+func (p *plainProc) Usage() mapreduce.Usage {
+	st := p.cmd.ProcessState
+	if st == nil {
+		return mapreduce.Usage{}
+	}
+	u := mapreduce.Usage{CPU: st.UserTime() + st.SystemTime(), Programs: 1}
+	if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
+		u.PeakRSS = ru.Maxrss << 10 // KiB on Linux
+	}
+	return u
+}
+
 // Wait implements mapreduce.Process.
 func (p *plainProc) Wait() error {
 	err := p.cmd.Wait()

@@ -86,6 +86,7 @@ type started struct {
 	errWG  sync.WaitGroup
 	errErr error // readStderr's, once errWG is done
 	prog   *pipeProgram
+	task   *mapreduce.TaskContext
 	// written counts the records collected from the program's stdout so far.
 	written atomic.Int64
 	buf     []byte
@@ -134,7 +135,7 @@ func (p *pipeProgram) start(ctx context.Context, t *mapreduce.TaskContext, out m
 		errR.Close()
 		return nil, mapreduce.E("start "+p.role+" program", mapreduce.UserCode, "", &startError{argv0: p.argv[0], err: err})
 	}
-	s := &started{proc: proc, stdin: inW, w: bufio.NewWriterSize(inW, 128<<10), outErr: make(chan error, 1), prog: p, inKey: p.inKey, inValue: p.inValue}
+	s := &started{proc: proc, stdin: inW, w: bufio.NewWriterSize(inW, 128<<10), outErr: make(chan error, 1), prog: p, task: t, inKey: p.inKey, inValue: p.inValue}
 	if t.InputClasses != nil && p.role == "map" {
 		s.inKey, s.inValue = t.InputClasses()
 	}
@@ -251,6 +252,9 @@ func (s *started) finish(writeErr error) error {
 	outErr := <-s.outErr
 	s.errWG.Wait()
 	waitErr := s.proc.Wait()
+	if s.task != nil {
+		s.task.Usage.Add(s.proc)
+	}
 	p := s.prog
 	if outErr != nil && !mapreduce.IsKind(outErr, mapreduce.Canceled) {
 		// Collecting the output failed (a spill on a full disk, say): that,

@@ -42,7 +42,7 @@ func (s *Server) attemptOf(c *gin.Context, j jobtracker.JobSummary) (api.Attempt
 		s.notFound(c, "attempt", id)
 		return a, false
 	}
-	return a, true
+	return s.attemptsFor(principal(c), j.Owner, []api.AttemptInfo{a})[0], true
 }
 
 // fetchLog asks the worker that ran a for path under its log directory

@@ -107,6 +107,9 @@ func (s *Server) visibleJobs(c *gin.Context, f jobFilter) []jobtracker.JobSummar
 	var out []jobtracker.JobSummary
 	for _, j := range s.t.JobSummaries() {
 		if p.may(readJob, j.Owner, s.auth.cfg.PublicRead) && f.match(&j) {
+			if !p.may(readLogs, j.Owner, s.auth.cfg.PublicRead) {
+				j.Triage = ""
+			}
 			out = append(out, j)
 		}
 	}
@@ -169,7 +172,7 @@ func (s *Server) apiKill(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := s.t.Kill(j.ID); err != nil {
+	if err := s.t.KillBy(j.ID, principal(c).Name()); err != nil {
 		apiError(c, http.StatusNotFound, err.Error())
 		return
 	}
@@ -191,7 +194,7 @@ func (s *Server) apiAttempts(c *gin.Context) {
 	if as == nil {
 		as = []api.AttemptInfo{}
 	}
-	c.JSON(http.StatusOK, as)
+	c.JSON(http.StatusOK, s.attemptsFor(principal(c), j.Owner, as))
 }
 
 // apiSubmit accepts a job (a multipart form: "plan", then an optional

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -271,12 +272,28 @@ func (s *Server) job(c *gin.Context, level access) (jobtracker.JobSummary, bool)
 // a principal that may read the job's logs (with PublicRead, others see
 // the job's state and error, not its log).
 func (s *Server) statusFor(p Principal, owner string, st api.JobStatus) api.JobStatus {
-	if st.Failure != nil && !p.may(readLogs, owner, s.auth.cfg.PublicRead) {
-		f := *st.Failure
-		f.StderrTail, f.Log = "", ""
-		st.Failure = &f
+	if !p.may(readLogs, owner, s.auth.cfg.PublicRead) {
+		if st.Failure != nil {
+			f := *st.Failure
+			f.StderrTail, f.Log, f.Triage = "", "", ""
+			st.Failure = &f
+		}
+		st.FailedAttempts = s.attemptsFor(p, owner, st.FailedAttempts)
 	}
 	return st
+}
+
+// attemptsFor is as with the triage lines (stderr) removed unless p may
+// read the logs of owner's jobs; as itself is not changed.
+func (s *Server) attemptsFor(p Principal, owner string, as []api.AttemptInfo) []api.AttemptInfo {
+	if p.may(readLogs, owner, s.auth.cfg.PublicRead) {
+		return as
+	}
+	out := slices.Clone(as)
+	for i := range out {
+		out[i].Triage = ""
+	}
+	return out
 }
 
 // notFound answers 404 for a kind of thing with an id.

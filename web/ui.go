@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,6 +61,19 @@ var funcs = template.FuncMap{
 	"span":  func(a, b time.Time) string { return spanOf(a, b) },
 	"split": func(s *mapreduce.Split) string { return s.String() },
 	"short": shortID,
+	// msdur is a count of milliseconds as a duration.
+	"msdur": func(ms int64) string { return fmtDuration(time.Duration(ms) * time.Millisecond) },
+	// share is part of whole in percent, at most 100 (0 for no whole).
+	"share": func(part, whole int64) int {
+		if whole <= 0 || part <= 0 {
+			return 0
+		}
+		return int(min(100*float64(part)/float64(whole), 100))
+	},
+	"nanos": func(d time.Duration) int64 { return int64(d) },
+	"list":  func(v ...any) []any { return v },
+	// pctn is a fraction in percent, as a progress element's value.
+	"pctn": func(f float64) string { return strconv.FormatFloat(100*min(max(f, 0), 1), 'f', 2, 64) },
 	// pct is a fraction as Hadoop's task pages show progress (two decimals).
 	"pct": func(f float64) string { return strconv.FormatFloat(100*min(max(f, 0), 1), 'f', 2, 64) + "%" },
 }
@@ -188,6 +202,9 @@ func (s *Server) overviewPage(c *gin.Context) {
 		if !p.may(readJob, j.Owner, s.auth.cfg.PublicRead) {
 			continue
 		}
+		if !p.may(readLogs, j.Owner, s.auth.cfg.PublicRead) {
+			j.Triage = ""
+		}
 		if j.State == api.StateRunning || j.State == api.StatePrep {
 			running = append(running, j)
 		} else if len(recent) < 10 {
@@ -195,7 +212,33 @@ func (s *Server) overviewPage(c *gin.Context) {
 		}
 	}
 	s.render(c, http.StatusOK, "overview", page{Title: "Cluster", Refresh: true, Data: map[string]any{
-		"Workers": s.t.WorkerViews(), "Running": running, "Recent": recent}})
+		"Workers": s.workersFor(p), "Running": running, "Recent": recent, "Totals": s.t.Totals()}})
+}
+
+// workersFor are the live workers, each with only the running attempts
+// of jobs p may read.
+func (s *Server) workersFor(p Principal) []jobtracker.WorkerView {
+	ws := s.t.WorkerViews()
+	owners := map[string]string{}
+	for _, j := range s.t.JobSummaries() {
+		if !ended(j.State) {
+			owners[j.ID] = j.Owner
+		}
+	}
+	for i := range ws {
+		var keep []jobtracker.RunningAttempt
+		for _, a := range ws[i].Attempts {
+			if owner, ok := owners[a.Job]; ok && p.may(readJob, owner, s.auth.cfg.PublicRead) {
+				keep = append(keep, a)
+			}
+		}
+		ws[i].Attempts = keep
+	}
+	return ws
+}
+
+func ended(state string) bool {
+	return state == api.StateSucceeded || state == api.StateFailed || state == api.StateKilled
 }
 
 var jobStates = []string{api.StateRunning, api.StateSucceeded, api.StateFailed, api.StateKilled}
@@ -229,6 +272,7 @@ func (s *Server) jobPage(c *gin.Context) {
 	// A big job's timeline loads apart (timeline.svg), so that the page
 	// does not wait for its whole attempt history.
 	var timeline template.HTML
+	var phases *jobtracker.PhaseSummary
 	if j.Maps+j.Reduces <= inlineTimeline {
 		as, _, err := s.t.AllAttempts(j.ID)
 		if err != nil {
@@ -236,6 +280,8 @@ func (s *Server) jobPage(c *gin.Context) {
 			return
 		}
 		timeline = template.HTML(timelineSVG(j.ID, as, j.Submitted, end))
+		ps := jobtracker.SummarizePhases(as)
+		phases = &ps
 	}
 	// The running attempts with their status lines (a few: the tasks
 	// page has them all).
@@ -254,6 +300,7 @@ func (s *Server) jobPage(c *gin.Context) {
 		"CanKill":      p.may(control, j.Owner, s.auth.cfg.PublicRead) && st.State == api.StateRunning,
 		"Timeline":     timeline,
 		"Running":      running,
+		"Phases":       phases,
 		"RecordsChart": chartHTML("Records", chartRows(total, maps, recordCounters)),
 		"BytesChart":   chartHTML("Bytes", chartRows(total, maps, byteCounters)),
 		"Attempts":     total.Get(mapreduce.GroupJob, "Launched map tasks") + total.Get(mapreduce.GroupJob, "Launched reduce tasks"),
@@ -346,13 +393,54 @@ func (s *Server) tasksPage(c *gin.Context) {
 	if c.Query("limit") == "" {
 		limit = 100
 	}
-	pg, _, err := s.t.Tasks(j.ID, f, offset, limit)
+	sortKey, desc := c.Query("sort"), c.Query("order") == "desc"
+	if !slices.Contains(jobtracker.TaskSortKeys, sortKey) {
+		sortKey = ""
+	}
+	var pg jobtracker.TaskPage
+	var err error
+	if sortKey == "" {
+		pg, _, err = s.t.Tasks(j.ID, f, offset, limit)
+	} else {
+		pg, _, err = s.t.SortedTasks(j.ID, f, sortKey, desc, offset, limit)
+	}
 	if err != nil {
 		s.fail(c, http.StatusInternalServerError, err.Error())
 		return
 	}
+	summary, _, err := s.t.PhaseSummary(j.ID)
+	if err != nil {
+		s.fail(c, http.StatusInternalServerError, err.Error())
+		return
+	}
+	if !principal(c).may(readLogs, j.Owner, s.auth.cfg.PublicRead) {
+		for i := range pg.Tasks {
+			pg.Tasks[i].Triage = ""
+		}
+	}
 	s.render(c, http.StatusOK, "tasks", page{Title: "Tasks of " + j.ID, Refresh: j.State == api.StateRunning, Data: map[string]any{
-		"Job": j, "Tasks": pg.Tasks, "Filter": f, "States": taskStates, "Pager": pagerOf(c, offset, limit, pg.Total)}})
+		"Job": j, "Tasks": pg.Tasks, "Filter": f, "States": taskStates, "Pager": pagerOf(c, offset, limit, pg.Total),
+		"Sort": sortKey, "Desc": desc, "SortLinks": sortLinks(c, sortKey, desc), "Complete": pg.Total <= limit && offset == 0, "Summary": summary, "Now": time.Now()}})
+}
+
+// sortLinks are the tasks table's header links, by sort key: the same
+// filters, the first page, sorted on that key (the other way round for
+// the current key; descending first for quantities, where the largest
+// are the ones looked for).
+func sortLinks(c *gin.Context, cur string, desc bool) map[string]string {
+	out := map[string]string{}
+	for _, k := range jobtracker.TaskSortKeys {
+		q := c.Request.URL.Query()
+		q.Del("offset")
+		q.Set("sort", k)
+		d := k == "duration" || k == "records" || k == "bytes" || k == "cpu" || k == "memory" || k == "progress"
+		if k == cur {
+			d = !desc
+		}
+		q.Set("order", map[bool]string{true: "desc", false: "asc"}[d])
+		out[k] = c.Request.URL.Path + "?" + q.Encode()
+	}
+	return out
 }
 
 func (s *Server) taskPage(c *gin.Context) {
@@ -365,6 +453,7 @@ func (s *Server) taskPage(c *gin.Context) {
 		s.fail(c, http.StatusInternalServerError, err.Error())
 		return
 	}
+	as = s.attemptsFor(principal(c), j.Owner, as)
 	s.render(c, http.StatusOK, "task", page{Title: t.ID, Refresh: t.State == mapreduce.StateRunning, Data: map[string]any{"Job": j, "Task": t, "Attempts": as}})
 }
 
@@ -429,7 +518,7 @@ func (s *Server) killForm(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := s.t.Kill(j.ID); err != nil {
+	if err := s.t.KillBy(j.ID, principal(c).Name()); err != nil {
 		s.fail(c, http.StatusNotFound, err.Error())
 		return
 	}

@@ -146,6 +146,15 @@ type leasedProcess struct {
 	release func()
 }
 
+// Usage passes on the runner's measure of the program
+// (mapreduce.UsageReporter; nothing if it measures none).
+func (p *leasedProcess) Usage() mapreduce.Usage {
+	if u, ok := p.Process.(mapreduce.UsageReporter); ok {
+		return u.Usage()
+	}
+	return mapreduce.Usage{}
+}
+
 func (p *leasedProcess) Wait() error {
 	err := p.Process.Wait()
 	p.release()

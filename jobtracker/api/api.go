@@ -188,6 +188,9 @@ type Failure struct {
 	// Log is where the attempt's full log is kept: WORKER:logs/JOB/ATTEMPT/stderr, a
 	// path under the worker's data directory (never the host path).
 	Log string `json:"log,omitempty"`
+	// Triage is the last meaningful line of the attempt's stderr, host
+	// paths shortened (see AttemptInfo.Triage).
+	Triage string `json:"triage,omitempty"`
 	// Kind is why the attempt failed (see FailureKind): FailureUser when
 	// the task used its maxattempts, another kind when it reached the
 	// jobtracker's cap for failures of that kind.
@@ -196,13 +199,16 @@ type Failure struct {
 
 // AttemptInfo is one attempt as a client sees it.
 type AttemptInfo struct {
-	ID       string    `json:"id"`
-	State    string    `json:"state"`
-	Worker   string    `json:"worker"`
-	Node     string    `json:"node"`
-	Started  time.Time `json:"started"`
-	Finished time.Time `json:"finished,omitzero"`
-	Error    string    `json:"error,omitempty"`
+	ID     string `json:"id"`
+	State  string `json:"state"`
+	Worker string `json:"worker"`
+	// WorkerName is the name the worker registered with (Worker is the
+	// registration's id; "" in records from before zebra kept it).
+	WorkerName string    `json:"worker_name,omitempty"`
+	Node       string    `json:"node"`
+	Started    time.Time `json:"started"`
+	Finished   time.Time `json:"finished,omitzero"`
+	Error      string    `json:"error,omitempty"`
 	// Kind says why a FAILED or KILLED attempt ended ("" while it runs
 	// and once it has succeeded).
 	Kind FailureKind `json:"kind,omitempty"`
@@ -215,6 +221,38 @@ type AttemptInfo struct {
 	// worker last reported it (1 once it succeeded).
 	Status   string  `json:"status,omitempty"`
 	Progress float64 `json:"progress"`
+	// Triage is the last meaningful line of a FAILED attempt's stderr
+	// (the exception's line, say "TypeError: ..."), host paths shortened
+	// to task-relative ones (see package triage); "" if it had none.
+	// Error keeps Hadoop's full diagnostic.
+	Triage string `json:"triage,omitempty"`
+	// CPUMillis is the user plus system CPU time the attempt's programs
+	// used and PeakRSSBytes the largest peak resident memory of one of
+	// their sandbox instances, as the worker measured them (0: not
+	// measured); MemoryLimitBytes and CPULimitMillis are the sandbox
+	// limits they ran under (0: none known).
+	CPUMillis        int64 `json:"cpu_ms,omitempty"`
+	PeakRSSBytes     int64 `json:"peak_rss_bytes,omitempty"`
+	MemoryLimitBytes int64 `json:"memory_limit_bytes,omitempty"`
+	CPULimitMillis   int64 `json:"cpu_limit_ms,omitempty"`
+	// RecordsIn, RecordsOut, BytesIn and BytesOut are a SUCCEEDED
+	// attempt's input and output, from its counters: a map's input
+	// records and bytes read, output records and materialized (or, for a
+	// map-only job, written) bytes; a reduce's input records and shuffled
+	// bytes, output records and bytes written.
+	RecordsIn  int64 `json:"records_in,omitempty"`
+	RecordsOut int64 `json:"records_out,omitempty"`
+	BytesIn    int64 `json:"bytes_in,omitempty"`
+	BytesOut   int64 `json:"bytes_out,omitempty"`
+}
+
+// SetUsage records u, a worker's measure of the attempt's programs.
+func (a *AttemptInfo) SetUsage(u *mapreduce.Usage) {
+	if u == nil || u.Programs == 0 {
+		return
+	}
+	a.CPUMillis, a.PeakRSSBytes = max(u.CPU.Milliseconds(), 0), max(u.PeakRSS, 0)
+	a.MemoryLimitBytes, a.CPULimitMillis = max(u.MemoryLimit, 0), max(u.CPULimit.Milliseconds(), 0)
 }
 
 // JobStatus is a job as a client sees it. Version grows with every change.
@@ -243,6 +281,11 @@ type JobStatus struct {
 	// order they ended.
 	FailedAttempts []AttemptInfo `json:"failed_attempts,omitempty"`
 	Diagnostics    string        `json:"diagnostics,omitempty"`
+	// KilledBy is who killed a KILLED job: "cluster" for the cluster
+	// token, else the tenant's account ("" if not known, say for a job
+	// killed before zebra recorded it); KilledAt is when.
+	KilledBy string    `json:"killed_by,omitempty"`
+	KilledAt time.Time `json:"killed_at,omitzero"`
 }
 
 // Done reports whether the job has ended.
@@ -351,6 +394,12 @@ type AttemptReport struct {
 	SortFinished    time.Time `json:"sort_finished,omitzero"`
 	// Status is the attempt's last status line (see AttemptProgress).
 	Status string `json:"status,omitempty"`
+	// Triage is a failed attempt's last meaningful stderr line, the
+	// worker's host paths shortened (see package triage).
+	Triage string `json:"triage,omitempty"`
+	// Usage is what the attempt's programs used, against their sandbox
+	// limits, as the worker's runner measured it (nil: not measured).
+	Usage *mapreduce.Usage `json:"usage,omitempty"`
 }
 
 // MapOutputEvent says that a map attempt's output can be fetched from a

@@ -22,6 +22,7 @@ import (
 
 	"zebra/jobtracker/api"
 	"zebra/jobtracker/shuffle"
+	"zebra/jobtracker/triage"
 	"zebra/mapreduce"
 )
 
@@ -456,7 +457,9 @@ func (w *Worker) runAttempt(ctx context.Context, as api.Assignment) (rep api.Att
 	defer log.Close()
 	workDir := filepath.Join(w.cfg.Data, "work", as.Job, as.Attempt)
 	t := &mapreduce.TaskContext{Attempt: a, Partition: a.Task.Index, Conf: job.Conf, Dir: workDir,
-		Counters: &mapreduce.Counters{}, Stderr: log, SetStatus: prog.SetStatus, Progress: prog, Logger: w.log.With(mapreduce.LogKeyAttempt, as.Attempt)}
+		Counters: &mapreduce.Counters{}, Stderr: log, SetStatus: prog.SetStatus, Progress: prog, Logger: w.log.With(mapreduce.LogKeyAttempt, as.Attempt),
+		Usage: &mapreduce.UsageMeter{}}
+	defer func() { rep.Usage = usageOf(t.Usage) }()
 	c := &mapreduce.Committer{FS: job.OutputFS, Out: job.Output, Job: job.ID, Marker: job.OutSpec.MarkSuccess, Shared: job.OutSpec.Shared,
 		CanCommit: func(ctx context.Context, a mapreduce.AttemptID) error {
 			return w.client.Do(ctx, http.MethodPost, "/internal/v1/attempts/"+a.String()+"/commit?worker="+w.workerID(), nil, nil)
@@ -496,17 +499,69 @@ func (w *Worker) runAttempt(ctx context.Context, as api.Assignment) (rep api.Att
 			os.RemoveAll(workDir)
 		}
 		r := fail(err)
-		r.StderrTail = string(log.Tail())
+		roots := w.hostRoots(workDir)
+		tail := string(log.Tail())
+		r.StderrTail = triage.Shorten(tail, roots...)
+		r.Triage = triage.Line(tail, roots...)
 		r.Log = logRef
 		r.StartError = startError(err)
 		return r
 	}
+	addUsageCounters(t.Counters, t.Usage.Total())
 	rep = api.AttemptReport{State: api.AttemptSucceeded, Counters: t.Counters, Digests: t.Digests, Partitions: partitions, Outputs: t.Committed,
 		Log: logRef}
 	if a.Task.Kind == mapreduce.ReduceTask {
 		rep.ShuffleFinished, rep.SortFinished = shuffled, t.SortFinished.UTC()
 	}
 	return rep
+}
+
+// hostRoots are the worker's host directories a task's messages may
+// name, as given and as their links resolve: the directory the task's
+// programs run in (streaming's "work" under the attempt's directory),
+// the attempt's directory workDir and the worker's data directory (see
+// triage.Shorten).
+func (w *Worker) hostRoots(workDir string) []string {
+	var out []string
+	for _, d := range []string{filepath.Join(workDir, "work"), workDir, w.cfg.Data} {
+		if abs, err := filepath.Abs(d); err == nil {
+			out = append(out, abs)
+			if real, err := filepath.EvalSymlinks(abs); err == nil && real != abs {
+				out = append(out, real)
+			}
+		}
+	}
+	return out
+}
+
+// usageOf is the report's usage of an attempt's programs (nil if none
+// was measured).
+func usageOf(m *mapreduce.UsageMeter) *mapreduce.Usage {
+	u := m.Total()
+	if u.Programs == 0 {
+		return nil
+	}
+	return &u
+}
+
+// addUsageCounters adds Hadoop's task counters of CPU time and memory
+// (CPU_MILLISECONDS, PHYSICAL_MEMORY_BYTES) from what the runner measured
+// of a successful attempt's programs; none if it measured nothing. Hadoop
+// samples its task's process tree; zebra counts the CPU time of the
+// attempt's programs and their instances' peak memory.
+func addUsageCounters(c *mapreduce.Counters, u mapreduce.Usage) {
+	if u.Programs == 0 {
+		return
+	}
+	// Only where the engine did not count them itself.
+	for name, v := range map[string]int64{
+		"CPU time spent (ms)":              u.CPU.Milliseconds(), // CPU_MILLISECONDS
+		"Physical memory (bytes) snapshot": u.PeakRSS,            // PHYSICAL_MEMORY_BYTES
+	} {
+		if c.Get(mapreduce.GroupTask, name) == 0 {
+			c.Add(mapreduce.GroupTask, name, v)
+		}
+	}
 }
 
 // StartErrorFunc, if set, extracts the "cannot start program" reason of

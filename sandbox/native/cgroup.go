@@ -252,6 +252,25 @@ func (ic *instanceCgroup) dirs() []string {
 func (ic *instanceCgroup) hasMemory() bool { return ic != nil && ic.memory != "" && ic.memoryLimit > 0 }
 func (ic *instanceCgroup) hasPids() bool   { return ic != nil && ic.pids != "" && ic.pidsLimit > 0 }
 
+// peak is the instance's peak memory use in bytes as its memory cgroup
+// counted it (0 without a memory cgroup or where the kernel keeps no
+// peak: cgroup v2 before Linux 5.19).
+func (ic *instanceCgroup) peak() int64 {
+	if !ic.hasMemory() {
+		return 0
+	}
+	file := "memory.max_usage_in_bytes"
+	if ic.v2 {
+		file = "memory.peak"
+	}
+	b, err := os.ReadFile(filepath.Join(ic.memory, file))
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	return max(n, 0)
+}
+
 // oomKilled reports whether the kernel killed a process for the memory limit.
 func (ic *instanceCgroup) oomKilled() bool {
 	if !ic.hasMemory() {

@@ -31,7 +31,7 @@ const (
 // Records an instance sends to the Runner on its socket.
 const (
 	recError  = 1 // setup failed: code is the errno, the text says what failed
-	recStatus = 2 // the program's wait status, then its CPU time; the instance exits next
+	recStatus = 2 // the program's wait status, then its CPU time and peak RSS; the instance exits next
 )
 
 // atFDCWD is unix.AT_FDCWD as a system call argument.
@@ -113,7 +113,7 @@ type childCtx struct {
 	rfds    [4]int32
 	w, ws   int32
 	ru      unix.Rusage
-	status  [16]byte
+	status  [statusLen]byte
 	statfs  unix.Statfs_t
 	mattr   unix.MountAttr
 	rlim    unix.Rlimit
@@ -490,6 +490,7 @@ func initReap(c *childCtx) {
 	sys3(unix.SYS_GETRUSAGE, ^uintptr(0) /* RUSAGE_CHILDREN */, uintptr(unsafe.Pointer(&c.ru)), 0)
 	putTime(&c.status, 0, c.ru.Utime)
 	putTime(&c.status, 8, c.ru.Stime)
+	putU64(&c.status, 16, uint64(c.ru.Maxrss)<<10) // KiB
 	sendRecord(c, recStatus, uint32(c.ws), uintptr(unsafe.Pointer(&c.status[0])), uintptr(len(c.status)))
 	// The instance's teardown is background work.
 	if c.endNice != 0 {
@@ -498,14 +499,26 @@ func initReap(c *childCtx) {
 	exitGroup(0)
 }
 
+// statusLen is the length of a status record's text: the program's user
+// and system CPU time in microseconds and the peak resident memory of the
+// instance's largest process in bytes, each 8 bytes little-endian.
+const statusLen = 24
+
 // putTime stores t in microseconds at b[off:off+8].
 //
 //go:nosplit
 //go:norace
-func putTime(b *[16]byte, off int, t unix.Timeval) {
-	us := uint64(t.Sec)*1e6 + uint64(t.Usec)
+func putTime(b *[statusLen]byte, off int, t unix.Timeval) {
+	putU64(b, off, uint64(t.Sec)*1e6+uint64(t.Usec))
+}
+
+// putU64 stores v at b[off:off+8], little-endian.
+//
+//go:nosplit
+//go:norace
+func putU64(b *[statusLen]byte, off int, v uint64) {
 	for i := 0; i < 8; i++ {
-		b[(off+i)&15] = byte(us >> (8 * i))
+		b[uint(off+i)%statusLen] = byte(v >> (8 * i))
 	}
 }
 

@@ -39,7 +39,16 @@ type process struct {
 	mu      sync.Mutex
 	reasons []string // why the controller killed the instance, first first
 	exited  bool
+
+	// usage is what the program used, set by Wait.
+	usage mapreduce.Usage
 }
+
+// Usage implements mapreduce.UsageReporter: the program's CPU time (its
+// instance's processes that ended) and the peak resident memory of its
+// instance (the memory cgroup's peak where the kernel keeps one, else
+// the largest process's), against the instance's limits.
+func (p *process) Usage() mapreduce.Usage { return p.usage }
 
 // kill records why and kills the instance: SIGKILL to its PID namespace's
 // init takes every process of the namespace with it.
@@ -202,13 +211,15 @@ func readRecord(r io.Reader) (kind, code uint32, text string, err error) {
 func (p *process) Wait() error {
 	var ws syscall.WaitStatus
 	var cpu time.Duration
+	var rss int64
 	var err error
 	reaped := false
 	kind, code, text, rerr := readRecord(p.conn)
-	if rerr == nil && kind == recStatus && len(text) == 16 {
+	if rerr == nil && kind == recStatus && len(text) == statusLen {
 		ws = syscall.WaitStatus(code)
 		us := binary.LittleEndian.Uint64([]byte(text[0:])) + binary.LittleEndian.Uint64([]byte(text[8:]))
 		cpu = time.Duration(us) * time.Microsecond
+		rss = int64(min(binary.LittleEndian.Uint64([]byte(text[16:])), 1<<62))
 	} else {
 		// Killed, or it died: its own status, once the kernel has killed
 		// the rest of the instance.
@@ -232,7 +243,9 @@ func (p *process) Wait() error {
 		p.timer.Stop()
 	}
 	p.conn.Close()
-	// Limits the kernel enforced: look before the cgroup goes.
+	// Limits the kernel enforced, and the memory peak: look before the
+	// cgroup goes.
+	p.usage = mapreduce.Usage{CPU: cpu, PeakRSS: max(rss, p.cg.peak()), MemoryLimit: p.cfg.Memory, CPULimit: p.cfg.CPUTime, Programs: 1}
 	if p.cg.oomKilled() {
 		reasons = append(reasons, fmt.Sprintf("memory limit of %s exceeded", size(p.cfg.Memory)))
 	}
