@@ -429,8 +429,9 @@ func (w *Worker) progress(attempt string) *mapreduce.Progress {
 func (w *Worker) runAttempt(ctx context.Context, as api.Assignment) (rep api.AttemptReport) {
 	prog := w.progress(as.Attempt)
 	defer func() { rep.Status = prog.Status() }()
+	workDir := filepath.Join(w.cfg.Data, "work", as.Job, as.Attempt)
 	fail := func(err error) api.AttemptReport {
-		r := api.AttemptReport{State: api.AttemptFailed, Error: err.Error(), Kind: classify(ctx, err)}
+		r := api.AttemptReport{State: api.AttemptFailed, Error: tenantPaths(err.Error(), w.cfg.Data, workDir, w.cfg.Name), Kind: classify(ctx, err)}
 		if r.Kind == api.FailureKilled {
 			r.State = api.AttemptKilled
 		}
@@ -454,7 +455,6 @@ func (w *Worker) runAttempt(ctx context.Context, as api.Assignment) (rep api.Att
 	// place under its data directory (the host path is not the tenant's).
 	logRef := w.cfg.Name + ":" + path.Join("logs", as.Job, as.Attempt, filepath.Base(log.Path()))
 	defer log.Close()
-	workDir := filepath.Join(w.cfg.Data, "work", as.Job, as.Attempt)
 	t := &mapreduce.TaskContext{Attempt: a, Partition: a.Task.Index, Conf: job.Conf, Dir: workDir,
 		Counters: &mapreduce.Counters{}, Stderr: log, SetStatus: prog.SetStatus, Progress: prog, Logger: w.log.With(mapreduce.LogKeyAttempt, as.Attempt)}
 	c := &mapreduce.Committer{FS: job.OutputFS, Out: job.Output, Job: job.ID, Marker: job.OutSpec.MarkSuccess, Shared: job.OutSpec.Shared,
