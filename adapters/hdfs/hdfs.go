@@ -79,6 +79,9 @@ type Options struct {
 	LocateByHostname bool
 	// DialTimeout bounds connecting to a NameNode or DataNode (default 20s).
 	DialTimeout time.Duration
+	// DialDataNode, if set, connects to DataNodes instead of a net.Dialer
+	// (a proxy's, or a test's that counts what DataNodes send).
+	DialDataNode func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 func (o *Options) conf() (hadoopconf.HadoopConf, error) {
@@ -164,6 +167,9 @@ func New(authority string, opts Options) (*FS, error) {
 	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
 	copts.NamenodeDialFunc = dialer.DialContext
 	copts.DatanodeDialFunc = dialer.DialContext
+	if opts.DialDataNode != nil {
+		copts.DatanodeDialFunc = opts.DialDataNode
+	}
 	user := opts.User
 	if copts.KerberosClient != nil {
 		kc, err := kerberosClient()
