@@ -458,6 +458,18 @@ func (w *writer) Write(b []byte) (int, error) {
 	}
 	n, err := w.w.Write(b)
 	w.written += int64(n)
+	if isNotReplicatedYet(err) {
+		// The library finished the last block but could not add the
+		// next one: add it (waiting as Hadoop's client does) and go on.
+		aerr := w.addNextBlock()
+		if aerr == nil {
+			m, err := w.Write(b[n:])
+			return n + m, err
+		}
+		if !errors.Is(aerr, errNoRawRPC) {
+			err = aerr
+		}
+	}
 	if err != nil {
 		return n, w.fs.wrap("write", w.name, err)
 	}

@@ -13,13 +13,15 @@ import (
 	"zebra/adapters/hdfs/minicluster"
 )
 
-// TestCloseWhileBlockReportsLag writes files of two blocks to an HDFS
-// whose DataNode reports its blocks 3 s late (as a loaded one does), so
-// that the NameNode refuses the first attempts to complete each file: the
-// file must still close, whole. Before the fix the retries of Close named
-// no last block and could never succeed (the file stayed open, one block
-// short: TestConformanceSmallBlocks' flake under load).
-func TestCloseWhileBlockReportsLag(t *testing.T) {
+// TestWriteWhileBlockReportsLag writes files of two and more blocks to an
+// HDFS whose DataNode reports its blocks 2 s late (as a loaded one does),
+// so that the NameNode refuses the first attempts to add a file's third
+// block and to complete a file: each file must still be written and
+// closed, whole. Before the fixes the write of a third block failed
+// (NotReplicatedYetException), and the retries of Close named no last
+// block and could never succeed (the file stayed open, one block short):
+// TestConformanceSmallBlocks' flake under load.
+func TestWriteWhileBlockReportsLag(t *testing.T) {
 	need(t)
 	if testing.Short() {
 		t.Skip("starts an HDFS of its own (about 20 s)")
@@ -27,7 +29,7 @@ func TestCloseWhileBlockReportsLag(t *testing.T) {
 	if cluster == nil {
 		t.Skip("needs the test's own HDFS (ZEBRA_HDFS names an outside one)")
 	}
-	t.Setenv("ZEBRA_HDFS_IBR_MS", "3000")
+	t.Setenv("ZEBRA_HDFS_IBR_MS", "2000")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	dir := filepath.Join(t.TempDir(), "lagging")
@@ -42,7 +44,7 @@ func TestCloseWhileBlockReportsLag(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	for i, size := range []int{1024 + 10, 2048} {
+	for i, size := range []int{1024 + 10, 2048, 4*1024 + 3} {
 		want := bytes.Repeat([]byte{byte('a' + i)}, size)
 		name := "/lag/file-" + string(rune('a'+i))
 		w, err := f.Create(ctx, name)
