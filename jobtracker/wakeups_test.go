@@ -92,6 +92,16 @@ func progressWakeups(tb testing.TB, idle, reports int) (wakeups int64, watched b
 	cancel() // the busy worker's polls report and return at once
 	for i := 1; i <= reports; i++ {
 		tr.Poll(done, busy.ID, api.Poll{Running: []string{a}, Progress: []api.AttemptProgress{{Attempt: a, Progress: pct(i)}}})
+		// Reports come apart in time: the polls a report woke wait
+		// again before the next one.
+		for parked := false; !parked; {
+			tr.mu.Lock()
+			parked = tr.pollWaiters == idle
+			tr.mu.Unlock()
+			if !parked {
+				time.Sleep(50 * time.Microsecond)
+			}
+		}
 	}
 	last := <-watch
 	tr.mu.Lock()
