@@ -36,7 +36,7 @@ func BenchmarkPlacement(b *testing.B) {
 	}
 	var local, total int
 	for b.Loop() {
-		t := &Tracker{cfg: Config{Registry: reg}, workers: map[string]*worker{}, log: slog.New(slog.DiscardHandler), store: &store{queue: map[string]api.AttemptInfo{}, kick: make(chan struct{}, 1)}, epoch: 1, wake: make(chan struct{})}
+		t := &Tracker{cfg: Config{Registry: reg}, workers: map[string]*worker{}, log: slog.New(slog.DiscardHandler), store: &store{queue: map[string]api.AttemptInfo{}, kick: make(chan struct{}, 1)}, epoch: 1, wake: make(chan struct{}), watch: make(chan struct{})}
 		var ws []*worker
 		for n := 0; n < nodes; n++ {
 			node := fmt.Sprintf("node-%d", n)

@@ -13,7 +13,7 @@ package jobtracker
 func (t *Tracker) Changed() <-chan struct{} {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.wake
+	return t.watch
 }
 
 // JobVersion is a job's version (it grows with every change of the job)

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -117,7 +119,26 @@ func (t *Tracker) Handler() http.Handler {
 		}
 		writeJSON(w, http.StatusOK, out)
 	})
-	return mux
+	return recoverPanics(t.log, mux)
+}
+
+// recoverPanics turns a panic in h into a 500 answer to that request
+// only, logged with its stack; the tenant sees no internals.
+func recoverPanics(log *slog.Logger, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			log.Error("internal API handler panicked", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+			writeError(w, http.StatusInternalServerError, "internal error in "+r.Method+" "+r.URL.Path+": see the jobtracker log")
+		}()
+		h.ServeHTTP(w, r)
+	})
 }
 
 // readJSON decodes a request body strictly (unknown fields are errors);

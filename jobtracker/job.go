@@ -221,7 +221,7 @@ func (t *Tracker) Status(id string) (api.JobStatus, bool) {
 // WaitStatus waits until the job's version exceeds after (or wait passes,
 // or ctx ends) and returns its status.
 func (t *Tracker) WaitStatus(ctx context.Context, id string, after int64, wait time.Duration) (api.JobStatus, bool) {
-	t.await(ctx, wait, func() bool {
+	t.await(ctx, wait, true, func() bool {
 		j := t.jobs[id]
 		return j == nil || j.version > after
 	})

@@ -14,7 +14,7 @@ import (
 // MapOutputs returns a job's map output events from index from, waiting up
 // to wait for new ones.
 func (t *Tracker) MapOutputs(ctx context.Context, id string, from int, wait time.Duration) (api.MapOutputs, bool) {
-	t.await(ctx, wait, func() bool {
+	t.await(ctx, wait, false, func() bool {
 		j := t.jobs[id]
 		return j == nil || from < len(j.events) || j.ended()
 	})

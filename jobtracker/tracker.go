@@ -45,8 +45,11 @@ type Tracker struct {
 	log   *slog.Logger
 	store *store
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// wake is closed (and replaced) by every change; watch by every
+	// change and every progress report (see changed and progressed).
 	wake    chan struct{}
+	watch   chan struct{}
 	tracker string // the tracker part of job ids
 	seq     int
 	epoch   int
@@ -68,6 +71,16 @@ type Tracker struct {
 	closed bool
 	// summaries caches the jobs' phase summaries (summary.go).
 	summaries summaryCache
+
+	// wakeGen counts the wake channels closed; pollWaiters is the number
+	// of long polls waiting on the current one, pollWakeups the number
+	// of long polls woken by a change so far (a cost measure).
+	wakeGen     uint64
+	pollWaiters int
+	pollWakeups int64
+	// testPollHook, if set (by tests only), is called with mu held in
+	// every round of a worker's long poll, to inject faults.
+	testPollHook func()
 }
 
 // Open starts a tracker over the store in cfg.Data. Jobs that were
@@ -98,7 +111,7 @@ func Open(cfg Config) (*Tracker, error) {
 		return nil, err
 	}
 	t := &Tracker{cfg: cfg, log: cfg.Logger.With("component", "jobtracker"), store: st, wake: make(chan struct{}),
-		jobs: map[string]*job{}, workers: map[string]*worker{}}
+		watch: make(chan struct{}), jobs: map[string]*job{}, workers: map[string]*worker{}}
 	t.ctx, t.cancel = context.WithCancel(context.Background())
 	t.tracker, t.seq, t.epoch, err = st.start(strconv.FormatInt(time.Now().UnixMilli(), 10))
 	if err != nil {
@@ -184,25 +197,49 @@ func (t *Tracker) goBackground(f func(ctx context.Context)) {
 	}()
 }
 
-// changed wakes every waiter; callers hold mu.
+// progressed records a change of j's progress or status text, which
+// only status watchers need (a worker's poll or a reducer cannot get
+// anything new from it): it wakes the watchers only. Callers hold mu.
+func (t *Tracker) progressed(j *job) {
+	j.version++
+	close(t.watch)
+	t.watch = make(chan struct{})
+}
+
+// changed records a change of the tracker's state and wakes every
+// waiter: long polls, reducers and status watchers. Callers hold mu.
 func (t *Tracker) changed(j *job) {
 	if j != nil {
 		j.version++
 	}
+	close(t.watch)
+	t.watch = make(chan struct{})
 	close(t.wake)
 	t.wake = make(chan struct{})
+	t.wakeGen++
+	t.pollWakeups += int64(t.pollWaiters)
+	t.pollWaiters = 0
+}
+
+// check calls ready with mu held and returns its answer with the channel
+// that the next change (or, with progress, progress report) closes.
+func (t *Tracker) check(progress bool, ready func() bool) (bool, <-chan struct{}) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if progress {
+		return ready(), t.watch
+	}
+	return ready(), t.wake
 }
 
 // await waits until ready (called with mu held) holds, wait passes or ctx
-// ends, looking again at every change of the tracker's state.
-func (t *Tracker) await(ctx context.Context, wait time.Duration, ready func() bool) {
+// ends, looking again at every change of the tracker's state and, with
+// progress, at every progress report.
+func (t *Tracker) await(ctx context.Context, wait time.Duration, progress bool, ready func() bool) {
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	for {
-		t.mu.Lock()
-		done := ready()
-		wake := t.wake
-		t.mu.Unlock()
+		done, wake := t.check(progress, ready)
 		if done {
 			return
 		}

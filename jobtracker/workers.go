@@ -68,23 +68,65 @@ var ErrUnknownWorker = errors.New("unknown worker: register again")
 
 // Poll is a worker's long poll: it returns at once with attempts to kill
 // or jobs to forget, or when it has work for the worker's free slots, or
-// after PollWait with nothing.
+// after PollWait with nothing. Every section that holds mu releases it
+// through a defer of its own, so a panic under mu fails this poll only
+// (the HTTP handler answers 500) and leaves the tracker usable.
 func (t *Tracker) Poll(ctx context.Context, id string, p api.Poll) (api.PollReply, error) {
 	deadline := time.NewTimer(t.cfg.PollWait)
 	defer deadline.Stop()
+	w, reply, next, err := t.pollBegin(id, p)
+	if err != nil {
+		return api.PollReply{}, err
+	}
+	defer func() { t.pollEnd(w, next) }()
+	for !next.done {
+		again := time.NewTimer(next.recheck)
+		select {
+		case <-next.wake:
+		case <-again.C:
+		case <-deadline.C:
+			again.Stop()
+			return reply, nil
+		case <-ctx.Done():
+			again.Stop()
+			return reply, ctx.Err()
+		}
+		again.Stop()
+		if next, err = t.pollAgain(w, &reply, next); err != nil {
+			next = pollRound{done: true}
+			return api.PollReply{}, err
+		}
+	}
+	return reply, nil
+}
+
+// pollRound is what one round of a long poll found: done (reply it), or
+// what to wait for before the next round.
+type pollRound struct {
+	done    bool
+	wake    <-chan struct{}
+	gen     uint64 // the wake channel's generation (Tracker.wakeGen)
+	recheck time.Duration
+}
+
+// unparkLocked takes a poll that waited in round r off the count of the
+// polls that the next change wakes, if that change has not come.
+func (t *Tracker) unparkLocked(r pollRound) {
+	if !r.done && r.gen == t.wakeGen {
+		t.pollWaiters--
+	}
+}
+
+// pollBegin takes in a poll's report (the attempts the worker runs, their
+// progress, the jobs it knows) and runs the poll's first round. On success
+// the worker counts as polling (the reaper spares it) until pollEnd.
+func (t *Tracker) pollBegin(id string, p api.Poll) (*worker, api.PollReply, pollRound, error) {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	w := t.workers[id]
 	if w == nil || w.lost {
-		t.mu.Unlock()
-		return api.PollReply{}, ErrUnknownWorker
+		return nil, api.PollReply{}, pollRound{}, ErrUnknownWorker
 	}
-	w.polling++
-	defer func() {
-		t.mu.Lock()
-		w.polling--
-		w.lastSeen = time.Now()
-		t.mu.Unlock()
-	}()
 	var reply api.PollReply
 	reported := make(map[string]bool, len(p.Running))
 	for _, a := range p.Running {
@@ -109,7 +151,7 @@ func (t *Tracker) Poll(ctx context.Context, id string, p api.Poll) (api.PollRepl
 	}
 	for _, pr := range p.Progress {
 		if a := w.running[pr.Attempt]; a != nil && a.setProgress(pr) {
-			t.changed(a.task.job)
+			t.progressed(a.task.job)
 		}
 	}
 	for _, j := range t.order {
@@ -124,45 +166,58 @@ func (t *Tracker) Poll(ctx context.Context, id string, p api.Poll) (api.PollRepl
 			reply.Forget = append(reply.Forget, jid)
 		}
 	}
-	for {
-		w.lastSeen = time.Now()
-		reply.Assign = t.assignLocked(w)
-		if len(reply.Assign) > 0 {
-			t.changed(nil)
-		}
-		if len(reply.Assign)+len(reply.Kill)+len(reply.Forget) > 0 {
-			t.mu.Unlock()
-			return reply, nil
-		}
-		// Queued maps held back for their data's workers may become
-		// eligible here without any event: look again after a while.
-		recheck := t.cfg.PollWait
-		for _, j := range t.order {
-			if !j.ended() && j.queuedN > 0 && t.cfg.LocalityDelay > 0 {
-				recheck = max(t.cfg.LocalityDelay/4, 10*time.Millisecond)
-				break
-			}
-		}
-		wake := t.wake
-		t.mu.Unlock()
-		again := time.NewTimer(recheck)
-		select {
-		case <-wake:
-		case <-again.C:
-		case <-deadline.C:
-			again.Stop()
-			return reply, nil
-		case <-ctx.Done():
-			again.Stop()
-			return reply, ctx.Err()
-		}
-		again.Stop()
-		t.mu.Lock()
-		if w.lost {
-			t.mu.Unlock()
-			return api.PollReply{}, ErrUnknownWorker
+	next := t.pollRoundLocked(w, &reply)
+	w.polling++
+	return w, reply, next, nil
+}
+
+// pollAgain runs a further round of w's poll after the wait of round
+// last ended.
+func (t *Tracker) pollAgain(w *worker, reply *api.PollReply, last pollRound) (pollRound, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.unparkLocked(last)
+	if w.lost {
+		return pollRound{}, ErrUnknownWorker
+	}
+	return t.pollRoundLocked(w, reply), nil
+}
+
+// pollEnd ends w's poll, whose last round was last: it no longer counts
+// as polling, and was last seen now.
+func (t *Tracker) pollEnd(w *worker, last pollRound) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.unparkLocked(last)
+	w.polling--
+	w.lastSeen = time.Now()
+}
+
+// pollRoundLocked assigns work to w's free slots; the poll is done if
+// the reply carries anything. Callers hold mu.
+func (t *Tracker) pollRoundLocked(w *worker, reply *api.PollReply) pollRound {
+	if t.testPollHook != nil {
+		t.testPollHook()
+	}
+	w.lastSeen = time.Now()
+	reply.Assign = t.assignLocked(w)
+	if len(reply.Assign) > 0 {
+		t.changed(nil)
+	}
+	if len(reply.Assign)+len(reply.Kill)+len(reply.Forget) > 0 {
+		return pollRound{done: true}
+	}
+	// Queued maps held back for their data's workers may become
+	// eligible here without any event: look again after a while.
+	recheck := t.cfg.PollWait
+	for _, j := range t.order {
+		if !j.ended() && j.queuedN > 0 && t.cfg.LocalityDelay > 0 {
+			recheck = max(t.cfg.LocalityDelay/4, 10*time.Millisecond)
+			break
 		}
 	}
+	t.pollWaiters++
+	return pollRound{wake: t.wake, gen: t.wakeGen, recheck: recheck}
 }
 
 // reap declares silent workers lost: their running attempts are lost
@@ -177,16 +232,21 @@ func (t *Tracker) reap(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		t.mu.Lock()
-		for _, w := range t.workers {
-			if w.lost || w.polling > 0 || time.Since(w.lastSeen) < t.cfg.Expiry {
-				continue
-			}
-			t.loseWorkerLocked(w)
-		}
-		t.endRecoveryLocked(time.Now())
-		t.mu.Unlock()
+		t.reapOnce()
 	}
+}
+
+// reapOnce declares the workers silent for longer than Expiry lost.
+func (t *Tracker) reapOnce() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, w := range t.workers {
+		if w.lost || w.polling > 0 || time.Since(w.lastSeen) < t.cfg.Expiry {
+			continue
+		}
+		t.loseWorkerLocked(w)
+	}
+	t.endRecoveryLocked(time.Now())
 }
 
 func (t *Tracker) loseWorkerLocked(w *worker) {

@@ -25,6 +25,17 @@ type Split struct {
 // String is Hadoop's split text, <uri>:<start>+<length>.
 func (s Split) String() string { return fmt.Sprintf("%s:%d+%d", s.URI, s.Start, s.Length) }
 
+// RawBytes is the size of the split as Hadoop stores it for its map task
+// (job.split): the split's class name "org.apache.hadoop.mapred.FileSplit"
+// and the split, each a Text (vint length, UTF-8 bytes), then two longs
+// (start, length). Hadoop's map task counts it as SPLIT_RAW_BYTES ("Input
+// split bytes").
+func (s Split) RawBytes() int64 {
+	const class = "org.apache.hadoop.mapred.FileSplit"
+	text := func(n int) int64 { return int64(vintSize(n) + n) }
+	return text(len(class)) + text(len(s.URI)) + 16
+}
+
 // Codec names a compression format known by file suffix.
 type Codec string
 

@@ -65,6 +65,9 @@ func RunMap(ctx context.Context, job *Job, t *TaskContext, c *Committer) (MapOut
 			t.Digests.Input = t.piecesInput
 		}
 	}()
+	if t.Split != nil {
+		t.Counters.Add(GroupTask, CounterInputSplitBytes, t.Split.RawBytes())
+	}
 	if job.NumReduces == 0 {
 		w, err := newTaskWriter(ctx, job, c, t)
 		if err != nil {

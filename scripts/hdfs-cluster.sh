@@ -25,6 +25,9 @@
 # HDFS_NAMENODE_HTTP, HDFS_DATANODE, HDFS_CONF_DIR) and DIR/*.pid the PIDs.
 # Logs: DIR/logs/{namenode,datanode}.log. Block size: ZEBRA_HDFS_BLOCK_SIZE
 # (default 128 MiB, Hadoop's); files may ask for blocks down to 1 KiB.
+# ZEBRA_HDFS_IBR_MS: the DataNode batches its block reports this long
+# (dfs.blockreport.incremental.intervalMsec, default 0), as a loaded
+# cluster delays them: for tests of a client's waits.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -153,6 +156,7 @@ EOF
   <property><name>dfs.datanode.ipc.address</name><value>127.0.0.1:$DN_IPC</value></property>
   <property><name>dfs.datanode.hostname</name><value>127.0.0.1</value></property>
   <property><name>dfs.replication</name><value>1</value></property>
+  <property><name>dfs.blockreport.incremental.intervalMsec</name><value>${ZEBRA_HDFS_IBR_MS:-0}</value></property>
   <property><name>dfs.blocksize</name><value>${ZEBRA_HDFS_BLOCK_SIZE:-134217728}</value></property>
   <property><name>dfs.namenode.fs-limits.min-block-size</name><value>1024</value></property>
   <property><name>dfs.permissions.enabled</name><value>true</value></property>

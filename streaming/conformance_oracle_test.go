@@ -134,14 +134,32 @@ func (b *blob) UnmarshalJSON(data []byte) error {
 }
 
 // inputsDigest is the SHA-256 of the case's args and files, meta left out
-// (its comparison settings do not change what Hadoop does).
+// (its comparison settings do not change what Hadoop does), and, for a
+// case whose setup.sh uses $ZEBRA_CONFORMANCE_LIB, of the shared helpers'
+// files too (named lib/<file>).
 func inputsDigest(c *confCase) (string, error) {
 	h := sha256.New()
-	err := filepath.WalkDir(c.dir, func(path string, d fs.DirEntry, err error) error {
+	err := digestTree(h, c.dir, "")
+	if err != nil {
+		return "", err
+	}
+	setup, err := os.ReadFile(filepath.Join(c.dir, "setup.sh"))
+	if err == nil && bytes.Contains(setup, []byte("ZEBRA_CONFORMANCE_LIB")) {
+		err = digestTree(h, caseLibDir(c), "lib/")
+	} else if errors.Is(err, fs.ErrNotExist) {
+		err = nil
+	}
+	return hex.EncodeToString(h.Sum(nil)), err
+}
+
+// digestTree writes the files under dir (but meta at its top), each
+// named prefix+its path, with their executable bits and contents to h.
+func digestTree(h io.Writer, dir, prefix string) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(c.dir, path)
+		rel, _ := filepath.Rel(dir, path)
 		if rel == "meta" || d.IsDir() {
 			return nil
 		}
@@ -153,11 +171,10 @@ func inputsDigest(c *confCase) (string, error) {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(h, "%s\x00%o\x00%d\x00", filepath.ToSlash(rel), info.Mode().Perm()&0o111, len(b))
+		fmt.Fprintf(h, "%s\x00%o\x00%d\x00", prefix+filepath.ToSlash(rel), info.Mode().Perm()&0o111, len(b))
 		h.Write(b)
 		return nil
 	})
-	return hex.EncodeToString(h.Sum(nil)), err
 }
 
 // recordOf reduces a run of case c to its record.

@@ -481,14 +481,25 @@ func prepareWorkDir(c *confCase, work string) error {
 	}
 	setup := filepath.Join(work, "setup.sh")
 	if _, err := os.Stat(setup); err == nil {
+		lib, err := filepath.Abs(caseLibDir(c))
+		if err != nil {
+			return err
+		}
 		cmd := exec.Command("sh", "setup.sh")
 		cmd.Dir = work
+		cmd.Env = append(os.Environ(), "ZEBRA_CONFORMANCE_LIB="+lib)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("setup.sh: %v\n%s", err, out)
 		}
 		return os.Remove(setup)
 	}
 	return nil
+}
+
+// caseLibDir is the directory of helpers shared by the cases' setup.sh
+// (testdata/conformance-lib), which they find as $ZEBRA_CONFORMANCE_LIB.
+func caseLibDir(c *confCase) string {
+	return filepath.Join(filepath.Dir(filepath.Dir(c.dir)), "conformance-lib")
 }
 
 func copyFile(src, dst string, mode fs.FileMode) error {

@@ -79,6 +79,9 @@ type Options struct {
 	LocateByHostname bool
 	// DialTimeout bounds connecting to a NameNode or DataNode (default 20s).
 	DialTimeout time.Duration
+	// DialDataNode, if set, connects to DataNodes instead of a net.Dialer
+	// (a proxy's, or a test's that counts what DataNodes send).
+	DialDataNode func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 func (o *Options) conf() (hadoopconf.HadoopConf, error) {
@@ -164,6 +167,9 @@ func New(authority string, opts Options) (*FS, error) {
 	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
 	copts.NamenodeDialFunc = dialer.DialContext
 	copts.DatanodeDialFunc = dialer.DialContext
+	if opts.DialDataNode != nil {
+		copts.DatanodeDialFunc = opts.DialDataNode
+	}
 	user := opts.User
 	if copts.KerberosClient != nil {
 		kc, err := kerberosClient()
@@ -428,15 +434,17 @@ func (f *FS) Create(ctx context.Context, name string) (io.WriteCloser, error) {
 	if d, ok := ctx.Deadline(); ok {
 		w.SetDeadline(d)
 	}
-	return &writer{ctx: ctx, w: w, fs: f, name: p}, nil
+	return &writer{ctx: ctx, w: w, c: c, fs: f, name: p}, nil
 }
 
 type writer struct {
-	ctx    context.Context
-	w      *hdfs.FileWriter
-	fs     *FS
-	name   string
-	closed bool
+	ctx     context.Context
+	w       *hdfs.FileWriter
+	c       *hdfs.Client
+	fs      *FS
+	name    string
+	written int64
+	closed  bool
 }
 
 func (w *writer) Write(b []byte) (int, error) {
@@ -449,6 +457,19 @@ func (w *writer) Write(b []byte) (int, error) {
 		return 0, nil
 	}
 	n, err := w.w.Write(b)
+	w.written += int64(n)
+	if isNotReplicatedYet(err) {
+		// The library finished the last block but could not add the
+		// next one: add it (waiting as Hadoop's client does) and go on.
+		aerr := w.addNextBlock()
+		if aerr == nil {
+			m, err := w.Write(b[n:])
+			return n + m, err
+		}
+		if !errors.Is(aerr, errNoRawRPC) {
+			err = aerr
+		}
+	}
 	if err != nil {
 		return n, w.fs.wrap("write", w.name, err)
 	}
@@ -457,23 +478,40 @@ func (w *writer) Write(b []byte) (int, error) {
 
 // Close flushes the last packets, waits for the DataNodes' acknowledgements
 // and completes the file on the NameNode, retrying (as Hadoop's client
-// does) while the NameNode still waits for the last block's replicas.
+// does) while the NameNode still waits for the DataNodes to report the
+// file's last two blocks (on a loaded cluster, for seconds).
+//
+// The NameNode refuses to complete a file, without committing its last
+// block, while the block before it is not reported yet. The library's
+// Close, called again, would then complete with no last block, which can
+// never succeed (and left the file open, without its last block): the
+// retries here name the last block, as Hadoop's client does.
 func (w *writer) Close() error {
 	if w.closed {
 		return nil
 	}
 	w.closed = true
 	err := w.w.Close()
-	delay := 50 * time.Millisecond
-	for tries := 0; hdfs.IsErrReplicating(err) && tries < 12; tries++ {
-		time.Sleep(delay)
-		delay = min(2*delay, 2*time.Second)
-		err = w.w.Close()
-	}
-	if err != nil {
+	if !hdfs.IsErrReplicating(err) {
 		return w.fs.wrap("close", w.name, err)
 	}
-	return nil
+	delay := 50 * time.Millisecond
+	for tries := 0; tries < 16; tries++ {
+		select {
+		case <-time.After(delay):
+		case <-w.ctx.Done():
+			return mapreduce.E("close", mapreduce.Canceled, w.fs.URI(w.name), w.ctx.Err())
+		}
+		delay = min(2*delay, 2*time.Second)
+		done, err := complete(w.c, w.name, w.written)
+		if err != nil {
+			return w.fs.wrap("close", w.name, err)
+		}
+		if done {
+			return nil
+		}
+	}
+	return w.fs.wrap("close", w.name, hdfs.ErrReplicating)
 }
 
 // MkdirAll implements mapreduce.FS.

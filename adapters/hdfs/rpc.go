@@ -168,3 +168,42 @@ func rename2(c *hdfs.Client, from, to string) error {
 		map[string]any{"src": from, "dst": to, "overwriteDest": false})
 	return err
 }
+
+// complete asks the NameNode to complete the file name, written by c with
+// size bytes, naming its last block (as the NameNode lists it, with the
+// length the writer gave it); it reports whether the file is complete.
+func complete(c *hdfs.Client, name string, size int64) (bool, error) {
+	resp, err := rawCall(c, "getBlockLocations", "GetBlockLocationsRequestProto", "GetBlockLocationsResponseProto",
+		map[string]any{"src": name, "offset": uint64(0), "length": uint64(max(size, 1))})
+	if err != nil {
+		return false, err
+	}
+	fields := map[string]any{"src": name, "clientName": clientName(c)}
+	if locs := field(resp, "locations"); locs.IsValid() {
+		if last := field(locs.Message(), "lastBlock"); last.IsValid() && last.Message().IsValid() {
+			b := proto.Clone(field(last.Message(), "b").Message().Interface()).ProtoReflect()
+			off := int64(field(last.Message(), "offset").Uint())
+			b.Set(b.Descriptor().Fields().ByName("numBytes"), protoreflect.ValueOfUint64(uint64(size-off)))
+			fields["last"] = b
+		}
+	}
+	resp, err = rawCall(c, "complete", "CompleteRequestProto", "CompleteResponseProto", fields)
+	if err != nil {
+		return false, err
+	}
+	return field(resp, "result").Bool(), nil
+}
+
+// clientName is the name c's NameNode connection gives the NameNode (the
+// holder of c's leases).
+func clientName(c *hdfs.Client) string {
+	f := reflect.ValueOf(c).Elem().FieldByName("namenode")
+	if !f.IsValid() || f.IsNil() {
+		return ""
+	}
+	n := f.Elem().FieldByName("ClientName")
+	if n.Kind() != reflect.String {
+		return ""
+	}
+	return n.String()
+}

@@ -3,6 +3,8 @@ package worker
 import (
 	"context"
 	"errors"
+	"path/filepath"
+	"strings"
 
 	"zebra/jobtracker/api"
 	"zebra/mapreduce"
@@ -58,4 +60,71 @@ func innermostKind(err error) mapreduce.Kind {
 		e = errors.Unwrap(e)
 	}
 	return kind
+}
+
+// tenantPaths rewrites the worker's host paths in msg, a failure that the
+// job's owner (a tenant) reads, to what the tenant knows: the attempt's
+// working directory (workDir/work, where its program runs) is ".", the
+// attempt's directory workDir is "..", and anything else under the
+// worker's data directory is named after the worker, as its logs are
+// ("w0:jobs/JOB/..."). Only whole path components match: a tenant's name
+// that merely starts like a host path is not taken for one.
+func tenantPaths(msg, data, workDir, worker string) string {
+	type rule struct{ from, to string }
+	var rules []rule
+	add := func(dir, at, under string) {
+		for _, d := range []string{filepath.Clean(dir), resolved(dir)} {
+			if d != "" {
+				rules = append(rules, rule{d, at}, rule{d + "/", under})
+			}
+		}
+	}
+	add(filepath.Join(workDir, "work"), ".", "")
+	add(workDir, "..", "../")
+	add(data, worker+":.", worker+":")
+	// Longest host path first, the one with the separator before the
+	// bare one.
+	var b strings.Builder
+	for i := 0; i < len(msg); {
+		best := -1
+		for k, r := range rules {
+			if i > 0 && pathByte(msg[i-1]) {
+				break // not the start of a path
+			}
+			if !strings.HasPrefix(msg[i:], r.from) {
+				continue
+			}
+			if !strings.HasSuffix(r.from, "/") {
+				// A bare directory must end where the path does.
+				if j := i + len(r.from); j < len(msg) && msg[j] != ' ' && msg[j] != ':' && msg[j] != '"' && msg[j] != '\'' && msg[j] != '\n' && msg[j] != ')' && msg[j] != ',' {
+					continue
+				}
+			}
+			if best < 0 || len(r.from) > len(rules[best].from) {
+				best = k
+			}
+		}
+		if best < 0 {
+			b.WriteByte(msg[i])
+			i++
+			continue
+		}
+		b.WriteString(rules[best].to)
+		i += len(rules[best].from)
+	}
+	return b.String()
+}
+
+// pathByte reports whether c may precede '/' inside a path.
+func pathByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("._-~/", c) >= 0
+}
+
+// resolved is dir with its symbolic links resolved, if that differs.
+func resolved(dir string) string {
+	r, err := filepath.EvalSymlinks(dir)
+	if err != nil || r == filepath.Clean(dir) {
+		return ""
+	}
+	return r
 }

@@ -116,3 +116,25 @@ func TestRunAttemptReportsKind(t *testing.T) {
 		t.Errorf("killed: %s %q (%s), want KILLED killed", rep.State, rep.Kind, rep.Error)
 	}
 }
+
+// TestTenantPaths: host paths of the attempt and the worker in a failure
+// become task-relative (or worker-relative) paths, whatever the names
+// around them; a name that only looks like a host path is left alone.
+func TestTenantPaths(t *testing.T) {
+	data := "/var/lib/zebra"
+	work := data + "/work/job_1_0001/attempt_1_0001_m_000000_0"
+	for in, want := range map[string]string{
+		"open " + work + "/work/in.txt: no such file":                   "open in.txt: no such file",
+		"chdir " + work + "/work: no such file":                         "chdir .: no such file",
+		"spill " + work + "/spill0.out failed":                          "spill ../spill0.out failed",
+		"unpack " + data + "/jobs/job_1_0001/bundle.tar":                "unpack w0:jobs/job_1_0001/bundle.tar",
+		`"` + work + "/work/we\"ird\n name ../../x\": bad":              `"we"ird` + "\n" + ` name ../../x": bad`,
+		"name " + work + "/workshop/f":                                  "name ../workshop/f",
+		"tenant's own /tmp" + data + "/jobs/x and x" + data + "/jobs/y": "tenant's own /tmp" + data + "/jobs/x and x" + data + "/jobs/y",
+		"copy " + data + " to " + work + "/work/日本語 ü":                  "copy w0:. to 日本語 ü",
+	} {
+		if got := tenantPaths(in, data, work, "w0"); got != want {
+			t.Errorf("tenantPaths(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -430,8 +430,9 @@ func (w *Worker) progress(attempt string) *mapreduce.Progress {
 func (w *Worker) runAttempt(ctx context.Context, as api.Assignment) (rep api.AttemptReport) {
 	prog := w.progress(as.Attempt)
 	defer func() { rep.Status = prog.Status() }()
+	workDir := filepath.Join(w.cfg.Data, "work", as.Job, as.Attempt)
 	fail := func(err error) api.AttemptReport {
-		r := api.AttemptReport{State: api.AttemptFailed, Error: err.Error(), Kind: classify(ctx, err)}
+		r := api.AttemptReport{State: api.AttemptFailed, Error: tenantPaths(err.Error(), w.cfg.Data, workDir, w.cfg.Name), Kind: classify(ctx, err)}
 		if r.Kind == api.FailureKilled {
 			r.State = api.AttemptKilled
 		}
@@ -455,7 +456,6 @@ func (w *Worker) runAttempt(ctx context.Context, as api.Assignment) (rep api.Att
 	// place under its data directory (the host path is not the tenant's).
 	logRef := w.cfg.Name + ":" + path.Join("logs", as.Job, as.Attempt, filepath.Base(log.Path()))
 	defer log.Close()
-	workDir := filepath.Join(w.cfg.Data, "work", as.Job, as.Attempt)
 	t := &mapreduce.TaskContext{Attempt: a, Partition: a.Task.Index, Conf: job.Conf, Dir: workDir,
 		Counters: &mapreduce.Counters{}, Stderr: log, SetStatus: prog.SetStatus, Progress: prog, Logger: w.log.With(mapreduce.LogKeyAttempt, as.Attempt),
 		Usage: &mapreduce.UsageMeter{}}

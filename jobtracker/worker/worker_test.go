@@ -9,6 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -289,6 +291,51 @@ func TestWorkersRunAJob(t *testing.T) {
 // owner reads the failure); the failure still names the worker and the
 // attempt.
 func TestFailureLogNoWorkerPath(t *testing.T) {
+	f, data := failJob(t, &catMapper{runner: sandbox.Plain{}, failIndex: 0})
+	for what, v := range map[string]string{"log": f.Log, "error": f.Error, "stderr tail": f.StderrTail} {
+		if strings.Contains(v, data) {
+			t.Errorf("the failure's %s names the worker's data directory %s: %q", what, data, v)
+		}
+	}
+	if !strings.HasPrefix(f.Log, "w0:") || !strings.Contains(f.Log, f.Attempt) {
+		t.Errorf("the failure's log %q does not name the worker and the attempt %s", f.Log, f.Attempt)
+	}
+}
+
+// hostileFileMapper opens a file of its task's working directory named
+// by the tenant (hostile names), which does not exist, and fails with the
+// error, which names the host path (as the engine's errors about shipped
+// files and spills do).
+type hostileFileMapper struct{ name string }
+
+func (m hostileFileMapper) Map(ctx context.Context, t *mapreduce.TaskContext, _ mapreduce.RecordReader, _ mapreduce.Collector) error {
+	f, err := os.Open(filepath.Join(t.Dir, "work", m.name))
+	if err == nil {
+		f.Close()
+		return errors.New("a file that should not exist was there")
+	}
+	return mapreduce.E("open shipped file", mapreduce.UserCode, "", err)
+}
+
+// TestFailureErrorTaskRelative: a failure whose error names a path in
+// the attempt's directory reaches the tenant with that path relative to
+// the task's working directory, never the worker's host path.
+func TestFailureErrorTaskRelative(t *testing.T) {
+	for _, name := range []string{"sub dir", "we\"ird\n'name", "../../../../etc/x", "日本語"} {
+		f, data := failJob(t, hostileFileMapper{name: name})
+		if strings.Contains(f.Error, data) || strings.Contains(f.Error, "/work/") {
+			t.Errorf("file %q: the failure's error names the worker's host path %s: %q", name, data, f.Error)
+		}
+		if want := "open " + name + ": no such file"; !strings.Contains(name, "..") && !strings.Contains(f.Error, want) {
+			t.Errorf("file %q: the failure's error %q does not say %q", name, f.Error, want)
+		}
+	}
+}
+
+// failJob runs a one-map job whose mapper is mapper on a tracker and a
+// worker and returns the job's failure and the worker's data directory.
+func failJob(t *testing.T, mapper mapreduce.Mapper) (*api.Failure, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	fsys := &mrtest.MemFS{}
@@ -310,7 +357,6 @@ func TestFailureLogNoWorkerPath(t *testing.T) {
 	spec, _ := json.Marshal("fails")
 	plan := &api.Plan{Name: "fails", Kind: "test", Spec: spec, Splits: mapreduce.FileSplits(fsys, []mapreduce.FileInfo{fi}, 1, 1, 1<<20),
 		Reduces: 0, Output: "mem:/out", MaxMapAttempts: 1}
-	mapper := &catMapper{runner: sandbox.Plain{}, failIndex: 0}
 	build := func(_ context.Context, p *api.Plan, id mapreduce.JobID, _ string) (*mapreduce.Job, error) {
 		return &mapreduce.Job{ID: id, Conf: mapreduce.NewConf(), Splits: p.Splits, InputFS: fsys, OutputFS: fsys, Output: "/out",
 			Mapper: mapper, OutSpec: mapreduce.OutputSpec{Separator: []byte("\t")}}, nil
@@ -338,13 +384,5 @@ func TestFailureLogNoWorkerPath(t *testing.T) {
 	if st.State != api.StateFailed || st.Failure == nil {
 		t.Fatalf("job ended %s (%+v), want failed", st.State, st.Failure)
 	}
-	f := st.Failure
-	for what, v := range map[string]string{"log": f.Log, "error": f.Error, "stderr tail": f.StderrTail} {
-		if strings.Contains(v, data) {
-			t.Errorf("the failure's %s names the worker's data directory %s: %q", what, data, v)
-		}
-	}
-	if !strings.HasPrefix(f.Log, "w0:") || !strings.Contains(f.Log, f.Attempt) {
-		t.Errorf("the failure's log %q does not name the worker and the attempt %s", f.Log, f.Attempt)
-	}
+	return st.Failure, data
 }

@@ -1,3 +1,2 @@
-python3 gen_seq.py a.seq text int words
-python3 gen_seq.py b.seq long bytes lines
-rm gen_seq.py
+python3 "$ZEBRA_CONFORMANCE_LIB/gen_seq.py" a.seq text int words
+python3 "$ZEBRA_CONFORMANCE_LIB/gen_seq.py" b.seq long bytes lines

@@ -1,4 +1,3 @@
 mkdir in
-python3 gen_seq.py in/a.seq text int words
+python3 "$ZEBRA_CONFORMANCE_LIB/gen_seq.py" in/a.seq text int words
 printf "plain text\nsecond line\n" > in/t.txt
-rm gen_seq.py

@@ -1,2 +1,1 @@
-python3 gen_seq.py c.seq long text lines
-rm gen_seq.py
+python3 "$ZEBRA_CONFORMANCE_LIB/gen_seq.py" c.seq long text lines

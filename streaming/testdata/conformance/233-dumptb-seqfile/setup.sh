@@ -1,2 +1,1 @@
-python3 gen_seq.py a.seq text int words
-rm gen_seq.py
+python3 "$ZEBRA_CONFORMANCE_LIB/gen_seq.py" a.seq text int words

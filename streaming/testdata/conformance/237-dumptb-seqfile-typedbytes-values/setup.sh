@@ -1,2 +1,1 @@
-python3 gen_seq.py b.seq long bytes lines
-rm gen_seq.py
+python3 "$ZEBRA_CONFORMANCE_LIB/gen_seq.py" b.seq long bytes lines
