@@ -161,7 +161,7 @@ func TestBrowserLiveJobPage(t *testing.T) {
 	if b.eval(`String(document.querySelector("main").hasAttribute("data-live") || !!document.getElementById("running"))`) != "false" {
 		t.Errorf("the ended job's page is still live or lists running attempts")
 	}
-	tasks.wait("every task succeeded", `document.querySelectorAll("tbody tr").length == 3 && Array.from(document.querySelectorAll("tbody tr")).every(function (r) { return r.innerText.includes("SUCCEEDED"); })`)
+	tasks.wait("every task succeeded", `document.querySelectorAll("#tasks tbody tr").length == 3 && Array.from(document.querySelectorAll("#tasks tbody tr")).every(function (r) { return r.innerText.includes("SUCCEEDED"); })`)
 	a.wait("the attempt's end", text("#attempt-state")+` == "SUCCEEDED" && `+text("#attempt-progress")+` == "100.00%"`)
 }
 
