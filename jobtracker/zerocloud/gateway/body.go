@@ -7,8 +7,10 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime"
 	"net/http"
 	"net/url"
@@ -110,6 +112,9 @@ func (g *Gateway) Read(r *http.Request, t Target, token string) (*Job, error) {
 	switch {
 	case tarTypes[mt]:
 		job.Kind, job.File = KindImage, "boot/system.map"
+		if size > MaxImage {
+			return nil, refuse(http.StatusRequestEntityTooLarge, "the image is %d bytes, more than the %d accepted", size, int64(MaxImage))
+		}
 		err = job.readImage(body, mt == "application/x-gzip", mt)
 	case mt == "application/json":
 		job.Kind, job.File = KindJSON, "job.json"
@@ -222,7 +227,7 @@ func (j *Job) readImage(body io.Reader, gz bool, mt string) error {
 		return fmt.Errorf("store the posted image: %w", err)
 	}
 	j.Dir = dir
-	f, err := os.OpenFile(filepath.Join(dir, imageFile), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	f, err := os.OpenFile(filepath.Join(dir, imageFile), os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
 	if err != nil {
 		return fmt.Errorf("store the posted image: %w", err)
 	}
@@ -252,6 +257,10 @@ func (j *Job) readImage(body io.Reader, gz bool, mt string) error {
 		h, err := tr.Next()
 		if err == io.EOF {
 			break
+		}
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("read the posted image: %w", err) // the host's file: not the tenant's to see
 		}
 		if err != nil {
 			return refuse(http.StatusUnprocessableEntity, "Error reading %s stream: not a tar archive: %v", mt, err)

@@ -206,8 +206,9 @@ func (g *Gateway) execute(w http.ResponseWriter, r *http.Request) {
 			fail(w, he.Code, he.Msg)
 			return
 		}
+		// The detail names the gateway's files: logged, not shown.
 		g.log.Warn("read the posted job", "account", t.Account, "err", err)
-		fail(w, http.StatusInternalServerError, err.Error())
+		fail(w, http.StatusInternalServerError, "the job could not be read on the gateway (its log says why)")
 		return
 	}
 	defer job.Close()
