@@ -81,7 +81,7 @@ print(json.dumps(out))
 func TestZeroCloudGateway(t *testing.T) {
 	suite.Require(t, suite.PyPI)
 	bin := buildZebra(t)
-	env, conn := swiftUp(t, bin, "--zerocloud-timeout", "30s")
+	env, conn := swiftUp(t, bin, "--zerocloud-timeout", "10s")
 	ctx := context.Background()
 	gw := env["ZEBRA_ZEROCLOUD"]
 	if gw == "" || env["ST_AUTH"] != gw+"/auth/v1.0" {
@@ -193,8 +193,16 @@ func TestZeroCloudGateway(t *testing.T) {
 	// A script on the account: its stdout, and ZeroCloud's timeout in
 	// its environment.
 	resp, body := post("", "text/x-python", []byte("#!file://python2.7:python\nimport os\nprint(sum(range(1000)), os.environ.get('HTTP_X_ZEROVM_TIMEOUT'))\n"))
-	if resp.StatusCode != 200 || body != fmt.Sprintf("%d 30\n", 999*1000/2) || resp.Header.Get("X-Nexe-System") != "script" {
-		t.Errorf("script: %s %q (X-Nexe-System %q); want 200 %q", resp.Status, body, resp.Header.Get("X-Nexe-System"), fmt.Sprintf("%d 30\n", 999*1000/2))
+	if resp.StatusCode != 200 || body != fmt.Sprintf("%d 10\n", 999*1000/2) || resp.Header.Get("X-Nexe-System") != "script" {
+		t.Errorf("script: %s %q (X-Nexe-System %q); want 200 %q", resp.Status, body, resp.Header.Get("X-Nexe-System"), fmt.Sprintf("%d 10\n", 999*1000/2))
+	}
+	// ZeroCloud's timeout: an app that outlives it is stopped, and
+	// its status says so.
+	resp, body = post("", "text/plain", []byte("#!file://python2.7:python\nimport time\nprint('start', flush=True)\ntime.sleep(120)\nprint('end')\n"))
+	if st := resp.Header.Get("X-Nexe-Status"); resp.StatusCode != 200 || st == "ok." || st == "" || strings.Contains(body, "end") {
+		t.Errorf("an app beyond the timeout: %s %q, X-Nexe-Status %q, X-Nexe-Retcode %q; want 200, stopped", resp.Status, body, st, resp.Header.Get("X-Nexe-Retcode"))
+	} else {
+		t.Logf("an app beyond the timeout: X-Nexe-Status %q, X-Nexe-Retcode %q", st, resp.Header.Get("X-Nexe-Retcode"))
 	}
 	// A script posted to an object reads it on stdin.
 	sortScript := []byte("#!file://python2.7:python\nimport sys\nsys.stdout.write(''.join(sorted(sys.stdin)))\n")
@@ -313,7 +321,7 @@ func TestZeroCloudGateway(t *testing.T) {
 		{"tar with a broken system.map", "", "application/x-tar", gwTar(t, []tarMember{{name: "boot/system.map", body: "[{"}}), 422, "invalid JSON"},
 		{"system.map a symlink", "", "application/x-tar", gwTar(t, []tarMember{{name: "boot/system.map", link: "/etc/passwd", typ: tar.TypeSymlink}}), 400, "not a regular file"},
 		{"member ../", "", "application/x-tar", hostile(t, tarMember{name: "../evil", body: "x"}), 400, "evil"},
-		{"absolute member", "", "application/x-tar", hostile(t, tarMember{name: "/tmp/zebra-gw-evil", body: "x"}), 400, "zebra-gw-evil"},
+		{"absolute member", "", "application/x-tar", hostile(t, tarMember{name: "/zebra-gw-evil", body: "x"}), 400, "zebra-gw-evil"},
 		{"symlink out", "", "application/x-tar", hostile(t, tarMember{name: "lib/up", link: "../../..", typ: tar.TypeSymlink}), 400, "lib/up"},
 		{"absolute symlink", "", "application/x-tar", hostile(t, tarMember{name: "lib/etc", link: "/etc", typ: tar.TypeSymlink}), 400, "lib/etc"},
 		{"write through a symlink", "", "application/x-tar", hostile(t, tarMember{name: "d", link: ".", typ: tar.TypeSymlink}, tarMember{name: "d/../../x", body: "x"}), 400, ""},
@@ -330,8 +338,8 @@ func TestZeroCloudGateway(t *testing.T) {
 			t.Errorf("%s: the answer names the gateway's files: %q", c.name, trim(body))
 		}
 	}
-	if _, err := os.Stat("/tmp/zebra-gw-evil"); err == nil {
-		t.Error("an absolute tar member was written to /tmp/zebra-gw-evil")
+	if _, err := os.Stat("/zebra-gw-evil"); err == nil {
+		t.Error("an absolute tar member was written to /zebra-gw-evil")
 	}
 	if n := jobCount(t, env); n != jobsBefore {
 		t.Errorf("refused requests started %d jobs", n-jobsBefore)
