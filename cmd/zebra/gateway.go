@@ -75,7 +75,12 @@ func startGateway(ctx context.Context, listen, swiftAuth, data string, timeout t
 	if err != nil {
 		return fmt.Errorf("--swift-auth %s: %w", swiftAuth, err)
 	}
-	g, err := gateway.New(gateway.Config{Proxy: proxy, Authorize: front.GatewayAuthorize, Run: front.GatewayRun(), Timeout: timeout, Logger: log})
+	var interactive time.Duration // ZeroCloud's: its session timeout and a grace (default 11 s)
+	if timeout > 0 {
+		interactive = timeout + time.Second
+	}
+	g, err := gateway.New(gateway.Config{Proxy: proxy, Authorize: front.GatewayAuthorize, Run: front.GatewayRun(), Timeout: timeout,
+		Interactive: interactive, Logger: log})
 	if err != nil {
 		return err
 	}
