@@ -203,7 +203,7 @@ func (d *deferral) finish(aborted bool) {
 	if err == nil {
 		resp.Body.Close()
 		if resp.StatusCode/100 != 2 {
-			err = fmt.Errorf("Swift answered %s", resp.Status)
+			err = fmt.Errorf("PUT %s.headers: Swift answered %s", d.url, resp.Status)
 		}
 	}
 	if err != nil {
