@@ -164,6 +164,39 @@ func TestZeroCloudGateway(t *testing.T) {
 	// Raw HTTP as ZeroCloud's other clients spoke it.
 	token := login(t, env["ST_AUTH"], env["ST_USER"], env["ST_KEY"])
 	storage := gw + "/v1/" + account
+
+	// Streaming: a 96 MiB object up and down through the gateway; the
+	// jobtracker's peak RSS does not grow by anything like its size
+	// (bodies are never held). The same through the proxy directly is
+	// the baseline of the logged time ratio.
+	st, err := readClusterState(env["ZEBRA_CLUSTER"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	jtPID := 0
+	for _, d := range st.Daemons {
+		if d.Name == "jobtracker" {
+			jtPID = d.PID
+		}
+	}
+	hwm0 := vmHWM(t, jtPID)
+	const bigSize = 96 << 20
+	direct := strings.TrimSuffix(env["ZEBRA_SWIFT_AUTH"], "/v1") + "/v1/" + account
+	var took [2]time.Duration
+	for i, base := range []string{direct, storage} {
+		start := time.Now()
+		want, got := roundTrip(t, base+"/gwdata/big-"+strconv.Itoa(i), token, bigSize)
+		took[i] = time.Since(start)
+		if want != got {
+			t.Errorf("%d MiB through %s: md5 %s up, %s down", bigSize>>20, base, want, got)
+		}
+	}
+	hwm1 := vmHWM(t, jtPID)
+	if grew := hwm1 - hwm0; grew > 32<<20 {
+		t.Errorf("the jobtracker's peak RSS grew by %d MiB while %d MiB went through the gateway: bodies are buffered", grew>>20, bigSize>>20)
+	}
+	t.Logf("%d MiB PUT+GET: direct %v, through the gateway %v (ratio %.2f); jobtracker peak RSS %d -> %d MiB",
+		bigSize>>20, took[0], took[1], float64(took[1])/float64(took[0]), hwm0>>20, hwm1>>20)
 	post := func(path, ctype string, body []byte, h ...string) (*http.Response, string) {
 		t.Helper()
 		req, _ := http.NewRequest("POST", storage+path, bytes.NewReader(body))
@@ -240,6 +273,11 @@ func TestZeroCloudGateway(t *testing.T) {
 	}
 	if b, err := conn.ObjectGetBytes(ctx, ".zvm", obj); err != nil || string(b) != wantCount {
 		t.Errorf("deferred result: %q (%v); want %q", b, err, wantCount)
+	}
+	// auto: a job that ends within the interactive timeout is answered
+	// as without deferral.
+	if resp, body := post("", "application/x-tar", image, "X-Zerovm-Deferred", "auto"); resp.StatusCode != 200 || body != wantCount || resp.Header.Get("X-Nexe-Status") != "ok." {
+		t.Errorf("auto deferral of a quick job: %s %q %v; want 200 %q", resp.Status, body, resp.Header, wantCount)
 	}
 	// ZeroCloud's test: a job posted to a new object's URL stores its
 	// deferred result there.
@@ -356,6 +394,56 @@ func TestZeroCloudGateway(t *testing.T) {
 		t.Errorf("a 4 GiB image: %v %v; want 413", r, err)
 	}
 	c.Close()
+}
+
+// roundTrip PUTs size pseudo-random bytes (made as they are sent, never
+// held) to the object URL u and GETs them back; it returns both md5s.
+func roundTrip(t *testing.T, u, token string, size int64) (up, down string) {
+	t.Helper()
+	hu := md5.New()
+	src := io.TeeReader(io.LimitReader(rand.NewChaCha8([32]byte{7}), size), hu)
+	req, _ := http.NewRequest("PUT", u, src)
+	req.ContentLength = size
+	req.Header.Set("X-Auth-Token", token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("PUT %s: %s", u, resp.Status)
+	}
+	req, _ = http.NewRequest("GET", u, nil)
+	req.Header.Set("X-Auth-Token", token)
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	hd := md5.New()
+	if _, err := io.Copy(hd, resp.Body); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %s %v", u, resp.Status, err)
+	}
+	return hex.EncodeToString(hu.Sum(nil)), hex.EncodeToString(hd.Sum(nil))
+}
+
+// vmHWM is a process's peak resident set size in bytes.
+func vmHWM(t *testing.T, pid int) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatalf("no VmHWM in /proc/%d/status", pid)
+	return 0
 }
 
 // login logs in with tempauth at auth and returns the token.

@@ -74,21 +74,16 @@ type deferral struct {
 	putDone  chan error
 }
 
-func (d *deferral) Header() http.Header {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.deferred {
-		return d.header
-	}
-	return d.client.Header()
-}
+// Header is Run's own header map, whoever the answer goes to: the
+// client's is copied from it when Run's answer goes there, so that the
+// gateway's answer to a deferred request never shares a map with Run.
+func (d *deferral) Header() http.Header { return d.header }
 
 func (d *deferral) WriteHeader(code int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.wrote = true
 	if !d.deferred {
-		d.client.WriteHeader(code)
+		d.toClient(code)
 		return
 	}
 	if d.status != 0 {
@@ -98,10 +93,24 @@ func (d *deferral) WriteHeader(code int) {
 	d.startPut()
 }
 
+// toClient sends Run's status and headers to the client, once (d.mu
+// held).
+func (d *deferral) toClient(code int) {
+	if d.wrote {
+		return
+	}
+	d.wrote = true
+	h := d.client.Header()
+	for k, v := range d.header {
+		h[k] = append([]string(nil), v...)
+	}
+	d.client.WriteHeader(code)
+}
+
 func (d *deferral) Write(b []byte) (int, error) {
 	d.mu.Lock()
 	if !d.deferred {
-		d.wrote = true
+		d.toClient(http.StatusOK)
 		d.mu.Unlock()
 		return d.client.Write(b)
 	}
