@@ -46,7 +46,10 @@ type deferralKey struct{}
 // ctx, which a deferred request's client does not cancel.
 func Submitted(ctx context.Context, id string) {
 	if d, ok := ctx.Value(deferralKey{}).(*deferral); ok {
-		d.once.Do(func() { d.started <- id })
+		d.once.Do(func() {
+			d.started <- id
+			<-d.decided // where Run's answer goes, if decided now (always)
+		})
 	}
 }
 
@@ -60,6 +63,7 @@ type deferral struct {
 	token   string
 	client  http.ResponseWriter
 	started chan string
+	decided chan struct{}
 	once    sync.Once
 
 	mu       sync.Mutex
@@ -230,7 +234,7 @@ func (d *deferral) finish(aborted bool) {
 // object does not exist yet, else at job-<job id> in the request's
 // container, or in .zvm for a request to the account.
 func (g *Gateway) deferred(w http.ResponseWriter, r *http.Request, t Target, token string, mode int) {
-	d := &deferral{g: g, t: t, token: token, client: w, started: make(chan string, 1), header: http.Header{}}
+	d := &deferral{g: g, t: t, token: token, client: w, started: make(chan string, 1), decided: make(chan struct{}), header: http.Header{}}
 	ctx := context.WithValue(context.WithoutCancel(r.Context()), deferralKey{}, d)
 	done := make(chan struct{})
 	// The job's files (removed when the request ends) are compiled
@@ -247,6 +251,8 @@ func (g *Gateway) deferred(w http.ResponseWriter, r *http.Request, t Target, tok
 		g.cfg.Run.ServeHTTP(d, r.WithContext(ctx))
 		aborted = false
 	}()
+	decide := sync.OnceFunc(func() { close(d.decided) })
+	defer decide()
 	var id string
 	select {
 	case <-done:
@@ -254,6 +260,9 @@ func (g *Gateway) deferred(w http.ResponseWriter, r *http.Request, t Target, tok
 	case id = <-d.started:
 	}
 	if mode == deferAuto {
+		// Run goes on; its answer goes to the client if it comes
+		// before the timer.
+		decide()
 		timer := time.NewTimer(g.cfg.Interactive)
 		defer timer.Stop()
 		select {
@@ -262,10 +271,12 @@ func (g *Gateway) deferred(w http.ResponseWriter, r *http.Request, t Target, tok
 		case <-timer.C:
 		}
 	}
+	// (always: Run waits in Submitted until its answer goes to Swift.)
 	d.mu.Lock()
 	if d.wrote {
 		// The reply has begun for the client: it is answered there.
 		d.mu.Unlock()
+		decide()
 		<-done
 		return
 	}
