@@ -259,6 +259,24 @@ func TestZeroCloudGateway(t *testing.T) {
 	if resp, body := post("", "", nil, "X-Zerovm-Source", "swift://"+account+"/gwdata/apps/wc.tar"); resp.StatusCode != 200 || body != wantCount {
 		t.Errorf("X-Zerovm-Source: %s %q; want 200 %q", resp.Status, body, wantCount)
 	}
+	// X-Zerovm-Source naming a stored job description and a stored
+	// script, by their Content-Types.
+	jobJSON, _ := os.ReadFile(job)
+	if err := conn.ObjectPutBytes(ctx, "gwdata", "apps/count.json", jobJSON, "application/json"); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.ObjectPutBytes(ctx, "gwdata", "apps/sort.py", sortScript, "text/x-python"); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := post("", "", nil, "X-Zerovm-Source", "swift://~/gwdata/apps/count.json"); resp.StatusCode != 200 || strings.TrimSpace(body) != strconv.Itoa(nWords) {
+		t.Errorf("X-Zerovm-Source of a job description: %s %q; want 200 %d", resp.Status, body, nWords)
+	}
+	if resp, body := post("/gwdata/words.txt", "", nil, "X-Zerovm-Source", "swift://"+account+"/gwdata/apps/sort.py"); resp.StatusCode != 200 || body != wantSorted {
+		t.Errorf("X-Zerovm-Source of a script, posted to an object: %s, %d bytes; want 200 and the sorted lines", resp.Status, len(body))
+	}
+	if resp, body := post("", "", nil, "X-Zerovm-Source", "swift://~/gwdata/apps/missing.json"); resp.StatusCode != 404 {
+		t.Errorf("X-Zerovm-Source of a missing object: %s %q; want 404", resp.Status, body)
+	}
 	// Deferred: answered at once with where the result will be; the
 	// result and its headers appear there.
 	resp, body = post("", "application/x-tar", image, "X-Zerovm-Deferred", "always")
