@@ -94,7 +94,7 @@ func New(cfg Config) (*Gateway, error) {
 		// the default 32 KiB copies and 4 KiB transport buffers).
 		BufferPool: bufferPool{},
 		Transport:  passTransport(),
-		ErrorLog:      slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
+		ErrorLog:   slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			g.log.Warn("swift proxy request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 			http.Error(w, "the Swift proxy could not be reached", http.StatusBadGateway)
