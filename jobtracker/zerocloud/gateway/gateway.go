@@ -96,6 +96,9 @@ func New(cfg Config) (*Gateway, error) {
 		Transport:  passTransport(),
 		ErrorLog:   slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			if r.Context().Err() != nil {
+				return // the client went away
+			}
 			g.log.Warn("swift proxy request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 			http.Error(w, "the Swift proxy could not be reached", http.StatusBadGateway)
 		},
