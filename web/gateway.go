@@ -31,7 +31,8 @@ func (s *Server) GatewayAuthorize(ctx context.Context, account, token string) (b
 // account the gateway authorized, submits it as that tenant, waits for it
 // and answers its reply as POST /api/v1/zerocloud with X-Zerovm-Execute
 // does (writeReply): 422 for a description that cannot be parsed, 400 for
-// one that is not a valid job, 409 when an output object exists.
+// one that is not a valid job (every problem, as text), 409 when an
+// output object exists.
 func (s *Server) GatewayRun() http.Handler {
 	e := gin.New()
 	e.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, err any) {
@@ -60,11 +61,13 @@ func (s *Server) gatewayRun(c *gin.Context) {
 	p := Principal{Tenant: job.Target.Account, cred: job.Target.Account + ":" + token}
 	plan, bundle, err := s.zerocloudPosted(ctx, job, p.Tenant, s.swiftCredential(p))
 	if err != nil {
+		// As ZeroCloud answered: the problems as text.
 		code := http.StatusBadRequest
 		if errors.Is(err, zerocloud.ErrUnparsable) {
 			code = http.StatusUnprocessableEntity
 		}
-		apiError(c, code, err.Error())
+		c.Header("X-Content-Type-Options", "nosniff")
+		c.String(code, "%s\n", err.Error())
 		return
 	}
 	if bundle != nil {

@@ -277,6 +277,15 @@ func TestZeroCloudGateway(t *testing.T) {
 	if resp, body := post("", "", nil, "X-Zerovm-Source", "swift://~/gwdata/apps/missing.json"); resp.StatusCode != 404 {
 		t.Errorf("X-Zerovm-Source of a missing object: %s %q; want 404", resp.Status, body)
 	}
+	// A description whose Etag is not its MD5 is refused (ZeroCloud's
+	// 422); with the right one it runs.
+	jsum := md5.Sum(jobJSON)
+	if resp, body := post("", "application/json", jobJSON, "Etag", strings.Repeat("0", 32)); resp.StatusCode != 422 || !strings.Contains(body, "Etag") {
+		t.Errorf("a description with a wrong Etag: %s %q; want 422", resp.Status, body)
+	}
+	if resp, body := post("", "application/json", jobJSON, "Etag", hex.EncodeToString(jsum[:])); resp.StatusCode != 200 || strings.TrimSpace(body) != strconv.Itoa(nWords) {
+		t.Errorf("a description with its Etag: %s %q; want 200 %d", resp.Status, body, nWords)
+	}
 	// Deferred: answered at once with where the result will be; the
 	// result and its headers appear there.
 	resp, body = post("", "application/x-tar", image, "X-Zerovm-Deferred", "always")

@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -119,6 +121,13 @@ func (g *Gateway) Read(r *http.Request, t Target, token string) (*Job, error) {
 	case mt == "application/json":
 		job.Kind, job.File = KindJSON, "job.json"
 		job.Description, err = readLimited(body, size, zerocloud.MaxSize, "the job description")
+		if etag := strings.Trim(r.Header.Get("Etag"), `"`); err == nil && etag != "" && r.Header.Get("X-Zerovm-Source") == "" {
+			// As ZeroCloud: a description that is not what its
+			// sender hashed is not run.
+			if sum := md5.Sum(job.Description); !strings.EqualFold(etag, hex.EncodeToString(sum[:])) {
+				err = refuse(http.StatusUnprocessableEntity, "the job description's MD5 is %x, not its Etag %s", sum, etag)
+			}
+		}
 	default:
 		job.Kind, job.File = KindScript, "script"
 		err = job.readScript(body, size)
