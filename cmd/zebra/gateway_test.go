@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ncw/swift/v2"
+
 	"zebra/mapreduce/mrtest/suite"
 )
 
@@ -276,6 +278,29 @@ func TestZeroCloudGateway(t *testing.T) {
 	}
 	if resp, body := post("", "", nil, "X-Zerovm-Source", "swift://~/gwdata/apps/missing.json"); resp.StatusCode != 404 {
 		t.Errorf("X-Zerovm-Source of a missing object: %s %q; want 404", resp.Status, body)
+	}
+	// X-Zerovm-Source with a body: the body is the data of the job's
+	// path-less stdin; the copy kept while the job ran is gone after.
+	upper := []byte(`[{"name": "up", "exec": {"path": "file://python2.7:python", "args": "-c \"import sys; sys.stdout.write(sys.stdin.read().upper())\""},
+  "devices": [{"name": "stdin"}, {"name": "stdout"}, {"name": "python2.7"}]}]`)
+	if err := conn.ObjectPutBytes(ctx, "gwdata", "apps/upper.json", upper, "application/json"); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := post("", "text/plain", words.Bytes(), "X-Zerovm-Source", "swift://~/gwdata/apps/upper.json"); resp.StatusCode != 200 || body != strings.ToUpper(words.String()) {
+		t.Errorf("X-Zerovm-Source with a body: %s, %d bytes; want 200 and the body in upper case (%d bytes)", resp.Status, len(body), words.Len())
+	}
+	if resp, body := post("", "text/plain", []byte("data"), "X-Zerovm-Source", "swift://~/gwdata/apps/count.json"); resp.StatusCode != 400 || !strings.Contains(body, "path-less readable") {
+		t.Errorf("X-Zerovm-Source with a body, for a job without a path-less stdin: %s %q; want 400", resp.Status, body)
+	}
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		left, err := conn.ObjectNames(ctx, ".zvm", &swift.ObjectsOpts{Prefix: "input-"})
+		if err == nil && len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("the stored inputs are left in .zvm: %v (%v)", left, err)
+			break
+		}
 	}
 	// A description whose Etag is not its MD5 is refused (ZeroCloud's
 	// 422); with the right one it runs.

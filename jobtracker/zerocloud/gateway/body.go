@@ -57,6 +57,9 @@ type Job struct {
 	// Timeout is Config.Timeout: the instances' wall-clock limit (0:
 	// the sandbox's own).
 	Timeout time.Duration
+	// input is the object of .zvm holding the request's body (see
+	// attachInput; "": none).
+	input string
 }
 
 // PathInfo is the request's path below the version (/account[/c/o]), as
@@ -132,7 +135,11 @@ func (g *Gateway) Read(r *http.Request, t Target, token string) (*Job, error) {
 		job.Kind, job.File = KindScript, "script"
 		err = job.readScript(body, size)
 	}
+	if err == nil && r.Header.Get("X-Zerovm-Source") != "" {
+		err = g.attachInput(r, t, token, job)
+	}
 	if err != nil {
+		g.release(t, token, job)
 		job.Close()
 		return nil, err
 	}
@@ -140,12 +147,8 @@ func (g *Gateway) Read(r *http.Request, t Target, token string) (*Job, error) {
 }
 
 // source opens the object X-Zerovm-Source names, with the request's
-// token. The request's body would be the job's input on a path-less
-// readable device, which zebra does not serve yet: a body is refused.
+// token.
 func (g *Gateway) source(r *http.Request, t Target, token, src string) (*http.Response, error) {
-	if r.ContentLength != 0 {
-		return nil, refuse(http.StatusBadRequest, "X-Zerovm-Source with a request body (input for a path-less stdin) is not supported yet: store the input and name it in the job")
-	}
 	u, err := url.Parse(src)
 	if err != nil || u.Scheme != "swift" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return nil, refuse(http.StatusPreconditionFailed, "X-Zerovm-Source format is swift://account/container/object (got %q)", src)
@@ -184,6 +187,11 @@ func (g *Gateway) source(r *http.Request, t Target, token, src string) (*http.Re
 // swift makes a request to the proxy for /v1/account/container/object
 // with token.
 func (g *Gateway) swift(ctx context.Context, method, token, account, cont, obj string, body io.Reader, h http.Header) (*http.Response, error) {
+	return g.swiftSized(ctx, method, token, account, cont, obj, body, -1, h)
+}
+
+// swiftSized is swift with the body's length (-1: unknown, sent chunked).
+func (g *Gateway) swiftSized(ctx context.Context, method, token, account, cont, obj string, body io.Reader, size int64, h http.Header) (*http.Response, error) {
 	p := "/v1/" + account
 	if cont != "" {
 		p += "/" + cont
@@ -195,6 +203,9 @@ func (g *Gateway) swift(ctx context.Context, method, token, account, cont, obj s
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", method, p, err)
+	}
+	if size >= 0 && body != nil {
+		req.ContentLength = size
 	}
 	for k, v := range h {
 		req.Header[k] = v

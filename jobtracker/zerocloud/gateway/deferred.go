@@ -233,7 +233,7 @@ func (d *deferral) finish(aborted bool) {
 // POST /v1/a/jobs/my_job stores it at swift://a/jobs/my_job) when that
 // object does not exist yet, else at job-<job id> in the request's
 // container, or in .zvm for a request to the account.
-func (g *Gateway) deferred(w http.ResponseWriter, r *http.Request, t Target, token string, mode int) {
+func (g *Gateway) deferred(w http.ResponseWriter, r *http.Request, t Target, token string, job *Job, mode int) {
 	d := &deferral{g: g, t: t, token: token, client: w, started: make(chan string, 1), decided: make(chan struct{}), header: http.Header{}}
 	ctx := context.WithValue(context.WithoutCancel(r.Context()), deferralKey{}, d)
 	done := make(chan struct{})
@@ -246,6 +246,7 @@ func (g *Gateway) deferred(w http.ResponseWriter, r *http.Request, t Target, tok
 				g.log.Error("panic running a deferred job", "err", p)
 			}
 			d.finish(aborted)
+			g.release(t, token, job)
 			close(done)
 		}()
 		g.cfg.Run.ServeHTTP(d, r.WithContext(ctx))

@@ -243,9 +243,10 @@ func (g *Gateway) execute(w http.ResponseWriter, r *http.Request) {
 	ctx := context.WithValue(r.Context(), jobKey{}, job)
 	switch mode := deferMode(r.Header.Get("X-Zerovm-Deferred")); mode {
 	case deferNever:
+		defer g.release(t, token, job)
 		g.cfg.Run.ServeHTTP(w, r.WithContext(ctx))
 	default:
-		g.deferred(w, r.WithContext(ctx), t, token, mode)
+		g.deferred(w, r.WithContext(ctx), t, token, job, mode)
 	}
 }
 
