@@ -197,3 +197,35 @@ func TestPassThrough(t *testing.T) {
 		t.Errorf("hop-by-hop headers passed: %v", seen.Header)
 	}
 }
+
+// TestAttachInputSlots: a body goes to exactly one path-less readable
+// device; a job with none or several, or a script, is refused before
+// anything is stored.
+func TestAttachInputSlots(t *testing.T) {
+	u, _ := url.Parse("http://127.0.0.1:1") // nothing may be asked
+	g, err := New(Config{Proxy: u, Authorize: func(context.Context, string, string) (bool, error) { return true, nil }, Run: http.NotFoundHandler()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		kind, desc string
+	}{
+		"none":   {KindJSON, `[{"name":"a","devices":[{"name":"stdin","path":"swift://~/c/o"},{"name":"stdout"}]}]`},
+		"two":    {KindJSON, `[{"name":"a","devices":[{"name":"stdin"}]},{"name":"b","file_list":[{"device":"input"}]}]`},
+		"script": {KindScript, `[{"name":"script","devices":[{"name":"stdout"}]}]`},
+		"image":  {KindImage, `[{"name":"a","devices":[{"name":"image","path":"image.tar"}]}]`},
+	} {
+		r := httptest.NewRequest("POST", "/v1/AUTH_a", strings.NewReader("data"))
+		j := &Job{Kind: c.kind, Description: []byte(c.desc)}
+		err := g.attachInput(r, Target{Account: "AUTH_a"}, "tok", j)
+		var he *Error
+		if !asError(err, &he) || he.Code != 400 || j.input != "" {
+			t.Errorf("%s: %v (input %q); want 400", name, err, j.input)
+		}
+	}
+	// No body: nothing to do.
+	j := &Job{Kind: KindJSON, Description: []byte(`[{"name":"a","devices":[{"name":"stdin"}]}]`)}
+	if err := g.attachInput(httptest.NewRequest("POST", "/v1/AUTH_a", nil), Target{Account: "AUTH_a"}, "tok", j); err != nil || j.input != "" {
+		t.Errorf("no body: %v (input %q)", err, j.input)
+	}
+}
