@@ -589,5 +589,3 @@ func trim(s string) string {
 	}
 	return s
 }
-
-

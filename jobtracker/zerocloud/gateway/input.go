@@ -125,7 +125,7 @@ func (g *Gateway) release(t Target, token string, job *Job) {
 	if err == nil {
 		resp.Body.Close()
 		if resp.StatusCode/100 != 2 && resp.StatusCode != http.StatusNotFound {
-			err = fmt.Errorf("Swift answered %s", resp.Status)
+			err = fmt.Errorf("DELETE: Swift answered %s", resp.Status)
 		}
 	}
 	if err != nil {
