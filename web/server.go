@@ -41,6 +41,11 @@ type Config struct {
 	// token's jobs); cmd/zebra sets it, so that this package never touches
 	// storage.
 	ZeroCloud func(ctx context.Context, body []byte, tenant string, cred *api.SwiftCredential) (*api.Plan, error)
+	// ZeroCloudPosted, if set, compiles a job posted through the ZeroCloud
+	// gateway (GatewayRun) for the tenant, with the files the job names
+	// relatively (a posted image or script); it returns the plan and its
+	// bundle (nil: none), which the caller closes.
+	ZeroCloudPosted ZeroCloudPostedFunc
 	// TenantPlan, if set, checks the plan of a job a tenant submits (its
 	// -D settings, its attempts) against the operator's maxima
 	// (zebra.sandbox.* and the like); an error refuses the job with 403.
@@ -73,6 +78,8 @@ type Server struct {
 	tenantPlan func(p *api.Plan) error
 	// zerocloud is Config.ZeroCloud.
 	zerocloud func(ctx context.Context, body []byte, tenant string, cred *api.SwiftCredential) (*api.Plan, error)
+	// zerocloudPosted is Config.ZeroCloudPosted.
+	zerocloudPosted ZeroCloudPostedFunc
 	// locate is Config.Locate.
 	locate func(ctx context.Context, cred *api.SwiftCredential, account, object string) (string, []string, error)
 	// logClient fetches attempt logs from workers.
@@ -102,7 +109,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	s := &Server{t: cfg.Tracker, inner: cfg.Inner, auth: a, log: cfg.Logger.With("component", "web"), pages: pages,
-		started: time.Now(), logClient: &http.Client{Timeout: 30 * time.Second}, zerocloud: cfg.ZeroCloud, tenantPlan: cfg.TenantPlan, locate: cfg.Locate, opener: newOpener()}
+		started: time.Now(), logClient: &http.Client{Timeout: 30 * time.Second}, zerocloud: cfg.ZeroCloud, zerocloudPosted: cfg.ZeroCloudPosted, tenantPlan: cfg.TenantPlan, locate: cfg.Locate, opener: newOpener()}
 	s.metrics = newMetrics(s.t)
 	s.hub = newHub(s.t)
 	s.engine = s.routes()

@@ -66,6 +66,8 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 	swiftAuth := fl.String("swift-auth", os.Getenv("ZEBRA_SWIFT_AUTH"), "Swift storage URL up to the account (http://host:8080/v1): accept ACCOUNT:TOKEN Swift tokens")
 	publicRead := fl.Bool("public-read", false, "let requests without a token read the job views (not logs)")
 	tlsCert, tlsKey := tlsFlags(fl)
+	gatewayAt := fl.String("gateway", "", "address to serve ZeroCloud's wire protocol on, in front of the --swift-auth proxy (port 0: a free port; its URL goes to DIR/gateway.url)")
+	zcTimeout := fl.Duration("zerocloud-timeout", 0, "ZeroCloud's zerovm_timeout: wall-clock limit of the instances of jobs posted to the gateway (0: the sandbox's own)")
 	tenantMax := fl.String("tenant-max", os.Getenv("ZEBRA_TENANT_MAX"), "operator maxima of tenants' job settings, KEY=N,... (default: the sandbox's defaults; "+defaultTenantMaxima().String()+")")
 	if err := fl.Parse(args); err != nil {
 		return 2
@@ -76,7 +78,7 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 		return 2
 	}
 	if *data == "" || fl.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: zebra jobtracker --listen ADDR --data DIR [--poll-wait D] [--worker-expiry D] [--token-file F] [--swift-auth URL] [--public-read] [--tenant-max KEY=N,...]")
+		fmt.Fprintln(os.Stderr, "usage: zebra jobtracker --listen ADDR --data DIR [--poll-wait D] [--worker-expiry D] [--token-file F] [--swift-auth URL] [--gateway ADDR] [--zerocloud-timeout D] [--public-read] [--tenant-max KEY=N,...]")
 		return 2
 	}
 	log := daemonLogger()
@@ -123,11 +125,17 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 		return 1
 	}
 	web.Version = version
-	front, err := web.New(web.Config{Tracker: t, Inner: t.Handler(), Logger: log, ZeroCloud: zerocloudCompiler(maxima), TenantPlan: maxima.checkPlan, Locate: newReplicaLocator(log).Locate,
+	front, err := web.New(web.Config{Tracker: t, Inner: t.Handler(), Logger: log, ZeroCloud: zerocloudCompiler(maxima), ZeroCloudPosted: zerocloudPostedCompiler(maxima), TenantPlan: maxima.checkPlan, Locate: newReplicaLocator(log).Locate,
 		Auth: web.AuthConfig{Token: token, SwiftURL: *swiftAuth, PublicRead: *publicRead}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
 		return 1
+	}
+	if *gatewayAt != "" {
+		if err := startGateway(ctx, *gatewayAt, *swiftAuth, *data, *zcTimeout, front, log); err != nil {
+			fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
+			return 1
+		}
 	}
 	srv := &http.Server{Handler: front, ReadHeaderTimeout: 10 * time.Second}
 	srv.RegisterOnShutdown(front.EndStreams)

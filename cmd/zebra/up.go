@@ -65,6 +65,7 @@ func upCommand(ctx context.Context, args []string) int {
 	fetchTimeout := fl.Duration("fetch-timeout", 0, "silence after which a shuffle fetch fails (default 30s)")
 	useTLS := fl.Bool("tls", false, "serve the jobtracker's and the workers' HTTP over TLS, with a CA made in the state directory (tls/; exported as ZEBRA_TLS_CA)")
 	tenantMax := fl.String("tenant-max", "", "operator maxima of tenants' job settings, KEY=N,... (see zebra jobtracker --tenant-max)")
+	zcTimeout := fl.Duration("zerocloud-timeout", 0, "ZeroCloud's zerovm_timeout for jobs posted to the gateway (see zebra jobtracker --zerocloud-timeout)")
 	allow := fl.String("sandbox-allow", os.Getenv("ZEBRA_SANDBOX_ALLOW"), "host directories besides the system directories that tasks' interpreters may run from, comma-separated (passed to every worker; see zebra worker --sandbox-allow)")
 	if err := fl.Parse(args); err != nil {
 		return 2
@@ -176,6 +177,15 @@ func upCommand(ctx context.Context, args []string) int {
 	if *tenantMax != "" {
 		jtArgs = append(jtArgs, "--tenant-max", *tenantMax)
 	}
+	// With Swift, the jobtracker also serves ZeroCloud's wire protocol
+	// in front of the proxy (docs/zerocloud.md, "Wire protocol").
+	os.Remove(filepath.Join(jtData, "gateway.url"))
+	if swift != nil {
+		jtArgs = append(jtArgs, "--gateway", "127.0.0.1:0")
+		if *zcTimeout > 0 {
+			jtArgs = append(jtArgs, "--zerocloud-timeout", zcTimeout.String())
+		}
+	}
 	d, err := spawn(self, dir, env, "jobtracker", jtArgs...)
 	if err != nil {
 		return fail("%v", err)
@@ -187,6 +197,12 @@ func upCommand(ctx context.Context, args []string) int {
 	url, err := waitFile(ctx, filepath.Join(jtData, "jobtracker.url"), d, 30*time.Second)
 	if err != nil {
 		return fail("the jobtracker did not start: %v (log: %s)", err, d.Log)
+	}
+	gatewayURL := ""
+	if swift != nil {
+		if gatewayURL, err = waitFile(ctx, filepath.Join(jtData, "gateway.url"), d, 30*time.Second); err != nil {
+			return fail("the jobtracker's ZeroCloud gateway did not start: %v (log: %s)", err, d.Log)
+		}
 	}
 	client, err := api.NewClient(url)
 	if err != nil {
@@ -218,7 +234,15 @@ func upCommand(ctx context.Context, args []string) int {
 	}
 	st.Exports = []string{"export ZEBRA_JOBTRACKER=" + url, "export ZEBRA_CLUSTER=" + dir}
 	for _, kv := range env {
+		if gatewayURL != "" && strings.HasPrefix(kv, "ST_AUTH=") {
+			// Clients log in through the gateway, so that Swift's
+			// auth hands them the gateway's storage URL.
+			kv = "ST_AUTH=" + gatewayURL + "/auth/v1.0"
+		}
 		st.Exports = append(st.Exports, "export "+kv)
+	}
+	if gatewayURL != "" {
+		st.Exports = append(st.Exports, "export ZEBRA_ZEROCLOUD="+gatewayURL)
 	}
 	if err := writeClusterState(dir, st); err != nil {
 		return fail("%v", err)
@@ -245,6 +269,7 @@ func upCommand(ctx context.Context, args []string) int {
 	if swift != nil {
 		fmt.Fprintf(os.Stderr, "zebra up: Swift proxy %s (account %s, object servers %s); the swift client and swift:// paths work after eval\n",
 			swift.ProxyURL, swift.Account, strings.Join(swift.ObjectServers, " "))
+		fmt.Fprintf(os.Stderr, "zebra up: ZeroCloud gateway %s (ST_AUTH logs in through it: POST to the storage URL with X-Zerovm-Execute: 1.0 runs a job)\n", gatewayURL)
 	}
 	for _, e := range st.Exports {
 		fmt.Println(e)

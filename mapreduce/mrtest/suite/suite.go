@@ -49,8 +49,9 @@ var (
 	Chaos = Suite{"chaos", "kills workers and jobtrackers during jobs (minutes)"}
 	// Browser drives a headless Chromium.
 	Browser = Suite{"browser", "drives a headless Chromium"}
-	// PyPI installs mrjob and luigi from PyPI into a virtualenv and runs their jobs.
-	PyPI = Suite{"pypi", "installs mrjob and luigi from PyPI and runs their jobs"}
+	// PyPI installs mrjob, luigi and python-swiftclient from PyPI into a
+	// virtualenv and runs them.
+	PyPI = Suite{"pypi", "installs mrjob, luigi and python-swiftclient from PyPI and runs them"}
 	// Heavy is a test that moves a lot of data or builds very large jobs
 	// (a benchmark written as a test).
 	Heavy = Suite{"heavy", "moves gigabytes or builds very large jobs"}
