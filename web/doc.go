@@ -20,7 +20,7 @@
 //	/ui/jobs/{id}/kill                    confirm, then POST to kill (CSRF token required)
 //	/ui/jobs/{id}/stream                  the job's live events (the API's /stream, for the page)
 //	/ui/jobs/{id}/attempts/{a}/logs/{f}   an attempt's log file (the API's, for the page; served sandboxed)
-//	/ui/login                             log in with a token (?token= logs in at once, unless another site sent the browser): a server-side session
+//	/ui/login                             log in with a token, or ?code= a one-time login code (logincode.go) at once, unless another site sent the browser: a server-side session
 //	/ui/logout                            POST: end the session (CSRF token required)
 //
 // The session cookie is scoped to /ui/ and holds a random session id, not

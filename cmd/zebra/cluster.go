@@ -64,7 +64,7 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 	delay := fl.Duration("locality-delay", time.Second, "how long a map waits for a slot beside its data (negative: never)")
 	tokenPath := fl.String("token-file", "", "file holding the cluster token (default DIR/token, made if missing)")
 	swiftAuth := fl.String("swift-auth", os.Getenv("ZEBRA_SWIFT_AUTH"), "Swift storage URL up to the account (http://host:8080/v1): accept ACCOUNT:TOKEN Swift tokens")
-	publicRead := fl.Bool("public-read", false, "let requests without a token read the job views (not logs)")
+	publicRead := fl.Bool("public-read", false, "let requests without a token read the job views, not logs (single-tenant clusters only: refused with --swift-auth)")
 	tlsCert, tlsKey := tlsFlags(fl)
 	tenantMax := fl.String("tenant-max", os.Getenv("ZEBRA_TENANT_MAX"), "operator maxima of tenants' job settings, KEY=N,... (default: the sandbox's defaults; "+defaultTenantMaxima().String()+")")
 	if err := fl.Parse(args); err != nil {
@@ -72,6 +72,10 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 	}
 	maxima, err := parseTenantMaxima(*tenantMax)
 	if err != nil {
+		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
+		return 2
+	}
+	if err := checkPublicRead(*publicRead, *swiftAuth); err != nil {
 		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
 		return 2
 	}
