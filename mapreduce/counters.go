@@ -37,6 +37,19 @@ const (
 	CounterMergedMapOutputs     = "Merged Map outputs"
 	CounterBytesRead            = "Bytes Read"
 	CounterBytesWritten         = "Bytes Written"
+
+	// The task group's resource counters, which Hadoop's tasks report
+	// where they can measure their process tree (on YARN; its local
+	// runner reports none): CPU_MILLISECONDS, PHYSICAL_MEMORY_BYTES,
+	// VIRTUAL_MEMORY_BYTES and the peaks per task kind. zebra's console
+	// and views print them when a worker measured them.
+	CounterCPUMillis         = "CPU time spent (ms)"
+	CounterPhysicalMemory    = "Physical memory (bytes) snapshot"
+	CounterVirtualMemory     = "Virtual memory (bytes) snapshot"
+	CounterMapPhysicalMax    = "Peak Map Physical memory (bytes)"
+	CounterMapVirtualMax     = "Peak Map Virtual memory (bytes)"
+	CounterReducePhysicalMax = "Peak Reduce Physical memory (bytes)"
+	CounterReduceVirtualMax  = "Peak Reduce Virtual memory (bytes)"
 )
 
 // JobCounterNames are the counters of the job group (GroupJob), in the

@@ -59,6 +59,9 @@ func RunMap(ctx context.Context, job *Job, t *TaskContext, c *Committer) (MapOut
 	// input digest is the reader's, or with pieces a digest of the pieces'
 	// (see mapPieces).
 	t.inHash, t.outHash = newRecordHash(), newRecordHash()
+	if t.Split != nil && job.Format != RawInput {
+		t.Counters.Add(GroupTask, CounterInputSplitBytes, t.Split.RawBytes())
+	}
 	defer func() {
 		t.Digests = Digests{Input: t.inHash.sum(), Output: t.outHash.sum(), InputRecords: t.inHash.n, OutputRecords: t.outHash.n}
 		if t.piecesInput != "" {
@@ -106,6 +109,7 @@ func RunMap(ctx context.Context, job *Job, t *TaskContext, c *Committer) (MapOut
 		total += s.Length
 	}
 	t.Counters.Add(GroupTask, CounterMapOutputMaterial, total)
+	AddLocalBytesWritten(t.Counters, total)
 	t.Progress.Set(1)
 	return out, nil
 }
@@ -113,10 +117,11 @@ func RunMap(ctx context.Context, job *Job, t *TaskContext, c *Committer) (MapOut
 // mapPiece runs the job's mapper over the records of piece (t.Split or a
 // piece of it) into out.
 func mapPiece(ctx context.Context, job *Job, t *TaskContext, piece Split, out Collector) error {
+	inFS := CountingFS(job.InputFS, t.Counters)
 	var rr RecordReader
 	var read func() int64
 	if job.Format == RawInput {
-		r, err := OpenRawRecords(ctx, job.InputFS, piece)
+		r, err := OpenRawRecords(ctx, inFS, piece)
 		if err != nil {
 			return err
 		}
@@ -125,19 +130,19 @@ func mapPiece(ctx context.Context, job *Job, t *TaskContext, piece Split, out Co
 		seq := job.Format != AutoInput
 		if !seq {
 			var err error
-			if seq, err = IsSequenceFile(ctx, job.InputFS, piece.Path); err != nil {
+			if seq, err = IsSequenceFile(ctx, inFS, piece.Path); err != nil {
 				return err
 			}
 		}
 		if seq {
-			r, err := OpenSeqRecords(ctx, job.InputFS, piece, job.Format == SeqTextInput)
+			r, err := OpenSeqRecords(ctx, inFS, piece, job.Format == SeqTextInput)
 			if err != nil {
 				return err
 			}
 			t.InputClasses = r.Classes
 			rr, read = r, func() int64 { return r.pos - r.start }
 		} else {
-			r, err := OpenLineRecords(ctx, job.InputFS, piece, TextInput, job.Conf)
+			r, err := OpenLineRecords(ctx, inFS, piece, TextInput, job.Conf)
 			if err != nil {
 				return err
 			}
@@ -146,13 +151,13 @@ func mapPiece(ctx context.Context, job *Job, t *TaskContext, piece Split, out Co
 			rr, read = r, func() int64 { return r.pos - piece.Start }
 		}
 	} else if job.Format == XMLInput {
-		r, err := OpenXMLRecords(ctx, job.InputFS, piece, job.Conf)
+		r, err := OpenXMLRecords(ctx, inFS, piece, job.Conf)
 		if err != nil {
 			return err
 		}
 		rr, read = r, func() int64 { return r.pos - piece.Start }
 	} else {
-		r, err := OpenLineRecords(ctx, job.InputFS, piece, job.Format, job.Conf)
+		r, err := OpenLineRecords(ctx, inFS, piece, job.Format, job.Conf)
 		if err != nil {
 			return err
 		}
@@ -414,7 +419,7 @@ func newTaskWriter(ctx context.Context, job *Job, c *Committer, t *TaskContext) 
 		spec.Lazy = true
 		name = PartName(t.Partition)
 	}
-	return NewTextWriter(ctx, c.FS, path.Join(c.AttemptDir(t.Attempt), name), spec)
+	return NewTextWriter(ctx, CountingFS(c.FS, t.Counters), path.Join(c.AttemptDir(t.Attempt), name), spec)
 }
 
 // groupCounter counts records and groups as a reducer consumes them.

@@ -605,6 +605,18 @@ func formatCounters(c *mapreduce.Counters, mapOnly bool) string {
 			task = append(task, n)
 		}
 	}
+	// Any other task counter a task reported (CPU time, memory) too, in
+	// Hadoop's enum order.
+	for _, n := range c.Names(mapreduce.GroupTask) {
+		if !slices.Contains(mapreduce.TaskCounterNames, n) {
+			task = append(task, n)
+		}
+	}
+	task = mapreduce.TaskGroupOrder(task)
+	if fs := c.Names(mapreduce.GroupFileSystem); len(fs) > 0 {
+		add(mapreduce.GroupDisplayName(mapreduce.GroupFileSystem), mapreduce.FileSystemOrder(fs),
+			func(n string) int64 { return c.Get(mapreduce.GroupFileSystem, n) })
+	}
 	if len(c.Names(mapreduce.GroupJob)) > 0 {
 		var job []string
 		for _, n := range mapreduce.JobCounterNames {
