@@ -77,7 +77,10 @@ type Env struct {
 	// override it. Today it supplies mapreduce.job.maps, the split count a
 	// cluster submission requests, as a Hadoop client's mapred-site.xml does.
 	SiteConf map[string]string
-	Logger   *slog.Logger
+	// InfoEnv are the environment variables the command reads, which
+	// -info lists after zebra's job settings (mapreduce.Settings).
+	InfoEnv []mapreduce.Setting
+	Logger  *slog.Logger
 }
 
 // console writes Hadoop-style log4j lines: "<time> <LEVEL> <logger>: <msg>".
@@ -146,6 +149,9 @@ func run(ctx context.Context, args []string, e *Env, con *console) int {
 	o, err := ParseArgs(args, e.Dir)
 	if err == nil && (o.Help || o.Info) {
 		io.WriteString(e.Stdout, usageText(o.Info))
+		if o.Info {
+			io.WriteString(e.Stderr, zebraInfo(e.InfoEnv))
+		}
 		return 0
 	}
 	if err == nil && e.Configure != nil {
@@ -169,6 +175,34 @@ func run(ctx context.Context, args []string, e *Env, con *console) int {
 		return submit(ctx, args, o, p, e, con, jt)
 	}
 	return execute(ctx, args, o, p, e, con)
+}
+
+// zebraInfo is what -info adds to Hadoop's text: zebra's own job
+// settings and environment variables. It goes to stderr, after Hadoop's
+// text on stdout, which stays Hadoop's byte for byte (conformance case
+// 063): a script that reads -info's stdout reads Hadoop's.
+func zebraInfo(env []mapreduce.Setting) string {
+	var b strings.Builder
+	section := func(title string, list []mapreduce.Setting) {
+		b.WriteString(title + "\n")
+		width := 0
+		for _, s := range list {
+			width = max(width, len(s.Name))
+		}
+		for _, s := range list {
+			fmt.Fprintf(&b, "  %-*s %s", width, s.Name, s.Doc)
+			if s.Default != "" {
+				fmt.Fprintf(&b, " (default %s)", s.Default)
+			}
+			b.WriteString("\n")
+		}
+	}
+	b.WriteString("\nzebra's own settings (Hadoop ignores them; Hadoop's options are above, on stdout):\n")
+	section("Job settings, -D NAME=VALUE:", mapreduce.Settings)
+	if len(env) > 0 {
+		section("Environment:", env)
+	}
+	return b.String()
 }
 
 func usageText(info bool) string {
