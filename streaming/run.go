@@ -435,16 +435,34 @@ func execute(ctx context.Context, args []string, o *Options, p *plan, e *Env, co
 	con.log("INFO", "mapreduce.Job", "Running job: %s", job.ID)
 	con.log("INFO", "mapreduce.Job", "Job %s running in uber mode : false", job.ID)
 
+	// A changed progress line is printed at most once a second, as
+	// Hadoop's client polls (mapreduce.client.progressmonitor.pollinterval),
+	// and the last one when the job ends (flush).
 	var progMu sync.Mutex
-	last := ""
+	last, pending := "", ""
+	var printed time.Time
 	progress := func(mapsDone, maps, redsDone, reds int) {
 		line := fmt.Sprintf(" map %d%% reduce %d%%", percent(mapsDone, maps), percent(redsDone, reds))
 		progMu.Lock()
 		defer progMu.Unlock()
-		if line != last {
-			last = line
+		pending = ""
+		switch {
+		case line == last:
+		case time.Since(printed) < time.Second:
+			pending = line
+		default:
+			last, printed = line, time.Now()
 			con.log("INFO", "mapreduce.Job", "%s", line)
 		}
+	}
+	flush := func() {
+		progMu.Lock()
+		defer progMu.Unlock()
+		if pending != "" && pending != last {
+			last = pending
+			con.log("INFO", "mapreduce.Job", "%s", pending)
+		}
+		pending = ""
 	}
 	progress(0, len(job.Splits), 0, job.NumReduces)
 	ex := &mapreduce.LocalExecutor{
@@ -466,6 +484,7 @@ func execute(ctx context.Context, args []string, o *Options, p *plan, e *Env, co
 		},
 	}
 	counters, err := ex.Run(ctx, job)
+	flush()
 	if err != nil && ctx.Err() != nil {
 		con.log("ERROR", "streaming.StreamJob", "Job %s was killed (%v); nothing was committed to %s", job.ID, context.Cause(ctx), o.Output)
 		con.log("INFO", "zebra", "Task logs: %s", logDir)
@@ -493,6 +512,9 @@ func execute(ctx context.Context, args []string, o *Options, p *plan, e *Env, co
 		con.log("INFO", "zebra", "Task logs: %s", logDir)
 		return 1
 	}
+	progMu.Lock()
+	printed = time.Time{} // the final line is never held back
+	progMu.Unlock()
 	progress(len(job.Splits), len(job.Splits), job.NumReduces, job.NumReduces)
 	reportSuccess(con, job.ID.String(), counters, job.NumReduces == 0, "Task logs: "+logDir, o.Output)
 	return 0
