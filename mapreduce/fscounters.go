@@ -207,16 +207,55 @@ func (r *countingReadCloser) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// SideByteser is implemented by a file system's writers that write more
+// than their file when they close (the local file system's .crc sibling,
+// as Hadoop's ChecksumFileSystem writes it): SideBytes is how many, which
+// Hadoop's file system statistics count as written too.
+type SideByteser interface {
+	SideBytes() int64
+}
+
 type countingWriteCloser struct {
 	io.WriteCloser
-	c      *Counters
-	scheme string
+	c       *Counters
+	scheme  string
+	written int64
 }
 
 func (w *countingWriteCloser) Write(p []byte) (int, error) {
 	n, err := w.WriteCloser.Write(p)
 	if n > 0 {
+		w.written += int64(n)
 		w.c.Add(GroupFileSystem, w.scheme+": "+fsBytesWritten, int64(n))
 	}
 	return n, err
+}
+
+// Close closes the file and counts what the file system wrote beside it.
+func (w *countingWriteCloser) Close() error {
+	err := w.WriteCloser.Close()
+	if sb, ok := w.WriteCloser.(SideByteser); ok && err == nil {
+		if n := sb.SideBytes(); n > 0 {
+			w.written += n
+			w.c.Add(GroupFileSystem, w.scheme+": "+fsBytesWritten, n)
+		}
+	}
+	return err
+}
+
+// Written is the bytes the file system wrote for this file: the file's
+// (after compression) and, once closed, its side files' (SideByteser).
+// It is Hadoop's "Bytes Written" of the file output format, which Hadoop
+// takes from the same file system statistics.
+func (w *countingWriteCloser) Written() int64 { return w.written }
+
+// FSBytesWritten returns the bytes a writer that CountingFS created wrote
+// through its file system (see countingWriteCloser.Written); ok is false
+// for any other writer.
+func FSBytesWritten(w io.Writer) (n int64, ok bool) {
+	cw, ok := w.(*countingWriteCloser)
+	if !ok {
+		return 0, false
+	}
+	return cw.Written(), true
 }
