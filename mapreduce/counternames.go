@@ -24,9 +24,12 @@ var groupDisplay = map[string]string{
 	GroupOutputFormat: "File Output Format Counters ",
 }
 
-// groupOrder is the order Hadoop lists the framework groups in.
-var groupOrder = []string{GroupFileSystem, GroupJob, GroupTask,
-	GroupShuffleError, GroupInputFormat, GroupOutputFormat}
+// groupOrder are the groups Hadoop lists first, in this order; every
+// other group follows sorted by its name (the class name of the format
+// groups, "Shuffle Errors", a program's own), as Hadoop's console prints
+// them (a program's group "MyGroup" comes before "Shuffle Errors", and
+// both before the format groups, org.apache.hadoop...).
+var groupOrder = []string{GroupFileSystem, GroupJob, GroupTask}
 
 // GroupDisplayName is the display name of a counter group (the group
 // itself for a user's group).

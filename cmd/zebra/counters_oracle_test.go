@@ -70,6 +70,8 @@ func TestConsoleCountersAgainstHadoop(t *testing.T) {
 			"-D", "mapreduce.output.fileoutputformat.compress.codec=org.apache.hadoop.io.compress.GzipCodec",
 			"-input", "in", "-output", "out", "-mapper", "cat"}},
 		{"empty", []string{"-D", "mapreduce.job.reduces=0", "-input", "in", "-output", "out", "-mapper", "sed -n /nomatch/p"}},
+		// A program's groups among the framework's: sorted by name.
+		{"user-groups", []string{"-input", "in", "-output", "out", "-mapper", "count.sh", "-reducer", "cat", "-file", "count.sh"}},
 	} {
 		consoles := map[string]string{}
 		for _, side := range []string{"h", "z"} {
@@ -77,6 +79,8 @@ func TestConsoleCountersAgainstHadoop(t *testing.T) {
 			os.MkdirAll(filepath.Join(dir, "in", long), 0o755)
 			os.WriteFile(filepath.Join(dir, "in", "a.txt"), []byte("one two\nthree\nfour five six\n"), 0o644)
 			os.WriteFile(filepath.Join(dir, "in", long, "b.txt"), []byte("seven\neight nine\n"), 0o644)
+			os.WriteFile(filepath.Join(dir, "count.sh"), []byte("#!/bin/sh\nwhile read -r l; do\n  echo 'reporter:counter:MyGroup,Lines,1' >&2\n"+
+				"  echo 'reporter:counter:zeta,Lines,1' >&2\n  echo 'reporter:counter:Alpha,Lines,1' >&2\n  echo \"$l\"\ndone\n"), 0o755)
 			// FileInputFormat lists the input directory recursively only
 			// when asked: Hadoop and zebra alike.
 			args := append([]string{"-D", "mapreduce.input.fileinputformat.input.dir.recursive=true"}, job.args...)
