@@ -88,10 +88,20 @@ func upCommand(ctx context.Context, args []string) int {
 	dir := clusterDir(*state)
 	if st, err := readClusterState(dir); err == nil && anyAlive(st, dir) {
 		fmt.Fprintf(os.Stderr, "zebra up: a cluster is already up in %s (`zebra down` stops it)\n", dir)
+		jt := ""
 		for _, e := range st.Exports {
 			fmt.Println(e)
+			if v, ok := strings.CutPrefix(e, "export ZEBRA_JOBTRACKER="); ok {
+				jt = v
+			}
 		}
 		printTokenExport(dir)
+		if tok, err := readToken(filepath.Join(dir, "token")); err == nil && jt != "" {
+			if c, err := api.NewClient(jt); err == nil {
+				c.Token = tok
+				printLoginLink(ctx, c)
+			}
+		}
 		return 0
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
