@@ -187,3 +187,36 @@ func TestTaskCounterNamesMatchHadoop(t *testing.T) {
 		}
 	}
 }
+
+// TestResourceCounters: a job's CPU time and memory snapshots are its
+// tasks' sums, its peaks their largest (Hadoop's FrameworkCounter keeps
+// the larger value of a *_MAX counter), per task kind; unknown virtual
+// memory is not listed; the console order is Hadoop's enum order.
+func TestResourceCounters(t *testing.T) {
+	job := &mapreduce.Counters{}
+	for _, a := range []struct {
+		reduce             bool
+		cpu, phys, virtual int64
+	}{{false, 100, 300, 0}, {false, 50, 500, 0}, {true, 7, 200, 0}} {
+		task := &mapreduce.Counters{}
+		mapreduce.AddResources(task, a.reduce, a.cpu, a.phys, a.virtual)
+		job.Merge(task)
+	}
+	for n, v := range map[string]int64{
+		mapreduce.CounterCPUMillis: 157, mapreduce.CounterPhysicalMemory: 1000,
+		mapreduce.CounterMapPhysicalMax: 500, mapreduce.CounterReducePhysicalMax: 200,
+	} {
+		if got := job.Get(mapreduce.GroupTask, n); got != v {
+			t.Errorf("%s = %d, want %d", n, got, v)
+		}
+	}
+	if names := job.Names(mapreduce.GroupTask); slices.Contains(names, mapreduce.CounterVirtualMemory) || slices.Contains(names, mapreduce.CounterMapVirtualMax) {
+		t.Errorf("unmeasured virtual memory listed: %q", names)
+	}
+	job.Add(mapreduce.GroupTask, mapreduce.CounterMapInputRecords, 1)
+	want := []string{mapreduce.CounterMapInputRecords, mapreduce.CounterCPUMillis, mapreduce.CounterPhysicalMemory,
+		mapreduce.CounterMapPhysicalMax, mapreduce.CounterReducePhysicalMax}
+	if got := mapreduce.OrderedNames(job, mapreduce.GroupTask); !slices.Equal(got, want) {
+		t.Errorf("order %q, want %q", got, want)
+	}
+}
