@@ -104,12 +104,13 @@ func RunMap(ctx context.Context, job *Job, t *TaskContext, c *Committer) (MapOut
 	if err != nil {
 		return MapOutput{}, err
 	}
-	var total int64
+	var total, written int64
 	for _, s := range out.Segments {
-		total += s.Length
+		total += s.MaterializedBytes()
+		written += s.Length
 	}
 	t.Counters.Add(GroupTask, CounterMapOutputMaterial, total)
-	AddLocalBytesWritten(t.Counters, total)
+	AddLocalBytesWritten(t.Counters, written)
 	t.Progress.Set(1)
 	return out, nil
 }
@@ -342,7 +343,7 @@ func RunReduce(ctx context.Context, job *Job, t *TaskContext, c *Committer, segs
 	t.Progress.Set(ReduceProgress(ReduceSortPhase, 0, 1))
 	for _, s := range segs {
 		records += s.Records
-		shuffled += s.Length
+		shuffled += s.MaterializedBytes()
 		if s.Length > 0 {
 			nonEmpty = append(nonEmpty, s)
 		}
