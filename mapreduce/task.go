@@ -360,6 +360,13 @@ func RunReduce(ctx context.Context, job *Job, t *TaskContext, c *Committer, segs
 		readers = append(readers, r)
 	}
 	t.Counters.Add(GroupTask, CounterReduceShuffleBytes, shuffled)
+	// Hadoop's reduce keeps fetched map outputs in memory and, with
+	// mapreduce.reduce.input.buffer.percent 0 (its default), merges them
+	// to disk before reducing, counting their records as spilled again
+	// (MergeManagerImpl.finalMerge). zebra counts that as Hadoop does for
+	// map outputs that fit its shuffle memory; Hadoop's count for larger
+	// ones, merged on disk in passes, depends on its heap.
+	t.Counters.Add(GroupTask, CounterSpilledRecords, records)
 	t.Counters.Add(GroupTask, CounterShuffledMaps, int64(len(segs)))
 	t.Counters.Add(GroupTask, CounterMergedMapOutputs, int64(len(segs)))
 	m := newMerger(readers, job.Compare, job.Group)

@@ -50,10 +50,6 @@ func TestConsoleCountersAgainstHadoop(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	jvmOnly := []string{"GC time elapsed (ms)", "Total committed heap usage (bytes)"}
-	differ := map[string]bool{
-		// What Hadoop's reduce side spills again is its merge machinery's.
-		"Spilled Records": true,
-	}
 	base := t.TempDir()
 	long := strings.Repeat("long-directory-name-", 7) // the split's path over 127 bytes
 	for _, job := range []struct {
@@ -129,7 +125,7 @@ func TestConsoleCountersAgainstHadoop(t *testing.T) {
 				if n == "Input split bytes" {
 					split = true
 				}
-				if !differ[n] && hv[n] != zv[n] {
+				if hv[n] != zv[n] {
 					t.Errorf("%s: %s / %s = %s, Hadoop %s", job.name, g, n, zv[n], hv[n])
 				}
 			}
