@@ -505,6 +505,13 @@ func (s *Server) login(c *gin.Context) {
 				"open the link yourself, from the address bar, or paste the token below."}})
 		return
 	}
+	if code != "" && cred == "" && c.Request.Method != http.MethodPost {
+		// The link's GET shows a page whose script posts the code: a
+		// link previewer (a chat's unfurler) fetching the link neither
+		// uses the code up nor gets the session.
+		s.render(c, http.StatusOK, "login", page{Title: "Log in", Data: map[string]any{"Next": next, "Code": code}})
+		return
+	}
 	if code != "" && cred == "" {
 		var ok bool
 		if cred, ok = s.auth.redeemLoginCode(code); !ok {

@@ -20,11 +20,14 @@ import (
 // Referer headers and in proxies' logs. A holder of a credential asks
 // POST /api/v1/login-codes for a code: 256 random bits (crypto/rand),
 // base64url, that stands for that credential for LoginCodeTTL (5 minutes)
-// and for one exchange only. GET /ui/login?code=CODE (or a same-origin
-// POST of the login form's code field) exchanges it for the ordinary
-// session cookie and deletes it, so the URL is useless afterwards: a
-// replay, an expired code and a wrong one all get the login form again
-// with the same message. A code is compared with every live code in
+// and for one exchange only. GET /ui/login?code=CODE answers a page whose
+// script (static/login.js; the page's CSP allows only this origin's
+// scripts) posts the code back at once: one click for the user, while a
+// link previewer that fetches the URL and runs no script neither uses the
+// code up nor gets a session. That same-origin POST exchanges the code
+// for the ordinary session cookie and deletes it, so the URL is useless
+// afterwards: a replay, an expired code and a wrong one all get the login
+// form again with the same message. A code is compared with every live code in
 // constant time (subtle.ConstantTimeCompare of SHA-256 sums, which are
 // all the same length, with no early exit), so the time a wrong code
 // takes tells nothing about the live ones. The server keeps at most

@@ -29,6 +29,20 @@ func mintCode(t *testing.T, h *harness, cred string) LoginCode {
 	return lc
 }
 
+// redeem follows a login link as a browser does: GET shows the page
+// whose script posts the code; the POST (same origin) exchanges it. It
+// returns the POST's response and body.
+func redeem(t *testing.T, h *harness, path string, hdr ...string) (*http.Response, string) {
+	t.Helper()
+	resp, body := h.req(http.MethodGet, path, "", nil, hdr...)
+	if resp.StatusCode != http.StatusOK || sessionCookie(resp) != nil || !strings.Contains(body, `id="code-login"`) {
+		t.Fatalf("GET %s: %d, cookie %v, want the page that posts the code:\n%.300s", path, resp.StatusCode, resp.Cookies(), body)
+	}
+	u, _ := url.Parse(path)
+	form := url.Values{"code": {u.Query().Get("code")}}
+	return h.req(http.MethodPost, "/ui/login", "", strings.NewReader(form.Encode()), append([]string{"Content-Type", "application/x-www-form-urlencoded"}, hdr...)...)
+}
+
 // sessionCookie returns the session cookie a response sets (nil: none).
 func sessionCookie(resp *http.Response) *http.Cookie {
 	for _, c := range resp.Cookies() {
@@ -55,7 +69,13 @@ func TestLoginCodeOnce(t *testing.T) {
 		if d := time.Until(lc.Expires); d <= 0 || d > LoginCodeTTL {
 			t.Errorf("expires in %v, want within %v", d, LoginCodeTTL)
 		}
-		resp, _ := h.req(http.MethodGet, lc.Path, "", nil)
+		// A link previewer's GETs use nothing up.
+		for i := 0; i < 2; i++ {
+			if resp, body := h.req(http.MethodGet, lc.Path, "", nil); resp.StatusCode != http.StatusOK || sessionCookie(resp) != nil || !strings.Contains(body, "login.js") {
+				t.Fatalf("GET of the link: %d %v", resp.StatusCode, resp.Cookies())
+			}
+		}
+		resp, _ := redeem(t, h, lc.Path)
 		ck := sessionCookie(resp)
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/ui/" || ck == nil {
 			t.Fatalf("login link: %d %v", resp.StatusCode, resp.Header)
@@ -70,7 +90,7 @@ func TestLoginCodeOnce(t *testing.T) {
 			t.Errorf("the session the code gave: /ui/jobs %d %.200s", resp.StatusCode, body)
 		}
 		// A replay of the same URL: refused, no session.
-		resp, body := h.req(http.MethodGet, lc.Path, "", nil)
+		resp, body := redeem(t, h, lc.Path)
 		if resp.StatusCode != http.StatusUnauthorized || sessionCookie(resp) != nil || !strings.Contains(body, "used already") {
 			t.Errorf("replayed login link: %d %v", resp.StatusCode, resp.Cookies())
 		}
@@ -89,13 +109,13 @@ func TestLoginCodeExpires(t *testing.T) {
 	mu.Lock()
 	now = now.Add(LoginCodeTTL + time.Second)
 	mu.Unlock()
-	resp, body := h.req(http.MethodGet, lc.Path, "", nil)
+	resp, body := redeem(t, h, lc.Path)
 	if resp.StatusCode != http.StatusUnauthorized || sessionCookie(resp) != nil || !strings.Contains(body, "expired") {
 		t.Errorf("expired login link: %d %v", resp.StatusCode, resp.Cookies())
 	}
 	// One just minted still works under the same clock.
 	lc = mintCode(t, h, adminToken)
-	if resp, _ := h.req(http.MethodGet, lc.Path, "", nil); resp.StatusCode != http.StatusSeeOther || sessionCookie(resp) == nil {
+	if resp, _ := redeem(t, h, lc.Path); resp.StatusCode != http.StatusSeeOther || sessionCookie(resp) == nil {
 		t.Errorf("fresh login link: %d", resp.StatusCode)
 	}
 }
@@ -117,7 +137,7 @@ func TestLoginCodeWrong(t *testing.T) {
 		flip = 'B'
 	}
 	for _, wrong := range []string{other, lc.Code[:len(lc.Code)-1] + string(flip), lc.Code[:20], lc.Code + "x", adminToken} {
-		resp, _ := h.req(http.MethodGet, "/ui/login?code="+url.QueryEscape(wrong), "", nil)
+		resp, _ := redeem(t, h, "/ui/login?code="+url.QueryEscape(wrong))
 		if resp.StatusCode != http.StatusUnauthorized || sessionCookie(resp) != nil {
 			t.Errorf("wrong code %q: %d %v", wrong, resp.StatusCode, resp.Cookies())
 		}
@@ -159,7 +179,13 @@ func TestLoginCodeNotLogged(t *testing.T) {
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	get := func(method, path string, hdr ...string) (*http.Response, []byte) {
-		r, _ := http.NewRequest(method, srv.URL+path, nil)
+		var body io.Reader
+		if method == http.MethodPost {
+			u, _ := url.Parse(path)
+			body = strings.NewReader(u.RawQuery)
+			hdr = append(hdr, "Content-Type", "application/x-www-form-urlencoded")
+		}
+		r, _ := http.NewRequest(method, srv.URL+path, body)
 		for i := 0; i+1 < len(hdr); i += 2 {
 			r.Header.Set(hdr[i], hdr[i+1])
 		}
@@ -176,10 +202,11 @@ func TestLoginCodeNotLogged(t *testing.T) {
 	if err := json.Unmarshal(body, &lc); resp.StatusCode != http.StatusCreated || err != nil {
 		t.Fatalf("mint: %d %s", resp.StatusCode, body)
 	}
-	if resp, _ := get(http.MethodGet, lc.Path); resp.StatusCode != http.StatusSeeOther {
+	get(http.MethodGet, lc.Path)
+	if resp, _ := get(http.MethodPost, "/ui/login?code="+lc.Code); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("login link: %d", resp.StatusCode)
 	}
-	get(http.MethodGet, lc.Path)
+	get(http.MethodPost, "/ui/login?code="+lc.Code)
 	get(http.MethodGet, "/ui/login?code="+lc.Code[:30])
 	mu.Lock()
 	defer mu.Unlock()

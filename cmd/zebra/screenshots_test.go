@@ -159,8 +159,16 @@ func TestUIScreenshots(t *testing.T) {
 	if err := chromedp.Do(bctx, chromedp.Navigate(strings.TrimSpace(string(link)))); err != nil {
 		t.Fatal(err)
 	}
-	if loc, err := chromedp.Run(bctx, chromedp.Evaluate[string](`location.pathname`)); err != nil || loc != "/ui/" {
-		t.Fatalf("after the login link the browser is at %q (%v)", loc, err)
+	// The page's script posts the code, and the login leads to /ui/.
+	// (Evaluate fails while the page navigates: asked again until then.)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		loc, err := chromedp.Run(bctx, chromedp.Evaluate[string](`location.pathname + " " + document.readyState`))
+		if err == nil && loc == "/ui/ complete" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the login link the browser is at %q (%v)", loc, err)
+		}
 	}
 	for _, p := range []struct{ name, path, heading string }{
 		{"overview", "/ui/", ""},

@@ -107,9 +107,20 @@ func TestUpLoginLink(t *testing.T) {
 	if link == "" {
 		t.Fatalf("zebra up printed no login link:\n%s", stderr.String())
 	}
+	// follow does what a browser does with the link: GET shows a page
+	// whose script posts the code back; the POST logs in.
 	follow := func(link string) (int, *http.Cookie) {
 		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		resp, err := c.Get(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || len(resp.Cookies()) > 0 {
+			t.Fatalf("GET %s: %d %v", link, resp.StatusCode, resp.Cookies())
+		}
+		u, _ := url.Parse(link)
+		resp, err = c.PostForm(jt+"/ui/login", url.Values{"code": {u.Query().Get("code")}})
 		if err != nil {
 			t.Fatal(err)
 		}
