@@ -24,9 +24,12 @@ var groupDisplay = map[string]string{
 	GroupOutputFormat: "File Output Format Counters ",
 }
 
-// groupOrder is the order Hadoop lists the framework groups in.
-var groupOrder = []string{GroupFileSystem, GroupJob, GroupTask,
-	GroupShuffleError, GroupInputFormat, GroupOutputFormat}
+// groupOrder are the groups Hadoop lists first, in this order; every
+// other group follows sorted by its name (the class name of the format
+// groups, "Shuffle Errors", a program's own), as Hadoop's console prints
+// them (a program's group "MyGroup" comes before "Shuffle Errors", and
+// both before the format groups, org.apache.hadoop...).
+var groupOrder = []string{GroupFileSystem, GroupJob, GroupTask}
 
 // GroupDisplayName is the display name of a counter group (the group
 // itself for a user's group).
@@ -56,7 +59,13 @@ var enumNames = map[string]string{
 	GroupTask + "\x00Failed Shuffles":                          "FAILED_SHUFFLE",
 	GroupTask + "\x00GC time elapsed (ms)":                     "GC_TIME_MILLIS",
 	GroupTask + "\x00CPU time spent (ms)":                      "CPU_MILLISECONDS",
-	GroupTask + "\x00Physical memory (bytes) snapshot":         "PHYSICAL_MEMORY_BYTES",
+	GroupTask + "\x00" + CounterPhysicalMemory:                 "PHYSICAL_MEMORY_BYTES",
+	GroupTask + "\x00" + CounterVirtualMemory:                  "VIRTUAL_MEMORY_BYTES",
+	GroupTask + "\x00Total committed heap usage (bytes)":       "COMMITTED_HEAP_BYTES",
+	GroupTask + "\x00" + CounterMapPhysicalMax:                 "MAP_PHYSICAL_MEMORY_BYTES_MAX",
+	GroupTask + "\x00" + CounterMapVirtualMax:                  "MAP_VIRTUAL_MEMORY_BYTES_MAX",
+	GroupTask + "\x00" + CounterReducePhysicalMax:              "REDUCE_PHYSICAL_MEMORY_BYTES_MAX",
+	GroupTask + "\x00" + CounterReduceVirtualMax:               "REDUCE_VIRTUAL_MEMORY_BYTES_MAX",
 	GroupInputFormat + "\x00Bytes Read":                        "BYTES_READ",
 	GroupOutputFormat + "\x00Bytes Written":                    "BYTES_WRITTEN",
 }
@@ -64,9 +73,9 @@ var enumNames = map[string]string{
 // fsOps maps the file system group's display names (after "SCHEME: ") to
 // the enum names' suffixes.
 var fsOps = map[string]string{
-	"Number of bytes read": "BYTES_READ", "Number of bytes written": "BYTES_WRITTEN",
-	"Number of read operations": "READ_OPS", "Number of large read operations": "LARGE_READ_OPS",
-	"Number of write operations": "WRITE_OPS",
+	fsBytesRead: "BYTES_READ", fsBytesWritten: "BYTES_WRITTEN",
+	fsReadOps: "READ_OPS", fsLargeReadOps: "LARGE_READ_OPS",
+	fsWriteOps: "WRITE_OPS", fsBytesReadEC: "BYTES_READ_EC",
 }
 
 // CounterEnumName is Hadoop's enum name of a counter of a framework
@@ -136,15 +145,54 @@ var TaskCounterNames = []string{
 	CounterShuffledMaps, CounterFailedShuffles, CounterMergedMapOutputs,
 }
 
+// taskCounterOrder is Hadoop's TaskCounter enum order of every counter
+// of the task group (the JVM's GC and heap counters, which zebra never
+// has, included), which its console prints in.
+var taskCounterOrder = []string{
+	CounterMapInputRecords, CounterMapOutputRecords, "Map skipped records", CounterMapOutputBytes,
+	CounterMapOutputMaterial, CounterInputSplitBytes, CounterCombineInputRecords,
+	CounterCombineOutputRecords, CounterReduceInputGroups, CounterReduceShuffleBytes,
+	CounterReduceInputRecords, CounterReduceOutputRecords, "Reduce skipped groups", "Reduce skipped records",
+	CounterSpilledRecords, CounterShuffledMaps, CounterFailedShuffles, CounterMergedMapOutputs,
+	"GC time elapsed (ms)", CounterCPUMillis, CounterPhysicalMemory, CounterVirtualMemory,
+	"Total committed heap usage (bytes)", CounterMapPhysicalMax, CounterMapVirtualMax,
+	CounterReducePhysicalMax, CounterReduceVirtualMax,
+}
+
+// TaskGroupOrder lists the task group's counters of names in Hadoop's
+// TaskCounter enum order, names it does not know after them as given.
+func TaskGroupOrder(names []string) []string {
+	return inOrder(names, taskCounterOrder)
+}
+
+// inOrder lists names in the order of order, the others after them.
+func inOrder(names, order []string) []string {
+	var out []string
+	for _, n := range order {
+		if slices.Contains(names, n) {
+			out = append(out, n)
+		}
+	}
+	for _, n := range names {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // OrderedNames lists the counters of group in Hadoop's order (the job
-// and task groups' enum order, else first touch).
+// and task groups' enum order, the file system group's by scheme and
+// then its enum order, else first touch).
 func OrderedNames(c *Counters, group string) []string {
 	names := c.Names(group)
 	order := JobCounterNames
 	switch group {
 	case GroupJob:
 	case GroupTask:
-		order = TaskCounterNames
+		order = taskCounterOrder
+	case GroupFileSystem:
+		return FileSystemOrder(names)
 	default:
 		return names
 	}

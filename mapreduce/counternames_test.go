@@ -1,6 +1,9 @@
 package mapreduce
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 // TestCounterNames: enum names, lookups and Counters.toString's layout.
 // The group display names are Hadoop 3.4.1's (CounterGroupName in
@@ -53,5 +56,20 @@ func TestTaskOfAttempt(t *testing.T) {
 		if got := TaskOfAttempt(id); got != "" {
 			t.Errorf("TaskOfAttempt(%q) = %q, want \"\"", id, got)
 		}
+	}
+}
+
+// TestOrderedGroups: the file system, job and task groups first, then
+// every other group by name, as Hadoop's console orders them (checked
+// against Hadoop by cmd/zebra's TestConsoleCountersAgainstHadoop, whose
+// user-groups job prints these groups).
+func TestOrderedGroups(t *testing.T) {
+	c := &Counters{}
+	for _, g := range []string{"zeta", GroupOutputFormat, "MyGroup", GroupShuffleError, GroupTask, "Alpha", GroupInputFormat, GroupFileSystem} {
+		c.Add(g, "x", 1)
+	}
+	want := []string{GroupFileSystem, GroupTask, "Alpha", "MyGroup", GroupShuffleError, GroupInputFormat, GroupOutputFormat, "zeta"}
+	if got := OrderedGroups(c); !slices.Equal(got, want) {
+		t.Errorf("OrderedGroups = %q\nwant %q", got, want)
 	}
 }

@@ -18,6 +18,31 @@ const (
 	GroupOutputFormat = "org.apache.hadoop.mapreduce.lib.output.FileOutputFormatCounter"
 )
 
+// peakCounters are the task group's counters whose enum name ends in
+// _MAX: adding to one keeps the larger value (see Add).
+var peakCounters = map[string]bool{CounterMapPhysicalMax: true, CounterMapVirtualMax: true,
+	CounterReducePhysicalMax: true, CounterReduceVirtualMax: true}
+
+// AddResources adds what a worker measured of one task attempt's process
+// tree to its counters, under Hadoop's names: CPU time (user + system),
+// its physical memory (RSS) as Hadoop's snapshot and as the task kind's
+// peak, and its virtual memory likewise when known (virtual 0: not
+// measured, not listed). zebra measures the peak, so the snapshot is the
+// peak too (Hadoop's is the last sample).
+func AddResources(c *Counters, reduce bool, cpuMillis, physical, virtual int64) {
+	physMax, virtMax := CounterMapPhysicalMax, CounterMapVirtualMax
+	if reduce {
+		physMax, virtMax = CounterReducePhysicalMax, CounterReduceVirtualMax
+	}
+	c.Add(GroupTask, CounterCPUMillis, cpuMillis)
+	c.Add(GroupTask, CounterPhysicalMemory, physical)
+	c.Add(GroupTask, physMax, physical)
+	if virtual > 0 {
+		c.Add(GroupTask, CounterVirtualMemory, virtual)
+		c.Add(GroupTask, virtMax, virtual)
+	}
+}
+
 // Counter names of the task group, as Hadoop displays them.
 const (
 	CounterMapInputRecords      = "Map input records"
@@ -37,6 +62,19 @@ const (
 	CounterMergedMapOutputs     = "Merged Map outputs"
 	CounterBytesRead            = "Bytes Read"
 	CounterBytesWritten         = "Bytes Written"
+
+	// The task group's resource counters, which Hadoop's tasks report
+	// where they can measure their process tree (on YARN; its local
+	// runner reports none): CPU_MILLISECONDS, PHYSICAL_MEMORY_BYTES,
+	// VIRTUAL_MEMORY_BYTES and the peaks per task kind. zebra's console
+	// and views print them when a worker measured them.
+	CounterCPUMillis         = "CPU time spent (ms)"
+	CounterPhysicalMemory    = "Physical memory (bytes) snapshot"
+	CounterVirtualMemory     = "Virtual memory (bytes) snapshot"
+	CounterMapPhysicalMax    = "Peak Map Physical memory (bytes)"
+	CounterMapVirtualMax     = "Peak Map Virtual memory (bytes)"
+	CounterReducePhysicalMax = "Peak Reduce Physical memory (bytes)"
+	CounterReduceVirtualMax  = "Peak Reduce Virtual memory (bytes)"
 )
 
 // JobCounterNames are the counters of the job group (GroupJob), in the
@@ -179,8 +217,17 @@ func (c *Counters) Add(group, name string, delta int64) {
 		g = map[string]int64{}
 		c.groups[group] = g
 	}
-	if _, ok := g[name]; !ok {
+	v, ok := g[name]
+	if !ok {
 		c.order[group] = append(c.order[group], name)
+	}
+	if group == GroupTask && peakCounters[name] {
+		// Hadoop's FrameworkCounter.increment of a *_MAX counter keeps
+		// the larger value: a job's peak is its tasks' largest.
+		if !ok || delta > v {
+			g[name] = delta
+		}
+		return
 	}
 	g[name] += delta
 }

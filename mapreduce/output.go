@@ -306,7 +306,10 @@ type TextWriter struct {
 	seq     *SeqWriter
 	buf     []byte
 	Records int64
-	Bytes   int64
+	// Bytes counts the bytes written: the records' (uncompressed), or,
+	// once closed, what the file system wrote when the writer's FS is a
+	// CountingFS (compressed, a local file's .crc included).
+	Bytes int64
 }
 
 // NewTextWriter opens (or, with spec.Lazy, prepares) the part file name.
@@ -450,6 +453,11 @@ func (t *TextWriter) Close() error {
 	}
 	if err != nil {
 		return E("close output file", Other, t.name, err)
+	}
+	// Counted by CountingFS: what reached the file system (compressed,
+	// with a local file's .crc), as Hadoop's Bytes Written counts it.
+	if n, ok := FSBytesWritten(t.wc); ok {
+		t.Bytes = n
 	}
 	return nil
 }

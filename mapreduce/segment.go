@@ -22,6 +22,16 @@ type Segment struct {
 	IFileSize int64
 }
 
+// MaterializedBytes is the size of the segment as Hadoop stores a map's
+// output of one partition: its IFile (IFileSize: the records with their
+// lengths, the end marker) and the 4-byte checksum after it. Hadoop's
+// "Map output materialized bytes" and "Reduce shuffle bytes" count these
+// (uncompressed map output; Hadoop's counts compressed bytes when
+// mapreduce.map.output.compress is set).
+func (s Segment) MaterializedBytes() int64 {
+	return max(s.IFileSize, 2) + 4
+}
+
 // segmentWriter appends records to a file, counting what it writes.
 type segmentWriter struct {
 	w       *bufio.Writer

@@ -67,3 +67,44 @@ const (
 	KeySwiftEndpoints     = "zebra.swift.endpoints"      // list_endpoints root, default <storage URL's scheme://host>/endpoints/
 	KeySwiftRetries       = "zebra.swift.retries"        // attempts per request, default 5
 )
+
+// Setting describes one of zebra's own settings for `zebra streaming
+// -info`: a job setting (-D NAME=VALUE) or an environment variable.
+type Setting struct {
+	// Name is the setting's or variable's name.
+	Name string
+	// Default is its value when unset, as text ("" for none).
+	Default string
+	// Doc says what it does, in one line.
+	Doc string
+}
+
+// Settings are zebra's own job settings (-D NAME=VALUE), which Hadoop
+// ignores, in the order -info lists them. The defaults are the local
+// runner's; a cluster's operator may lower the sandbox's limits for
+// Swift tenants (zebra jobtracker --tenant-max).
+var Settings = []Setting{
+	{KeySandbox, "native (wasm for .wasm programs)", "the sandbox task programs run in: native, wasm or none (none: the cluster token's jobs and the local runner only)"},
+	{KeySandboxMemoryMB, "1024", "memory a task may use, MiB (a longer output line than it holds fails the task)"},
+	{KeySandboxProcesses, "256", "processes and threads a task may run at once"},
+	{KeySandboxCPUSeconds, "3600", "CPU seconds a task may use"},
+	{KeySandboxWallSecs, "7200", "seconds a task may run"},
+	{KeySandboxFileMB, "10240", "largest file a task may write, MiB"},
+	{KeySandboxTmpMB, "256", "the task's /tmp, MiB"},
+	{KeyTaskStderrLimit, "67108864", "bytes of each program's stderr kept in the attempt log; the rest is dropped"},
+	{KeySplits, "hadoop", "hadoop: one mapper process per split, as Hadoop; pieces: a large split's mapper as several processes (not Hadoop's semantics for stateful mappers)"},
+	{KeyLocality, "on", "off: a cluster job's maps run anywhere and read Swift through the proxy"},
+	{KeyClientRetry, "2m", "how long the client keeps trying a jobtracker that stopped answering"},
+	{KeySwiftAuth, "$ST_AUTH or $OS_AUTH_URL", "Swift's auth URL"},
+	{KeySwiftUser, "$ST_USER or $OS_USERNAME", "Swift user"},
+	{KeySwiftKey, "$ST_KEY or $OS_PASSWORD", "Swift key or password"},
+	{KeySwiftAuthVersion, "from the URL ($ST_AUTH_VERSION)", "Swift auth version: 1, 2 or 3"},
+	{KeySwiftProject, "$OS_PROJECT_NAME", "Keystone project"},
+	{KeySwiftUserDomain, "$OS_USER_DOMAIN_NAME", "Keystone user domain"},
+	{KeySwiftProjectDomain, "$OS_PROJECT_DOMAIN_NAME", "Keystone project domain"},
+	{KeySwiftRegion, "$OS_REGION_NAME", "Swift region"},
+	{KeySwiftStorageURL, "$OS_STORAGE_URL", "Swift storage URL (with a token: no login)"},
+	{KeySwiftToken, "$OS_AUTH_TOKEN", "Swift token"},
+	{KeySwiftEndpoints, "<storage URL's scheme://host>/endpoints/", "Swift's list_endpoints root (maps beside their data)"},
+	{KeySwiftRetries, "5", "attempts per Swift request"},
+}

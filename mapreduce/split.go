@@ -25,15 +25,25 @@ type Split struct {
 // String is Hadoop's split text, <uri>:<start>+<length>.
 func (s Split) String() string { return fmt.Sprintf("%s:%d+%d", s.URI, s.Start, s.Length) }
 
-// RawBytes is the size of the split as Hadoop stores it for its map task
-// (job.split): the split's class name "org.apache.hadoop.mapred.FileSplit"
-// and the split, each a Text (vint length, UTF-8 bytes), then two longs
-// (start, length). Hadoop's map task counts it as SPLIT_RAW_BYTES ("Input
-// split bytes").
+// fileSplitClass is the class Hadoop's old-API input formats (the ones
+// streaming uses: TextInputFormat, KeyValueTextInputFormat,
+// NLineInputFormat, SequenceFile*InputFormat, StreamInputFormat,
+// AutoInputFormat) make their splits of.
+const fileSplitClass = "org.apache.hadoop.mapred.FileSplit"
+
+// RawBytes is Hadoop's "Input split bytes" (SPLIT_RAW_BYTES) of a map
+// over s: the size of the split's record in the job's job.split file,
+// which MapTask counts as it reads it: the class name as a Text
+// (WritableUtils vint length, UTF-8 bytes), then FileSplit.write's file
+// name as a Text (the qualified path, as Path.toString gives it, here
+// URI), start and length as two 8-byte longs. A split without a file
+// (RawInput's empty one) has none.
 func (s Split) RawBytes() int64 {
-	const class = "org.apache.hadoop.mapred.FileSplit"
-	text := func(n int) int64 { return int64(vintSize(n) + n) }
-	return text(len(class)) + text(len(s.URI)) + 16
+	if s.URI == "" {
+		return 0
+	}
+	text := func(v string) int64 { return int64(vintSize(len(v)) + len(v)) }
+	return text(fileSplitClass) + text(s.URI) + 8 + 8
 }
 
 // Codec names a compression format known by file suffix.

@@ -5,12 +5,12 @@ import (
 	"testing"
 )
 
-// TestSplitRawBytes: Hadoop 3.4.1's "Input split bytes" (SPLIT_RAW_BYTES)
+// TestSplitRawBytesOfHadoopRuns: Hadoop 3.4.1's "Input split bytes" (SPLIT_RAW_BYTES)
 // of one map, as its local runner printed it (scripts/hadoop-oracle.sh run
 // -input IN -output out -mapper cat -reducer NONE, run in /tmp/fixes/o;
 // the second path has a space and a two-byte 'ä'; the 300-character one
 // needs a vint of three bytes), and docs/hadoop-observed.md's 81.
-func TestSplitRawBytes(t *testing.T) {
+func TestSplitRawBytesOfHadoopRuns(t *testing.T) {
 	long := "file:/tmp/fixes/o/" + strings.Repeat("dddddddddd/", 26) + "x.txt" // 309 bytes
 	for uri, want := range map[string]int64{
 		"file:/tmp/fixes/o/b.txt":                 75,

@@ -59,15 +59,15 @@ func RunMap(ctx context.Context, job *Job, t *TaskContext, c *Committer) (MapOut
 	// input digest is the reader's, or with pieces a digest of the pieces'
 	// (see mapPieces).
 	t.inHash, t.outHash = newRecordHash(), newRecordHash()
+	if t.Split != nil && job.Format != RawInput {
+		t.Counters.Add(GroupTask, CounterInputSplitBytes, t.Split.RawBytes())
+	}
 	defer func() {
 		t.Digests = Digests{Input: t.inHash.sum(), Output: t.outHash.sum(), InputRecords: t.inHash.n, OutputRecords: t.outHash.n}
 		if t.piecesInput != "" {
 			t.Digests.Input = t.piecesInput
 		}
 	}()
-	if t.Split != nil {
-		t.Counters.Add(GroupTask, CounterInputSplitBytes, t.Split.RawBytes())
-	}
 	if job.NumReduces == 0 {
 		w, err := newTaskWriter(ctx, job, c, t)
 		if err != nil {
@@ -104,11 +104,13 @@ func RunMap(ctx context.Context, job *Job, t *TaskContext, c *Committer) (MapOut
 	if err != nil {
 		return MapOutput{}, err
 	}
-	var total int64
+	var total, written int64
 	for _, s := range out.Segments {
-		total += s.Length
+		total += s.MaterializedBytes()
+		written += s.Length
 	}
 	t.Counters.Add(GroupTask, CounterMapOutputMaterial, total)
+	AddLocalBytesWritten(t.Counters, written)
 	t.Progress.Set(1)
 	return out, nil
 }
@@ -116,10 +118,11 @@ func RunMap(ctx context.Context, job *Job, t *TaskContext, c *Committer) (MapOut
 // mapPiece runs the job's mapper over the records of piece (t.Split or a
 // piece of it) into out.
 func mapPiece(ctx context.Context, job *Job, t *TaskContext, piece Split, out Collector) error {
+	inFS := CountingFS(job.InputFS, t.Counters)
 	var rr RecordReader
 	var read func() int64
 	if job.Format == RawInput {
-		r, err := OpenRawRecords(ctx, job.InputFS, piece)
+		r, err := OpenRawRecords(ctx, inFS, piece)
 		if err != nil {
 			return err
 		}
@@ -128,19 +131,19 @@ func mapPiece(ctx context.Context, job *Job, t *TaskContext, piece Split, out Co
 		seq := job.Format != AutoInput
 		if !seq {
 			var err error
-			if seq, err = IsSequenceFile(ctx, job.InputFS, piece.Path); err != nil {
+			if seq, err = IsSequenceFile(ctx, inFS, piece.Path); err != nil {
 				return err
 			}
 		}
 		if seq {
-			r, err := OpenSeqRecords(ctx, job.InputFS, piece, job.Format == SeqTextInput)
+			r, err := OpenSeqRecords(ctx, inFS, piece, job.Format == SeqTextInput)
 			if err != nil {
 				return err
 			}
 			t.InputClasses = r.Classes
 			rr, read = r, func() int64 { return r.pos - r.start }
 		} else {
-			r, err := OpenLineRecords(ctx, job.InputFS, piece, TextInput, job.Conf)
+			r, err := OpenLineRecords(ctx, inFS, piece, TextInput, job.Conf)
 			if err != nil {
 				return err
 			}
@@ -149,13 +152,13 @@ func mapPiece(ctx context.Context, job *Job, t *TaskContext, piece Split, out Co
 			rr, read = r, func() int64 { return r.pos - piece.Start }
 		}
 	} else if job.Format == XMLInput {
-		r, err := OpenXMLRecords(ctx, job.InputFS, piece, job.Conf)
+		r, err := OpenXMLRecords(ctx, inFS, piece, job.Conf)
 		if err != nil {
 			return err
 		}
 		rr, read = r, func() int64 { return r.pos - piece.Start }
 	} else {
-		r, err := OpenLineRecords(ctx, job.InputFS, piece, job.Format, job.Conf)
+		r, err := OpenLineRecords(ctx, inFS, piece, job.Format, job.Conf)
 		if err != nil {
 			return err
 		}
@@ -340,7 +343,7 @@ func RunReduce(ctx context.Context, job *Job, t *TaskContext, c *Committer, segs
 	t.Progress.Set(ReduceProgress(ReduceSortPhase, 0, 1))
 	for _, s := range segs {
 		records += s.Records
-		shuffled += s.Length
+		shuffled += s.MaterializedBytes()
 		if s.Length > 0 {
 			nonEmpty = append(nonEmpty, s)
 		}
@@ -357,6 +360,13 @@ func RunReduce(ctx context.Context, job *Job, t *TaskContext, c *Committer, segs
 		readers = append(readers, r)
 	}
 	t.Counters.Add(GroupTask, CounterReduceShuffleBytes, shuffled)
+	// Hadoop's reduce keeps fetched map outputs in memory and, with
+	// mapreduce.reduce.input.buffer.percent 0 (its default), merges them
+	// to disk before reducing, counting their records as spilled again
+	// (MergeManagerImpl.finalMerge). zebra counts that as Hadoop does for
+	// map outputs that fit its shuffle memory; Hadoop's count for larger
+	// ones, merged on disk in passes, depends on its heap.
+	t.Counters.Add(GroupTask, CounterSpilledRecords, records)
 	t.Counters.Add(GroupTask, CounterShuffledMaps, int64(len(segs)))
 	t.Counters.Add(GroupTask, CounterMergedMapOutputs, int64(len(segs)))
 	m := newMerger(readers, job.Compare, job.Group)
@@ -417,7 +427,7 @@ func newTaskWriter(ctx context.Context, job *Job, c *Committer, t *TaskContext) 
 		spec.Lazy = true
 		name = PartName(t.Partition)
 	}
-	return NewTextWriter(ctx, c.FS, path.Join(c.AttemptDir(t.Attempt), name), spec)
+	return NewTextWriter(ctx, CountingFS(c.FS, t.Counters), path.Join(c.AttemptDir(t.Attempt), name), spec)
 }
 
 // groupCounter counts records and groups as a reducer consumes them.

@@ -77,7 +77,10 @@ type Env struct {
 	// override it. Today it supplies mapreduce.job.maps, the split count a
 	// cluster submission requests, as a Hadoop client's mapred-site.xml does.
 	SiteConf map[string]string
-	Logger   *slog.Logger
+	// InfoEnv are the environment variables the command reads, which
+	// -info lists after zebra's job settings (mapreduce.Settings).
+	InfoEnv []mapreduce.Setting
+	Logger  *slog.Logger
 }
 
 // console writes Hadoop-style log4j lines: "<time> <LEVEL> <logger>: <msg>".
@@ -146,6 +149,9 @@ func run(ctx context.Context, args []string, e *Env, con *console) int {
 	o, err := ParseArgs(args, e.Dir)
 	if err == nil && (o.Help || o.Info) {
 		io.WriteString(e.Stdout, usageText(o.Info))
+		if o.Info {
+			io.WriteString(e.Stderr, zebraInfo(e.InfoEnv))
+		}
 		return 0
 	}
 	if err == nil && e.Configure != nil {
@@ -169,6 +175,34 @@ func run(ctx context.Context, args []string, e *Env, con *console) int {
 		return submit(ctx, args, o, p, e, con, jt)
 	}
 	return execute(ctx, args, o, p, e, con)
+}
+
+// zebraInfo is what -info adds to Hadoop's text: zebra's own job
+// settings and environment variables. It goes to stderr, after Hadoop's
+// text on stdout, which stays Hadoop's byte for byte (conformance case
+// 063): a script that reads -info's stdout reads Hadoop's.
+func zebraInfo(env []mapreduce.Setting) string {
+	var b strings.Builder
+	section := func(title string, list []mapreduce.Setting) {
+		b.WriteString(title + "\n")
+		width := 0
+		for _, s := range list {
+			width = max(width, len(s.Name))
+		}
+		for _, s := range list {
+			fmt.Fprintf(&b, "  %-*s %s", width, s.Name, s.Doc)
+			if s.Default != "" {
+				fmt.Fprintf(&b, " (default %s)", s.Default)
+			}
+			b.WriteString("\n")
+		}
+	}
+	b.WriteString("\nzebra's own settings (Hadoop ignores them; Hadoop's options are above, on stdout):\n")
+	section("Job settings, -D NAME=VALUE:", mapreduce.Settings)
+	if len(env) > 0 {
+		section("Environment:", env)
+	}
+	return b.String()
 }
 
 func usageText(info bool) string {
@@ -401,16 +435,34 @@ func execute(ctx context.Context, args []string, o *Options, p *plan, e *Env, co
 	con.log("INFO", "mapreduce.Job", "Running job: %s", job.ID)
 	con.log("INFO", "mapreduce.Job", "Job %s running in uber mode : false", job.ID)
 
+	// A changed progress line is printed at most once a second, as
+	// Hadoop's client polls (mapreduce.client.progressmonitor.pollinterval),
+	// and the last one when the job ends (flush).
 	var progMu sync.Mutex
-	last := ""
+	last, pending := "", ""
+	var printed time.Time
 	progress := func(mapsDone, maps, redsDone, reds int) {
 		line := fmt.Sprintf(" map %d%% reduce %d%%", percent(mapsDone, maps), percent(redsDone, reds))
 		progMu.Lock()
 		defer progMu.Unlock()
-		if line != last {
-			last = line
+		pending = ""
+		switch {
+		case line == last:
+		case time.Since(printed) < time.Second:
+			pending = line
+		default:
+			last, printed = line, time.Now()
 			con.log("INFO", "mapreduce.Job", "%s", line)
 		}
+	}
+	flush := func() {
+		progMu.Lock()
+		defer progMu.Unlock()
+		if pending != "" && pending != last {
+			last = pending
+			con.log("INFO", "mapreduce.Job", "%s", pending)
+		}
+		pending = ""
 	}
 	progress(0, len(job.Splits), 0, job.NumReduces)
 	ex := &mapreduce.LocalExecutor{
@@ -432,6 +484,7 @@ func execute(ctx context.Context, args []string, o *Options, p *plan, e *Env, co
 		},
 	}
 	counters, err := ex.Run(ctx, job)
+	flush()
 	if err != nil && ctx.Err() != nil {
 		con.log("ERROR", "streaming.StreamJob", "Job %s was killed (%v); nothing was committed to %s", job.ID, context.Cause(ctx), o.Output)
 		con.log("INFO", "zebra", "Task logs: %s", logDir)
@@ -459,6 +512,9 @@ func execute(ctx context.Context, args []string, o *Options, p *plan, e *Env, co
 		con.log("INFO", "zebra", "Task logs: %s", logDir)
 		return 1
 	}
+	progMu.Lock()
+	printed = time.Time{} // the final line is never held back
+	progMu.Unlock()
 	progress(len(job.Splits), len(job.Splits), job.NumReduces, job.NumReduces)
 	reportSuccess(con, job.ID.String(), counters, job.NumReduces == 0, "Task logs: "+logDir, o.Output)
 	return 0
@@ -604,6 +660,18 @@ func formatCounters(c *mapreduce.Counters, mapOnly bool) string {
 		if !mapOnly || mapOnlyCounters[n] {
 			task = append(task, n)
 		}
+	}
+	// Any other task counter a task reported (CPU time, memory) too, in
+	// Hadoop's enum order.
+	for _, n := range c.Names(mapreduce.GroupTask) {
+		if !slices.Contains(mapreduce.TaskCounterNames, n) {
+			task = append(task, n)
+		}
+	}
+	task = mapreduce.TaskGroupOrder(task)
+	if fs := c.Names(mapreduce.GroupFileSystem); len(fs) > 0 {
+		add(mapreduce.GroupDisplayName(mapreduce.GroupFileSystem), mapreduce.FileSystemOrder(fs),
+			func(n string) int64 { return c.Get(mapreduce.GroupFileSystem, n) })
 	}
 	if len(c.Names(mapreduce.GroupJob)) > 0 {
 		var job []string

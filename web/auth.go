@@ -153,6 +153,8 @@ type authenticator struct {
 	// expire by (tests move it).
 	sessions map[string]*session
 	now      func() time.Time
+	// codes are the live one-time login codes (logincode.go).
+	codes []loginCode
 }
 
 // session is one UI login.
@@ -475,10 +477,11 @@ func (s *Server) requireAdmin(c *gin.Context) {
 	c.Next()
 }
 
-// login is the UI's login: GET shows the form (or, with ?token=, logs in
-// with it: the link `zebra up` prints — unless another site sent the
-// browser there, see fromUserOrUI), POST takes the form (unless another
-// site posted it).
+// login is the UI's login: GET shows the form (or, with ?code=, redeems a
+// one-time login code, logincode.go: the link `zebra up` prints; with
+// ?token=, logs in with the token itself, which zebra never prints — both
+// unless another site sent the browser there, see fromUserOrUI), POST
+// takes the form (unless another site posted it).
 func (s *Server) login(c *gin.Context) {
 	next := c.Query("next")
 	if c.Request.Method == http.MethodPost {
@@ -489,14 +492,34 @@ func (s *Server) login(c *gin.Context) {
 		s.errorPage(c, http.StatusForbidden, "a login form posted from another site is refused: log in from this site's login page")
 		return
 	}
-	cred := c.Query("token")
+	// The login page and the answers to its form carry no Referer
+	// anywhere (a code in this page's URL must not travel on).
+	c.Header("Referrer-Policy", "no-referrer")
+	c.Header("Cache-Control", "no-store")
+	cred, code := c.Query("token"), c.Query("code")
 	if c.Request.Method == http.MethodPost {
-		cred = strings.TrimSpace(c.PostForm("token"))
-	} else if cred != "" && !fromUserOrUI(c.Request) {
+		cred, code = strings.TrimSpace(c.PostForm("token")), strings.TrimSpace(c.PostForm("code"))
+	} else if (cred != "" || code != "") && !fromUserOrUI(c.Request) {
 		s.render(c, http.StatusForbidden, "login", page{Title: "Log in", Data: map[string]any{"Next": next,
 			"Error": "A login link followed from another site is refused (it could log you in to someone else's account): " +
 				"open the link yourself, from the address bar, or paste the token below."}})
 		return
+	}
+	if code != "" && cred == "" && c.Request.Method != http.MethodPost {
+		// The link's GET shows a page whose script posts the code: a
+		// link previewer (a chat's unfurler) fetching the link neither
+		// uses the code up nor gets the session.
+		s.render(c, http.StatusOK, "login", page{Title: "Log in", Data: map[string]any{"Next": next, "Code": code}})
+		return
+	}
+	if code != "" && cred == "" {
+		var ok bool
+		if cred, ok = s.auth.redeemLoginCode(code); !ok {
+			s.render(c, http.StatusUnauthorized, "login", page{Title: "Log in", Data: map[string]any{"Next": next,
+				"Error": "That login link is not valid: it was used already, it has expired (links last " + LoginCodeTTL.String() +
+					") or it was mistyped. Run `zebra ui` for a new link, or paste the token below."}})
+			return
+		}
 	}
 	if cred == "" {
 		s.render(c, http.StatusOK, "login", page{Title: "Log in", Data: map[string]any{"Next": next}})

@@ -78,16 +78,31 @@ func planConf(p *api.Plan) map[string]string {
 	return m
 }
 
+// hadoopSensitiveKeys is Hadoop 3.4.1's default
+// hadoop.security.sensitive-config-keys (core-default.xml): regular
+// expressions that Hadoop's ConfigRedactor finds anywhere in a key. The
+// test compares the list with the file in Hadoop's jar.
+var hadoopSensitiveKeys = []string{
+	`secret$`, `password$`, `ssl.keystore.pass$`,
+	`fs.s3a.server-side-encryption.key`, `fs.s3a.*.server-side-encryption.key`,
+	`fs.s3a.encryption.algorithm`, `fs.s3a.encryption.key`,
+	`fs.s3a.secret.key`, `fs.s3a.*.secret.key`,
+	`fs.s3a.session.key`, `fs.s3a.*.session.key`,
+	`fs.s3a.session.token`, `fs.s3a.*.session.token`,
+	`fs.azure.account.key.*`, `fs.azure.oauth2.*`, `fs.adl.oauth2.*`,
+	`fs.gs.encryption.*`, `fs.gs.proxy.*`, `fs.gs.auth.*`,
+	`credential$`, `oauth.*secret`, `oauth.*password`, `oauth.*token`,
+	`hadoop.security.sensitive-config-keys`,
+}
+
 // sensitiveConf matches the configuration keys and environment variable
-// names whose values are never shown: Hadoop's default
-// hadoop.security.sensitive-config-keys patterns (secret$, password$,
-// ssl.keystore.pass$, credential$, S3A's encryption and session keys,
-// fs.azure.account.key.*, the OAuth settings, fs.gs.encryption.*,
-// fs.gs.proxy.*, fs.gs.auth.* and the list itself), and more: any name
-// ending in "key" (Swift's fs.swift.service.NAME.apikey, ST_KEY) and any
-// naming a password, secret, token or credential anywhere.
-var sensitiveConf = regexp.MustCompile(`(?i)(secret|password|passwd|credential|token|key$|keystore\.pass|oauth|account\.key|` +
-	`encryption\.(key|algorithm)|session\.key|fs\.gs\.(encryption|proxy|auth)\.|sensitive-config-keys)`)
+// names whose values are never shown: every key Hadoop's default
+// hadoop.security.sensitive-config-keys patterns match (hadoopSensitiveKeys,
+// as they are, so the match is Hadoop's), and more, case-insensitively:
+// any name ending in "key" (Swift's fs.swift.service.NAME.apikey, ST_KEY)
+// and any naming a password, secret, token or credential anywhere.
+var sensitiveConf = regexp.MustCompile(`(?i)(` + strings.Join(hadoopSensitiveKeys, "|") +
+	`|secret|password|passwd|credential|token|key$|keystore\.pass|oauth)`)
 
 // redacted replaces a sensitive value (Hadoop's ConfigRedactor text).
 const redacted = "<redacted>"

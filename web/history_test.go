@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -299,20 +301,54 @@ func TestHadoopDefaultsMatchHadoop(t *testing.T) {
 		}
 	}
 	patterns := strings.FieldsFunc(files[sourceCoreDefault]["hadoop.security.sensitive-config-keys"], func(r rune) bool {
-		return r == ',' || r == '\n' || r == ' '
+		return r == ',' || r == '\n' || r == ' ' || r == '\t'
 	})
-	if len(patterns) < 10 {
-		t.Fatalf("sensitive-config-keys: %q", patterns)
+	if !slices.Equal(patterns, hadoopSensitiveKeys) {
+		t.Errorf("Hadoop's hadoop.security.sensitive-config-keys is\n%q\nzebra's list\n%q", patterns, hadoopSensitiveKeys)
+	}
+	// Every key Hadoop's ConfigRedactor redacts (a pattern found anywhere
+	// in the key, case-sensitively) zebra redacts: the keys of Hadoop's
+	// default files, and keys made from each pattern (".*" as nothing,
+	// one segment or two; "." as any character; text before and after
+	// unless anchored).
+	keys := []string{}
+	for _, f := range files {
+		for k := range f {
+			keys = append(keys, k)
+		}
 	}
 	for _, p := range patterns {
-		// A key each pattern matches: ".*" as one segment, "$" as the end.
-		key := strings.TrimSuffix(strings.ReplaceAll(p, ".*", ".x"), "$")
-		if !strings.Contains(p, ".") {
-			key = "some.setting." + key
+		anchored := strings.HasSuffix(p, "$")
+		core := strings.TrimSuffix(p, "$")
+		for _, star := range []string{"", ".bucket", ".a.b"} {
+			for _, dot := range []string{".", "_"} {
+				k := strings.ReplaceAll(strings.ReplaceAll(core, ".*", "\x00"), ".", dot)
+				k = strings.ReplaceAll(k, "\x00", star)
+				keys = append(keys, k, "some.prefix."+k)
+				if !anchored {
+					keys = append(keys, k+".suffix", "x"+k+"y")
+				}
+			}
 		}
-		if !sensitiveConf.MatchString(key) {
-			t.Errorf("Hadoop redacts %s (pattern %s), zebra does not", key, p)
+	}
+	var hadoop []*regexp.Regexp
+	for _, p := range patterns {
+		hadoop = append(hadoop, regexp.MustCompile(p))
+	}
+	n := 0
+	for _, k := range keys {
+		for _, re := range hadoop {
+			if re.MatchString(k) {
+				n++
+				if !sensitiveConf.MatchString(k) {
+					t.Errorf("Hadoop redacts %s (pattern %s), zebra does not", k, re)
+				}
+				break
+			}
 		}
+	}
+	if n < 100 {
+		t.Errorf("only %d keys Hadoop redacts were tried", n)
 	}
 }
 

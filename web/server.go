@@ -171,6 +171,7 @@ func (s *Server) routes() *gin.Engine {
 
 	// zebra's own API (rest.go; this package is its only server).
 	a.GET("/api/v1/cluster/workers", s.apiWorkers)
+	a.POST("/api/v1/login-codes", s.apiLoginCode)
 	a.GET("/api/v1/jobs", s.apiJobs)
 	a.POST("/api/v1/jobs", s.apiSubmit)
 	a.POST("/api/v1/zerocloud", s.apiZeroCloud)

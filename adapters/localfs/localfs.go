@@ -206,6 +206,7 @@ type crcWriter struct {
 	name  string
 	sums  []byte
 	chunk []byte
+	side  int64 // the .crc file's size, once written
 }
 
 func (w *crcWriter) Write(p []byte) (int, error) {
@@ -245,5 +246,10 @@ func (w *crcWriter) Close() error {
 	if err := os.WriteFile(crcName(w.name), append(hdr, w.sums...), 0o644); err != nil {
 		return mapreduce.E("write checksum", mapreduce.Other, w.name, err)
 	}
+	w.side = int64(len(hdr) + len(w.sums))
 	return nil
 }
+
+// SideBytes is the size of the .crc sibling Close wrote (see
+// mapreduce.SideByteser).
+func (w *crcWriter) SideBytes() int64 { return w.side }

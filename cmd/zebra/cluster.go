@@ -64,7 +64,7 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 	delay := fl.Duration("locality-delay", time.Second, "how long a map waits for a slot beside its data (negative: never)")
 	tokenPath := fl.String("token-file", "", "file holding the cluster token (default DIR/token, made if missing)")
 	swiftAuth := fl.String("swift-auth", os.Getenv("ZEBRA_SWIFT_AUTH"), "Swift storage URL up to the account (http://host:8080/v1): accept ACCOUNT:TOKEN Swift tokens")
-	publicRead := fl.Bool("public-read", false, "let requests without a token read the job views (not logs)")
+	publicRead := fl.Bool("public-read", false, "let requests without a token read the job views, not logs (single-tenant clusters only: refused with --swift-auth)")
 	tlsCert, tlsKey := tlsFlags(fl)
 	gatewayAt := fl.String("gateway", "", "address to serve ZeroCloud's wire protocol on, in front of the --swift-auth proxy (port 0: a free port; its URL goes to DIR/gateway.url)")
 	zcTimeout := fl.Duration("zerocloud-timeout", 0, "ZeroCloud's zerovm_timeout: wall-clock limit of the instances of jobs posted to the gateway (0: the sandbox's own)")
@@ -74,6 +74,10 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 	}
 	maxima, err := parseTenantMaxima(*tenantMax)
 	if err != nil {
+		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
+		return 2
+	}
+	if err := checkPublicRead(*publicRead, *swiftAuth); err != nil {
 		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
 		return 2
 	}

@@ -32,6 +32,7 @@ commands:
                                                      start a local cluster (jobtracker + workers); prints exports for eval
                                                      ('zebra up -help' lists every option)
   down                                               stop what 'zebra up' started
+  ui                                                 print a new one-time login link of the cluster's web UI
   jobtracker --listen ADDR --data DIR                run a jobtracker
   worker --jobtracker URL --data DIR [--slots N]     run a worker
   shuffle-key                                        print a new CURVE secret key for workers' --shuffle-key-file
@@ -92,6 +93,8 @@ func run(ctx context.Context, args []string) int {
 		return upCommand(ctx, args[1:])
 	case "down":
 		return downCommand(args[1:])
+	case "ui":
+		return uiCommand(ctx, args[1:], os.Stdout, os.Stderr)
 	case "version", "-version", "--version":
 		fmt.Println("zebra", version)
 		return 0

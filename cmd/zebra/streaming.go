@@ -85,6 +85,7 @@ func localEnv() (e *streaming.Env, done func(), err error) {
 		Registry:  reg,
 		Qualify:   qualifyDefaultFS,
 		Configure: func(c *mapreduce.Conf) { conf = c },
+		InfoEnv:   streamingEnv,
 		Sandbox:   boxes.choose,
 		WorkDir:   work,
 		LogDir:    filepath.Join(stateDir(), "logs"),
@@ -117,4 +118,17 @@ func stateDir() string {
 		return filepath.Join(h, ".local", "state", "zebra")
 	}
 	return filepath.Join(os.TempDir(), "zebra")
+}
+
+// streamingEnv are the environment variables `zebra streaming` reads, as
+// -info lists them.
+var streamingEnv = []mapreduce.Setting{
+	{Name: "ZEBRA_JOBTRACKER", Default: "local", Doc: "the jobtracker jobs go to (`zebra up` exports it); -jt and -D mapreduce.jobtracker.address override it"},
+	{Name: "ZEBRA_TOKEN", Doc: "the cluster token `zebra up` prints, or ACCOUNT:SWIFT_TOKEN"},
+	{Name: "ZEBRA_TLS_CA", Doc: "a CA certificate to trust for a cluster that serves TLS (zebra up --tls)"},
+	{Name: "ZEBRA_SLOTS", Default: "one per core", Doc: "tasks the local runner runs at once"},
+	{Name: "ZEBRA_HOME", Default: "$XDG_STATE_HOME/zebra or ~/.local/state/zebra", Doc: "where task logs and `zebra up`'s cluster are kept"},
+	{Name: "HADOOP_CONF_DIR", Doc: "Hadoop's configuration (core-site.xml: fs.defaultFS; hdfs-site.xml; mapred-site.xml)"},
+	{Name: "ST_AUTH, ST_USER, ST_KEY", Doc: "Swift tempauth credentials for swift:// paths (`zebra up` exports them)"},
+	{Name: "OS_AUTH_URL, OS_USERNAME, ...", Doc: "Keystone credentials for swift:// paths (OS_PASSWORD, OS_PROJECT_NAME, OS_*_DOMAIN_NAME, OS_REGION_NAME)"},
 }

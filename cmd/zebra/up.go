@@ -66,6 +66,7 @@ func upCommand(ctx context.Context, args []string) int {
 	useTLS := fl.Bool("tls", false, "serve the jobtracker's and the workers' HTTP over TLS, with a CA made in the state directory (tls/; exported as ZEBRA_TLS_CA)")
 	tenantMax := fl.String("tenant-max", "", "operator maxima of tenants' job settings, KEY=N,... (see zebra jobtracker --tenant-max)")
 	zcTimeout := fl.Duration("zerocloud-timeout", 0, "ZeroCloud's zerovm_timeout for jobs posted to the gateway (see zebra jobtracker --zerocloud-timeout)")
+	publicRead := fl.Bool("public-read", false, "let requests without a token read the job views, not logs (single-tenant clusters on a trusted network only: refused with Swift, whose accounts are tenants; needs --no-swift)")
 	allow := fl.String("sandbox-allow", os.Getenv("ZEBRA_SANDBOX_ALLOW"), "host directories besides the system directories that tasks' interpreters may run from, comma-separated (passed to every worker; see zebra worker --sandbox-allow)")
 	if err := fl.Parse(args); err != nil {
 		return 2
@@ -75,16 +76,33 @@ func upCommand(ctx context.Context, args []string) int {
 		return 2
 	}
 	if fl.NArg() > 0 || *workers < 1 || *workers > 64 || *slots < 1 {
-		fmt.Fprintln(os.Stderr, "usage: zebra up [--no-swift [--workers N (1..64)]] [--hdfs] [--slots N] [--state DIR] [--tenant-max KEY=N,...]")
+		fmt.Fprintln(os.Stderr, "usage: zebra up [--no-swift [--workers N (1..64)] [--public-read]] [--hdfs] [--slots N] [--state DIR] [--tenant-max KEY=N,...]")
 		return 2
+	}
+	if !*noSwift {
+		// zebra up with Swift takes the Swift accounts' tokens: tenants.
+		if err := checkPublicRead(*publicRead, "swift"); err != nil {
+			fmt.Fprintln(os.Stderr, "zebra up:", err)
+			return 2
+		}
 	}
 	dir := clusterDir(*state)
 	if st, err := readClusterState(dir); err == nil && anyAlive(st, dir) {
 		fmt.Fprintf(os.Stderr, "zebra up: a cluster is already up in %s (`zebra down` stops it)\n", dir)
+		jt := ""
 		for _, e := range st.Exports {
 			fmt.Println(e)
+			if v, ok := strings.CutPrefix(e, "export ZEBRA_JOBTRACKER="); ok {
+				jt = v
+			}
 		}
 		printTokenExport(dir)
+		if tok, err := readToken(filepath.Join(dir, "token")); err == nil && jt != "" {
+			if c, err := api.NewClient(jt); err == nil {
+				c.Token = tok
+				printLoginLink(ctx, c)
+			}
+		}
 		return 0
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -186,6 +204,9 @@ func upCommand(ctx context.Context, args []string) int {
 			jtArgs = append(jtArgs, "--zerocloud-timeout", zcTimeout.String())
 		}
 	}
+	if *publicRead {
+		jtArgs = append(jtArgs, "--public-read")
+	}
 	d, err := spawn(self, dir, env, "jobtracker", jtArgs...)
 	if err != nil {
 		return fail("%v", err)
@@ -265,7 +286,7 @@ func upCommand(ctx context.Context, args []string) int {
 		time.Sleep(50 * time.Millisecond)
 	}
 	fmt.Fprintf(os.Stderr, "zebra up: jobtracker %s and %d workers are up (state and logs in %s; `zebra down` stops them)\n", url, *workers, dir)
-	fmt.Fprintf(os.Stderr, "zebra up: web UI %s/ui/ (log in with $ZEBRA_TOKEN)\n", url)
+	printLoginLink(ctx, client)
 	if swift != nil {
 		fmt.Fprintf(os.Stderr, "zebra up: Swift proxy %s (account %s, object servers %s); the swift client and swift:// paths work after eval\n",
 			swift.ProxyURL, swift.Account, strings.Join(swift.ObjectServers, " "))
