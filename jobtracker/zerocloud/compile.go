@@ -11,10 +11,12 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
 	"zebra/jobtracker/api"
+	"zebra/jobtracker/placement"
 	"zebra/mapreduce"
 )
 
@@ -39,8 +41,17 @@ type Options struct {
 	// OwnAccountOnly refuses every swift:// path outside Account (a
 	// tenant's job may touch only its own data and apps).
 	OwnAccountOnly bool
-	Logger         *slog.Logger
+	// Slots are the cluster's slots (nil: unknown, as on a client): a job
+	// whose cyclic part needs more at once than there are is refused with
+	// ErrNoSlots (ZeroCloud's 503) rather than queued forever.
+	Slots  *placement.Capacity
+	Logger *slog.Logger
 }
+
+// ErrNoSlots is matched (errors.Is) by the error of a job that needs more
+// slots at once than the cluster has, which ZeroCloud answered with 503
+// ("Slot not available").
+var ErrNoSlots = errors.New("the cluster has too few slots for the job")
 
 // Compiled is a job ready to submit.
 type Compiled struct {
@@ -66,6 +77,9 @@ func Compile(ctx context.Context, file string, job *Job, o Options) (*Compiled, 
 		o.Logger = slog.Default()
 	}
 	p := &problems{file: file}
+	if gangs(ctx, p, job, o) {
+		return nil, p.err()
+	}
 	stages := shape(p, job)
 	if len(p.list) > 0 {
 		return nil, p.err()
@@ -147,17 +161,28 @@ func foreignAccounts(p *problems, job *Job, account string) {
 }
 
 // shape orders the groups as zebra runs them: one group alone, or two
-// groups of which the first connects to the second (map -> reduce).
+// groups of which the first connects to the second (map -> reduce). Other
+// graphs (see Graph) are refused as not supported yet: their instances
+// would have to run as one gang with streaming channels (package channel),
+// which the runtime does not do yet.
 func shape(p *problems, job *Job) []stageGroup {
 	gs := job.Groups
 	for i, g := range gs {
 		for k, c := range g.Connect {
 			if c == g.Name {
-				p.add(i, g.Name, fmt.Sprintf("connect[%d]", k), "not supported yet: a group connected to itself (instances talking to their siblings)")
+				p.add(i, g.Name, fmt.Sprintf("connect[%d]", k), "not supported yet: a group connected to itself (instances talking to their siblings while they run)")
 			}
 		}
 	}
 	if len(p.list) > 0 {
+		return nil
+	}
+	index := map[string]int{}
+	for i, g := range gs {
+		index[g.Name] = i
+	}
+	if cyc := findCycle(job, index); cyc != nil {
+		p.add(index[cyc[0]], cyc[0], "connect", "the connections form a cycle: %s: not supported yet (instances that answer each other while they run)", strings.Join(cyc, " -> "))
 		return nil
 	}
 	switch len(gs) {
@@ -172,14 +197,63 @@ func shape(p *problems, job *Job) []stageGroup {
 			p.add(1, gs[1].Name, "connect", "not supported yet: groups that are not connected (submit them as separate jobs)")
 			return nil
 		}
-		if len(gs[b].Connect) > 0 {
-			p.add(b, gs[b].Name, "connect", "not supported yet: groups connected both ways")
-			return nil
-		}
 		return []stageGroup{{gs[a], a}, {gs[b], b}}
 	}
 	p.add(2, gs[2].Name, "", "not supported yet: jobs of more than two node groups (zebra runs one group, or one group connected to another: map -> reduce)")
 	return nil
+}
+
+// gangs refuses with ErrNoSlots a job with a cyclic component (see Graph)
+// whose instances, which must all run at once, outnumber o.Slots' map
+// slots, as ZeroCloud answered 503 when it could not spawn every node. It
+// reports whether it refused. Counting a wildcard group's instances lists
+// its objects; a listing that fails leaves the problem to Compile.
+func gangs(ctx context.Context, p *problems, job *Job, o Options) bool {
+	if o.Slots == nil {
+		return false
+	}
+	index := map[string]int{}
+	self := false
+	for i, g := range job.Groups {
+		index[g.Name] = i
+		self = self || slices.Contains(g.Connect, g.Name)
+	}
+	if !self && findCycle(job, index) == nil {
+		return false
+	}
+	counts := make([]int, len(job.Groups))
+	for i, g := range job.Groups {
+		counts[i] = max(g.Count, 1)
+		for _, d := range g.Devices {
+			if !d.Readable() || !wildcard(d.Path) || d.Name == "image" {
+				continue
+			}
+			fsys, name, err := o.Registry.Resolve(ctx, zebraURLFor(d.Path, o.Account))
+			if err != nil {
+				return false
+			}
+			objs, err := expand(ctx, fsys, name)
+			if err != nil {
+				return false
+			}
+			counts[i] = max(len(objs), 1)
+		}
+	}
+	g := BuildGraph(job, counts)
+	for k, c := range g.Components {
+		if !c.Cyclic {
+			continue
+		}
+		need := placement.Capacity{Maps: c.Instances}
+		if placement.GangFits(need, *o.Slots) {
+			continue
+		}
+		first := c.Groups[0]
+		p.list = append(p.list, &FieldError{File: p.file, Group: first, Name: job.Groups[first].Name, Field: "connect",
+			Msg: fmt.Sprintf("Slot not available: the %d instances of these connected groups (component %d) must all run at once, and the cluster has %d map slots",
+				c.Instances, k+1, o.Slots.Maps), noSlots: true})
+	}
+	return len(p.list) > 0
 }
 
 type compiler struct {

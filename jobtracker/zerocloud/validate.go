@@ -22,8 +22,10 @@ var deviceModes = map[string]bool{"": true, "file": true, "char": true, "pipe": 
 
 // Validate checks a parsed job against ZeroCloud's rules and zebra's
 // limits, without touching storage: group and device names, paths and
-// wildcards, counts, connect edges (known groups, no cycles), and the
-// features zebra does not run (replicate > 1, debug and image devices).
+// wildcards, counts, connect edges (known groups, no duplicates; any
+// graph, cycles included, is valid ZeroCloud: Compile refuses the shapes
+// zebra does not run), and the features zebra does not run (replicate > 1,
+// debug and image devices).
 // Every problem is reported, as an ErrorList naming its field.
 func Validate(file string, job *Job) error {
 	p := &problems{file: file}
@@ -61,12 +63,6 @@ func Validate(file string, job *Job) error {
 				p.add(i, g.Name, f, "a group may connect to itself only when it has more than one instance (count > 1 or a wildcard input)")
 			}
 			seen[c] = true
-		}
-	}
-	if len(p.list) == 0 {
-		if cyc := findCycle(job, index); cyc != nil {
-			g := index[cyc[0]]
-			p.add(g, cyc[0], "connect", "the connections form a cycle: %s; connect must describe a pipeline (a group may connect to itself, no longer loops)", strings.Join(cyc, " -> "))
 		}
 	}
 	return p.err()
