@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"zebra/jobtracker/api"
+	"zebra/jobtracker/placement"
 )
 
 // This file holds worker sessions: registration, the long poll, and
@@ -259,4 +260,14 @@ func (t *Tracker) liveNodesLocked() map[string]bool {
 	}
 	t.liveNodes, t.liveNodesKey = nodes, key
 	return nodes
+}
+
+// Slots sums the map and reduce slots of the live workers.
+func (t *Tracker) Slots() placement.Capacity {
+	var c placement.Capacity
+	for _, w := range t.Workers() {
+		c.Maps += w.MapSlots
+		c.Reduces += w.ReduceSlots
+	}
+	return c
 }

@@ -123,7 +123,7 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 		return 1
 	}
 	web.Version = version
-	front, err := web.New(web.Config{Tracker: t, Inner: t.Handler(), Logger: log, ZeroCloud: zerocloudCompiler(maxima), TenantPlan: maxima.checkPlan, Locate: newReplicaLocator(log).Locate,
+	front, err := web.New(web.Config{Tracker: t, Inner: t.Handler(), Logger: log, ZeroCloud: zerocloudCompiler(maxima, t.Slots), TenantPlan: maxima.checkPlan, Locate: newReplicaLocator(log).Locate,
 		Auth: web.AuthConfig{Token: token, SwiftURL: *swiftAuth, PublicRead: *publicRead}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)

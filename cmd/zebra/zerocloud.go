@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"zebra/jobtracker/api"
+	"zebra/jobtracker/placement"
 	"zebra/jobtracker/zerocloud"
 	"zebra/mapreduce"
 	"zebra/sandbox"
@@ -62,8 +63,9 @@ func localObject(ctx context.Context, reg *mapreduce.Registry, uri string) (*zer
 // zerocloudCompiler compiles job descriptions posted to the jobtracker's
 // /api/v1/zerocloud: with the jobtracker's own Swift credentials, ~ the
 // tenant's account. Such a job has no bundle: its apps are swift://
-// objects or system programs.
-func zerocloudCompiler(maxima tenantMaxima) func(ctx context.Context, body []byte, tenant string, cred *api.SwiftCredential) (*api.Plan, error) {
+// objects or system programs. slots are the cluster's slots now, against
+// which a job's gang is checked (ZeroCloud's 503).
+func zerocloudCompiler(maxima tenantMaxima, slots func() placement.Capacity) func(ctx context.Context, body []byte, tenant string, cred *api.SwiftCredential) (*api.Plan, error) {
 	return func(ctx context.Context, body []byte, tenant string, cred *api.SwiftCredential) (*api.Plan, error) {
 		job, err := zerocloud.Parse("job.json", body)
 		if err != nil {
@@ -76,7 +78,8 @@ func zerocloudCompiler(maxima tenantMaxima) func(ctx context.Context, body []byt
 		}
 		// A tenant's job may touch only its own account (the cluster
 		// token's, tenant "", any).
-		c, err := zerocloud.Compile(ctx, "job.json", job, zerocloud.Options{Registry: reg, Account: tenant, OwnAccountOnly: tenant != "",
+		have := slots()
+		c, err := zerocloud.Compile(ctx, "job.json", job, zerocloud.Options{Registry: reg, Account: tenant, OwnAccountOnly: tenant != "", Slots: &have,
 			Name: "zerocloud job.json", Args: []string{"POST /api/v1/zerocloud"}, Logger: quietLogger()})
 		if err != nil {
 			return nil, err
