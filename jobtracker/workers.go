@@ -23,6 +23,9 @@ type worker struct {
 	running  map[string]*attempt
 	lost     bool
 	nodes    []string // the storage nodes it sits beside (reg.Node split)
+	// pending are attempts started for it while another worker polled
+	// (a gang's), handed to it at its next poll.
+	pending []api.Assignment
 }
 
 // beside reports whether the worker sits beside storage node h.
