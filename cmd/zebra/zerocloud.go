@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"log/slog"
+	"net"
+	"net/url"
 	"strings"
 
 	"zebra/jobtracker/api"
 	"zebra/jobtracker/placement"
+	"zebra/jobtracker/shuffle"
 	"zebra/jobtracker/zerocloud"
 	"zebra/mapreduce"
 	"zebra/sandbox"
@@ -17,7 +20,7 @@ import (
 // apps run in the sandbox its zebra.sandbox setting picks, as streaming
 // programs do.
 func zerocloudJob(ctx context.Context, p *api.Plan, id mapreduce.JobID, dir string, reg *mapreduce.Registry,
-	choose func(string, *mapreduce.Conf) (mapreduce.Runner, string, error), allow []string, log *slog.Logger) (*mapreduce.Job, error) {
+	choose func(string, *mapreduce.Conf) (mapreduce.Runner, string, error), allow []string, ch channelEnv, log *slog.Logger) (*mapreduce.Job, error) {
 	runner := func(conf *mapreduce.Conf) (mapreduce.Runner, error) {
 		r, note, err := choose(conf.Get(mapreduce.KeySandbox, ""), conf)
 		if note != "" {
@@ -28,9 +31,43 @@ func zerocloudJob(ctx context.Context, p *api.Plan, id mapreduce.JobID, dir stri
 	// The worker's own PATH is not the tasks': see sandbox.ClusterEnviron.
 	path := sandbox.ClusterPath(allow)
 	return zerocloud.ClusterJob(ctx, p, id, dir, zerocloud.Env{Registry: reg, Runner: runner, Path: path, Logger: log,
+		Channels: ch.rendezvous, ChannelListen: ch.listen, ChannelHost: ch.host, ChannelKey: ch.key,
 		Object: func(ctx context.Context, uri string) (*zerocloud.LocalObject, error) {
 			return localObject(ctx, reg, uri)
 		}})
+}
+
+// channelEnv is how a worker streams the channels of ZeroCloud jobs run
+// as graphs: receivers bind on the host of its shuffle endpoint (listen),
+// others reach a wildcard-bound one at host, endpoints are exchanged
+// through the jobtracker, CURVE with the shuffle's key.
+type channelEnv struct {
+	rendezvous   zerocloud.Rendezvous
+	listen, host string
+	key          *shuffle.Curve
+}
+
+// newChannelEnv is the channelEnv of a worker whose shuffle listens at
+// shuffleAt ("tcp://HOST:PORT") and whose jobtracker client is c.
+func newChannelEnv(c *api.Client, shuffleAt, host string, key *shuffle.Curve) channelEnv {
+	bind := "127.0.0.1"
+	if u, err := url.Parse(shuffleAt); err == nil && u.Scheme == "tcp" {
+		if h, _, err := net.SplitHostPort(u.Host); err == nil {
+			bind = h
+		}
+	}
+	return channelEnv{rendezvous: trackerRendezvous{c}, listen: "tcp://" + net.JoinHostPort(bind, "*"), host: host, key: key}
+}
+
+// trackerRendezvous exchanges channel endpoints through the jobtracker.
+type trackerRendezvous struct{ c *api.Client }
+
+func (r trackerRendezvous) Publish(ctx context.Context, job string, endpoints map[string]string) error {
+	return r.c.PublishChannels(ctx, job, endpoints)
+}
+
+func (r trackerRendezvous) Lookup(ctx context.Context, job string, keys []string) (map[string]string, error) {
+	return r.c.LookupChannels(ctx, job, keys)
 }
 
 // localObject describes a Swift object for an instance's LOCAL_*

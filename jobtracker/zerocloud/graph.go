@@ -51,6 +51,9 @@ type Component struct {
 	// Cyclic is set when the connect edges within it form a cycle: then
 	// its instances are one gang and its channels stream.
 	Cyclic bool
+	// Linked is set when it has channels: run as a graph, its instances
+	// are then one gang.
+	Linked bool
 	// Instances is how many instances its groups have in all.
 	Instances int
 }
@@ -113,6 +116,9 @@ func BuildGraph(job *Job, counts []int) Graph {
 		c.Groups = append(c.Groups, i)
 		c.Instances += len(g.Groups[i].Instances)
 		c.Cyclic = c.Cyclic || selfLoop[i] || inCycle[i]
+	}
+	for _, ch := range g.Channels {
+		g.Components[byRoot[find(ch.FromGroup)]].Linked = true
 	}
 	return g
 }

@@ -2,6 +2,7 @@ package zerocloud
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -154,10 +155,12 @@ func jsonList(s []string) (string, error) {
 	return "[" + strings.Join(q, ",") + "]", nil
 }
 
-// TestCompileNoSlots: a job whose cyclic part needs more slots at once
-// than the cluster has is refused with ErrNoSlots (ZeroCloud's 503); one
-// that fits is refused as not supported yet (400), and so is any on a
-// client that does not know the cluster's slots.
+// TestCompileNoSlots: a job run as a graph whose connected instances
+// need more slots at once than the cluster has is refused with ErrNoSlots
+// (ZeroCloud's 503); one that fits compiles, and so does any on a client
+// that does not know the cluster's slots: into a graph plan of one map per
+// instance (groups in file order), all 16 in one gang, the channels
+// Servlets.md describes, the manager's object as the only output.
 func TestCompileNoSlots(t *testing.T) {
 	fsys := &mrtest.MemFS{}
 	for i := range 10 {
@@ -171,19 +174,51 @@ func TestCompileNoSlots(t *testing.T) {
 	reg.Register("swift", func(_ context.Context, _ *url.URL, raw string) (mapreduce.FS, string, error) {
 		return fsys, "/" + strings.TrimPrefix(raw, "swift://"), nil
 	})
-	compile := func(slots *placement.Capacity) error {
-		_, err := Compile(context.Background(), "job.json", job, Options{Registry: reg, Slots: slots})
-		return err
+	compile := func(slots *placement.Capacity) (*Compiled, error) {
+		return Compile(context.Background(), "job.json", job, Options{Registry: reg, Slots: slots})
 	}
-	err := compile(&placement.Capacity{Maps: 15, Reduces: 15})
+	_, err := compile(&placement.Capacity{Maps: 15, Reduces: 15})
 	if !errors.Is(err, ErrNoSlots) || errors.Is(err, ErrUnparsable) ||
 		!strings.Contains(err.Error(), `group "mapper" (index 0): connect: Slot not available: the 16 instances`) {
 		t.Errorf("15 map slots: %v, want ErrNoSlots for 16 instances", err)
 	}
 	for _, slots := range []*placement.Capacity{{Maps: 16}, nil} {
-		err := compile(slots)
-		if err == nil || errors.Is(err, ErrNoSlots) || !strings.Contains(err.Error(), "connect[0]: not supported yet: a group connected to itself") {
-			t.Errorf("slots %v: %v, want not supported yet", slots, err)
+		c, err := compile(slots)
+		if err != nil {
+			t.Fatalf("slots %v: %v", slots, err)
+		}
+		pl := c.Plan
+		var spec Spec
+		if err := json.Unmarshal(pl.Spec, &spec); err != nil {
+			t.Fatal(err)
+		}
+		var all []int
+		for i := range 16 {
+			all = append(all, i)
+		}
+		if len(pl.Splits) != 16 || pl.Reduces != 0 || len(pl.Gangs) != 1 || !slices.Equal(pl.Gangs[0], all) {
+			t.Errorf("plan: %d splits, %d reduces, gangs %v; want 16 maps in one gang", len(pl.Splits), pl.Reduces, pl.Gangs)
+		}
+		if spec.Graph == nil || len(spec.Graph.Channels) != 10*9+10*5+5 || len(spec.Stages) != 3 {
+			t.Fatalf("spec: %+v", spec)
+		}
+		if pl.Output != "mem:/AUTH_test/data" || !slices.Equal(pl.OutputFiles, []string{"mapred_result.data"}) {
+			t.Errorf("output %s %v", pl.Output, pl.OutputFiles)
+		}
+		for i := 0; i < 10; i++ {
+			if pl.Splits[i].URI != fmt.Sprintf("mem:/AUTH_test/data/binary%d.data", i) {
+				t.Errorf("split %d: %s", i, pl.Splits[i].URI)
+			}
+		}
+		if pl.Splits[10].URI != "zerocloud:reducer-1" || pl.Splits[15].URI != "zerocloud:manager" {
+			t.Errorf("splits 10, 15: %s %s", pl.Splits[10].URI, pl.Splits[15].URI)
+		}
+		kinds, idx, err := ReplyTasks(pl.Spec)
+		if err != nil || len(kinds) != 16 || kinds[15] != "m" || idx[15] != 15 {
+			t.Errorf("ReplyTasks: %v %v %v", kinds, idx, err)
+		}
+		if err := Confine(pl, func(u string) (string, error) { return u, nil }); err != nil {
+			t.Errorf("Confine: %v", err)
 		}
 	}
 }

@@ -73,13 +73,17 @@ type Receiver struct {
 // Listen binds the receiving end of a channel at endpoint (e.g.
 // "tcp://10.0.0.5:*" for a port of the system's choice; Endpoint tells
 // which), as a CURVE server with keypair key that admits only the senders
-// whose public keys are senders.
-func Listen(endpoint string, key shuffle.Curve, senders []string) (*Receiver, error) {
+// whose public keys are senders (nil key: plain ZeroMQ, as a cluster whose
+// shuffle is plain).
+func Listen(endpoint string, key *shuffle.Curve, senders []string) (*Receiver, error) {
 	sock, err := zmq.NewSocket(zmq.ROUTER)
 	if err != nil {
 		return nil, fmt.Errorf("channel: listen on %s: %w", endpoint, err)
 	}
-	domain, err := shuffle.SecureServer(sock, key, senders)
+	var domain string
+	if key != nil {
+		domain, err = shuffle.SecureServer(sock, *key, senders)
+	}
 	if err == nil {
 		err = errors.Join(sock.SetRcvhwm(Window), sock.SetLinger(time.Second),
 			sock.SetMaxmsgsize(Chunk+64), sock.Bind(endpoint))
@@ -105,7 +109,9 @@ func (r *Receiver) Endpoint() string { return r.endpoint }
 // Close releases the receiver's socket.
 func (r *Receiver) Close() error {
 	err := r.sock.Close()
-	shuffle.ReleaseDomain(r.domain)
+	if r.domain != "" {
+		shuffle.ReleaseDomain(r.domain)
+	}
 	return err
 }
 
@@ -174,16 +180,18 @@ func (r *Receiver) Copy(ctx context.Context, w io.Writer) (int64, error) {
 // Send streams src to the receiver at endpoint until src's end, then
 // waits for the receiver to acknowledge everything. It is a CURVE client
 // with keypair key that talks only to the server whose public key is
-// server. A read of src that blocks is not interrupted by ctx: close src
-// to end it.
-func Send(ctx context.Context, endpoint string, key shuffle.Curve, server string, src io.Reader) (int64, error) {
+// server (nil key: plain ZeroMQ). A read of src that blocks is not
+// interrupted by ctx: close src to end it.
+func Send(ctx context.Context, endpoint string, key *shuffle.Curve, server string, src io.Reader) (int64, error) {
 	sock, err := zmq.NewSocket(zmq.DEALER)
 	if err != nil {
 		return 0, fmt.Errorf("channel: send to %s: %w", endpoint, err)
 	}
 	defer sock.Close()
-	if err := shuffle.SecureClient(sock, key, server); err != nil {
-		return 0, fmt.Errorf("channel: send to %s: %w", endpoint, err)
+	if key != nil {
+		if err := shuffle.SecureClient(sock, *key, server); err != nil {
+			return 0, fmt.Errorf("channel: send to %s: %w", endpoint, err)
+		}
 	}
 	if err := errors.Join(sock.SetSndhwm(Window), sock.SetSndtimeo(tick), sock.SetLinger(0),
 		sock.SetImmediate(true), sock.Connect(endpoint)); err != nil {
@@ -258,13 +266,14 @@ func sendAll(ctx context.Context, sock *zmq.Socket, parts [][]byte) error {
 }
 
 // MakeFIFO makes the FIFO at path through which an app reads or writes a
-// streaming channel (mode 0600: the sandboxed app runs as the worker's
-// user or is given the directory).
+// streaming channel, mode 0666 whatever the umask: the sandboxed app may
+// run as another user than the worker, and the directory holding it
+// decides who reaches it.
 func MakeFIFO(path string) error {
-	if err := syscall.Mkfifo(path, 0o600); err != nil {
+	if err := syscall.Mkfifo(path, 0o666); err != nil {
 		return &os.PathError{Op: "mkfifo", Path: path, Err: err}
 	}
-	return nil
+	return os.Chmod(path, 0o666)
 }
 
 // openFIFO opens the FIFO at path with flag (os.O_RDONLY or os.O_WRONLY),
@@ -316,7 +325,7 @@ func openFIFO(ctx context.Context, path string, flag int, appDone <-chan struct{
 // /dev/out/<peer>) to the receiver at endpoint (see Send), until the app
 // closes it or exits (appDone closed). An app that never opened the
 // channel sends an empty stream.
-func SendFIFO(ctx context.Context, path string, appDone <-chan struct{}, endpoint string, key shuffle.Curve, server string) (int64, error) {
+func SendFIFO(ctx context.Context, path string, appDone <-chan struct{}, endpoint string, key *shuffle.Curve, server string) (int64, error) {
 	f, err := openFIFO(ctx, path, os.O_RDONLY, appDone)
 	if err != nil {
 		return 0, err

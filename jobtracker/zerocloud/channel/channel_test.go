@@ -20,7 +20,7 @@ import (
 	"zebra/jobtracker/shuffle"
 )
 
-func clusterKey(t *testing.T) shuffle.Curve {
+func clusterKey(t *testing.T) *shuffle.Curve {
 	t.Helper()
 	if !zmq.HasCurve() {
 		t.Skip("this libzmq has no CURVE support")
@@ -29,7 +29,7 @@ func clusterKey(t *testing.T) shuffle.Curve {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return k
+	return &k
 }
 
 // TestStream sends random bytes over a channel and gets the same bytes.
@@ -86,7 +86,7 @@ func TestStrangerRefused(t *testing.T) {
 	}()
 	sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer scancel()
-	if _, err := Send(sctx, r.Endpoint(), other, key.Public, strings.NewReader("intruder")); err == nil {
+	if _, err := Send(sctx, r.Endpoint(), &other, key.Public, strings.NewReader("intruder")); err == nil {
 		t.Fatal("a sender with a key the receiver does not admit was acknowledged")
 	}
 	cancel()
