@@ -104,7 +104,9 @@ func TestGangAcrossWorkers(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The workers are told to kill the rest, and confirm it.
-	rest := func(on []string) []string { return slices.DeleteFunc(slices.Clone(on), func(s string) bool { return s == failed }) }
+	rest := func(on []string) []string {
+		return slices.DeleteFunc(slices.Clone(on), func(s string) bool { return s == failed })
+	}
 	for _, p := range []struct {
 		w  string
 		on []string

@@ -228,4 +228,3 @@ func reachable(endpoint, host string) string {
 	}
 	return endpoint
 }
-
