@@ -185,7 +185,8 @@ func foreignAccounts(p *problems, job *Job, account string) {
 }
 
 // simpleShape reports whether the job is one group, or two of which one
-// connects to the other: zebra runs those as a map-only or map-reduce job
+// connects to the other, the receiving one reading no object and the
+// sending one storing none: zebra runs those as a map-only or map-reduce job
 // whose channels are files delivered when their writer exits. Any other
 // graph runs as a graph (see graphSpec): every instance a task, channels
 // streamed, each connected set of instances a gang.
@@ -200,7 +201,25 @@ func simpleShape(job *Job) bool {
 	case 1:
 		return true
 	case 2:
-		return (len(gs[0].Connect) > 0) != (len(gs[1].Connect) > 0)
+		from, to := gs[0], gs[1]
+		if len(to.Connect) > 0 {
+			from, to = to, from
+		}
+		if len(from.Connect) == 0 || len(to.Connect) > 0 {
+			return false
+		}
+		// The reduce side reads no object, the map side stores none.
+		for _, d := range to.Devices {
+			if d.Readable() && d.Name != "image" && d.Path != "" {
+				return false
+			}
+		}
+		for _, d := range from.Devices {
+			if d.Writable() && d.Path != "" {
+				return false
+			}
+		}
+		return true
 	}
 	return false
 }
