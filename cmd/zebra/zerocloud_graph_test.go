@@ -168,6 +168,7 @@ func TestZeroCloudGraph(t *testing.T) {
 	post := func(body string) (*http.Response, string) {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodPost, jt+"/api/v1/zerocloud", strings.NewReader(body))
+		req.Header.Set("X-Zerovm-Execute", "1.0") // answered with the reply, as ZeroCloud always did
 		req.Header.Set("X-Auth-Token", tenant)
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)

@@ -23,6 +23,8 @@
 //	GET  /internal/v1/jobs/{id}/plan               the job's Plan
 //	GET  /internal/v1/jobs/{id}/bundle             the job's file bundle (tar)
 //	GET  /internal/v1/jobs/{id}/map-outputs        map output events (?from=N&wait=ms → MapOutputs)
+//	POST /internal/v1/jobs/{id}/channels           publish streaming channel endpoints (Channels)
+//	GET  /internal/v1/jobs/{id}/channels           look them up (?want=src>dst...&wait=ms → Channels; 410 once the job ended)
 package api
 
 import (

@@ -15,13 +15,18 @@
 // On the wire, every message is two frames: a header of one kind byte and
 // a big-endian uint64 sequence number, and a payload. The sender sends
 // 'd' (data, payload up to Chunk bytes) messages numbered from 0, then one
-// 'e' (end, empty payload) numbered after the last; the receiver answers
-// the end with 'a' (acknowledged) once it has written everything, and the
-// sender returns only then, so a channel that Send reports sent was
-// delivered whole. A gap or a repeat in the numbers, a message from a
-// second sender, or a malformed message fails the receiver. Backpressure
-// is ZeroMQ's: the sender blocks when Window messages are queued toward a
-// receiver whose app does not read.
+// 'e' (end, empty payload) numbered after the last, and closes its socket
+// with an unbounded linger, so that what it queued leaves after Send has
+// returned (ZeroMQ delivers it while the process lives and the receiver
+// is connected). A receiver returns only at the end, so a stream cut short
+// (its sender's worker lost) never looks complete: the receiving instance
+// waits until its gang is failed. A gap or a repeat in the numbers, a
+// message from a second sender, or a malformed message fails the
+// receiver. Backpressure is ZeroMQ's: the sender blocks when Window
+// messages are queued toward a receiver whose app does not read. (A first
+// version had the receiver acknowledge the end; under load ZeroMQ lost
+// some of those replies from the ROUTER socket, which TestManyChannels
+// showed.)
 package channel
 
 import (
@@ -53,7 +58,6 @@ const (
 const (
 	kindData = 'd'
 	kindEnd  = 'e'
-	kindAck  = 'a'
 )
 
 func header(kind byte, seq uint64) []byte {
@@ -66,7 +70,6 @@ func header(kind byte, seq uint64) []byte {
 // Receiver is the receiving end of one channel.
 type Receiver struct {
 	sock     *zmq.Socket
-	domain   string
 	endpoint string
 }
 
@@ -80,9 +83,8 @@ func Listen(endpoint string, key *shuffle.Curve, senders []string) (*Receiver, e
 	if err != nil {
 		return nil, fmt.Errorf("channel: listen on %s: %w", endpoint, err)
 	}
-	var domain string
 	if key != nil {
-		domain, err = shuffle.SecureServer(sock, *key, senders)
+		err = shuffle.SecureSharedServer(sock, *key, senders)
 	}
 	if err == nil {
 		err = errors.Join(sock.SetRcvhwm(Window), sock.SetLinger(time.Second),
@@ -94,12 +96,9 @@ func Listen(endpoint string, key *shuffle.Curve, senders []string) (*Receiver, e
 	}
 	if err != nil {
 		sock.Close()
-		if domain != "" {
-			shuffle.ReleaseDomain(domain)
-		}
 		return nil, fmt.Errorf("channel: listen on %s: %w", endpoint, err)
 	}
-	return &Receiver{sock: sock, domain: domain, endpoint: resolved}, nil
+	return &Receiver{sock: sock, endpoint: resolved}, nil
 }
 
 // Endpoint is the endpoint the receiver is bound to, for senders to
@@ -108,15 +107,11 @@ func (r *Receiver) Endpoint() string { return r.endpoint }
 
 // Close releases the receiver's socket.
 func (r *Receiver) Close() error {
-	err := r.sock.Close()
-	if r.domain != "" {
-		shuffle.ReleaseDomain(r.domain)
-	}
-	return err
+	return r.sock.Close()
 }
 
 // Copy writes what the sender streams to w, in order, until the sender's
-// end, which it acknowledges; it returns the payload bytes written. It
+// end; it returns the payload bytes written. It
 // returns early with ctx's error when ctx ends, and with an error when w
 // fails or the stream is malformed (a gap, a second sender).
 func (r *Receiver) Copy(ctx context.Context, w io.Writer) (int64, error) {
@@ -167,9 +162,6 @@ func (r *Receiver) Copy(ctx context.Context, w io.Writer) (int64, error) {
 				return n, fmt.Errorf("channel: write what was received: %w", err)
 			}
 		case kindEnd:
-			if err := sendAll(ctx, r.sock, [][]byte{[]byte(sender), header(kindAck, seq), nil}); err != nil {
-				return n, fmt.Errorf("channel: acknowledge the end: %w", err)
-			}
 			return n, nil
 		default:
 			return n, fmt.Errorf("channel: receive: unknown message kind %q", kind)
@@ -178,7 +170,7 @@ func (r *Receiver) Copy(ctx context.Context, w io.Writer) (int64, error) {
 }
 
 // Send streams src to the receiver at endpoint until src's end, then
-// waits for the receiver to acknowledge everything. It is a CURVE client
+// queues the end (see the package doc: it leaves after Send returns). It is a CURVE client
 // with keypair key that talks only to the server whose public key is
 // server (nil key: plain ZeroMQ). A read of src that blocks is not
 // interrupted by ctx: close src to end it.
@@ -221,28 +213,12 @@ func Send(ctx context.Context, endpoint string, key *shuffle.Curve, server strin
 	if err := sendAll(ctx, sock, [][]byte{header(kindEnd, seq), nil}); err != nil {
 		return n, fmt.Errorf("channel: send the end to %s: %w", endpoint, err)
 	}
-	poller := zmq.NewPoller()
-	poller.Add(sock, zmq.POLLIN)
-	for {
-		if err := ctx.Err(); err != nil {
-			return n, fmt.Errorf("channel: wait for %s to acknowledge: %w", endpoint, err)
-		}
-		ready, err := poller.Poll(tick)
-		if err != nil {
-			return n, fmt.Errorf("channel: wait for %s to acknowledge: %w", endpoint, err)
-		}
-		if len(ready) == 0 {
-			continue
-		}
-		msg, err := sock.RecvMessageBytes(0)
-		if err != nil {
-			return n, fmt.Errorf("channel: wait for %s to acknowledge: %w", endpoint, err)
-		}
-		if len(msg) == 2 && len(msg[0]) == 9 && msg[0][0] == kindAck && binary.BigEndian.Uint64(msg[0][1:]) == seq {
-			return n, nil
-		}
-		return n, fmt.Errorf("channel: %s answered the end with a malformed message", endpoint)
+	// The socket lingers until everything queued has left (or the
+	// receiver is gone): closing it does not drop the end.
+	if err := sock.SetLinger(-1); err != nil {
+		return n, fmt.Errorf("channel: send to %s: %w", endpoint, err)
 	}
+	return n, nil
 }
 
 // sendAll sends one multipart message, retrying while the socket's queue
