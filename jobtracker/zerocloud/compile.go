@@ -266,6 +266,9 @@ func gangs(ctx context.Context, p *problems, job *Job, o Options) bool {
 			counts[i] = max(len(objs), 1)
 		}
 	}
+	if channelCount(job, counts) > MaxChannels {
+		return false // graphSpec refuses it
+	}
 	g := BuildGraph(job, counts)
 	for k, c := range g.Components {
 		need := placement.Capacity{Maps: c.Instances}
@@ -290,6 +293,10 @@ func (c *compiler) graphSpec(job *Job, stages []stageGroup, spec *Spec) (*GraphS
 	for k, st := range spec.Stages {
 		counts[k], offset[k] = len(st.Instances), n
 		n += counts[k]
+	}
+	if n := channelCount(job, counts); n > MaxChannels {
+		c.add(stages[0], "connect", "%d channels between the instances: more than the %d a job may have", n, MaxChannels)
+		return nil, nil
 	}
 	g := BuildGraph(job, counts)
 	gs := &GraphSpec{Channels: [][2]string{}}

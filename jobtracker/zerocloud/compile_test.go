@@ -129,6 +129,8 @@ func TestCompileErrors(t *testing.T) {
 		{"not executable", `[{"name":"g","exec":{"path":"app"},"devices":[{"name":"stdout","path":"swift://~/res/x"}]}]`, `exec.path: app: not executable`},
 		{"missing swift app", `[{"name":"g","exec":{"path":"swift://~/apps/x.nexe"},"devices":[{"name":"stdout","path":"swift://~/res/x"}]}]`, `exec.path: swift://~/apps/x.nexe: no such object`},
 		{"path-less output unsandboxed", one(`{"name":"stdin","path":"swift://~/in/a.txt"},{"name":"output"}`), `a path-less /dev/output needs the native sandbox`},
+		{"too many channels", `[{"name":"a","count":1000,"exec":{"path":"file://python2.7:python","args":"m.py"},"connect":["a"]}]`,
+			`group "a" (index 0): connect: 999000 channels between the instances: more than the 100000 a job may have`},
 		{"sandbox none", one(`{"name":"input","path":"swift://~/in/a.txt"},{"name":"stdout","path":"swift://~/res/y"}`), `zebra.sandbox=none runs plain processes`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -53,6 +53,9 @@ func (s *Spec) check() error {
 		}
 	}
 	if s.Graph != nil {
+		if len(s.Graph.Channels) > MaxChannels {
+			return fmt.Errorf("%d channels: more than %d", len(s.Graph.Channels), MaxChannels)
+		}
 		for _, ch := range s.Graph.Channels {
 			if !names[ch[0]] || !names[ch[1]] || ch[0] == ch[1] {
 				return fmt.Errorf("channel %s -> %s: not between two instances of the job", ch[0], ch[1])

@@ -58,6 +58,35 @@ type Component struct {
 	Instances int
 }
 
+// MaxChannels bounds the channels of a job (a group of n instances
+// connected to itself has n*(n-1)).
+const MaxChannels = 100000
+
+// channelCount is how many channels BuildGraph would make, without making
+// them.
+func channelCount(job *Job, counts []int) int64 {
+	index := map[string]int{}
+	for i, g := range job.Groups {
+		index[g.Name] = i
+	}
+	var n int64
+	for a, g := range job.Groups {
+		for _, name := range g.Connect {
+			b, ok := index[name]
+			if !ok {
+				continue
+			}
+			ca, cb := int64(max(counts[a], 1)), int64(max(counts[b], 1))
+			if a == b {
+				n += ca * (ca - 1)
+			} else {
+				n += ca * cb
+			}
+		}
+	}
+	return n
+}
+
 // BuildGraph is the graph of a validated job whose group i has counts[i]
 // instances (as Compile counts them: a wildcard's matches, else count).
 func BuildGraph(job *Job, counts []int) Graph {
