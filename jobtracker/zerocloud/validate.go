@@ -305,50 +305,6 @@ func zebraURLFor(u, account string) string {
 	return s
 }
 
-// findCycle returns the group names of a cycle of connect edges (longer
-// than a group connected to itself), the first repeated at the end, or nil.
-func findCycle(job *Job, index map[string]int) []string {
-	const (
-		white = iota
-		grey
-		black
-	)
-	color := make([]int, len(job.Groups))
-	var stack []string
-	var found []string
-	var visit func(i int) bool
-	visit = func(i int) bool {
-		color[i] = grey
-		stack = append(stack, job.Groups[i].Name)
-		for _, c := range job.Groups[i].Connect {
-			j := index[c]
-			if j == i {
-				continue
-			}
-			if color[j] == grey {
-				for k, n := range stack {
-					if n == c {
-						found = append(append([]string(nil), stack[k:]...), c)
-					}
-				}
-				return true
-			}
-			if color[j] == white && visit(j) {
-				return true
-			}
-		}
-		stack = stack[:len(stack)-1]
-		color[i] = black
-		return false
-	}
-	for i := range job.Groups {
-		if color[i] == white && visit(i) {
-			return found
-		}
-	}
-	return nil
-}
-
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
