@@ -20,7 +20,7 @@ import (
 	"zebra/jobtracker/shuffle"
 )
 
-func clusterKey(t *testing.T) *shuffle.Curve {
+func clusterKey(t testing.TB) *shuffle.Curve {
 	t.Helper()
 	if !zmq.HasCurve() {
 		t.Skip("this libzmq has no CURVE support")
