@@ -103,6 +103,12 @@ func (t *Tracker) gangWorkersLocked(v *placement.View, first *worker) []*worker 
 		}
 	}
 	slices.SortFunc(others, func(a, b *worker) int { return strings.Compare(a.id, b.id) })
+	for _, w := range t.workers {
+		if !w.lost {
+			v.Slots.Maps += w.reg.MapSlots
+			v.Slots.Reduces += w.reg.ReduceSlots
+		}
+	}
 	for _, w := range others {
 		m, r := w.free()
 		if m <= 0 && r <= 0 {

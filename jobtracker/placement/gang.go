@@ -29,9 +29,10 @@ import (
 //     wait on each other: the first in order starts once enough slots are
 //     free, the next after it;
 //   - a gang that could never fit (more tasks of a kind than the cluster
-//     has slots of that kind) must be refused when it is submitted
-//     (GangFits), as ZeroCloud answered 503; Place would hold slots for it
-//     forever.
+//     has slots of that kind, View.Slots) should be refused when it is
+//     submitted (GangFits), as ZeroCloud answered 503; if one is queued
+//     anyway (the cluster shrank, or the check was not made) it waits
+//     without holding slots, so the jobs behind it go on.
 
 // Gang is a set of queued tasks of one job that start together or not at
 // all.
@@ -90,6 +91,9 @@ func placeGangs(v *View) gangResult {
 				g.out = append(g.out, as...)
 				g.free = free
 				continue
+			}
+			if v.Slots != (Capacity{}) && !GangFits(need, v.Slots) {
+				continue // it could never start: holding slots for it would stall the jobs behind it
 			}
 			if need.Maps > 0 {
 				g.holdMaps = min(g.holdMaps, ji)

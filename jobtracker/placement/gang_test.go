@@ -85,6 +85,15 @@ func TestPlaceGangs(t *testing.T) {
 			},
 		},
 		{
+			name: "a gang larger than the cluster waits without holding slots from later jobs",
+			setup: func(h *Harness) {
+				h.AddWorker("w1", 2, 0)
+				h.AddGangJob(3)
+				h.AddJob(hosts(nil), 0, 1)
+			},
+			steps: []step{{want: []string{"w1 j1/m0"}}},
+		},
+		{
 			name: "a gang of a job with several gangs: each whole, the later one waits",
 			setup: func(h *Harness) {
 				h.AddWorker("w1", 3, 0)

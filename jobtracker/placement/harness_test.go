@@ -130,6 +130,8 @@ func (h *Harness) enqueue(j *hJob, t *hTask) {
 func (h *Harness) View() *View {
 	v := &View{Live: len(h.Workers), LiveNodes: map[string]bool{}, LocalityDelay: h.Delay}
 	for _, w := range h.Workers {
+		v.Slots.Maps += w.mapSlots
+		v.Slots.Reduces += w.redSlots
 		v.Workers = append(v.Workers, Worker{ID: w.id, Nodes: w.nodes, FreeMaps: w.mapSlots - w.runMaps, FreeReduces: w.redSlots - w.runReduces})
 		for _, n := range w.nodes {
 			v.LiveNodes[n] = true

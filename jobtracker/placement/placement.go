@@ -50,6 +50,10 @@ type View struct {
 	// live worker waits for a slot there before it may run elsewhere
 	// (negative: never wait).
 	LocalityDelay time.Duration
+	// Slots are the live workers' slots in all (zero: unknown). A gang
+	// that needs more could never start: it waits without holding slots
+	// from later jobs.
+	Slots Capacity
 }
 
 // Worker is a worker with free slots.
