@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -68,6 +69,29 @@ func (r trackerRendezvous) Publish(ctx context.Context, job string, endpoints ma
 
 func (r trackerRendezvous) Lookup(ctx context.Context, job string, keys []string) (map[string]string, error) {
 	return r.c.LookupChannels(ctx, job, keys)
+}
+
+// clusterSlots are the slots of the jobtracker's live workers, for the
+// client-side check of a ZeroCloud graph's gangs (nil if they cannot be
+// read: the jobtracker then queues the job).
+func clusterSlots(ctx context.Context, jt string) *placement.Capacity {
+	c, err := api.NewClient(jt)
+	if err != nil {
+		return nil
+	}
+	var ws []struct {
+		MapSlots    int `json:"map_slots"`
+		ReduceSlots int `json:"reduce_slots"`
+	}
+	if err := c.Do(ctx, http.MethodGet, "/api/v1/cluster/workers", nil, &ws); err != nil {
+		return nil
+	}
+	var slots placement.Capacity
+	for _, w := range ws {
+		slots.Maps += w.MapSlots
+		slots.Reduces += w.ReduceSlots
+	}
+	return &slots
 }
 
 // localObject describes a Swift object for an instance's LOCAL_*

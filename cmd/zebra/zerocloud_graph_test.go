@@ -124,8 +124,8 @@ sys.stderr.write('manager: %d words\n' % len(total))
 // to itself and to another, three groups) on the real Swift of zebra up,
 // through POST and through zebra submit, and compares its result with a
 // word count computed here from the objects. A job whose 14 instances
-// must run at once on a 12-slot cluster is answered 503 and starts
-// nothing. A failing app's stderr with a path is stored as an object and
+// must run at once on a 12-slot cluster is answered 503 (zebra submit:
+// exit 5) and starts nothing. A failing app's stderr with a path is stored as an object and
 // its exit code reported.
 func TestZeroCloudGraph(t *testing.T) {
 	suite.Require(t, suite.Swift)
@@ -183,6 +183,15 @@ func TestZeroCloudGraph(t *testing.T) {
 	// 8 mappers + 5 reducers + 1 manager = 14 instances > 12 slots.
 	if resp, body := post(jobJSON); resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "Slot not available: the 14 instances") {
 		t.Fatalf("14 instances on 12 slots: %d %s, want 503", resp.StatusCode, body)
+	}
+	subDir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(subDir, "job.json"), []byte(jobJSON), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refused := zebraCmd(bin, subDir, env, "submit", "job.json")
+	out, _ := refused.CombinedOutput()
+	if code := refused.ProcessState.ExitCode(); code != 5 || !strings.Contains(string(out), "Slot not available: the 14 instances") {
+		t.Fatalf("zebra submit of 14 instances on 12 slots: exit %d, want 5:\n%s", code, out)
 	}
 	if _, _, err := conn.Object(ctx, "data", "mapred_result.data"); err == nil {
 		t.Fatal("the refused job wrote its result")
