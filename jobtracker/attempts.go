@@ -84,34 +84,45 @@ func (a *attempt) setProgress(p api.AttemptProgress) bool {
 // where it already failed while other workers are up), then starts the
 // attempts placed: the clock is read and history written here, outside
 // Place.
+//
+// A job with gangs (api.Plan.Gangs) is placed across every live worker at
+// once: a gang's attempts on other workers are started here too and
+// handed to those workers at their next poll (worker.pending), which is
+// woken.
 func (t *Tracker) assignLocked(w *worker) []api.Assignment {
-	freeMap, freeReduce := w.reg.MapSlots, w.reg.ReduceSlots
-	for _, a := range w.running {
-		if a.id.Task.Kind == mapreduce.MapTask {
-			freeMap--
-		} else {
-			freeReduce--
-		}
-	}
+	out := w.pending
+	w.pending = nil
+	freeMap, freeReduce := w.free()
 	if freeMap <= 0 && freeReduce <= 0 {
-		return nil
+		return out
 	}
 	v := &placement.View{Workers: []placement.Worker{{ID: w.id, Nodes: w.nodes, FreeMaps: freeMap, FreeReduces: freeReduce}},
 		Live: len(t.workers), LiveNodes: t.liveNodesLocked(), LocalityDelay: t.cfg.LocalityDelay}
 	var jobs []*job
+	gangs := false
 	for _, j := range t.order {
 		if j.ended() || j.queuedN == 0 {
 			continue
 		}
 		jobs = append(jobs, j)
-		v.Jobs = append(v.Jobs, j.placementJob())
+		pj := j.placementJob()
+		gangs = gangs || len(pj.Gangs) > 0
+		v.Jobs = append(v.Jobs, pj)
 	}
 	if len(jobs) == 0 {
-		return nil
+		return out
 	}
-	var out []api.Assignment
+	workers := []*worker{w}
+	if gangs {
+		workers = t.gangWorkersLocked(v, w)
+	}
 	for _, a := range placement.Place(v, time.Now()) {
 		j := jobs[a.Job]
+		if a.Worker != 0 {
+			if _, ok := j.gangOf[a.Index]; !ok || a.Kind != mapreduce.MapTask {
+				continue // a single task for another worker: it takes its own at its poll
+			}
+		}
 		tasks := j.maps
 		if a.Kind == mapreduce.ReduceTask {
 			tasks = j.reduces
@@ -119,6 +130,11 @@ func (t *Tracker) assignLocked(w *worker) []api.Assignment {
 		tk := tasks[a.Index]
 		tk.queued = false
 		j.queuedN--
+		if to := workers[a.Worker]; to != w {
+			to.pending = append(to.pending, t.startLocked(tk, to))
+			t.changed(nil) // wake its poll
+			continue
+		}
 		out = append(out, t.startLocked(tk, w))
 	}
 	for _, j := range jobs {
@@ -144,7 +160,8 @@ func (j *job) placementJob() placement.Job {
 			}
 			return nil
 		},
-		ReducesReady: placement.SlowStartReached(j.mapsDone, len(j.maps), j.plan.SlowStart)}
+		ReducesReady: placement.SlowStartReached(j.mapsDone, len(j.maps), j.plan.SlowStart),
+		Gangs:        j.queuedGangs()}
 }
 
 func (t *Tracker) startLocked(tk *task, w *worker) api.Assignment {
@@ -322,6 +339,9 @@ func (j *job) enqueue(tk *task) {
 	tk.seq++
 	tk.queuedAt = time.Now()
 	j.queuedN++
+	if _, ok := j.gangOf[tk.id.Index]; ok && tk.id.Kind == mapreduce.MapTask {
+		return // placed with its gang (placementJob), from no queue
+	}
 	if tk.id.Kind == mapreduce.ReduceTask {
 		j.reduceQ.push(tk)
 		return

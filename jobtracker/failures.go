@@ -102,6 +102,9 @@ func (t *Tracker) endAttemptLocked(a *attempt, k api.FailureKind, errText string
 	tk.avoid[a.worker.id] = true
 	var why string
 	tk.fails, why = tk.fails.add(k, j.maxAttempts(tk.id.Kind))
+	if _, ok := j.gangOf[tk.id.Index]; ok && tk.id.Kind == mapreduce.MapTask && why == "" {
+		why = "Task %s runs with others that stream to it (a gang), which are not restarted in part: its failure fails the job"
+	}
 	if why == "" {
 		return ""
 	}

@@ -105,6 +105,30 @@ func (t *Tracker) Handler() http.Handler {
 		}
 		http.ServeFile(w, r, p)
 	})
+	mux.HandleFunc("POST /internal/v1/jobs/{id}/channels", func(w http.ResponseWriter, r *http.Request) {
+		var c api.Channels
+		if !readJSON(w, r, &c) {
+			return
+		}
+		if err := t.PublishChannels(r.PathValue("id"), c); err != nil {
+			writeError(w, http.StatusGone, err.Error())
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+	})
+	mux.HandleFunc("GET /internal/v1/jobs/{id}/channels", func(w http.ResponseWriter, r *http.Request) {
+		ms, err := strconv.Atoi(r.URL.Query().Get("wait"))
+		if err != nil || ms < 0 {
+			writeError(w, http.StatusBadRequest, "wait must be a non-negative integer")
+			return
+		}
+		out, ok := t.LookupChannels(r.Context(), r.PathValue("id"), r.URL.Query()["want"], min(time.Duration(ms)*time.Millisecond, time.Minute))
+		if !ok {
+			writeError(w, http.StatusGone, "no running job "+r.PathValue("id"))
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+	})
 	mux.HandleFunc("GET /internal/v1/jobs/{id}/map-outputs", func(w http.ResponseWriter, r *http.Request) {
 		from, err1 := strconv.Atoi(r.URL.Query().Get("from"))
 		ms, err2 := strconv.Atoi(r.URL.Query().Get("wait"))

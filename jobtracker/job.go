@@ -57,6 +57,11 @@ type job struct {
 	// held are the finished maps of an earlier epoch waiting for a worker
 	// serving their outputs to register (see recovery.go), by attempt id.
 	held map[string]heldMap
+	// gangOf maps a gang's map index to its gang (Plan.Gangs), channels
+	// are the endpoints of its running instances' streaming channels
+	// (see gang.go).
+	gangOf   map[int]int
+	channels map[string]string
 }
 
 func (t *Tracker) newJob(id mapreduce.JobID, p *api.Plan, submitted time.Time) (*job, error) {
@@ -71,6 +76,7 @@ func (t *Tracker) newJob(id mapreduce.JobID, p *api.Plan, submitted time.Time) (
 	j := &job{id: id, plan: p, state: api.StateRunning, submitted: submitted, nodeQ: map[string]*queue{},
 		committer: &mapreduce.Committer{FS: fsys, Out: out, Job: id, Marker: p.MarkSuccess,
 			Shared: p.OutputFiles != nil, Files: p.OutputFiles}}
+	j.gangOf = gangIndex(p.Gangs)
 	for i := range p.Splits {
 		tk := &task{job: j, id: mapreduce.TaskID{Job: id, Kind: mapreduce.MapTask, Index: i}}
 		j.maps = append(j.maps, tk)
@@ -176,7 +182,7 @@ func checkPlan(p *api.Plan) error {
 			return fmt.Errorf("plan: split %d (%q %d+%d) is not valid", i, s.URI, s.Start, s.Length)
 		}
 	}
-	return nil
+	return checkGangs(p)
 }
 
 func (j *job) record() *jobRecord {

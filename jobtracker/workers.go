@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"zebra/jobtracker/api"
+	"zebra/jobtracker/placement"
 )
 
 // This file holds worker sessions: registration, the long poll, and
@@ -22,6 +23,9 @@ type worker struct {
 	running  map[string]*attempt
 	lost     bool
 	nodes    []string // the storage nodes it sits beside (reg.Node split)
+	// pending are attempts started for it while another worker polled
+	// (a gang's), handed to it at its next poll.
+	pending []api.Assignment
 }
 
 // beside reports whether the worker sits beside storage node h.
@@ -319,4 +323,14 @@ func (t *Tracker) liveNodesLocked() map[string]bool {
 	}
 	t.liveNodes, t.liveNodesKey = nodes, key
 	return nodes
+}
+
+// Slots sums the map and reduce slots of the live workers.
+func (t *Tracker) Slots() placement.Capacity {
+	var c placement.Capacity
+	for _, w := range t.Workers() {
+		c.Maps += w.MapSlots
+		c.Reduces += w.ReduceSlots
+	}
+	return c
 }

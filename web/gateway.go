@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 
@@ -62,12 +61,8 @@ func (s *Server) gatewayRun(c *gin.Context) {
 	plan, bundle, err := s.zerocloudPosted(ctx, job, p.Tenant, s.swiftCredential(p))
 	if err != nil {
 		// As ZeroCloud answered: the problems as text.
-		code := http.StatusBadRequest
-		if errors.Is(err, zerocloud.ErrUnparsable) {
-			code = http.StatusUnprocessableEntity
-		}
 		c.Header("X-Content-Type-Options", "nosniff")
-		c.String(code, "%s\n", err.Error())
+		c.String(zerocloudRefusal(err), "%s\n", err.Error())
 		return
 	}
 	if bundle != nil {

@@ -24,7 +24,8 @@ const maxZeroCloudJob = 1 << 20
 // ZeroCloud's POST with X-Zerovm-Execute took it), compiles it for the
 // authenticated tenant and submits it: 201 with the job's id, 422 when
 // the body is not a JSON job description at all, 400 with every problem
-// of one that parses but is invalid (nothing started), 409 when an output
+// of one that parses but is invalid (nothing started), 503 when the
+// cluster has too few slots for its gang (zerocloud.ErrNoSlots), 409 when an output
 // object exists. A job with a reply (its last group stores nothing, or a
 // group has a path-less channel), or any job posted with
 // X-Zerovm-Execute, is answered as ZeroCloud answered it, once it has
@@ -47,12 +48,9 @@ func (s *Server) apiZeroCloud(c *gin.Context) {
 	plan, err := s.zerocloud(c.Request.Context(), body, p.Tenant, s.swiftCredential(p))
 	if err != nil {
 		// As ZeroCloud: 422 when the description cannot be parsed at
-		// all, 400 when it parses but is not a valid job.
-		code := http.StatusBadRequest
-		if errors.Is(err, zerocloud.ErrUnparsable) {
-			code = http.StatusUnprocessableEntity
-		}
-		apiError(c, code, err.Error())
+		// all, 400 when it parses but is not a valid job, 503 when the
+		// cluster has too few slots for the instances that must run at once.
+		apiError(c, zerocloudRefusal(err), err.Error())
 		return
 	}
 	if err := zerocloud.SetRequest(plan, zerocloud.RequestOf(c.Request, "/"+s.postAccount(p))); err != nil {
@@ -292,4 +290,18 @@ func (s *Server) postAccount(p Principal) string {
 		return path.Base(cred.StorageURL)
 	}
 	return ""
+}
+
+// zerocloudRefusal is ZeroCloud's status for a job it would not start:
+// 422 when the description (or image) cannot be parsed at all, 503 when
+// the cluster has too few slots for the instances that must run at once,
+// 400 for any other invalid job.
+func zerocloudRefusal(err error) int {
+	switch {
+	case errors.Is(err, zerocloud.ErrUnparsable):
+		return http.StatusUnprocessableEntity
+	case errors.Is(err, zerocloud.ErrNoSlots):
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusBadRequest
 }

@@ -129,7 +129,7 @@ func jobtrackerCommand(ctx context.Context, args []string) int {
 		return 1
 	}
 	web.Version = version
-	front, err := web.New(web.Config{Tracker: t, Inner: t.Handler(), Logger: log, ZeroCloud: zerocloudCompiler(maxima), ZeroCloudPosted: zerocloudPostedCompiler(maxima), TenantPlan: maxima.checkPlan, Locate: newReplicaLocator(log).Locate,
+	front, err := web.New(web.Config{Tracker: t, Inner: t.Handler(), Logger: log, ZeroCloud: zerocloudCompiler(maxima, t.Slots), ZeroCloudPosted: zerocloudPostedCompiler(maxima, t.Slots), TenantPlan: maxima.checkPlan, Locate: newReplicaLocator(log).Locate,
 		Auth: web.AuthConfig{Token: token, SwiftURL: *swiftAuth, PublicRead: *publicRead}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zebra jobtracker:", err)
@@ -255,6 +255,15 @@ func workerCommand(ctx context.Context, args []string) int {
 			log.Error("attempt log server stopped", "err", err)
 		}
 	}()
+	trackerClient, err := api.NewClient(*jt)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zebra worker:", err)
+		return 2
+	}
+	if token != "" {
+		trackerClient.Token = token
+	}
+	channels := newChannelEnv(trackerClient, *shuffleAt, host, shuffleKey)
 	build := func(ctx context.Context, p *api.Plan, id mapreduce.JobID, dir string) (*mapreduce.Job, error) {
 		scratch := filepath.Join(dir, "scratch")
 		if err := os.MkdirAll(scratch, 0o755); err != nil {
@@ -264,7 +273,7 @@ func workerCommand(ctx context.Context, args []string) int {
 		// cluster's jobs with their settings, a tenant's with its token.
 		reg := planRegistry(p, storageNode, maxima)
 		if p.Kind == zerocloud.Kind {
-			return zerocloudJob(ctx, p, id, dir, reg, boxes.chooserFor(p.Owner), boxes.allow, log)
+			return zerocloudJob(ctx, p, id, dir, reg, boxes.chooserFor(p.Owner), boxes.allow, channels, log)
 		}
 		e := &streaming.Env{Stdout: os.Stderr, Stderr: os.Stderr, Environ: sandbox.ClusterEnviron(os.Environ(), boxes.allow), Registry: reg,
 			Sandbox: boxes.chooserFor(p.Owner), WorkDir: scratch, LogDir: filepath.Join(*data, "logs"), Logger: log}

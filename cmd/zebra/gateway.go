@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"zebra/jobtracker/api"
+	"zebra/jobtracker/placement"
 	"zebra/jobtracker/zerocloud"
 	"zebra/jobtracker/zerocloud/gateway"
 	"zebra/mapreduce"
@@ -27,7 +28,7 @@ import (
 // the files the job names relatively (a posted image or script) shipped
 // in a bundle, and ZeroCloud's timeout (if the operator set one) as the
 // instances' wall-clock limit.
-func zerocloudPostedCompiler(maxima tenantMaxima) web.ZeroCloudPostedFunc {
+func zerocloudPostedCompiler(maxima tenantMaxima, slots func() placement.Capacity) web.ZeroCloudPostedFunc {
 	return func(ctx context.Context, job *gateway.Job, tenant string, cred *api.SwiftCredential) (*api.Plan, io.ReadCloser, error) {
 		j, err := zerocloud.Parse(job.File, job.Description)
 		if err != nil {
@@ -38,7 +39,8 @@ func zerocloudPostedCompiler(maxima tenantMaxima) web.ZeroCloudPostedFunc {
 			conf[mapreduce.KeySandboxWallSecs] = strconv.FormatInt(int64(job.Timeout/time.Second), 10)
 		}
 		reg := tenantRegistry(tenant, cred, func(string) string { return "" }, "", maxima)
-		c, err := zerocloud.Compile(ctx, job.File, j, zerocloud.Options{Registry: reg, Dir: job.Dir, Conf: conf, Account: tenant, OwnAccountOnly: true,
+		have := slots()
+		c, err := zerocloud.Compile(ctx, job.File, j, zerocloud.Options{Registry: reg, Dir: job.Dir, Conf: conf, Account: tenant, OwnAccountOnly: true, Slots: &have,
 			Name: "zerocloud " + job.Kind, Args: []string{"POST /v1" + job.PathInfo()}, Logger: quietLogger()})
 		if err != nil {
 			return nil, nil, err

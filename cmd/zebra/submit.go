@@ -88,7 +88,11 @@ func submitCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	reg := registry(func(k string) string { return conf[k] }, "")
 	c, err := zerocloud.Compile(ctx, name, job, zerocloud.Options{Registry: reg, Dir: filepath.Dir(abs), Conf: conf,
-		Name: jobName, User: who, Args: append([]string{"submit"}, args...), Logger: quietLogger()})
+		Name: jobName, User: who, Args: append([]string{"submit"}, args...), Logger: quietLogger(), Slots: clusterSlots(ctx, *jt)})
+	if errors.Is(err, zerocloud.ErrNoSlots) {
+		fmt.Fprintf(stderr, "%v\nzebra submit: 503: the cluster has too few slots for %s; nothing was started\n", err, file)
+		return 5
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\nzebra submit: %s was not submitted; nothing was started\n", err, file)
 		return 1

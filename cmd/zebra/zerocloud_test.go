@@ -179,9 +179,9 @@ func TestZeroCloudWordcount(t *testing.T) {
 		{"unknown field", strings.Replace(out2, `"args":`, `"argz":`, 1), `job.json: group "map" (index 0): exec.argz: unknown field`},
 		{"bad wildcard", strings.Replace(out2, `{"name": "stderr"}`, `{"name": "stderr", "path": "swift://~/logs/map.log"}`, 1),
 			`job.json: group "map" (index 0): devices[2].path: swift://~/logs/map.log: the readable device input has a wildcard`},
-		{"cycle", `[{"name":"map","exec":{"path":"file://python2.7:python","args":"mapper.py"},"devices":[{"name":"input","path":"swift://~/books/*.txt"}],"connect":["reduce"]},
- {"name":"reduce","exec":{"path":"file://python2.7:python","args":"reducer.py"},"devices":[{"name":"stdout","path":"swift://~/results2/wc.txt"}],"connect":["map"]}]`,
-			`job.json: group "map" (index 0): connect: the connections form a cycle: map -> reduce -> map`},
+		{"unknown connect", `[{"name":"map","exec":{"path":"file://python2.7:python","args":"mapper.py"},"devices":[{"name":"input","path":"swift://~/books/*.txt"}],"connect":["reducer"]},
+ {"name":"reduce","exec":{"path":"file://python2.7:python","args":"reducer.py"},"devices":[{"name":"stdout","path":"swift://~/results2/wc.txt"}]}]`,
+			`job.json: group "map" (index 0): connect[0]: "reducer": no group has this name`},
 		{"missing app", strings.Replace(out2, `"args": "reducer.py"`, `"args": "reduce.py"`, 1), `job.json: group "reduce" (index 1): exec.args: reduce.py: no such file next to job.json`},
 		{"no such objects", strings.Replace(out2, `books/*.txt`, `books/*.csv`, 1), `job.json: group "map" (index 0): devices[1].path: swift://~/books/*.csv matches no object`},
 	} {

@@ -23,6 +23,8 @@
 //	GET  /internal/v1/jobs/{id}/plan               the job's Plan
 //	GET  /internal/v1/jobs/{id}/bundle             the job's file bundle (tar)
 //	GET  /internal/v1/jobs/{id}/map-outputs        map output events (?from=N&wait=ms → MapOutputs)
+//	POST /internal/v1/jobs/{id}/channels           publish streaming channel endpoints (Channels)
+//	GET  /internal/v1/jobs/{id}/channels           look them up (?want=src>dst...&wait=ms → Channels; 410 once the job ended)
 package api
 
 import (
@@ -151,6 +153,11 @@ type Plan struct {
 	// SlowStart is the fraction of finished maps from which reduces are
 	// scheduled (mapreduce.job.reduce.slowstart.completedmaps).
 	SlowStart float64 `json:"slow_start,omitempty"`
+	// Gangs are sets of maps (indices into Splits) that must start
+	// together, all or nothing (instances of a ZeroCloud job that stream to
+	// each other while they run; see jobtracker/placement). A gang's map
+	// is never retried alone: its failure fails the job.
+	Gangs [][]int `json:"gangs,omitempty"`
 	// Owner is the tenant the jobtracker authenticated when the job was
 	// submitted (a Swift account; "" for the cluster's own token). The
 	// jobtracker's web layer sets it, overriding whatever the client sent;
@@ -164,6 +171,14 @@ type Plan struct {
 	// the jobtracker's commit use nothing else for a tenant's job, and it
 	// is never shown.
 	Swift *SwiftCredential `json:"swift,omitempty"`
+}
+
+// Channels are endpoints of streaming channels of a job's running
+// instances, by channel ("src>dst", instance names): where the receiving
+// instance's worker listens for the sender (see
+// jobtracker/zerocloud/channel).
+type Channels struct {
+	Endpoints map[string]string `json:"endpoints"`
 }
 
 // SwiftCredential is a Swift account's storage URL and a token for it.

@@ -36,6 +36,8 @@ type hJob struct {
 	nodeQ         map[string]*sliceQueue
 	mapsDone      int
 	slowStart     float64
+	// gangs are the job's gangs, as indices of maps (in no queue).
+	gangs [][]int
 }
 
 type hTask struct {
@@ -88,6 +90,23 @@ func (h *Harness) AddJob(hosts [][]string, reduces int, slowStart float64) {
 	h.Jobs = append(h.Jobs, j)
 }
 
+// AddGangJob adds a job whose maps come in gangs of the given sizes
+// (maps numbered across the gangs, none with a preferred host), all
+// queued now.
+func (h *Harness) AddGangJob(sizes ...int) {
+	j := &hJob{mapQ: &sliceQueue{}, reduceQ: &sliceQueue{}, nodeQ: map[string]*sliceQueue{}, slowStart: 1}
+	for _, n := range sizes {
+		var g []int
+		for range n {
+			i := len(j.maps)
+			j.maps = append(j.maps, &hTask{t: Task{Kind: mapreduce.MapTask, Index: i, QueuedAt: h.Now}, queued: true, seq: 1})
+			g = append(g, i)
+		}
+		j.gangs = append(j.gangs, g)
+	}
+	h.Jobs = append(h.Jobs, j)
+}
+
 func (h *Harness) enqueue(j *hJob, t *hTask) {
 	t.queued = true
 	t.seq++
@@ -111,6 +130,8 @@ func (h *Harness) enqueue(j *hJob, t *hTask) {
 func (h *Harness) View() *View {
 	v := &View{Live: len(h.Workers), LiveNodes: map[string]bool{}, LocalityDelay: h.Delay}
 	for _, w := range h.Workers {
+		v.Slots.Maps += w.mapSlots
+		v.Slots.Reduces += w.redSlots
 		v.Workers = append(v.Workers, Worker{ID: w.id, Nodes: w.nodes, FreeMaps: w.mapSlots - w.runMaps, FreeReduces: w.redSlots - w.runReduces})
 		for _, n := range w.nodes {
 			v.LiveNodes[n] = true
@@ -126,6 +147,17 @@ func (h *Harness) View() *View {
 				return nil
 			},
 			ReducesReady: SlowStartReached(j.mapsDone, len(j.maps), j.slowStart)})
+		for _, g := range j.gangs {
+			var gang Gang
+			for _, i := range g {
+				if j.maps[i].queued {
+					gang.Tasks = append(gang.Tasks, j.maps[i].t)
+				}
+			}
+			if len(gang.Tasks) == len(g) {
+				v.Jobs[len(v.Jobs)-1].Gangs = append(v.Jobs[len(v.Jobs)-1].Gangs, gang)
+			}
+		}
 	}
 	return v
 }

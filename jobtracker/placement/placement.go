@@ -18,7 +18,9 @@
 //   - a task is not placed on a worker where one of its attempts failed
 //     (Task.Avoid) unless it has failed on as many workers as are live;
 //   - each queue is looked at for at most Scan live tasks per slot, so
-//     one slot costs O(Scan) however long the queues are.
+//     one slot costs O(Scan) however long the queues are;
+//   - gangs (Job.Gangs) are placed before any single task, all or
+//     nothing (see PlaceGangs and gang.go).
 package placement
 
 import (
@@ -48,6 +50,10 @@ type View struct {
 	// live worker waits for a slot there before it may run elsewhere
 	// (negative: never wait).
 	LocalityDelay time.Duration
+	// Slots are the live workers' slots in all (zero: unknown). A gang
+	// that needs more could never start: it waits without holding slots
+	// from later jobs.
+	Slots Capacity
 }
 
 // Worker is a worker with free slots.
@@ -72,6 +78,10 @@ type Job struct {
 	// ReducesReady is set once enough of the job's maps have finished for
 	// its reduces to be placed (see SlowStartReached).
 	ReducesReady bool
+	// Gangs are the job's queued gangs: sets of tasks that start
+	// together or not at all (see gang.go). A gang's tasks are in no
+	// queue of the job.
+	Gangs []Gang
 }
 
 // Queue is a read-only queue of tasks. Entries may be stale: At reports
@@ -123,9 +133,10 @@ type taskKey struct {
 // were made.
 func Place(v *View, now time.Time) []Assignment {
 	p := placer{v: v, now: now, taken: map[taskKey]bool{}, heads: map[Queue]int{}}
-	var out []Assignment
+	g := placeGangs(v)
+	out := g.out
 	for wi := range v.Workers {
-		out = p.fill(out, wi)
+		out = p.fill(out, wi, g)
 	}
 	return out
 }
@@ -139,9 +150,9 @@ type placer struct {
 	heads map[Queue]int
 }
 
-func (p *placer) fill(out []Assignment, wi int) []Assignment {
+func (p *placer) fill(out []Assignment, wi int, g gangResult) []Assignment {
 	w := &p.v.Workers[wi]
-	freeMap, freeReduce := w.FreeMaps, w.FreeReduces
+	freeMap, freeReduce := g.free[wi][0], g.free[wi][1]
 	ok := func(t *Task) bool { return !t.Avoid[w.ID] || len(t.Avoid) >= p.v.Live }
 	beside := func(t *Task) bool {
 		return slices.ContainsFunc(t.Hosts, func(h string) bool { return slices.Contains(w.Nodes, h) })
@@ -169,7 +180,7 @@ func (p *placer) fill(out []Assignment, wi int) []Assignment {
 			break
 		}
 		j := &p.v.Jobs[ji]
-		for freeMap > 0 {
+		for freeMap > 0 && ji < g.holdMaps {
 			var t *Task
 			if j.ByNode != nil {
 				for _, n := range w.Nodes {
@@ -187,7 +198,7 @@ func (p *placer) fill(out []Assignment, wi int) []Assignment {
 			out = append(out, Assignment{Worker: wi, Job: ji, Kind: t.Kind, Index: t.Index, DataLocal: beside(t)})
 			freeMap--
 		}
-		if !j.ReducesReady || j.Reduces == nil {
+		if !j.ReducesReady || j.Reduces == nil || ji >= g.holdReduces {
 			continue
 		}
 		for freeReduce > 0 {

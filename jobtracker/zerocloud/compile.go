@@ -7,14 +7,17 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
 	"zebra/jobtracker/api"
+	"zebra/jobtracker/placement"
 	"zebra/mapreduce"
 )
 
@@ -39,8 +42,17 @@ type Options struct {
 	// OwnAccountOnly refuses every swift:// path outside Account (a
 	// tenant's job may touch only its own data and apps).
 	OwnAccountOnly bool
-	Logger         *slog.Logger
+	// Slots are the cluster's slots (nil: unknown, as on a client): a job
+	// whose cyclic part needs more at once than there are is refused with
+	// ErrNoSlots (ZeroCloud's 503) rather than queued forever.
+	Slots  *placement.Capacity
+	Logger *slog.Logger
 }
+
+// ErrNoSlots is matched (errors.Is) by the error of a job that needs more
+// slots at once than the cluster has, which ZeroCloud answered with 503
+// ("Slot not available").
+var ErrNoSlots = errors.New("the cluster has too few slots for the job")
 
 // Compiled is a job ready to submit.
 type Compiled struct {
@@ -66,7 +78,18 @@ func Compile(ctx context.Context, file string, job *Job, o Options) (*Compiled, 
 		o.Logger = slog.Default()
 	}
 	p := &problems{file: file}
-	stages := shape(p, job)
+	if gangs(ctx, p, job, o) {
+		return nil, p.err()
+	}
+	graph := !simpleShape(job)
+	var stages []stageGroup
+	if graph {
+		for i, g := range job.Groups {
+			stages = append(stages, stageGroup{g, i})
+		}
+	} else {
+		stages = shape(p, job)
+	}
 	if len(p.list) > 0 {
 		return nil, p.err()
 	}
@@ -83,21 +106,36 @@ func Compile(ctx context.Context, file string, job *Job, o Options) (*Compiled, 
 		}
 	}()
 	spec := &Spec{}
+	var gangs [][]int
 	for k, sg := range stages {
+		if graph {
+			// Every group is compiled as a first one (its instances from
+			// its object or count), each with its own wildcard captures.
+			c.captures = nil
+			spec.Stages = append(spec.Stages, c.stage(sg, 0, 1))
+			continue
+		}
 		spec.Stages = append(spec.Stages, c.stage(sg, k, len(stages)))
 	}
 	if len(p.list) > 0 {
 		return nil, p.err()
 	}
+	if graph {
+		spec.Graph, gangs = c.graphSpec(job, stages, spec)
+	}
 	c.imageConflicts(stages)
 	if len(p.list) > 0 {
 		return nil, p.err()
 	}
-	last := &spec.Stages[len(spec.Stages)-1]
-	lastG := stages[len(stages)-1]
 	outURI, files := ReplyOutput, []string{}
-	if last.Output != "" {
-		outURI, files = c.outputs(lastG, last)
+	var storing []int
+	for k := range spec.Stages {
+		if spec.Stages[k].Output != "" && (graph || k == len(spec.Stages)-1) {
+			storing = append(storing, k)
+		}
+	}
+	if len(storing) > 0 {
+		outURI, files = c.outputs(stages, spec, storing)
 	}
 	if len(p.list) > 0 {
 		return nil, p.err()
@@ -119,8 +157,8 @@ func Compile(ctx context.Context, file string, job *Job, o Options) (*Compiled, 
 	}
 	pl := &api.Plan{Name: o.Name, User: o.User, Args: o.Args, Kind: Kind, Spec: specJSON, Conf: o.Conf,
 		Splits: c.splits, Output: outURI, OutputFiles: files,
-		MaxMapAttempts: maxMap, MaxReduceAttempts: maxReduce, SlowStart: slow}
-	if len(spec.Stages) == 2 {
+		MaxMapAttempts: maxMap, MaxReduceAttempts: maxReduce, SlowStart: slow, Gangs: gangs}
+	if !graph && len(spec.Stages) == 2 {
 		pl.Reduces = len(spec.Stages[1].Instances)
 	}
 	return &Compiled{Plan: pl, Bundle: c.bundle}, nil
@@ -146,40 +184,142 @@ func foreignAccounts(p *problems, job *Job, account string) {
 	}
 }
 
-// shape orders the groups as zebra runs them: one group alone, or two
-// groups of which the first connects to the second (map -> reduce).
-func shape(p *problems, job *Job) []stageGroup {
+// simpleShape reports whether the job is one group, or two of which one
+// connects to the other, the receiving one reading no object and the
+// sending one storing none: zebra runs those as a map-only or map-reduce job
+// whose channels are files delivered when their writer exits. Any other
+// graph runs as a graph (see graphSpec): every instance a task, channels
+// streamed, each connected set of instances a gang.
+func simpleShape(job *Job) bool {
 	gs := job.Groups
-	for i, g := range gs {
-		for k, c := range g.Connect {
-			if c == g.Name {
-				p.add(i, g.Name, fmt.Sprintf("connect[%d]", k), "not supported yet: a group connected to itself (instances talking to their siblings)")
-			}
+	for _, g := range gs {
+		if slices.Contains(g.Connect, g.Name) {
+			return false
 		}
-	}
-	if len(p.list) > 0 {
-		return nil
 	}
 	switch len(gs) {
 	case 1:
-		return []stageGroup{{gs[0], 0}}
+		return true
 	case 2:
-		a, b := 0, 1
-		if len(gs[1].Connect) > 0 {
-			a, b = 1, 0
+		from, to := gs[0], gs[1]
+		if len(to.Connect) > 0 {
+			from, to = to, from
 		}
-		if len(gs[a].Connect) == 0 {
-			p.add(1, gs[1].Name, "connect", "not supported yet: groups that are not connected (submit them as separate jobs)")
-			return nil
+		if len(from.Connect) == 0 || len(to.Connect) > 0 {
+			return false
 		}
-		if len(gs[b].Connect) > 0 {
-			p.add(b, gs[b].Name, "connect", "not supported yet: groups connected both ways")
-			return nil
+		// The reduce side reads no object, the map side stores none.
+		for _, d := range to.Devices {
+			if d.Readable() && d.Name != "image" && d.Path != "" {
+				return false
+			}
 		}
-		return []stageGroup{{gs[a], a}, {gs[b], b}}
+		for _, d := range from.Devices {
+			if d.Writable() && d.Path != "" {
+				return false
+			}
+		}
+		return true
 	}
-	p.add(2, gs[2].Name, "", "not supported yet: jobs of more than two node groups (zebra runs one group, or one group connected to another: map -> reduce)")
-	return nil
+	return false
+}
+
+// shape orders the groups of a simpleShape job as zebra runs them: the
+// sending group first.
+func shape(_ *problems, job *Job) []stageGroup {
+	gs := job.Groups
+	if len(gs) == 2 && len(gs[1].Connect) > 0 {
+		return []stageGroup{{gs[1], 1}, {gs[0], 0}}
+	}
+	out := []stageGroup{{gs[0], 0}}
+	if len(gs) == 2 {
+		out = append(out, stageGroup{gs[1], 1})
+	}
+	return out
+}
+
+// gangs refuses with ErrNoSlots a job run as a graph (see simpleShape)
+// with a connected set of instances, which must all run at once, larger
+// than o.Slots' map slots, as ZeroCloud answered 503 when it could not
+// spawn every node. It reports whether it refused. Counting a wildcard
+// group's instances lists its objects; a listing that fails leaves the
+// problem to Compile.
+func gangs(ctx context.Context, p *problems, job *Job, o Options) bool {
+	if o.Slots == nil || simpleShape(job) {
+		return false
+	}
+	counts := make([]int, len(job.Groups))
+	for i, g := range job.Groups {
+		counts[i] = max(g.Count, 1)
+		for _, d := range g.Devices {
+			if !d.Readable() || !wildcard(d.Path) || d.Name == "image" {
+				continue
+			}
+			fsys, name, err := o.Registry.Resolve(ctx, zebraURLFor(d.Path, o.Account))
+			if err != nil {
+				return false
+			}
+			objs, err := expand(ctx, fsys, name)
+			if err != nil {
+				return false
+			}
+			counts[i] = max(len(objs), 1)
+		}
+	}
+	if channelCount(job, counts) > MaxChannels {
+		return false // graphSpec refuses it
+	}
+	g := BuildGraph(job, counts)
+	for k, c := range g.Components {
+		need := placement.Capacity{Maps: c.Instances}
+		if !c.Linked || placement.GangFits(need, *o.Slots) {
+			continue
+		}
+		first := c.Groups[0]
+		p.list = append(p.list, &FieldError{File: p.file, Group: first, Name: job.Groups[first].Name, Field: "connect",
+			Msg: fmt.Sprintf("Slot not available: the %d instances of these connected groups (component %d) must all run at once, and the cluster has %d map slots",
+				c.Instances, k+1, o.Slots.Maps), noSlots: true})
+	}
+	return len(p.list) > 0
+}
+
+// graphSpec is the channels of a job run as a graph and its gangs: the
+// tasks (indices into the plan's splits, one per instance, groups in file
+// order) of each connected set of instances.
+func (c *compiler) graphSpec(job *Job, stages []stageGroup, spec *Spec) (*GraphSpec, [][]int) {
+	counts := make([]int, len(spec.Stages))
+	offset := make([]int, len(spec.Stages))
+	n := 0
+	for k, st := range spec.Stages {
+		counts[k], offset[k] = len(st.Instances), n
+		n += counts[k]
+	}
+	if n := channelCount(job, counts); n > MaxChannels {
+		c.add(stages[0], "connect", "%d channels between the instances: more than the %d a job may have", n, MaxChannels)
+		return nil, nil
+	}
+	g := BuildGraph(job, counts)
+	gs := &GraphSpec{Channels: [][2]string{}}
+	for _, ch := range g.Channels {
+		gs.Channels = append(gs.Channels, [2]string{ch.From, ch.To})
+	}
+	var gangs [][]int
+	for _, comp := range g.Components {
+		if !comp.Linked {
+			continue
+		}
+		var members []int
+		for _, k := range comp.Groups {
+			for i := range counts[k] {
+				members = append(members, offset[k]+i)
+			}
+		}
+		gangs = append(gangs, members)
+	}
+	if c.o.Conf[mapreduce.KeySandbox] == "none" && len(gs.Channels) > 0 {
+		c.add(stages[0], "connect", "zebra.sandbox=none runs plain processes, which can be given only stdin and stdout: /dev/in and /dev/out need the native sandbox")
+	}
+	return gs, gangs
 }
 
 type compiler struct {
@@ -461,37 +601,56 @@ func replaceStars(p string, next func() string) string {
 	}
 }
 
-// outputs resolves the last stage's output objects: the plan's output
-// directory (their common parent) and their names relative to it, none of
-// which may exist. st.Outputs becomes those relative names.
-func (c *compiler) outputs(sg stageGroup, st *Stage) (string, []string) {
-	field := "devices"
-	for j, d := range sg.g.Devices {
-		if d.Name == st.Output {
-			field = fmt.Sprintf("devices[%d].path", j)
-		}
+// outputs resolves the output objects of the stages storing (indices into
+// spec.Stages and stages): the plan's output directory (their common
+// parent) and their names relative to it, none of which may exist. Each
+// stage's Outputs become those relative names. Stages storing into one
+// directory must agree on content_type and meta (the job's output has one
+// set of attributes).
+func (c *compiler) outputs(stages []stageGroup, spec *Spec, storing []int) (string, []string) {
+	type ref struct {
+		k     int
+		field string
 	}
-	var fsys mapreduce.FS
-	full := make([]string, len(st.Outputs))
+	var (
+		fsys  mapreduce.FS
+		full  []string
+		refs  []ref
+		first = &spec.Stages[storing[0]]
+	)
 	seen := map[string]string{}
-	for i, u := range st.Outputs {
-		f, name, err := c.o.Registry.Resolve(c.ctx, c.url(u))
-		if err != nil {
-			c.add(sg, field, "%s: %v", u, err)
+	for _, k := range storing {
+		sg, st := stages[k], &spec.Stages[k]
+		field := "devices"
+		for j, d := range sg.g.Devices {
+			if d.Name == st.Output {
+				field = fmt.Sprintf("devices[%d].path", j)
+			}
+		}
+		if st.OutputType != first.OutputType || !maps.Equal(st.OutputMeta, first.OutputMeta) {
+			c.add(sg, field, "not supported yet: groups storing objects with different content_type or meta (%s and %s)", first.Group, st.Group)
 			return "", nil
 		}
-		if fsys == nil {
-			fsys = f
-		} else if f != fsys {
-			c.add(sg, field, "not supported yet: outputs in different accounts")
-			return "", nil
+		for i, u := range st.Outputs {
+			f, name, err := c.o.Registry.Resolve(c.ctx, c.url(u))
+			if err != nil {
+				c.add(sg, field, "%s: %v", u, err)
+				return "", nil
+			}
+			if fsys == nil {
+				fsys = f
+			} else if f != fsys {
+				c.add(sg, field, "not supported yet: outputs in different accounts")
+				return "", nil
+			}
+			if other, dup := seen[name]; dup {
+				c.add(sg, field, "%s: instances %s and %s would both write this object", u, other, st.Instances[i])
+				return "", nil
+			}
+			seen[name] = st.Instances[i]
+			full = append(full, path.Clean("/"+name))
+			refs = append(refs, ref{k, field})
 		}
-		if other, dup := seen[name]; dup {
-			c.add(sg, field, "%s: instances %s and %s would both write this object", u, other, st.Instances[i])
-			return "", nil
-		}
-		seen[name] = st.Instances[i]
-		full[i] = path.Clean("/" + name)
 	}
 	dir := path.Dir(full[0])
 	for _, f := range full[1:] {
@@ -499,8 +658,9 @@ func (c *compiler) outputs(sg stageGroup, st *Stage) (string, []string) {
 			dir = path.Dir(dir)
 		}
 	}
+	last := stages[storing[len(storing)-1]]
 	if dir == "/" {
-		c.add(sg, field, "not supported yet: outputs in different containers")
+		c.add(last, refs[len(refs)-1].field, "not supported yet: outputs in different containers")
 		return "", nil
 	}
 	rel := make([]string, len(full))
@@ -508,10 +668,15 @@ func (c *compiler) outputs(sg stageGroup, st *Stage) (string, []string) {
 		rel[i] = strings.TrimPrefix(f, dir+"/")
 	}
 	if err := mapreduce.CheckAbsent(c.ctx, fsys, dir, rel); err != nil {
-		c.add(sg, field, "%v", unwrapOp(err))
+		c.add(last, refs[len(refs)-1].field, "%v", unwrapOp(err))
 		return "", nil
 	}
-	st.Outputs = rel
+	n := 0
+	for _, k := range storing {
+		st := &spec.Stages[k]
+		st.Outputs = rel[n : n+len(st.Outputs)]
+		n += len(st.Outputs)
+	}
 	return fsys.URI(dir), rel
 }
 

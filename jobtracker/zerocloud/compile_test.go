@@ -129,8 +129,8 @@ func TestCompileErrors(t *testing.T) {
 		{"not executable", `[{"name":"g","exec":{"path":"app"},"devices":[{"name":"stdout","path":"swift://~/res/x"}]}]`, `exec.path: app: not executable`},
 		{"missing swift app", `[{"name":"g","exec":{"path":"swift://~/apps/x.nexe"},"devices":[{"name":"stdout","path":"swift://~/res/x"}]}]`, `exec.path: swift://~/apps/x.nexe: no such object`},
 		{"path-less output unsandboxed", one(`{"name":"stdin","path":"swift://~/in/a.txt"},{"name":"output"}`), `a path-less /dev/output needs the native sandbox`},
-		{"three groups", `[{"name":"a","exec":{"path":"app"},"connect":["b"]},{"name":"b","exec":{"path":"app"},"connect":["c"]},{"name":"c","exec":{"path":"app"}}]`, `group "c" (index 2): not supported yet: jobs of more than two node groups`},
-		{"self mesh", `[{"name":"a","count":2,"exec":{"path":"app"},"connect":["a"]}]`, `group "a" (index 0): connect[0]: not supported yet: a group connected to itself`},
+		{"too many channels", `[{"name":"a","count":1000,"exec":{"path":"file://python2.7:python","args":"m.py"},"connect":["a"]}]`,
+			`group "a" (index 0): connect: 999000 channels between the instances: more than the 100000 a job may have`},
 		{"sandbox none", one(`{"name":"input","path":"swift://~/in/a.txt"},{"name":"stdout","path":"swift://~/res/y"}`), `zebra.sandbox=none runs plain processes`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 
 	"zebra/jobtracker/api"
@@ -23,7 +24,15 @@ func localName(what, name string) error {
 // bundled image, output names) leave their directories: a plan may come
 // from anyone with a token, and a worker rebuilds it on its own disk.
 func (s *Spec) check() error {
+	names := map[string]bool{}
 	for _, st := range s.Stages {
+		for _, n := range st.Instances {
+			// Instance names name files (/dev/in/<name>, /dev/out/<name>).
+			if !instanceName.MatchString(n) {
+				return fmt.Errorf("group %s: instance name %q: want letters and digits, then -N", st.Group, n)
+			}
+			names[n] = true
+		}
 		switch st.Program.Kind {
 		case ProgramBundle, ProgramImage:
 			if err := localName("group "+st.Group+": program", st.Program.Path); err != nil {
@@ -43,8 +52,21 @@ func (s *Spec) check() error {
 			}
 		}
 	}
+	if s.Graph != nil {
+		if len(s.Graph.Channels) > MaxChannels {
+			return fmt.Errorf("%d channels: more than %d", len(s.Graph.Channels), MaxChannels)
+		}
+		for _, ch := range s.Graph.Channels {
+			if !names[ch[0]] || !names[ch[1]] || ch[0] == ch[1] {
+				return fmt.Errorf("channel %s -> %s: not between two instances of the job", ch[0], ch[1])
+			}
+		}
+	}
 	return nil
 }
+
+// instanceName is the form of the instance names Compile makes.
+var instanceName = regexp.MustCompile(`^[A-Za-z0-9]+(-[0-9]+)?$`)
 
 // Confine checks the zerocloud plan pl as submitted from outside and maps
 // every swift:// object its workers will fetch for it (apps and images;
@@ -63,14 +85,21 @@ func Confine(pl *api.Plan, object func(uri string) (string, error)) error {
 	// One instance per task, as the compiler makes them: the reply, the
 	// workers and the CGI environment take the instance lists as the
 	// tasks (see ReplyTasks).
-	if n := len(spec.Stages); n == 0 || n > 2 {
-		return fmt.Errorf("%d groups: a zerocloud plan has one or two (maps, then reduces)", n)
+	if n := len(spec.Stages); n == 0 || (n > 2 && spec.Graph == nil) {
+		return fmt.Errorf("%d groups: a zerocloud plan has one or two (maps, then reduces), or is a graph", n)
 	}
-	if n := len(spec.Stages[0].Instances); n != len(pl.Splits) {
-		return fmt.Errorf("group %s has %d instances but the plan %d splits: one instance per split", spec.Stages[0].Group, n, len(pl.Splits))
+	maps := len(spec.Stages[0].Instances)
+	if spec.Graph != nil {
+		maps = 0
+		for _, st := range spec.Stages {
+			maps += len(st.Instances)
+		}
+	}
+	if maps != len(pl.Splits) {
+		return fmt.Errorf("the job has %d map instances but the plan %d splits: one instance per split", maps, len(pl.Splits))
 	}
 	reduces := 0
-	if len(spec.Stages) == 2 {
+	if len(spec.Stages) == 2 && spec.Graph == nil {
 		reduces = len(spec.Stages[1].Instances)
 	}
 	if reduces != pl.Reduces {

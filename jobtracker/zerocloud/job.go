@@ -80,6 +80,7 @@ type FieldError struct {
 	Msg   string
 
 	unparsable bool // the description is not JSON (see ErrUnparsable)
+	noSlots    bool // the cluster is too small for the job (see ErrNoSlots)
 }
 
 func (e *FieldError) Error() string {
@@ -128,9 +129,15 @@ func (p *problems) add(g int, name, field, format string, args ...any) {
 // ("Could not parse system map") rather than 400.
 var ErrUnparsable = errors.New("the job description cannot be parsed")
 
-// Is reports whether l is ErrUnparsable's.
+// Is reports whether l is ErrUnparsable's or ErrNoSlots'.
 func (l ErrorList) Is(target error) bool {
-	return target == ErrUnparsable && len(l) > 0 && l[0].unparsable
+	switch target {
+	case ErrUnparsable:
+		return len(l) > 0 && l[0].unparsable
+	case ErrNoSlots:
+		return len(l) > 0 && l[0].noSlots
+	}
+	return false
 }
 
 // unparsable returns the problems as the error of a description that

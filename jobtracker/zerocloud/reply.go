@@ -168,7 +168,7 @@ func ParseReport(data []byte) (*Report, error) {
 
 // ReplyTasks returns the tasks of a zerocloud plan's spec in node order,
 // as ("m" or "r", index) pairs: stage 0's instances are the maps, stage
-// 1's the reduces.
+// 1's the reduces; a graph's instances are all maps, in order.
 func ReplyTasks(specJSON []byte) (kinds []string, idx []int, err error) {
 	var spec Spec
 	if err := json.Unmarshal(specJSON, &spec); err != nil {
@@ -176,11 +176,14 @@ func ReplyTasks(specJSON []byte) (kinds []string, idx []int, err error) {
 	}
 	for k, st := range spec.Stages {
 		kind := "m"
-		if k == 1 {
+		if k == 1 && spec.Graph == nil {
 			kind = "r"
 		}
 		for i := range st.Instances {
 			kinds = append(kinds, kind)
+			if spec.Graph != nil {
+				i = len(idx) // a graph's instances are its maps, in order
+			}
 			idx = append(idx, i)
 		}
 	}

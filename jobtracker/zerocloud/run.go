@@ -17,6 +17,7 @@ import (
 	"syscall"
 
 	"zebra/jobtracker/api"
+	"zebra/jobtracker/shuffle"
 	"zebra/mapreduce"
 	"zebra/mapreduce/archive"
 )
@@ -35,6 +36,16 @@ type Env struct {
 	// split's URI) for the CGI environment's LOCAL_* variables; without
 	// it they hold the split's path and length only.
 	Object ObjectFunc
+	// Channels, ChannelListen, ChannelHost and ChannelKey serve the
+	// streaming channels of a job run as a graph (see graphrun.go): where
+	// instances publish and find each other's endpoints, the ZeroMQ
+	// endpoint receivers bind ("tcp://10.0.0.5:*"), the host that others
+	// reach when the bound one is a wildcard, and the cluster's CURVE
+	// keypair (nil: plain ZeroMQ). Without Channels such jobs fail.
+	Channels      Rendezvous
+	ChannelListen string
+	ChannelHost   string
+	ChannelKey    *shuffle.Curve
 }
 
 // ClusterJob rebuilds, on a worker, the job of a zerocloud plan: a
@@ -53,7 +64,7 @@ func clusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir strin
 		return nil, mapreduce.E("rebuild job", mapreduce.Invalid, id.String(), fmt.Errorf("plan kind %q is not a zerocloud job", pl.Kind))
 	}
 	var spec Spec
-	if err := json.Unmarshal(pl.Spec, &spec); err != nil || len(spec.Stages) == 0 || len(spec.Stages) > 2 {
+	if err := json.Unmarshal(pl.Spec, &spec); err != nil || len(spec.Stages) == 0 || (len(spec.Stages) > 2 && spec.Graph == nil) {
 		return nil, mapreduce.E("rebuild job", mapreduce.Invalid, id.String(), fmt.Errorf("bad zerocloud spec: %v", err))
 	}
 	if err := spec.check(); err != nil {
@@ -75,7 +86,7 @@ func clusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir strin
 	if err := unpackBundle(filepath.Join(dir, "bundle.tar"), files); err != nil {
 		return nil, err
 	}
-	rt := &runtime{spec: &spec, runner: runner, files: files, path: e.Path, log: e.Logger, object: e.Object, hide: hide}
+	rt := &runtime{spec: &spec, runner: runner, files: files, path: e.Path, log: e.Logger, object: e.Object, hide: hide, env: e}
 	for k := range spec.Stages {
 		st := &spec.Stages[k]
 		img := ""
@@ -125,10 +136,13 @@ func clusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir strin
 	job.OutputFS, job.Output = outFS, out
 	job.OutSpec = mapreduce.OutputSpec{Raw: true, Names: last.Outputs, Shared: true,
 		Attrs: mapreduce.Attrs{ContentType: last.OutputType, Meta: last.OutputMeta}}
+	if spec.Graph != nil {
+		job.OutSpec.Names, job.OutSpec.Attrs = graphOutputs(&spec)
+	}
 	if job.OutSpec.Names == nil {
 		job.OutSpec.Names = []string{}
 	}
-	if len(spec.Stages) == 2 {
+	if len(spec.Stages) == 2 && spec.Graph == nil {
 		job.NumReduces = len(spec.Stages[1].Instances)
 		job.Reducer = &reducer{rt}
 		job.Partition = func(key []byte, n int) int {
@@ -154,6 +168,7 @@ type runtime struct {
 	object   ObjectFunc
 	// hide scrubs the worker's paths out of what a tenant reads.
 	hide *scrubber
+	env  Env
 }
 
 // programPath returns the host path (or name to look up) of a stage's
@@ -281,6 +296,9 @@ type mapper struct{ rt *runtime }
 func (m *mapper) Map(ctx context.Context, t *mapreduce.TaskContext, in mapreduce.RecordReader, out mapreduce.Collector) (err error) {
 	rt := m.rt
 	defer func() { err = rt.scrub(t, err) }()
+	if rt.spec.Graph != nil {
+		return rt.graphInstance(ctx, t, in, out)
+	}
 	st := &rt.spec.Stages[0]
 	i := t.Partition
 	if i >= len(st.Instances) {
@@ -541,7 +559,7 @@ func (rt *runtime) run(ctx context.Context, t *mapreduce.TaskContext, st *Stage,
 	args := append([]string{argv0}, st.Args...)
 	env := []string{"PATH=" + rt.path, "HOME=" + b.work, "LANG=C.UTF-8", "TMPDIR=/tmp", "ZEROCLOUD_INSTANCE=" + name}
 	var local *LocalObject
-	if t.Split != nil && t.Split.Path != "" && k == 0 {
+	if t.Split != nil && t.Split.Path != "" && st.Input != "" {
 		local = &LocalObject{PathInfo: t.Split.Path, Size: t.Split.Length}
 		if rt.object != nil {
 			o, err := rt.object(ctx, t.Split.URI)

@@ -6,7 +6,7 @@ import "strconv"
 const Kind = "zerocloud"
 
 // Spec is the zerocloud part of a plan (api.Plan.Spec): one stage per
-// node group, in data-flow order. Stage 0 is the plan's map group (its
+// node group, in data-flow order (or, for a graph, file order). Stage 0 is the plan's map group (its
 // instance i reads Plan.Splits[i]); stage 1, if any, the reduce group,
 // which receives a channel from every stage-0 instance.
 type Spec struct {
@@ -14,6 +14,18 @@ type Spec struct {
 	// Request is the request that started the job, for the instances'
 	// CGI environment (nil: a default POST).
 	Request *Request `json:"request,omitempty"`
+	// Graph, if set, runs the job as a graph: Stages are the groups in
+	// file order, every instance is a map (stage after stage, instance
+	// after instance) and Graph.Channels stream between them while they
+	// run.
+	Graph *GraphSpec `json:"graph,omitempty"`
+}
+
+// GraphSpec is the channels of a job run as a graph.
+type GraphSpec struct {
+	// Channels are (from, to) instance names: from's /dev/out/<to> streams
+	// into to's /dev/in/<from>.
+	Channels [][2]string `json:"channels"`
 }
 
 // Stage is one node group as its instances run.

@@ -22,8 +22,10 @@ var deviceModes = map[string]bool{"": true, "file": true, "char": true, "pipe": 
 
 // Validate checks a parsed job against ZeroCloud's rules and zebra's
 // limits, without touching storage: group and device names, paths and
-// wildcards, counts, connect edges (known groups, no cycles), and the
-// features zebra does not run (replicate > 1, debug and image devices).
+// wildcards, counts, connect edges (known groups, no duplicates; any
+// graph, cycles included, is valid ZeroCloud: Compile refuses the shapes
+// zebra does not run), and the features zebra does not run (replicate > 1,
+// debug and image devices).
 // Every problem is reported, as an ErrorList naming its field.
 func Validate(file string, job *Job) error {
 	p := &problems{file: file}
@@ -61,12 +63,6 @@ func Validate(file string, job *Job) error {
 				p.add(i, g.Name, f, "a group may connect to itself only when it has more than one instance (count > 1 or a wildcard input)")
 			}
 			seen[c] = true
-		}
-	}
-	if len(p.list) == 0 {
-		if cyc := findCycle(job, index); cyc != nil {
-			g := index[cyc[0]]
-			p.add(g, cyc[0], "connect", "the connections form a cycle: %s; connect must describe a pipeline (a group may connect to itself, no longer loops)", strings.Join(cyc, " -> "))
 		}
 	}
 	return p.err()
@@ -307,50 +303,6 @@ func zebraURLFor(u, account string) string {
 		s += "/" + obj
 	}
 	return s
-}
-
-// findCycle returns the group names of a cycle of connect edges (longer
-// than a group connected to itself), the first repeated at the end, or nil.
-func findCycle(job *Job, index map[string]int) []string {
-	const (
-		white = iota
-		grey
-		black
-	)
-	color := make([]int, len(job.Groups))
-	var stack []string
-	var found []string
-	var visit func(i int) bool
-	visit = func(i int) bool {
-		color[i] = grey
-		stack = append(stack, job.Groups[i].Name)
-		for _, c := range job.Groups[i].Connect {
-			j := index[c]
-			if j == i {
-				continue
-			}
-			if color[j] == grey {
-				for k, n := range stack {
-					if n == c {
-						found = append(append([]string(nil), stack[k:]...), c)
-					}
-				}
-				return true
-			}
-			if color[j] == white && visit(j) {
-				return true
-			}
-		}
-		stack = stack[:len(stack)-1]
-		color[i] = black
-		return false
-	}
-	for i := range job.Groups {
-		if color[i] == white && visit(i) {
-			return found
-		}
-	}
-	return nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
