@@ -78,9 +78,13 @@ type segmentReader struct {
 	f          *os.File
 	remaining  int64
 	key, value []byte
-	buf        []byte
-	err        error
-	path       string
+	// prefix is keyPrefix(key), kept when prefixes is set (a merger in
+	// raw byte order sets it).
+	prefix   uint64
+	prefixes bool
+	buf      []byte
+	err      error
+	path     string
 }
 
 // openSegment opens s. Segments of at most inMemory bytes are read whole.
@@ -106,6 +110,17 @@ func openSegment(s Segment, inMemory int64) (*segmentReader, error) {
 
 // next advances to the next record; false at the end or on error (see err).
 func (r *segmentReader) next() bool {
+	if !r.advance() {
+		return false
+	}
+	if r.prefixes {
+		r.prefix = keyPrefix(r.key)
+	}
+	return true
+}
+
+// advance is next without the key's prefix.
+func (r *segmentReader) advance() bool {
 	if r.src != nil {
 		if r.mi >= r.mhi {
 			return false

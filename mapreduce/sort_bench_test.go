@@ -412,6 +412,8 @@ func BenchmarkMerge(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		b.SetBytes(size)
+		c0 := cpuTime(b)
+		defer func() { reportCPU(b, c0) }()
 		for i := 0; i < b.N; i++ {
 			rs := make([]*segmentReader, runs)
 			for r, sr := range readers {
@@ -451,6 +453,8 @@ func BenchmarkCollectSpill(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		b.SetBytes(size)
+		c0 := cpuTime(b)
+		defer func() { reportCPU(b, c0) }()
 		for i := 0; i < b.N; i++ {
 			dir := b.TempDir()
 			job := &Job{NumReduces: 4, SortMB: 4, SpillPercent: 1}

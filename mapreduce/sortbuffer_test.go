@@ -318,3 +318,31 @@ func collectAllN(t *testing.T, job *Job, keys, values [][]byte, stopAfterSpills 
 	}
 	return data, out.Segments, tc.Counters, len(sb.spills)
 }
+
+// TestMergerRawLessIsBytesCompare checks the merger's prefix comparison
+// in raw byte order against bytes.Compare, on keys around the 8-byte
+// prefix with zero and 0xff bytes.
+func TestMergerRawLessIsBytesCompare(t *testing.T) {
+	r := rand.New(rand.NewSource(4))
+	alphabet := []byte{0, 1, 'a', 'b', 0xff}
+	var keys [][]byte
+	for i := 0; i < 400; i++ {
+		k := make([]byte, r.Intn(13))
+		for j := range k {
+			k[j] = alphabet[r.Intn(len(alphabet))]
+		}
+		keys = append(keys, k)
+	}
+	keys = append(keys, []byte{}, []byte{0}, []byte{0, 0}, []byte("abcdefgh"), []byte("abcdefgh\x00"), []byte("abcdefg"))
+	m := newMerger(nil, nil, nil)
+	reader := func(k []byte) *segmentReader {
+		return &segmentReader{key: k, prefix: keyPrefix(k), prefixes: true}
+	}
+	for _, a := range keys {
+		for _, b := range keys {
+			if got, want := m.less(reader(a), reader(b)), bytes.Compare(a, b) < 0; got != want {
+				t.Fatalf("less(%q, %q) = %v, bytes.Compare says %v", a, b, got, want)
+			}
+		}
+	}
+}
