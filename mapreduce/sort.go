@@ -236,8 +236,14 @@ func (b *sortBuffer) valueOf(m recMeta) []byte {
 	return b.arena[s : s+m.vlen]
 }
 
-// byteSorter and cmpSorter order the buffer's records by partition, then key.
-type byteSorter struct{ b *sortBuffer }
+// byteSorter and cmpSorter order the buffer's records by partition, then
+// key. byteSorter's blank field gives it a type shape of its own, so that
+// quickSortOf[byteSorter] is compiled for it alone, with its Compare and
+// Swap inlined.
+type byteSorter struct {
+	b *sortBuffer
+	_ [0]func()
+}
 
 func (s byteSorter) Compare(i, j int) int {
 	mi, mj := s.b.meta[i], s.b.meta[j]
@@ -412,7 +418,7 @@ func (b *sortBuffer) sortAndWrite(path string) (MapOutput, error) {
 func (b *sortBuffer) sortMeta() {
 	slices.Reverse(b.meta)
 	if b.cmp == nil {
-		QuickSort(byteSorter{b}, 0, len(b.meta))
+		quickSortOf(byteSorter{b: b}, 0, len(b.meta))
 	} else {
 		QuickSort(cmpSorter{b}, 0, len(b.meta))
 	}

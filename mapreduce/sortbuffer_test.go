@@ -31,7 +31,7 @@ func TestByteSorterCompareIsBytesCompare(t *testing.T) {
 	}
 	keys = append(keys, []byte{}, []byte{0}, []byte{0, 0}, []byte("abcdefgh"), []byte("abcdefgh\x00"), []byte("abcdefg"))
 	sb, _ := filledBuffer(keys, keys, 1)
-	s := byteSorter{sb}
+	s := byteSorter{b: sb}
 	for i := range keys {
 		for j := range keys {
 			if got, want := sign(s.Compare(i, j)), bytes.Compare(keys[i], keys[j]); got != want {
