@@ -248,6 +248,7 @@ func (e *LocalExecutor) prepareReduces(ctx context.Context, job *Job, newTask fu
 				// The reduce phase starts it again, where its failure
 				// belongs; the attempt's log is made anew there.
 				log.close()
+				os.RemoveAll(filepath.Dir(log.path))
 				continue
 			}
 			er.mu.Lock()

@@ -94,6 +94,28 @@ type started struct {
 	// outR and errR are the program's stdout and stderr between launch
 	// and attach.
 	outR, errR *os.File
+	// exited is closed once the program has exited; waitErr is then what
+	// its Process's Wait returned (called once, by launch's goroutine).
+	exited  chan struct{}
+	waitErr error
+}
+
+// wait waits for the program to exit and returns its Process's Wait.
+func (s *started) wait() error {
+	<-s.exited
+	return s.waitErr
+}
+
+// killedWaiting says whether the runner killed the program (a limit such
+// as its wall time) before anything was attached to it.
+func (s *started) killedWaiting() bool {
+	select {
+	case <-s.exited:
+	default:
+		return false
+	}
+	var exit *mapreduce.ExitError
+	return errors.As(s.waitErr, &exit) && exit.Reason != ""
 }
 
 // start launches the program for task t, sending what it prints on stdout
@@ -152,10 +174,14 @@ func (p *pipeProgram) launch(ctx context.Context, t *mapreduce.TaskContext) (*st
 		return nil, mapreduce.E("start "+p.role+" program", mapreduce.UserCode, "", &startError{argv0: p.argv[0], err: err})
 	}
 	s := &started{proc: proc, stdin: inW, w: bufio.NewWriterSize(inW, 128<<10), outErr: make(chan error, 1), prog: p, inKey: p.inKey, inValue: p.inValue,
-		outR: outR, errR: errR}
+		outR: outR, errR: errR, exited: make(chan struct{})}
 	if t.InputClasses != nil && p.role == "map" {
 		s.inKey, s.inValue = t.InputClasses()
 	}
+	go func() {
+		s.waitErr = proc.Wait()
+		close(s.exited)
+	}()
 	return s, nil
 }
 
@@ -183,7 +209,7 @@ func (s *started) abandon(cancel context.CancelFunc) {
 	cancel()
 	// Killed before its stdin closes, it never sees the end of an input
 	// and never runs on an empty one.
-	s.proc.Wait()
+	s.wait()
 	s.stdin.Close()
 	s.outR.Close()
 	s.errR.Close()
@@ -288,7 +314,7 @@ func (s *started) finish(writeErr error) error {
 	s.stdin.Close()
 	outErr := <-s.outErr
 	s.errWG.Wait()
-	waitErr := s.proc.Wait()
+	waitErr := s.wait()
 	p := s.prog
 	if outErr != nil && !mapreduce.IsKind(outErr, mapreduce.Canceled) {
 		// Collecting the output failed (a spill on a full disk, say): that,
@@ -378,7 +404,15 @@ func (r *pipeReducer) Reduce(ctx context.Context, t *mapreduce.TaskContext, in m
 // interpreter's imports) overlaps the maps. The program sees exactly what
 // a program started by Reduce would: the same environment, directory and
 // stdin, its output read from its first byte.
+//
+// A job that sets the sandbox's wall time limit is not prepared: the limit
+// counts from the program's start, and waiting for the maps would use it
+// up. A prepared program the runner kills while it waits (the default wall
+// time limit) is started afresh by Reduce, as if it had never been.
 func (r *pipeReducer) PrepareReduce(ctx context.Context, t *mapreduce.TaskContext) (mapreduce.Reducer, func(), error) {
+	if _, ok := r.prog.job.conf.Lookup(mapreduce.KeySandboxWallSecs); ok {
+		return nil, nil, errNotPrepared
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	s, err := r.prog.launch(ctx, t)
 	if err != nil {
@@ -405,8 +439,15 @@ func (p *preparedReducer) Reduce(ctx context.Context, t *mapreduce.TaskContext, 
 	if s == nil {
 		return mapreduce.E("reduce", mapreduce.Internal, "", errors.New("a prepared reducer ran twice or after release"))
 	}
+	if s.killedWaiting() {
+		s.abandon(p.cancel)
+		return p.r.reduce(ctx, t, in, out, nil, nil)
+	}
 	return p.r.reduce(ctx, t, in, out, s, p.cancel)
 }
+
+// errNotPrepared is PrepareReduce declining: the attempt runs unprepared.
+var errNotPrepared = errors.New("reducer not prepared")
 
 // release ends the program if Reduce never took it, and frees the
 // context it was launched with.
