@@ -136,7 +136,9 @@ func (e *LocalExecutor) Run(ctx context.Context, job *Job) (*Counters, error) {
 	outputs := make([]MapOutput, len(job.Splits))
 	early := e.prepareReduces(ctx, job, newTask)
 	defer early.release()
+	var mapsStarted atomic.Int64
 	err := runPool(ctx, len(job.Splits), slots(e.MapSlots), func(i int) error {
+		mapsStarted.Add(1)
 		t, log, err := newTask(MapTask, i)
 		if err != nil {
 			return err
@@ -156,7 +158,11 @@ func (e *LocalExecutor) Run(ctx context.Context, job *Job) (*Counters, error) {
 		evMu.Lock()
 		mapsDone++
 		evMu.Unlock()
-		early.start() // the first map output is there
+		if mapsStarted.Load() == int64(len(job.Splits)) {
+			// No map is left to start: a map slot is free for the
+			// maps' last wave, and the first map output is there.
+			early.start()
+		}
 		emit(Event{Kind: TaskFinished, Attempt: t.Attempt, Status: t.Progress.Status()})
 		return nil
 	})
@@ -212,7 +218,8 @@ func (e *LocalExecutor) Run(ctx context.Context, job *Job) (*Counters, error) {
 
 // earlyReduces are the reduce attempts prepared while the maps run (see
 // ReducePreparer): the first ones the reduce phase starts, one per reduce
-// slot, prepared once the first map output is there.
+// slot, prepared once a map ends with no map left to start (the maps' last
+// wave, where a core is free and fewer sort buffers are in use).
 type earlyReduces struct {
 	once     sync.Once
 	wg       sync.WaitGroup

@@ -61,8 +61,9 @@ echo "$line"
 }
 
 // TestReducerStartsBeforeMapsEnd checks that the local runner starts the
-// reducer program once the first map output is there, while other maps
-// still run, and that the reducer still gets all of its input in order.
+// reducer program once a map output is there and no map is left to start,
+// while other maps still run, and that the reducer still gets all of its
+// input in order.
 func TestReducerStartsBeforeMapsEnd(t *testing.T) {
 	run, dir, _, _, _ := earlyJob(t, false)
 	if code, _, se := run(sandbox.Plain{}); code != 0 {
