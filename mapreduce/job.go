@@ -46,6 +46,19 @@ type Reducer interface {
 	Reduce(ctx context.Context, t *TaskContext, in KVIterator, out Collector) error
 }
 
+// ReducePreparer is a Reducer that can get ready for a reduce attempt
+// before the attempt's input is ready (a streaming reducer starts its
+// program, so that its start-up overlaps the maps). An executor may call
+// PrepareReduce with the TaskContext the attempt will run with; it then
+// runs the attempt with the returned Reducer (at most once, with that
+// TaskContext) and calls release once that Reduce has returned, or instead
+// of running it. Whether an attempt was prepared changes nothing the
+// reducer consumes or produces. An error leaves nothing to release; the
+// executor then runs the attempt with the Reducer itself.
+type ReducePreparer interface {
+	PrepareReduce(ctx context.Context, t *TaskContext) (r Reducer, release func(), err error)
+}
+
 // TaskContext is what one attempt of a task knows about itself. The executor
 // creates it; the Mapper or Reducer must not keep it after returning.
 type TaskContext struct {

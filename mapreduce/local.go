@@ -134,7 +134,11 @@ func (e *LocalExecutor) Run(ctx context.Context, job *Job) (*Counters, error) {
 
 	settings := SettingsDigest(job.Conf)
 	outputs := make([]MapOutput, len(job.Splits))
+	early := e.prepareReduces(ctx, job, newTask)
+	defer early.release()
+	var mapsStarted atomic.Int64
 	err := runPool(ctx, len(job.Splits), slots(e.MapSlots), func(i int) error {
+		mapsStarted.Add(1)
 		t, log, err := newTask(MapTask, i)
 		if err != nil {
 			return err
@@ -154,21 +158,32 @@ func (e *LocalExecutor) Run(ctx context.Context, job *Job) (*Counters, error) {
 		evMu.Lock()
 		mapsDone++
 		evMu.Unlock()
+		if mapsStarted.Load() == int64(len(job.Splits)) {
+			// No map is left to start: a map slot is free for the
+			// maps' last wave, and the first map output is there.
+			early.start()
+		}
 		emit(Event{Kind: TaskFinished, Attempt: t.Attempt, Status: t.Progress.Status()})
 		return nil
 	})
 	if err == nil && job.NumReduces > 0 {
+		early.wait()
 		err = runPool(ctx, job.NumReduces, slots(e.ReduceSlots), func(p int) error {
-			t, log, err := newTask(ReduceTask, p)
-			if err != nil {
-				return err
+			t, log, reducer, release := early.take(p)
+			if t == nil {
+				var err error
+				if t, log, err = newTask(ReduceTask, p); err != nil {
+					return err
+				}
+				reducer, release = job.Reducer, func() {}
 			}
 			segs := make([]Segment, len(outputs))
 			for i, o := range outputs {
 				segs[i] = o.Segments[p]
 			}
 			emit(Event{Kind: TaskStarted, Attempt: t.Attempt})
-			err = RunReduce(ctx, job, t, c, segs)
+			err = runReduce(ctx, job, t, c, segs, reducer)
+			release()
 			log.close()
 			e.record(job, t, settings, err)
 			counters.Merge(t.Counters)
@@ -199,6 +214,100 @@ func (e *LocalExecutor) Run(ctx context.Context, job *Job) (*Counters, error) {
 		return counters, err
 	}
 	return counters, nil
+}
+
+// earlyReduces are the reduce attempts prepared while the maps run (see
+// ReducePreparer): the first ones the reduce phase starts, one per reduce
+// slot, prepared once a map ends with no map left to start (the maps' last
+// wave, where a core is free and fewer sort buffers are in use).
+type earlyReduces struct {
+	once     sync.Once
+	wg       sync.WaitGroup
+	prepare  func()
+	mu       sync.Mutex
+	attempts map[int]*earlyReduce
+}
+
+type earlyReduce struct {
+	t       *TaskContext
+	log     *attemptLog
+	r       Reducer
+	release func()
+}
+
+// prepareReduces returns the job's early reduces, none unless its reducer
+// is a ReducePreparer; start prepares them (once), wait waits for that.
+func (e *LocalExecutor) prepareReduces(ctx context.Context, job *Job, newTask func(TaskKind, int) (*TaskContext, *attemptLog, error)) *earlyReduces {
+	er := &earlyReduces{attempts: map[int]*earlyReduce{}}
+	rp, ok := job.Reducer.(ReducePreparer)
+	if !ok || job.NumReduces == 0 {
+		return er
+	}
+	n := min(job.NumReduces, slots(e.ReduceSlots))
+	er.prepare = func() {
+		for p := 0; p < n && ctx.Err() == nil; p++ {
+			t, log, err := newTask(ReduceTask, p)
+			if err != nil {
+				return // the reduce phase makes it again and reports the error
+			}
+			r, release, err := rp.PrepareReduce(ctx, t)
+			if err != nil {
+				// The reduce phase starts it again, where its failure
+				// belongs; the attempt's log is made anew there.
+				log.close()
+				os.RemoveAll(filepath.Dir(log.path))
+				continue
+			}
+			er.mu.Lock()
+			er.attempts[p] = &earlyReduce{t: t, log: log, r: r, release: release}
+			er.mu.Unlock()
+		}
+	}
+	return er
+}
+
+// start prepares the early reduces in the background, the first time.
+func (er *earlyReduces) start() {
+	if er.prepare == nil {
+		return
+	}
+	er.once.Do(func() {
+		er.wg.Add(1)
+		go func() {
+			defer er.wg.Done()
+			er.prepare()
+		}()
+	})
+}
+
+// wait waits until the early reduces are prepared.
+func (er *earlyReduces) wait() { er.wg.Wait() }
+
+// take hands over reduce p's prepared attempt (nil if there is none).
+func (er *earlyReduces) take(p int) (*TaskContext, *attemptLog, Reducer, func()) {
+	er.mu.Lock()
+	defer er.mu.Unlock()
+	a := er.attempts[p]
+	if a == nil {
+		return nil, nil, nil, nil
+	}
+	delete(er.attempts, p)
+	return a.t, a.log, a.r, a.release
+}
+
+// release ends the prepared attempts the reduce phase did not take (a
+// failed or cancelled job).
+func (er *earlyReduces) release() {
+	er.wait()
+	er.mu.Lock()
+	defer er.mu.Unlock()
+	for p, a := range er.attempts {
+		a.release()
+		a.log.close()
+		// The attempt never ran: leave no log of it.
+		os.RemoveAll(filepath.Dir(a.log.path))
+		delete(er.attempts, p)
+	}
 }
 
 // record keeps what attempt t did in its log directory (see AttemptRecord).

@@ -17,9 +17,13 @@ func orderForMerge(segs []Segment) {
 // up-heap in input order, advance with down-heap, strict key comparisons),
 // so records with equal keys come out in the order Hadoop's merge gives.
 type merger struct {
-	heap    []*segmentReader // 1-based, as Hadoop's; heap[0] unused
-	cmp     KeyCompare
-	group   KeyCompare
+	heap  []*segmentReader // 1-based, as Hadoop's; heap[0] unused
+	cmp   KeyCompare
+	group KeyCompare
+	// raw is set when both orders are the raw byte order: keys are then
+	// compared by their readers' prefixes first (see segmentReader.prefix)
+	// and groups by equality.
+	raw     bool
 	started bool
 	err     error
 
@@ -32,14 +36,16 @@ type merger struct {
 // newMerger builds a merger over readers, taken in the given order (see
 // orderForMerge). close closes them.
 func newMerger(readers []*segmentReader, cmp, group KeyCompare) *merger {
+	raw := cmp == nil && group == nil
 	if cmp == nil {
 		cmp = bytes.Compare
 	}
 	if group == nil {
 		group = cmp
 	}
-	m := &merger{cmp: cmp, group: group, first: true, heap: make([]*segmentReader, 1, len(readers)+1)}
+	m := &merger{cmp: cmp, group: group, raw: raw, first: true, heap: make([]*segmentReader, 1, len(readers)+1)}
 	for _, r := range readers {
+		r.prefixes = raw
 		if r.next() {
 			m.put(r)
 		} else if r.err != nil {
@@ -49,7 +55,20 @@ func newMerger(readers []*segmentReader, cmp, group KeyCompare) *merger {
 	return m
 }
 
-func (m *merger) less(a, b *segmentReader) bool { return m.cmp(a.key, b.key) < 0 }
+func (m *merger) less(a, b *segmentReader) bool {
+	if !m.raw {
+		return m.cmp(a.key, b.key) < 0
+	}
+	if a.prefix != b.prefix {
+		return a.prefix < b.prefix
+	}
+	if len(a.key) <= 8 && len(b.key) <= 8 {
+		// Equal zero-padded prefixes holding both keys whole: the shorter
+		// sorts first (see byteSorter.Compare).
+		return len(a.key) < len(b.key)
+	}
+	return bytes.Compare(a.key, b.key) < 0
+}
 
 func (m *merger) put(r *segmentReader) {
 	m.heap = append(m.heap, r)
@@ -120,7 +139,7 @@ func (m *merger) Next() bool {
 	}
 	top := m.heap[1]
 	m.key, m.value = top.key, top.value
-	if m.first || m.group(m.groupKey, m.key) != 0 {
+	if m.first || m.raw && !bytes.Equal(m.groupKey, m.key) || !m.raw && m.group(m.groupKey, m.key) != 0 {
 		m.groupKey = append(m.groupKey[:0], m.key...)
 		m.newGroup = true
 		m.first = false

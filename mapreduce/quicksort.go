@@ -21,6 +21,13 @@ type IndexedSortable interface {
 // Hadoop throws IllegalArgumentException for an empty range; here a range with
 // hi-lo <= 0 is a no-op.
 func QuickSort(s IndexedSortable, lo, hi int) {
+	quickSortOf(s, lo, hi)
+}
+
+// quickSortOf is QuickSort for any sortable type: instantiated with a
+// concrete type of its own shape (see byteSorter) its Compare and Swap
+// calls are direct and can be inlined, with the same sequence of calls.
+func quickSortOf[S IndexedSortable](s S, lo, hi int) {
 	if hi-lo <= 0 {
 		return
 	}
@@ -33,13 +40,13 @@ func maxDepth(x int) int {
 }
 
 // fix swaps p and r when item p sorts after item r.
-func fix(s IndexedSortable, p, r int) {
+func fix[S IndexedSortable](s S, p, r int) {
 	if s.Compare(p, r) > 0 {
 		s.Swap(p, r)
 	}
 }
 
-func quickSort(s IndexedSortable, p, r, depth int) {
+func quickSort[S IndexedSortable](s S, p, r, depth int) {
 	for {
 		if r-p < 13 {
 			for i := p; i < r; i++ {
@@ -51,7 +58,7 @@ func quickSort(s IndexedSortable, p, r, depth int) {
 		}
 		depth--
 		if depth < 0 {
-			HeapSort(s, p, r)
+			heapSort(s, p, r)
 			return
 		}
 
@@ -122,6 +129,10 @@ func quickSort(s IndexedSortable, p, r, depth int) {
 // HeapSort sorts [lo, hi) exactly as Hadoop's org.apache.hadoop.util.HeapSort
 // (QuickSort's fallback), issuing the same Compare and Swap calls.
 func HeapSort(s IndexedSortable, lo, hi int) {
+	heapSort(s, lo, hi)
+}
+
+func heapSort[S IndexedSortable](s S, lo, hi int) {
 	n := hi - lo
 	if n <= 0 {
 		return
@@ -139,7 +150,7 @@ func HeapSort(s IndexedSortable, lo, hi int) {
 	}
 }
 
-func downHeap(s IndexedSortable, b, i, n int) {
+func downHeap[S IndexedSortable](s S, b, i, n int) {
 	for idx := i << 1; idx < n; idx = i << 1 {
 		if idx+1 < n && s.Compare(b+idx, b+idx+1) < 0 {
 			if s.Compare(b+i, b+idx+1) < 0 {

@@ -184,3 +184,27 @@ func BenchmarkSortSlice(b *testing.B) {
 		})
 	}
 }
+
+// TestQuickSortDirectIsQuickSort checks that the map-side sort as sortMeta
+// runs it (quickSortOf on byteSorter, direct calls) leaves records with
+// equal keys in the same order as QuickSort through the interface: values
+// number the records, and most keys repeat.
+func TestQuickSortDirectIsQuickSort(t *testing.T) {
+	for _, n := range []int{0, 1, 12, 13, 100, 5000, 60000} {
+		keys, _ := wordRecords(n, int64(n))
+		values := make([][]byte, n)
+		for i := range values {
+			values[i] = []byte(strconv.Itoa(i))
+		}
+		iface, orig := filledBuffer(keys, values, 3)
+		direct, _ := filledBuffer(keys, values, 3)
+		QuickSort(byteSorter{b: iface}, 0, len(iface.meta))
+		quickSortOf(byteSorter{b: direct}, 0, len(direct.meta))
+		for i := range orig {
+			if iface.meta[i] != direct.meta[i] {
+				t.Fatalf("%d records: record %d is %q=%q, through the interface %q=%q", n, i,
+					direct.keyOf(direct.meta[i]), direct.valueOf(direct.meta[i]), iface.keyOf(iface.meta[i]), iface.valueOf(iface.meta[i]))
+			}
+		}
+	}
+}

@@ -77,17 +77,24 @@ func (s *segmentWriter) count(n, klen, vlen int) {
 	s.ifile += int64(vintSize(kl) + vintSize(vl) + kl + vl)
 }
 
-// segmentReader reads the records of one segment, from memory or a file.
+// segmentReader reads the records of one segment, from memory or a file,
+// or the records meta[mi:mhi] of a sorted sort buffer (src).
 type segmentReader struct {
+	src        *sortBuffer
+	mi, mhi    int
 	mem        []byte // whole segment when in memory
 	pos        int
 	br         *bufio.Reader
 	f          *os.File
 	remaining  int64
 	key, value []byte
-	buf        []byte
-	err        error
-	path       string
+	// prefix is keyPrefix(key), kept when prefixes is set (a merger in
+	// raw byte order sets it).
+	prefix   uint64
+	prefixes bool
+	buf      []byte
+	err      error
+	path     string
 }
 
 // openSegment opens s. Segments of at most inMemory bytes are read whole.
@@ -113,6 +120,26 @@ func openSegment(s Segment, inMemory int64) (*segmentReader, error) {
 
 // next advances to the next record; false at the end or on error (see err).
 func (r *segmentReader) next() bool {
+	if !r.advance() {
+		return false
+	}
+	if r.prefixes {
+		r.prefix = keyPrefix(r.key)
+	}
+	return true
+}
+
+// advance is next without the key's prefix.
+func (r *segmentReader) advance() bool {
+	if r.src != nil {
+		if r.mi >= r.mhi {
+			return false
+		}
+		m := r.src.meta[r.mi]
+		r.key, r.value = r.src.keyOf(m), r.src.valueOf(m)
+		r.mi++
+		return true
+	}
 	if r.mem != nil || r.br == nil {
 		if r.pos >= len(r.mem) {
 			return false

@@ -74,6 +74,10 @@ type sortBuffer struct {
 	ovArena   []byte
 	ovMeta    []recMeta
 	noOverlap bool
+	// lastSpillToDisk makes finish write the last spill to a file before
+	// the final merge, as it did before merging it from memory (for tests
+	// and benchmarks that compare the two).
+	lastSpillToDisk bool
 	// touched keeps the spill's arena touches (see prefetchBatch) from
 	// being optimized away.
 	touched byte
@@ -232,8 +236,14 @@ func (b *sortBuffer) valueOf(m recMeta) []byte {
 	return b.arena[s : s+m.vlen]
 }
 
-// byteSorter and cmpSorter order the buffer's records by partition, then key.
-type byteSorter struct{ b *sortBuffer }
+// byteSorter and cmpSorter order the buffer's records by partition, then
+// key. byteSorter's blank field gives it a type shape of its own, so that
+// quickSortOf[byteSorter] is compiled for it alone, with its Compare and
+// Swap inlined.
+type byteSorter struct {
+	b *sortBuffer
+	_ [0]func()
+}
 
 func (s byteSorter) Compare(i, j int) int {
 	mi, mj := s.b.meta[i], s.b.meta[j]
@@ -371,42 +381,61 @@ func (b *sortBuffer) sortAndWrite(path string) (MapOutput, error) {
 	if err := b.ctx.Err(); err != nil {
 		return MapOutput{}, E("spill", Canceled, "", err)
 	}
-	// Hadoop's sort buffer stores record metadata downwards from its
-	// equator, so its sort sees the records in reverse collection order;
-	// sorting the same sequence with the same QuickSort puts equal keys in
-	// the same order as Hadoop does.
-	slices.Reverse(b.meta)
-	if b.cmp == nil {
-		QuickSort(byteSorter{b}, 0, len(b.meta))
-	} else {
-		QuickSort(cmpSorter{b}, 0, len(b.meta))
-	}
+	b.sortMeta()
 	return b.writeFile(path, func(p int, w *segmentWriter, lo, hi int) error {
 		if b.job.Combiner != nil && hi > lo {
 			return b.combine(&metaIter{b: b, i: lo - 1, hi: hi, cmp: b.cmp}, w)
 		}
-		// The sorted records lie scattered over the arena, each read a
-		// cache miss. Loading the first byte of a batch of records back
-		// to back, before writing them, lets the processor wait for the
-		// batch's misses at once instead of one after the other.
-		var touch byte
-		arena, meta := b.arena, b.meta
-		for i := lo; i < hi; i += prefetchBatch {
-			end := min(i+prefetchBatch, hi)
-			for _, m := range meta[i:end] {
-				if int(m.koff) < len(arena) {
-					touch ^= arena[m.koff]
-				}
-			}
-			for _, m := range meta[i:end] {
-				if err := w.write(b.keyOf(m), b.valueOf(m)); err != nil {
-					return err
+		return b.writeRun(w, lo, hi)
+	})
+}
+
+// writeRun writes the sorted records meta[lo:hi] to w.
+//
+// The sorted records lie scattered over the arena, each read a cache miss
+// (two for a record that crosses a cache line). Loading the first and
+// last byte of a batch of records back to back, before writing them, lets
+// the processor wait for the batch's misses at once instead of one after
+// the other.
+func (b *sortBuffer) writeRun(w *segmentWriter, lo, hi int) error {
+	var touch byte
+	arena, meta := b.arena, b.meta
+	for i := lo; i < hi; i += prefetchBatch {
+		end := min(i+prefetchBatch, hi)
+		for _, m := range meta[i:end] {
+			if e := int(m.koff) + int(m.klen) + int(m.vlen); e <= len(arena) && e > int(m.koff) {
+				touch ^= arena[m.koff]
+				if !touchFirstOnly {
+					touch ^= arena[e-1]
 				}
 			}
 		}
-		b.touched = touch
-		return nil
-	})
+		for _, m := range meta[i:end] {
+			if err := w.write(b.keyOf(m), b.valueOf(m)); err != nil {
+				return err
+			}
+		}
+	}
+	b.touched = touch
+	return nil
+}
+
+// touchFirstOnly makes writeRun load only each record's first byte ahead
+// (for benchmarks that compare the two).
+var touchFirstOnly = false
+
+// sortMeta sorts the buffer's records by (partition, key) as Hadoop's
+// sort buffer does. Hadoop's sort buffer stores record metadata downwards
+// from its equator, so its sort sees the records in reverse collection
+// order; sorting the same sequence with the same QuickSort puts equal keys
+// in the same order as Hadoop does.
+func (b *sortBuffer) sortMeta() {
+	slices.Reverse(b.meta)
+	if b.cmp == nil {
+		quickSortOf(byteSorter{b: b}, 0, len(b.meta))
+	} else {
+		QuickSort(cmpSorter{b}, 0, len(b.meta))
+	}
 }
 
 // prefetchBatch is how many records a spill touches in the arena before
@@ -472,48 +501,80 @@ func (b *sortBuffer) combine(in KVIterator, w *segmentWriter) error {
 
 // finish flushes the buffer and returns the attempt's single sorted output
 // file, merging spills (and combining again when there are enough of them).
+//
+// When earlier spills are on disk, the records still in memory are the
+// last spill: without a combiner they are sorted in place and merged from
+// memory, as if they had been written as a spill file and read back (the
+// same records in the same order, the same position and size in the
+// merge's input order, the same spilled-records count), without that
+// write and read.
 func (b *sortBuffer) finish() (MapOutput, error) {
 	if b.running != nil {
 		if err := b.join(); err != nil {
 			return MapOutput{}, err
 		}
 	}
-	if len(b.spills) == 0 || len(b.meta) > 0 {
+	inMemory := len(b.spills) > 0 && len(b.meta) > 0 && b.job.Combiner == nil && !b.lastSpillToDisk
+	if len(b.spills) == 0 || len(b.meta) > 0 && !inMemory {
 		if err := b.spill(); err != nil {
 			return MapOutput{}, err
 		}
 	}
 	b.t.Counters.Add(GroupTask, CounterMapOutputRecords, b.outRecords)
 	b.t.Counters.Add(GroupTask, CounterMapOutputBytes, b.outBytes)
-	b.release()
-	if len(b.spills) == 1 {
+	defer b.release()
+	if len(b.spills) == 1 && !inMemory {
 		b.t.Counters.Add(GroupTask, CounterSpilledRecords, b.spilled)
 		return b.spills[0], nil
+	}
+	var last []memRun // the last spill's partitions, when it stayed in memory
+	if inMemory {
+		if err := b.ctx.Err(); err != nil {
+			return MapOutput{}, E("spill", Canceled, "", err)
+		}
+		b.sortMeta()
+		last = b.memRuns()
+		b.spilled += int64(len(b.meta))
 	}
 	minSpills := b.job.MinSpillsForCombine
 	if minSpills <= 0 {
 		minSpills = 3
 	}
+	nSpills := len(b.spills)
+	if inMemory {
+		nSpills++
+	}
 	path := filepath.Join(b.dir, "file.out")
 	out, err := b.writeFile(path, func(p int, w *segmentWriter, _, _ int) error {
-		segs := make([]Segment, 0, len(b.spills))
+		segs := make([]Segment, 0, nSpills)
 		for _, s := range b.spills {
 			if s.Segments[p].Length > 0 {
 				segs = append(segs, s.Segments[p])
 			}
 		}
+		if last != nil && last[p].hi > last[p].lo {
+			// Path "" marks the in-memory run among the files.
+			segs = append(segs, Segment{Records: int64(last[p].hi - last[p].lo), IFileSize: last[p].ifile})
+		}
 		orderForMerge(segs)
 		readers := make([]*segmentReader, 0, len(segs))
 		for _, s := range segs {
+			if s.Path == "" {
+				readers = append(readers, &segmentReader{src: b, mi: last[p].lo, mhi: last[p].hi})
+				continue
+			}
 			r, err := openSegment(s, 0)
 			if err != nil {
+				for _, r := range readers {
+					r.close()
+				}
 				return err
 			}
 			readers = append(readers, r)
 		}
 		m := newMerger(readers, b.cmp, nil)
 		defer m.close()
-		if b.job.Combiner != nil && len(b.spills) >= minSpills {
+		if b.job.Combiner != nil && nSpills >= minSpills {
 			return b.combine(m, w)
 		}
 		for m.Next() {
@@ -531,6 +592,31 @@ func (b *sortBuffer) finish() (MapOutput, error) {
 		os.Remove(s.Path)
 	}
 	return out, nil
+}
+
+// memRun is one partition's records of a sorted buffer, meta[lo:hi], and
+// the size they would have in Hadoop's IFile format.
+type memRun struct {
+	lo, hi int
+	ifile  int64
+}
+
+// memRuns returns the sorted buffer's runs, one per partition, with the
+// IFile sizes a spill file of them would record (see segmentWriter.count).
+func (b *sortBuffer) memRuns() []memRun {
+	runs := make([]memRun, b.nPart)
+	i := 0
+	for p := range runs {
+		r := memRun{lo: i, ifile: 2}
+		for ; i < len(b.meta) && int(b.meta[i].part) == p; i++ {
+			m := b.meta[i]
+			kl, vl := vintSize(int(m.klen))+int(m.klen), vintSize(int(m.vlen))+int(m.vlen)
+			r.ifile += int64(vintSize(kl) + vintSize(vl) + kl + vl)
+		}
+		r.hi = i
+		runs[p] = r
+	}
+	return runs
 }
 
 // metaIter walks meta[i+1:hi] of a sorted buffer as a KVIterator.

@@ -336,6 +336,12 @@ const segmentsInMemory = 256 << 10
 // every map output, in map order) and writes its part file through the
 // committer.
 func RunReduce(ctx context.Context, job *Job, t *TaskContext, c *Committer, segs []Segment) error {
+	return runReduce(ctx, job, t, c, segs, job.Reducer)
+}
+
+// runReduce is RunReduce with the reducer to run (job.Reducer, or what its
+// PrepareReduce returned for t).
+func runReduce(ctx context.Context, job *Job, t *TaskContext, c *Committer, segs []Segment, reducer Reducer) error {
 	var readers []*segmentReader
 	var shuffled int64
 	var nonEmpty []Segment
@@ -379,7 +385,7 @@ func RunReduce(ctx context.Context, job *Job, t *TaskContext, c *Committer, segs
 	inHash, outHash := newRecordHash(), newRecordHash()
 	t.SortFinished = time.Now()
 	t.Progress.Set(ReduceProgress(ReduceReducePhase, 0, records))
-	err = job.Reducer.Reduce(ctx, t, hashingIter{KVIterator: in, h: inHash}, hashingCollector{out: w, h: outHash})
+	err = reducer.Reduce(ctx, t, hashingIter{KVIterator: in, h: inHash}, hashingCollector{out: w, h: outHash})
 	t.Digests = Digests{Input: inHash.sum(), Output: outHash.sum(), InputRecords: inHash.n, OutputRecords: outHash.n}
 	t.Counters.Add(GroupTask, CounterReduceInputRecords, in.records)
 	t.Counters.Add(GroupTask, CounterReduceInputGroups, in.groups)

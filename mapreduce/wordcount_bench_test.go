@@ -2,6 +2,7 @@ package mapreduce
 
 import (
 	"context"
+	"fmt"
 	"math/rand"
 	"syscall"
 	"testing"
@@ -48,15 +49,22 @@ func wordRecords(n int, seed int64) (keys, values [][]byte) {
 
 // BenchmarkWordCountMapSide is one word-count map task's collection path:
 // 2M word records collected into a 16 MB sort buffer (several spills, then
-// the final merge), with nPart partitions.
+// the final merge), with nPart partitions; last=disk writes the last spill
+// to a file and reads it back for the final merge, last=memory merges it
+// from memory (the default).
 func BenchmarkWordCountMapSide(b *testing.B) {
 	keys, values := wordRecords(2000000, 7)
 	var size int64
 	for i := range keys {
 		size += int64(len(keys[i]) + len(values[i]) + 2)
 	}
-	for _, np := range []int{1, 2} {
-		b.Run(map[int]string{1: "reduces=1", 2: "reduces=2"}[np], func(b *testing.B) {
+	for _, c := range []struct {
+		np     int
+		toDisk bool
+	}{{1, true}, {1, false}, {2, true}, {2, false}} {
+		np := c.np
+		name := fmt.Sprintf("reduces=%d/last=%s", np, map[bool]string{true: "disk", false: "memory"}[c.toDisk])
+		b.Run(name, func(b *testing.B) {
 			b.SetBytes(size)
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -66,6 +74,7 @@ func BenchmarkWordCountMapSide(b *testing.B) {
 				job := &Job{NumReduces: np, SortMB: 16}
 				t := &TaskContext{Counters: &Counters{}, Dir: dir}
 				sb := newSortBuffer(context.Background(), job, t, dir)
+				sb.lastSpillToDisk = c.toDisk
 				for j := range keys {
 					if err := sb.Collect(keys[j], values[j]); err != nil {
 						b.Fatal(err)

@@ -92,6 +92,31 @@ type started struct {
 	buf     []byte
 	// inKey and inValue are the classes of the records written to stdin.
 	inKey, inValue mapreduce.WritableClass
+	// outR and errR are the program's stdout and stderr between launch
+	// and attach.
+	outR, errR *os.File
+	// exited is closed once the program has exited; waitErr is then what
+	// its Process's Wait returned (called once, by launch's goroutine).
+	exited  chan struct{}
+	waitErr error
+}
+
+// wait waits for the program to exit and returns its Process's Wait.
+func (s *started) wait() error {
+	<-s.exited
+	return s.waitErr
+}
+
+// killedWaiting says whether the runner killed the program (a limit such
+// as its wall time) before anything was attached to it.
+func (s *started) killedWaiting() bool {
+	select {
+	case <-s.exited:
+	default:
+		return false
+	}
+	var exit *mapreduce.ExitError
+	return errors.As(s.waitErr, &exit) && exit.Reason != ""
 }
 
 // start launches the program for task t, sending what it prints on stdout
@@ -99,6 +124,20 @@ type started struct {
 // (PipeMapRed.waitOutputThreads with a null reporter), its output and its
 // reporter: lines (counters, status) are read and dropped.
 func (p *pipeProgram) start(ctx context.Context, t *mapreduce.TaskContext, out mapreduce.Collector) (*started, error) {
+	s, err := p.launch(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	s.attach(t, out)
+	return s, nil
+}
+
+// launch starts the program for task t with its stdin, stdout and stderr
+// on pipes; nothing reads its stdout and stderr until attach. A program
+// launched ahead of its input (see pipeReducer.PrepareReduce) waits on its
+// stdin meanwhile, or on a full stdout or stderr pipe if it writes much
+// before it reads.
+func (p *pipeProgram) launch(ctx context.Context, t *mapreduce.TaskContext) (*started, error) {
 	dir, err := p.job.prepareDir(t)
 	if err != nil {
 		return nil, err
@@ -135,10 +174,23 @@ func (p *pipeProgram) start(ctx context.Context, t *mapreduce.TaskContext, out m
 		errR.Close()
 		return nil, mapreduce.E("start "+p.role+" program", mapreduce.UserCode, "", &startError{argv0: p.argv[0], err: err})
 	}
-	s := &started{proc: proc, stdin: inW, w: bufio.NewWriterSize(inW, 128<<10), outErr: make(chan error, 1), prog: p, task: t, inKey: p.inKey, inValue: p.inValue}
+	s := &started{proc: proc, stdin: inW, w: bufio.NewWriterSize(inW, 128<<10), outErr: make(chan error, 1), prog: p, task: t, inKey: p.inKey, inValue: p.inValue,
+		outR: outR, errR: errR, exited: make(chan struct{})}
 	if t.InputClasses != nil && p.role == "map" {
 		s.inKey, s.inValue = t.InputClasses()
 	}
+	go func() {
+		s.waitErr = proc.Wait()
+		close(s.exited)
+	}()
+	return s, nil
+}
+
+// attach starts reading the program's stdout into out (see start) and its
+// stderr into task t's log and reports. It is called once, after launch.
+func (s *started) attach(t *mapreduce.TaskContext, out mapreduce.Collector) {
+	p, outR, errR := s.prog, s.outR, s.errR
+	s.outR, s.errR = nil, nil
 	go func() {
 		defer outR.Close()
 		s.outErr <- p.readOutput(outR, out, &s.written)
@@ -149,7 +201,19 @@ func (p *pipeProgram) start(ctx context.Context, t *mapreduce.TaskContext, out m
 		defer errR.Close()
 		s.errErr = p.job.readStderr(errR, t, out != nil)
 	}()
-	return s, nil
+}
+
+// abandon ends a program that was launched but never attached: cancel
+// must be the cancel of the context it was launched with, which has the
+// runner kill it.
+func (s *started) abandon(cancel context.CancelFunc) {
+	cancel()
+	// Killed before its stdin closes, it never sees the end of an input
+	// and never runs on an empty one.
+	s.wait()
+	s.stdin.Close()
+	s.outR.Close()
+	s.errR.Close()
 }
 
 // readOutput splits the program's stdout into records.
@@ -251,7 +315,7 @@ func (s *started) finish(writeErr error) error {
 	s.stdin.Close()
 	outErr := <-s.outErr
 	s.errWG.Wait()
-	waitErr := s.proc.Wait()
+	waitErr := s.wait()
 	if s.task != nil {
 		s.task.Usage.Add(s.proc)
 	}
@@ -336,8 +400,82 @@ func (m *pipeMapper) Map(ctx context.Context, t *mapreduce.TaskContext, in mapre
 type pipeReducer struct{ prog *pipeProgram }
 
 func (r *pipeReducer) Reduce(ctx context.Context, t *mapreduce.TaskContext, in mapreduce.KVIterator, out mapreduce.Collector) error {
+	return r.reduce(ctx, t, in, out, nil, nil)
+}
+
+// PrepareReduce implements mapreduce.ReducePreparer: it launches the
+// reducer program for attempt t now, so that its start-up (a sandbox, an
+// interpreter's imports) overlaps the maps. The program sees exactly what
+// a program started by Reduce would: the same environment, directory and
+// stdin, its output read from its first byte.
+//
+// A job that sets the sandbox's wall time limit is not prepared: the limit
+// counts from the program's start, and waiting for the maps would use it
+// up. A prepared program the runner kills while it waits (the default wall
+// time limit) is started afresh by Reduce, as if it had never been.
+func (r *pipeReducer) PrepareReduce(ctx context.Context, t *mapreduce.TaskContext) (mapreduce.Reducer, func(), error) {
+	if _, ok := r.prog.job.conf.Lookup(mapreduce.KeySandboxWallSecs); ok {
+		return nil, nil, errNotPrepared
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	s, err := r.prog.launch(ctx, t)
+	if err != nil {
+		cancel()
+		return nil, nil, err
+	}
+	pr := &preparedReducer{r: r, s: s, cancel: cancel}
+	return pr, pr.release, nil
+}
+
+// preparedReducer is a reduce attempt whose program is already running.
+type preparedReducer struct {
+	r      *pipeReducer
+	s      *started
+	cancel context.CancelFunc
+	mu     sync.Mutex
+}
+
+func (p *preparedReducer) Reduce(ctx context.Context, t *mapreduce.TaskContext, in mapreduce.KVIterator, out mapreduce.Collector) error {
+	p.mu.Lock()
+	s := p.s
+	p.s = nil
+	p.mu.Unlock()
+	if s == nil {
+		return mapreduce.E("reduce", mapreduce.Internal, "", errors.New("a prepared reducer ran twice or after release"))
+	}
+	if s.killedWaiting() {
+		s.abandon(p.cancel)
+		return p.r.reduce(ctx, t, in, out, nil, nil)
+	}
+	return p.r.reduce(ctx, t, in, out, s, p.cancel)
+}
+
+// errNotPrepared is PrepareReduce declining: the attempt runs unprepared.
+var errNotPrepared = errors.New("reducer not prepared")
+
+// release ends the program if Reduce never took it, and frees the
+// context it was launched with.
+func (p *preparedReducer) release() {
+	p.mu.Lock()
+	s := p.s
+	p.s = nil
+	p.mu.Unlock()
+	if s != nil {
+		s.abandon(p.cancel)
+		return
+	}
+	p.cancel()
+}
+
+// reduce runs the program over in: the launched program s (cancel ends
+// it), or a program started here if s is nil.
+func (r *pipeReducer) reduce(ctx context.Context, t *mapreduce.TaskContext, in mapreduce.KVIterator, out mapreduce.Collector, s *started, cancel context.CancelFunc) error {
 	has := in.Next()
 	if err := in.Err(); err != nil {
+		if s != nil {
+			// As if it had never started, as without preparing.
+			s.abandon(cancel)
+		}
 		return err
 	}
 	if !has && !t.Combine {
@@ -345,9 +483,13 @@ func (r *pipeReducer) Reduce(ctx context.Context, t *mapreduce.TaskContext, in m
 		// whatever it prints.
 		out = nil
 	}
-	s, err := r.prog.start(ctx, t, out)
-	if err != nil {
-		return err
+	if s != nil {
+		s.attach(t, out)
+	} else {
+		var err error
+		if s, err = r.prog.start(ctx, t, out); err != nil {
+			return err
+		}
 	}
 	var werr error
 	for ok := has; ok; ok = in.Next() {
