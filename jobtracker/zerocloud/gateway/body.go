@@ -171,7 +171,10 @@ func (g *Gateway) source(r *http.Request, t Target, token, src string) (*http.Re
 	}
 	resp, err := g.swift(r.Context(), http.MethodGet, token, account, cont, obj, nil, nil)
 	if err != nil {
-		return nil, refuse(http.StatusBadGateway, "X-Zerovm-Source %s: %v", src, err)
+		// The detail names the proxy's internal address: logged, not
+		// shown.
+		g.log.Warn("read X-Zerovm-Source", "account", t.Account, "source", src, "err", err)
+		return nil, refuse(http.StatusBadGateway, "X-Zerovm-Source %s: the Swift proxy could not be reached (the gateway's log says why)", src)
 	}
 	if resp.StatusCode/100 != 2 {
 		resp.Body.Close()
