@@ -73,7 +73,7 @@ type hub struct {
 	// principals counts the open streams of authenticated principals
 	// by name.
 	principals map[string]int
-	running bool
+	running    bool
 	// ended is closed by EndStreams: every stream ends, and no new one
 	// opens.
 	ended   chan struct{}
