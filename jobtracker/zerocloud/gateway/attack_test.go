@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"archive/tar"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -125,5 +127,82 @@ func TestAttackGatewayRefusalsHideSwiftURL(t *testing.T) {
 	}
 	if strings.Contains(body, su.Host) {
 		t.Errorf("input PUT broken off: the refusal names the Swift proxy's address %s: %q", su.Host, body)
+	}
+}
+
+// gzipImage streams a gzipped tar holding boot/system.map and a member
+// of size zero bytes.
+func gzipImage(size int64) io.Reader {
+	pr, pw := io.Pipe()
+	go func() {
+		zw, _ := gzip.NewWriterLevel(pw, gzip.BestSpeed)
+		tw := tar.NewWriter(zw)
+		desc := []byte(`[{"name":"a","exec":{"path":"bin/a"},"devices":[{"name":"stdout"}]}]`)
+		err := tw.WriteHeader(&tar.Header{Name: "boot/system.map", Mode: 0o644, Size: int64(len(desc)), Typeflag: tar.TypeReg})
+		if err == nil {
+			_, err = tw.Write(desc)
+		}
+		if err == nil {
+			err = tw.WriteHeader(&tar.Header{Name: "zeros", Mode: 0o644, Size: size, Typeflag: tar.TypeReg})
+		}
+		if err == nil {
+			_, err = io.CopyN(tw, zeroReader{}, size)
+		}
+		if err == nil {
+			err = tw.Close()
+		}
+		if err == nil {
+			err = zw.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	return pr
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// TestAttackGatewayGzipBomb: a tenant's small gzipped image that unpacks
+// to a great size (kept unpacked on the jobtracker's disk three times,
+// its bundle for good) is refused with 413 once it expands more than
+// GzipRatio times beyond GzipFloor, and never reaches Run; a small
+// gzipped image still runs.
+func TestAttackGatewayGzipBomb(t *testing.T) {
+	if testing.Short() {
+		t.Skip("unpacks 64 MiB")
+	}
+	ran := 0
+	run := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { ran++; w.WriteHeader(http.StatusOK) })
+	g, err := New(Config{Proxy: &url.URL{Scheme: "http", Host: "127.0.0.1:1"}, Run: run,
+		Authorize: func(context.Context, string, string) (bool, error) { return true, nil },
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+	post := func(body io.Reader) (int, string) {
+		req, _ := http.NewRequest("POST", srv.URL+"/v1/AUTH_a", body)
+		req.Header.Set("X-Auth-Token", "tok")
+		req.Header.Set("X-Zerovm-Execute", "1.0")
+		req.Header.Set("Content-Type", "application/x-gzip")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := post(gzipImage(1 << 20)); code != http.StatusOK || ran != 1 {
+		t.Fatalf("a small gzipped image: %d %s, Run called %d times; want 200 and Run called", code, body, ran)
+	}
+	code, body := post(gzipImage(2 * GzipFloor))
+	if code != http.StatusRequestEntityTooLarge || !strings.Contains(body, "expands") {
+		t.Errorf("a gzip bomb: %d %s; want 413 saying it expands too much", code, body)
+	}
+	if ran != 1 {
+		t.Errorf("a gzip bomb reached Run")
 	}
 }

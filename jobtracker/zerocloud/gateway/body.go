@@ -38,7 +38,48 @@ const (
 	MaxImage = 1 << 30
 	// MaxScript bounds a posted script.
 	MaxScript = 16 << 20
+	// GzipFloor and GzipRatio bound how much a gzipped image may expand:
+	// beyond GzipFloor bytes unpacked, at most GzipRatio times the
+	// compressed bytes read. The image is kept unpacked (the gateway's
+	// copy, the compiler's, the job's bundle in the jobtracker's data),
+	// so a small gzip of zeros would otherwise cost the jobtracker's disk
+	// a thousand times what the request carried.
+	GzipFloor = 64 << 20
+	GzipRatio = 100
 )
+
+// errGzipRatio breaks off a gzipped image that expands beyond GzipRatio.
+var errGzipRatio = errors.New("the gzipped image expands too much")
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// ratioReader reads a gzip stream's unpacked bytes and fails with
+// errGzipRatio once they pass GzipFloor and GzipRatio times the packed
+// bytes read (in).
+type ratioReader struct {
+	zr  io.Reader
+	in  *countingReader
+	out int64
+}
+
+func (r *ratioReader) Read(p []byte) (int, error) {
+	n, err := r.zr.Read(p)
+	r.out += int64(n)
+	if r.out > GzipFloor && r.out > GzipRatio*r.in.n {
+		return n, errGzipRatio
+	}
+	return n, err
+}
 
 // Job is what a request asks to run: a JSON job description and the
 // files it names relatively (a posted image is image.tar, a script is
@@ -256,14 +297,17 @@ func (j *Job) readImage(body io.Reader, gz bool, mt string) error {
 	}
 	defer f.Close()
 	if gz {
-		zr, err := gzip.NewReader(body)
+		in := &countingReader{r: body}
+		zr, err := gzip.NewReader(in)
 		if err != nil {
 			return refuse(http.StatusUnprocessableEntity, "Error reading %s stream: %v", mt, err)
 		}
-		body = zr
+		body = &ratioReader{zr: zr, in: in}
 	}
 	n, err := io.Copy(f, io.LimitReader(body, MaxImage+1))
 	switch {
+	case errors.Is(err, errGzipRatio):
+		return refuse(http.StatusRequestEntityTooLarge, "the gzipped image expands to more than %d times its size (and %d MiB): send it as application/x-tar, or store it in Swift and name it as the image device (swift://~/container/image.tar)", GzipRatio, GzipFloor>>20)
 	case err != nil && gz:
 		return refuse(http.StatusUnprocessableEntity, "Error reading %s stream: %v", mt, err)
 	case err != nil:
