@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 )
@@ -204,5 +206,68 @@ func TestAttackGatewayGzipBomb(t *testing.T) {
 	}
 	if ran != 1 {
 		t.Errorf("a gzip bomb reached Run")
+	}
+}
+
+// TestAttackGatewaySourceImageNotCopied: an image named by
+// X-Zerovm-Source (an object of the tenant's, up to 1 GiB) is not copied
+// onto the gateway and into the job's bundle, which the jobtracker keeps
+// for good, by each tiny request naming it: the job's groups name the
+// object itself as their image.
+func TestAttackGatewaySourceImageNotCopied(t *testing.T) {
+	var img strings.Builder
+	tw := tar.NewWriter(&img)
+	desc := `[{"name":"a","exec":{"path":"bin/a"},"devices":[{"name":"stdout"}]}]`
+	tw.WriteHeader(&tar.Header{Name: "boot/system.map", Mode: 0o644, Size: int64(len(desc)), Typeflag: tar.TypeReg})
+	io.WriteString(tw, desc)
+	tw.Close()
+	swift := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || r.URL.Path != "/v1/AUTH_a/apps/app.tar" {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-tar")
+		io.WriteString(w, img.String())
+	}))
+	defer swift.Close()
+	su, _ := url.Parse(swift.URL)
+	var image string
+	var files []string
+	run := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		job := JobOf(r.Context())
+		var groups []struct {
+			Devices []struct{ Name, Path string } `json:"devices"`
+		}
+		if err := json.Unmarshal(job.Description, &groups); err != nil || len(groups) != 1 {
+			t.Errorf("description %s: %v", job.Description, err)
+			return
+		}
+		for _, d := range groups[0].Devices {
+			if d.Name == "image" {
+				image = d.Path
+			}
+		}
+		if job.Dir != "" {
+			ents, _ := os.ReadDir(job.Dir)
+			for _, e := range ents {
+				files = append(files, e.Name())
+			}
+		}
+	})
+	g, err := New(Config{Proxy: su, Run: run, Authorize: func(context.Context, string, string) (bool, error) { return true, nil },
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+	if code, body := attackPost(t, srv, "/v1/AUTH_a", map[string]string{"X-Zerovm-Source": "swift://AUTH_a/apps/app.tar"}, ""); code != http.StatusOK {
+		t.Fatalf("X-Zerovm-Source of an image: %d %s", code, body)
+	}
+	if image != "swift://~/apps/app.tar" {
+		t.Errorf("the job's image device is %q, want the object itself (swift://~/apps/app.tar)", image)
+	}
+	if len(files) != 0 {
+		t.Errorf("the gateway kept copies for the job: %v", files)
 	}
 }
