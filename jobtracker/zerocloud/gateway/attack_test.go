@@ -222,7 +222,7 @@ func TestAttackGatewaySourceImageNotCopied(t *testing.T) {
 	io.WriteString(tw, desc)
 	tw.Close()
 	swift := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet || r.URL.Path != "/v1/AUTH_a/apps/app.tar" {
+		if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/v1/AUTH_a/apps/") {
 			w.WriteHeader(http.StatusNotFound)
 			return
 		}
@@ -233,7 +233,9 @@ func TestAttackGatewaySourceImageNotCopied(t *testing.T) {
 	su, _ := url.Parse(swift.URL)
 	var image string
 	var files []string
+	ran := 0
 	run := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ran++
 		job := JobOf(r.Context())
 		var groups []struct {
 			Devices []struct{ Name, Path string } `json:"devices"`
@@ -269,5 +271,14 @@ func TestAttackGatewaySourceImageNotCopied(t *testing.T) {
 	}
 	if len(files) != 0 {
 		t.Errorf("the gateway kept copies for the job: %v", files)
+	}
+	// A name that cannot be the image device does not fall back to the
+	// copy: it is refused.
+	for _, name := range []string{"a%25b.tar", "a%3Fb.tar", "a*b.tar", "a//b.tar"} {
+		ran, files = 0, nil
+		code, body := attackPost(t, srv, "/v1/AUTH_a", map[string]string{"X-Zerovm-Source": "swift://AUTH_a/apps/" + name}, "")
+		if code != http.StatusBadRequest || ran != 0 {
+			t.Errorf("X-Zerovm-Source of image %s: %d %s, Run called %d times; want 400 and no job", name, code, body, ran)
+		}
 	}
 }

@@ -164,12 +164,16 @@ func (g *Gateway) Read(r *http.Request, t Target, token string) (*Job, error) {
 		if size > MaxImage {
 			return nil, refuse(http.StatusRequestEntityTooLarge, "the image is %d bytes, more than the %d accepted", size, int64(MaxImage))
 		}
-		if srcImage != "" && mt != "application/x-gzip" {
+		if src := r.Header.Get("X-Zerovm-Source"); src != "" && mt != "application/x-gzip" {
 			// The image is in Swift already: the job's groups name it
 			// there (workers fetch it, as for any swift:// image), and
 			// no copy of it is kept on the gateway nor in the job's
 			// bundle, which the jobtracker keeps (a tenant's tiny
 			// request must not copy its 1 GiB object there each time).
+			if srcImage == "" {
+				err = refuse(http.StatusBadRequest, "X-Zerovm-Source %s: an image's object name cannot have *, ?, #, %%, \\ or empty segments (it becomes the jobs' swift:// image device): copy the image to a plain name", src)
+				break
+			}
 			err = job.readSourceImage(body, mt, srcImage)
 			break
 		}
