@@ -144,6 +144,10 @@ func (p Principal) may(level access, owner string, publicRead bool) bool {
 // errAuthUnavailable is returned when Swift cannot be asked.
 var errAuthUnavailable = errors.New("the Swift auth service is unavailable")
 
+// authUnavailable is what a client is told when Swift cannot be asked: the
+// error's detail names Swift's internal address, so only the log has it.
+const authUnavailable = "the Swift auth service is unavailable: try again (the jobtracker's log says why)"
+
 // authenticator checks credentials.
 type authenticator struct {
 	cfg   AuthConfig
@@ -386,7 +390,7 @@ func (s *Server) authenticate(c *gin.Context) {
 	switch {
 	case err != nil:
 		s.log.Warn("authentication failed", "err", err)
-		s.deny(c, http.StatusServiceUnavailable, err.Error())
+		s.deny(c, http.StatusServiceUnavailable, authUnavailable)
 		return
 	case !ok && cred != "":
 		s.deny(c, http.StatusUnauthorized, "the token is not valid (or has expired)")
@@ -529,7 +533,8 @@ func (s *Server) login(c *gin.Context) {
 	if err != nil || !ok {
 		msg := "That token is not valid."
 		if err != nil {
-			msg = err.Error()
+			s.log.Warn("login failed", "err", err)
+			msg = authUnavailable
 		}
 		s.render(c, http.StatusUnauthorized, "login", page{Title: "Log in", Data: map[string]any{"Next": next, "Error": msg}})
 		return

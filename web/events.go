@@ -53,6 +53,12 @@ const (
 	// maxStreams is the most streams one principal may hold open from
 	// one address (a browser holds one per open page).
 	maxStreams = 16
+	// maxPrincipalStreams is the most streams one authenticated
+	// principal may hold open from all its addresses together: a tenant
+	// with many source addresses (an IPv6 prefix, a NAT pool) does not
+	// get maxStreams from each. Anonymous readers (PublicRead) are one
+	// principal for everyone, so they are bounded per address only.
+	maxPrincipalStreams = 4 * maxStreams
 	// hubCheck is how often the hub looks at the tracker without a
 	// change notice (worker health turns with time alone).
 	hubCheck = 2 * time.Second
@@ -64,7 +70,10 @@ type hub struct {
 	mu      sync.Mutex
 	subs    map[*sub]struct{}
 	clients map[string]int // open streams by client key
-	running bool
+	// principals counts the open streams of authenticated principals
+	// by name.
+	principals map[string]int
+	running    bool
 	// ended is closed by EndStreams: every stream ends, and no new one
 	// opens.
 	ended   chan struct{}
@@ -83,7 +92,7 @@ type sub struct {
 }
 
 func newHub(t *jobtracker.Tracker) *hub {
-	return &hub{t: t, subs: map[*sub]struct{}{}, clients: map[string]int{}, ended: make(chan struct{})}
+	return &hub{t: t, subs: map[*sub]struct{}{}, clients: map[string]int{}, principals: map[string]int{}, ended: make(chan struct{})}
 }
 
 // EndStreams ends every open event stream and refuses new ones (503), so
@@ -91,15 +100,20 @@ func newHub(t *jobtracker.Tracker) *hub {
 // http.Server.RegisterOnShutdown. Browsers reconnect to the next server.
 func (s *Server) EndStreams() { s.hub.endOnce.Do(func() { close(s.hub.ended) }) }
 
-// subscribe registers a stream for client, or returns false if client
-// holds maxStreams already. The hub runs while any stream is open.
-func (h *hub) subscribe(client string, s *sub) bool {
+// subscribe registers a stream for client of principal (an
+// authenticated principal's name; "" for an anonymous reader), or
+// returns false if client holds maxStreams already or principal
+// maxPrincipalStreams. The hub runs while any stream is open.
+func (h *hub) subscribe(client, principal string, s *sub) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.clients[client] >= maxStreams {
+	if h.clients[client] >= maxStreams || (principal != "" && h.principals[principal] >= maxPrincipalStreams) {
 		return false
 	}
 	h.clients[client]++
+	if principal != "" {
+		h.principals[principal]++
+	}
 	s.wake = make(chan struct{}, 1)
 	h.subs[s] = struct{}{}
 	if !h.running {
@@ -109,12 +123,18 @@ func (h *hub) subscribe(client string, s *sub) bool {
 	return true
 }
 
-func (h *hub) unsubscribe(client string, s *sub) {
+func (h *hub) unsubscribe(client, principal string, s *sub) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.subs, s)
 	if h.clients[client]--; h.clients[client] <= 0 {
 		delete(h.clients, client)
+	}
+	if principal == "" {
+		return
+	}
+	if h.principals[principal]--; h.principals[principal] <= 0 {
+		delete(h.principals, principal)
 	}
 }
 
@@ -276,6 +296,10 @@ func (e eventWriter) comment() error {
 // has lived maxStreamLife.
 func (s *Server) stream(c *gin.Context, sb *sub, send func(e eventWriter) (done bool, err error)) {
 	client := streamClient(c)
+	who := ""
+	if p := principal(c); !p.Anonymous {
+		who = p.Name()
+	}
 	select {
 	case <-s.hub.ended:
 		c.Header("Retry-After", "5")
@@ -283,12 +307,12 @@ func (s *Server) stream(c *gin.Context, sb *sub, send func(e eventWriter) (done 
 		return
 	default:
 	}
-	if !s.hub.subscribe(client, sb) {
+	if !s.hub.subscribe(client, who, sb) {
 		c.Header("Retry-After", "30")
-		apiError(c, http.StatusTooManyRequests, fmt.Sprintf("too many live streams: %s holds %d open from this address; close some pages", principal(c).Name(), maxStreams))
+		apiError(c, http.StatusTooManyRequests, fmt.Sprintf("too many live streams: %s holds %d open from this address or %d from all its addresses; close some pages", principal(c).Name(), maxStreams, maxPrincipalStreams))
 		return
 	}
-	defer s.hub.unsubscribe(client, sb)
+	defer s.hub.unsubscribe(client, who, sb)
 	e := startEvents(c)
 	ctx, cancel := context.WithTimeout(c.Request.Context(), maxStreamLife)
 	defer cancel()

@@ -43,7 +43,7 @@ func zerocloudPostedCompiler(maxima tenantMaxima, slots func() placement.Capacit
 		c, err := zerocloud.Compile(ctx, job.File, j, zerocloud.Options{Registry: reg, Dir: job.Dir, Conf: conf, Account: tenant, OwnAccountOnly: true, Slots: &have,
 			Name: "zerocloud " + job.Kind, Args: []string{"POST /v1" + job.PathInfo()}, Logger: quietLogger()})
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, hostDirHidden{err, job.Dir}
 		}
 		if len(c.Bundle) == 0 {
 			return c.Plan, nil, nil
@@ -110,3 +110,23 @@ func startGateway(ctx context.Context, listen, swiftAuth, data string, timeout t
 	log.Info("zerocloud gateway serving", "url", u, "swift", proxy.String())
 	return nil
 }
+
+// hostDirHidden is a refusal of a posted job whose text names, instead of
+// the gateway's directory of the job's files on the jobtracker's host,
+// "the posted job": the tenant is told which file is missing, not where
+// the host keeps its files.
+type hostDirHidden struct {
+	err error
+	dir string
+}
+
+func (e hostDirHidden) Error() string {
+	msg := e.err.Error()
+	if e.dir == "" {
+		return msg
+	}
+	msg = strings.ReplaceAll(msg, " (in "+e.dir+")", " (in the posted job)")
+	return strings.ReplaceAll(msg, e.dir, "<the posted job>")
+}
+
+func (e hostDirHidden) Unwrap() error { return e.err }

@@ -544,23 +544,23 @@ func usageOf(m *mapreduce.UsageMeter) *mapreduce.Usage {
 	return &u
 }
 
-// addUsageCounters adds Hadoop's task counters of CPU time and memory
-// (CPU_MILLISECONDS, PHYSICAL_MEMORY_BYTES) from what the runner measured
+// addUsageCounters sets Hadoop's task counters of CPU time and memory
+// (CPU_MILLISECONDS, PHYSICAL_MEMORY_BYTES) to what the runner measured
 // of a successful attempt's programs; none if it measured nothing. Hadoop
 // samples its task's process tree; zebra counts the CPU time of the
-// attempt's programs and their instances' peak memory.
+// attempt's programs and their instances' peak memory. As Hadoop's task
+// sets them (setValue) from its measure at the end, whatever a program's
+// reporter:counter: lines added to them is replaced: a tenant's program
+// cannot make its job's accounting show less (or more) than it used.
 func addUsageCounters(c *mapreduce.Counters, u mapreduce.Usage) {
 	if u.Programs == 0 {
 		return
 	}
-	// Only where the engine did not count them itself.
 	for name, v := range map[string]int64{
 		"CPU time spent (ms)":              u.CPU.Milliseconds(), // CPU_MILLISECONDS
 		"Physical memory (bytes) snapshot": u.PeakRSS,            // PHYSICAL_MEMORY_BYTES
 	} {
-		if c.Get(mapreduce.GroupTask, name) == 0 {
-			c.Add(mapreduce.GroupTask, name, v)
-		}
+		c.Add(mapreduce.GroupTask, name, v-c.Get(mapreduce.GroupTask, name))
 	}
 }
 

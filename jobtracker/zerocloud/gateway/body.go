@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -38,7 +39,48 @@ const (
 	MaxImage = 1 << 30
 	// MaxScript bounds a posted script.
 	MaxScript = 16 << 20
+	// GzipFloor and GzipRatio bound how much a gzipped image may expand:
+	// beyond GzipFloor bytes unpacked, at most GzipRatio times the
+	// compressed bytes read. The image is kept unpacked (the gateway's
+	// copy, the compiler's, the job's bundle in the jobtracker's data),
+	// so a small gzip of zeros would otherwise cost the jobtracker's disk
+	// a thousand times what the request carried.
+	GzipFloor = 64 << 20
+	GzipRatio = 100
 )
+
+// errGzipRatio breaks off a gzipped image that expands beyond GzipRatio.
+var errGzipRatio = errors.New("the gzipped image expands too much")
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// ratioReader reads a gzip stream's unpacked bytes and fails with
+// errGzipRatio once they pass GzipFloor and GzipRatio times the packed
+// bytes read (in).
+type ratioReader struct {
+	zr  io.Reader
+	in  *countingReader
+	out int64
+}
+
+func (r *ratioReader) Read(p []byte) (int, error) {
+	n, err := r.zr.Read(p)
+	r.out += int64(n)
+	if r.out > GzipFloor && r.out > GzipRatio*r.in.n {
+		return n, errGzipRatio
+	}
+	return n, err
+}
 
 // Job is what a request asks to run: a JSON job description and the
 // files it names relatively (a posted image is image.tar, a script is
@@ -97,11 +139,13 @@ var tarTypes = map[string]bool{"application/x-tar": true, "application/x-gtar": 
 // zerocloud.Parse (422).
 func (g *Gateway) Read(r *http.Request, t Target, token string) (*Job, error) {
 	body, ctype, size := io.Reader(r.Body), r.Header.Get("Content-Type"), r.ContentLength
+	srcImage := "" // X-Zerovm-Source's object, as the image device may name it
 	if src := r.Header.Get("X-Zerovm-Source"); src != "" {
-		resp, err := g.source(r, t, token, src)
+		resp, u, err := g.source(r, t, token, src)
 		if err != nil {
 			return nil, err
 		}
+		srcImage = u
 		defer resp.Body.Close()
 		body, ctype, size = resp.Body, resp.Header.Get("Content-Type"), resp.ContentLength
 	}
@@ -119,6 +163,19 @@ func (g *Gateway) Read(r *http.Request, t Target, token string) (*Job, error) {
 		job.Kind, job.File = KindImage, "boot/system.map"
 		if size > MaxImage {
 			return nil, refuse(http.StatusRequestEntityTooLarge, "the image is %d bytes, more than the %d accepted", size, int64(MaxImage))
+		}
+		if src := r.Header.Get("X-Zerovm-Source"); src != "" && mt != "application/x-gzip" {
+			// The image is in Swift already: the job's groups name it
+			// there (workers fetch it, as for any swift:// image), and
+			// no copy of it is kept on the gateway nor in the job's
+			// bundle, which the jobtracker keeps (a tenant's tiny
+			// request must not copy its 1 GiB object there each time).
+			if srcImage == "" {
+				err = refuse(http.StatusBadRequest, "X-Zerovm-Source %s: an image's object name cannot have *, ?, #, %%, \\ or empty segments (it becomes the jobs' swift:// image device): copy the image to a plain name", src)
+				break
+			}
+			err = job.readSourceImage(body, mt, srcImage)
+			break
 		}
 		err = job.readImage(body, mt == "application/x-gzip", mt)
 	case mt == "application/json":
@@ -147,31 +204,35 @@ func (g *Gateway) Read(r *http.Request, t Target, token string) (*Job, error) {
 }
 
 // source opens the object X-Zerovm-Source names, with the request's
-// token.
-func (g *Gateway) source(r *http.Request, t Target, token, src string) (*http.Response, error) {
+// token. It also returns the object as a job's device may name it
+// (swift://~/CONTAINER/OBJECT; "" if its name cannot be written so).
+func (g *Gateway) source(r *http.Request, t Target, token, src string) (*http.Response, string, error) {
 	u, err := url.Parse(src)
 	if err != nil || u.Scheme != "swift" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return nil, refuse(http.StatusPreconditionFailed, "X-Zerovm-Source format is swift://account/container/object (got %q)", src)
+		return nil, "", refuse(http.StatusPreconditionFailed, "X-Zerovm-Source format is swift://account/container/object (got %q)", src)
 	}
 	account := u.Host
 	if account == "~" || account == "." {
 		account = t.Account
 	}
 	if account != t.Account {
-		return nil, refuse(http.StatusForbidden, "X-Zerovm-Source %s: a job may use the objects of its own account %s only", src, t.Account)
+		return nil, "", refuse(http.StatusForbidden, "X-Zerovm-Source %s: a job may use the objects of its own account %s only", src, t.Account)
 	}
 	cont, obj, ok := strings.Cut(strings.TrimPrefix(u.Path, "/"), "/")
 	if !ok || cont == "" || obj == "" {
-		return nil, refuse(http.StatusPreconditionFailed, "X-Zerovm-Source format is swift://account/container/object (got %q)", src)
+		return nil, "", refuse(http.StatusPreconditionFailed, "X-Zerovm-Source format is swift://account/container/object (got %q)", src)
 	}
 	for _, seg := range strings.Split(cont+"/"+obj, "/") {
 		if seg == "." || seg == ".." {
-			return nil, refuse(http.StatusPreconditionFailed, `X-Zerovm-Source %s: a "." or ".." segment`, src)
+			return nil, "", refuse(http.StatusPreconditionFailed, `X-Zerovm-Source %s: a "." or ".." segment`, src)
 		}
 	}
 	resp, err := g.swift(r.Context(), http.MethodGet, token, account, cont, obj, nil, nil)
 	if err != nil {
-		return nil, refuse(http.StatusBadGateway, "X-Zerovm-Source %s: %v", src, err)
+		// The detail names the proxy's internal address: logged, not
+		// shown.
+		g.log.Warn("read X-Zerovm-Source", "account", t.Account, "source", src, "err", err)
+		return nil, "", refuse(http.StatusBadGateway, "X-Zerovm-Source %s: the Swift proxy could not be reached (the gateway's log says why)", src)
 	}
 	if resp.StatusCode/100 != 2 {
 		resp.Body.Close()
@@ -179,9 +240,13 @@ func (g *Gateway) source(r *http.Request, t Target, token, src string) (*http.Re
 		if code/100 != 4 {
 			code = http.StatusBadGateway
 		}
-		return nil, refuse(code, "X-Zerovm-Source %s: Swift answered %s", src, resp.Status)
+		return nil, "", refuse(code, "X-Zerovm-Source %s: Swift answered %s", src, resp.Status)
 	}
-	return resp, nil
+	self := "swift://~/" + cont + "/" + obj
+	if strings.ContainsAny(self, "*?#%\\") || path.Clean("/"+cont+"/"+obj) != "/"+cont+"/"+obj {
+		self = "" // a wildcard, or a name zebra's swift:// URLs would change
+	}
+	return resp, self, nil
 }
 
 // swift makes a request to the proxy for /v1/account/container/object
@@ -253,14 +318,17 @@ func (j *Job) readImage(body io.Reader, gz bool, mt string) error {
 	}
 	defer f.Close()
 	if gz {
-		zr, err := gzip.NewReader(body)
+		in := &countingReader{r: body}
+		zr, err := gzip.NewReader(in)
 		if err != nil {
 			return refuse(http.StatusUnprocessableEntity, "Error reading %s stream: %v", mt, err)
 		}
-		body = zr
+		body = &ratioReader{zr: zr, in: in}
 	}
 	n, err := io.Copy(f, io.LimitReader(body, MaxImage+1))
 	switch {
+	case errors.Is(err, errGzipRatio):
+		return refuse(http.StatusRequestEntityTooLarge, "the gzipped image expands to more than %d times its size (and %d MiB): send it as application/x-tar, or store it in Swift and name it as the image device (swift://~/container/image.tar)", GzipRatio, GzipFloor>>20)
 	case err != nil && gz:
 		return refuse(http.StatusUnprocessableEntity, "Error reading %s stream: %v", mt, err)
 	case err != nil:
@@ -271,8 +339,32 @@ func (j *Job) readImage(body io.Reader, gz bool, mt string) error {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("read the posted image: %w", err)
 	}
+	desc, file, err := bootMap(tar.NewReader(bufio.NewReader(f)), mt)
+	if err != nil {
+		return err
+	}
+	j.File = file
+	j.Description = withImage(desc, imageFile)
+	return nil
+}
+
+// readSourceImage reads the boot map of the tar image X-Zerovm-Source
+// named (src, as a device names it), streamed from Swift and not stored,
+// and makes src every group's image that names none.
+func (j *Job) readSourceImage(body io.Reader, mt, src string) error {
+	desc, file, err := bootMap(tar.NewReader(bufio.NewReader(io.LimitReader(body, MaxImage))), mt)
+	if err != nil {
+		return err
+	}
+	j.File = file
+	j.Description = withImage(desc, src)
+	return nil
+}
+
+// bootMap reads an image's boot/cluster.map or boot/system.map (as
+// ZeroCloud, the first if both): the job description and its name.
+func bootMap(tr *tar.Reader, mt string) ([]byte, string, error) {
 	maps := map[string][]byte{}
-	tr := tar.NewReader(bufio.NewReader(f))
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
@@ -280,20 +372,20 @@ func (j *Job) readImage(body io.Reader, gz bool, mt string) error {
 		}
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
-			return fmt.Errorf("read the posted image: %w", err) // the host's file: not the tenant's to see
+			return nil, "", fmt.Errorf("read the posted image: %w", err) // the host's file: not the tenant's to see
 		}
 		if err != nil {
-			return refuse(http.StatusUnprocessableEntity, "Error reading %s stream: not a tar archive: %v", mt, err)
+			return nil, "", refuse(http.StatusUnprocessableEntity, "Error reading %s stream: not a tar archive: %v", mt, err)
 		}
 		name := strings.TrimPrefix(h.Name, "./")
 		if name != "boot/system.map" && name != "boot/cluster.map" || maps[name] != nil {
 			continue
 		}
 		if h.Typeflag != tar.TypeReg {
-			return refuse(http.StatusBadRequest, "the image's %s is not a regular file", name)
+			return nil, "", refuse(http.StatusBadRequest, "the image's %s is not a regular file", name)
 		}
 		if maps[name], err = readLimited(tr, h.Size, zerocloud.MaxSize, "the image's "+name); err != nil {
-			return err
+			return nil, "", err
 		}
 	}
 	desc, file := maps["boot/cluster.map"], "boot/cluster.map"
@@ -301,11 +393,9 @@ func (j *Job) readImage(body io.Reader, gz bool, mt string) error {
 		desc, file = maps["boot/system.map"], "boot/system.map"
 	}
 	if desc == nil {
-		return refuse(http.StatusBadRequest, "System boot map was not found in request: the image (a tar) must hold boot/system.map, the job description")
+		return nil, "", refuse(http.StatusBadRequest, "System boot map was not found in request: the image (a tar) must hold boot/system.map, the job description")
 	}
-	j.File = file
-	j.Description = withImage(desc, imageFile)
-	return nil
+	return desc, file, nil
 }
 
 // withImage adds a device "image" with path file to every group of desc

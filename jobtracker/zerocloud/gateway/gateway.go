@@ -212,8 +212,9 @@ func (g *Gateway) execute(w http.ResponseWriter, r *http.Request) {
 	ok, err := g.cfg.Authorize(r.Context(), t.Account, token)
 	switch {
 	case err != nil:
+		// The detail names Swift's internal address: logged, not shown.
 		g.log.Warn("authorization failed", "account", t.Account, "err", err)
-		fail(w, http.StatusServiceUnavailable, "the token could not be checked: "+err.Error())
+		fail(w, http.StatusServiceUnavailable, "the token could not be checked: Swift's auth service did not answer (the gateway's log says why); try again")
 		return
 	case !ok:
 		fail(w, http.StatusUnauthorized, "the token is not a valid token of account "+t.Account)

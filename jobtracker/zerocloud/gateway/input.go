@@ -96,7 +96,10 @@ func (g *Gateway) attachInput(r *http.Request, t Target, token string, job *Job)
 		return refuse(http.StatusRequestEntityTooLarge, "the request body is more than the %d bytes accepted", int64(MaxInput))
 	}
 	if err != nil {
-		return refuse(http.StatusBadGateway, "store the request's body for the job: %v", err)
+		// The detail names the proxy's internal address: logged, not
+		// shown.
+		g.log.Warn("store a job's input", "account", t.Account, "object", ResultContainer+"/"+obj, "err", err)
+		return refuse(http.StatusBadGateway, "store the request's body for the job: the Swift proxy could not be reached (the gateway's log says why)")
 	}
 	resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
