@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"zebra/jobtracker/api"
+	"zebra/jobtracker/placement"
 	"zebra/jobtracker/zerocloud/gateway"
 )
 
@@ -16,7 +17,7 @@ import (
 // image or script, while still naming the file that is missing.
 func TestAttackGatewayCompileHidesHostDir(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "zebra-zcgw-1234")
-	compile := zerocloudPostedCompiler(defaultTenantMaxima())
+	compile := zerocloudPostedCompiler(defaultTenantMaxima(), func() placement.Capacity { return placement.Capacity{Maps: 8, Reduces: 8} })
 	cred := &api.SwiftCredential{StorageURL: "http://127.0.0.1:1/v1/AUTH_a", Token: "tok"}
 	for name, desc := range map[string]string{
 		"exec.path": `[{"name":"a","exec":{"path":"bin/missing"},"devices":[{"name":"stdout"}]}]`,
