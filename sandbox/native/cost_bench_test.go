@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,7 +25,11 @@ import (
 // executor does. It reports, per iteration, the CPU time of the whole
 // process tree for each (this process, the program, the instance's init
 // and the factory's work reaped so far: ms) and their ratio, and the wall
-// time ratio. Workloads:
+// time ratio; and the CPU time of this process alone (the reader and the
+// Runner: reader-cpu-ms; the rest, the program's and its instance's, as a
+// ratio: program-cpu-ratio) and the number of reads that got output (the
+// fewer, the larger each: how often the program's writes woke the
+// reader). Workloads:
 //
 //   - pipe: cat of 64 MiB, bytes through the stdout pipe (MB/s of the
 //     native run, and MB per CPU second for both);
@@ -75,7 +79,8 @@ func BenchmarkTaskCost(b *testing.B) {
 				r    mapreduce.Runner
 				wait func()
 			}{{"native", r, r.cleanups.Wait}, {"plain", sandbox.Plain{}, func() {}}}
-			var cpu, wall [2][]time.Duration
+			var cpu, self, wall [2][]time.Duration
+			var reads [2][]time.Duration // read calls of the output, as durations to share med
 			var out int64
 			for i := 0; i < b.N; i++ {
 				for k := range runners {
@@ -84,10 +89,12 @@ func BenchmarkTaskCost(b *testing.B) {
 					if err := os.Mkdir(wd, 0o755); err != nil {
 						b.Fatal(err)
 					}
-					c0, t0 := treeCPU(), time.Now()
-					n := runTask(b, runners[k].r, wd, w.args, w.env, w.stdin)
+					c0, s0, t0 := treeCPU(), selfCPU(), time.Now()
+					n, nr := runTask(b, runners[k].r, wd, w.args, w.env, w.stdin)
+					reads[k] = append(reads[k], time.Duration(nr))
 					runners[k].wait()
 					cpu[k] = append(cpu[k], treeCPU()-c0)
+					self[k] = append(self[k], selfCPU()-s0)
 					wall[k] = append(wall[k], time.Since(t0))
 					if k == 0 {
 						out += n
@@ -103,6 +110,17 @@ func BenchmarkTaskCost(b *testing.B) {
 			b.ReportMetric(med(cpu[0])/1e6, "native-cpu-ms")
 			b.ReportMetric(med(cpu[1])/1e6, "plain-cpu-ms")
 			b.ReportMetric(med(cpu[0])/med(cpu[1]), "cpu-ratio")
+			b.ReportMetric(med(self[0])/1e6, "native-reader-cpu-ms")
+			b.ReportMetric(med(self[1])/1e6, "plain-reader-cpu-ms")
+			var prog [2][]time.Duration
+			for k := range prog {
+				for i := range cpu[k] {
+					prog[k] = append(prog[k], cpu[k][i]-self[k][i])
+				}
+			}
+			b.ReportMetric(med(prog[0])/med(prog[1]), "program-cpu-ratio")
+			b.ReportMetric(med(reads[0]), "native-reads")
+			b.ReportMetric(med(reads[1]), "plain-reads")
 			b.ReportMetric(med(wall[0])/med(wall[1]), "wall-ratio")
 			switch w.name {
 			case "pipe":
@@ -120,10 +138,18 @@ func BenchmarkTaskCost(b *testing.B) {
 	}
 }
 
+// selfCPU is the CPU time of this process alone (the reader of the
+// program's output, the Runner).
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // runTask runs args in dir through r with stdin from the file stdin (if
 // any) and its stdout read to the end through a pipe; it returns the
-// bytes read.
-func runTask(b *testing.B, r mapreduce.Runner, dir string, args, env []string, stdin string) int64 {
+// bytes read and the number of reads that returned data.
+func runTask(b *testing.B, r mapreduce.Runner, dir string, args, env []string, stdin string) (int64, int) {
 	b.Helper()
 	var in *os.File
 	if stdin != "" {
@@ -148,12 +174,24 @@ func runTask(b *testing.B, r mapreduce.Runner, dir string, args, env []string, s
 		pr.Close()
 		b.Fatal(err)
 	}
-	n, _ := io.CopyBuffer(io.Discard, pr, make([]byte, 64<<10))
+	var n int64
+	nr := 0
+	buf := make([]byte, 64<<10)
+	for {
+		k, err := pr.Read(buf)
+		if k > 0 {
+			n += int64(k)
+			nr++
+		}
+		if err != nil {
+			break
+		}
+	}
 	pr.Close()
 	if err := p.Wait(); err != nil {
 		b.Fatal(err)
 	}
-	return n
+	return n, nr
 }
 
 func writeZeroes(b *testing.B, path string, n int64) {
