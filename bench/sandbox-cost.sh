@@ -115,7 +115,7 @@ table() {
 		return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 }
 	function kv(k,   i) { for (i = 6; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }
 	$1 == "wc" { key = $2 " " $3; if (!(key in seen)) { seen[key] = 1; order[++nk] = key }
-		cpu = kv("user_s") + kv("sys_s"); wall = kv("wall_s"); la = kv("load1")
+		cpu = kv("user_s") + kv("sys_s"); wall = kv("wall_s"); la = kv("load1") + 0
 		c[key, $4, $5] = cpu; w[key, $4, $5] = wall; runs[key, $5] = 1
 		if (!((key, "lmin") in L) || la < L[key, "lmin"]) L[key, "lmin"] = la
 		if (!((key, "lmax") in L) || la > L[key, "lmax"]) L[key, "lmax"] = la }
