@@ -160,8 +160,12 @@
 // what remains is the kernel's entry path for a filtered process, which
 // only a process without any filter avoids. A program that makes a
 // system call per line (python -u, PYTHONUNBUFFERED=1) therefore pays a
-// few percent of its CPU time; one that buffers its output, nearly
-// nothing (BenchmarkTaskCost; bench/sandbox-cost.sh).
+// few percent of its CPU time, and a job a little more (slowed, the
+// program wakes the reader of its output more often: 5 to 16% of an
+// unbuffered Python word count's CPU time on a 2-core machine, as much as
+// the same processes under a one-instruction filter); one that buffers
+// its output, nearly nothing (BenchmarkTaskCost; bench/sandbox-cost.sh;
+// bench/RESULTS.md).
 //
 // # Threat model
 //
