@@ -141,6 +141,32 @@
 // The environment is the caller's to choose (package sandbox: LocalEnviron,
 // ClusterEnviron); the native sandbox passes Command.Env as given.
 //
+// # What an instance costs a running task
+//
+// The program's stdin, stdout and stderr are the caller's own descriptors,
+// handed over as they are when they are files or pipes and Config.Output
+// is 0 (as zebra runs jobs: streaming reads and bounds the output
+// itself): the sandbox copies no byte of a task's input or output. Past
+// its start (a few milliseconds of CPU time, most of it spent ahead, in
+// the pool), an instance costs its program only what the kernel adds to
+// the program's own work: the seccomp filter on the entry of every system
+// call, some 50 to 80 ns a call on a 2-core virtual machine
+// (BenchmarkSyscallCost in zebra/sandbox/seccomp), Landlock's check of
+// each open and the memory cgroup's accounting of each page it allocates
+// (neither measurable on a word count). A filter of one instruction that
+// allows everything costs as much per call as the policy: the kernel's
+// seccomp action cache answers for the calls the policy allows whatever
+// their arguments, so the policy's length and order do not matter, and
+// what remains is the kernel's entry path for a filtered process, which
+// only a process without any filter avoids. A program that makes a
+// system call per line (python -u, PYTHONUNBUFFERED=1) therefore pays a
+// few percent of its CPU time, and a job a little more (slowed, the
+// program wakes the reader of its output more often: 5 to 16% of an
+// unbuffered Python word count's CPU time on a 2-core machine, as much as
+// the same processes under a one-instruction filter); one that buffers
+// its output, nearly nothing (BenchmarkTaskCost; bench/sandbox-cost.sh;
+// bench/RESULTS.md).
+//
 // # Threat model
 //
 // Protected against a hostile task program (any code the job's owner
