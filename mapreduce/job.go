@@ -120,6 +120,12 @@ type TaskContext struct {
 type Command struct {
 	// Args is the argv; Args[0] is an absolute path or a name to look up.
 	Args []string
+	// Argv0, if set, is the argv[0] a native (ELF) program gets instead of
+	// Args[0], which still names the program to run (ZeroCloud gave an
+	// instance its name there). A #! script's interpreter is run with its
+	// usual argv: the kernel drops a script's argv[0]. Runners of
+	// WebAssembly ignore it.
+	Argv0 string
 	// Dir is the working directory; Env the complete environment.
 	Dir string
 	Env []string

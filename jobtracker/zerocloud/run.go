@@ -2,6 +2,7 @@ package zerocloud
 
 import (
 	"archive/tar"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -580,6 +581,13 @@ func (rt *runtime) run(ctx context.Context, t *mapreduce.TaskContext, st *Stage,
 	}
 	logw := &limitWriter{w: t.Stderr, n: logLimit}
 	cmd := mapreduce.Command{Args: args, Dir: b.work, Env: env, Stdout: logw, Stderr: logw, Mounts: b.mounts, ReadOnly: b.readOnly}
+	if st.Program.Kind != ProgramSystem {
+		// As ZeroCloud: an app's argv[0] is exec.name, else the
+		// instance's name. Not a host interpreter's (python3 finds its
+		// installation and virtualenv through its argv[0]); a #! app's
+		// interpreter keeps its own too (see Command.Argv0).
+		cmd.Argv0 = cmp.Or(st.Argv0, name)
+	}
 	var files []*os.File
 	defer func() {
 		for _, f := range files {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"zebra/mapreduce"
@@ -105,5 +106,35 @@ func TestStoreStdoutAndStderr(t *testing.T) {
 			names = append(names, f.Path)
 		}
 		t.Errorf("/res holds %q, want only the %d objects", names, len(want))
+	}
+}
+
+// TestArgv0IsInstanceName: as ZeroCloud, a native app's argv[0] is
+// exec.name, else its instance's name (the app here is a copy of the
+// host's sh reading its commands from stdin, whose $0 is its argv[0]);
+// a #! script still runs, its $0 its own path as the kernel gives it.
+func TestArgv0IsInstanceName(t *testing.T) {
+	shell, err := os.ReadFile("/bin/sh")
+	if err != nil {
+		t.Skipf("no /bin/sh to copy as a native app: %v", err)
+	}
+	files := map[string]string{"sh.bin": string(shell), "app.sh": "#!/bin/sh\necho \"$0\"\n"}
+	for _, tc := range []struct{ name, exec, want string }{
+		{"instance name", `{"path":"sh.bin"}`, "g\n"},
+		{"exec.name", `{"path":"sh.bin","name":"custom"}`, "custom\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := &mrtest.MemFS{}
+			mrtest.WriteFile(t, fsys, "/in/a.txt", []byte("echo \"$0\"\n"))
+			runMem(t, fsys, files, `[{"name":"g","exec":`+tc.exec+`,"devices":[{"name":"stdin","path":"swift://~/in/a.txt"},{"name":"stdout","path":"swift://~/res/a.out"}]}]`)
+			if got := mrtest.ReadFile(t, fsys, "/res/a.out", 0); string(got) != tc.want {
+				t.Errorf("argv[0] %q, want %q", got, tc.want)
+			}
+		})
+	}
+	fsys := &mrtest.MemFS{}
+	runMem(t, fsys, files, `[{"name":"g","exec":{"path":"app.sh"},"devices":[{"name":"stdout","path":"swift://~/res/s.out"}]}]`)
+	if got := string(mrtest.ReadFile(t, fsys, "/res/s.out", 0)); !strings.HasSuffix(got, "app.sh\n") {
+		t.Errorf("a #! script's $0 is %q, want its path (…app.sh)", got)
 	}
 }
