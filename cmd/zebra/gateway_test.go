@@ -341,6 +341,21 @@ func TestZeroCloudGateway(t *testing.T) {
 		t.Errorf("deferred to an object: %q (%v)", r, err)
 	}
 
+	// A group storing stdout and stderr both (as ZeroCloud allowed), its
+	// app failing: each stored at its own object.
+	both := []byte(`[{"name": "both", "exec": {"path": "file://python2.7:python", "args": "-c \"import sys; sys.stdout.write(sys.stdin.read().upper()); sys.stderr.write('to stderr'); sys.exit(3)\""},
+  "devices": [{"name": "stdin", "path": "swift://~/gwdata/words.txt"}, {"name": "stdout", "path": "swift://~/gwdata/both/out.txt"},
+    {"name": "stderr", "path": "swift://~/gwdata/both/err.txt"}, {"name": "python2.7"}]}]`)
+	if resp, body := post("", "application/json", both); resp.StatusCode != 200 || resp.Header.Get("X-Nexe-Retcode") != "3" {
+		t.Errorf("stdout and stderr stored: %s %q, X-Nexe-Retcode %q; want 200, 3", resp.Status, body, resp.Header.Get("X-Nexe-Retcode"))
+	}
+	if b, err := conn.ObjectGetBytes(ctx, "gwdata", "both/out.txt"); err != nil || string(b) != strings.ToUpper(words.String()) {
+		t.Errorf("stored stdout: %d bytes, %v; want the object in upper case (%d bytes)", len(b), err, words.Len())
+	}
+	if b, err := conn.ObjectGetBytes(ctx, "gwdata", "both/err.txt"); err != nil || string(b) != "to stderr" {
+		t.Errorf("stored stderr: %q, %v; want %q", b, err, "to stderr")
+	}
+
 	// Attacker input. Tokens: none, wrong, another account's, and this
 	// account's token for another account (also after it was cached as
 	// valid for its own).
