@@ -87,6 +87,14 @@ type TaskContext struct {
 	// Digests is filled in by RunMap and RunReduce: what the user's code
 	// read and emitted.
 	Digests Digests
+	// CreateOutput, set by RunMap (of a map-only job) and RunReduce,
+	// creates name, one of the task's OutputSpec.Extra files, in the
+	// attempt's directory, with attrs where the output FS keeps them; it
+	// is committed with the task's output file once the closed writer's
+	// task succeeds. Any other name, or one created before, is an error.
+	CreateOutput func(name string, attrs Attrs) (io.WriteCloser, error)
+	// extra are the files CreateOutput created.
+	extra []string
 	// Committed is filled in by a RunMap (map-only) or RunReduce that
 	// committed: the names of the files it published to its task's
 	// committed directory (see Committer.CommitJobFiles).
@@ -112,6 +120,12 @@ type TaskContext struct {
 type Command struct {
 	// Args is the argv; Args[0] is an absolute path or a name to look up.
 	Args []string
+	// Argv0, if set, is the argv[0] a native (ELF) program gets instead of
+	// Args[0], which still names the program to run (ZeroCloud gave an
+	// instance its name there). A #! script's interpreter is run with its
+	// usual argv: the kernel drops a script's argv[0]. Runners of
+	// WebAssembly ignore it.
+	Argv0 string
 	// Dir is the working directory; Env the complete environment.
 	Dir string
 	Env []string
@@ -241,6 +255,11 @@ type OutputSpec struct {
 	// job, else reduce i) relative to the output directory, instead of
 	// PartName(i); "" writes nothing for that task.
 	Names []string
+	// Extra, if set, names further files task i may write (Extra[i],
+	// relative to the output directory) through TaskContext.CreateOutput;
+	// they are committed with its output file (a ZeroCloud instance
+	// storing stdout and stderr both).
+	Extra [][]string
 	// Shared marks an output directory that may exist and hold other
 	// files (a Swift container): see Committer.Shared.
 	Shared bool

@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -416,6 +417,7 @@ func commitWriter(ctx context.Context, c *Committer, t *TaskContext, w *TextWrit
 	if w.Created() {
 		files = []string{strings.TrimPrefix(w.name, c.AttemptDir(t.Attempt)+"/")}
 	}
+	files = append(files, t.extra...)
 	if err := c.CommitTaskFiles(ctx, t.Attempt, files); err != nil {
 		return err
 	}
@@ -428,12 +430,42 @@ func commitWriter(ctx context.Context, c *Committer, t *TaskContext, w *TextWrit
 // that is never written to.
 func newTaskWriter(ctx context.Context, job *Job, c *Committer, t *TaskContext) (*TextWriter, error) {
 	spec := job.OutSpec
+	setCreateOutput(ctx, job, c, t)
 	name := spec.OutputName(t.Partition)
 	if name == "" {
 		spec.Lazy = true
 		name = PartName(t.Partition)
 	}
 	return NewTextWriter(ctx, CountingFS(c.FS, t.Counters), path.Join(c.AttemptDir(t.Attempt), name), spec)
+}
+
+// setCreateOutput sets t.CreateOutput when the job names extra files for
+// task t (OutputSpec.Extra).
+func setCreateOutput(ctx context.Context, job *Job, c *Committer, t *TaskContext) {
+	t.extra, t.CreateOutput = nil, nil
+	if t.Partition >= len(job.OutSpec.Extra) || len(job.OutSpec.Extra[t.Partition]) == 0 {
+		return
+	}
+	allowed := job.OutSpec.Extra[t.Partition]
+	fsys := CountingFS(c.FS, t.Counters)
+	t.CreateOutput = func(name string, attrs Attrs) (io.WriteCloser, error) {
+		if !slices.Contains(allowed, name) || slices.Contains(t.extra, name) {
+			return nil, E("create output file", Internal, name, fmt.Errorf("task %d: not one of its extra outputs %q, or created twice", t.Partition, allowed))
+		}
+		full := path.Join(c.AttemptDir(t.Attempt), name)
+		var wc io.WriteCloser
+		var err error
+		if ac, ok := fsys.(AttrCreator); ok && !attrs.IsZero() {
+			wc, err = ac.CreateAttrs(ctx, full, attrs)
+		} else {
+			wc, err = fsys.Create(ctx, full)
+		}
+		if err != nil {
+			return nil, E("create output file", Other, full, err)
+		}
+		t.extra = append(t.extra, name)
+		return wc, nil
+	}
 }
 
 // groupCounter counts records and groups as a reducer consumes them.

@@ -27,6 +27,9 @@ func (Plain) Start(ctx context.Context, c mapreduce.Command) (mapreduce.Process,
 			fmt.Errorf("a plain process cannot see %s at %s: channels other than stdin and stdout need the native sandbox (not zebra.sandbox=none)", c.Mounts[0].Host, c.Mounts[0].Guest))
 	}
 	cmd := exec.Command(c.Args[0], c.Args[1:]...)
+	if c.Argv0 != "" {
+		cmd.Args[0] = c.Argv0 // a #! script's is dropped by the kernel
+	}
 	cmd.Dir = c.Dir
 	cmd.Env = c.Env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr

@@ -341,6 +341,21 @@ func TestZeroCloudGateway(t *testing.T) {
 		t.Errorf("deferred to an object: %q (%v)", r, err)
 	}
 
+	// A group storing stdout and stderr both (as ZeroCloud allowed), its
+	// app failing: each stored at its own object.
+	both := []byte(`[{"name": "both", "exec": {"path": "file://python2.7:python", "args": "-c \"import sys; sys.stdout.write(sys.stdin.read().upper()); sys.stderr.write('to stderr'); sys.exit(3)\""},
+  "devices": [{"name": "stdin", "path": "swift://~/gwdata/words.txt"}, {"name": "stdout", "path": "swift://~/gwdata/both/out.txt"},
+    {"name": "stderr", "path": "swift://~/gwdata/both/err.txt"}, {"name": "python2.7"}]}]`)
+	if resp, body := post("", "application/json", both); resp.StatusCode != 200 || resp.Header.Get("X-Nexe-Retcode") != "3" {
+		t.Errorf("stdout and stderr stored: %s %q, X-Nexe-Retcode %q; want 200, 3", resp.Status, body, resp.Header.Get("X-Nexe-Retcode"))
+	}
+	if b, err := conn.ObjectGetBytes(ctx, "gwdata", "both/out.txt"); err != nil || string(b) != strings.ToUpper(words.String()) {
+		t.Errorf("stored stdout: %d bytes, %v; want the object in upper case (%d bytes)", len(b), err, words.Len())
+	}
+	if b, err := conn.ObjectGetBytes(ctx, "gwdata", "both/err.txt"); err != nil || string(b) != "to stderr" {
+		t.Errorf("stored stderr: %q, %v; want %q", b, err, "to stderr")
+	}
+
 	// Attacker input. Tokens: none, wrong, another account's, and this
 	// account's token for another account (also after it was cached as
 	// valid for its own).
@@ -384,9 +399,33 @@ func TestZeroCloudGateway(t *testing.T) {
 			t.Errorf("alice's job: %s %q", resp.Status, b)
 		}
 	}
-	// X-Zerovm-Source in another account.
-	if resp, body := post("", "", nil, "X-Zerovm-Source", "swift://AUTH_alice/c/app.tar"); resp.StatusCode != http.StatusForbidden {
-		t.Errorf("X-Zerovm-Source of another account: %s %q; want 403", resp.Status, body)
+	// X-Zerovm-Source in another account: read with the caller's token,
+	// so Swift's read ACL decides (as ZeroCloud): refused until alice's
+	// container lets this account's user read it.
+	alicePut := func(path string, body []byte, h ...string) {
+		t.Helper()
+		req, _ := http.NewRequest("PUT", gw+"/v1/AUTH_alice"+path, bytes.NewReader(body))
+		req.Header.Set("X-Auth-Token", alice)
+		for i := 0; i+1 < len(h); i += 2 {
+			req.Header.Set(h[i], h[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode/100 != 2 {
+			t.Fatalf("alice's PUT %s: %s", path, resp.Status)
+		}
+	}
+	alicePut("/zcshared", nil)
+	alicePut("/zcshared/hello.py", []byte("#!file://python2.7:python\nprint('from alice')\n"), "Content-Type", "text/x-python")
+	if resp, body := post("", "", nil, "X-Zerovm-Source", "swift://AUTH_alice/zcshared/hello.py"); (resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusNotFound) || strings.Contains(body, "from alice") {
+		t.Errorf("X-Zerovm-Source of another account without a read ACL: %s %q; want 403 or 404 (Swift's answer)", resp.Status, body)
+	}
+	alicePut("/zcshared", nil, "X-Container-Read", env["ST_USER"])
+	if resp, body := post("", "", nil, "X-Zerovm-Source", "swift://AUTH_alice/zcshared/hello.py"); resp.StatusCode != 200 || body != "from alice\n" {
+		t.Errorf("X-Zerovm-Source of another account with a read ACL for %s: %s %q; want 200 %q", env["ST_USER"], resp.Status, body, "from alice\n")
 	}
 
 	jobsBefore := jobCount(t, env)

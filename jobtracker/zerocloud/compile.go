@@ -349,6 +349,7 @@ func (c *compiler) stage(sg stageGroup, k, n int) Stage {
 	st := Stage{Group: g.Name, Argv0: g.Exec.Name, Env: g.Exec.Env, Exe: g.Exec.Path}
 	st.Args, _ = SplitArgs(g.Exec.Args)
 	var in, out int = -1, -1
+	var more []int // stored devices after out
 	var img *compiledImage
 	for j, d := range g.Devices {
 		switch {
@@ -364,7 +365,7 @@ func (c *compiler) stage(sg stageGroup, k, n int) Stage {
 			in = j
 		case d.Writable() && d.Path != "":
 			if out >= 0 {
-				c.add(sg, fmt.Sprintf("devices[%d]", j), "not supported yet: more than one stored output per group (%s and %s)", g.Devices[out].Name, d.Name)
+				more = append(more, j)
 				continue
 			}
 			out = j
@@ -407,6 +408,17 @@ func (c *compiler) stage(sg stageGroup, k, n int) Stage {
 	}
 	if out >= 0 && len(st.Instances) > 0 {
 		st.Outputs = c.outputNames(sg, &st, g.Devices[out].Path, k == 0)
+	}
+	for _, j := range more {
+		d := g.Devices[j]
+		m := StoredOutput{Device: d.Name, Type: d.ContentType, Meta: d.Meta}
+		if d.Name == "output" && c.o.Conf[mapreduce.KeySandbox] == "none" {
+			c.add(sg, fmt.Sprintf("devices[%d]", j), "zebra.sandbox=none runs plain processes, which can be given only stdin and stdout: /dev/output needs the native sandbox")
+		}
+		if len(st.Instances) > 0 {
+			m.Outputs = c.outputNames(sg, &st, d.Path, k == 0)
+		}
+		st.More = append(st.More, m)
 	}
 	return st
 }
@@ -631,25 +643,31 @@ func (c *compiler) outputs(stages []stageGroup, spec *Spec, storing []int) (stri
 			c.add(sg, field, "not supported yet: groups storing objects with different content_type or meta (%s and %s)", first.Group, st.Group)
 			return "", nil
 		}
-		for i, u := range st.Outputs {
-			f, name, err := c.o.Registry.Resolve(c.ctx, c.url(u))
-			if err != nil {
-				c.add(sg, field, "%s: %v", u, err)
-				return "", nil
+		lists := [][]string{st.Outputs}
+		for _, m := range st.More {
+			lists = append(lists, m.Outputs)
+		}
+		for _, list := range lists {
+			for i, u := range list {
+				f, name, err := c.o.Registry.Resolve(c.ctx, c.url(u))
+				if err != nil {
+					c.add(sg, field, "%s: %v", u, err)
+					return "", nil
+				}
+				if fsys == nil {
+					fsys = f
+				} else if f != fsys {
+					c.add(sg, field, "not supported yet: outputs in different accounts")
+					return "", nil
+				}
+				if other, dup := seen[name]; dup {
+					c.add(sg, field, "%s: instances %s and %s would both write this object", u, other, st.Instances[i])
+					return "", nil
+				}
+				seen[name] = st.Instances[i]
+				full = append(full, path.Clean("/"+name))
+				refs = append(refs, ref{k, field})
 			}
-			if fsys == nil {
-				fsys = f
-			} else if f != fsys {
-				c.add(sg, field, "not supported yet: outputs in different accounts")
-				return "", nil
-			}
-			if other, dup := seen[name]; dup {
-				c.add(sg, field, "%s: instances %s and %s would both write this object", u, other, st.Instances[i])
-				return "", nil
-			}
-			seen[name] = st.Instances[i]
-			full = append(full, path.Clean("/"+name))
-			refs = append(refs, ref{k, field})
 		}
 	}
 	dir := path.Dir(full[0])
@@ -676,6 +694,11 @@ func (c *compiler) outputs(stages []stageGroup, spec *Spec, storing []int) (stri
 		st := &spec.Stages[k]
 		st.Outputs = rel[n : n+len(st.Outputs)]
 		n += len(st.Outputs)
+		for j := range st.More {
+			m := &st.More[j]
+			m.Outputs = rel[n : n+len(m.Outputs)]
+			n += len(m.Outputs)
+		}
 	}
 	return fsys.URI(dir), rel
 }

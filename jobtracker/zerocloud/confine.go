@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"zebra/jobtracker/api"
@@ -46,6 +47,16 @@ func (s *Spec) check() error {
 		}
 		for _, o := range st.Outputs {
 			if o != "" {
+				if err := localName("group "+st.Group+": output", o); err != nil {
+					return err
+				}
+			}
+		}
+		for _, m := range st.More {
+			if m.Device != "stdout" && m.Device != "stderr" && m.Device != "output" || m.Device == st.Output || st.Output == "" {
+				return fmt.Errorf("group %s: stored device %q: want stdout, stderr or output, once, after the first stored device", st.Group, m.Device)
+			}
+			for _, o := range m.Outputs {
 				if err := localName("group "+st.Group+": output", o); err != nil {
 					return err
 				}
@@ -105,9 +116,24 @@ func Confine(pl *api.Plan, object func(uri string) (string, error)) error {
 	if reduces != pl.Reduces {
 		return fmt.Errorf("%d instances of a second group but the plan has %d reduces: one instance per reduce", reduces, pl.Reduces)
 	}
+	listed := map[string]bool{}
 	for _, f := range pl.OutputFiles {
 		if err := localName("output file", f); err != nil {
 			return err
+		}
+		listed[f] = true
+	}
+	// Every object an instance stores is one the job checked absent
+	// (OutputFiles): nothing is overwritten.
+	for _, st := range spec.Stages {
+		names := slices.Clone(st.Outputs)
+		for _, m := range st.More {
+			names = append(names, m.Outputs...)
+		}
+		for _, o := range names {
+			if o != "" && !listed[o] {
+				return fmt.Errorf("group %s: output %q: not among the plan's output files", st.Group, o)
+			}
 		}
 	}
 	var err error

@@ -35,6 +35,19 @@ func TestConfine(t *testing.T) {
 		{"bundled image", func(s *Spec, _ *api.Plan) { s.Stages[0].Image = &Image{Kind: ImageBundle, Path: "a/../../i.tar"} }, `image "a/../../i.tar"`},
 		{"output name", func(s *Spec, _ *api.Plan) { s.Stages[0].Outputs = []string{"../other/x"} }, `output "../other/x"`},
 		{"output file", func(_ *Spec, pl *api.Plan) { pl.OutputFiles = []string{"/abs"} }, `output file "/abs"`},
+		{"unlisted output", func(s *Spec, _ *api.Plan) { s.Stages[0].Outputs = []string{"res/other"} }, `output "res/other": not among`},
+		{"more output name", func(s *Spec, _ *api.Plan) {
+			s.Stages[0].Output = "stdout"
+			s.Stages[0].More = []StoredOutput{{Device: "stderr", Outputs: []string{"../x"}}}
+		}, `output "../x"`},
+		{"more device", func(s *Spec, _ *api.Plan) {
+			s.Stages[0].Output = "stdout"
+			s.Stages[0].More = []StoredOutput{{Device: "stdout", Outputs: []string{"res/map.out"}}}
+		}, `stored device "stdout"`},
+		{"unlisted more output", func(s *Spec, _ *api.Plan) {
+			s.Stages[0].Output = "stdout"
+			s.Stages[0].More = []StoredOutput{{Device: "stderr", Outputs: []string{"res/map.err"}}}
+		}, `output "res/map.err": not among`},
 	} {
 		err := Confine(plan(tc.edit), keep)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -193,7 +193,7 @@ func (rt *runtime) graphInstance(ctx context.Context, t *mapreduce.TaskContext, 
 	if err := errors.Join(errs...); err != nil {
 		return mapreduce.E("stream channels", mapreduce.Infra, name, err)
 	}
-	return b.emitOutput(st, out)
+	return b.emitOutput(t, st, i, out)
 }
 
 // senders are the public keys a receiver admits: the cluster's.

@@ -2,6 +2,7 @@ package zerocloud
 
 import (
 	"archive/tar"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -136,8 +137,13 @@ func clusterJob(ctx context.Context, pl *api.Plan, id mapreduce.JobID, dir strin
 	job.OutputFS, job.Output = outFS, out
 	job.OutSpec = mapreduce.OutputSpec{Raw: true, Names: last.Outputs, Shared: true,
 		Attrs: mapreduce.Attrs{ContentType: last.OutputType, Meta: last.OutputMeta}}
+	job.OutSpec.Extra = extraOutputs(last.More, len(last.Instances))
 	if spec.Graph != nil {
 		job.OutSpec.Names, job.OutSpec.Attrs = graphOutputs(&spec)
+		job.OutSpec.Extra = nil
+		for _, st := range spec.Stages {
+			job.OutSpec.Extra = append(job.OutSpec.Extra, extraOutputs(st.More, len(st.Instances))...)
+		}
 	}
 	if job.OutSpec.Names == nil {
 		job.OutSpec.Names = []string{}
@@ -338,7 +344,7 @@ func (m *mapper) Map(ctx context.Context, t *mapreduce.TaskContext, in mapreduce
 		}
 		return nil
 	}
-	return b.emitOutput(st, out)
+	return b.emitOutput(t, st, i, out)
 }
 
 // reducer runs stage 1's instance t.Partition over what every stage-0
@@ -416,7 +422,7 @@ func (r *reducer) Reduce(ctx context.Context, t *mapreduce.TaskContext, in mapre
 	if err := rt.run(ctx, t, st, 1, j, b); err != nil {
 		return err
 	}
-	return b.emitOutput(st, out)
+	return b.emitOutput(t, st, j, out)
 }
 
 // box is one instance's files: its working directory and the host side of
@@ -461,7 +467,7 @@ func (rt *runtime) prepare(t *mapreduce.TaskContext, k, i int) (*box, error) {
 	if f := rt.fetched[k]; f != "" {
 		b.readOnly = append(b.readOnly, f)
 	}
-	for _, dev := range append([]string{st.Output}, st.Reply...) {
+	for _, dev := range st.devices() {
 		if dev != "output" {
 			continue
 		}
@@ -575,6 +581,13 @@ func (rt *runtime) run(ctx context.Context, t *mapreduce.TaskContext, st *Stage,
 	}
 	logw := &limitWriter{w: t.Stderr, n: logLimit}
 	cmd := mapreduce.Command{Args: args, Dir: b.work, Env: env, Stdout: logw, Stderr: logw, Mounts: b.mounts, ReadOnly: b.readOnly}
+	if st.Program.Kind != ProgramSystem {
+		// As ZeroCloud: an app's argv[0] is exec.name, else the
+		// instance's name. Not a host interpreter's (python3 finds its
+		// installation and virtualenv through its argv[0]); a #! app's
+		// interpreter keeps its own too (see Command.Argv0).
+		cmd.Argv0 = cmp.Or(st.Argv0, name)
+	}
 	var files []*os.File
 	defer func() {
 		for _, f := range files {
@@ -589,7 +602,7 @@ func (rt *runtime) run(ctx context.Context, t *mapreduce.TaskContext, st *Stage,
 		files = append(files, f)
 		cmd.Stdin = f
 	}
-	for _, dev := range append([]string{st.Output}, st.Reply...) {
+	for _, dev := range st.devices() {
 		if dev != "stdout" && dev != "stderr" {
 			continue
 		}
@@ -601,7 +614,7 @@ func (rt *runtime) run(ctx context.Context, t *mapreduce.TaskContext, st *Stage,
 		files = append(files, f)
 		if dev == "stdout" {
 			cmd.Stdout = f
-		} else if dev == st.Output {
+		} else if st.stored(dev) {
 			cmd.Stderr = f
 		} else {
 			// A path-less stderr is the reply's and the log's.
@@ -637,12 +650,63 @@ func (rt *runtime) run(ctx context.Context, t *mapreduce.TaskContext, st *Stage,
 	return writeReply(logDir(t), rep, parts)
 }
 
-// emitOutput passes the instance's output device, raw, to the job's output.
-func (b *box) emitOutput(st *Stage, out mapreduce.Collector) error {
+// emitOutput passes the instance's output device, raw, to the job's
+// output, and copies its further stored devices (Stage.More) of instance i
+// to their objects.
+func (b *box) emitOutput(t *mapreduce.TaskContext, st *Stage, i int, out mapreduce.Collector) error {
 	if st.Output == "" {
 		return nil
 	}
-	return emitFile(filepath.Join(b.dev, st.Output), func(chunk []byte) error { return out.Collect(nil, chunk) })
+	if err := emitFile(filepath.Join(b.dev, st.Output), func(chunk []byte) error { return out.Collect(nil, chunk) }); err != nil {
+		return err
+	}
+	for _, m := range st.More {
+		if i >= len(m.Outputs) || t.CreateOutput == nil {
+			return mapreduce.E("store output", mapreduce.Internal, m.Device, fmt.Errorf("instance %d: no object for the device", i))
+		}
+		w, err := t.CreateOutput(m.Outputs[i], mapreduce.Attrs{ContentType: m.Type, Meta: m.Meta})
+		if err != nil {
+			return err
+		}
+		err = emitFile(filepath.Join(b.dev, m.Device), func(chunk []byte) error {
+			_, err := w.Write(chunk)
+			return err
+		})
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return mapreduce.E("store output", mapreduce.Other, m.Device, err)
+		}
+	}
+	return nil
+}
+
+// devices are the instance's writable devices it keeps: stored, then
+// the reply's.
+func (st *Stage) devices() []string {
+	devs := []string{st.Output}
+	for _, m := range st.More {
+		devs = append(devs, m.Device)
+	}
+	return append(devs, st.Reply...)
+}
+
+// extraOutputs are the further objects (mapreduce.OutputSpec.Extra) of a
+// stage's n instances.
+func extraOutputs(more []StoredOutput, n int) [][]string {
+	if len(more) == 0 {
+		return make([][]string, n)
+	}
+	extra := make([][]string, n)
+	for i := range extra {
+		for _, m := range more {
+			if i < len(m.Outputs) {
+				extra[i] = append(extra[i], m.Outputs[i])
+			}
+		}
+	}
+	return extra
 }
 
 // emitFile calls emit with the file's bytes in chunks of up to

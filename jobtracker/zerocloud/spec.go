@@ -51,6 +51,10 @@ type Stage struct {
 	// meta, stored with each output object where the store keeps them.
 	OutputType string            `json:"output_type,omitempty"`
 	OutputMeta map[string]string `json:"output_meta,omitempty"`
+	// More are the group's further stored devices (stdout and stderr both
+	// with paths), each instance's bytes stored at its own object,
+	// committed with Output's.
+	More []StoredOutput `json:"more,omitempty"`
 	// Reply are the path-less writable devices (stdout, stderr, output),
 	// in the order the group lists them: what an instance writes to them
 	// is its part of the job's reply (see Reply), as ZeroCloud returned
@@ -61,6 +65,29 @@ type Stage struct {
 	ReplyType string `json:"reply_type,omitempty"`
 	// Image is the group's image device (nil: none).
 	Image *Image `json:"image,omitempty"`
+}
+
+// StoredOutput is a further stored device of a stage (see Stage.More).
+type StoredOutput struct {
+	// Device is stdout, stderr or output; Outputs, Type and Meta are as
+	// Stage's Outputs, OutputType and OutputMeta.
+	Device  string            `json:"device"`
+	Outputs []string          `json:"outputs"`
+	Type    string            `json:"type,omitempty"`
+	Meta    map[string]string `json:"meta,omitempty"`
+}
+
+// stored reports whether dev is one of st's stored devices.
+func (st *Stage) stored(dev string) bool {
+	if dev == st.Output {
+		return true
+	}
+	for _, m := range st.More {
+		if m.Device == dev {
+			return true
+		}
+	}
+	return false
 }
 
 // Program kinds.

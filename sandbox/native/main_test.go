@@ -117,3 +117,31 @@ func TestRunBasic(t *testing.T) {
 		})
 	}
 }
+
+// TestRunArgv0: Command.Argv0 is a native program's argv[0] (sh reading
+// its commands from stdin prints it as $0); a #! script's interpreter,
+// run through env, keeps its own (the script runs as without Argv0).
+func TestRunArgv0(t *testing.T) {
+	r := newRunner(t, testConfig(t))
+	dir := workDir(t)
+	start := func(argv0 string, stdin string, args ...string) result {
+		var out, errb bytes.Buffer
+		p, err := r.Start(context.Background(), mapreduce.Command{Args: args, Argv0: argv0, Dir: dir, Env: os.Environ(),
+			Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb})
+		if err != nil {
+			return result{err: err}
+		}
+		err = p.Wait()
+		return result{stdout: out.String(), stderr: errb.String(), err: err}
+	}
+	if res := start("map-1", "echo \"$0\"\n", "sh"); res.err != nil || res.stdout != "map-1\n" {
+		t.Errorf("sh with Argv0 map-1: %q, %v (stderr %q); want map-1", res.stdout, res.err, res.stderr)
+	}
+	script := filepath.Join(dir, "app.sh")
+	if err := os.WriteFile(script, []byte("#!/usr/bin/env sh\necho \"$0\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if res := start("map-1", "", "./app.sh"); res.err != nil || !strings.HasSuffix(res.stdout, "app.sh\n") {
+		t.Errorf("#!/usr/bin/env script with Argv0: %q, %v (stderr %q); want its own path as $0", res.stdout, res.err, res.stderr)
+	}
+}

@@ -264,6 +264,11 @@ func (r *Runner) taskOps(c mapreduce.Command, dir string) (*opWriter, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, _, script := shebang(res.Path); c.Argv0 != "" && !script {
+		// Only a native program's: a #! script run through env has
+		// its interpreter in Args[0], which must stay.
+		res.Args[0] = c.Argv0
+	}
 	ro := append(append([]string(nil), r.cfg.ReadOnly...), res.Prefixes...)
 	binds, err := taskBinds(planInput{WorkDir: dir, ReadOnly: ro, Shipped: append(shipped, res.Files...),
 		Readable: r.readable, TmpSize: r.cfg.TmpSize})

@@ -140,12 +140,13 @@ var tarTypes = map[string]bool{"application/x-tar": true, "application/x-gtar": 
 func (g *Gateway) Read(r *http.Request, t Target, token string) (*Job, error) {
 	body, ctype, size := io.Reader(r.Body), r.Header.Get("Content-Type"), r.ContentLength
 	srcImage := "" // X-Zerovm-Source's object, as the image device may name it
+	srcForeign := false
 	if src := r.Header.Get("X-Zerovm-Source"); src != "" {
-		resp, u, err := g.source(r, t, token, src)
+		resp, u, foreign, err := g.source(r, t, token, src)
 		if err != nil {
 			return nil, err
 		}
-		srcImage = u
+		srcImage, srcForeign = u, foreign
 		defer resp.Body.Close()
 		body, ctype, size = resp.Body, resp.Header.Get("Content-Type"), resp.ContentLength
 	}
@@ -170,6 +171,11 @@ func (g *Gateway) Read(r *http.Request, t Target, token string) (*Job, error) {
 			// no copy of it is kept on the gateway nor in the job's
 			// bundle, which the jobtracker keeps (a tenant's tiny
 			// request must not copy its 1 GiB object there each time).
+			if srcForeign {
+				// Another account's image: copied as a posted one.
+				err = job.readImage(body, false, mt)
+				break
+			}
 			if srcImage == "" {
 				err = refuse(http.StatusBadRequest, "X-Zerovm-Source %s: an image's object name cannot have *, ?, #, %%, \\ or empty segments (it becomes the jobs' swift:// image device): copy the image to a plain name", src)
 				break
@@ -205,26 +211,32 @@ func (g *Gateway) Read(r *http.Request, t Target, token string) (*Job, error) {
 
 // source opens the object X-Zerovm-Source names, with the request's
 // token. It also returns the object as a job's device may name it
-// (swift://~/CONTAINER/OBJECT; "" if its name cannot be written so).
-func (g *Gateway) source(r *http.Request, t Target, token, src string) (*http.Response, string, error) {
+// (swift://~/CONTAINER/OBJECT; "" if its name cannot be written so) and
+// whether it is another account's (which a job's device cannot name):
+// that is read where its read ACL lets the caller read it.
+func (g *Gateway) source(r *http.Request, t Target, token, src string) (*http.Response, string, bool, error) {
 	u, err := url.Parse(src)
 	if err != nil || u.Scheme != "swift" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return nil, "", refuse(http.StatusPreconditionFailed, "X-Zerovm-Source format is swift://account/container/object (got %q)", src)
+		return nil, "", false, refuse(http.StatusPreconditionFailed, "X-Zerovm-Source format is swift://account/container/object (got %q)", src)
 	}
 	account := u.Host
 	if account == "~" || account == "." {
 		account = t.Account
 	}
-	if account != t.Account {
-		return nil, "", refuse(http.StatusForbidden, "X-Zerovm-Source %s: a job may use the objects of its own account %s only", src, t.Account)
+	// Another account's object is read as ZeroCloud read it: with the
+	// caller's own token, so that Swift grants it by its read ACL or
+	// answers 403 (never with the cluster's credentials).
+	foreign := account != t.Account
+	if !accountName.MatchString(account) {
+		return nil, "", false, refuse(http.StatusPreconditionFailed, "X-Zerovm-Source %s: %q is not a Swift account name (letters, digits, _, - and .)", src, account)
 	}
 	cont, obj, ok := strings.Cut(strings.TrimPrefix(u.Path, "/"), "/")
 	if !ok || cont == "" || obj == "" {
-		return nil, "", refuse(http.StatusPreconditionFailed, "X-Zerovm-Source format is swift://account/container/object (got %q)", src)
+		return nil, "", false, refuse(http.StatusPreconditionFailed, "X-Zerovm-Source format is swift://account/container/object (got %q)", src)
 	}
 	for _, seg := range strings.Split(cont+"/"+obj, "/") {
 		if seg == "." || seg == ".." {
-			return nil, "", refuse(http.StatusPreconditionFailed, `X-Zerovm-Source %s: a "." or ".." segment`, src)
+			return nil, "", false, refuse(http.StatusPreconditionFailed, `X-Zerovm-Source %s: a "." or ".." segment`, src)
 		}
 	}
 	resp, err := g.swift(r.Context(), http.MethodGet, token, account, cont, obj, nil, nil)
@@ -232,7 +244,7 @@ func (g *Gateway) source(r *http.Request, t Target, token, src string) (*http.Re
 		// The detail names the proxy's internal address: logged, not
 		// shown.
 		g.log.Warn("read X-Zerovm-Source", "account", t.Account, "source", src, "err", err)
-		return nil, "", refuse(http.StatusBadGateway, "X-Zerovm-Source %s: the Swift proxy could not be reached (the gateway's log says why)", src)
+		return nil, "", false, refuse(http.StatusBadGateway, "X-Zerovm-Source %s: the Swift proxy could not be reached (the gateway's log says why)", src)
 	}
 	if resp.StatusCode/100 != 2 {
 		resp.Body.Close()
@@ -240,13 +252,13 @@ func (g *Gateway) source(r *http.Request, t Target, token, src string) (*http.Re
 		if code/100 != 4 {
 			code = http.StatusBadGateway
 		}
-		return nil, "", refuse(code, "X-Zerovm-Source %s: Swift answered %s", src, resp.Status)
+		return nil, "", false, refuse(code, "X-Zerovm-Source %s: Swift answered %s", src, resp.Status)
 	}
 	self := "swift://~/" + cont + "/" + obj
 	if strings.ContainsAny(self, "*?#%\\") || path.Clean("/"+cont+"/"+obj) != "/"+cont+"/"+obj {
 		self = "" // a wildcard, or a name zebra's swift:// URLs would change
 	}
-	return resp, self, nil
+	return resp, self, foreign, nil
 }
 
 // swift makes a request to the proxy for /v1/account/container/object
