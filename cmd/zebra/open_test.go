@@ -390,7 +390,16 @@ fetch("/ui/jobs", {credentials: "include"}).then(r => r.text()).then(t => { docu
 		if err := chromedp.Do(bctx, chromedp.Navigate("data:text/html;base64,"+base64.StdEncoding.EncodeToString([]byte(page)))); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := chromedp.Run(bctx, chromedp.Poll[bool](`document.title === "script ran"`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		// A poll that starts while Chromium swaps the page's execution
+		// context fails with "Cannot find context with specified id"
+		// (the page is there, the question went to the old one): ask again.
+		err = nil
+		for try := 0; try < 3; try++ {
+			if _, err = chromedp.Run(bctx, chromedp.Poll[bool](`document.title === "script ran"`, chromedp.WithPollingTimeout(20*time.Second))); err == nil || !strings.Contains(err.Error(), "Cannot find context") {
+				break
+			}
+		}
+		if err != nil {
 			t.Fatalf("the control page's script did not run: %v", err)
 		}
 		if err := sendToken(bctx, tenant); err != nil {
