@@ -393,7 +393,6 @@ fetch("/ui/jobs", {credentials: "include"}).then(r => r.text()).then(t => { docu
 		// A poll that starts while Chromium swaps the page's execution
 		// context fails with "Cannot find context with specified id"
 		// (the page is there, the question went to the old one): ask again.
-		err = nil
 		for try := 0; try < 3; try++ {
 			if _, err = chromedp.Run(bctx, chromedp.Poll[bool](`document.title === "script ran"`, chromedp.WithPollingTimeout(20*time.Second))); err == nil || !strings.Contains(err.Error(), "Cannot find context") {
 				break
