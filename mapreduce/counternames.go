@@ -196,18 +196,7 @@ func OrderedNames(c *Counters, group string) []string {
 	default:
 		return names
 	}
-	var out []string
-	for _, n := range order {
-		if slices.Contains(names, n) {
-			out = append(out, n)
-		}
-	}
-	for _, n := range names {
-		if !slices.Contains(out, n) {
-			out = append(out, n)
-		}
-	}
-	return out
+	return inOrder(names, order)
 }
 
 // FormatCounters renders counters as Hadoop's Counters.toString does
