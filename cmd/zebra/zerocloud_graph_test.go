@@ -122,7 +122,9 @@ sys.stderr.write('manager: %d words\n' % len(total))
 
 // TestZeroCloudGraph runs Servlets.md's map-reduce job (a group connected
 // to itself and to another, three groups) on the real Swift of zebra up,
-// through POST and through zebra submit, and compares its result with a
+// through POST (zebra's endpoint, and ZeroCloud's wire protocol: the storage
+// URL through the gateway with the bare token) and through zebra submit,
+// and compares its result with a
 // word count computed here from the objects. A job whose 14 instances
 // must run at once on a 12-slot cluster is answered 503 (zebra submit:
 // exit 5) and starts nothing. A failing app's stderr with a path is stored as an object and
@@ -165,11 +167,18 @@ func TestZeroCloudGraph(t *testing.T) {
 		}
 	}
 	jobJSON := strings.ReplaceAll(servletsMapReduceJob, "my_account", account)
-	post := func(body string) (*http.Response, string) {
+	// Two ways to POST a job: zebra's endpoint with ACCOUNT:TOKEN, and
+	// ZeroCloud's wire protocol, to the storage URL through the gateway
+	// with the bare Swift token (docs/zerocloud.md, "Wire protocol").
+	gw := env["ZEBRA_ZEROCLOUD"]
+	if gw == "" {
+		t.Fatal("zebra up exported no ZEBRA_ZEROCLOUD (the gateway)")
+	}
+	postTo := func(url, token, body string) (*http.Response, string) {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, jt+"/api/v1/zerocloud", strings.NewReader(body))
+		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 		req.Header.Set("X-Zerovm-Execute", "1.0") // answered with the reply, as ZeroCloud always did
-		req.Header.Set("X-Auth-Token", tenant)
+		req.Header.Set("X-Auth-Token", token)
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -179,10 +188,21 @@ func TestZeroCloudGraph(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp, string(b)
 	}
+	wire := func(body string) (*http.Response, string) {
+		t.Helper()
+		return postTo(gw+"/v1/"+account, conn.AuthToken, body)
+	}
+	post := func(body string) (*http.Response, string) {
+		t.Helper()
+		return postTo(jt+"/api/v1/zerocloud", tenant, body)
+	}
 
 	// 8 mappers + 5 reducers + 1 manager = 14 instances > 12 slots.
 	if resp, body := post(jobJSON); resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "Slot not available: the 14 instances") {
 		t.Fatalf("14 instances on 12 slots: %d %s, want 503", resp.StatusCode, body)
+	}
+	if resp, body := wire(jobJSON); resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "Slot not available: the 14 instances") {
+		t.Fatalf("14 instances on 12 slots, through the gateway: %d %s, want 503", resp.StatusCode, body)
 	}
 	subDir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(subDir, "job.json"), []byte(jobJSON), 0o644); err != nil {
@@ -220,35 +240,40 @@ func TestZeroCloudGraph(t *testing.T) {
 	}
 	instances := []string{"mapper-1", "mapper-2", "mapper-3", "mapper-4", "reducer-1", "reducer-2", "reducer-3", "reducer-4", "reducer-5", "manager"}
 
-	t.Run("POST", func(t *testing.T) {
-		resp, body := post(jobJSON)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("POST: %d %s", resp.StatusCode, body)
-		}
-		if got := resp.Header.Get("X-Nexe-System"); got != strings.Join(instances, ",") {
-			t.Errorf("X-Nexe-System %q", got)
-		}
-		if got := resp.Header.Get("X-Nexe-Retcode"); got != strings.TrimSuffix(strings.Repeat("0,", len(instances)), ",") {
-			t.Errorf("X-Nexe-Retcode %q", got)
-		}
-		// The reply: the path-less stderr of the mappers and the manager.
-		for _, m := range instances[:4] {
-			if !strings.Contains(body, m+": ") {
-				t.Errorf("the reply lacks %s's stderr: %q", m, body)
+	for _, way := range []struct {
+		name string
+		post func(string) (*http.Response, string)
+	}{{"POST", post}, {"POST to the storage URL", wire}} {
+		t.Run(way.name, func(t *testing.T) {
+			resp, body := way.post(jobJSON)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("POST: %d %s", resp.StatusCode, body)
 			}
-		}
-		if !strings.Contains(body, fmt.Sprintf("manager: %d words\n", len(want))) {
-			t.Errorf("the reply lacks the manager's stderr: %q", body)
-		}
-		got, err := conn.ObjectGetString(ctx, "data", "mapred_result.data")
-		if err != nil || got != wantText.String() {
-			t.Errorf("mapred_result.data: %v\n%s\nwant\n%s", err, got, wantText.String())
-		}
-		noMarkers(t, conn, "data")
-		if err := conn.ObjectDelete(ctx, "data", "mapred_result.data"); err != nil {
-			t.Fatal(err)
-		}
-	})
+			if got := resp.Header.Get("X-Nexe-System"); got != strings.Join(instances, ",") {
+				t.Errorf("X-Nexe-System %q", got)
+			}
+			if got := resp.Header.Get("X-Nexe-Retcode"); got != strings.TrimSuffix(strings.Repeat("0,", len(instances)), ",") {
+				t.Errorf("X-Nexe-Retcode %q", got)
+			}
+			// The reply: the path-less stderr of the mappers and the manager.
+			for _, m := range instances[:4] {
+				if !strings.Contains(body, m+": ") {
+					t.Errorf("the reply lacks %s's stderr: %q", m, body)
+				}
+			}
+			if !strings.Contains(body, fmt.Sprintf("manager: %d words\n", len(want))) {
+				t.Errorf("the reply lacks the manager's stderr: %q", body)
+			}
+			got, err := conn.ObjectGetString(ctx, "data", "mapred_result.data")
+			if err != nil || got != wantText.String() {
+				t.Errorf("mapred_result.data: %v\n%s\nwant\n%s", err, got, wantText.String())
+			}
+			noMarkers(t, conn, "data")
+			if err := conn.ObjectDelete(ctx, "data", "mapred_result.data"); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
 
 	t.Run("zebra submit", func(t *testing.T) {
 		dir := t.TempDir()
