@@ -13,8 +13,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -632,95 +630,9 @@ func splitInputs(s string) []string {
 	return append(out, s[start:])
 }
 
-var mapOnlyCounters = map[string]bool{
-	mapreduce.CounterMapInputRecords: true, mapreduce.CounterMapOutputRecords: true,
-	mapreduce.CounterInputSplitBytes: true, mapreduce.CounterSpilledRecords: true,
-	mapreduce.CounterFailedShuffles: true, mapreduce.CounterMergedMapOutputs: true,
-}
-
-// formatCounters renders the "Counters: N" dump in Hadoop's layout: the
-// framework groups first, then the rest by group name.
+// formatCounters renders the console's "Counters: N" dump in Hadoop's
+// layout: the counters Hadoop lists even at zero, in its group and
+// counter order (mapreduce.FormatCounters).
 func formatCounters(c *mapreduce.Counters, mapOnly bool) string {
-	type group struct {
-		name  string
-		lines []string
-	}
-	var groups []group
-	total := 0
-	add := func(name string, names []string, value func(string) int64) {
-		g := group{name: name}
-		for _, n := range names {
-			g.lines = append(g.lines, fmt.Sprintf("\t\t%s=%d", n, value(n)))
-		}
-		total += len(names)
-		groups = append(groups, g)
-	}
-	var task []string
-	for _, n := range mapreduce.TaskCounterNames {
-		if !mapOnly || mapOnlyCounters[n] {
-			task = append(task, n)
-		}
-	}
-	// Any other task counter a task reported (CPU time, memory) too, in
-	// Hadoop's enum order.
-	for _, n := range c.Names(mapreduce.GroupTask) {
-		if !slices.Contains(mapreduce.TaskCounterNames, n) {
-			task = append(task, n)
-		}
-	}
-	task = mapreduce.TaskGroupOrder(task)
-	if fs := c.Names(mapreduce.GroupFileSystem); len(fs) > 0 {
-		add(mapreduce.GroupDisplayName(mapreduce.GroupFileSystem), mapreduce.FileSystemOrder(fs),
-			func(n string) int64 { return c.Get(mapreduce.GroupFileSystem, n) })
-	}
-	if len(c.Names(mapreduce.GroupJob)) > 0 {
-		var job []string
-		for _, n := range mapreduce.JobCounterNames {
-			if slices.Contains(c.Names(mapreduce.GroupJob), n) {
-				job = append(job, n)
-			}
-		}
-		add(mapreduce.GroupDisplayName(mapreduce.GroupJob), job, func(n string) int64 { return c.Get(mapreduce.GroupJob, n) })
-	}
-	add(mapreduce.GroupDisplayName(mapreduce.GroupTask), task, func(n string) int64 { return c.Get(mapreduce.GroupTask, n) })
-	var rest []string
-	for _, g := range c.Groups() {
-		if g != mapreduce.GroupTask && g != mapreduce.GroupFileSystem && g != mapreduce.GroupJob {
-			rest = append(rest, g)
-		}
-	}
-	if !mapOnly {
-		rest = append(rest, mapreduce.GroupShuffleError)
-	}
-	rest = append(rest, mapreduce.GroupInputFormat, mapreduce.GroupOutputFormat)
-	sort.Strings(rest)
-	seen := map[string]bool{}
-	for _, g := range rest {
-		if seen[g] {
-			continue
-		}
-		seen[g] = true
-		names := c.Names(g)
-		switch g {
-		case mapreduce.GroupShuffleError:
-			names = []string{"BAD_ID", "CONNECTION", "IO_ERROR", "WRONG_LENGTH", "WRONG_MAP", "WRONG_REDUCE"}
-		case mapreduce.GroupInputFormat:
-			names = []string{mapreduce.CounterBytesRead}
-		case mapreduce.GroupOutputFormat:
-			names = []string{mapreduce.CounterBytesWritten}
-		default:
-			sort.Strings(names)
-		}
-		gg := g
-		add(mapreduce.GroupDisplayName(g), names, func(n string) int64 { return c.Get(gg, n) })
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Counters: %d", total)
-	for _, g := range groups {
-		b.WriteString("\n\t" + g.name)
-		for _, l := range g.lines {
-			b.WriteString("\n" + l)
-		}
-	}
-	return b.String()
+	return mapreduce.FormatCounters(mapreduce.CompleteCounters(c, mapOnly))
 }
