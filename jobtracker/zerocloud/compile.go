@@ -644,10 +644,12 @@ func (c *compiler) outputs(stages []stageGroup, spec *Spec, storing []int) (stri
 			return "", nil
 		}
 		lists := [][]string{st.Outputs}
+		devices := []string{st.Output}
 		for _, m := range st.More {
 			lists = append(lists, m.Outputs)
+			devices = append(devices, m.Device)
 		}
-		for _, list := range lists {
+		for d, list := range lists {
 			for i, u := range list {
 				f, name, err := c.o.Registry.Resolve(c.ctx, c.url(u))
 				if err != nil {
@@ -660,11 +662,12 @@ func (c *compiler) outputs(stages []stageGroup, spec *Spec, storing []int) (stri
 					c.add(sg, field, "not supported yet: outputs in different accounts")
 					return "", nil
 				}
+				writer := st.Instances[i] + "'s " + devices[d]
 				if other, dup := seen[name]; dup {
-					c.add(sg, field, "%s: instances %s and %s would both write this object", u, other, st.Instances[i])
+					c.add(sg, field, "%s: %s and %s would both write this object", u, other, writer)
 					return "", nil
 				}
-				seen[name] = st.Instances[i]
+				seen[name] = writer
 				full = append(full, path.Clean("/"+name))
 				refs = append(refs, ref{k, field})
 			}

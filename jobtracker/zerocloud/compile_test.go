@@ -124,7 +124,7 @@ func TestCompileErrors(t *testing.T) {
 		{"no match", one(`{"name":"input","path":"swift://~/in/*.csv"},{"name":"stdout","path":"swift://~/res/*.out"}`), `group "g" (index 0): devices[0].path: swift://~/in/*.csv matches no object`},
 		{"missing object", one(`{"name":"input","path":"swift://~/in/nope"},{"name":"stdout","path":"swift://~/res/x"}`), `devices[0].path: swift://~/in/nope: no such object`},
 		{"second output exists", one(`{"name":"stdin","path":"swift://~/in/a.txt"},{"name":"stdout","path":"swift://~/res/new.txt"},{"name":"stderr","path":"swift://~/res/taken.txt"}`), `mem:/res/taken.txt already exists; zebra never overwrites`},
-		{"two outputs one object", one(`{"name":"stdin","path":"swift://~/in/a.txt"},{"name":"stdout","path":"swift://~/res/same.txt"},{"name":"stderr","path":"swift://~/res/same.txt"}`), `would both write this object`},
+		{"two outputs one object", one(`{"name":"stdin","path":"swift://~/in/a.txt"},{"name":"stdout","path":"swift://~/res/same.txt"},{"name":"stderr","path":"swift://~/res/same.txt"}`), `'s stdout and`},
 		{"output exists", one(`{"name":"stdin","path":"swift://~/in/a.txt"},{"name":"stdout","path":"swift://~/res/taken.txt"}`), `devices[1].path: mem:/res/taken.txt already exists; zebra never overwrites`},
 		{"missing script", `[{"name":"g","exec":{"path":"file://python2.7:python","args":"nope.py"},"devices":[{"name":"stdout","path":"swift://~/res/x"}]}]`, `group "g" (index 0): exec.args: nope.py: no such file next to job.json`},
 		{"missing app", `[{"name":"g","exec":{"path":"bin/nope"},"devices":[{"name":"stdout","path":"swift://~/res/x"}]}]`, `group "g" (index 0): exec.path: bin/nope: no such file next to job.json`},
