@@ -92,7 +92,26 @@ const recordHashBuffer = 32 << 10
 
 func newRecordHash() *recordHash { return &recordHash{h: sha256.New()} }
 
+// add hashes one record. The common record (key and value shorter than
+// 128 bytes, so each length is one uvarint byte) is stored into the batch
+// with plain copies; others take addSlow. Both encode the same bytes.
 func (r *recordHash) add(key, value []byte) {
+	kl, vl, n := len(key), len(value), len(r.buf)
+	if kl|vl < 0x80 && n+2+kl+vl <= cap(r.buf) {
+		b := r.buf[:n+2+kl+vl]
+		b[n], b[n+1] = byte(kl), byte(vl)
+		copy(b[n+2+kl:], value)
+		copy(b[n+2:], key)
+		r.buf = b
+		r.n++
+		return
+	}
+	r.addSlow(key, value)
+}
+
+// addSlow hashes a record that does not fit the batch's free space or has
+// a length of more than one uvarint byte.
+func (r *recordHash) addSlow(key, value []byte) {
 	need := 2*binary.MaxVarintLen64 + len(key) + len(value)
 	if len(r.buf)+need > cap(r.buf) {
 		r.flush()
