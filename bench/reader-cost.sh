@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# bench/reader-cost.sh: zebra's own CPU reading a Python mapper's unbuffered
-# stdout (PYTHONUNBUFFERED=1: one write(2) per record), two zebra builds
+# bench/reader-cost.sh: zebra's own CPU reading a Python mapper's stdout (by default unbuffered,
+# PYTHONUNBUFFERED=1: one write(2) per record), two zebra builds
 # interleaved in one run.
 #
-#   bench/reader-cost.sh --before BIN --after BIN [--runs N] [--size BYTES] [--work DIR]
+#   bench/reader-cost.sh --before BIN --after BIN [--runs N] [--size BYTES] [--work DIR] [--buffered]
 #
 # Each repetition runs the word count (examples/wordcount, one reducer,
 # -D zebra.sandbox=none so that zebra's process is the framework alone) with
@@ -11,11 +11,13 @@
 # bench/cmd/selfcpu the CPU of the zebra process itself (all its threads)
 # apart from that of the programs it ran, the wall time and the 1-minute load
 # average; the outputs of the pair are compared byte for byte. It prints the
-# medians, their ratio and the per-pair ratios. Nothing here asserts a time.
+# medians, their ratio and the per-pair ratios. --buffered unsets
+# PYTHONUNBUFFERED instead (Python writes 8 KiB at a time). Nothing here
+# asserts a time.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 top="$(cd "$here/.." && pwd)"
-runs=6 size=8000000 work="${TMPDIR:-/tmp}/zebra-bench-reader" before="" after=""
+runs=6 size=8000000 work="${TMPDIR:-/tmp}/zebra-bench-reader" before="" after="" pyenv=(env PYTHONUNBUFFERED=1)
 while [[ $# -gt 0 ]]; do
 	case "$1" in
 	--before) before="$2"; shift ;;
@@ -23,6 +25,7 @@ while [[ $# -gt 0 ]]; do
 	--runs) runs="$2"; shift ;;
 	--size) size="$2"; shift ;;
 	--work) work="$2"; shift ;;
+	--buffered) pyenv=(env -u PYTHONUNBUFFERED) ;;
 	-h | --help) sed -n '2,15p' "$0"; exit 0 ;;
 	*) echo "bench/reader-cost.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -43,7 +46,7 @@ for r in $(seq 1 "$runs"); do
 		bin=$before; [[ $v == after ]] && bin=$after
 		la="$(cut -d' ' -f1 /proc/loadavg)"
 		rm -rf "$work/job/out-$v" "$work/s"
-		(cd "$work/job" && env PYTHONUNBUFFERED=1 PATH="$pydir:$PATH" "$work/bin/selfcpu" -o "$work/s" -- "$bin" streaming -D zebra.sandbox=none \
+		(cd "$work/job" && "${pyenv[@]}" PATH="$pydir:$PATH" "$work/bin/selfcpu" -o "$work/s" -- "$bin" streaming -D zebra.sandbox=none \
 			-files mapper.py,reducer.py -mapper mapper.py -reducer reducer.py -input "$text" -output "out-$v") >"$work/last-$v.log" 2>&1
 		echo "$v $r load1=$la $(cat "$work/s")" >>"$raw"
 	done
