@@ -29,6 +29,8 @@ import (
 	"testing"
 	"time"
 
+	"zebra/streaming"
+
 	"zebra/mapreduce/mrtest/suite"
 )
 
@@ -41,6 +43,10 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if n := os.Getenv(streaming.SmallWritesEnv); n != "" {
+		streaming.SmallWrites(n) // a child of BenchmarkStdoutReader
+		return
+	}
 	code := m.Run()
 	biRootMu.Lock()
 	if biTmp != "" {

@@ -149,7 +149,7 @@ func (p *pipeProgram) launch(ctx context.Context, t *mapreduce.TaskContext) (*st
 	if err != nil {
 		return nil, mapreduce.E("start "+p.role+" program", mapreduce.Infra, "", err)
 	}
-	outR, outW, err := os.Pipe()
+	outR, outW, err := stdoutPipe()
 	if err != nil {
 		inR.Close()
 		inW.Close()
@@ -193,7 +193,7 @@ func (s *started) attach(t *mapreduce.TaskContext, out mapreduce.Collector) {
 	s.outR, s.errR = nil, nil
 	go func() {
 		defer outR.Close()
-		s.outErr <- p.readOutput(outR, out, &s.written)
+		s.outErr <- p.readOutput(&gatherReader{f: outR}, out, &s.written)
 	}()
 	s.errWG.Add(1)
 	go func() {
