@@ -161,11 +161,13 @@
 // only a process without any filter avoids. A program that makes a
 // system call per line (python -u, PYTHONUNBUFFERED=1) therefore pays a
 // few percent of its CPU time, and a job a little more (slowed, the
-// program wakes the reader of its output more often: 5 to 16% of an
+// program woke the reader of its output more often: 5 to 16% of an
 // unbuffered Python word count's CPU time on a 2-core machine, as much as
-// the same processes under a one-instruction filter); one that buffers
-// its output, nearly nothing (BenchmarkTaskCost; bench/sandbox-cost.sh;
-// bench/RESULTS.md).
+// the same processes under a one-instruction filter, measured before
+// streaming's stdout reader became a blocking read that waits 200 µs
+// after a short read, which takes most of those wake-ups away:
+// bench/reader-cost.sh); one that buffers its output, nearly nothing
+// (BenchmarkTaskCost; bench/sandbox-cost.sh; bench/RESULTS.md).
 //
 // # Threat model
 //
