@@ -17,36 +17,6 @@ import (
 	"zebra/mapreduce/mrtest/suite"
 )
 
-// servletsMapReduceJob is the map-reduce job of ZeroCloud's
-// doc/Servlets.md ("Create a map-reduce job") as published: mappers
-// connected to each other and to 5 reducers, the reducers to one manager.
-// Only its placeholder account my_account is filled in.
-const servletsMapReduceJob = `    [
-        {
-            "name":"mapper",
-            "exec":{"path":"swift://my_account/exec/maper.nexe"},
-            "devices":[
-                {"name":"stdin","path":"swift://my_account/data/binary*.data"},
-                {"name":"stderr"}
-            ],
-            "connect":["mapper","reducer"]
-    },
-        {
-            "name":"reducer",
-            "exec":{"path":"swift://my_account/exec/reducer.nexe"},
-            "connect":["manager"],
-            "count":5
-    },
-        {
-            "name":"manager",
-            "exec":{"path":"swift://my_account/exec/manager.nexe"},
-            "devices":[
-                {"name":"stdout","path":"swift://my_account/data/mapred_result.data"},
-                {"name":"stderr"}
-            ]
-    }
-    ]`
-
 // The page names the apps but does not publish them; these are ours, a
 // word count in the shape it describes. Each mapper counts its object's
 // words and sends every other mapper the words that mapper owns (a hash
@@ -166,7 +136,14 @@ func TestZeroCloudGraph(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	jobJSON := strings.ReplaceAll(servletsMapReduceJob, "my_account", account)
+	// Servlets.md's map-reduce job ("Create a map-reduce job") as
+	// published: mappers connected to each other and to 5 reducers, the
+	// reducers to one manager. Only its placeholder account is filled in.
+	published, err := os.ReadFile("../../jobtracker/zerocloud/testdata/servlets-mapreduce.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobJSON := strings.ReplaceAll(string(published), "my_account", account)
 	// Two ways to POST a job: zebra's endpoint with ACCOUNT:TOKEN, and
 	// ZeroCloud's wire protocol, to the storage URL through the gateway
 	// with the bare Swift token (docs/zerocloud.md, "Wire protocol").

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -16,33 +17,10 @@ import (
 )
 
 // servletsMapReduce is the map-reduce job of ZeroCloud's doc/Servlets.md
-// ("Create a map-reduce job"), as published but for its placeholder
-// account my_account, filled in as a user would (see servletsJob).
-const servletsMapReduce = `    [
-        {
-            "name":"mapper",
-            "exec":{"path":"swift://my_account/exec/maper.nexe"},
-            "devices":[
-                {"name":"stdin","path":"swift://my_account/data/binary*.data"},
-                {"name":"stderr"}
-            ],
-            "connect":["mapper","reducer"]
-    },
-        {
-            "name":"reducer",
-            "exec":{"path":"swift://my_account/exec/reducer.nexe"},
-            "connect":["manager"],
-            "count":5
-    },
-        {
-            "name":"manager",
-            "exec":{"path":"swift://my_account/exec/manager.nexe"},
-            "devices":[
-                {"name":"stdout","path":"swift://my_account/data/mapred_result.data"},
-                {"name":"stderr"}
-            ]
-    }
-    ]`
+// ("Create a map-reduce job"), as published, in testdata (cmd/zebra's
+// TestZeroCloudGraph runs the same file), but for its placeholder account
+// my_account, filled in as a user would (see servletsJob).
+var servletsMapReduce = mustRead("testdata/servlets-mapreduce.json")
 
 // TestGraphServletsMapReduce checks the graph of Servlets.md's map-reduce
 // job against what that page says of it: with 10 matching objects, "there
@@ -221,4 +199,14 @@ func TestCompileNoSlots(t *testing.T) {
 			t.Errorf("Confine: %v", err)
 		}
 	}
+}
+
+// mustRead returns the file's text; a test file that cannot be read is a
+// broken checkout.
+func mustRead(name string) string {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }
