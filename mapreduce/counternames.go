@@ -181,9 +181,11 @@ func inOrder(names, order []string) []string {
 	return out
 }
 
-// OrderedNames lists the counters of group in Hadoop's order (the job
+// OrderedNames lists the counters of group in Hadoop's order: the job
 // and task groups' enum order, the file system group's by scheme and
-// then its enum order, else first touch).
+// then its enum order, any other group's (a job's own counters, the
+// shuffle errors) by name, as Hadoop's counter groups keep them in a
+// sorted map (conformance cases 313 and 346).
 func OrderedNames(c *Counters, group string) []string {
 	names := c.Names(group)
 	order := JobCounterNames
@@ -194,6 +196,7 @@ func OrderedNames(c *Counters, group string) []string {
 	case GroupFileSystem:
 		return FileSystemOrder(names)
 	default:
+		slices.Sort(names)
 		return names
 	}
 	return inOrder(names, order)
