@@ -22,8 +22,10 @@
 //     program's CPU and zebra's own share of the attempt's window;
 //   - the gaps of the job: process start to first map, maps done to first
 //     reduce, last reduce to commit, commit, job end to process exit;
-//   - idle core time (cores × window − the tree's CPU) in each phase of the
-//     job (start-up, maps, reduces, end) and a utilization strip;
+//   - core time the job did not use (cores × window − the tree's CPU) in
+//     each phase of the job (start-up, maps, reduces, end), and how much of
+//     it the machine had idle (/proc/stat; the rest went to other
+//     processes), with strips of the job's and the machine's use;
 //   - with -floor, the floor of bench/run.sh for this job beside it (the
 //     CPU of each map's mapper + sort and each reduce's merge + reducer
 //     from a targets-raw.txt, laid out longest first over the cores).
@@ -88,10 +90,14 @@ func main() {
 
 // proc is one process of the command's tree.
 type proc struct {
-	pid       int
-	comm      string
-	attempt   string  // mapreduce_task_attempt_id of a task program
-	start     float64 // seconds from the command's start
+	pid     int
+	comm    string
+	attempt string  // mapreduce_task_attempt_id of a task program
+	start   float64 // seconds from the command's start (its fork)
+	// execSeen is when the process was first seen with an attempt in its
+	// environment: a sandbox instance forks the program's process ahead
+	// (the pool), so its start is not the program's.
+	execSeen  float64
 	lastSeen  float64
 	cpu       float64 // user + system seconds, as last seen
 	startTick int64
@@ -104,9 +110,13 @@ type event struct {
 	attempt string
 }
 
-// sample is the tree's cumulative CPU at a time.
+// sample is the tree's cumulative CPU at a time, and the machine's.
 type sample struct {
 	at, cpu, own float64 // own: the command's own process
+	// idle is the machine's cumulative idle time (all cores, idle +
+	// iowait of /proc/stat), so that time the job left to other
+	// processes is told apart from idle cores.
+	idle float64
 }
 
 // trace is what one run recorded.
@@ -177,7 +187,9 @@ func record(args []string, interval time.Duration) (*trace, int, error) {
 					p.lastSeen = now
 				}
 				if p.attempt == "" && pid != root {
-					p.attempt = attemptOf(pid)
+					if p.attempt = attemptOf(pid); p.attempt != "" {
+						p.execSeen = now
+					}
 				}
 			}
 			var total, own float64
@@ -187,7 +199,7 @@ func record(args []string, interval time.Duration) (*trace, int, error) {
 					own = p.cpu
 				}
 			}
-			tr.samples = append(tr.samples, sample{at: now, cpu: total, own: own})
+			tr.samples = append(tr.samples, sample{at: now, cpu: total, own: own, idle: machineIdle()})
 			select {
 			case <-done:
 				return
@@ -350,6 +362,23 @@ func parseStat(b []byte) (stat, bool) {
 	return stat{comm: string(b[open+1 : end]), cpu: float64(ut+st) / clockTicks, startTick: start, zombie: f[0] == "Z" || f[0] == "X"}, true
 }
 
+// machineIdle is the machine's idle time so far, in core-seconds: idle
+// plus iowait of the "cpu" line of /proc/stat.
+func machineIdle() float64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := bytes.Cut(b, []byte{'\n'})
+	f := strings.Fields(string(line))
+	if len(f) < 6 || f[0] != "cpu" {
+		return 0
+	}
+	idle, _ := strconv.ParseInt(f[4], 10, 64)
+	iowait, _ := strconv.ParseInt(f[5], 10, 64)
+	return float64(idle+iowait) / clockTicks
+}
+
 // attemptOf is the attempt id in a task program's environment ("" if none).
 func attemptOf(pid int) string {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
@@ -367,18 +396,24 @@ func attemptOf(pid int) string {
 // cpuAt is the tree's cumulative CPU (all, own) at time t, interpolated
 // between samples.
 func cpuAt(s []sample, t float64) (float64, float64) {
+	x := at(s, t)
+	return x.cpu, x.own
+}
+
+// at interpolates the samples at time t.
+func at(s []sample, t float64) sample {
 	i := sort.Search(len(s), func(i int) bool { return s[i].at >= t })
 	switch {
 	case len(s) == 0:
-		return 0, 0
+		return sample{}
 	case i == 0:
-		return s[0].cpu, s[0].own
+		return s[0]
 	case i == len(s):
-		return s[len(s)-1].cpu, s[len(s)-1].own
+		return s[len(s)-1]
 	}
 	a, b := s[i-1], s[i]
 	f := (t - a.at) / (b.at - a.at)
-	return a.cpu + f*(b.cpu-a.cpu), a.own + f*(b.own-a.own)
+	return sample{at: t, cpu: a.cpu + f*(b.cpu-a.cpu), own: a.own + f*(b.own-a.own), idle: a.idle + f*(b.idle-a.idle)}
 }
 
 // window is a named span of the job.
@@ -427,8 +462,15 @@ func (tr *trace) attempts() []*attempt {
 			continue
 		}
 		a := get(p.attempt)
-		if !a.hasProg || p.start < a.progStart {
-			a.progStart = p.start
+		// A process forked ahead (by a pooled sandbox instance) started
+		// the program by the time it first showed the attempt's
+		// environment, at most one interval late.
+		ps := p.start
+		if ps < a.startOrLaunch() {
+			ps = p.execSeen
+		}
+		if !a.hasProg || ps < a.progStart {
+			a.progStart = ps
 		}
 		a.progEnd = max(a.progEnd, p.lastSeen)
 		a.progCPU += p.cpu
@@ -440,6 +482,15 @@ func (tr *trace) attempts() []*attempt {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
 	return out
+}
+
+// startOrLaunch is when the attempt could start its program: its start,
+// or for a prepared reduce the start of its preparation.
+func (a *attempt) startOrLaunch() float64 {
+	if a.prepStart > 0 {
+		return min(a.prepStart, a.start)
+	}
+	return a.start
 }
 
 func isReduce(id string) bool { return strings.Contains(id, "_r_") }
@@ -530,21 +581,20 @@ func report(w io.Writer, tr *trace, cores int, fl *floor) {
 
 	wins := []window{{"start-up", 0, firstMap}, {"maps", firstMap, mapsDone}, {"maps->reduces", mapsDone, firstReduce},
 		{"reduces", firstReduce, lastReduce}, {"end", lastReduce, tr.wall}}
-	fmt.Fprintln(w, "\ncore time by phase (core-seconds; idle = cores × span − the process tree's CPU):")
-	fmt.Fprintln(w, "  phase            from      to    span |    idle  zebra CPU  programs CPU")
-	var idleSum float64
+	fmt.Fprintln(w, "\ncore time by phase (core-seconds; not used = cores × span − the job's CPU, of which idle = the machine's idle")
+	fmt.Fprintln(w, "time, the rest went to other processes: on a busy machine the job waited for cores there):")
+	fmt.Fprintln(w, "  phase            from      to    span | not used    idle  zebra CPU  programs CPU")
 	for _, wn := range append(wins, window{"whole job", 0, tr.wall}) {
-		c0, o0 := cpuAt(tr.samples, wn.from)
-		c1, o1 := cpuAt(tr.samples, wn.to)
+		a, b := at(tr.samples, wn.from), at(tr.samples, wn.to)
 		span := wn.to - wn.from
-		idle := max(0, float64(cores)*span-(c1-c0))
-		if wn.name != "whole job" {
-			idleSum += idle
-		}
-		fmt.Fprintf(w, "  %-14s %6.2f  %6.2f  %6.2f | %7.2f  %9.2f  %12.2f\n", wn.name, wn.from, wn.to, span, idle, o1-o0, (c1-c0)-(o1-o0))
+		unused := max(0, float64(cores)*span-(b.cpu-a.cpu))
+		fmt.Fprintf(w, "  %-14s %6.2f  %6.2f  %6.2f | %8.2f  %6.2f  %9.2f  %12.2f\n", wn.name, wn.from, wn.to, span, unused, min(unused, b.idle-a.idle),
+			b.own-a.own, (b.cpu-a.cpu)-(b.own-a.own))
 	}
 	fmt.Fprintln(w, "\nutilization of the cores by the job, per 0.25 s (' ' idle ... '#' all cores busy); second row zebra's own process:")
 	fmt.Fprintf(w, "  %s\n  %s\n", strip(tr.samples, tr.wall, cores, false), strip(tr.samples, tr.wall, cores, true))
+	fmt.Fprintln(w, "the machine's idle cores (' ' none idle ... '#' all idle):")
+	fmt.Fprintf(w, "  %s\n", idleStrip(tr.samples, tr.wall, cores))
 	if fl != nil {
 		fl.report(w, atts, cores, tr.wall)
 	}
@@ -563,6 +613,20 @@ func strip(s []sample, wall float64, cores int, own bool) string {
 			u = o1 - o0
 		}
 		f := u / (float64(cores) * (min(t+step, wall) - t))
+		i := int(f*float64(len(levels)-1) + 0.5)
+		b.WriteByte(levels[max(0, min(len(levels)-1, i))])
+	}
+	return b.String()
+}
+
+// idleStrip draws the machine's idle cores.
+func idleStrip(s []sample, wall float64, cores int) string {
+	const step = 0.25
+	levels := []byte(" .:-=+*%#")
+	var b strings.Builder
+	for t := 0.0; t < wall; t += step {
+		a, z := at(s, t), at(s, min(t+step, wall))
+		f := (z.idle - a.idle) / (float64(cores) * (min(t+step, wall) - t))
 		i := int(f*float64(len(levels)-1) + 0.5)
 		b.WriteByte(levels[max(0, min(len(levels)-1, i))])
 	}
