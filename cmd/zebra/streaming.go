@@ -139,6 +139,7 @@ var streamingEnv = []mapreduce.Setting{
 	{Name: "ZEBRA_TOKEN", Doc: "the cluster token `zebra up` prints, or ACCOUNT:SWIFT_TOKEN"},
 	{Name: "ZEBRA_TLS_CA", Doc: "a CA certificate to trust for a cluster that serves TLS (zebra up --tls)"},
 	{Name: "ZEBRA_SLOTS", Default: "one per core", Doc: "tasks the local runner runs at once"},
+	{Name: "ZEBRA_CPUPROFILE", Doc: "write a CPU profile of the zebra process to this file (go tool pprof)"},
 	{Name: "ZEBRA_LOG_LEVEL", Default: "warn", Doc: "what zebra's own log on stderr shows: debug, info, warn or error (debug: also the local runner's timeline, see bench/cmd/timeline)"},
 	{Name: "ZEBRA_HOME", Default: "$XDG_STATE_HOME/zebra or ~/.local/state/zebra", Doc: "where task logs and `zebra up`'s cluster are kept"},
 	{Name: "HADOOP_CONF_DIR", Doc: "Hadoop's configuration (core-site.xml: fs.defaultFS; hdfs-site.xml; mapred-site.xml)"},
