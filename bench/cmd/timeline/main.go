@@ -568,6 +568,39 @@ func report(w io.Writer, tr *trace, cores int, fl *floor) {
 	if !haveReduce {
 		firstReduce, lastReduce = mapsDone, mapsDone
 	}
+	// The critical path: the map that ended last, then the reduce that
+	// ended last (a reduce starts once every map has ended).
+	var lastMap, lastRed *attempt
+	for _, a := range atts {
+		if !a.hasStart || !a.hasEnd {
+			continue
+		}
+		if isReduce(a.id) {
+			if lastRed == nil || a.end > lastRed.end {
+				lastRed = a
+			}
+		} else if lastMap == nil || a.end > lastMap.end {
+			lastMap = a
+		}
+	}
+	if lastMap != nil {
+		fmt.Fprintf(w, "\ncritical path: start-up %.2f", lastMap.start)
+		for _, a := range []*attempt{lastMap, lastRed} {
+			if a == nil {
+				continue
+			}
+			ps, pe := max(a.progStart, a.start), min(a.progEnd, a.end)
+			if !a.hasProg {
+				ps, pe = a.start, a.end
+			}
+			fmt.Fprintf(w, ", %s at %.2f (set-up %.2f, program %.2f, tail %.2f)", short(a.id), a.start, ps-a.start, pe-ps, a.end-pe)
+		}
+		last, handoff := lastMap.end, 0.0
+		if lastRed != nil {
+			last, handoff = lastRed.end, lastRed.start-lastMap.end
+		}
+		fmt.Fprintf(w, ", map->reduce hand-off %.2f, end %.2f (wall %.2f)\n", handoff, tr.wall-last, tr.wall)
+	}
 	cs, _ := tr.firstEvent(mapreduce.EventCommitStart)
 	ce, _ := tr.firstEvent(mapreduce.EventCommitEnd)
 	fmt.Fprintln(w, "\ngaps (s):")
