@@ -83,6 +83,9 @@ func (e *LocalExecutor) Run(ctx context.Context, job *Job) (*Counters, error) {
 		logger = slog.Default()
 	}
 	logger = logger.With(LogKeyJob, job.ID.String(), LogKeyComponent, "local")
+	trace := newTimeline(ctx, logger)
+	trace.event(EventJobStart, "")
+	defer trace.event(EventJobEnd, "")
 	counters := &Counters{}
 	c := &Committer{FS: job.OutputFS, Out: job.Output, Job: job.ID, Marker: job.OutSpec.MarkSuccess}
 	if err := c.SetupJob(ctx); err != nil {
@@ -134,7 +137,7 @@ func (e *LocalExecutor) Run(ctx context.Context, job *Job) (*Counters, error) {
 
 	settings := SettingsDigest(job.Conf)
 	outputs := make([]MapOutput, len(job.Splits))
-	early := e.prepareReduces(ctx, job, newTask)
+	early := e.prepareReduces(ctx, job, newTask, trace)
 	defer early.release()
 	var mapsStarted atomic.Int64
 	err := runPool(ctx, len(job.Splits), slots(e.MapSlots), func(i int) error {
@@ -145,7 +148,9 @@ func (e *LocalExecutor) Run(ctx context.Context, job *Job) (*Counters, error) {
 		}
 		t.Split = &job.Splits[i]
 		emit(Event{Kind: TaskStarted, Attempt: t.Attempt})
+		trace.event(EventAttemptStart, t.Attempt.String())
 		out, err := RunMap(ctx, job, t, c)
+		trace.event(EventAttemptEnd, t.Attempt.String())
 		log.close()
 		e.record(job, t, settings, err)
 		counters.Merge(t.Counters)
@@ -166,6 +171,7 @@ func (e *LocalExecutor) Run(ctx context.Context, job *Job) (*Counters, error) {
 		emit(Event{Kind: TaskFinished, Attempt: t.Attempt, Status: t.Progress.Status()})
 		return nil
 	})
+	trace.event(EventMapsDone, "")
 	if err == nil && job.NumReduces > 0 {
 		early.wait()
 		err = runPool(ctx, job.NumReduces, slots(e.ReduceSlots), func(p int) error {
@@ -182,7 +188,12 @@ func (e *LocalExecutor) Run(ctx context.Context, job *Job) (*Counters, error) {
 				segs[i] = o.Segments[p]
 			}
 			emit(Event{Kind: TaskStarted, Attempt: t.Attempt})
+			trace.event(EventAttemptStart, t.Attempt.String())
 			err = runReduce(ctx, job, t, c, segs, reducer)
+			if !t.SortFinished.IsZero() {
+				trace.eventAt(EventReduceInput, t.Attempt.String(), t.SortFinished)
+			}
+			trace.event(EventAttemptEnd, t.Attempt.String())
 			release()
 			log.close()
 			e.record(job, t, settings, err)
@@ -209,10 +220,12 @@ func (e *LocalExecutor) Run(ctx context.Context, job *Job) (*Counters, error) {
 		}
 		return counters, err
 	}
+	trace.event(EventCommitStart, "")
 	if err := c.CommitJob(ctx); err != nil {
 		c.AbortJob(context.WithoutCancel(ctx))
 		return counters, err
 	}
+	trace.event(EventCommitEnd, "")
 	return counters, nil
 }
 
@@ -237,7 +250,7 @@ type earlyReduce struct {
 
 // prepareReduces returns the job's early reduces, none unless its reducer
 // is a ReducePreparer; start prepares them (once), wait waits for that.
-func (e *LocalExecutor) prepareReduces(ctx context.Context, job *Job, newTask func(TaskKind, int) (*TaskContext, *attemptLog, error)) *earlyReduces {
+func (e *LocalExecutor) prepareReduces(ctx context.Context, job *Job, newTask func(TaskKind, int) (*TaskContext, *attemptLog, error), trace timeline) *earlyReduces {
 	er := &earlyReduces{attempts: map[int]*earlyReduce{}}
 	rp, ok := job.Reducer.(ReducePreparer)
 	if !ok || job.NumReduces == 0 {
@@ -250,7 +263,9 @@ func (e *LocalExecutor) prepareReduces(ctx context.Context, job *Job, newTask fu
 			if err != nil {
 				return // the reduce phase makes it again and reports the error
 			}
+			trace.event(EventPrepareStart, t.Attempt.String())
 			r, release, err := rp.PrepareReduce(ctx, t)
+			trace.event(EventPrepareEnd, t.Attempt.String())
 			if err != nil {
 				// The reduce phase starts it again, where its failure
 				// belongs; the attempt's log is made anew there.

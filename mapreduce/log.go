@@ -6,4 +6,6 @@ const (
 	LogKeyAttempt   = "attempt"
 	LogKeyNode      = "node"
 	LogKeyComponent = "component"
+	// LogKeyEvent names a job timeline event (see TimelineMessage).
+	LogKeyEvent = "event"
 )

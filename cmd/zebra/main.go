@@ -48,7 +48,9 @@ func main() {
 		native.InitMain() // inside a new sandbox instance; never returns
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	stopProfile := startProfile()
 	code := run(ctx, os.Args[1:])
+	stopProfile()
 	stop()
 	os.Exit(code)
 }

@@ -100,9 +100,21 @@ func localEnv() (e *streaming.Env, done func(), err error) {
 	return e, func() { boxes.close(); os.RemoveAll(work) }, nil
 }
 
-// quietLogger logs warnings and errors to stderr.
+// quietLogger logs warnings and errors to stderr, or from the level
+// ZEBRA_LOG_LEVEL names (debug, info, warn or error; debug includes the
+// local runner's timeline lines that bench/cmd/timeline reads).
 func quietLogger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	level, bad := slog.LevelWarn, ""
+	if v := os.Getenv("ZEBRA_LOG_LEVEL"); v != "" {
+		if err := level.UnmarshalText([]byte(v)); err != nil {
+			level, bad = slog.LevelWarn, v
+		}
+	}
+	l := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if bad != "" {
+		l.Warn("ZEBRA_LOG_LEVEL is not a log level (debug, info, warn or error): logging warnings and errors", "value", bad)
+	}
+	return l
 }
 
 // stateDir is where zebra keeps task logs: $ZEBRA_HOME, else
@@ -127,6 +139,8 @@ var streamingEnv = []mapreduce.Setting{
 	{Name: "ZEBRA_TOKEN", Doc: "the cluster token `zebra up` prints, or ACCOUNT:SWIFT_TOKEN"},
 	{Name: "ZEBRA_TLS_CA", Doc: "a CA certificate to trust for a cluster that serves TLS (zebra up --tls)"},
 	{Name: "ZEBRA_SLOTS", Default: "one per core", Doc: "tasks the local runner runs at once"},
+	{Name: "ZEBRA_CPUPROFILE", Doc: "write a CPU profile of the zebra process to this file (go tool pprof)"},
+	{Name: "ZEBRA_LOG_LEVEL", Default: "warn", Doc: "what zebra's own log on stderr shows: debug, info, warn or error (debug: also the local runner's timeline, see bench/cmd/timeline)"},
 	{Name: "ZEBRA_HOME", Default: "$XDG_STATE_HOME/zebra or ~/.local/state/zebra", Doc: "where task logs and `zebra up`'s cluster are kept"},
 	{Name: "HADOOP_CONF_DIR", Doc: "Hadoop's configuration (core-site.xml: fs.defaultFS; hdfs-site.xml; mapred-site.xml)"},
 	{Name: "ST_AUTH, ST_USER, ST_KEY", Doc: "Swift tempauth credentials for swift:// paths (`zebra up` exports them)"},
