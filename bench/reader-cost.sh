@@ -3,7 +3,7 @@
 # PYTHONUNBUFFERED=1: one write(2) per record), two zebra builds
 # interleaved in one run.
 #
-#   bench/reader-cost.sh --before BIN --after BIN [--runs N] [--size BYTES] [--work DIR] [--buffered]
+#   bench/reader-cost.sh --before BIN --after BIN [--runs N] [--size BYTES] [--work DIR] [--buffered] [--job sort]
 #
 # Each repetition runs the word count (examples/wordcount, one reducer,
 # -D zebra.sandbox=none so that zebra's process is the framework alone) with
@@ -12,12 +12,13 @@
 # apart from that of the programs it ran, the wall time and the 1-minute load
 # average; the outputs of the pair are compared byte for byte. It prints the
 # medians, their ratio and the per-pair ratios. --buffered unsets
-# PYTHONUNBUFFERED instead (Python writes 8 KiB at a time). Nothing here
-# asserts a time.
+# PYTHONUNBUFFERED instead (Python writes 8 KiB at a time). --job sort runs
+# the identity sort instead (`-mapper cat -reducer cat` over bench/cmd/gendata's
+# 100-byte records, one reducer). Nothing here asserts a time.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 top="$(cd "$here/.." && pwd)"
-runs=6 size=8000000 work="${TMPDIR:-/tmp}/zebra-bench-reader" before="" after="" pyenv=(env PYTHONUNBUFFERED=1)
+runs=6 size=8000000 work="${TMPDIR:-/tmp}/zebra-bench-reader" before="" after="" pyenv=(env PYTHONUNBUFFERED=1) job=wordcount
 while [[ $# -gt 0 ]]; do
 	case "$1" in
 	--before) before="$2"; shift ;;
@@ -26,7 +27,8 @@ while [[ $# -gt 0 ]]; do
 	--size) size="$2"; shift ;;
 	--work) work="$2"; shift ;;
 	--buffered) pyenv=(env -u PYTHONUNBUFFERED) ;;
-	-h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+	--job) job="$2"; shift ;;
+	-h | --help) sed -n '2,17p' "$0"; exit 0 ;;
 	*) echo "bench/reader-cost.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -34,8 +36,13 @@ done
 [[ -n $before && -n $after ]] || { echo "bench/reader-cost.sh: --before and --after are required" >&2; exit 2; }
 mkdir -p "$work/bin" "$work/job"
 (cd "$top" && go build -o "$work/bin/gendata" ./bench/cmd/gendata && go build -o "$work/bin/selfcpu" ./bench/cmd/selfcpu)
-text="$work/text-$size.txt"
-[[ -e $text ]] || { "$work/bin/gendata" text -size "$size" -seed 1 -out "$text.tmp" && mv "$text.tmp" "$text"; }
+case "$job" in
+wordcount) kind=text seed=1 jobargs=(-files mapper.py,reducer.py -mapper mapper.py -reducer reducer.py) ;;
+sort) kind=records seed=2 jobargs=(-mapper cat -reducer cat) ;;
+*) echo "bench/reader-cost.sh: --job must be wordcount or sort" >&2; exit 2 ;;
+esac
+text="$work/$kind-$size.txt"
+[[ -e $text ]] || { "$work/bin/gendata" "$kind" -size "$size" -seed "$seed" -out "$text.tmp" && mv "$text.tmp" "$text"; }
 cp "$top/examples/wordcount/mapper.py" "$top/examples/wordcount/reducer.py" "$work/job/"
 pydir="$(dirname "$(python3 -c 'import sys; print(sys.executable)')")"
 raw="$work/raw.txt"
@@ -47,7 +54,7 @@ for r in $(seq 1 "$runs"); do
 		la="$(cut -d' ' -f1 /proc/loadavg)"
 		rm -rf "$work/job/out-$v" "$work/s"
 		(cd "$work/job" && "${pyenv[@]}" PATH="$pydir:$PATH" "$work/bin/selfcpu" -o "$work/s" -- "$bin" streaming -D zebra.sandbox=none \
-			-files mapper.py,reducer.py -mapper mapper.py -reducer reducer.py -input "$text" -output "out-$v") >"$work/last-$v.log" 2>&1
+			"${jobargs[@]}" -input "$text" -output "out-$v") >"$work/last-$v.log" 2>&1
 		echo "$v $r load1=$la $(cat "$work/s")" >>"$raw"
 	done
 	cmp -s "$work/job/out-before/part-00000" "$work/job/out-after/part-00000" || { echo "run $r: outputs differ" >&2; exit 1; }

@@ -33,6 +33,21 @@ func keyPrefix(key []byte) uint64 {
 	return binary.BigEndian.Uint64(b[:])
 }
 
+// arenaPrefix is keyPrefix of the key of klen bytes at arena[off:]: when
+// the arena's capacity reaches 8 bytes past off it loads them at once and
+// clears the bytes past the key (whatever they hold), without copying the
+// key.
+func arenaPrefix(arena []byte, off, klen int) uint64 {
+	if off+8 > cap(arena) {
+		return keyPrefix(arena[off : off+klen])
+	}
+	v := binary.BigEndian.Uint64(arena[off : off+8 : off+8])
+	if klen < 8 {
+		v &= ^uint64(0) << (64 - 8*uint(klen))
+	}
+	return v
+}
+
 // metaSize is what Hadoop accounts per record in its sort buffer (kvmeta).
 const metaSize = 16
 
@@ -81,6 +96,15 @@ type sortBuffer struct {
 	// touched keeps the spill's arena touches (see prefetchBatch) from
 	// being optimized away.
 	touched byte
+	// valuesSame says every record in meta has the value value0 (set by
+	// Collect; false, the safe default, for a buffer filled otherwise).
+	// With raw byte order it lets sortMeta use radixSortMeta. value0 may
+	// share memory with a spill's copy of the buffer, which never reads it.
+	valuesSame bool
+	value0     []byte
+	// exactSortOnly makes sortMeta always run Hadoop's QuickSort (for
+	// tests and benchmarks that compare the two sorts).
+	exactSortOnly bool
 
 	outRecords, outBytes, spilled int64
 }
@@ -220,11 +244,19 @@ func (b *sortBuffer) Collect(key, value []byte) error {
 	if off+need > 1<<32-1 {
 		return E("collect map output", Invalid, "", fmt.Errorf("record of %d bytes does not fit the sort buffer", need))
 	}
-	b.grow(need)
+	if off+need > cap(b.arena) {
+		b.grow(need)
+	}
+	if len(b.meta) == 0 {
+		b.value0 = append(b.value0[:0], value...)
+		b.valuesSame = true
+	} else if b.valuesSame && !bytes.Equal(value, b.value0) {
+		b.valuesSame = false
+	}
 	b.arena = append(b.arena, key...)
 	b.arena = append(b.arena, value...)
 	b.meta = append(b.meta, recMeta{part: int32(p), koff: uint32(off), klen: uint32(len(key)), vlen: uint32(len(value)),
-		prefix: keyPrefix(key)})
+		prefix: arenaPrefix(b.arena, off, len(key))})
 	b.outRecords++
 	b.outBytes += int64(vintSize(len(key)) + len(key) + vintSize(len(value)) + len(value))
 	return nil
@@ -428,8 +460,18 @@ var touchFirstOnly = false
 // sort buffer does. Hadoop's sort buffer stores record metadata downwards
 // from its equator, so its sort sees the records in reverse collection
 // order; sorting the same sequence with the same QuickSort puts equal keys
-// in the same order as Hadoop does.
+// in the same order as Hadoop does. Where that order cannot show (raw byte
+// order and one value for all records: equal keys are equal records) the
+// faster radixSortMeta gives the same bytes.
 func (b *sortBuffer) sortMeta() {
+	radix := b.cmp == nil && b.valuesSame && !b.exactSortOnly
+	if sortHook != nil {
+		sortHook(radix, len(b.meta))
+	}
+	if radix {
+		b.radixSortMeta()
+		return
+	}
 	slices.Reverse(b.meta)
 	if b.cmp == nil {
 		quickSortOf(byteSorter{b: b}, 0, len(b.meta))
@@ -437,6 +479,10 @@ func (b *sortBuffer) sortMeta() {
 		QuickSort(cmpSorter{b}, 0, len(b.meta))
 	}
 }
+
+// sortHook, when set (by tests), is told of every sortMeta: whether it
+// ran radixSortMeta and how many records it sorted.
+var sortHook func(radix bool, records int)
 
 // prefetchBatch is how many records a spill touches in the arena before
 // writing them.
