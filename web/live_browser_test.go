@@ -37,10 +37,7 @@ func newTab(t *testing.T, h *harness, cred string) *tab {
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(cancel)
 	b := &tab{t: t, ctx: ctx}
-	b.open(h.srv.URL + "/ui/login?token=" + cred)
-	if loc := b.eval(`location.pathname`); loc != "/ui/" {
-		t.Fatalf("after login the browser is at %s", loc)
-	}
+	browserLogin(t, ctx, h, cred)
 	return b
 }
 

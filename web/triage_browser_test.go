@@ -77,9 +77,7 @@ func TestBrowserTriage(t *testing.T) {
 		}
 		return v
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(h.srv.URL+"/ui/login?token="+credA)); err != nil {
-		t.Fatal(err)
-	}
+	browserLogin(t, ctx, h, credA)
 
 	// The job page: the triage line, and the failed attempt's bar in the
 	// timeline is red.
