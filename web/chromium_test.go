@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"zebra/jobtracker/api"
+	"zebra/web/browsertest"
 
 	"zebra/mapreduce/mrtest/suite"
 )
@@ -48,34 +48,6 @@ func browserLogin(t *testing.T, ctx context.Context, h *harness, cred string) {
 	}
 }
 
-// findChromium returns Chromium's path, installing Debian's package when
-// running as root without it; the test fails, saying why, if there is
-// none.
-func findChromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Geteuid() != 0 {
-		t.Fatal("no Chromium: install Debian's chromium package (apt-get install chromium) to run the browser test")
-	}
-	t.Log("installing Debian's chromium package")
-	for _, args := range [][]string{{"update", "-qq"}, {"install", "-y", "-qq", "chromium"}} {
-		cmd := exec.Command("apt-get", args...)
-		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("no Chromium, and apt-get %s failed: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
-	p, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatal("apt-get installed chromium, but it is not on PATH")
-	}
-	return p
-}
-
 func screenshotDir(t *testing.T) string {
 	dir := os.Getenv("ZEBRA_SCREENSHOTS")
 	if dir == "" {
@@ -89,20 +61,12 @@ func screenshotDir(t *testing.T) string {
 
 func TestBrowser(t *testing.T) {
 	suite.Require(t, suite.Browser)
-	bin := findChromium(t)
 	shots := screenshotDir(t)
 	f := newFixture(t, false)
 	job := f.submit(credA, f.plan("live progress", 6, 2))
 	w := f.worker("node-2", 2) // node-1's slots hold the running job
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
+	ctx := browsertest.New(t, 2*time.Minute, chromedp.WindowSize(1280, 900))
 	shot := func(name string) {
 		t.Helper()
 		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
@@ -226,7 +190,6 @@ func TestBrowser(t *testing.T) {
 // (nor uses the code up); the same link opened by the user does.
 func TestBrowserLoginLinkFromAnotherSite(t *testing.T) {
 	suite.Require(t, suite.Browser)
-	bin := findChromium(t)
 	h := newHarness(t, false)
 	link := h.srv.URL + mintCode(t, h, credB).Path
 	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -249,12 +212,7 @@ func TestBrowserLoginLinkFromAnotherSite(t *testing.T) {
 		{"the link opened by the user", []chromedp.Action[chromedp.Void]{chromedp.Navigate(link)}, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU,
-				chromedp.UserDataDir(t.TempDir()))
-			actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-			defer cancel()
-			ctx, cancel := chromedp.NewContext(actx)
-			defer cancel()
+			ctx := browsertest.New(t, 0)
 			if err := chromedp.Do(ctx, c.steps...); err != nil {
 				t.Fatal(err)
 			}

@@ -28,6 +28,7 @@ import (
 
 	"zebra/mapreduce/archive/archivetest"
 	"zebra/mapreduce/mrtest/suite"
+	"zebra/web/browsertest"
 )
 
 // TestOpen runs apps on objects through the jobtracker's /open gateway of a
@@ -575,29 +576,10 @@ func tarOf(t *testing.T, files map[string]string) []byte {
 	return b.Bytes()
 }
 
-// browser starts a headless Chromium (Debian's chromium package; without
-// it the test fails saying how to get it) with a fresh profile, for at most
-// two minutes; it is stopped when the test ends.
+// browser starts a headless Chromium with a fresh profile
+// (browsertest.New), for at most two minutes; it is stopped when the test
+// ends.
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	suite.Require(t, suite.Browser)
-	var chromium string
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			chromium = p
-			break
-		}
-	}
-	if chromium == "" {
-		t.Fatal("no Chromium: install Debian's chromium package (apt-get install chromium) to run the browser test")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	bctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(cancel)
-	bctx, cancel = context.WithTimeout(bctx, 2*time.Minute)
-	t.Cleanup(cancel)
-	return bctx
+	return browsertest.New(t, 2*time.Minute)
 }
