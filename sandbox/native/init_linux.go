@@ -21,15 +21,13 @@ import (
 
 // The Runner starts its init binary (Config.InitPath, by default the
 // running executable) as "PATH sandbox-init" with ZEBRA_SANDBOX_INIT=1.
-// This package's init turns such a process into the factory before any
-// main or TestMain runs, so that every binary that links the package — the
-// zebra binary, each test binary — is an init without a hook of its own.
+// This package's init turns such a process into the factory during
+// package initialisation, before any main or TestMain runs, so that
+// every binary that links the package — the zebra binary, each test
+// binary — is an init without a hook of its own.
 // (A test binary without one ran its own tests instead, as root, and
 // started a Runner of its own, whose factory did the same, until go test's
 // timeout killed the chain: every level's t.TempDir was left in /tmp.)
-// Package init also means the factory starts before the rest of the
-// program's packages are initialised: less memory for every instance to
-// copy.
 func init() {
 	if len(os.Args) > 1 && os.Args[1] == InitArg && os.Getenv(InitEnv) == "1" {
 		InitMain()
