@@ -16,7 +16,8 @@ import (
 // window (the worker expiry, at least minRecoveryWindow: a live worker
 // comes back well within it) are run again (endRecoveryLocked), as are
 // the maps that had not finished, at once. Reduces are always run again.
-// A map-only job's maps all run again.
+// A map-only job's maps all run again, and so does every gang
+// (api.Plan.Gangs) whole, its finished maps too.
 
 // minRecoveryWindow is the shortest recovery window: a worker notices the
 // restart at its next poll (it polls every 200 ms while the tracker is
@@ -58,6 +59,12 @@ func (t *Tracker) holdFinishedMapsLocked(j *job) error {
 	}
 	for i, r := range recs {
 		if i < 0 || i >= len(j.maps) || !j.maps[i].queued {
+			continue
+		}
+		if _, ok := j.gangOf[i]; ok {
+			// A gang's maps stream to each other while they run: one
+			// finished before the restart cannot be kept while the rest
+			// run again without it. The gang stays queued and runs whole.
 			continue
 		}
 		if j.held == nil {

@@ -326,7 +326,7 @@ func TestBadRequests(t *testing.T) {
 		{"malformed registration", "POST", "/internal/v1/workers", `{"protocol":`, 400, "malformed request body"},
 		{"unknown field", "POST", "/internal/v1/workers", `{"protocol":1,"colour":"red"}`, 400, "unknown field"},
 		{"wrong protocol", "POST", "/internal/v1/workers", `{"protocol":99,"name":"old","map_slots":1,"shuffle":"tcp://x:1"}`, 400, "protocol version 99"},
-		{"no slots", "POST", "/internal/v1/workers", `{"protocol":1,"name":"w","shuffle":"tcp://x:1"}`, 400, "slots"},
+		{"no slots", "POST", "/internal/v1/workers", `{"protocol":2,"name":"w","shuffle":"tcp://x:1"}`, 400, "slots"},
 		{"unknown worker poll", "POST", "/internal/v1/workers/w9-9/poll", `{}`, 404, "register again"},
 		{"unknown job's plan", "GET", "/internal/v1/jobs/job_1_0042/plan", "", 404, "no job"},
 		{"bad map-outputs wait", "GET", "/internal/v1/jobs/job_1_0042/map-outputs?from=0&wait=x", "", 400, "non-negative integers"},

@@ -137,8 +137,9 @@ type ClusterTotals struct {
 func (c ClusterTotals) FreeMaps() int    { return max(c.MapSlots-c.RunningMaps, 0) }
 func (c ClusterTotals) FreeReduces() int { return max(c.ReduceSlots-c.RunningReduces, 0) }
 
-// Totals sums the live workers' slots and counts the queued tasks.
-func (t *Tracker) Totals() ClusterTotals {
+// slotTotals sums the live workers' slots and the slots in use (the
+// Queued fields are left zero).
+func (t *Tracker) slotTotals() ClusterTotals {
 	var c ClusterTotals
 	for _, w := range t.WorkerViews() {
 		c.Workers++
@@ -147,6 +148,12 @@ func (t *Tracker) Totals() ClusterTotals {
 		c.RunningMaps += w.RunningMaps
 		c.RunningReduces += w.RunningReduces
 	}
+	return c
+}
+
+// Totals sums the live workers' slots and counts the queued tasks.
+func (t *Tracker) Totals() ClusterTotals {
+	c := t.slotTotals()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, j := range t.order {
@@ -663,13 +670,8 @@ type Metrics struct {
 // Metrics returns a snapshot of the tracker for monitoring.
 func (t *Tracker) Metrics() Metrics {
 	m := Metrics{JobsByState: map[string]int{}, TasksByState: map[string]int{}, Attempts: map[[2]string]int64{}}
-	for _, w := range t.WorkerViews() {
-		m.Workers++
-		m.MapSlots += w.MapSlots
-		m.ReduceSlots += w.ReduceSlots
-		m.RunningMaps += w.RunningMaps
-		m.RunningReduces += w.RunningReduces
-	}
+	slots := t.slotTotals()
+	m.Workers, m.MapSlots, m.ReduceSlots, m.RunningMaps, m.RunningReduces = slots.Workers, slots.MapSlots, slots.ReduceSlots, slots.RunningMaps, slots.RunningReduces
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, j := range t.order {

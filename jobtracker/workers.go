@@ -39,7 +39,8 @@ func (w *worker) besideAny(hosts []string) bool {
 // Register adds a worker.
 func (t *Tracker) Register(r api.Registration) (api.Registered, error) {
 	if r.Protocol != api.ProtocolVersion {
-		return api.Registered{}, fmt.Errorf("worker %q speaks protocol version %d, this jobtracker speaks %d: run the same zebra version on both", r.Name, r.Protocol, api.ProtocolVersion)
+		return api.Registered{}, fmt.Errorf("worker %q speaks worker protocol version %d, this jobtracker speaks version %d: "+
+			"run the same zebra version on the jobtracker and every worker (zebra version prints it)", r.Name, r.Protocol, api.ProtocolVersion)
 	}
 	if r.MapSlots < 0 || r.ReduceSlots < 0 || r.MapSlots+r.ReduceSlots == 0 || r.MapSlots > 1024 || r.ReduceSlots > 1024 {
 		return api.Registered{}, fmt.Errorf("worker %q: slots map=%d reduce=%d: want 0..1024 each, not both 0", r.Name, r.MapSlots, r.ReduceSlots)

@@ -32,6 +32,7 @@ import (
 	"zebra/streaming"
 
 	"zebra/mapreduce/mrtest/suite"
+	"zebra/mapreduce/mrtest/zebratest"
 )
 
 var (
@@ -56,31 +57,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// biModuleRoot walks up from the working directory to the directory holding
-// go.mod.
-func biModuleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
-
 // biZebra builds cmd/zebra once per test binary (lazily, so that unit tests
 // and fuzzing of this package do not pay for it) and returns its path.
 func biZebra(t *testing.T) string {
 	t.Helper()
 	biOnce.Do(func() {
-		root, err := biModuleRoot()
+		root, err := zebratest.ModuleRoot()
 		if err != nil {
 			biErr = err
 			return

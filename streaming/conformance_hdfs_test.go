@@ -55,6 +55,7 @@ import (
 	"zebra/streaming"
 
 	"zebra/mapreduce/mrtest/suite"
+	"zebra/mapreduce/mrtest/zebratest"
 )
 
 // hdfsExcluded are eligible cases left out, with the reason.
@@ -140,7 +141,7 @@ func rewriteOption(args []string, base string, opts ...string) []string {
 
 func TestConformanceHDFS(t *testing.T) {
 	suite.Require(t, suite.Hadoop, suite.HDFS)
-	root, err := moduleRoot()
+	root, err := zebratest.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,12 +209,7 @@ func TestConformanceHDFS(t *testing.T) {
 
 	var zebra func(ctx context.Context, args []string, dir string) (int, []byte, []byte, error)
 	if envOn("ZEBRA_CONFORMANCE_HDFS_BINARY") {
-		bin := filepath.Join(tmp, "bin", "zebra")
-		b := exec.Command("go", "build", "-o", bin, "./cmd/zebra")
-		b.Dir = root
-		if out, err := b.CombinedOutput(); err != nil {
-			t.Fatalf("go build ./cmd/zebra: %v\n%s", err, out)
-		}
+		bin := zebratest.Build(t)
 		zebra = func(ctx context.Context, args []string, dir string) (int, []byte, []byte, error) {
 			return runCommand(ctx, append([]string{"env", "-u", "ZEBRA_JOBTRACKER", bin, "streaming"}, args...), dir)
 		}

@@ -45,6 +45,7 @@ import (
 
 	"zebra/mapreduce"
 	"zebra/mapreduce/mrtest/suite"
+	"zebra/mapreduce/mrtest/zebratest"
 )
 
 const confDir = "testdata/conformance"
@@ -88,7 +89,7 @@ func envOn(name string) bool {
 }
 
 func TestConformance(t *testing.T) {
-	root, err := moduleRoot()
+	root, err := zebratest.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,12 +151,7 @@ func TestConformance(t *testing.T) {
 	case self:
 		t.Log("ZEBRA_CONFORMANCE_SELF=1: the Hadoop oracle runs on both sides")
 	default:
-		bin := filepath.Join(tmp, "bin", "zebra")
-		b := exec.Command("go", "build", "-o", bin, "./cmd/zebra")
-		b.Dir = root
-		if out, err := b.CombinedOutput(); err != nil {
-			t.Fatalf("go build ./cmd/zebra: %v\n%s", err, out)
-		}
+		bin := zebratest.Build(t)
 		zebraCmd = []string{"env", "-u", "ZEBRA_JOBTRACKER", bin, "streaming"}
 		if envOn("ZEBRA_CONFORMANCE_CLUSTER") {
 			if ok, why := suite.Enabled(suite.Cluster); ok {
@@ -251,26 +247,6 @@ func TestConformance(t *testing.T) {
 	if len(orderOnly) > 0 {
 		sort.Strings(orderOnly)
 		t.Logf("order-only differences in order-sensitive cases (known hard corner):\n  %s", strings.Join(orderOnly, "\n  "))
-	}
-}
-
-func moduleRoot() (string, error) {
-	if r := os.Getenv("ZEBRA_MODULE_ROOT"); r != "" {
-		return r, nil
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("go.mod not found above the test's directory")
-		}
-		dir = parent
 	}
 }
 
@@ -408,31 +384,8 @@ func runSide(t *testing.T, c *confCase, cmd []string, work, keep string) *runRes
 // workers) in dir for the test, stops it (`zebra down`) at cleanup, and
 // returns the command that runs a streaming job on it.
 func startCluster(t *testing.T, bin, dir string) []string {
-	up := exec.Command(bin, "up", "--no-swift", "--workers", "3", "--state", dir)
-	var stderr bytes.Buffer
-	up.Stderr = &stderr
-	out, err := up.Output()
-	if err != nil {
-		t.Fatalf("zebra up: %v\n%s", err, stderr.Bytes())
-	}
-	t.Cleanup(func() {
-		down := exec.Command(bin, "down", "--state", dir)
-		if out, err := down.CombinedOutput(); err != nil {
-			t.Errorf("zebra down: %v\n%s", err, out)
-		}
-	})
-	var jt, token string
-	for _, line := range strings.Split(string(out), "\n") {
-		if v, ok := strings.CutPrefix(line, "export ZEBRA_JOBTRACKER="); ok {
-			jt = v
-		}
-		if v, ok := strings.CutPrefix(line, "export ZEBRA_TOKEN="); ok {
-			token = v
-		}
-	}
-	if jt == "" {
-		t.Fatalf("zebra up printed no ZEBRA_JOBTRACKER:\n%s", out)
-	}
+	c := zebratest.Up(t, bin, dir, "--no-swift", "--workers", "3")
+	jt, token := c.JobTracker(), c.Token()
 	t.Logf("cluster: %s (state in %s)", jt, dir)
 	// The oracle is Hadoop's local mode, which forces one map (one split per
 	// block); a cluster client requests mapreduce.job.maps splits (Hadoop's

@@ -13,6 +13,7 @@ import (
 	"zebra/mapreduce"
 
 	"zebra/mapreduce/mrtest/suite"
+	"zebra/mapreduce/mrtest/zebratest"
 )
 
 // TestClusterSplitsOracle checks mapreduce.FileSplits, which a cluster
@@ -22,7 +23,7 @@ import (
 // class path), over several file sets, requested counts and block sizes.
 func TestClusterSplitsOracle(t *testing.T) {
 	suite.Require(t, suite.Hadoop)
-	root, err := moduleRoot()
+	root, err := zebratest.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -482,10 +482,12 @@ func (s *Server) requireAdmin(c *gin.Context) {
 }
 
 // login is the UI's login: GET shows the form (or, with ?code=, redeems a
-// one-time login code, logincode.go: the link `zebra up` prints; with
-// ?token=, logs in with the token itself, which zebra never prints — both
-// unless another site sent the browser there, see fromUserOrUI), POST
-// takes the form (unless another site posted it).
+// one-time login code, logincode.go: the link `zebra up` prints, unless
+// another site sent the browser there, see fromUserOrUI), POST takes the
+// form (unless another site posted it). A token in the address (?token=)
+// is refused, never checked nor logged: an address is kept in the
+// browser's history, in the logs of servers and proxies, and sent on in
+// Referer headers, where a long-lived credential must not be.
 func (s *Server) login(c *gin.Context) {
 	next := c.Query("next")
 	if c.Request.Method == http.MethodPost {
@@ -500,10 +502,17 @@ func (s *Server) login(c *gin.Context) {
 	// anywhere (a code in this page's URL must not travel on).
 	c.Header("Referrer-Policy", "no-referrer")
 	c.Header("Cache-Control", "no-store")
-	cred, code := c.Query("token"), c.Query("code")
+	if _, ok := c.Request.URL.Query()["token"]; ok {
+		s.render(c, http.StatusBadRequest, "login", page{Title: "Log in", Data: map[string]any{"Next": next,
+			"Error": "A token in the address is not accepted: addresses are kept in the browser's history and in server and proxy logs, " +
+				"and sent on to other sites, so the token could leak. Paste the token below, or run `zebra ui` for a one-time login link. " +
+				"If this address was shared or stored, replace the token."}})
+		return
+	}
+	var cred, code string
 	if c.Request.Method == http.MethodPost {
 		cred, code = strings.TrimSpace(c.PostForm("token")), strings.TrimSpace(c.PostForm("code"))
-	} else if (cred != "" || code != "") && !fromUserOrUI(c.Request) {
+	} else if code = c.Query("code"); code != "" && !fromUserOrUI(c.Request) {
 		s.render(c, http.StatusForbidden, "login", page{Title: "Log in", Data: map[string]any{"Next": next,
 			"Error": "A login link followed from another site is refused (it could log you in to someone else's account): " +
 				"open the link yourself, from the address bar, or paste the token below."}})

@@ -6,9 +6,7 @@ import (
 	"html"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"zebra/jobtracker/api"
+	"zebra/web/browsertest"
 
 	"zebra/mapreduce/mrtest/suite"
 )
@@ -29,32 +28,24 @@ import (
 // keeps screenshots (laptop and phone sizes) in $ZEBRA_SCREENSHOTS
 // (default: a zebra-ui-screenshots folder in the temporary directory).
 
-// findChromium returns Chromium's path, installing Debian's package when
-// running as root without it; the test fails, saying why, if there is
-// none.
-func findChromium(t *testing.T) string {
+// browserLogin logs the browser of ctx in to h's UI as cred the way a
+// user does: it opens a one-time login link (minted for cred), whose
+// page's script posts the code, and waits until the login has led to
+// /ui/. (Evaluate fails while the page navigates: asked again until then.)
+func browserLogin(t *testing.T, ctx context.Context, h *harness, cred string) {
 	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
+	if err := chromedp.Do(ctx, chromedp.Navigate(h.srv.URL+mintCode(t, h, cred).Path)); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		loc, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname + " " + document.readyState`))
+		if err == nil && loc == "/ui/ complete" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the login link the browser is at %q (%v)", loc, err)
 		}
 	}
-	if os.Geteuid() != 0 {
-		t.Fatal("no Chromium: install Debian's chromium package (apt-get install chromium) to run the browser test")
-	}
-	t.Log("installing Debian's chromium package")
-	for _, args := range [][]string{{"update", "-qq"}, {"install", "-y", "-qq", "chromium"}} {
-		cmd := exec.Command("apt-get", args...)
-		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("no Chromium, and apt-get %s failed: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
-	p, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatal("apt-get installed chromium, but it is not on PATH")
-	}
-	return p
 }
 
 func screenshotDir(t *testing.T) string {
@@ -70,20 +61,12 @@ func screenshotDir(t *testing.T) string {
 
 func TestBrowser(t *testing.T) {
 	suite.Require(t, suite.Browser)
-	bin := findChromium(t)
 	shots := screenshotDir(t)
 	f := newFixture(t, false)
 	job := f.submit(credA, f.plan("live progress", 6, 2))
 	w := f.worker("node-2", 2) // node-1's slots hold the running job
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
+	ctx := browsertest.New(t, 2*time.Minute, chromedp.WindowSize(1280, 900))
 	shot := func(name string) {
 		t.Helper()
 		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
@@ -105,13 +88,8 @@ func TestBrowser(t *testing.T) {
 		return v
 	}
 
-	// Log in with the link `zebra up` prints, then open the job.
-	if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/ui/login?token="+credA)); err != nil {
-		t.Fatal(err)
-	}
-	if loc := eval(`location.pathname`); loc != "/ui/" {
-		t.Fatalf("after login the browser is at %s", loc)
-	}
+	// Log in with a one-time link as `zebra up` prints, then open the job.
+	browserLogin(t, ctx, f.harness, credA)
 	shot("overview")
 	if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/ui/jobs/"+job), chromedp.WaitVisible(chromedp.ID("#map-progress"))); err != nil {
 		t.Fatal(err)
@@ -207,14 +185,13 @@ func TestBrowser(t *testing.T) {
 
 // TestBrowserLoginLinkFromAnotherSite: in headless Chromium, a page on
 // another origin (another port of the host: same-site, not same-origin)
-// that sends the browser to the login link with its owner's token — by a
-// link the user clicks, and by a script — does not log the browser in;
-// the same link opened by the user does.
+// that sends the browser to a one-time login link of its owner's — by a
+// link the user clicks, and by a script — does not log the browser in
+// (nor uses the code up); the same link opened by the user does.
 func TestBrowserLoginLinkFromAnotherSite(t *testing.T) {
 	suite.Require(t, suite.Browser)
-	bin := findChromium(t)
 	h := newHarness(t, false)
-	link := h.srv.URL + "/ui/login?token=" + url.QueryEscape(credB)
+	link := h.srv.URL + mintCode(t, h, credB).Path
 	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		if r.URL.Path == "/script" {
@@ -235,21 +212,17 @@ func TestBrowserLoginLinkFromAnotherSite(t *testing.T) {
 		{"the link opened by the user", []chromedp.Action[chromedp.Void]{chromedp.Navigate(link)}, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU,
-				chromedp.UserDataDir(t.TempDir()))
-			actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-			defer cancel()
-			ctx, cancel := chromedp.NewContext(actx)
-			defer cancel()
+			ctx := browsertest.New(t, 0)
 			if err := chromedp.Do(ctx, c.steps...); err != nil {
 				t.Fatal(err)
 			}
 			// Wait until the browser is on the tracker: the login form,
-			// or the page after the login.
+			// or the page after the login (not the link's own page,
+			// whose script posts the code).
 			// (A navigation under way replaces the page's context:
 			// evaluating fails until the next page is there.)
 			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-				there, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`location.origin === `+strconv.Quote(h.srv.URL)+` && document.readyState === "complete"`))
+				there, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`location.origin === `+strconv.Quote(h.srv.URL)+` && document.readyState === "complete" && !document.getElementById("code-login")`))
 				if err == nil && there {
 					break
 				}

@@ -21,7 +21,7 @@
 //	/ui/jobs/{id}/stream                  the job's live events (the API's /stream, for the page)
 //	/ui/stream?view=overview|jobs         the lists' live events (the API's /api/v1/stream, for the pages)
 //	/ui/jobs/{id}/attempts/{a}/logs/{f}   an attempt's log file (the API's, for the page; served sandboxed)
-//	/ui/login                             log in with a token, or ?code= a one-time login code (logincode.go) at once, unless another site sent the browser: a server-side session
+//	/ui/login                             log in with a token (the form), or ?code= a one-time login code (logincode.go), unless another site sent the browser: a server-side session; ?token= is refused
 //	/ui/logout                            POST: end the session (CSRF token required)
 //
 // Every page is live: while it is shown it holds one server-sent event

@@ -171,9 +171,10 @@ func (s *Server) hsJobs(c *gin.Context) {
 
 // hsJob is one job with its details: the attempt counts and average
 // times come from its attempts (Hadoop's JobInfo counts them the same
-// way; the averages are over successful attempts, a reduce's shuffle from
-// its start to the end of its fetches, its merge from there to the
-// reducer's start, its reduce from there to its end).
+// way; the averages are jobtracker.SummarizePhases' means, over
+// successful attempts, a reduce's shuffle from its start to the end of
+// its fetches, its merge from there to the reducer's start, its reduce
+// from there to its end).
 func (s *Server) hsJob(c *gin.Context) {
 	j, ok := s.job(c, readJob)
 	if !ok {
@@ -188,54 +189,27 @@ func (s *Server) hsJob(c *gin.Context) {
 	d := &api.HSJobDetail{Diagnostics: st.Diagnostics,
 		ACLs: []api.HSACL{{Name: "mapreduce.job.acl-view-job", Value: OwnerName(j.Owner)},
 			{Name: "mapreduce.job.acl-modify-job", Value: OwnerName(j.Owner)}}}
-	var mapTime, shuffle, merge, reduce time.Duration
 	for i := range as {
 		a := &as[i]
-		isMap := strings.Contains(a.ID, "_m_")
 		succeeded, failed, killed := &d.SuccessfulReduceAttempts, &d.FailedReduceAttempts, &d.KilledReduceAttempts
-		if isMap {
+		if strings.Contains(a.ID, "_m_") {
 			succeeded, failed, killed = &d.SuccessfulMapAttempts, &d.FailedMapAttempts, &d.KilledMapAttempts
 		}
 		switch a.State {
 		case api.AttemptSucceeded:
 			*succeeded++
-			p := phasesOf(a)
-			if isMap {
-				mapTime += a.Finished.Sub(a.Started)
-			} else {
-				shuffle += p.shuffle
-				merge += p.merge
-				reduce += p.reduce
-			}
 		case api.AttemptFailed:
 			*failed++
 		case api.AttemptKilled:
 			*killed++
 		}
 	}
-	if n := d.SuccessfulMapAttempts; n > 0 {
-		d.AvgMapTime = mapTime.Milliseconds() / n
-	}
-	if n := d.SuccessfulReduceAttempts; n > 0 {
-		d.AvgShuffleTime, d.AvgMergeTime, d.AvgReduceTime = shuffle.Milliseconds()/n, merge.Milliseconds()/n, reduce.Milliseconds()/n
-	}
+	ps := jobtracker.SummarizePhases(as)
+	d.AvgMapTime = ps.Map.Mean.Milliseconds()
+	d.AvgShuffleTime, d.AvgMergeTime, d.AvgReduceTime = ps.Shuffle.Mean.Milliseconds(), ps.Merge.Mean.Milliseconds(), ps.ReducePhase.Mean.Milliseconds()
 	out := hsJobOf(&j, as)
 	out.HSJobDetail = d
 	hsRender(c, http.StatusOK, gin.H{"job": out})
-}
-
-// phases are a successful reduce attempt's phase durations.
-type phases struct{ shuffle, merge, reduce time.Duration }
-
-// phasesOf splits a finished reduce attempt's time into its phases (all
-// of it is the reduce phase's for an attempt that reported no phase ends:
-// one that ran before zebra recorded them).
-func phasesOf(a *api.AttemptInfo) phases {
-	if a.ShuffleFinished.IsZero() || a.SortFinished.IsZero() || a.Finished.IsZero() {
-		return phases{reduce: a.Finished.Sub(a.Started)}
-	}
-	return phases{shuffle: a.ShuffleFinished.Sub(a.Started), merge: a.SortFinished.Sub(a.ShuffleFinished),
-		reduce: a.Finished.Sub(a.SortFinished)}
 }
 
 // counterGroups lays a job's counters out as the history server does.

@@ -13,6 +13,7 @@ import (
 
 	"zebra/jobtracker/api"
 	"zebra/mapreduce/mrtest/suite"
+	"zebra/web/browsertest"
 )
 
 // The live pages in headless Chromium: pages opened once, never
@@ -29,18 +30,9 @@ type tab struct {
 // with cred.
 func newTab(t *testing.T, h *harness, cred string) *tab {
 	t.Helper()
-	bin := findChromium(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(cancel)
+	ctx := browsertest.New(t, 0, chromedp.WindowSize(1280, 900))
 	b := &tab{t: t, ctx: ctx}
-	b.open(h.srv.URL + "/ui/login?token=" + cred)
-	if loc := b.eval(`location.pathname`); loc != "/ui/" {
-		t.Fatalf("after login the browser is at %s", loc)
-	}
+	browserLogin(t, ctx, h, cred)
 	return b
 }
 

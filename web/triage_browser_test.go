@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"zebra/jobtracker/api"
 	"zebra/mapreduce"
 	"zebra/mapreduce/mrtest/suite"
+	"zebra/web/browsertest"
 )
 
 // TestBrowserTriage drives headless Chromium over the triage parts of the
@@ -22,7 +22,6 @@ import (
 // order computed here from the reported counts, then the other way.
 func TestBrowserTriage(t *testing.T) {
 	suite.Require(t, suite.Browser)
-	bin := findChromium(t)
 	h := newHarness(t, false)
 	w := h.worker("node-1", 4)
 
@@ -61,14 +60,7 @@ func TestBrowserTriage(t *testing.T) {
 		return strings.Join(ids, " ")
 	}
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
+	ctx := browsertest.New(t, 2*time.Minute, chromedp.WindowSize(1280, 900))
 	eval := func(js string) string {
 		t.Helper()
 		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
@@ -77,9 +69,7 @@ func TestBrowserTriage(t *testing.T) {
 		}
 		return v
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(h.srv.URL+"/ui/login?token="+credA)); err != nil {
-		t.Fatal(err)
-	}
+	browserLogin(t, ctx, h, credA)
 
 	// The job page: the triage line, and the failed attempt's bar in the
 	// timeline is red.

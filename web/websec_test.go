@@ -1,9 +1,13 @@
 package web
 
 import (
+	"bytes"
+	"html"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -46,7 +50,16 @@ func TestLoginRedirectStaysInTheUI(t *testing.T) {
 		for _, method := range []string{http.MethodGet, http.MethodPost} {
 			var resp *http.Response
 			if method == http.MethodGet {
-				resp, _ = h.req(method, "/ui/login?"+url.Values{"token": {credA}, "next": {c.next}}.Encode(), "", nil)
+				// The one-time link with next=: its page posts the code
+				// and the next it was given.
+				_, page := h.req(method, mintCode(t, h, credA).Path+"&"+url.Values{"next": {c.next}}.Encode(), "", nil)
+				form := url.Values{}
+				for _, name := range []string{"code", "next"} {
+					_, v, _ := strings.Cut(page, `name="`+name+`" value="`)
+					v, _, _ = strings.Cut(v, `"`)
+					form.Set(name, html.UnescapeString(v))
+				}
+				resp, _ = h.req(http.MethodPost, "/ui/login", "", strings.NewReader(form.Encode()), "Content-Type", "application/x-www-form-urlencoded")
 			} else {
 				resp, _ = h.req(method, "/ui/login", "", strings.NewReader(url.Values{"token": {credA}, "next": {c.next}}.Encode()), "Content-Type", form)
 			}
@@ -237,17 +250,20 @@ func TestOpenPathTraversal(t *testing.T) {
 	}
 }
 
-// TestLoginLinkFromAnotherSite: the login link (GET /ui/login?token=, which
-// `zebra up` prints) logs in only when the user opened it (address bar,
-// bookmark, a terminal) or this origin's pages did. A link or a redirect
-// from another site — e.g. a tenant's page, which would log its victims
-// into the tenant's own account (login CSRF: what they then do in the UI,
-// they do as the tenant, and their own session is replaced) — gets the
-// login form and no session, whatever the browser says about the request
-// (Fetch Metadata, or a Referer from a browser without it).
+// TestLoginLinkFromAnotherSite: the one-time login link (GET
+// /ui/login?code=, which `zebra up` and `zebra ui` print) leads to its
+// login only when the user opened it (address bar, bookmark, a terminal)
+// or this origin's pages did. A link or a redirect from another site —
+// e.g. a tenant's page, which would log its victims into the tenant's own
+// account (login CSRF: what they then do in the UI, they do as the
+// tenant, and their own session is replaced) — gets the login form, no
+// session and not the code, whatever the browser says about the request
+// (Fetch Metadata, or a Referer from a browser without it), and leaves
+// the code unused.
 func TestLoginLinkFromAnotherSite(t *testing.T) {
 	h := newHarness(t, false)
-	link := "/ui/login?" + url.Values{"token": {credB}, "next": {"/ui/jobs"}}.Encode()
+	lc := mintCode(t, h, credB)
+	link := lc.Path + "&" + url.Values{"next": {"/ui/jobs"}}.Encode()
 	for _, c := range []struct {
 		name string
 		hdr  []string
@@ -263,14 +279,67 @@ func TestLoginLinkFromAnotherSite(t *testing.T) {
 		{"a link on a run-on-open page (opaque origin)", []string{"Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "navigate"}, false},
 	} {
 		resp, body := h.req(http.MethodGet, link, "", nil, c.hdr...)
-		got := len(resp.Cookies()) > 0
-		if got != c.ok {
-			t.Errorf("%s: %d, cookies %v: logged in %v, want %v", c.name, resp.StatusCode, resp.Cookies(), got, c.ok)
+		// The link's own page holds the code in the form its script posts.
+		got := resp.StatusCode == http.StatusOK && strings.Contains(body, `id="code-login"`)
+		if got != c.ok || sessionCookie(resp) != nil {
+			t.Errorf("%s: %d, cookies %v: led to the login %v, want %v", c.name, resp.StatusCode, resp.Cookies(), got, c.ok)
 		}
 		if !c.ok {
-			if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "another site") || strings.Contains(body, "tk-bob") {
-				t.Errorf("%s: %d, want 403 with the login form saying why, without the token: %.400s", c.name, resp.StatusCode, body)
+			if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "another site") || strings.Contains(body, lc.Code) {
+				t.Errorf("%s: %d, want 403 with the login form saying why, without the code: %.400s", c.name, resp.StatusCode, body)
 			}
+		}
+	}
+	// None of that used the code up: the user's own visit logs in (its
+	// page posts the code and next).
+	form := url.Values{"code": {lc.Code}, "next": {"/ui/jobs"}}
+	resp, _ := h.req(http.MethodPost, "/ui/login", "", strings.NewReader(form.Encode()), "Content-Type", "application/x-www-form-urlencoded")
+	if resp.StatusCode != http.StatusSeeOther || sessionCookie(resp) == nil || resp.Header.Get("Location") != "/ui/jobs" {
+		t.Errorf("the user's own visit after the refused ones: %d, cookie %v, to %q", resp.StatusCode, sessionCookie(resp), resp.Header.Get("Location"))
+	}
+}
+
+// TestLoginTokenInAddressRefused: a token in the login page's address
+// (?token=, which once logged in at once) is refused, whether it is
+// valid or not and whatever the method: 400 with the login form saying
+// why and how to log in, no session, the token not in the page and not
+// in the server's log (at its most verbose level).
+func TestLoginTokenInAddressRefused(t *testing.T) {
+	h := newHarness(t, false)
+	var logged bytes.Buffer
+	var mu sync.Mutex
+	h.s.log = slog.New(slog.NewTextHandler(&lockedWriter{w: &logged, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug})).With("component", "web")
+	for _, cred := range []string{credA, adminToken, "not-a-token"} {
+		for _, req := range []struct{ method, path, body string }{
+			{http.MethodGet, "/ui/login?token=" + url.QueryEscape(cred), ""},
+			{http.MethodGet, "/ui/login?next=%2Fui%2Fjobs&token=" + url.QueryEscape(cred), ""},
+			{http.MethodPost, "/ui/login?token=" + url.QueryEscape(cred), "next=%2Fui%2F"},
+		} {
+			resp, body := h.req(req.method, req.path, "", strings.NewReader(req.body), "Content-Type", "application/x-www-form-urlencoded")
+			if resp.StatusCode != http.StatusBadRequest || sessionCookie(resp) != nil {
+				t.Errorf("%s %s: %d, cookie %v, want 400 and no session", req.method, req.path, resp.StatusCode, sessionCookie(resp))
+			}
+			for _, w := range []string{"A token in the address is not accepted", "Paste the token below", "zebra ui", `name="token"`} {
+				if !strings.Contains(body, w) {
+					t.Errorf("%s %s: the page does not say %q:\n%.600s", req.method, req.path, w, body)
+				}
+			}
+			if strings.Contains(body, cred) {
+				t.Errorf("%s %s: the page holds the token", req.method, req.path)
+			}
+			if got := resp.Header.Get("Referrer-Policy"); got != "same-origin" && got != "no-referrer" {
+				t.Errorf("%s %s: Referrer-Policy %q: the address (and the token in it) would go to other sites", req.method, req.path, got)
+			}
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logged.String(), "/ui/login") {
+		t.Fatalf("the requests were not logged at all (the check below would prove nothing):\n%s", logged.String())
+	}
+	for _, cred := range []string{credA, adminToken, "not-a-token"} {
+		if strings.Contains(logged.String(), cred) || strings.Contains(logged.String(), url.QueryEscape(cred)) {
+			t.Errorf("the log holds the token %q:\n%s", cred, logged.String())
 		}
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"zebra/swiftfs/aio"
 
 	"zebra/mapreduce/mrtest/suite"
+	"zebra/mapreduce/mrtest/zebratest"
 )
 
 // The chaos tests start a real local cluster (`zebra up --no-swift`: a
@@ -38,15 +39,11 @@ const (
 	chaosReducer = "#!/bin/sh\nsleep 2\nawk -F '\\t' '$1 != k { if (n) print k \"\\t\" s; k = $1; s = 0; n = 1 } { s += $2 } END { if (n) print k \"\\t\" s }'\n"
 )
 
+// buildZebra builds the zebra binary for a test of the cluster suite.
 func buildZebra(t *testing.T) string {
 	t.Helper()
 	suite.Require(t, suite.Cluster)
-	bin := filepath.Join(t.TempDir(), "zebra")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return zebratest.Build(t)
 }
 
 // chaosJob writes the job's scripts and input into dir and returns the
@@ -147,7 +144,7 @@ func (c *chaosCluster) down() {
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		left := processesMentioning(c.state)
+		left := zebratest.ProcessesMentioning(c.state)
 		if len(left) == 0 {
 			return
 		}
@@ -160,25 +157,6 @@ func (c *chaosCluster) down() {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// processesMentioning lists the processes whose command line (arguments
-// joined by spaces) contains dir or whose working directory lies under it.
-func processesMentioning(dir string) []int {
-	var out []int
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() || !alive(pid) {
-			continue
-		}
-		cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		cwd, _ := os.Readlink("/proc/" + e.Name() + "/cwd")
-		if strings.Contains(strings.ReplaceAll(string(cmdline), "\x00", " "), dir) || strings.HasPrefix(cwd, dir) {
-			out = append(out, pid)
-		}
-	}
-	return out
 }
 
 // restart kills daemon name with SIGKILL, waits pause, and starts it again
@@ -363,7 +341,7 @@ func TestKillAndBackground(t *testing.T) {
 	jobs, _ := c.jt.Jobs(context.Background())
 	id := jobs[0].ID
 	deadline := time.Now().Add(time.Minute)
-	for len(processesMentioning("sleep 600")) == 0 && time.Now().Before(deadline) {
+	for len(zebratest.ProcessesMentioning("sleep 600")) == 0 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if err := c.jt.Kill(context.Background(), id); err != nil {
@@ -373,7 +351,7 @@ func TestKillAndBackground(t *testing.T) {
 	// The instance goes away and the output holds nothing.
 	deadline = time.Now().Add(30 * time.Second)
 	for {
-		left := processesMentioning("sleep 600")
+		left := zebratest.ProcessesMentioning("sleep 600")
 		_, terr := os.Stat(filepath.Join(out, "_temporary"))
 		if len(left) == 0 && terr != nil {
 			break
@@ -393,7 +371,7 @@ func TestKillAndBackground(t *testing.T) {
 func TestUpTwice(t *testing.T) {
 	bin := buildZebra(t)
 	c := startChaosCluster(t, bin)
-	before := processesMentioning(c.state)
+	before := zebratest.ProcessesMentioning(c.state)
 	out, err := exec.Command(bin, "up", "--no-swift", "--workers", "3", "--state", c.state).Output()
 	if err != nil {
 		t.Fatalf("second zebra up: %v", err)
@@ -401,7 +379,7 @@ func TestUpTwice(t *testing.T) {
 	if !strings.Contains(string(out), "export ZEBRA_JOBTRACKER="+c.jt.URL()) {
 		t.Errorf("second zebra up printed %q, want the running cluster's exports", out)
 	}
-	if after := processesMentioning(c.state); len(after) != len(before) {
+	if after := zebratest.ProcessesMentioning(c.state); len(after) != len(before) {
 		t.Errorf("second zebra up changed the processes: %v → %v", before, after)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"zebra/mapreduce/mrtest/suite"
+	"zebra/mapreduce/mrtest/zebratest"
 )
 
 // consoleCounters parses the job's final "Counters: N" dump of a
@@ -45,10 +46,7 @@ func TestConsoleCountersAgainstHadoop(t *testing.T) {
 	suite.Require(t, suite.Hadoop)
 	root, _ := filepath.Abs("../..")
 	oracle := filepath.Join(root, "scripts", "hadoop-oracle.sh")
-	bin := filepath.Join(t.TempDir(), "zebra")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := zebratest.Build(t)
 	jvmOnly := []string{"GC time elapsed (ms)", "Total committed heap usage (bytes)"}
 	base := t.TempDir()
 	long := strings.Repeat("long-directory-name-", 7) // the split's path over 127 bytes

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"zebra/adapters/hdfs/minicluster"
 
 	"zebra/mapreduce/mrtest/suite"
+	"zebra/mapreduce/mrtest/zebratest"
 )
 
 // upCluster runs `zebra up --state <temp> args…`, registers `zebra down`
@@ -24,30 +24,7 @@ import (
 // variables up printed as `export NAME=value` lines.
 func upCluster(t *testing.T, bin string, args ...string) map[string]string {
 	t.Helper()
-	state := filepath.Join(t.TempDir(), "cluster")
-	cmd := exec.Command(bin, append([]string{"up", "--state", state}, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	t.Cleanup(func() {
-		if out, err := exec.Command(bin, "down", "--state", state).CombinedOutput(); err != nil {
-			t.Errorf("zebra down: %v\n%s", err, out)
-		}
-		if left := processesMentioning(state); len(left) > 0 {
-			t.Errorf("processes left after zebra down: %v", left)
-		}
-	})
-	if err != nil {
-		t.Fatalf("zebra up: %v\n%s", err, stderr.Bytes())
-	}
-	env := map[string]string{"ZEBRA_CLUSTER": state}
-	for _, l := range strings.Split(string(out), "\n") {
-		if kv, ok := strings.CutPrefix(l, "export "); ok {
-			k, v, _ := strings.Cut(kv, "=")
-			env[k] = v
-		}
-	}
-	return env
+	return zebratest.Up(t, bin, "", args...).Env
 }
 
 // TestUpHDFS: `zebra up --hdfs` starts a real HDFS beside the cluster and

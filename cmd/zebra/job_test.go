@@ -10,40 +10,22 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"zebra/mapreduce/mrtest/zebratest"
 )
 
 // upWithToken starts `zebra up --no-swift` and returns the jobtracker's
 // URL and the token it printed; the cluster is stopped at cleanup.
 func upWithToken(t *testing.T, bin string) (jt, token, state string) {
 	t.Helper()
-	state = filepath.Join(t.TempDir(), "cluster")
-	cmd := exec.Command(bin, "up", "--no-swift", "--workers", "2", "--slots", "1", "--state", state)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("zebra up: %v\n%s", err, stderr.Bytes())
+	c := zebratest.Up(t, bin, "", "--no-swift", "--workers", "2", "--slots", "1")
+	jt, token = c.JobTracker(), c.Token()
+	if len(token) < 32 {
+		t.Fatalf("zebra up printed %q", c.Stdout)
 	}
-	t.Cleanup(func() {
-		if out, err := exec.Command(bin, "down", "--state", state).CombinedOutput(); err != nil {
-			t.Errorf("zebra down: %v\n%s", err, out)
-		}
-	})
-	for _, l := range strings.Split(string(out), "\n") {
-		if v, ok := strings.CutPrefix(l, "export ZEBRA_JOBTRACKER="); ok {
-			jt = v
-		}
-		if v, ok := strings.CutPrefix(l, "export ZEBRA_TOKEN="); ok {
-			token = v
-		}
+	if !strings.Contains(c.Stderr, jt+"/ui/") {
+		t.Errorf("zebra up does not print the UI's URL:\n%s", c.Stderr)
 	}
-	if jt == "" || len(token) < 32 {
-		t.Fatalf("zebra up printed %q", out)
-	}
-	if !strings.Contains(stderr.String(), jt+"/ui/") {
-		t.Errorf("zebra up does not print the UI's URL:\n%s", stderr.String())
-	}
-	return jt, token, state
+	return jt, token, c.State
 }
 
 // TestJobCommandOnCluster runs jobs on a real local cluster and reads

@@ -13,9 +13,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"zebra/jobtracker/pki"
 
-	"zebra/sandbox/native"
+	"zebra/jobtracker/pki"
 )
 
 const usage = `usage: zebra <command> [arguments]
@@ -44,9 +43,8 @@ Run 'zebra streaming -help' for the streaming options.
 `
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == native.InitArg {
-		native.InitMain() // inside a new sandbox instance; never returns
-	}
+	// As a sandbox's factory this process never gets here: package
+	// zebra/sandbox/native's init runs it (native.InitMain).
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	stopProfile := startProfile()
 	code := run(ctx, os.Args[1:])

@@ -28,6 +28,7 @@ import (
 
 	"zebra/mapreduce/archive/archivetest"
 	"zebra/mapreduce/mrtest/suite"
+	"zebra/web/browsertest"
 )
 
 // TestOpen runs apps on objects through the jobtracker's /open gateway of a
@@ -298,9 +299,7 @@ print(" ".join(out))
 	t.Run("browser", func(t *testing.T) {
 		bctx := browser(t)
 		src := "/open/images/photo.jpg?app=apps/watermark.wasm&text=" + url.QueryEscape("hello browser")
-		if err := chromedp.Do(bctx, chromedp.Navigate(jt+"/ui/login?token="+url.QueryEscape(tenant))); err != nil { // sets the login cookie
-			t.Fatal(err)
-		}
+		uiLogin(t, bctx, jt, tenant) // sets the session cookie
 		loadImage := fmt.Sprintf(`new Promise((ok, fail) => {
 			const img = document.createElement("img");
 			img.onload = () => ok(img.naturalWidth);
@@ -354,7 +353,8 @@ fetch("/ui/jobs", {credentials: "include"}).then(r => r.text()).then(t => { docu
 			t.Errorf("/open sets cookies: %q", c)
 		}
 		// The operator's session cookie does not open anything.
-		req, _ := http.NewRequest(http.MethodGet, jt+"/ui/login?token="+url.QueryEscape(token), nil)
+		req, _ := http.NewRequest(http.MethodPost, jt+"/ui/login", strings.NewReader(url.Values{"token": {token}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		lresp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -380,12 +380,7 @@ fetch("/ui/jobs", {credentials: "include"}).then(r => r.text()).then(t => { docu
 		// In Chromium: the operator is logged in to the UI; the tenant's page
 		// opened in the same browser runs no script and has an opaque origin.
 		bctx := browser(t)
-		if err := chromedp.Do(bctx, chromedp.Navigate(jt+"/ui/login?token="+url.QueryEscape(token))); err != nil {
-			t.Fatal(err)
-		}
-		if where, err := chromedp.Run(bctx, chromedp.Evaluate[string](`location.pathname`)); err != nil || where != "/ui/" {
-			t.Fatalf("operator login in Chromium: at %q (%v)", where, err)
-		}
+		uiLogin(t, bctx, jt, token)
 		// The control: the same page where scripts may run does run its script.
 		if err := chromedp.Do(bctx, chromedp.Navigate("data:text/html;base64,"+base64.StdEncoding.EncodeToString([]byte(page)))); err != nil {
 			t.Fatal(err)
@@ -426,6 +421,39 @@ fetch("/ui/jobs", {credentials: "include"}).then(r => r.text()).then(t => { docu
 			t.Errorf("the tenant's page in the operator's browser: title %q, text %q, origin %q; want its own title, untouched text, an opaque origin", title, text, origin)
 		}
 	})
+}
+
+// uiLogin logs the browser of ctx in to the UI of the jobtracker at jt as
+// cred the way a user does: it opens a one-time login link minted for
+// cred (POST /api/v1/login-codes), whose page's script posts the code, and
+// waits until the login has led to /ui/ (Evaluate fails while the page
+// navigates: asked again until then).
+func uiLogin(t *testing.T, ctx context.Context, jt, cred string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, jt+"/api/v1/login-codes", nil)
+	req.Header.Set("X-Auth-Token", cred)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("mint a login code: %v", err)
+	}
+	var lc struct{ Path string }
+	err = json.NewDecoder(resp.Body).Decode(&lc)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || err != nil || lc.Path == "" {
+		t.Fatalf("mint a login code: %s (%v)", resp.Status, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(jt+lc.Path)); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		loc, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname + " " + document.readyState`))
+		if err == nil && loc == "/ui/ complete" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the login link the browser is at %q (%v)", loc, err)
+		}
+	}
 }
 
 // sendToken makes the browser send cred as X-Auth-Token with every request.
@@ -548,29 +576,10 @@ func tarOf(t *testing.T, files map[string]string) []byte {
 	return b.Bytes()
 }
 
-// browser starts a headless Chromium (Debian's chromium package; without
-// it the test fails saying how to get it) with a fresh profile, for at most
-// two minutes; it is stopped when the test ends.
+// browser starts a headless Chromium with a fresh profile
+// (browsertest.New), for at most two minutes; it is stopped when the test
+// ends.
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	suite.Require(t, suite.Browser)
-	var chromium string
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			chromium = p
-			break
-		}
-	}
-	if chromium == "" {
-		t.Fatal("no Chromium: install Debian's chromium package (apt-get install chromium) to run the browser test")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	bctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(cancel)
-	bctx, cancel = context.WithTimeout(bctx, 2*time.Minute)
-	t.Cleanup(cancel)
-	return bctx
+	return browsertest.New(t, 2*time.Minute)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"zebra/jobtracker/api"
+	"zebra/mapreduce/mrtest/zebratest"
 )
 
 // TestUIScreenshots starts a real local cluster (`zebra up --no-swift`,
@@ -33,10 +34,7 @@ func TestUIScreenshots(t *testing.T) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(t.TempDir(), "zebra")
-	if b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
+	bin := zebratest.Build(t)
 	jt, token, state := upWithToken(t, bin)
 	c, err := api.NewClient(jt)
 	if err != nil {

@@ -51,16 +51,17 @@ func streamingCommand(ctx context.Context, args []string) int {
 }
 
 // localEnv is the environment of a job on the embedded local runner: local
-// files, the sandboxes, a scratch directory (removed by done) and the log
-// directory under stateDir.
+// files, the sandboxes, a scratch directory (scratch.go; removed by done)
+// and the log directory under stateDir.
 func localEnv() (e *streaming.Env, done func(), err error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot determine the working directory: %w", err)
 	}
-	work, err := os.MkdirTemp("", "zebra-work-")
+	logger := quietLogger()
+	work, release, err := newScratch(logger)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cannot create a scratch directory: %w", err)
+		return nil, nil, err
 	}
 	var conf *mapreduce.Conf // the job's, once parsed (see Configure)
 	reg := registry(func(k string) string {
@@ -71,11 +72,10 @@ func localEnv() (e *streaming.Env, done func(), err error) {
 	}, "")
 	site, err := hdfs.LoadConf("")
 	if err != nil {
-		os.RemoveAll(work)
+		release()
 		return nil, nil, err
 	}
 	slots, _ := strconv.Atoi(os.Getenv("ZEBRA_SLOTS"))
-	logger := quietLogger()
 	boxes := &sandboxes{logger: logger, local: true}
 	e = &streaming.Env{
 		Stdout:    os.Stdout,
@@ -97,7 +97,7 @@ func localEnv() (e *streaming.Env, done func(), err error) {
 		// One job per process: the runtime's memory limit may follow it.
 		LimitMemory: true,
 	}
-	return e, func() { boxes.close(); os.RemoveAll(work) }, nil
+	return e, func() { boxes.close(); release() }, nil
 }
 
 // quietLogger logs warnings and errors to stderr, or from the level

@@ -13,14 +13,6 @@ import (
 	"zebra/sandbox/native"
 )
 
-// The test binary is the native sandbox's init (InitPath defaults to the
-// running executable), as the zebra binary is in main.
-func init() {
-	if len(os.Args) > 1 && os.Args[1] == native.InitArg {
-		native.InitMain()
-	}
-}
-
 // TestTenantMaxima: --tenant-max parses over the defaults (the native
 // sandbox's own), a tenant's settings above a maximum are refused with the
 // setting and the maximum named, and a worker lowers them.

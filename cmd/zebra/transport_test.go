@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -20,6 +19,7 @@ import (
 	zmq "github.com/pebbe/zmq4"
 
 	"zebra/jobtracker/pki"
+	"zebra/mapreduce/mrtest/zebratest"
 )
 
 // TestUpTransportSecurity starts `zebra up --tls` and checks the transport
@@ -32,28 +32,10 @@ func TestUpTransportSecurity(t *testing.T) {
 		t.Skip("tasks run in the native sandbox, which needs root here")
 	}
 	bin := buildZebra(t)
-	state := filepath.Join(t.TempDir(), "cluster")
-	cmd := exec.Command(bin, "up", "--no-swift", "--tls", "--workers", "2", "--slots", "1", "--state", state)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("zebra up --tls: %v\n%s", err, stderr.Bytes())
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command(bin, "down", "--state", state).CombinedOutput(); err != nil {
-			t.Errorf("zebra down: %v\n%s", err, out)
-		}
-	})
-	exports := map[string]string{}
-	for _, l := range strings.Split(string(out), "\n") {
-		if k, v, ok := strings.Cut(strings.TrimPrefix(l, "export "), "="); ok {
-			exports[k] = v
-		}
-	}
-	jt, token, ca := exports["ZEBRA_JOBTRACKER"], exports["ZEBRA_TOKEN"], exports["ZEBRA_TLS_CA"]
+	c := zebratest.Up(t, bin, "", "--no-swift", "--tls", "--workers", "2", "--slots", "1")
+	state, jt, token, ca := c.State, c.JobTracker(), c.Token(), c.Env["ZEBRA_TLS_CA"]
 	if !strings.HasPrefix(jt, "https://127.0.0.1:") || token == "" || ca == "" {
-		t.Fatalf("zebra up --tls printed %q", out)
+		t.Fatalf("zebra up --tls printed %q", c.Stdout)
 	}
 	pool, err := pki.Pool(ca)
 	if err != nil {

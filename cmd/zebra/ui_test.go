@@ -8,10 +8,10 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"zebra/mapreduce/mrtest/zebratest"
 )
 
 // captureStderr runs f with os.Stderr going to a pipe and returns what
@@ -68,33 +68,13 @@ func TestPublicReadRefusedWithTenants(t *testing.T) {
 // request without a token read the jobs list.
 func TestUpLoginLink(t *testing.T) {
 	bin := buildZebra(t)
-	state := filepath.Join(t.TempDir(), "cluster")
-	cmd := exec.Command(bin, "up", "--no-swift", "--workers", "1", "--slots", "1", "--state", state, "--public-read")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	defer func() {
-		if b, err := exec.Command(bin, "down", "--state", state).CombinedOutput(); err != nil {
-			t.Errorf("zebra down: %v\n%s", err, b)
-		}
-	}()
-	if err != nil {
-		t.Fatalf("zebra up: %v\n%s", err, stderr.Bytes())
-	}
-	token, jt := "", ""
-	for _, l := range strings.Split(string(out), "\n") {
-		if v, ok := strings.CutPrefix(l, "export ZEBRA_TOKEN="); ok {
-			token = v
-		}
-		if v, ok := strings.CutPrefix(l, "export ZEBRA_JOBTRACKER="); ok {
-			jt = v
-		}
-	}
-	if token == "" || jt == "" {
-		t.Fatalf("zebra up printed no token or jobtracker:\n%s", out)
+	c := zebratest.Up(t, bin, "", "--no-swift", "--workers", "1", "--slots", "1", "--public-read")
+	state, token, jt := c.State, c.Token(), c.JobTracker()
+	if token == "" {
+		t.Fatalf("zebra up printed no token:\n%s", c.Stdout)
 	}
 	urls := regexp.MustCompile(`https?://[^\s"'()]+`)
-	printed := stderr.String() + string(out)
+	printed := c.Stderr + c.Stdout
 	link := ""
 	for _, u := range urls.FindAllString(printed, -1) {
 		if strings.Contains(u, token) || strings.Contains(u, url.QueryEscape(token)) {
@@ -105,7 +85,7 @@ func TestUpLoginLink(t *testing.T) {
 		}
 	}
 	if link == "" {
-		t.Fatalf("zebra up printed no login link:\n%s", stderr.String())
+		t.Fatalf("zebra up printed no login link:\n%s", c.Stderr)
 	}
 	// follow does what a browser does with the link: GET shows a page
 	// whose script posts the code back; the POST logs in.

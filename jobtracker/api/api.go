@@ -35,8 +35,16 @@ import (
 )
 
 // ProtocolVersion is the version of the worker protocol. A worker whose
-// version differs is refused at registration.
-const ProtocolVersion = 1
+// version differs is refused at registration (Registration.Protocol), with
+// a message naming both versions. Any change a peer of the other version
+// would misread — a field it would ignore but must act on, a route it
+// lacks — bumps it:
+//
+//	1  the first protocol
+//	2  ZeroCloud graph plans: Plan.Gangs (maps that start together) and
+//	   the streaming channels between them (/internal/v1/jobs/{id}/channels);
+//	   a version-1 worker would run a gang member alone, without its channels
+const ProtocolVersion = 2
 
 // Job states on the wire (mapreduce's names).
 const (

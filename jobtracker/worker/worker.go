@@ -20,6 +20,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"zebra/jobtracker/api"
 	"zebra/jobtracker/shuffle"
 	"zebra/jobtracker/triage"
@@ -119,6 +121,28 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Token != "" {
 		client.Token = cfg.Token
 	}
+	if err := os.MkdirAll(cfg.Data, 0o755); err != nil {
+		return fmt.Errorf("create worker data directory: %w", err)
+	}
+	lock, err := lockData(cfg.Data)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	// What an earlier process of this worker left in jobs/ and work/ (it
+	// was killed, or the machine stopped) is garbage: the jobs, attempts
+	// and map outputs it served lived in its memory and died with it, and
+	// forget, which removes a job's directories, is never called for them.
+	// The attempt logs (logs/) stay, as after a clean stop.
+	for _, d := range []string{"jobs", "work"} {
+		p := filepath.Join(cfg.Data, d)
+		if ents, _ := os.ReadDir(p); len(ents) > 0 {
+			cfg.Logger.Info("removing what an earlier worker process left", "dir", p, "entries", len(ents))
+			if err := os.RemoveAll(p); err != nil {
+				return fmt.Errorf("clear worker data directory: %w", err)
+			}
+		}
+	}
 	for _, d := range []string{"jobs", "work", "logs"} {
 		if err := os.MkdirAll(filepath.Join(cfg.Data, d), 0o755); err != nil {
 			return fmt.Errorf("create worker data directory: %w", err)
@@ -148,6 +172,24 @@ func Run(ctx context.Context, cfg Config) error {
 		w.pollLoop(ctx)
 	}
 	return nil
+}
+
+// lockData takes an exclusive flock on the worker's data directory for
+// the process's life: two workers on one directory would remove each
+// other's jobs.
+func lockData(dir string) (*os.File, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("lock worker data directory: %w", err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return nil, fmt.Errorf("worker data directory %s is in use by another worker process: give each worker its own --data", dir)
+		}
+		return nil, fmt.Errorf("lock worker data directory: %w", err)
+	}
+	return f, nil
 }
 
 // register introduces the worker, retrying while the jobtracker is

@@ -152,7 +152,7 @@ func (c *compiler) image(sg stageGroup, j int) *compiledImage {
 // the size and SHA-256 of the bytes read.
 func unpackImage(r io.Reader, dir string) ([]archive.Member, int64, string, error) {
 	h := sha256.New()
-	cr := &countReader{r: io.TeeReader(r, h)}
+	cr := &CountingReader{R: io.TeeReader(r, h)}
 	ms, err := archive.Extract(cr, dir, imageOptions)
 	if err == nil {
 		_, err = io.Copy(io.Discard, cr) // the end of the archive, for the sum
@@ -167,17 +167,19 @@ func unpackImage(r io.Reader, dir string) ([]archive.Member, int64, string, erro
 	if len(ms) == 0 {
 		return nil, 0, "", errors.New("bad image: the tar is empty")
 	}
-	return ms, cr.n, hex.EncodeToString(h.Sum(nil)), nil
+	return ms, cr.N, hex.EncodeToString(h.Sum(nil)), nil
 }
 
-type countReader struct {
-	r io.Reader
-	n int64
+// CountingReader counts the bytes read through it: N after the reads
+// from R. (The gateway counts a gzipped image's packed bytes with it.)
+type CountingReader struct {
+	R io.Reader
+	N int64
 }
 
-func (c *countReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
+func (c *CountingReader) Read(p []byte) (int, error) {
+	n, err := c.R.Read(p)
+	c.N += int64(n)
 	return n, err
 }
 

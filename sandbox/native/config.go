@@ -13,9 +13,9 @@ import (
 // its Config; change a copy to derive another Runner.
 type Config struct {
 	// InitPath is the binary that runs the sandbox init inside the new
-	// namespaces: the zebra binary (cmd/zebra runs InitMain for
-	// "zebra sandbox-init") or, in tests, the test binary. Empty means the
-	// running executable.
+	// namespaces: the zebra binary or, in tests, the test binary; any
+	// binary that links this package is one (its init runs InitMain).
+	// Empty means the running executable.
 	InitPath string
 
 	// ReadOnly are extra host paths mounted read-only at the same path

@@ -5,8 +5,8 @@
 //
 // # How an instance starts
 //
-// A Runner starts one factory process, the init binary (Config.InitPath,
-// which calls InitMain), and keeps Config.Pool instances ready ahead of
+// A Runner starts one factory process, the init binary (Config.InitPath:
+// any binary that links this package, whose init runs InitMain), and keeps Config.Pool instances ready ahead of
 // Start (ZeroVM's daemon mode). The factory forks each instance with a raw
 // clone(2) into new user, mount, PID, IPC and UTS namespaces (and a network
 // namespace, see below), maps its ids and puts it in the instance's

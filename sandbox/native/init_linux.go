@@ -19,13 +19,27 @@ import (
 	"zebra/sandbox/seccomp"
 )
 
-// InitMain is the sandbox's factory process: the Runner starts the init
-// binary (Config.InitPath) once, and the binary's main must call InitMain
-// first thing when os.Args[1] is InitArg (cmd/zebra) or the environment has
-// InitEnv=1 (tests). It reads its factorySpec from fd 3, then makes one
-// instance per request on the control socket (fd 4) until the Runner closes
-// it. It never returns: it exits with status 0 at the end of the requests
-// and 127 on failure, which it reports as the reply to the next request.
+// The Runner starts its init binary (Config.InitPath, by default the
+// running executable) as "PATH sandbox-init" with ZEBRA_SANDBOX_INIT=1.
+// This package's init turns such a process into the factory during
+// package initialisation, before any main or TestMain runs, so that
+// every binary that links the package — the zebra binary, each test
+// binary — is an init without a hook of its own.
+// (A test binary without one ran its own tests instead, as root, and
+// started a Runner of its own, whose factory did the same, until go test's
+// timeout killed the chain: every level's t.TempDir was left in /tmp.)
+func init() {
+	if len(os.Args) > 1 && os.Args[1] == InitArg && os.Getenv(InitEnv) == "1" {
+		InitMain()
+	}
+}
+
+// InitMain is the sandbox's factory process (this package's init calls
+// it, see above). It reads its factorySpec from fd 3, says factoryReady on
+// the control socket (fd 4), then makes one instance per request on it
+// until the Runner closes it. It never returns: it exits with status 0 at
+// the end of the requests and 127 on failure, which it reports as the
+// reply to the next request (or instead of factoryReady).
 func InitMain() {
 	runtime.LockOSThread() // instances are forked from this thread
 	if err := factoryMain(); err != nil {
@@ -163,6 +177,9 @@ func factoryMain() error {
 	// makes little garbage; collect it often.
 	debug.SetGCPercent(10)
 	debug.FreeOSMemory()
+	if _, err := unix.Write(ctlFD, []byte(factoryReady)); err != nil {
+		return fmt.Errorf("say ready: %w", err)
+	}
 	for {
 		n, oobn, _, _, err := unix.Recvmsg(ctlFD, buf, oob, unix.MSG_CMSG_CLOEXEC)
 		if errors.Is(err, unix.EINTR) {

@@ -12,13 +12,6 @@ import (
 	"zebra/mapreduce"
 )
 
-func TestMain(m *testing.M) {
-	if os.Getenv(InitEnv) == "1" {
-		InitMain()
-	}
-	os.Exit(m.Run())
-}
-
 // testConfig is the configuration of the tests: small limits, the test
 // binary as init.
 func testConfig(t testing.TB) Config {

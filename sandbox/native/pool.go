@@ -60,22 +60,59 @@ func (f *factoryProc) start() error {
 	done := make(chan struct{})
 	r.forks <- func() { err = cmd.Start(); close(done) }
 	<-done
+	theirs.Close() // the factory's alone now: its exit reads as EOF
 	if err != nil {
 		return fmt.Errorf("start factory: %w", err)
 	}
-	if _, err := specW.Write(b); err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
-		return fmt.Errorf("send factory spec: %w", err)
-	}
-	c, err := net.FileConn(mine)
-	if err != nil {
+	fail := func(err error) error {
 		cmd.Process.Kill()
 		cmd.Wait()
 		return err
 	}
-	f.cmd, f.ctl = cmd, c.(*net.UnixConn)
+	_, err = specW.Write(b)
+	specW.Close() // the factory reads the spec to its end
+	if err != nil {
+		return fail(fmt.Errorf("send factory spec: %w", err))
+	}
+	c, err := net.FileConn(mine)
+	if err != nil {
+		return fail(err)
+	}
+	ctl := c.(*net.UnixConn)
+	if err := awaitFactory(ctl, r.cfg.InitPath, factoryStartTimeout); err != nil {
+		ctl.Close()
+		return fail(err)
+	}
+	f.cmd, f.ctl = cmd, ctl
 	return nil
+}
+
+// factoryStartTimeout bounds how long a factory may take to say that it
+// is ready; a binary that is no sandbox init never does. (A variable for
+// the tests.)
+var factoryStartTimeout = 30 * time.Second
+
+// awaitFactory waits up to timeout for the factory's factoryReady message
+// on ctl. A binary that is not the sandbox init (a test binary would run
+// its tests instead, a program its own main) does not send it: that is an
+// error naming the binary and what it must do, instead of a Start that
+// waits for ever.
+func awaitFactory(ctl *net.UnixConn, initPath string, timeout time.Duration) error {
+	ctl.SetReadDeadline(time.Now().Add(timeout))
+	defer ctl.SetReadDeadline(time.Time{})
+	buf := make([]byte, 4096)
+	n, err := ctl.Read(buf)
+	switch {
+	case err == nil && string(buf[:n]) == factoryReady:
+		return nil
+	case err == nil && n > 4:
+		return fmt.Errorf("start factory: %s", buf[4:n]) // its own error
+	}
+	why := "exited"
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		why = "did not answer within " + timeout.String()
+	}
+	return fmt.Errorf("start factory: %s %s without starting as the sandbox init: the init binary (Config.InitPath) must link zebra/sandbox/native, whose init runs InitMain when started as %q with %s=1", initPath, why, InitArg, InitEnv)
 }
 
 // stop ends the factory (under mu).

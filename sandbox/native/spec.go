@@ -6,9 +6,14 @@ type rlimit struct {
 	Max      uint64 `json:"max"`
 }
 
-// InitArg is the argument after which cmd/zebra calls InitMain.
-const InitArg = "sandbox-init"
+// InitArg is the init binary's first argument and InitEnv=1 is its
+// environment when a Runner starts it as its factory; with both, this
+// package's init runs InitMain.
+const (
+	InitArg = "sandbox-init"
+	InitEnv = "ZEBRA_SANDBOX_INIT"
+)
 
-// InitEnv is set to "1" in the init's environment (tests call InitMain from
-// TestMain when they see it).
-const InitEnv = "ZEBRA_SANDBOX_INIT"
+// factoryReady is the factory's first message on the control socket, once
+// it has read its spec and is ready for requests.
+const factoryReady = "zebra sandbox factory ready"

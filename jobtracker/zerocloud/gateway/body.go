@@ -52,31 +52,19 @@ const (
 // errGzipRatio breaks off a gzipped image that expands beyond GzipRatio.
 var errGzipRatio = errors.New("the gzipped image expands too much")
 
-// countingReader counts the bytes read through it.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
 // ratioReader reads a gzip stream's unpacked bytes and fails with
 // errGzipRatio once they pass GzipFloor and GzipRatio times the packed
 // bytes read (in).
 type ratioReader struct {
 	zr  io.Reader
-	in  *countingReader
+	in  *zerocloud.CountingReader
 	out int64
 }
 
 func (r *ratioReader) Read(p []byte) (int, error) {
 	n, err := r.zr.Read(p)
 	r.out += int64(n)
-	if r.out > GzipFloor && r.out > GzipRatio*r.in.n {
+	if r.out > GzipFloor && r.out > GzipRatio*r.in.N {
 		return n, errGzipRatio
 	}
 	return n, err
@@ -330,7 +318,7 @@ func (j *Job) readImage(body io.Reader, gz bool, mt string) error {
 	}
 	defer f.Close()
 	if gz {
-		in := &countingReader{r: body}
+		in := &zerocloud.CountingReader{R: body}
 		zr, err := gzip.NewReader(in)
 		if err != nil {
 			return refuse(http.StatusUnprocessableEntity, "Error reading %s stream: %v", mt, err)
