@@ -189,9 +189,17 @@ func (s *Server) notify(tx *zmq.Socket) {
 
 // outMsg is a message a session wants sent to its fetcher.
 type outMsg struct {
-	sess      *session
-	hdr, body []byte // body may be nil
-	final     bool   // the session's last message
+	sess  *session
+	hdr   []byte
+	body  [][]byte // the payload frames, if any
+	buf   batchBuf // to be reused once sent
+	final bool     // the session's last message
+}
+
+// batchBuf holds the memory of a data message: its head frame and the
+// buffer its data frame is in.
+type batchBuf struct {
+	head, data []byte
 }
 
 // router is the state of the socket goroutine, which alone uses the ROUTER
@@ -201,6 +209,7 @@ type router struct {
 	sock     *zmq.Socket
 	sessions map[string]*session // by fetcher identity
 	frames   [][]byte
+	out      [][]byte // frames being sent
 }
 
 // serve is the socket goroutine: it receives requests, starts and stops
@@ -257,12 +266,10 @@ func (r *router) send(m outMsg) {
 	if r.sessions[ss.ident] != ss {
 		return // ended meanwhile
 	}
-	var err error
-	if m.body == nil {
-		err = sendFrames(r.sock, zmq.DONTWAIT, ss.identBytes, m.hdr)
-	} else {
-		err = sendFrames(r.sock, zmq.DONTWAIT, ss.identBytes, m.hdr, m.body)
-		ss.recycle(m.body)
+	r.out = append(append(r.out[:0], ss.identBytes, m.hdr), m.body...)
+	err := sendFrames(r.sock, zmq.DONTWAIT, r.out...)
+	if m.buf.data != nil {
+		ss.recycle(m.buf)
 	}
 	ss.heard = time.Now()
 	switch {
@@ -371,7 +378,7 @@ func (r *router) open(ident, hdr []byte, rest [][]byte) {
 		avail:      window,
 		credit:     make(chan int, window),
 		stop:       make(chan struct{}),
-		free:       make(chan []byte, window+1),
+		free:       make(chan batchBuf, window+1),
 		heard:      time.Now(),
 	}
 	r.sessions[ss.ident] = ss
@@ -421,7 +428,7 @@ type session struct {
 	avail  int           // credits, owned by the session goroutine
 	credit chan int      // credits granted by the fetcher
 	stop   chan struct{} // closed when the session has ended
-	free   chan []byte   // message buffers sent, for reuse
+	free   chan batchBuf     // message buffers sent, for reuse
 
 	heard time.Time // last message to or from the fetcher; owned by the socket goroutine
 }
@@ -429,35 +436,43 @@ type session struct {
 func (ss *session) run(seg mapreduce.Segment) {
 	defer ss.srv.running.Done()
 	defer ss.srv.active.Add(-1)
-	r, err := mapreduce.OpenSegment(seg)
+	chunks, err := mapreduce.OpenSegmentChunks(seg)
 	if err != nil {
 		ss.fail(err)
 		return
 	}
-	defer r.Close()
+	defer chunks.Close()
 	enc := newEncoder()
+	var offsets []int32
 	for seq := uint32(0); ; seq++ {
 		if !ss.acquire() {
 			return
 		}
-		var buf []byte
+		var b batchBuf
 		select {
-		case buf = <-ss.free:
+		case b = <-ss.free:
 		default:
 		}
-		msg, n, err := enc.encode(r, ss.batchBytes, buf)
+		data, offs, err := chunks.Next(b.data, ss.batchBytes, append(offsets[:0], 0))
+		offsets = offs
 		if err != nil {
 			ss.fail(err)
 			return
 		}
-		if n == 0 {
+		if len(data) == 0 {
 			break
 		}
-		if !ss.queue(dataHeader(seq), msg, false) {
+		head, pad, err := enc.batch(offsets, data, b.head)
+		if err != nil {
+			ss.fail(err)
+			return
+		}
+		m := outMsg{hdr: dataHeader(seq), body: [][]byte{head, data, pad}, buf: batchBuf{head: head, data: data[:cap(data)]}}
+		if !ss.queue(m) {
 			return
 		}
 	}
-	ss.queue(endHeader(seg.Records, seg.Length, seg.IFileSize), nil, true)
+	ss.queue(outMsg{hdr: endHeader(seg.Records, seg.Length, seg.IFileSize), final: true})
 }
 
 // fail queues the error message for err, a failure to read the segment.
@@ -469,7 +484,7 @@ func (ss *session) fail(err error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		ss.srv.log.Warn("shuffle server: cannot read map output", "id", ss.id, "partition", ss.partition, "err", err)
 	}
-	ss.queue(errorHeader(code), []byte(err.Error()), true)
+	ss.queue(outMsg{hdr: errorHeader(code), body: [][]byte{[]byte(err.Error())}, final: true})
 }
 
 // acquire takes one credit, waiting for the fetcher to grant one; false if
@@ -489,9 +504,10 @@ func (ss *session) acquire() bool {
 
 // queue hands a message to the socket goroutine; false if the session has
 // ended.
-func (ss *session) queue(hdr, body []byte, final bool) bool {
+func (ss *session) queue(m outMsg) bool {
+	m.sess = ss
 	select {
-	case ss.srv.out <- outMsg{sess: ss, hdr: hdr, body: body, final: final}:
+	case ss.srv.out <- m:
 	case <-ss.stop:
 		return false
 	}
@@ -502,8 +518,8 @@ func (ss *session) queue(hdr, body []byte, final bool) bool {
 	return true
 }
 
-// recycle returns a sent message buffer; called by the socket goroutine.
-func (ss *session) recycle(b []byte) {
+// recycle returns a sent message's buffers; called by the socket goroutine.
+func (ss *session) recycle(b batchBuf) {
 	select {
 	case ss.free <- b:
 	default:
