@@ -213,13 +213,13 @@ func TestAppendRecords(t *testing.T) {
 		offsets []int32
 		data    []byte
 	}{
-		{[]int32{0, 3}, []byte{1, 1, 'k'}},                  // shorter than its lengths
-		{[]int32{0, 4}, []byte{1, 0, 'k', 'x'}},             // longer
-		{[]int32{0, 2, 1}, []byte{0, 0}},                    // decreasing
-		{[]int32{0, 12}, binary.AppendUvarint(nil, 1<<62)},  // past the data
-		{[]int32{0, 11}, bytes.Repeat([]byte{0xff}, 11)},    // no uvarint
-		{[]int32{0, 2, 5}, []byte{0, 0, 1, 1, 'k'}},         // the second record bad
-		{[]int32{-1, 2}, []byte{0, 0}},                      // negative
+		{[]int32{0, 3}, []byte{1, 1, 'k'}},                 // shorter than its lengths
+		{[]int32{0, 4}, []byte{1, 0, 'k', 'x'}},            // longer
+		{[]int32{0, 2, 1}, []byte{0, 0}},                   // decreasing
+		{[]int32{0, 12}, binary.AppendUvarint(nil, 1<<62)}, // past the data
+		{[]int32{0, 11}, bytes.Repeat([]byte{0xff}, 11)},   // no uvarint
+		{[]int32{0, 2, 5}, []byte{0, 0, 1, 1, 'k'}},        // the second record bad
+		{[]int32{-1, 2}, []byte{0, 0}},                     // negative
 	} {
 		if err := f.AppendRecords(c.offsets, c.data); !IsKind(err, Invalid) {
 			t.Errorf("AppendRecords(%v, %q): %v, want an Invalid error", c.offsets, c.data, err)

@@ -428,7 +428,7 @@ type session struct {
 	avail  int           // credits, owned by the session goroutine
 	credit chan int      // credits granted by the fetcher
 	stop   chan struct{} // closed when the session has ended
-	free   chan batchBuf     // message buffers sent, for reuse
+	free   chan batchBuf // message buffers sent, for reuse
 
 	heard time.Time // last message to or from the fetcher; owned by the socket goroutine
 }

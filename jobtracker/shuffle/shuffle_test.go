@@ -504,14 +504,14 @@ func TestDecodeCorrupt(t *testing.T) {
 		{head, data[:len(data)-1], pad},
 		{head, append(bytes.Clone(data), 0), pad},
 		{head, data, append(bytes.Clone(pad), 0)},
-		{clone(head, len(schemaMessage), 1), data, pad},           // continuation marker
-		{clone(head, len(schemaMessage)+4, 0xff), data, pad},      // metadata length
-		{clone(head, len(head)-1, 0x7f), data, pad},               // last offset
-		{clone(head, len(head)-4*10, 0x7f), data, pad},            // an offset
-		{clone(head, len(schemaMessage)+20, 0x5a), data, pad},     // metadata
-		{head, clone(data, 0, 0x7f), pad},                         // a record's key length
-		second,                                                    // without the schema
-		{head[len(schemaMessage):], data, pad},                    // likewise
+		{clone(head, len(schemaMessage), 1), data, pad},       // continuation marker
+		{clone(head, len(schemaMessage)+4, 0xff), data, pad},  // metadata length
+		{clone(head, len(head)-1, 0x7f), data, pad},           // last offset
+		{clone(head, len(head)-4*10, 0x7f), data, pad},        // an offset
+		{clone(head, len(schemaMessage)+20, 0x5a), data, pad}, // metadata
+		{head, clone(data, 0, 0x7f), pad},                     // a record's key length
+		second,                                                // without the schema
+		{head[len(schemaMessage):], data, pad},                // likewise
 	} {
 		f, err := mapreduce.CreateSegmentFile(filepath.Join(dir, fmt.Sprint(i)))
 		if err != nil {
