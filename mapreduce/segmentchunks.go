@@ -57,13 +57,20 @@ func (c *SegmentChunks) Next(buf []byte, size int, ends []int32) (chunk []byte, 
 		if err := c.fill(fillTo); err != nil {
 			return nil, ends, err
 		}
-		pos, first := 0, len(ends)
-		for pos < c.n {
-			hdr, rec, ok := storedRecord(c.buf[pos:c.n])
-			if !ok || pos+hdr+rec > size && len(ends) > first {
+		pos, first, b := 0, len(ends), c.buf[:c.n]
+		for pos < len(b) {
+			var end int
+			if pos+1 < len(b) && b[pos] < 0x80 && b[pos+1] < 0x80 { // the common case
+				end = pos + 2 + int(b[pos]) + int(b[pos+1])
+			} else if hdr, rec, ok := storedRecord(b[pos:]); ok {
+				end = pos + hdr + rec
+			} else {
 				break // the rest is for the next call (or corrupt: see below)
 			}
-			pos += hdr + rec
+			if end > len(b) || end > size && len(ends) > first {
+				break
+			}
+			pos = end
 			ends = append(ends, int32(pos))
 		}
 		if len(ends) > first || c.n == 0 {
@@ -132,15 +139,28 @@ func (c *SegmentChunks) Close() {
 // the size of its two lengths, rec that of its key and value. ok is false
 // if the record is not all in b or its header does not parse.
 func storedRecord(b []byte) (hdr, rec int, ok bool) {
+	kl, vl, hdr := recordHeader(b)
+	if hdr == 0 || kl > uint64(len(b)) || vl > uint64(len(b)) || uint64(hdr)+kl+vl > uint64(len(b)) {
+		return 0, 0, false
+	}
+	return hdr, int(kl + vl), true
+}
+
+// recordHeader parses the key and value lengths at the front of b; hdr is
+// their size, 0 if they are not all in b or do not parse.
+func recordHeader(b []byte) (kl, vl uint64, hdr int) {
+	if len(b) >= 2 && b[0] < 0x80 && b[1] < 0x80 { // the common case
+		return uint64(b[0]), uint64(b[1]), 2
+	}
 	kl, n1 := binary.Uvarint(b)
 	if n1 <= 0 {
-		return 0, 0, false
+		return 0, 0, 0
 	}
 	vl, n2 := binary.Uvarint(b[n1:])
-	if n2 <= 0 || kl > uint64(len(b)) || vl > uint64(len(b)) || uint64(n1+n2)+kl+vl > uint64(len(b)) {
-		return 0, 0, false
+	if n2 <= 0 {
+		return 0, 0, 0
 	}
-	return n1 + n2, int(kl + vl), true
+	return kl, vl, n1 + n2
 }
 
 // AppendRecords appends records stored as a segment stores them (uvarint
@@ -160,13 +180,13 @@ func (f *SegmentFile) AppendRecords(offsets []int32, data []byte) error {
 			return E("append to segment file", Invalid, f.path, fmt.Errorf("bad offsets for record %d", i-1))
 		}
 		b := data[s:e]
-		kl, n1 := binary.Uvarint(b)
-		vl, n2 := uint64(0), 0
-		if n1 > 0 {
-			vl, n2 = binary.Uvarint(b[n1:])
-		}
-		if n1 <= 0 || n2 <= 0 || kl > uint64(len(b)) || vl > uint64(len(b)) || uint64(n1+n2)+kl+vl != uint64(len(b)) {
+		kl, vl, hdr := recordHeader(b)
+		if hdr == 0 || kl > uint64(len(b)) || vl > uint64(len(b)) || uint64(hdr)+kl+vl != uint64(len(b)) {
 			return E("append to segment file", Invalid, f.path, fmt.Errorf("record %d is not %d bytes of key and value lengths, key and value", i-1, len(b)))
+		}
+		if kl < 127 && vl < 127 { // the common case of vintSize
+			ifile += int64(4 + kl + vl)
+			continue
 		}
 		k, v := vintSize(int(kl))+int(kl), vintSize(int(vl))+int(vl)
 		ifile += int64(vintSize(k) + vintSize(v) + k + v)

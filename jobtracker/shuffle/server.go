@@ -378,7 +378,6 @@ func (r *router) open(ident, hdr []byte, rest [][]byte) {
 		avail:      window,
 		credit:     make(chan int, window),
 		stop:       make(chan struct{}),
-		free:       make(chan batchBuf, window+1),
 		heard:      time.Now(),
 	}
 	r.sessions[ss.ident] = ss
@@ -428,7 +427,10 @@ type session struct {
 	avail  int           // credits, owned by the session goroutine
 	credit chan int      // credits granted by the fetcher
 	stop   chan struct{} // closed when the session has ended
-	free   chan batchBuf // message buffers sent, for reuse
+	// free holds the buffers of sent messages for reuse, the last sent
+	// on top: reused first, it is the likeliest to be in the CPU's cache.
+	freeMu sync.Mutex
+	free   []batchBuf
 
 	heard time.Time // last message to or from the fetcher; owned by the socket goroutine
 }
@@ -448,11 +450,7 @@ func (ss *session) run(seg mapreduce.Segment) {
 		if !ss.acquire() {
 			return
 		}
-		var b batchBuf
-		select {
-		case b = <-ss.free:
-		default:
-		}
+		b := ss.reuse()
 		data, offs, err := chunks.Next(b.data, ss.batchBytes, append(offsets[:0], 0))
 		offsets = offs
 		if err != nil {
@@ -520,8 +518,23 @@ func (ss *session) queue(m outMsg) bool {
 
 // recycle returns a sent message's buffers; called by the socket goroutine.
 func (ss *session) recycle(b batchBuf) {
-	select {
-	case ss.free <- b:
-	default:
+	ss.freeMu.Lock()
+	if len(ss.free) <= cap(ss.credit) { // the window, and the one being encoded
+		ss.free = append(ss.free, b)
 	}
+	ss.freeMu.Unlock()
+}
+
+// reuse returns the buffers last recycled, if any.
+func (ss *session) reuse() batchBuf {
+	ss.freeMu.Lock()
+	defer ss.freeMu.Unlock()
+	n := len(ss.free)
+	if n == 0 {
+		return batchBuf{}
+	}
+	b := ss.free[n-1]
+	ss.free[n-1] = batchBuf{}
+	ss.free = ss.free[:n-1]
+	return b
 }
