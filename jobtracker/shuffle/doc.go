@@ -67,9 +67,9 @@
 // # Concurrency
 //
 // ZeroMQ sockets are not safe for concurrent use. A server's ROUTER socket
-// is used by one goroutine only, which receives requests and sends every
-// message; each fetch has a goroutine that reads the segment and encodes
-// batches as credits allow, and queues them for the socket goroutine, which
-// it wakes through an inproc socket pair. A Fetch uses its socket in the
-// calling goroutine only.
+// is used by one goroutine only, which receives requests and, as a fetch's
+// credits arrive, reads its segment, encodes the batches and sends them:
+// the bytes are read right before ZeroMQ copies them, in the same thread.
+// Close wakes it through an inproc socket pair. A Fetch uses its socket in
+// the calling goroutine only.
 package shuffle
