@@ -435,16 +435,17 @@ boot_out="$work/boot-bench.txt" shuffle_out="$work/shuffle-bench.txt"
 if [[ $gobench == 1 ]]; then
   # One repetition per run, the benchmarks of a package in one process, so
   # that zebra's and the baseline's repetitions interleave (go test -count N
-  # would run each benchmark N times in a row).
+  # would run each benchmark N times in a row). The shuffle's test binary is
+  # built once; BenchmarkShuffleVsRaw runs raw, rawfiles and shuffle, plain
+  # then with CURVE, in one process (bench/shuffle.sh runs it alone).
+  (cd "$top" && go test -c -o "$work/bin/shuffle.test" ./jobtracker/shuffle) || die "building jobtracker/shuffle's benchmarks failed"
   for r in $(seq 1 "$runs"); do
     log "run $r/$runs: sandbox boot benchmarks (1000 starts each)"
     (cd "$top" && go test -run '^$' -bench '^Benchmark(BootTrue|ForkExecTrue)$' -benchtime 1000x -count 1 ./sandbox/native) \
       >>"$boot_out" 2>&1 || { log "sandbox/native boot benchmark failed (it needs root and namespaces): $boot_out"; tail -5 "$boot_out" >&2
         echo "note sandbox boot benchmark failed in run $r: $(grep -m1 -i 'fail\|skip\|error' "$boot_out" | cut -c1-200)" >>"$raw"; }
-    # Hook: every Shuffle* benchmark, and whatever raw-ZeroMQ baselines exist
-    # (Benchmark.*Raw.*, e.g. RawZMQ, and a CURVE one once jobtracker/shuffle has it).
-    log "run $r/$runs: shuffle benchmarks ($shuffle_mb MB)"
-    (cd "$top" && ZEBRA_SHUFFLE_BENCH_MB=$shuffle_mb go test -run '^$' -bench '^Benchmark(Shuffle.*|.*Raw.*)$' -count 1 ./jobtracker/shuffle) \
+    log "run $r/$runs: shuffle vs raw ZeroMQ, plain and CURVE ($shuffle_mb MB partition, load $(cut -d' ' -f1 /proc/loadavg))"
+    (cd "$scratch" && ZEBRA_SHUFFLE_BENCH_MB=$shuffle_mb "$work/bin/shuffle.test" -test.run '^$' -test.bench '^BenchmarkShuffleVsRaw$' -test.benchtime 4x) \
       >>"$shuffle_out" 2>&1 || { log "jobtracker/shuffle benchmark failed: $shuffle_out"; tail -5 "$shuffle_out" >&2
         echo "note shuffle benchmark failed in run $r: $(grep -m1 -i 'fail\|error' "$shuffle_out" | cut -c1-200)" >>"$raw"; }
   done

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -16,10 +15,14 @@ import (
 	"zebra/mapreduce"
 )
 
-// schema is the schema of every record batch: one row per record.
+// schema is the schema of every record batch: one row per record, the
+// record's bytes exactly as the map output's segment stores them (uvarint
+// key length, uvarint value length, key, value), so that a batch's data
+// buffer is a run of the segment as it is and the fetcher writes it to its
+// segment file as it arrives.
 var schema = arrow.NewSchema([]arrow.Field{
-	{Name: "key", Type: arrow.BinaryTypes.Binary},
-	{Name: "value", Type: arrow.BinaryTypes.Binary},
+	{Name: "record", Type: arrow.BinaryTypes.Binary, Metadata: arrow.NewMetadata(
+		[]string{"zebra.encoding"}, []string{"uvarint key length, uvarint value length, key, value"})},
 }, nil)
 
 // schemaMessage is schema as an encapsulated Arrow IPC message, which
@@ -27,30 +30,47 @@ var schema = arrow.NewSchema([]arrow.Field{
 // for byte instead of parsing what arrives: Arrow's reader would allocate
 // whatever corrupt metadata claims.
 var schemaMessage = func() []byte {
-	var out appendWriter
+	var out bytes.Buffer
 	if err := ipc.NewWriter(&out, ipc.WithSchema(schema)).Close(); err != nil {
 		panic(err)
 	}
-	return out.b[:len(out.b)-8] // without the end-of-stream marker
+	return out.Bytes()[:out.Len()-8] // without the end-of-stream marker
 }()
 
-// encoder turns a segment's records into Arrow IPC messages, one record
-// batch per data message. The arrays are built directly on its offset and
-// data slices, which are reused from batch to batch.
+// encoder turns batches of records into Arrow IPC messages, one record
+// batch per data message. A batch's array is built on the records' bytes
+// and offsets as they are, and the IPC writer's output is split around its
+// data buffer, which is sent from where it was read: a message is head
+// (the encapsulated message up to the data buffer: its prefix, metadata and
+// offsets buffer), the data, and pad (the data buffer's padding).
 type encoder struct {
-	keyOff, valOff []int32
-	keys, vals     []byte
-	out            appendWriter
-	w              *ipc.Writer
+	w   *ipc.Writer
+	out splitWriter
 }
 
-// appendWriter is the io.Writer under the IPC writer: it appends to b.
-type appendWriter struct{ b []byte }
+// splitWriter is the io.Writer under the IPC writer: it appends what is
+// written before data to head and counts what is written after it.
+type splitWriter struct {
+	data    []byte
+	head    []byte
+	sawData bool
+	pad     int
+}
 
-func (a *appendWriter) Write(p []byte) (int, error) {
-	a.b = append(a.b, p...)
+func (w *splitWriter) Write(p []byte) (int, error) {
+	switch {
+	case w.sawData:
+		w.pad += len(p)
+	case len(p) == len(w.data) && len(p) > 0 && &p[0] == &w.data[0]:
+		w.sawData = true
+	default:
+		w.head = append(w.head, p...)
+	}
 	return len(p), nil
 }
+
+// zeros is the padding of a data buffer.
+var zeros [8]byte
 
 func newEncoder() *encoder {
 	e := &encoder{}
@@ -58,49 +78,31 @@ func newEncoder() *encoder {
 	return e
 }
 
-// errTooLarge is returned for a batch whose keys or values do not fit the
-// 32-bit offsets of Arrow's binary type.
+// errTooLarge is returned for records that do not fit the 32-bit offsets
+// of Arrow's binary type.
 var errTooLarge = errors.New("record too large for an Arrow binary array")
 
-// encode reads records from r until their size reaches target (one record
-// at least) and returns them as an Arrow IPC message in buf, reused if big
-// enough; the first message is preceded by the schema message. It returns
-// n == 0 at the end of the segment.
-func (e *encoder) encode(r *mapreduce.SegmentReader, target int, buf []byte) (msg []byte, n int, err error) {
-	e.keyOff, e.valOff = append(e.keyOff[:0], 0), append(e.valOff[:0], 0)
-	e.keys, e.vals = e.keys[:0], e.vals[:0]
-	size := 0
-	for size < target && r.Next() {
-		k, v := r.Key(), r.Value()
-		if len(e.keys)+len(k) > math.MaxInt32 || len(e.vals)+len(v) > math.MaxInt32 {
-			return nil, 0, errTooLarge
-		}
-		e.keys = append(e.keys, k...)
-		e.vals = append(e.vals, v...)
-		e.keyOff = append(e.keyOff, int32(len(e.keys)))
-		e.valOff = append(e.valOff, int32(len(e.vals)))
-		size += len(k) + len(v) + 8
+// batch encodes the records in data, offsets their boundaries (from 0 to
+// len(data), one more than there are records), as the next message of the
+// stream: the message is head, data, pad. head is built in headBuf's
+// memory when it is big enough; the first message's starts with the schema
+// message. pad is shared, read-only memory.
+func (e *encoder) batch(offsets []int32, data, headBuf []byte) (head, pad []byte, err error) {
+	if len(data) > math.MaxInt32 {
+		return nil, nil, errTooLarge
 	}
-	if err := r.Err(); err != nil {
-		return nil, 0, err
-	}
-	n = len(e.keyOff) - 1
-	if n == 0 {
-		return nil, 0, nil
-	}
-	keys, vals := binaryArray(e.keyOff, e.keys), binaryArray(e.valOff, e.vals)
-	rec := array.NewRecord(schema, []arrow.Array{keys, vals}, int64(n))
-	keys.Release()
-	vals.Release()
+	records := binaryArray(offsets, data)
+	rec := array.NewRecord(schema, []arrow.Array{records}, int64(len(offsets)-1))
+	records.Release()
 	defer rec.Release()
-
-	if need := size + 4<<10; cap(buf) < need {
-		buf = make([]byte, 0, need)
+	e.out = splitWriter{data: data, head: headBuf[:0]}
+	if err := e.w.Write(rec); err != nil {
+		return nil, nil, err
 	}
-	e.out.b = buf[:0]
-	err = e.w.Write(rec)
-	msg, e.out.b = e.out.b, nil
-	return msg, n, err
+	if !e.out.sawData || e.out.pad >= len(zeros) {
+		return nil, nil, errors.New("the Arrow IPC writer did not write the data buffer as it is") // a bug
+	}
+	return e.out.head, zeros[:e.out.pad], nil
 }
 
 // binaryArray makes a binary array on the given offsets and data, without
@@ -115,181 +117,91 @@ func binaryArray(offsets []int32, data []byte) *array.Binary {
 	return array.NewBinaryData(d)
 }
 
-// decoder decodes the data messages of one fetch and appends their records
-// to a segment file.
+// decoder checks the data messages of one fetch and appends their records
+// to a segment file. It does not parse a message's Arrow metadata: it takes
+// the offsets buffer from where the message puts it, encodes a record batch
+// on those offsets and the data as the server's encoder does, and requires
+// the bytes to be the same. So whatever it accepts is what a server would
+// send for the records it writes, and a corrupt message cannot make Arrow
+// allocate what its metadata claims.
 type decoder struct {
-	msgs frameMessages
-	r    *ipc.Reader
-	mem  *poolAllocator
+	enc     *encoder
+	offsets []int32
+	head    []byte // what enc wrote last
 }
 
-func newDecoder() *decoder { return &decoder{mem: &poolAllocator{}} }
+func newDecoder() *decoder { return &decoder{enc: newEncoder()} }
 
 func corrupt(format string, args ...any) error {
 	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ErrCorrupt)
 }
 
-// decode appends the records of the record batch in msg (the first one
-// preceded by the schema) to out. Errors of out are returned as they are,
-// anything wrong with msg as ErrCorrupt.
-func (d *decoder) decode(msg []byte, out *mapreduce.SegmentFile) (err error) {
-	// Arrow's arrays trust their metadata and panic on inconsistencies.
+// decode appends the records of a data message's payload frames (head,
+// data, pad) to out. Errors of out are returned as they are, anything
+// wrong with the frames as ErrCorrupt.
+func (d *decoder) decode(frames [][]byte, out *mapreduce.SegmentFile) (err error) {
 	defer func() {
-		if r := recover(); r != nil {
-			err = corrupt("malformed Arrow record batch: %v", r)
+		if r := recover(); r != nil { // a bug, not the data's fault
+			err = corrupt("Arrow record batch: %v", r)
 		}
 	}()
-	if d.r == nil {
-		if !bytes.HasPrefix(msg, schemaMessage) {
-			return corrupt("first data message without the Arrow schema")
-		}
-		d.msgs.frame = schemaMessage
-		r, err := ipc.NewReaderFromMessageReader(&d.msgs, ipc.WithSchema(schema), ipc.WithAllocator(d.mem))
-		if err != nil {
-			return fmt.Errorf("read Arrow schema: %w", err) // a bug
-		}
-		d.r = r
-		msg = msg[len(schemaMessage):]
+	if len(frames) != 3 {
+		return corrupt("data message of %d frames, want 3", len(frames))
 	}
-	d.msgs.frame = msg
-	d.mem.limit = len(msg) + 64 // no array buffer is longer than the message
-	if !d.r.Next() {
-		if err := d.r.Err(); err != nil {
-			return corrupt("read Arrow record batch: %v", err)
-		}
-		return corrupt("data message without a record batch")
+	head, data, pad := frames[0], frames[1], frames[2]
+	if err := d.readOffsets(head, len(data)); err != nil {
+		return err
 	}
-	if len(d.msgs.frame) != 0 {
-		return corrupt("%d bytes after the record batch", len(d.msgs.frame))
+	want, wantPad, err := d.enc.batch(d.offsets, data, d.head)
+	if err != nil {
+		return corrupt("%v", err)
 	}
-	rec := d.r.Record()
-	keys, ok1 := rec.Column(0).(*array.Binary)
-	vals, ok2 := rec.Column(1).(*array.Binary)
-	n := int(rec.NumRows())
-	if !ok1 || !ok2 || keys.Len() != n || vals.Len() != n || keys.NullN() != 0 || vals.NullN() != 0 {
-		return corrupt("bad record batch columns")
+	d.head = want
+	if !bytes.Equal(want, head) || !bytes.Equal(pad, wantPad) {
+		return corrupt("record batch of %d records in %d bytes not as Arrow encodes it", len(d.offsets)-1, len(data))
 	}
-	if n == 0 {
-		return nil
-	}
-	err = out.AppendColumns(keys.ValueOffsets(), dataBytes(keys), vals.ValueOffsets(), dataBytes(vals))
+	err = out.AppendRecords(d.offsets, data)
 	if mapreduce.IsKind(err, mapreduce.Invalid) {
 		return corrupt("%v", err)
 	}
 	return err
 }
 
-// dataBytes returns the data buffer of a binary array, which the array's
-// offsets index.
-func dataBytes(a *array.Binary) []byte {
-	if b := a.Data().Buffers()[2]; b != nil {
-		return b.Bytes()
-	}
-	return nil
-}
-
-func (d *decoder) close() {
-	if d.r != nil {
-		d.r.Release()
-	}
-}
-
-// frameMessages is an ipc.MessageReader over the encapsulated Arrow IPC
-// messages in frame, consumed from the front. Messages share frame's
-// memory.
-type frameMessages struct {
-	frame []byte
-}
-
-var emptyBuffer = memory.NewBufferBytes(nil)
-
-func (m *frameMessages) Message() (msg *ipc.Message, err error) {
-	defer func() {
-		if recover() != nil {
-			msg, err = nil, errors.New("malformed Arrow IPC message")
+// readOffsets reads the offsets buffer of the record batch message in head
+// into d.offsets: the end of the message, after its metadata; the first
+// message starts with the schema message.
+func (d *decoder) readOffsets(head []byte, dataLen int) error {
+	b := head
+	if len(d.head) == 0 { // the first message
+		if !bytes.HasPrefix(b, schemaMessage) {
+			return corrupt("first data message without the Arrow schema")
 		}
-	}()
-	if len(m.frame) == 0 {
-		return nil, io.EOF
+		b = b[len(schemaMessage):]
 	}
 	// Encapsulated message: 0xFFFFFFFF, metadata length (padded), the
-	// Message flatbuffer, then the body, whose length the flatbuffer gives.
-	if len(m.frame) < 8 || binary.LittleEndian.Uint32(m.frame) != 0xFFFFFFFF {
-		return nil, errors.New("missing Arrow IPC continuation marker")
+	// Message flatbuffer, then the body: here the offsets buffer, padded
+	// to 8 bytes.
+	if len(b) < 8 || binary.LittleEndian.Uint32(b) != 0xFFFFFFFF {
+		return corrupt("missing Arrow IPC continuation marker")
 	}
-	metaLen := int(binary.LittleEndian.Uint32(m.frame[4:]))
-	if metaLen == 0 {
-		return nil, io.EOF // end-of-stream marker
+	metaLen := binary.LittleEndian.Uint32(b[4:])
+	if uint64(metaLen) > uint64(len(b)-8) {
+		return corrupt("truncated Arrow IPC metadata")
 	}
-	if metaLen > len(m.frame)-8 {
-		return nil, errors.New("truncated Arrow IPC metadata")
+	b = b[8+metaLen:]
+	if len(b) < 8 || len(b)%8 != 0 {
+		return corrupt("Arrow offsets buffer of %d bytes", len(b))
 	}
-	meta := memory.NewBufferBytes(m.frame[8 : 8+metaLen])
-	bodyLen := ipc.NewMessage(meta, emptyBuffer).BodyLen()
-	rest := m.frame[8+metaLen:]
-	if bodyLen < 0 || bodyLen > int64(len(rest)) {
-		return nil, errors.New("truncated Arrow IPC body")
+	n := len(b) / 4
+	if binary.LittleEndian.Uint32(b[len(b)-4:]) == 0 {
+		n-- // padding: the data of a batch is never empty
 	}
-	m.frame = rest[bodyLen:]
-	return ipc.NewMessage(meta, memory.NewBufferBytes(rest[:bodyLen])), nil
-}
-
-func (m *frameMessages) Retain()  {}
-func (m *frameMessages) Release() {}
-
-// poolAllocator is a memory.Allocator that reuses freed buffers: the IPC
-// reader allocates a fresh buffer for every array buffer of every batch,
-// which would otherwise be as much garbage as data. It is used by one
-// goroutine only.
-//
-// It refuses to allocate more than limit bytes, by panicking: the IPC reader
-// allocates what a message's metadata claims before reading it, and turns
-// the panic into an error.
-type poolAllocator struct {
-	free  [][]byte
-	limit int
-}
-
-const poolMax = 8
-
-func (p *poolAllocator) Allocate(size int) []byte {
-	if size > p.limit {
-		panic(fmt.Sprintf("Arrow buffer of %d bytes in a message of %d", size, p.limit))
+	d.offsets = d.offsets[:0]
+	for i := range n {
+		d.offsets = append(d.offsets, int32(binary.LittleEndian.Uint32(b[4*i:])))
 	}
-	for i, b := range p.free {
-		if cap(b) >= size {
-			last := len(p.free) - 1
-			p.free[i] = p.free[last]
-			p.free = p.free[:last]
-			return b[:size]
-		}
+	if n < 2 || d.offsets[0] != 0 || int64(d.offsets[n-1]) != int64(dataLen) {
+		return corrupt("Arrow offsets do not span the batch's %d bytes of records", dataLen)
 	}
-	return make([]byte, size, max(size, 4<<10))
-}
-
-func (p *poolAllocator) Reallocate(size int, b []byte) []byte {
-	if cap(b) >= size {
-		return b[:size]
-	}
-	nb := p.Allocate(size)
-	copy(nb, b)
-	p.Free(b)
-	return nb
-}
-
-func (p *poolAllocator) Free(b []byte) {
-	if cap(b) == 0 {
-		return
-	}
-	if len(p.free) < poolMax {
-		p.free = append(p.free, b)
-		return
-	}
-	// Keep the biggest buffers.
-	for i, f := range p.free {
-		if cap(f) < cap(b) {
-			p.free[i] = b
-			return
-		}
-	}
+	return nil
 }

@@ -176,26 +176,13 @@ func benchRaw(b *testing.B, c *child, out mapreduce.MapOutput, opt FetchOptions,
 // benchWire returns how many data messages a fetch of out's partition 0
 // with opt receives and their mean payload size.
 func benchWire(b *testing.B, out mapreduce.MapOutput, opt FetchOptions) (count, size int) {
-	r, err := mapreduce.OpenSegment(out.Segments[0])
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer r.Close()
-	enc := newEncoder()
 	total := 0
-	var buf []byte
-	for {
-		msg, n, err := enc.encode(r, opt.BatchBytes, buf)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
+	forBatches(b, out.Segments[0], opt.BatchBytes, func(frames [][]byte) {
 		count++
-		total += len(msg)
-		buf = msg
-	}
+		for _, f := range frames {
+			total += len(f)
+		}
+	})
 	return count, total / count
 }
 

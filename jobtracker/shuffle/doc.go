@@ -20,23 +20,33 @@
 //
 // Server to fetcher:
 //
-//	data    'D' seq:u32 | Arrow IPC message(s)
+//	data    'D' seq:u32 | head | records | padding
 //	end     'E' records:u64 length:u64 ifileSize:u64
 //	error   'R' code:u8 | text
 //
-// A fetch starts with open and holds window credits. The server sends a
-// data message only against a credit; the fetcher returns one credit per
-// data message it receives (before writing the batch out). So at most
-// window batches, each about batchBytes, are on their way per fetch, in the
-// server's queues, the network, or the fetcher's; nothing is pushed beyond
-// that.
+// The version is 2; a server answers an open of another version with a bad
+// request error naming both. A fetch starts with open and holds window
+// credits. The server sends a data message only against a credit; the
+// fetcher returns one credit per data message it receives (before writing
+// the batch out). So at most window batches, each about batchBytes, are
+// on their way per fetch, in the server's queues, the network, or the
+// fetcher's; nothing is pushed beyond that.
 //
-// Data messages are numbered from 0. Their payloads are encapsulated Arrow
-// IPC stream messages: the schema message (fields key and value, binary,
-// not nullable) followed by the first record batch in data message 0, one
-// record batch in each later one, one row per record in segment order;
-// concatenated, they make an Arrow IPC stream. The fetcher checks the
-// schema message byte for byte against its own rather than parse it. An
+// Data messages are numbered from 0. The three frames of their payloads
+// make an encapsulated Arrow IPC stream message, split around the record
+// batch's data buffer: the message up to it (prefix, metadata, offsets
+// buffer), the data buffer, its padding. The schema message (one field,
+// record, binary, not nullable) precedes the first record batch in data
+// message 0, one record batch is in each later one, one row per record in
+// segment order; concatenated, the payloads make an Arrow IPC stream. A row
+// is the record exactly as the map output's segment stores it (uvarint key
+// length, uvarint value length, key, value), so a batch's data buffer is a
+// run of whole records of the segment, sent from the buffer it was read
+// into and written to the fetched segment file from the one it arrives in,
+// after the fetcher has checked that each row parses as one record. The
+// fetcher does not parse the Arrow metadata: it encodes a record batch of
+// the offsets and data it received, as the server does, and requires the
+// same bytes (so both sides must use the same Arrow release). An
 // end message closes a fetch with the segment's record count, length and
 // IFile size as the server registered them, which the fetcher checks
 // against what it wrote. An empty partition gets end at once.
@@ -57,9 +67,9 @@
 // # Concurrency
 //
 // ZeroMQ sockets are not safe for concurrent use. A server's ROUTER socket
-// is used by one goroutine only, which receives requests and sends every
-// message; each fetch has a goroutine that reads the segment and encodes
-// batches as credits allow, and queues them for the socket goroutine, which
-// it wakes through an inproc socket pair. A Fetch uses its socket in the
-// calling goroutine only.
+// is used by one goroutine only, which receives requests and, as a fetch's
+// credits arrive, reads its segment, encodes the batches and sends them:
+// the bytes are read right before ZeroMQ copies them, in the same thread.
+// Close wakes it through an inproc socket pair. A Fetch uses its socket in
+// the calling goroutine only.
 package shuffle

@@ -6,29 +6,43 @@ import (
 	"zebra/mapreduce"
 )
 
+// forBatches encodes seg's records in batches of batchBytes as a server
+// does and calls fn with each data message's payload frames (head, data,
+// pad), valid during the call.
+func forBatches(tb testing.TB, seg mapreduce.Segment, batchBytes int, fn func(frames [][]byte)) {
+	c, err := mapreduce.OpenSegmentChunks(seg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer c.Close()
+	enc := newEncoder()
+	var buf, head []byte
+	var offsets []int32
+	for {
+		data, offs, err := c.Next(buf, batchBytes, append(offsets[:0], 0))
+		offsets = offs
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if len(data) == 0 {
+			return
+		}
+		h, pad, err := enc.batch(offsets, data, head)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		fn([][]byte{h, data, pad})
+		buf, head = data[:cap(data)], h
+	}
+}
+
 // BenchmarkEncode encodes the benchmark partition into data messages in
 // process: the server's work per byte besides ZeroMQ.
 func BenchmarkEncode(b *testing.B) {
 	out := benchData(b)
 	b.SetBytes(out.Segments[0].Length)
-	var buf []byte
 	for b.Loop() {
-		r, err := mapreduce.OpenSegment(out.Segments[0])
-		if err != nil {
-			b.Fatal(err)
-		}
-		enc := newEncoder()
-		for {
-			msg, n, err := enc.encode(r, DefaultBatchBytes, buf)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if n == 0 {
-				break
-			}
-			buf = msg
-		}
-		r.Close()
+		forBatches(b, out.Segments[0], DefaultBatchBytes, func([][]byte) {})
 	}
 }
 

@@ -124,7 +124,6 @@ func fetch(ctx context.Context, endpoint, id string, partition int, path string,
 	}
 	f := &fetcher{ctx: ctx, sock: sock, timeout: opt.Timeout, poller: zmq.NewPoller(), dec: newDecoder()}
 	f.poller.Add(sock, zmq.POLLIN)
-	defer f.dec.close()
 	want, err := f.run(id, uint32(partition), opt, out)
 	if err != nil {
 		sendFrames(sock, zmq.DONTWAIT, []byte{kindCancel}) // best effort
@@ -169,7 +168,7 @@ func (f *fetcher) run(id string, partition uint32, opt FetchOptions, out *mapred
 		}
 		hdr := frames[0]
 		switch {
-		case hdr[0] == kindData && len(hdr) == dataLen && len(frames) == 2:
+		case hdr[0] == kindData && len(hdr) == dataLen && len(frames) == 4:
 			if got := binary.LittleEndian.Uint32(hdr[1:]); got != seq {
 				return mapreduce.Segment{}, corrupt("data message %d where %d was due", got, seq)
 			}
@@ -178,7 +177,7 @@ func (f *fetcher) run(id string, partition uint32, opt FetchOptions, out *mapred
 			if err := sendFrames(f.sock, zmq.DONTWAIT, credit); err != nil {
 				return mapreduce.Segment{}, fmt.Errorf("send credit: %v: %w", err, ErrUnavailable)
 			}
-			if err := f.dec.decode(frames[1], out); err != nil {
+			if err := f.dec.decode(frames[1:], out); err != nil {
 				return mapreduce.Segment{}, err
 			}
 			if testHookData != nil {

@@ -26,8 +26,8 @@ import (
 const (
 	childEnv       = "ZEBRA_SHUFFLE_TEST_CHILD"
 	childOutputEnv = "ZEBRA_SHUFFLE_TEST_OUTPUT"
-	// childProfileEnv names a file for a CPU profile of a child server, for
-	// looking into the server side of BenchmarkShuffle.
+	// childProfileEnv names a file for a CPU profile of a child (server or
+	// raw sender), for looking into the server side of a benchmark.
 	childProfileEnv = "ZEBRA_SHUFFLE_TEST_CHILD_CPUPROFILE"
 	// childCurveEnv, if set, makes the child a CURVE server: "SECRET
 	// CLIENT_PUBLIC" (its secret key, the one client key it admits).
@@ -81,14 +81,7 @@ func runServerChild() {
 	if err != nil {
 		childFatal(err)
 	}
-	if path := os.Getenv(childProfileEnv); path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			childFatal(err)
-		}
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
-	}
+	defer startChildProfile()()
 	srv.Add(childOutputID, out)
 	fmt.Println(srv.Endpoint())
 	for in := bufio.NewScanner(os.Stdin); in.Scan(); {
@@ -97,6 +90,26 @@ func runServerChild() {
 		}
 	}
 	srv.Close()
+}
+
+// startChildProfile starts a CPU profile of the child into the file named
+// by childProfileEnv, if set; the function it returns stops it.
+func startChildProfile() func() {
+	path := os.Getenv(childProfileEnv)
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		childFatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		childFatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
 
 // runRawChild is the baseline sender: a ROUTER socket (a CURVE server if
@@ -126,12 +139,14 @@ func runRawChild() {
 	}
 	ep, _ := sock.GetLastEndpoint()
 	fmt.Println(ep)
+	stopProfile := startChildProfile()
 	go func() {
 		for in := bufio.NewScanner(os.Stdin); in.Scan(); {
 			if in.Text() == "cpu" {
 				fmt.Println(int64(cpuTime()))
 			}
 		}
+		stopProfile()
 		os.Exit(0)
 	}()
 	var buf []byte

@@ -10,7 +10,9 @@ import (
 )
 
 // protocolVersion is sent in every open request; a server refuses others.
-const protocolVersion = 1
+// Version 2: a record batch has one column, the records as the segment
+// stores them (version 1 had key and value columns).
+const protocolVersion = 2
 
 // Message kinds: the first byte of a message's header frame.
 const (
@@ -90,7 +92,7 @@ func parseOpen(b []byte) (openRequest, error) {
 		return openRequest{}, fmt.Errorf("bad open request of %d bytes", len(b))
 	}
 	if b[1] != protocolVersion {
-		return openRequest{}, fmt.Errorf("unsupported protocol version %d (want %d)", b[1], protocolVersion)
+		return openRequest{}, fmt.Errorf("shuffle protocol version %d is not supported: this server speaks version %d (run the same zebra release on every worker)", b[1], protocolVersion)
 	}
 	return openRequest{
 		partition:  binary.LittleEndian.Uint32(b[2:]),

@@ -42,13 +42,10 @@ type Server struct {
 	mu      sync.RWMutex
 	outputs map[string]mapreduce.MapOutput
 
-	out       chan outMsg   // messages of fetch sessions, sent by the socket goroutine
-	wake      chan struct{} // tells the notifier to wake the socket goroutine
 	closing   chan struct{} // closed by Close
 	closeOnce sync.Once
-	done      chan struct{}  // closed when the socket goroutine has stopped
-	running   sync.WaitGroup // session goroutines
-	active    atomic.Int64   // session goroutines, for tests
+	done      chan struct{} // closed when the socket goroutine has stopped
+	active    atomic.Int64  // fetches under way, for tests
 	stopCtx   func() bool
 }
 
@@ -86,8 +83,6 @@ func listenWith(ctx context.Context, endpoint string, logger *slog.Logger, key *
 		log:      logger,
 		endpoint: resolved,
 		outputs:  make(map[string]mapreduce.MapOutput),
-		out:      make(chan outMsg, 256),
-		wake:     make(chan struct{}, 1),
 		closing:  make(chan struct{}),
 		done:     make(chan struct{}),
 	}
@@ -99,8 +94,7 @@ func listenWith(ctx context.Context, endpoint string, logger *slog.Logger, key *
 }
 
 // openSockets makes the ROUTER socket bound to endpoint and the inproc pair
-// through which session goroutines, which cannot use the ROUTER socket,
-// wake the socket goroutine when they have queued messages on s.out.
+// through which Close wakes the socket goroutine.
 func openSockets(endpoint string, key *Curve, clients []string) (router, rx, tx *zmq.Socket, err error) {
 	router, err1 := zmq.NewSocket(zmq.ROUTER)
 	rx, err2 := zmq.NewSocket(zmq.PULL)
@@ -167,31 +161,15 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() { close(s.closing) })
 	s.stopCtx()
 	<-s.done
-	s.running.Wait()
 	return nil
 }
 
-// notify turns signals on s.wake into messages that wake the socket
-// goroutine from its poll. It owns tx.
+// notify wakes the socket goroutine from its poll when the server closes.
+// It owns tx.
 func (s *Server) notify(tx *zmq.Socket) {
 	defer tx.Close()
-	sig := []byte{0}
-	for {
-		select {
-		case <-s.wake:
-			tx.SendBytes(sig, zmq.DONTWAIT) // a full queue means it is awake anyway
-		case <-s.closing:
-			tx.SendBytes(sig, zmq.DONTWAIT)
-			return
-		}
-	}
-}
-
-// outMsg is a message a session wants sent to its fetcher.
-type outMsg struct {
-	sess      *session
-	hdr, body []byte // body may be nil
-	final     bool   // the session's last message
+	<-s.closing
+	tx.SendBytes([]byte{0}, zmq.DONTWAIT)
 }
 
 // router is the state of the socket goroutine, which alone uses the ROUTER
@@ -204,7 +182,11 @@ type router struct {
 }
 
 // serve is the socket goroutine: it receives requests, starts and stops
-// sessions and sends what sessions queue.
+// sessions, and reads, encodes and sends their data as credits allow.
+// Reading a map output in this goroutine, right before ZeroMQ copies it,
+// keeps the bytes in one CPU's cache; a read from disk rather than the page
+// cache holds up the other fetches meanwhile (as Hadoop's shuffle handler,
+// which reads in its I/O threads, does).
 func (s *Server) serve(sock, rx *zmq.Socket) {
 	defer close(s.done)
 	defer sock.Close()
@@ -215,7 +197,6 @@ func (s *Server) serve(sock, rx *zmq.Socket) {
 	poller.Add(rx, zmq.POLLIN)
 	lastSweep := time.Now()
 	for {
-		r.flush()
 		select {
 		case <-s.closing:
 			r.shutdown()
@@ -237,42 +218,6 @@ func (s *Server) serve(sock, rx *zmq.Socket) {
 			lastSweep = now
 			r.sweep(now)
 		}
-	}
-}
-
-// flush sends everything sessions have queued.
-func (r *router) flush() {
-	for {
-		select {
-		case m := <-r.srv.out:
-			r.send(m)
-		default:
-			return
-		}
-	}
-}
-
-func (r *router) send(m outMsg) {
-	ss := m.sess
-	if r.sessions[ss.ident] != ss {
-		return // ended meanwhile
-	}
-	var err error
-	if m.body == nil {
-		err = sendFrames(r.sock, zmq.DONTWAIT, ss.identBytes, m.hdr)
-	} else {
-		err = sendFrames(r.sock, zmq.DONTWAIT, ss.identBytes, m.hdr, m.body)
-		ss.recycle(m.body)
-	}
-	ss.heard = time.Now()
-	switch {
-	case err != nil:
-		// Gone (EHOSTUNREACH) or not reading (EAGAIN: more queued than
-		// credits allow).
-		r.srv.log.Warn("shuffle server: cannot send to fetcher, dropping fetch", "id", ss.id, "partition", ss.partition, "err", err)
-		r.end(ss)
-	case m.final:
-		r.end(ss)
 	}
 }
 
@@ -308,15 +253,14 @@ func (r *router) receive() {
 	}
 }
 
-// grant passes n credits to ss. A fetcher returns one credit per data
-// message it receives, so it never has more than its window to grant.
+// grant passes n credits to ss and sends what they allow. A fetcher
+// returns one credit per data message it receives, so it never has more
+// than its window to grant.
 func (r *router) grant(ss *session, n uint32) {
-	if n <= uint32(cap(ss.credit)) {
-		select {
-		case ss.credit <- int(n):
-			return
-		default:
-		}
+	if uint64(ss.avail)+uint64(n) <= uint64(ss.window) {
+		ss.avail += int(n)
+		r.pump(ss)
+		return
 	}
 	r.srv.log.Warn("shuffle server: fetcher exceeds its window, dropping fetch", "id", ss.id, "partition", ss.partition)
 	r.reply(ss.identBytes, codeBadRequest, "credits beyond the window")
@@ -362,29 +306,92 @@ func (r *router) open(ident, hdr []byte, rest [][]byte) {
 	}
 	window := int(min(max(req.window, 1), maxWindow))
 	ss := &session{
-		srv:        r.srv,
 		ident:      string(ident),
 		identBytes: ident,
 		id:         id,
 		partition:  int(req.partition),
 		batchBytes: int(min(max(req.batchBytes, minBatchBytes), maxBatchBytes)),
+		seg:        seg,
+		window:     window,
 		avail:      window,
-		credit:     make(chan int, window),
-		stop:       make(chan struct{}),
-		free:       make(chan []byte, window+1),
 		heard:      time.Now(),
 	}
+	chunks, err := mapreduce.OpenSegmentChunks(seg)
+	if err != nil {
+		r.fail(ss, err)
+		return
+	}
+	ss.chunks, ss.enc = chunks, newEncoder()
 	r.sessions[ss.ident] = ss
-	r.srv.running.Add(1)
 	r.srv.active.Add(1)
-	go ss.run(seg)
+	r.pump(ss)
 }
 
-// end forgets a session and stops its goroutine.
+// pump reads, encodes and sends data messages of ss while it has credits,
+// and the end message after the last.
+func (r *router) pump(ss *session) {
+	for ss.avail > 0 && r.sessions[ss.ident] == ss {
+		data, offsets, err := ss.chunks.Next(ss.buf.data, ss.batchBytes, append(ss.offsets[:0], 0))
+		ss.offsets = offsets
+		if err != nil {
+			r.fail(ss, err)
+			r.end(ss)
+			return
+		}
+		if len(data) == 0 {
+			r.sendOrDrop(ss, ss.identBytes, endHeader(ss.seg.Records, ss.seg.Length, ss.seg.IFileSize))
+			r.end(ss)
+			return
+		}
+		head, pad, err := ss.enc.batch(offsets, data, ss.buf.head)
+		if err != nil {
+			r.fail(ss, err)
+			r.end(ss)
+			return
+		}
+		// ZeroMQ copies what it is given: the buffers are free again once
+		// it returns.
+		ss.buf = batchBuf{head: head, data: data[:cap(data)]}
+		if !r.sendOrDrop(ss, ss.identBytes, dataHeader(ss.seq), head, data, pad) {
+			return
+		}
+		ss.seq++
+		ss.avail--
+	}
+}
+
+// sendOrDrop sends a message to the fetcher of ss; if that fails (the
+// fetcher is gone, or not reading: more queued than credits allow), it
+// ends ss and returns false.
+func (r *router) sendOrDrop(ss *session, frames ...[]byte) bool {
+	ss.heard = time.Now()
+	if err := sendFrames(r.sock, zmq.DONTWAIT, frames...); err != nil {
+		r.srv.log.Warn("shuffle server: cannot send to fetcher, dropping fetch", "id", ss.id, "partition", ss.partition, "err", err)
+		r.end(ss)
+		return false
+	}
+	return true
+}
+
+// fail sends the error message for err, a failure to read the segment of
+// ss, to its fetcher.
+func (r *router) fail(ss *session, err error) {
+	code := byte(codeNotFound) // unreadable: the map output is lost
+	if mapreduce.IsKind(err, mapreduce.Internal) || errors.Is(err, errTooLarge) {
+		code = codeCorrupt
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		r.srv.log.Warn("shuffle server: cannot read map output", "id", ss.id, "partition", ss.partition, "err", err)
+	}
+	r.reply(ss.identBytes, code, err.Error())
+}
+
+// end forgets a session and releases its file.
 func (r *router) end(ss *session) {
 	if r.sessions[ss.ident] == ss {
 		delete(r.sessions, ss.ident)
-		close(ss.stop)
+		ss.chunks.Close()
+		r.srv.active.Add(-1)
 	}
 }
 
@@ -405,107 +412,30 @@ func (r *router) shutdown() {
 		r.reply(ss.identBytes, codeUnavailable, "shuffle server closing")
 		r.end(ss)
 	}
-	r.flush() // drops what is queued: unblocks sessions
 }
 
-// session is one fetch: it reads the partition's segment and queues data
-// messages while it has credits.
+// session is one fetch, owned by the socket goroutine: it reads the
+// partition's segment and sends data messages while it has credits.
 type session struct {
-	srv        *Server
 	ident      string
 	identBytes []byte
 	id         string
 	partition  int
 	batchBytes int
+	seg        mapreduce.Segment
+	window     int
 
-	avail  int           // credits, owned by the session goroutine
-	credit chan int      // credits granted by the fetcher
-	stop   chan struct{} // closed when the session has ended
-	free   chan []byte   // message buffers sent, for reuse
-
-	heard time.Time // last message to or from the fetcher; owned by the socket goroutine
+	chunks  *mapreduce.SegmentChunks
+	enc     *encoder
+	offsets []int32
+	buf     batchBuf  // the memory of the last data message, reused
+	seq     uint32    // of the next data message
+	avail   int       // credits
+	heard   time.Time // last message to or from the fetcher
 }
 
-func (ss *session) run(seg mapreduce.Segment) {
-	defer ss.srv.running.Done()
-	defer ss.srv.active.Add(-1)
-	r, err := mapreduce.OpenSegment(seg)
-	if err != nil {
-		ss.fail(err)
-		return
-	}
-	defer r.Close()
-	enc := newEncoder()
-	for seq := uint32(0); ; seq++ {
-		if !ss.acquire() {
-			return
-		}
-		var buf []byte
-		select {
-		case buf = <-ss.free:
-		default:
-		}
-		msg, n, err := enc.encode(r, ss.batchBytes, buf)
-		if err != nil {
-			ss.fail(err)
-			return
-		}
-		if n == 0 {
-			break
-		}
-		if !ss.queue(dataHeader(seq), msg, false) {
-			return
-		}
-	}
-	ss.queue(endHeader(seg.Records, seg.Length, seg.IFileSize), nil, true)
-}
-
-// fail queues the error message for err, a failure to read the segment.
-func (ss *session) fail(err error) {
-	code := byte(codeNotFound) // unreadable: the map output is lost
-	if mapreduce.IsKind(err, mapreduce.Internal) || errors.Is(err, errTooLarge) {
-		code = codeCorrupt
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		ss.srv.log.Warn("shuffle server: cannot read map output", "id", ss.id, "partition", ss.partition, "err", err)
-	}
-	ss.queue(errorHeader(code), []byte(err.Error()), true)
-}
-
-// acquire takes one credit, waiting for the fetcher to grant one; false if
-// the session has ended.
-func (ss *session) acquire() bool {
-	for ss.avail == 0 {
-		select {
-		case n := <-ss.credit:
-			ss.avail += n
-		case <-ss.stop:
-			return false
-		}
-	}
-	ss.avail--
-	return true
-}
-
-// queue hands a message to the socket goroutine; false if the session has
-// ended.
-func (ss *session) queue(hdr, body []byte, final bool) bool {
-	select {
-	case ss.srv.out <- outMsg{sess: ss, hdr: hdr, body: body, final: final}:
-	case <-ss.stop:
-		return false
-	}
-	select {
-	case ss.srv.wake <- struct{}{}:
-	default: // a wake-up is pending
-	}
-	return true
-}
-
-// recycle returns a sent message buffer; called by the socket goroutine.
-func (ss *session) recycle(b []byte) {
-	select {
-	case ss.free <- b:
-	default:
-	}
+// batchBuf holds the memory of a data message: its head frame and the
+// buffer its data frame is in.
+type batchBuf struct {
+	head, data []byte
 }

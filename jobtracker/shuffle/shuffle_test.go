@@ -76,14 +76,25 @@ func writeMapOutput(t testing.TB, dir string, parts [][]kv) mapreduce.MapOutput 
 }
 
 // checkFetched checks that seg, fetched into path, holds want and matches
-// the source segment src.
+// the source segment src, byte for byte.
 func checkFetched(t testing.TB, seg mapreduce.Segment, path string, src mapreduce.Segment, want []kv) {
 	t.Helper()
 	if seg.Path != path || seg.Offset != 0 || seg.Length != src.Length || seg.Records != src.Records || seg.IFileSize != src.IFileSize {
 		t.Fatalf("fetched segment %+v, source %+v", seg, src)
 	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcFile, err := os.ReadFile(src.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, srcFile[src.Offset:src.Offset+src.Length]) {
+		t.Fatalf("fetched file %s (%d bytes) differs from the source segment (%d bytes at %d of %s)", path, len(got), src.Length, src.Offset, src.Path)
+	}
 	i := 0
-	err := mapreduce.ScanSegment(seg, func(k, v []byte) error {
+	err = mapreduce.ScanSegment(seg, func(k, v []byte) error {
 		if i >= len(want) {
 			return fmt.Errorf("more than %d records", len(want))
 		}
@@ -151,6 +162,47 @@ func TestRoundTrip(t *testing.T) {
 		for p := range parts {
 			path := filepath.Join(dir, fmt.Sprintf("fetched%d", p))
 			seg, err := Fetch(context.Background(), srv.Endpoint(), "attempt_1_m_000001_0", p, path, opt)
+			if err != nil {
+				t.Fatalf("partition %d, %+v: %v", p, opt, err)
+			}
+			checkFetched(t, seg, path, out.Segments[p], parts[p])
+		}
+	}
+}
+
+// TestBatchEdges fetches partitions whose records fall on and around batch
+// boundaries with the smallest batches: records of exactly a batch, one
+// byte under and over, records many times a batch, empty keys and values
+// between them, and a partition of many batches.
+func TestBatchEdges(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	const batch = minBatchBytes
+	var edges []kv
+	for _, n := range []int{batch - 1, batch, batch + 1, 2*batch - 3, 10 * batch, 3, 200 << 10} {
+		// A record of n stored bytes: a 1-byte key and a value of v bytes
+		// take 1 + uvarint(v) + 1 + v.
+		v := n - 3
+		if v >= 128 {
+			v = n - 4
+		}
+		if v >= 16384 {
+			v = n - 5
+		}
+		edges = append(edges, kv{key: randomBytes(rng, 1), value: randomBytes(rng, v)}, kv{})
+	}
+	parts := [][]kv{
+		edges,
+		append(randomRecords(rng, 3000, 40), kv{value: randomBytes(rng, 5*batch)}),
+		{{}, {}, {}},
+	}
+	dir := t.TempDir()
+	out := writeMapOutput(t, dir, parts)
+	srv := listen(t)
+	srv.Add("m", out)
+	for _, opt := range []FetchOptions{{BatchBytes: batch, Window: 1}, {BatchBytes: batch, Window: 2}, {}} {
+		for p := range parts {
+			path := filepath.Join(dir, fmt.Sprintf("fetched%d", p))
+			seg, err := Fetch(context.Background(), srv.Endpoint(), "m", p, path, opt)
 			if err != nil {
 				t.Fatalf("partition %d, %+v: %v", p, opt, err)
 			}
@@ -427,56 +479,73 @@ var fuzzRounds = 500
 // TestDecodeCorrupt feeds the decoder damaged data messages.
 func TestDecodeCorrupt(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
-	out := writeMapOutput(t, t.TempDir(), [][]kv{randomRecords(rng, 100, 20)})
-	r, err := mapreduce.OpenSegment(out.Segments[0])
-	if err != nil {
-		t.Fatal(err)
+	out := writeMapOutput(t, t.TempDir(), [][]kv{randomRecords(rng, 300, 20)})
+	// The first two data messages of the partition, copied.
+	var msgs [][][]byte
+	forBatches(t, out.Segments[0], minBatchBytes, func(frames [][]byte) {
+		var c [][]byte
+		for _, f := range frames {
+			c = append(c, bytes.Clone(f))
+		}
+		msgs = append(msgs, c)
+	})
+	if len(msgs) < 2 {
+		t.Fatalf("%d data messages, want 2 or more", len(msgs))
 	}
-	defer r.Close()
-	msg, n, err := newEncoder().encode(r, 1<<20, nil)
-	if err != nil || n != 100 {
-		t.Fatalf("encode: %d records, %v", n, err)
-	}
+	first, second := msgs[0], msgs[1]
+	head, data, pad := first[0], first[1], first[2]
+	clone := func(b []byte, at int, v byte) []byte { b = bytes.Clone(b); b[at] = v; return b }
 	dir := t.TempDir()
-	for i, bad := range [][]byte{
+	for i, bad := range [][][]byte{
 		nil,
-		msg[:len(msg)/2],
-		append(append([]byte{}, msg...), 1, 2, 3),
-		append([]byte{1, 2, 3, 4}, msg[4:]...),
+		{head, data},
+		{head[:len(head)/2], data, pad},
+		{append(bytes.Clone(head), 0, 0, 0, 0, 0, 0, 0, 0), data, pad},
+		{head, data[:len(data)-1], pad},
+		{head, append(bytes.Clone(data), 0), pad},
+		{head, data, append(bytes.Clone(pad), 0)},
+		{clone(head, len(schemaMessage), 1), data, pad},       // continuation marker
+		{clone(head, len(schemaMessage)+4, 0xff), data, pad},  // metadata length
+		{clone(head, len(head)-1, 0x7f), data, pad},           // last offset
+		{clone(head, len(head)-4*10, 0x7f), data, pad},        // an offset
+		{clone(head, len(schemaMessage)+20, 0x5a), data, pad}, // metadata
+		{head, clone(data, 0, 0x7f), pad},                     // a record's key length
+		second,                                                // without the schema
+		{head[len(schemaMessage):], data, pad},                // likewise
 	} {
 		f, err := mapreduce.CreateSegmentFile(filepath.Join(dir, fmt.Sprint(i)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		d := newDecoder()
-		err = d.decode(bad, f)
-		d.close()
-		f.Close()
+		err = newDecoder().decode(bad, f)
+		if seg, _ := f.Close(); seg.Length != 0 {
+			t.Errorf("message %d: %d bytes written", i, seg.Length)
+		}
 		if !errors.Is(err, ErrCorrupt) {
 			t.Errorf("message %d: got %v, want ErrCorrupt", i, err)
 		}
 	}
-	// Random damage may go unnoticed (the end message's counts catch most),
-	// but must not make the decoder panic.
+	// Random damage is caught or harmless (the end message's counts catch
+	// the rest), and never makes the decoder panic.
 	for i := range fuzzRounds {
-		b := bytes.Clone(msg)
+		m := [][]byte{bytes.Clone(head), bytes.Clone(data), pad}
 		for range 1 + i%3 {
-			b[rng.IntN(min(len(b), 1200))] = byte(rng.Uint32()) // mostly metadata and offsets
+			j := rng.IntN(2)
+			m[j][rng.IntN(min(len(m[j]), 1200))] = byte(rng.Uint32())
 		}
 		f, _ := mapreduce.CreateSegmentFile(filepath.Join(dir, "random"))
-		d := newDecoder()
-		d.decode(b, f)
-		d.close()
+		newDecoder().decode(m, f)
 		f.Close()
 	}
 	f, _ := mapreduce.CreateSegmentFile(filepath.Join(dir, "ok"))
 	d := newDecoder()
-	if err := d.decode(msg, f); err != nil {
-		t.Errorf("good message: %v", err)
+	for i, m := range msgs {
+		if err := d.decode(m, f); err != nil {
+			t.Errorf("good message %d: %v", i, err)
+		}
 	}
-	d.close()
-	if seg, _ := f.Close(); seg.Records != 100 {
-		t.Errorf("good message: %d records, want 100", seg.Records)
+	if seg, _ := f.Close(); seg.Records != 300 || seg.Length != out.Segments[0].Length {
+		t.Errorf("good messages: %d records in %d bytes, want 300 in %d", seg.Records, seg.Length, out.Segments[0].Length)
 	}
 }
 
@@ -490,12 +559,17 @@ func TestBadRequest(t *testing.T) {
 	sock.SetLinger(0)
 	sock.SetRcvtimeo(10 * time.Second)
 	sock.Connect(srv.Endpoint())
-	hdr := openHeader(openRequest{window: 1})
-	hdr[1] = protocolVersion + 1
-	sendFrames(sock, 0, hdr, []byte("m"))
-	frames, err := recvFrames(sock, 0, nil)
-	if err != nil || len(frames) != 2 || !bytes.Equal(frames[0], errorHeader(codeBadRequest)) {
-		t.Fatalf("got %q, %v; want a bad request error", frames, err)
+	for _, version := range []byte{1, protocolVersion + 1} { // an older fetcher, a newer one
+		hdr := openHeader(openRequest{window: 1})
+		hdr[1] = version
+		sendFrames(sock, 0, hdr, []byte("m"))
+		frames, err := recvFrames(sock, 0, nil)
+		if err != nil || len(frames) != 2 || !bytes.Equal(frames[0], errorHeader(codeBadRequest)) {
+			t.Fatalf("version %d: got %q, %v; want a bad request error", version, frames, err)
+		}
+		if want := fmt.Sprintf("version %d is not supported", version); !bytes.Contains(frames[1], []byte(want)) {
+			t.Errorf("version %d: error %q does not say %q", version, frames[1], want)
+		}
 	}
 }
 

@@ -1,7 +1,8 @@
 // Command targets prints bench/run.sh's table of the issue-17 targets
 // (markdown) from the measurements of one run of the script.
 //
-//	targets -raw FILE [-boot FILE] [-shuffle FILE] [-cores N] [-command CMD] [-mode M]
+//	targets -raw FILE [-boot FILE] [-shuffle FILE [-shuffle-before FILE]] [-cores N] [-command CMD] [-mode M]
+//	targets -shuffle FILE [-shuffle-before FILE] [-command CMD] [-mode M]
 //
 // -raw holds one line per measurement, "KEY RUN wall_s=... user_s=...
 // peak_tree_rss_kb=..." (bench/cmd/measure's fields), one per output check,
@@ -14,13 +15,16 @@
 //	floor/SIZE/rR/merge/J, floor/SIZE/rR/reduce/J   sort -m of partition J's runs; reducer alone over it
 //	sort/zebra, sort/gnusort         identity sort
 //
-// -boot and -shuffle are `go test -bench` outputs (several -count
-// repetitions, paired by their order): sandbox/native's BootTrue and
-// ForkExecTrue (p50-ms metric), jobtracker/shuffle's Shuffle* and Raw*
-// (MB/s). Every ratio is paired within a run (same RUN index) and
-// summarised as min/median/max over the runs; a target is met when the
-// median is within it, or, where the target is under the floor, when the
-// median is within 10% of the floor's ratio to the same baseline.
+// -boot and -shuffle are `go test -bench` outputs (one repetition per run,
+// paired by their order): sandbox/native's BootTrue and ForkExecTrue (p50-ms
+// metric), jobtracker/shuffle's ShuffleVsRaw (MB/s and CPU seconds per GB);
+// -shuffle-before is ShuffleVsRaw of an older build run interleaved with
+// -shuffle's (bench/shuffle.sh --against). Without -raw only the shuffle
+// rows are printed (bench/shuffle.sh). Every ratio is paired within a run
+// (same RUN index) and summarised as min/median/max over the runs; a target
+// is met when the median is within it, or, where the target is beyond the
+// floor (an upper bound under the floor's ratio to the same baseline, or a
+// lower bound over it), when the median is within 10% of the floor's ratio.
 package main
 
 import (
@@ -55,13 +59,18 @@ func main() {
 	rawPath := flag.String("raw", "", "measurements file")
 	bootPath := flag.String("boot", "", "go test -bench output of sandbox/native")
 	shufPath := flag.String("shuffle", "", "go test -bench output of jobtracker/shuffle")
+	shufBefore := flag.String("shuffle-before", "", "the same of an older build, run interleaved with -shuffle's")
 	cores := flag.Int("cores", 2, "cores the floor's layout spreads tasks over")
 	command := flag.String("command", "bench/run.sh", "command line to print")
 	mode := flag.String("mode", "", "full or quick")
 	flag.Parse()
-	if *rawPath == "" {
-		fmt.Fprintln(os.Stderr, "targets: -raw FILE is required")
+	if *rawPath == "" && *shufPath == "" {
+		fmt.Fprintln(os.Stderr, "targets: -raw FILE or -shuffle FILE is required")
 		os.Exit(2)
+	}
+	if *rawPath == "" {
+		shuffleOnly(*shufPath, *shufBefore, *command, *mode)
+		return
 	}
 	d, err := readRaw(*rawPath)
 	if err != nil {
@@ -86,7 +95,7 @@ func main() {
 	}
 	d.splitRead(w)
 	if *shufPath != "" {
-		if err := d.shuffle(w, *shufPath); err != nil {
+		if err := d.shuffle(w, *shufPath, *shufBefore); err != nil {
 			fmt.Fprintln(os.Stderr, "targets:", err)
 		}
 	}
@@ -244,8 +253,9 @@ func row(w io.Writer, item, figure string, v runs, fl runs, t target, base, zeb,
 }
 
 // verdict is the target's text and whether the median s meets it: within
-// the target, or, for an upper bound under the floor's ratio f (the text
-// then marked †), within 10% of f.
+// the target, or, for an upper bound under the floor's ratio f or a lower
+// bound over it (the text then marked †), within 10% of f: at most 1.1 f,
+// or at least f / 1.1 (a throughput ratio is the inverse of a time ratio).
 func verdict(s, f summary, t target) (text, met string) {
 	text, met = "—", "n/a"
 	if t.text != "" {
@@ -255,6 +265,9 @@ func verdict(s, f summary, t target) (text, met string) {
 	case s.n == 0:
 		met = "not run"
 	case t.limit == 0:
+	case t.atLeast && f.n > 0 && t.limit > f.median:
+		text += " †"
+		met = yesNo(s.median >= f.median/1.1)
 	case t.atLeast:
 		met = yesNo(s.median >= t.limit)
 	case f.n > 0 && t.limit < f.median:
@@ -500,60 +513,86 @@ func (d *data) boot(w io.Writer, path string) error {
 	return nil
 }
 
-// shuffle pairs each Shuffle<X> benchmark with its raw ZeroMQ baseline of
-// the same security setting: Raw<...><X> when one exists (the hook for the
-// baselines jobtracker/shuffle adds, e.g. RawZMQCurve/curve), else, for a
-// CURVE-off benchmark (X "" or ending in "/plain"), BenchmarkRawZMQ.
-func (d *data) shuffle(w io.Writer, path string) error {
+// shuffleSettings are BenchmarkShuffleVsRaw's security settings: its
+// sub-benchmarks are <setting>/raw, <setting>/rawfiles and
+// <setting>/shuffle.
+var shuffleSettings = []struct{ name, text string }{{"plain", "CURVE off"}, {"curve", "CURVE on"}}
+
+// shuffle writes the shuffle rows from BenchmarkShuffleVsRaw's results in
+// path (one repetition per run, in run order): for each security setting,
+// the fetch's throughput over raw ZeroMQ's (the same bytes, the same
+// socket pattern and CURVE setting, from memory to nowhere), with the
+// floor, rawfiles (raw ZeroMQ reading the map output file and writing a
+// file: the least any shuffle must do), over the same raw run as
+// floor/base; and the CPU seconds per GB of both processes. With before
+// (the same benchmark of an older build, run interleaved with path's), it
+// adds the after/before ratios.
+func (d *data) shuffle(w io.Writer, path, before string) error {
 	bs, err := readBench(path)
 	if err != nil {
 		return err
 	}
-	var names []string
-	for n := range bs {
-		if strings.HasPrefix(n, "Shuffle") {
-			names = append(names, n)
+	var old map[string]map[string][]float64
+	if before != "" {
+		if old, err = readBench(before); err != nil {
+			return err
 		}
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		suffix := strings.TrimPrefix(n, "Shuffle")
-		curve := strings.Contains(strings.ToLower(suffix), "curve") && !strings.HasSuffix(suffix, "/plain")
-		raw := ""
-		if suffix != "" {
-			for m := range bs {
-				if strings.HasPrefix(m, "Raw") && strings.HasSuffix(m, suffix) && (raw == "" || len(m) < len(raw)) {
-					raw = m
-				}
-			}
+	for _, sec := range shuffleSettings {
+		get := func(bs map[string]map[string][]float64, kind, unit string) runs {
+			return indexed(bs["ShuffleVsRaw/"+sec.name+"/"+kind][unit])
 		}
-		if raw == "" && !curve {
-			if _, ok := bs["RawZMQ"]; ok {
-				raw = "RawZMQ"
-			}
-		}
-		z := indexed(bs[n]["MB/s"])
-		setting := "CURVE off"
-		if curve {
-			setting = "CURVE on"
-		}
-		t := target{limit: 0.8, atLeast: true, text: "≥ 0.80"}
-		if raw == "" {
-			row(w, "shuffle, "+setting, fmt.Sprintf("Benchmark%s MB/s / raw ZeroMQ: no raw baseline with CURVE on yet (hook: Benchmark.*Raw.*%s)", n, suffix),
-				nil, nil, t, "not run", "zebra "+summarize(z).span("MB/s"), "")
+		z, r, f := get(bs, "shuffle", "MB/s"), get(bs, "raw", "MB/s"), get(bs, "rawfiles", "MB/s")
+		if len(z) == 0 && len(r) == 0 {
 			continue
 		}
-		r := indexed(bs[raw]["MB/s"])
-		row(w, "shuffle, "+setting, fmt.Sprintf("throughput, Benchmark%s / Benchmark%s", n, raw), ratio(z, r), nil,
-			t, "raw "+summarize(r).span("MB/s"), "zebra "+summarize(z).span("MB/s"), "")
+		item := "shuffle, " + sec.text
+		bench := "BenchmarkShuffleVsRaw/" + sec.name
+		row(w, item, fmt.Sprintf("throughput, %s/shuffle / %s/raw (floor: %s/rawfiles)", bench, bench, bench), ratio(z, r), ratio(f, r),
+			target{limit: 0.8, atLeast: true, text: "≥ 0.80"},
+			"raw "+summarize(r).span("MB/s")+"; rawfiles "+summarize(f).span("MB/s"), "zebra "+summarize(z).span("MB/s"),
+			"the fetch checks records, length, IFile size")
 		// CPU per byte does not depend on the machine's other load as MB/s does.
-		zc, rc := indexed(bs[n]["cpu-s/GB"]), indexed(bs[raw]["cpu-s/GB"])
-		if len(zc) > 0 && len(rc) > 0 {
-			row(w, "shuffle, "+setting, "CPU per GB (both processes), raw / zebra", ratio(rc, zc), nil, target{},
-				"raw "+summarize(rc).span("cpu-s/GB"), "zebra "+summarize(zc).span("cpu-s/GB"), "")
+		cpu := func(bs map[string]map[string][]float64, kind string) string {
+			return fmt.Sprintf("%s (fetch %s + serve %s)", summarize(get(bs, kind, "cpu-s/GB")).span("cpu-s/GB"),
+				fig(summarize(get(bs, kind, "fetch-cpu-s/GB")).median), fig(summarize(get(bs, kind, "serve-cpu-s/GB")).median))
 		}
+		zc, rc, fc := get(bs, "shuffle", "cpu-s/GB"), get(bs, "raw", "cpu-s/GB"), get(bs, "rawfiles", "cpu-s/GB")
+		if len(zc) > 0 && len(rc) > 0 {
+			row(w, item, "CPU-s per GB, both processes: raw / zebra (floor: raw / rawfiles)", ratio(rc, zc), ratio(rc, fc), target{},
+				"raw "+cpu(bs, "raw")+"; rawfiles "+cpu(bs, "rawfiles"), "zebra "+cpu(bs, "shuffle"), "")
+		}
+		if old == nil {
+			continue
+		}
+		oz, or := get(old, "shuffle", "MB/s"), get(old, "raw", "MB/s")
+		row(w, item, "before: throughput, shuffle / raw of the older build, same runs", ratio(oz, or), ratio(get(old, "rawfiles", "MB/s"), or),
+			target{}, "raw "+summarize(or).span("MB/s"), "before "+summarize(oz).span("MB/s"), "")
+		row(w, item, "throughput, zebra after / before", ratio(z, oz), nil, target{},
+			"before "+summarize(oz).span("MB/s"), "after "+summarize(z).span("MB/s"), "")
+		row(w, item, "CPU-s per GB, both processes: before / after", ratio(get(old, "shuffle", "cpu-s/GB"), zc), nil, target{},
+			"before "+cpu(old, "shuffle"), "after "+cpu(bs, "shuffle"), "")
 	}
 	return nil
+}
+
+// shuffleHow says how the shuffle rows are measured.
+const shuffleHow = "Shuffle: jobtracker/shuffle's BenchmarkShuffleVsRaw (`go test -run '^$' -bench '^BenchmarkShuffleVsRaw$' -benchtime 4x`, once per run), two processes over loopback moving one partition of 100-byte records: for each security setting (plain, curve: CURVE on both sides) `raw` (raw ZeroMQ moving the same payload bytes in as many messages over the same socket pattern and credit window, from memory to nowhere), `rawfiles` (the same, read from the map output file and written to a file: the floor of any shuffle) and `shuffle` (a Fetch from a shuffle server into a segment file), one after the other in the same process, so each ratio is paired within a run. MB/s counts the partition's bytes; CPU-s per GB is the CPU time (user + system) of both processes, fetcher and server, per GB moved, which the machine's other load does not inflate as it does MB/s."
+
+// shuffleOnly prints the shuffle rows alone (bench/shuffle.sh).
+func shuffleOnly(path, before, command, mode string) {
+	w := bufio.NewWriter(os.Stdout)
+	defer w.Flush()
+	fmt.Fprintf(w, "## Shuffle\n\nFrom `%s` (%s). Each ratio pairs two benchmarks of the same run; min/median/max over the runs. **floor/base** is rawfiles over the same baseline, per run, median. met: the median is within the target, or, where the target is beyond the floor (marked †), within 10%% of floor/base.\n\n", command, mode)
+	fmt.Fprintln(w, "| item | figure | min | median | max | floor/base | target | met | baseline (median, min–max) | zebra (median, min–max) | outputs |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|")
+	if err := (&data{}).shuffle(w, path, before); err != nil {
+		fmt.Fprintln(os.Stderr, "targets:", err)
+		w.Flush()
+		os.Exit(1)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "- "+shuffleHow)
 }
 
 // splitRead is the Swift proxy's GET bytes over the input bytes of a
@@ -577,7 +616,7 @@ func (d *data) explain(w io.Writer) {
 	fmt.Fprintln(w, "- Floor, per run: the input is cut into the splits a local job gets (bench/cmd/floor: Hadoop's rule, 32 MiB local block size; the split count is checked against the job's `number of splits`), and each split's records are written to a file. Then alone, one at a time, each one's CPU time (user + system; unlike wall time it does not grow with the machine's other load, and for these single-threaded programs it is their wall time on a quiet machine): the mapper over each split (its stdin the split file, so reading the input is in this figure), `LC_ALL=C sort --parallel=1` of that map output, each partition's runs (by Hadoop's HashPartitioner) merged with `LC_ALL=C sort -m`, and the reducer over that merged input. Map tasks (mapper + sort) are laid out over the cores longest first; then the reduce tasks (merge + reducer) likewise, after all maps. The floor is the sum of the two makespans; floor/base divides it by the row's baseline of the same run.")
 	fmt.Fprintln(w, "- Identity sort: `zebra streaming -mapper cat -reducer cat` (default settings) vs `LC_ALL=C sort -S 50% --parallel=2` of the same 100-byte records; zebra's output with its trailing tab stripped checked identical to GNU sort's. Peak tree RSS: sum of the resident set of the command's process tree, sampled every 20 ms (a lower bound).")
 	fmt.Fprintln(w, "- Sandbox boot: `go test -bench '^Benchmark(BootTrue|ForkExecTrue)$' -benchtime 1000x ./sandbox/native`, p50 of the sandbox's Start-to-Wait of /bin/true minus plain fork/exec's, each repetition paired.")
-	fmt.Fprintln(w, "- Shuffle: `go test -bench '^Benchmark(Shuffle.*|.*Raw.*)$' ./jobtracker/shuffle` (two processes over loopback); each Shuffle<X> paired with the raw ZeroMQ benchmark of the same suffix (the same CURVE setting), throughput ratio per repetition; also their CPU seconds per GB moved (both processes), which the machine's other load does not inflate as it does MB/s. Boot and shuffle benchmarks run once per run (`-count 1`, repeated), so zebra's and the baseline's repetitions interleave.")
+	fmt.Fprintln(w, "- "+shuffleHow)
 	fmt.Fprintln(w, "- Split reads (with --swift): bench/swift.sh on a `zebra up` cluster (Swift all-in-one, 3 object servers), the map-only `cat` job with `-D zebra.locality=off`, so every split is read through the proxy; the proxy's GET bytes sent (its access log) over the input object's size. swift.sh checks the output against the local runner's.")
 	fmt.Fprintln(w)
 	if len(d.notes) > 0 {
