@@ -576,6 +576,13 @@ func (d *data) splitRead(w io.Writer) {
 			"object servers "+summarize(d.get("splitread/objects-on", "direct_bytes")).span("B")+", "+overRead(d.get("splitread/objects-on", "direct_bytes"), in.median),
 			"checked by bench/swift.sh")
 	}
+	if v := d.get("splitread/objects-off", "read"); len(v) > 0 {
+		in := summarize(d.get("splitread/objects-off", "input_bytes"))
+		row(w, "split reads", "bytes the object servers read from disk (rchar) to serve the proxy's GETs / input bytes, map-only cat, locality off", v, nil, t,
+			fmt.Sprintf("input %.0f MB", in.median/1e6),
+			"object servers "+summarize(d.get("splitread/objects-off", "read_bytes")).span("B")+", "+overRead(d.get("splitread/objects-off", "read_bytes"), in.median),
+			"checked by bench/swift.sh")
+	}
 }
 
 // overRead says how many bytes the median of v is over the input's size,
@@ -597,7 +604,7 @@ func (d *data) explain(w io.Writer) {
 	fmt.Fprintln(w, "- Identity sort: `zebra streaming -mapper cat -reducer cat` (default settings) vs `LC_ALL=C sort -S 50% --parallel=2` of the same 100-byte records; zebra's output with its trailing tab stripped checked identical to GNU sort's. Peak tree RSS: sum of the resident set of the command's process tree, sampled every 20 ms (a lower bound).")
 	fmt.Fprintln(w, "- Sandbox boot: `go test -bench '^Benchmark(BootTrue|ForkExecTrue)$' -benchtime 1000x ./sandbox/native`, p50 of the sandbox's Start-to-Wait of /bin/true minus plain fork/exec's, each repetition paired.")
 	fmt.Fprintln(w, "- Shuffle: `go test -bench '^Benchmark(Shuffle.*|.*Raw.*)$' ./jobtracker/shuffle` (two processes over loopback); each Shuffle<X> paired with the raw ZeroMQ benchmark of the same suffix (the same CURVE setting), throughput ratio per repetition; also their CPU seconds per GB moved (both processes), which the machine's other load does not inflate as it does MB/s. Boot and shuffle benchmarks run once per run (`-count 1`, repeated), so zebra's and the baseline's repetitions interleave.")
-	fmt.Fprintln(w, "- Split reads (with --swift): bench/swift.sh on a `zebra up` cluster (Swift all-in-one, 3 object servers), the map-only `cat` job (`bench/swift.sh --jobs cat`, its table in bench/RESULTS-swift.md). With `-D zebra.locality=off` every split is read through the proxy: the proxy's GET bytes sent (its access log, including what it pushed before a reader closed) over the input object's size. With locality on (the default) each map reads its split from the object server beside it: the Content-Length of those direct GETs in the object servers' access logs (what they were asked for) over the input's size. swift.sh checks the output against the local runner's.")
+	fmt.Fprintln(w, "- Split reads (with --swift): bench/swift.sh on a `zebra up` cluster (Swift all-in-one, 3 object servers), the map-only `cat` job (`bench/swift.sh --jobs cat`, its table in bench/RESULTS-swift.md). With `-D zebra.locality=off` every split is read through the proxy: the proxy's GET bytes sent (its access log, including what it pushed before a reader closed) over the input object's size. With locality on (the default) each map reads its split from the object server beside it: the Content-Length of those direct GETs in the object servers' access logs (what they were asked for) over the input's size. With locality off, what the three object-server processes read with read(2) while the job ran (rchar of /proc/PID/io: the object's bytes they sent, in 64 KiB chunks, including what they pushed for a GET the proxy dropped) over the input's size. swift.sh checks the output against the local runner's.")
 	fmt.Fprintln(w)
 	if len(d.notes) > 0 {
 		fmt.Fprintln(w, "Notes:")
