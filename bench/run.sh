@@ -451,18 +451,17 @@ if [[ $gobench == 1 ]]; then
   done
   grep -q '^BenchmarkBootTrue' "$boot_out" || echo "note sandbox boot: BenchmarkBootTrue gave no result ($(grep -m1 -i 'skip\|fail' "$boot_out" | cut -c1-160))" >>"$raw"
 fi
-# Split read bytes: bench/swift.sh's map-only cat with locality off reads
-# the whole input through the Swift proxy; its GET bytes over the input size.
+# Split read bytes: bench/swift.sh's map-only cat reads the whole input
+# from Swift, through the proxy with locality off (the proxy's GET bytes
+# over the input size) and from the object servers directly with locality
+# on (what they were asked for); swift.sh writes those per run in
+# targets' format.
 if [[ $swift == 1 ]]; then
-  swift_size=200000000; [[ $mode == quick ]] && swift_size=20000000  # bench/common.sh's sizes
-  swift_args=(--runs "$runs" --work "$scratch/swift" --results "$scratch/swift.md" --zebra "$zebra")
+  swift_args=(--runs "$runs" --jobs cat --work "$scratch/swift" --results "$scratch/swift.md" --zebra "$zebra")
   [[ $mode == quick ]] && swift_args+=(--quick)
   log "split read bytes: bench/swift.sh ${swift_args[*]}"
   if AIO_PORTS=free "$here/swift.sh" "${swift_args[@]}" >"$work/swift.log" 2>&1; then
-    # Per-run table rows: | job | run | locality | wall | GET bytes | PUT bytes | requests | ...
-    awk -F'|' -v size="$swift_size" '$2 ~ /^ cat $/ && $4 ~ /^ off $/ { g = $6; gsub(/ /, "", g); r = $3; gsub(/ /, "", r)
-      print "splitread/cat-off", r, "ratio=" g / size, "get_bytes=" g, "input_bytes=" size }' "$scratch/swift.md" >>"$raw"
-    grep -q '^splitread/' "$raw" || echo "note split read bytes: bench/swift.sh ran but its table had no cat/off rows ($work/swift.log)" >>"$raw"
+    grep '^splitread/' "$scratch/swift/raw.txt" >>"$raw" || echo "note split read bytes: bench/swift.sh ran but wrote no splitread lines ($work/swift.log)" >>"$raw"
   else
     log "bench/swift.sh failed: $work/swift.log"; tail -5 "$work/swift.log" >&2
     echo "note split read bytes not measured: bench/swift.sh failed ($(tail -1 "$work/swift.log" | cut -c1-200); log $work/swift.log)" >>"$raw"

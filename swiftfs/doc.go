@@ -31,11 +31,14 @@
 //
 // # Reading
 //
-// Open is a ranged GET through the proxy, streamed from the offset, with
-// X-Newest (the proxy serves the newest of the replicas, so one that missed
-// an overwrite while its server was down is never read; it costs the proxy a
-// HEAD-like request to each replica); SLO and DLO manifests are read through
-// the proxy, which follows their segments.
+// Open is a ranged GET through the proxy, streamed from the offset, of the
+// newest version: a HEAD with X-Newest (the proxy asks every replica, so one
+// that missed an overwrite while its server was down is never read) names
+// its ETag, and the GET asks for that one with If-Match, which the proxy
+// serves from a single replica that has it. (A GET with X-Newest would have
+// every replica send its body until the network's buffers fill, all but one
+// thrown away.) SLO and DLO manifests are read through the proxy, which
+// follows their segments, with X-Newest.
 // A read that breaks mid-stream (a server died) is resumed through the proxy
 // at the same offset (bounded retries; for plain objects pinned to the ETag
 // by If-Match, so that a concurrent overwrite is an error, not mixed bytes). With Config.LocalNode set, Open first tries

@@ -103,12 +103,51 @@ func (f *FS) emptyReader(ctx context.Context, name string, off int64, direct boo
 // openProxy GETs the newest version of name through the proxy from off, to
 // end if it is not 0; a non-empty etag must match (If-Match), so a resumed
 // read never mixes two versions.
+//
+// Without an etag it first asks for the newest version's ETag (a HEAD with
+// X-Newest: the proxy HEADs every replica, so one that missed an overwrite
+// while its server was down is never read) and GETs that version with
+// If-Match. A GET with X-Newest would instead GET every replica, each
+// object server pushing its body until the network's buffers fill, and the
+// proxy would drop all but one: up to a few MB per replica read and thrown
+// away. With If-Match and no X-Newest the proxy GETs one replica and goes
+// on to the next only if it lacks that version (404, or 412 from a stale
+// one). Manifests (SLO, DLO), whose segments the proxy follows, and an
+// object overwritten between the HEAD and the GET are read with X-Newest.
 func (f *FS) openProxy(ctx context.Context, name string, off, end int64, etag string) (*reader, error) {
+	if etag == "" {
+		h, err := f.headObject(ctx, "open", name, true)
+		switch {
+		case statusOf(err) == http.StatusNotFound:
+			return nil, f.notExist(ctx, "open", name)
+		case err != nil:
+			return nil, f.fail("open", name, err)
+		}
+		if v := etagOf(h["Etag"]); v != "" && !isManifest(h) {
+			r, err := f.getProxy(ctx, name, off, end, v, false)
+			if statusOf(err) != http.StatusPreconditionFailed {
+				return r, err
+			}
+			f.log.Debug("swift: the object changed between HEAD and GET, reading the newest version", "path", f.URI(name))
+		}
+		return f.getProxy(ctx, name, off, end, "", true)
+	}
+	r, err := f.getProxy(ctx, name, off, end, etag, false)
+	if statusOf(err) == http.StatusPreconditionFailed {
+		return nil, mapreduce.E("open", mapreduce.Other, f.URI(name), fmt.Errorf("swift: the object changed while it was read (its ETag is no longer %s): %w", etag, err))
+	}
+	return r, err
+}
+
+// getProxy GETs name through the proxy from off, to end if it is not 0,
+// with If-Match etag if it is not empty and X-Newest if newest. A 412 is
+// returned as it came (statusOf tells it), other errors as the FS's.
+func (f *FS) getProxy(ctx context.Context, name string, off, end int64, etag string, newest bool) (*reader, error) {
 	container, object := split(name)
-	// X-Newest: the proxy asks every replica and serves the newest, so a
-	// replica that missed an overwrite while its server was down is never
-	// read (a plain GET picks one replica at random).
-	h := swift.Headers{"X-Newest": "true"}
+	h := swift.Headers{}
+	if newest {
+		h["X-Newest"] = "true"
+	}
 	if rh := rangeHeader(off, end); rh != "" {
 		h["Range"] = rh
 	}
@@ -122,7 +161,7 @@ func (f *FS) openProxy(ctx context.Context, name string, off, end int64, etag st
 	case statusOf(err) == http.StatusNotFound:
 		return nil, f.notExist(ctx, "open", name)
 	case statusOf(err) == http.StatusPreconditionFailed && etag != "":
-		return nil, mapreduce.E("open", mapreduce.Other, f.URI(name), fmt.Errorf("swift: the object changed while it was read (its ETag is no longer %s): %w", etag, err))
+		return nil, err
 	case err != nil:
 		return nil, f.fail("open", name, err)
 	}

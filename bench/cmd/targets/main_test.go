@@ -160,3 +160,37 @@ func writeAndRead(t *testing.T, path, text string) *data {
 	d.cores = 2
 	return d
 }
+
+// TestSplitReadRows: bench/swift.sh's raw lines become the two split-read
+// rows, min/median/max over the runs, the median's bytes over the input
+// spelled out, and the target judged on the median.
+func TestSplitReadRows(t *testing.T) {
+	raw := `splitread/cat-off 1 ratio=1.002 get_bytes=20040000 input_bytes=20000000 maps=2
+splitread/cat-off 2 ratio=1.001 get_bytes=20020000 input_bytes=20000000 maps=2
+splitread/cat-off 3 ratio=1.05 get_bytes=21000000 input_bytes=20000000 maps=2
+splitread/objects-on 1 asked=1.0001 direct=1.0001 read=1.0002 direct_bytes=20002000 proxy_asked_bytes=0 read_bytes=20004000 input_bytes=20000000
+splitread/objects-off 1 asked=3 direct=0 read=1.2 direct_bytes=0 proxy_asked_bytes=60000000 read_bytes=24000000 input_bytes=20000000
+splitread/objects-on 2 asked=1.0003 direct=1.0003 read=1.0004 direct_bytes=20006000 proxy_asked_bytes=0 read_bytes=20008000 input_bytes=20000000
+`
+	d := writeAndRead(t, filepath.Join(t.TempDir(), "raw"), raw)
+	var b strings.Builder
+	d.splitRead(&b)
+	out := b.String()
+	for _, want := range []string{
+		// 20040000 - 20000000 = 40000 B = 0.2% over.
+		"| split reads | Swift proxy GET bytes / input bytes, map-only cat, locality off | 1 | 1 | 1.05 | — | ≤ 1.01 (range + last line's tail) | yes | input 20 MB | proxy 20040000 B (20020000–21000000), median +40000 B over the input (+0.200%) |",
+		// The median of two runs: (20002000 + 20006000) / 2 - 20000000 = 4000 B.
+		"| split reads | object-server bytes asked by the maps' direct GETs / input bytes (access logs), map-only cat, locality on | 1 | 1 | 1 | — | ≤ 1.01 (range + last line's tail) | yes | input 20 MB | object servers 20004000 B (20002000–20006000), median +4000 B over the input (+0.020%) |",
+		// One run, 4000000 B over: 20%, over the target.
+		"| split reads | bytes the object servers read from disk (rchar) to serve the proxy's GETs / input bytes, map-only cat, locality off | 1.2 | 1.2 | 1.2 | — | ≤ 1.01 (range + last line's tail) | **no** | input 20 MB | object servers 24000000 B (24000000–24000000), median +4000000 B over the input (+20.000%) |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("split-read rows lack\n%s\ngot:\n%s", want, out)
+		}
+	}
+	var none strings.Builder
+	writeAndRead(t, filepath.Join(t.TempDir(), "raw"), "note nothing\n").splitRead(&none)
+	if none.Len() != 0 {
+		t.Errorf("no splitread lines: rows %q, want none", none.String())
+	}
+}
