@@ -22,8 +22,9 @@ func newReduceHashes() (in, out *recordHash) {
 
 // mirrorWindow bounds the bytes a hashMirror keeps of the stream that is
 // ahead for the other to catch up with; one lagging further gets its own
-// hash.
-const mirrorWindow = 4 << 20
+// hash. A streaming reducer's output lags its input by what its pipes and
+// buffers hold (about 1.5 MiB at most for cat).
+const mirrorWindow = 2 << 20
 
 // hashMirror shares SHA-256 work between a reduce attempt's input and
 // output streams while one is a prefix of the other. Until they diverge,
@@ -75,6 +76,11 @@ func (m *hashMirror) write(out bool, p []byte) {
 			m.kept, m.off = m.kept[:0], 0
 		} else if m.off >= len(m.kept)/2 {
 			m.kept, m.off = m.kept[:copy(m.kept, m.kept[m.off:])], 0
+		}
+		if m.kept == nil {
+			// Room for the window and a batch, so that the appends
+			// below never grow it past that.
+			m.kept = make([]byte, 0, mirrorWindow+recordHashBuffer)
 		}
 		m.kept, m.outAhead = append(m.kept, p...), out
 	default:

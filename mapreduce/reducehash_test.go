@@ -38,7 +38,7 @@ func TestReduceHashesUnchanged(t *testing.T) {
 	for len(streamBytes(keys, values)) > mirrorWindow/2 {
 		keys, values = keys[:len(keys)/2], values[:len(values)/2]
 	}
-	if len(keys) < 100 {
+	if len(keys) < 50 {
 		t.Fatalf("only %d records fit half the window", len(keys))
 	}
 	n := len(keys)

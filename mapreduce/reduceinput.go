@@ -53,7 +53,7 @@ func (r *reduceInput) Err() error { return r.m.Err() }
 // segments in read chunks at once, shared among the segments it reads from
 // their files (each gets between segmentChunkMin and reduceChunkMax).
 const (
-	reduceReadBudget = 8 << 20
+	reduceReadBudget = 4 << 20
 	reduceChunkMax   = 1 << 20
 )
 
