@@ -172,17 +172,3 @@ func (r hashingReader) Next() (key, value []byte, err error) {
 	}
 	return key, value, err
 }
-
-// hashingIter hashes the records a reducer reads.
-type hashingIter struct {
-	KVIterator
-	h *recordHash
-}
-
-func (it hashingIter) Next() bool {
-	if !it.KVIterator.Next() {
-		return false
-	}
-	it.h.add(it.KVIterator.Key(), it.KVIterator.Value())
-	return true
-}

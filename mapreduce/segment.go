@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/binary"
 	"fmt"
-	"io"
 	"os"
 )
 
@@ -78,32 +77,46 @@ func (s *segmentWriter) count(n, klen, vlen int) {
 }
 
 // segmentReader reads the records of one segment, from memory or a file,
-// or the records meta[mi:mhi] of a sorted sort buffer (src).
+// or the records meta[mi:mhi] of a sorted sort buffer (src). A segment in
+// memory is parsed in mem; one in a file is read a chunk at a time into
+// mem (see refill) and parsed there, so that a record is returned without
+// a copy: key and value stay valid until this reader's next advance.
 type segmentReader struct {
-	src        *sortBuffer
-	mi, mhi    int
-	mem        []byte // whole segment when in memory
-	pos        int
-	br         *bufio.Reader
+	src     *sortBuffer
+	mi, mhi int
+	mem     []byte // the whole segment in memory, or the chunk read last
+	pos     int
+	// f, off and end: the segment's bytes f[off:end] not read into mem yet.
 	f          *os.File
-	remaining  int64
+	off, end   int64
 	key, value []byte
 	// prefix is keyPrefix(key), kept when prefixes is set (a merger in
 	// raw byte order sets it).
 	prefix   uint64
 	prefixes bool
-	buf      []byte
 	err      error
 	path     string
 }
 
-// openSegment opens s. Segments of at most inMemory bytes are read whole.
+// segmentChunkMin is the chunk a segment read from its file is read in by
+// default (openSegment); openSegmentChunk takes another size.
+const segmentChunkMin = 64 << 10
+
+// openSegment opens s. Segments of at most inMemory bytes are read whole;
+// larger ones segmentChunkMin bytes at a time.
 func openSegment(s Segment, inMemory int64) (*segmentReader, error) {
+	return openSegmentChunk(s, inMemory, segmentChunkMin)
+}
+
+// openSegmentChunk is openSegment reading a segment larger than inMemory in
+// chunks of the given size (at least segmentChunkMin; a record larger than
+// a chunk gets a chunk of its own size).
+func openSegmentChunk(s Segment, inMemory int64, chunk int) (*segmentReader, error) {
 	f, err := os.Open(s.Path)
 	if err != nil {
 		return nil, E("open map output segment", Infra, s.Path, err)
 	}
-	r := &segmentReader{path: s.Path, remaining: s.Length}
+	r := &segmentReader{path: s.Path}
 	if s.Length <= inMemory {
 		r.mem = make([]byte, s.Length)
 		_, err := f.ReadAt(r.mem, s.Offset)
@@ -113,8 +126,8 @@ func openSegment(s Segment, inMemory int64) (*segmentReader, error) {
 		}
 		return r, nil
 	}
-	r.f = f
-	r.br = bufio.NewReaderSize(io.NewSectionReader(f, s.Offset, s.Length), 64<<10)
+	r.f, r.off, r.end = f, s.Offset, s.Offset+s.Length
+	r.mem = make([]byte, 0, int(min(int64(max(chunk, segmentChunkMin)), s.Length)))
 	return r, nil
 }
 
@@ -140,74 +153,66 @@ func (r *segmentReader) advance() bool {
 		r.mi++
 		return true
 	}
-	if r.mem != nil || r.br == nil {
-		if r.pos >= len(r.mem) {
+	for {
+		rest := r.mem[r.pos:]
+		if len(rest) == 0 && r.off == r.end {
 			return false
 		}
-		kl, n1 := binary.Uvarint(r.mem[r.pos:])
-		if n1 <= 0 {
-			r.err = E("read map output segment", Internal, r.path, fmt.Errorf("corrupt record header at %d", r.pos))
+		kl, n1 := binary.Uvarint(rest)
+		if n1 > 0 {
+			vl, n2 := binary.Uvarint(rest[n1:])
+			if n2 > 0 {
+				p := uint64(n1 + n2)
+				if kl <= uint64(len(rest)) && vl <= uint64(len(rest)) && p+kl+vl <= uint64(len(rest)) {
+					k, e := r.pos+int(p), r.pos+int(p+kl)
+					end := e + int(vl)
+					r.key, r.value, r.pos = r.mem[k:e:e], r.mem[e:end:end], end
+					return true
+				}
+			} else if n2 < 0 {
+				n1 = -1
+			}
+		}
+		// The record's header is malformed, or the record is not all in
+		// mem: read on, unless the segment is all read.
+		if n1 < 0 || r.off == r.end {
+			r.err = E("read map output segment", Internal, r.path, fmt.Errorf("corrupt record header %d bytes before the segment's end", int64(len(rest))+r.end-r.off))
 			return false
 		}
-		vl, n2 := binary.Uvarint(r.mem[r.pos+n1:])
-		if n2 <= 0 {
-			r.err = E("read map output segment", Internal, r.path, fmt.Errorf("corrupt record header at %d", r.pos))
+		if err := r.refill(); err != nil {
+			r.err = err
 			return false
 		}
-		p := r.pos + n1 + n2
-		end := p + int(kl) + int(vl)
-		if end > len(r.mem) {
-			r.err = E("read map output segment", Internal, r.path, fmt.Errorf("record at %d runs past the segment", r.pos))
-			return false
+	}
+}
+
+// refill moves the unread bytes of mem to the front of its buffer and reads
+// as much of the rest of the segment as fits after them; a record longer
+// than the buffer gets a buffer of its size, unless its header claims more
+// than the segment holds.
+func (r *segmentReader) refill() error {
+	tail := r.mem[r.pos:]
+	buf := r.mem[:cap(r.mem)]
+	if len(tail) == len(buf) {
+		kl, n1 := binary.Uvarint(tail)
+		vl, n2 := uint64(0), 0
+		if n1 > 0 {
+			vl, n2 = binary.Uvarint(tail[n1:])
 		}
-		r.key = r.mem[p : p+int(kl)]
-		r.value = r.mem[p+int(kl) : end]
-		r.pos = end
-		return true
-	}
-	if r.remaining <= 0 {
-		return false
-	}
-	// The record is parsed in the reader's buffer and, when it fits
-	// there, returned from it without a copy: it stays valid until this
-	// reader's next read.
-	hdr, err := r.br.Peek(int(min(2*binary.MaxVarintLen64, r.remaining)))
-	if len(hdr) == 0 && err != nil {
-		r.err = E("read map output segment", Infra, r.path, err)
-		return false
-	}
-	kl, n1 := binary.Uvarint(hdr)
-	vl, n2 := uint64(0), 0
-	if n1 > 0 {
-		vl, n2 = binary.Uvarint(hdr[n1:])
-	}
-	if n1 <= 0 || n2 <= 0 || kl > uint64(r.remaining) || vl > uint64(r.remaining) || int64(n1+n2)+int64(kl+vl) > r.remaining {
-		r.err = E("read map output segment", Internal, r.path, fmt.Errorf("corrupt record header %d bytes before the segment's end", r.remaining))
-		return false
-	}
-	r.br.Discard(n1 + n2)
-	need := int(kl + vl)
-	var data []byte
-	if need <= r.br.Size() {
-		data, err = r.br.Peek(need)
-		if err == nil {
-			r.br.Discard(need)
+		rest := uint64(int64(len(tail)) + r.end - r.off)
+		if n1 <= 0 || n2 <= 0 || kl > rest || vl > rest || uint64(n1+n2)+kl+vl > rest {
+			return E("read map output segment", Internal, r.path, fmt.Errorf("corrupt record header %d bytes before the segment's end", rest))
 		}
-	} else {
-		if cap(r.buf) < need {
-			r.buf = make([]byte, need)
-		}
-		data = r.buf[:need]
-		_, err = io.ReadFull(r.br, data)
+		buf = make([]byte, n1+n2+int(kl+vl))
 	}
-	if err != nil {
-		r.err = E("read map output segment", Infra, r.path, err)
-		return false
+	n := copy(buf, tail)
+	m := int(min(int64(len(buf)-n), r.end-r.off))
+	if _, err := r.f.ReadAt(buf[n:n+m], r.off); err != nil {
+		return E("read map output segment", Infra, r.path, err)
 	}
-	r.remaining -= int64(n1 + n2 + need)
-	r.key = data[:kl:kl]
-	r.value = data[kl:need:need]
-	return true
+	r.off += int64(m)
+	r.mem, r.pos = buf[:n+m], 0
+	return nil
 }
 
 func (r *segmentReader) close() {

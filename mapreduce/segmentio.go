@@ -17,11 +17,6 @@ import (
 // only until the next call to Next or Close and must not be modified.
 type SegmentReader struct {
 	r *segmentReader
-	// A segment larger than segmentsInMemory is read a chunk at a time: r
-	// parses buf in memory and is refilled from f at off when it runs out.
-	f        *os.File
-	buf      []byte
-	off, end int64
 }
 
 // segmentChunk is the size of the chunks a SegmentReader reads.
@@ -30,69 +25,16 @@ const segmentChunk = 1 << 20
 // OpenSegment opens s for reading. Segments of up to 256 KiB are read whole
 // into memory, larger ones 1 MiB at a time.
 func OpenSegment(s Segment) (*SegmentReader, error) {
-	if s.Length <= segmentsInMemory {
-		r, err := openSegment(s, segmentsInMemory)
-		if err != nil {
-			return nil, err
-		}
-		return &SegmentReader{r: r}, nil
-	}
-	f, err := os.Open(s.Path)
+	r, err := openSegmentChunk(s, segmentsInMemory, segmentChunk)
 	if err != nil {
-		return nil, E("open map output segment", Infra, s.Path, err)
+		return nil, err
 	}
-	return &SegmentReader{
-		r: &segmentReader{path: s.Path, mem: []byte{}},
-		f: f, buf: make([]byte, segmentChunk), off: s.Offset, end: s.Offset + s.Length,
-	}, nil
+	return &SegmentReader{r: r}, nil
 }
 
 // Next advances to the next record. It returns false at the end of the
 // segment or on an error, which Err then reports.
-func (r *SegmentReader) Next() bool {
-	for {
-		if r.r.next() {
-			return true
-		}
-		// The chunk is used up or ends inside a record (which r.r reports
-		// as corrupt): read on, unless the segment is all read.
-		if r.f == nil || r.off == r.end {
-			return false
-		}
-		if err := r.refill(); err != nil {
-			r.r.err = err
-			return false
-		}
-	}
-}
-
-// refill moves the chunk's unread bytes to the front of buf and reads as
-// much of the rest of the segment as fits after them.
-func (r *SegmentReader) refill() error {
-	tail := r.r.mem[r.r.pos:]
-	if len(tail) == len(r.buf) {
-		// A record longer than buf: grow it to fit, unless the record's
-		// header is corrupt or claims more than the segment holds.
-		kl, n1 := binary.Uvarint(tail)
-		vl, n2 := uint64(0), 0
-		if n1 > 0 {
-			vl, n2 = binary.Uvarint(tail[n1:])
-		}
-		rest := uint64(int64(len(tail)) + r.end - r.off)
-		if n1 <= 0 || n2 <= 0 || kl > rest || vl > rest || uint64(n1+n2)+kl+vl > rest {
-			return E("read map output segment", Internal, r.r.path, fmt.Errorf("corrupt record header at %d", r.end-int64(rest)))
-		}
-		r.buf = make([]byte, n1+n2+int(kl+vl))
-	}
-	n := copy(r.buf, tail)
-	m := int(min(int64(len(r.buf)-n), r.end-r.off))
-	if _, err := r.f.ReadAt(r.buf[n:n+m], r.off); err != nil {
-		return E("read map output segment", Infra, r.r.path, err)
-	}
-	r.off += int64(m)
-	r.r.mem, r.r.pos, r.r.err = r.buf[:n+m], 0, nil
-	return nil
-}
+func (r *SegmentReader) Next() bool { return r.r.next() }
 
 // Key returns the current record's key.
 func (r *SegmentReader) Key() []byte { return r.r.key }
@@ -105,13 +47,7 @@ func (r *SegmentReader) Value() []byte { return r.r.value }
 func (r *SegmentReader) Err() error { return r.r.err }
 
 // Close releases the file. The reader must not be used afterwards.
-func (r *SegmentReader) Close() {
-	if r.f != nil {
-		r.f.Close()
-		r.f = nil
-	}
-	r.r.close()
-}
+func (r *SegmentReader) Close() { r.r.close() }
 
 // ScanSegment calls fn for each record of s, in stored order, and stops at
 // the first error fn returns, returning it. key and value are valid only

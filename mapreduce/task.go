@@ -356,8 +356,9 @@ func runReduce(ctx context.Context, job *Job, t *TaskContext, c *Committer, segs
 		}
 	}
 	orderForMerge(nonEmpty)
+	chunk := reduceChunk(len(nonEmpty))
 	for _, s := range nonEmpty {
-		r, err := openSegment(s, segmentsInMemory)
+		r, err := openSegmentChunk(s, segmentsInMemory, chunk)
 		if err != nil {
 			for _, r := range readers {
 				r.close()
@@ -382,11 +383,11 @@ func runReduce(ctx context.Context, job *Job, t *TaskContext, c *Committer, segs
 	if err != nil {
 		return err
 	}
-	in := &groupCounter{KVIterator: m, prog: t.Progress, total: records}
-	inHash, outHash := newRecordHash(), newRecordHash()
+	inHash, outHash := newReduceHashes()
+	in := &reduceInput{m: m, h: inHash, prog: t.Progress, total: records}
 	t.SortFinished = time.Now()
 	t.Progress.Set(ReduceProgress(ReduceReducePhase, 0, records))
-	err = reducer.Reduce(ctx, t, hashingIter{KVIterator: in, h: inHash}, hashingCollector{out: w, h: outHash})
+	err = reducer.Reduce(ctx, t, in, hashingCollector{out: w, h: outHash})
 	t.Digests = Digests{Input: inHash.sum(), Output: outHash.sum(), InputRecords: inHash.n, OutputRecords: outHash.n}
 	t.Counters.Add(GroupTask, CounterReduceInputRecords, in.records)
 	t.Counters.Add(GroupTask, CounterReduceInputGroups, in.groups)
@@ -466,31 +467,6 @@ func setCreateOutput(ctx context.Context, job *Job, c *Committer, t *TaskContext
 		t.extra = append(t.extra, name)
 		return wc, nil
 	}
-}
-
-// groupCounter counts records and groups as a reducer consumes them.
-type groupCounter struct {
-	KVIterator
-	records, groups int64
-	// prog, if set, follows the records consumed of total (the reduce
-	// phase), every progressEvery records and at the end.
-	prog  *Progress
-	total int64
-}
-
-func (g *groupCounter) Next() bool {
-	if !g.KVIterator.Next() {
-		g.prog.Set(ReduceProgress(ReduceReducePhase, g.total, g.total))
-		return false
-	}
-	g.records++
-	if g.prog != nil && g.records%progressEvery == 0 {
-		g.prog.Set(ReduceProgress(ReduceReducePhase, g.records, g.total))
-	}
-	if g.KVIterator.NewGroup() {
-		g.groups++
-	}
-	return true
 }
 
 // Drain reads the rest of an iterator, for reducers that stop early.

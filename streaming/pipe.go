@@ -145,7 +145,7 @@ func (p *pipeProgram) launch(ctx context.Context, t *mapreduce.TaskContext) (*st
 	env := p.job.taskEnv(t, sandbox.IsWasm(p.argv[0]))
 	argv := append([]string(nil), p.argv...)
 	argv[0] = resolveProgram(argv[0], []string{dir, p.job.clientDir}, lookupEnv(env, "PATH"), p.job.links)
-	inR, inW, err := os.Pipe()
+	inR, inW, err := stdinPipe()
 	if err != nil {
 		return nil, mapreduce.E("start "+p.role+" program", mapreduce.Infra, "", err)
 	}
@@ -174,7 +174,7 @@ func (p *pipeProgram) launch(ctx context.Context, t *mapreduce.TaskContext) (*st
 		errR.Close()
 		return nil, mapreduce.E("start "+p.role+" program", mapreduce.UserCode, "", &startError{argv0: p.argv[0], err: err})
 	}
-	s := &started{proc: proc, stdin: inW, w: bufio.NewWriterSize(inW, 128<<10), outErr: make(chan error, 1), prog: p, task: t, inKey: p.inKey, inValue: p.inValue,
+	s := &started{proc: proc, stdin: inW, w: bufio.NewWriterSize(inW, inBufferSize), outErr: make(chan error, 1), prog: p, task: t, inKey: p.inKey, inValue: p.inValue,
 		outR: outR, errR: errR, exited: make(chan struct{})}
 	if t.InputClasses != nil && p.role == "map" {
 		s.inKey, s.inValue = t.InputClasses()
@@ -279,8 +279,7 @@ var nullText = []byte("(null)")
 func (s *started) write(key, value []byte) error {
 	switch s.prog.inWire {
 	case wireKeyOnly:
-		s.w.Write(key)
-		return s.w.WriteByte('\n')
+		return s.writeLine(key, nil, nil)
 	case wireRawBytes, wireTypedBytes:
 		return s.writeBinary(key, value)
 	}
@@ -292,11 +291,25 @@ func (s *started) write(key, value []byte) error {
 	if s.inValue == mapreduce.ClassNull {
 		value = nullText
 	}
-	if !s.prog.ignoreKey {
-		s.w.Write(key)
-		s.w.Write(s.prog.inSep)
+	if s.prog.ignoreKey {
+		return s.writeLine(value, nil, nil)
 	}
-	s.w.Write(value)
+	return s.writeLine(key, s.prog.inSep, value)
+}
+
+// writeLine writes a, b, c and a newline to the program's stdin: where
+// they fit the buffer's free space (all but a record per buffer), with
+// one copy and one call. The error is the buffer's: the first failed
+// write(2), kept for every later call.
+func (s *started) writeLine(a, b, c []byte) error {
+	if buf := s.w.AvailableBuffer(); len(a)+len(b)+len(c) < cap(buf) {
+		buf = append(append(append(append(buf, a...), b...), c...), '\n')
+		_, err := s.w.Write(buf)
+		return err
+	}
+	s.w.Write(a)
+	s.w.Write(b)
+	s.w.Write(c)
 	return s.w.WriteByte('\n')
 }
 
