@@ -47,7 +47,9 @@ func OpenSegmentChunks(s Segment) (*SegmentChunks, error) {
 // kind Infra.
 func (c *SegmentChunks) Next(buf []byte, size int, ends []int32) (chunk []byte, _ []int32, err error) {
 	size = max(size, 1)
-	if need := max(size, len(c.rest)); cap(buf) < need {
+	// A buffer is never larger than what is left of the segment needs: a
+	// small partition asked for in large batches holds only its own bytes.
+	if need := max(min(int64(size), int64(len(c.rest))+c.end-c.off), int64(len(c.rest)), 1); int64(cap(buf)) < need {
 		buf = make([]byte, need)
 	}
 	c.buf = buf[:cap(buf)]

@@ -237,3 +237,32 @@ func TestAppendRecords(t *testing.T) {
 		t.Errorf("file of %d bytes differs from Append's %d", len(gb), len(b))
 	}
 }
+
+// TestSegmentChunksSmallSegmentBuffer: a small segment read in large
+// batches gets a buffer of its own size, not of the batch's (a shuffle
+// server holds one per fetch for the fetch's life).
+func TestSegmentChunksSmallSegmentBuffer(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "seg")
+	rec := []byte{1, 1, 'k', 'v'}
+	if err := os.WriteFile(path, append(rec, rec...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := OpenSegmentChunks(Segment{Path: path, Length: 2 * int64(len(rec))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	chunk, ends, err := c.Next(nil, 64<<20, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(chunk) != string(append(rec, rec...)) || len(ends) != 2 {
+		t.Errorf("chunk %q ends %v, want both records", chunk, ends)
+	}
+	if cap(chunk) > 1<<10 {
+		t.Errorf("an %d-byte segment got a %d-byte read buffer", 2*len(rec), cap(chunk))
+	}
+	if chunk, _, err = c.Next(chunk, 64<<20, nil); err != nil || len(chunk) != 0 {
+		t.Errorf("after the last record: %q, %v; want the end", chunk, err)
+	}
+}

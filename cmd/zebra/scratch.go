@@ -24,8 +24,10 @@ const scratchPrefix = "zebra-work-"
 
 // staleScratchAge is how old an unlocked scratch directory must be to be
 // swept: a command locks its own right after making it, and this keeps a
-// sweep from racing that.
-const staleScratchAge = time.Minute
+// sweep from racing that. It is an hour, not less, for what the lock cannot
+// tell: a command of a zebra from before the lock (which holds none), or a
+// temp directory on a file system whose locks are not shared.
+const staleScratchAge = time.Hour
 
 // newScratch makes a scratch directory and locks it; release unlocks
 // and removes it.

@@ -18,7 +18,7 @@ import (
 func TestStaleScratchSwept(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
-	old := time.Now().Add(-time.Hour)
+	old := time.Now().Add(-2 * time.Hour)
 	mk := func(name string) string {
 		d := filepath.Join(tmp, name)
 		if err := os.MkdirAll(filepath.Join(d, "attempt_x", "out"), 0o755); err != nil {

@@ -129,19 +129,8 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer lock.Close()
-	// What an earlier process of this worker left in jobs/ and work/ (it
-	// was killed, or the machine stopped) is garbage: the jobs, attempts
-	// and map outputs it served lived in its memory and died with it, and
-	// forget, which removes a job's directories, is never called for them.
-	// The attempt logs (logs/) stay, as after a clean stop.
-	for _, d := range []string{"jobs", "work"} {
-		p := filepath.Join(cfg.Data, d)
-		if ents, _ := os.ReadDir(p); len(ents) > 0 {
-			cfg.Logger.Info("removing what an earlier worker process left", "dir", p, "entries", len(ents))
-			if err := os.RemoveAll(p); err != nil {
-				return fmt.Errorf("clear worker data directory: %w", err)
-			}
-		}
+	if err := clearLeftovers(cfg.Data, cfg.Logger); err != nil {
+		return err
 	}
 	for _, d := range []string{"jobs", "work", "logs"} {
 		if err := os.MkdirAll(filepath.Join(cfg.Data, d), 0o755); err != nil {
@@ -170,6 +159,58 @@ func Run(ctx context.Context, cfg Config) error {
 			return err
 		}
 		w.pollLoop(ctx)
+	}
+	return nil
+}
+
+// trashPrefix names the directories under a worker's data directory that
+// hold what clearLeftovers moved aside until they are deleted.
+const trashPrefix = "trash-"
+
+// clearLeftovers moves aside what an earlier process of this worker left
+// in jobs/ and work/ (it was killed, or the machine stopped): the jobs,
+// attempts and map outputs it served lived in its memory and died with it,
+// and forget, which removes a job's directories, is never called for them.
+// Only job_* entries are taken; the attempt logs (logs/) stay, as after a
+// clean stop. The entries are renamed into a trash-* directory at once and
+// deleted in the background, so that nothing a task left behind (a tree
+// deeper than the open-file limit, millions of files) can keep the worker
+// from starting; a failed deletion is logged and retried at the next
+// start. A directory holding a jobtracker's store is refused: its jobs/
+// are the tracker's job bundles.
+func clearLeftovers(data string, logger *slog.Logger) error {
+	if _, err := os.Lstat(filepath.Join(data, "jobtracker.db")); err == nil {
+		return fmt.Errorf("worker data directory %s holds a jobtracker's store (jobtracker.db): give the worker a directory of its own with --data", data)
+	}
+	trash := filepath.Join(data, fmt.Sprintf("%s%d", trashPrefix, time.Now().UnixNano()))
+	moved := 0
+	for _, d := range []string{"jobs", "work"} {
+		ents, _ := os.ReadDir(filepath.Join(data, d))
+		for _, e := range ents {
+			if !strings.HasPrefix(e.Name(), "job_") {
+				continue
+			}
+			if moved == 0 {
+				if err := os.Mkdir(trash, 0o700); err != nil {
+					return fmt.Errorf("clear worker data directory: %w", err)
+				}
+			}
+			if err := os.Rename(filepath.Join(data, d, e.Name()), filepath.Join(trash, d+"-"+e.Name())); err != nil {
+				return fmt.Errorf("clear worker data directory: %w", err)
+			}
+			moved++
+		}
+	}
+	if moved > 0 {
+		logger.Info("moved aside what an earlier worker process left", "dir", trash, "entries", moved)
+	}
+	old, _ := filepath.Glob(filepath.Join(data, trashPrefix+"*"))
+	for _, d := range old {
+		go func() {
+			if err := os.RemoveAll(d); err != nil {
+				logger.Warn("remove what an earlier worker process left (retried at the next start)", "dir", d, "err", err)
+			}
+		}()
 	}
 	return nil
 }
