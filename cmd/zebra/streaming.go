@@ -47,7 +47,9 @@ func streamingCommand(ctx context.Context, args []string) int {
 		return 1
 	}
 	defer done()
-	return streaming.Run(ctx, args, e)
+	code := streaming.Run(ctx, args, e)
+	lingerForReader(2)
+	return code
 }
 
 // localEnv is the environment of a job on the embedded local runner: local
