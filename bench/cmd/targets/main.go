@@ -601,26 +601,19 @@ func shuffleOnly(path, before, command, mode string) {
 // asked for by the maps' direct reads.
 func (d *data) splitRead(w io.Writer) {
 	t := target{limit: 1.01, text: "≤ 1.01 (range + last line's tail)"}
-	if v := d.get("splitread/cat-off", "ratio"); len(v) > 0 {
-		in := summarize(d.get("splitread/cat-off", "input_bytes"))
-		row(w, "split reads", "Swift proxy GET bytes / input bytes, map-only cat, locality off", v, nil, t,
-			fmt.Sprintf("input %.0f MB", in.median/1e6),
-			"proxy "+summarize(d.get("splitread/cat-off", "get_bytes")).span("B")+", "+overRead(d.get("splitread/cat-off", "get_bytes"), in.median),
-			"checked by bench/swift.sh")
-	}
-	if v := d.get("splitread/objects-on", "direct"); len(v) > 0 {
-		in := summarize(d.get("splitread/objects-on", "input_bytes"))
-		row(w, "split reads", "object-server bytes asked by the maps' direct GETs / input bytes (access logs), map-only cat, locality on", v, nil, t,
-			fmt.Sprintf("input %.0f MB", in.median/1e6),
-			"object servers "+summarize(d.get("splitread/objects-on", "direct_bytes")).span("B")+", "+overRead(d.get("splitread/objects-on", "direct_bytes"), in.median),
-			"checked by bench/swift.sh")
-	}
-	if v := d.get("splitread/objects-off", "read"); len(v) > 0 {
-		in := summarize(d.get("splitread/objects-off", "input_bytes"))
-		row(w, "split reads", "bytes the object servers read from disk (rchar) to serve the proxy's GETs / input bytes, map-only cat, locality off", v, nil, t,
-			fmt.Sprintf("input %.0f MB", in.median/1e6),
-			"object servers "+summarize(d.get("splitread/objects-off", "read_bytes")).span("B")+", "+overRead(d.get("splitread/objects-off", "read_bytes"), in.median),
-			"checked by bench/swift.sh")
+	for _, r := range []struct{ key, ratio, bytes, who, figure string }{
+		{"splitread/cat-off", "ratio", "get_bytes", "proxy", "Swift proxy GET bytes / input bytes, map-only cat, locality off"},
+		{"splitread/objects-on", "direct", "direct_bytes", "object servers", "object-server bytes asked by the maps' direct GETs / input bytes (access logs), map-only cat, locality on"},
+		{"splitread/objects-off", "read", "read_bytes", "object servers", "bytes the object servers read from disk (rchar) to serve the proxy's GETs / input bytes, map-only cat, locality off"},
+	} {
+		v := d.get(r.key, r.ratio)
+		if len(v) == 0 {
+			continue
+		}
+		in := summarize(d.get(r.key, "input_bytes"))
+		b := d.get(r.key, r.bytes)
+		row(w, "split reads", r.figure, v, nil, t, fmt.Sprintf("input %.0f MB", in.median/1e6),
+			r.who+" "+summarize(b).span("B")+", "+overRead(b, in.median), "checked by bench/swift.sh")
 	}
 }
 
