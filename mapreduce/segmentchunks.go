@@ -2,6 +2,7 @@ package mapreduce
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 )
@@ -176,22 +177,33 @@ func (f *SegmentFile) AppendRecords(offsets []int32, data []byte) error {
 		return nil
 	}
 	var ifile int64
-	for i := 1; i < len(offsets); i++ {
-		s, e := offsets[i-1], offsets[i]
-		if s < 0 || e < s || int(e) > len(data) {
-			return E("append to segment file", Invalid, f.path, fmt.Errorf("bad offsets for record %d", i-1))
+	s := int(offsets[0])
+	if s < 0 || s > len(data) {
+		return E("append to segment file", Invalid, f.path, errors.New("bad offsets for record 0"))
+	}
+	for i, e32 := range offsets[1:] {
+		e := int(e32)
+		// The common case, with no call: one-byte lengths below 127 that
+		// add up to the record's size.
+		if e-s >= 2 && e <= len(data) {
+			kl, vl := data[s], data[s+1]
+			if kl < 127 && vl < 127 && e-s == 2+int(kl)+int(vl) {
+				ifile += int64(4 + int(kl) + int(vl))
+				s = e
+				continue
+			}
+		}
+		if e < s || e > len(data) {
+			return E("append to segment file", Invalid, f.path, fmt.Errorf("bad offsets for record %d", i))
 		}
 		b := data[s:e]
 		kl, vl, hdr := recordHeader(b)
 		if hdr == 0 || kl > uint64(len(b)) || vl > uint64(len(b)) || uint64(hdr)+kl+vl != uint64(len(b)) {
-			return E("append to segment file", Invalid, f.path, fmt.Errorf("record %d is not %d bytes of key and value lengths, key and value", i-1, len(b)))
-		}
-		if kl < 127 && vl < 127 { // the common case of vintSize
-			ifile += int64(4 + kl + vl)
-			continue
+			return E("append to segment file", Invalid, f.path, fmt.Errorf("record %d is not %d bytes of key and value lengths, key and value", i, len(b)))
 		}
 		k, v := vintSize(int(kl))+int(kl), vintSize(int(vl))+int(vl)
 		ifile += int64(vintSize(k) + vintSize(v) + k + v)
+		s = e
 	}
 	first, last := offsets[0], offsets[len(offsets)-1]
 	if err := f.writeDirect(data[first:last]); err != nil {

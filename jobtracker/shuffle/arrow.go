@@ -118,16 +118,46 @@ func binaryArray(offsets []int32, data []byte) *array.Binary {
 }
 
 // decoder checks the data messages of one fetch and appends their records
-// to a segment file. It does not parse a message's Arrow metadata: it takes
-// the offsets buffer from where the message puts it, encodes a record batch
-// on those offsets and the data as the server's encoder does, and requires
-// the bytes to be the same. So whatever it accepts is what a server would
-// send for the records it writes, and a corrupt message cannot make Arrow
-// allocate what its metadata claims.
+// to a segment file. It does not parse a message's Arrow metadata, so that
+// a corrupt message cannot make Arrow allocate what its metadata claims.
+//
+// The guarantee: decode accepts a message only if its head and pad frames
+// are, byte for byte, what the server's encoder writes for a record batch
+// of the offsets and data the message carries (the offsets buffer as it
+// is in head, the data frame), and out.AppendRecords accepts every record
+// against those offsets. The check is made in one of two ways, which
+// accept the same messages:
+//
+//   - the first message, and any whose record count or data length differs
+//     from those of the last message so checked, is encoded again by an
+//     encoder of the decoder's own, on the received offsets and data, and
+//     its head and pad must equal the encoder's;
+//   - a later message with the same record count and data length must
+//     have the same metadata bytes as that message (the continuation
+//     marker, the metadata length and the Message flatbuffer), an offsets
+//     buffer of the length the count gives, whose padding is zero, and a
+//     pad frame of the data's padding, zeros.
+//
+// The second is the first without the encoding because the metadata of a
+// record batch of this schema depends on nothing else than its record
+// count and data length: its length, null count 0, the buffers' offsets
+// and lengths and the body's length follow from them, and the encoder
+// writes the offsets buffer as it is (offsets[0] is 0 and the last offset
+// is the data's length, which decode requires before either check).
+// TestDecodeFastCheck holds the two against each other on damaged
+// messages.
 type decoder struct {
-	enc     *encoder
+	enc *encoder
+	// offsets holds the offsets of the current message when they cannot
+	// be read in place (a big-endian machine).
 	offsets []int32
 	head    []byte // what enc wrote last
+	// The last message checked by encoding: its record count and data
+	// length, its metadata bytes and its pad's length; meta is empty
+	// before the first.
+	records, dataLen int
+	meta             []byte
+	pad              int
 }
 
 func newDecoder() *decoder { return &decoder{enc: newEncoder()} }
@@ -149,32 +179,64 @@ func (d *decoder) decode(frames [][]byte, out *mapreduce.SegmentFile) (err error
 		return corrupt("data message of %d frames, want 3", len(frames))
 	}
 	head, data, pad := frames[0], frames[1], frames[2]
-	if err := d.readOffsets(head, len(data)); err != nil {
+	meta, offsets, err := d.split(head, len(data))
+	if err != nil {
 		return err
 	}
-	want, wantPad, err := d.enc.batch(d.offsets, data, d.head)
-	if err != nil {
-		return corrupt("%v", err)
+	records := len(offsets) - 1
+	if len(d.meta) == 0 || records != d.records || len(data) != d.dataLen {
+		if err := d.check(head, pad, meta, offsets, data); err != nil {
+			return err
+		}
+	} else if !bytes.Equal(meta, d.meta) || len(pad) != d.pad || !allZero(pad) {
+		return corrupt("record batch of %d records in %d bytes not as Arrow encodes it", records, len(data))
 	}
-	d.head = want
-	if !bytes.Equal(want, head) || !bytes.Equal(pad, wantPad) {
-		return corrupt("record batch of %d records in %d bytes not as Arrow encodes it", len(d.offsets)-1, len(data))
-	}
-	err = out.AppendRecords(d.offsets, data)
+	err = out.AppendRecords(offsets, data)
 	if mapreduce.IsKind(err, mapreduce.Invalid) {
 		return corrupt("%v", err)
 	}
 	return err
 }
 
-// readOffsets reads the offsets buffer of the record batch message in head
-// into d.offsets: the end of the message, after its metadata; the first
-// message starts with the schema message.
-func (d *decoder) readOffsets(head []byte, dataLen int) error {
+// check encodes a record batch of offsets and data as the server does and
+// requires head and pad to be what the encoder wrote; it remembers the
+// batch's metadata, meta (in head), for later messages.
+func (d *decoder) check(head, pad, meta []byte, offsets []int32, data []byte) error {
+	want, wantPad, err := d.enc.batch(offsets, data, d.head)
+	if err != nil {
+		return corrupt("%v", err)
+	}
+	d.head = want
+	if !bytes.Equal(want, head) || !bytes.Equal(pad, wantPad) {
+		return corrupt("record batch of %d records in %d bytes not as Arrow encodes it", len(offsets)-1, len(data))
+	}
+	d.meta = append(d.meta[:0], meta...)
+	d.records, d.dataLen, d.pad = len(offsets)-1, len(data), len(wantPad)
+	return nil
+}
+
+// allZero reports whether b holds only zero bytes.
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// split finds the metadata (continuation marker, metadata length, Message
+// flatbuffer) and the offsets buffer of the record batch message in head,
+// whose data buffer is dataLen bytes: the end of the message, after its
+// metadata; the first message starts with the schema message. It requires
+// the offsets to start at 0 and end at dataLen, with at least one record,
+// and the offsets buffer's padding to be zero. offsets is read in place
+// on a little-endian machine.
+func (d *decoder) split(head []byte, dataLen int) (meta []byte, offsets []int32, err error) {
 	b := head
 	if len(d.head) == 0 { // the first message
 		if !bytes.HasPrefix(b, schemaMessage) {
-			return corrupt("first data message without the Arrow schema")
+			return nil, nil, corrupt("first data message without the Arrow schema")
 		}
 		b = b[len(schemaMessage):]
 	}
@@ -182,26 +244,35 @@ func (d *decoder) readOffsets(head []byte, dataLen int) error {
 	// Message flatbuffer, then the body: here the offsets buffer, padded
 	// to 8 bytes.
 	if len(b) < 8 || binary.LittleEndian.Uint32(b) != 0xFFFFFFFF {
-		return corrupt("missing Arrow IPC continuation marker")
+		return nil, nil, corrupt("missing Arrow IPC continuation marker")
 	}
 	metaLen := binary.LittleEndian.Uint32(b[4:])
 	if uint64(metaLen) > uint64(len(b)-8) {
-		return corrupt("truncated Arrow IPC metadata")
+		return nil, nil, corrupt("truncated Arrow IPC metadata")
 	}
-	b = b[8+metaLen:]
+	meta, b = b[:8+metaLen], b[8+metaLen:]
 	if len(b) < 8 || len(b)%8 != 0 {
-		return corrupt("Arrow offsets buffer of %d bytes", len(b))
+		return nil, nil, corrupt("Arrow offsets buffer of %d bytes", len(b))
 	}
 	n := len(b) / 4
 	if binary.LittleEndian.Uint32(b[len(b)-4:]) == 0 {
 		n-- // padding: the data of a batch is never empty
 	}
-	d.offsets = d.offsets[:0]
-	for i := range n {
-		d.offsets = append(d.offsets, int32(binary.LittleEndian.Uint32(b[4*i:])))
+	if littleEndian {
+		offsets = arrow.Int32Traits.CastFromBytes(b[:4*n])
+	} else {
+		d.offsets = d.offsets[:0]
+		for i := range n {
+			d.offsets = append(d.offsets, int32(binary.LittleEndian.Uint32(b[4*i:])))
+		}
+		offsets = d.offsets
 	}
-	if n < 2 || d.offsets[0] != 0 || int64(d.offsets[n-1]) != int64(dataLen) {
-		return corrupt("Arrow offsets do not span the batch's %d bytes of records", dataLen)
+	if n < 2 || offsets[0] != 0 || int64(offsets[n-1]) != int64(dataLen) {
+		return nil, nil, corrupt("Arrow offsets do not span the batch's %d bytes of records", dataLen)
 	}
-	return nil
+	return meta, offsets, nil
 }
+
+// littleEndian is whether this machine stores integers as Arrow's IPC
+// format does, so that an offsets buffer can be read in place.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1

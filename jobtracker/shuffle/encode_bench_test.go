@@ -1,6 +1,8 @@
 package shuffle
 
 import (
+	"bytes"
+	"os"
 	"testing"
 
 	"zebra/mapreduce"
@@ -62,5 +64,33 @@ func BenchmarkSegmentRead(b *testing.B) {
 			b.Fatal(err)
 		}
 		r.Close()
+	}
+}
+
+// BenchmarkDecode checks and writes the benchmark partition's data
+// messages in process, as a fetcher does: the fetcher's work per byte
+// besides ZeroMQ and the file system. The messages are encoded once,
+// before the timing, and written to /dev/null.
+func BenchmarkDecode(b *testing.B) {
+	out := benchData(b)
+	var msgs [][][]byte
+	forBatches(b, out.Segments[0], DefaultBatchBytes, func(frames [][]byte) {
+		msgs = append(msgs, [][]byte{bytes.Clone(frames[0]), bytes.Clone(frames[1]), frames[2]})
+	})
+	b.SetBytes(out.Segments[0].Length)
+	for b.Loop() {
+		f, err := mapreduce.CreateSegmentFile(os.DevNull)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d := newDecoder()
+		for _, m := range msgs {
+			if err := d.decode(m, f); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := f.Close(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
