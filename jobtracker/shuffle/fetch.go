@@ -102,6 +102,7 @@ func fetch(ctx context.Context, endpoint, id string, partition int, path string,
 	if err := ctx.Err(); err != nil {
 		return mapreduce.Segment{}, mapreduce.Other, err
 	}
+	tuneMalloc()
 	sock, err := zmq.NewSocket(zmq.DEALER)
 	if err != nil {
 		return mapreduce.Segment{}, mapreduce.Infra, err

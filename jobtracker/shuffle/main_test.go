@@ -86,7 +86,8 @@ func runServerChild() {
 	fmt.Println(srv.Endpoint())
 	for in := bufio.NewScanner(os.Stdin); in.Scan(); {
 		if in.Text() == "cpu" {
-			fmt.Println(int64(cpuTime()))
+			cpu, faults := usage()
+			fmt.Println(int64(cpu), faults)
 		}
 	}
 	srv.Close()
@@ -143,7 +144,8 @@ func runRawChild() {
 	go func() {
 		for in := bufio.NewScanner(os.Stdin); in.Scan(); {
 			if in.Text() == "cpu" {
-				fmt.Println(int64(cpuTime()))
+				cpu, faults := usage()
+				fmt.Println(int64(cpu), faults)
 			}
 		}
 		stopProfile()
@@ -215,11 +217,12 @@ func runRawChild() {
 	}
 }
 
-// cpuTime is the CPU time the process has used, in all its threads.
-func cpuTime() time.Duration {
+// usage is the CPU time the process has used, in all its threads, and
+// its minor page faults.
+func usage() (time.Duration, int64) {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), ru.Minflt
 }
 
 // child is a worker process started by startChild.
@@ -230,16 +233,18 @@ type child struct {
 	endpoint string
 }
 
-// cpuTime asks the child for its CPU time.
-func (c *child) cpuTime(tb testing.TB) time.Duration {
+// usage asks the child for its CPU time and minor page faults.
+func (c *child) usage(tb testing.TB) (time.Duration, int64) {
 	fmt.Fprintln(c.stdin, "cpu")
 	line, err := c.stdout.ReadString('\n')
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var ns int64
-	fmt.Sscan(line, &ns)
-	return time.Duration(ns)
+	var ns, faults int64
+	if _, err := fmt.Sscan(line, &ns, &faults); err != nil {
+		tb.Fatalf("child's usage %q: %v", line, err)
+	}
+	return time.Duration(ns), faults
 }
 
 // startChild starts the test binary in mode with extra environment, and

@@ -68,6 +68,7 @@ func listenWith(ctx context.Context, endpoint string, logger *slog.Logger, key *
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	tuneMalloc()
 	router, rx, tx, err := openSockets(endpoint, key, clients)
 	if err != nil {
 		return nil, fmt.Errorf("shuffle: listen on %s: %w", endpoint, err)
