@@ -549,6 +549,104 @@ func TestDecodeCorrupt(t *testing.T) {
 	}
 }
 
+// TestDecodeFastCheck holds the decoder's two checks of a message's Arrow
+// framing against each other (see decoder): a message of the same record
+// count and data length as the one before, damaged at random, must be
+// accepted by the check against the remembered metadata exactly when the
+// check by encoding again accepts it, and then give the same bytes.
+func TestDecodeFastCheck(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	// Records of one size, so that the first two batches have the same
+	// shape; keys and values of 60 and 70 bytes, so that some damage to a
+	// length byte still parses.
+	recs := make([]kv, 200)
+	for i := range recs {
+		recs[i] = kv{randomBytes(rng, 60), randomBytes(rng, 70)}
+	}
+	out := writeMapOutput(t, t.TempDir(), [][]kv{recs})
+	var msgs [][][]byte
+	forBatches(t, out.Segments[0], minBatchBytes, func(frames [][]byte) {
+		var c [][]byte
+		for _, f := range frames {
+			c = append(c, bytes.Clone(f))
+		}
+		msgs = append(msgs, c)
+	})
+	if len(msgs) < 3 || len(msgs[0][1]) != len(msgs[1][1]) {
+		t.Fatalf("%d data messages, the first two of %d and %d bytes: want two of one shape", len(msgs), len(msgs[0][1]), len(msgs[1][1]))
+	}
+	head, data, pad := msgs[1][0], msgs[1][1], msgs[1][2]
+	dir := t.TempDir()
+	decodeSecond := func(m [][]byte, fast bool) ([]byte, error) {
+		path := filepath.Join(dir, fmt.Sprint(fast))
+		f, err := mapreduce.CreateSegmentFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := newDecoder()
+		if err := d.decode(msgs[0], f); err != nil {
+			t.Fatalf("first message: %v", err)
+		}
+		if !fast {
+			d.meta = d.meta[:0] // forget the first message's shape: encode again
+		}
+		err = d.decode(m, f)
+		f.Close()
+		b, rerr := os.ReadFile(path)
+		if rerr != nil {
+			t.Fatal(rerr)
+		}
+		return b, err
+	}
+	var accepted, rejected int
+	for i := range fuzzRounds {
+		m := [][]byte{bytes.Clone(head), bytes.Clone(data), bytes.Clone(pad)}
+		switch i % 5 {
+		case 0, 1: // the metadata and offsets
+			for range 1 + i%3 {
+				m[0][rng.IntN(len(m[0]))] = byte(rng.Uint32())
+			}
+		case 2: // the records
+			for range 1 + i%2 {
+				m[1][rng.IntN(len(m[1]))] = byte(rng.Uint32())
+			}
+		case 3: // the offsets buffer's length and padding
+			if i%2 == 0 {
+				m[0] = append(m[0], make([]byte, 4*(1+rng.IntN(2)))...)
+			} else {
+				m[0] = m[0][:len(m[0])-4*(1+rng.IntN(2))]
+			}
+		case 4: // the pad
+			if len(m[2]) > 0 && i%2 == 0 {
+				m[2][rng.IntN(len(m[2]))] = 1
+			} else {
+				m[2] = append(m[2], 0)
+			}
+		}
+		fastOut, fastErr := decodeSecond(m, true)
+		slowOut, slowErr := decodeSecond(m, false)
+		if (fastErr == nil) != (slowErr == nil) {
+			t.Fatalf("damage %d: the check against the last metadata gives %v, encoding again %v", i, fastErr, slowErr)
+		}
+		if fastErr != nil && !errors.Is(fastErr, ErrCorrupt) {
+			t.Fatalf("damage %d: %v, want ErrCorrupt", i, fastErr)
+		}
+		if !bytes.Equal(fastOut, slowOut) {
+			t.Fatalf("damage %d: the two checks wrote different bytes", i)
+		}
+		if fastErr == nil {
+			accepted++
+		} else {
+			rejected++
+		}
+	}
+	// Both outcomes happened, or the comparison proved nothing.
+	if accepted == 0 || rejected == 0 {
+		t.Errorf("%d damaged messages accepted, %d rejected: want some of each", accepted, rejected)
+	}
+	t.Logf("%d damaged messages accepted, %d rejected", accepted, rejected)
+}
+
 func TestBadRequest(t *testing.T) {
 	srv := listen(t)
 	sock, err := zmq.NewSocket(zmq.DEALER)
