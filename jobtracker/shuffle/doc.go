@@ -44,9 +44,12 @@
 // run of whole records of the segment, sent from the buffer it was read
 // into and written to the fetched segment file from the one it arrives in,
 // after the fetcher has checked that each row parses as one record. The
-// fetcher does not parse the Arrow metadata: it encodes a record batch of
-// the offsets and data it received, as the server does, and requires the
-// same bytes (so both sides must use the same Arrow release). An
+// fetcher does not parse the Arrow metadata: it requires the bytes the
+// server's encoder writes for a record batch of the offsets and data it
+// received (so both sides must use the same Arrow release), checked by
+// encoding the batch again when its record count or data length is new,
+// and otherwise against the metadata of the last batch so checked, which
+// depends on nothing else (see decoder). An
 // end message closes a fetch with the segment's record count, length and
 // IFile size as the server registered them, which the fetcher checks
 // against what it wrote. An empty partition gets end at once.

@@ -74,7 +74,8 @@ var testHookData func(seq uint32)
 // IFileSize are those of the server's segment. On failure the file is
 // removed and the error, a *mapreduce.Error, wraps ErrNotFound,
 // ErrUnavailable, ErrCorrupt, the context's error, or the error of writing
-// the file.
+// the file. The first call in a process tunes its C heap for ZeroMQ's
+// messages (see tuneMalloc).
 func Fetch(ctx context.Context, endpoint, id string, partition int, path string, opt FetchOptions) (mapreduce.Segment, error) {
 	seg, kind, err := fetch(ctx, endpoint, id, partition, path, opt.normalize())
 	if err != nil {

@@ -53,7 +53,8 @@ var inprocSeq atomic.Uint64
 
 // Listen binds a server to endpoint, such as "tcp://127.0.0.1:*" for a free
 // port (see Endpoint). The server stops when ctx is done or Close is called.
-// A nil logger discards.
+// A nil logger discards. Like Fetch, it tunes the process's C heap for
+// ZeroMQ's messages, once (see tuneMalloc).
 func Listen(ctx context.Context, endpoint string, logger *slog.Logger) (*Server, error) {
 	return listenWith(ctx, endpoint, logger, nil, nil)
 }

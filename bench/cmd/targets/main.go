@@ -554,8 +554,12 @@ func (d *data) shuffle(w io.Writer, path, before string) error {
 			"the fetch checks records, length, IFile size")
 		// CPU per byte does not depend on the machine's other load as MB/s does.
 		cpu := func(bs map[string]map[string][]float64, kind string) string {
-			return fmt.Sprintf("%s (fetch %s + serve %s)", summarize(get(bs, kind, "cpu-s/GB")).span("cpu-s/GB"),
-				fig(summarize(get(bs, kind, "fetch-cpu-s/GB")).median), fig(summarize(get(bs, kind, "serve-cpu-s/GB")).median))
+			faults := ""
+			if f := get(bs, kind, "faults/MB"); len(f) > 0 { // older builds do not count them
+				faults = "; " + fig(summarize(f).median) + " page faults/MB"
+			}
+			return fmt.Sprintf("%s (fetch %s + serve %s%s)", summarize(get(bs, kind, "cpu-s/GB")).span("cpu-s/GB"),
+				fig(summarize(get(bs, kind, "fetch-cpu-s/GB")).median), fig(summarize(get(bs, kind, "serve-cpu-s/GB")).median), faults)
 		}
 		zc, rc, fc := get(bs, "shuffle", "cpu-s/GB"), get(bs, "raw", "cpu-s/GB"), get(bs, "rawfiles", "cpu-s/GB")
 		if len(zc) > 0 && len(rc) > 0 {
@@ -577,7 +581,7 @@ func (d *data) shuffle(w io.Writer, path, before string) error {
 }
 
 // shuffleHow says how the shuffle rows are measured.
-const shuffleHow = "Shuffle: jobtracker/shuffle's BenchmarkShuffleVsRaw (`go test -run '^$' -bench '^BenchmarkShuffleVsRaw$' -benchtime 4x`, once per run), two processes over loopback moving one partition of 100-byte records: for each security setting (plain, curve: CURVE on both sides) `raw` (raw ZeroMQ moving the same payload bytes in as many messages over the same socket pattern and credit window, from memory to nowhere), `rawfiles` (the same, read from the map output file and written to a file: the floor of any shuffle) and `shuffle` (a Fetch from a shuffle server into a segment file), one after the other in the same process, so each ratio is paired within a run. MB/s counts the partition's bytes; CPU-s per GB is the CPU time (user + system) of both processes, fetcher and server, per GB moved, which the machine's other load does not inflate as it does MB/s."
+const shuffleHow = "Shuffle: jobtracker/shuffle's BenchmarkShuffleVsRaw (`go test -run '^$' -bench '^BenchmarkShuffleVsRaw$' -benchtime 4x`, once per run), two processes over loopback moving one partition of 100-byte records: for each security setting (plain, curve: CURVE on both sides) `raw` (raw ZeroMQ moving the same payload bytes in as many messages over the same socket pattern and credit window, from memory to nowhere), `rawfiles` (the same, read from the map output file and written to a file: the floor of any shuffle) and `shuffle` (a Fetch from a shuffle server into a segment file), one after the other in the same process, so each ratio is paired within a run. MB/s counts the partition's bytes; CPU-s per GB is the CPU time (user + system) of both processes, fetcher and server, per GB moved, which the machine's other load does not inflate as it does MB/s; page faults/MB are the minor page faults of both processes per MB moved (where the build counts them)."
 
 // shuffleOnly prints the shuffle rows alone (bench/shuffle.sh).
 func shuffleOnly(path, before, command, mode string) {
