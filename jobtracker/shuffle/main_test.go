@@ -47,6 +47,8 @@ func TestMain(m *testing.M) {
 		runServerChild()
 	case "raw":
 		runRawChild()
+	case "malloc":
+		fmt.Println(tuneMalloc())
 	default:
 		fmt.Fprintln(os.Stderr, "unknown child mode")
 		os.Exit(2)

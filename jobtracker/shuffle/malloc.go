@@ -15,6 +15,14 @@ static int zebra_shuffle_mallopt(int bytes) {
 	return 0;
 #endif
 }
+
+static int zebra_shuffle_glibc(void) {
+#ifdef __GLIBC__
+	return 1;
+#else
+	return 0;
+#endif
+}
 */
 import "C"
 
@@ -29,6 +37,9 @@ import (
 const mallocThreshold = 32 << 20
 
 var tuneMallocOnce sync.Once
+
+// glibc is whether the C library is glibc, whose malloc tuneMalloc tunes.
+var glibc = C.zebra_shuffle_glibc() == 1
 
 // tuneMalloc keeps the C heap's memory for ZeroMQ's messages from going
 // back to the kernel after each message, once per process: Listen and
@@ -58,7 +69,7 @@ func tuneMalloc() (set bool) {
 				return
 			}
 		}
-		set = C.zebra_shuffle_mallopt(mallocThreshold) == 1
+		set = glibc && C.zebra_shuffle_mallopt(mallocThreshold) == 1
 	})
 	return set
 }

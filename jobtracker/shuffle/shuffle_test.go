@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -645,6 +648,42 @@ func TestDecodeFastCheck(t *testing.T) {
 		t.Errorf("%d damaged messages accepted, %d rejected: want some of each", accepted, rejected)
 	}
 	t.Logf("%d damaged messages accepted, %d rejected", accepted, rejected)
+}
+
+// TestTuneMalloc runs tuneMalloc in child processes with and without
+// malloc settings in their environment: it tunes glibc's malloc unless the
+// environment already does.
+func TestTuneMalloc(t *testing.T) {
+	var base []string // this process's environment without malloc settings
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "MALLOC_") && !strings.HasPrefix(kv, "GLIBC_TUNABLES=") {
+			base = append(base, kv)
+		}
+	}
+	for _, c := range []struct {
+		env  string
+		want bool
+	}{
+		{"", glibc},
+		{"GLIBC_TUNABLES=glibc.cpu.x86_shstk=on", glibc}, // not malloc's
+		{"GLIBC_TUNABLES=glibc.malloc.trim_threshold=1048576", false},
+		{"GLIBC_TUNABLES=glibc.rtld.nns=4:glibc.malloc.arena_max=2", false},
+		{"MALLOC_ARENA_MAX=2", false},
+		{"MALLOC_TRIM_THRESHOLD_=1048576", false},
+	} {
+		cmd := exec.Command(os.Args[0], "-test.run", "^$")
+		cmd.Env = append(append([]string{}, base...), childEnv+"=malloc")
+		if c.env != "" {
+			cmd.Env = append(cmd.Env, c.env)
+		}
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("child with %q: %v", c.env, err)
+		}
+		if got := strings.TrimSpace(string(out)); got != strconv.FormatBool(c.want) {
+			t.Errorf("with %q in the environment, tuneMalloc set the thresholds: %s, want %v", c.env, got, c.want)
+		}
+	}
 }
 
 func TestBadRequest(t *testing.T) {
