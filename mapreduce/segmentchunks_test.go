@@ -3,6 +3,7 @@ package mapreduce
 import (
 	"bytes"
 	"encoding/binary"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -220,6 +221,10 @@ func TestAppendRecords(t *testing.T) {
 		{[]int32{0, 11}, bytes.Repeat([]byte{0xff}, 11)},   // no uvarint
 		{[]int32{0, 2, 5}, []byte{0, 0, 1, 1, 'k'}},        // the second record bad
 		{[]int32{-1, 2}, []byte{0, 0}},                     // negative
+		{[]int32{0, 4}, []byte{1, 1, 'k'}},                 // lengths that fit the offsets, past the data
+		{[]int32{0, math.MaxInt32}, []byte{0, 0}},          // past the data, far
+		{[]int32{math.MaxInt32, math.MaxInt32}, nil},       // the first offset past the data
+		{[]int32{0, 2, 2}, []byte{0, 0}},                   // an empty record
 	} {
 		if err := f.AppendRecords(c.offsets, c.data); !IsKind(err, Invalid) {
 			t.Errorf("AppendRecords(%v, %q): %v, want an Invalid error", c.offsets, c.data, err)
