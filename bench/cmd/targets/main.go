@@ -81,7 +81,7 @@ func main() {
 	d.cores = *cores
 	w := bufio.NewWriter(os.Stdout)
 	defer w.Flush()
-	fmt.Fprintf(w, "## Issue 17 targets\n\nFrom `%s` (mode %s), %d cores. Each ratio is zebra's figure over the baseline's, both measured in the same run (the systems interleaved within each run: A B C A B C ...); min/median/max over the runs. **floor/base** is the floor of the job (below) over the same baseline, per run, median. met: the median is within the target, or, where the target is under the floor (marked †), within 10%% of floor/base.\n\n", *command, *mode, *cores)
+	fmt.Fprintf(w, "## Issue 17 targets\n\nFrom `%s` (mode %s), %d cores. Each ratio is zebra's figure over the baseline's, both measured in the same run (the systems interleaved within each run: A B C A B C ...); min/median/max over the runs. **floor/base** is the floor of the job (below) over the same baseline, per run, median. met: the median is within the target, or, where the target is under the floor (marked †), within 10%% of floor/base (the sandbox target: within 3%% of none+filter, the seccomp floor).\n\n", *command, *mode, *cores)
 	if l := d.get("load", "load1"); len(l) > 0 {
 		fmt.Fprintf(w, "1-minute load average at the start of each run: %s (%d cores). On a busy machine every wall time grows while the floor, made of CPU times, does not: floor/base then understates the floor's share, and targets marked † are harder to meet than on a quiet machine.\n\n", summarize(l).span(""), *cores)
 	}
