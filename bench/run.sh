@@ -316,13 +316,14 @@ wordcount_run() {
     sh -c 'cat "$1" | python3 mapper.py | LC_ALL=C sort | python3 reducer.py' sh "$text"
   LC_ALL=C sort "$jobdir/pipe.out" >"$jobdir/pipe.sorted"
   for R in 1 2; do
-    # filter: the seccomp floor, none with the programs under a filter that allows everything.
+    # filter: the seccomp floor, none with the programs under a filter that allows everything
+    # (the path quoted as streaming splits commands: a work directory may hold spaces).
     for sys in zebra pieces none filter; do
       [[ $sys == filter && $filter == 0 ]] && continue
       log "run $r/$runs: word count $s bytes, $R reducer(s): zebra ($sys)"
       d=(); [[ $sys == pieces ]] && d=(-D zebra.splits=pieces); [[ $sys == none ]] && d=(-D zebra.sandbox=none)
       a=("${wc_args[@]}")
-      [[ $sys == filter ]] && d=(-D zebra.sandbox=none) a=(-files mapper.py,reducer.py -mapper "$work/bin/filterexec mapper.py" -reducer "$work/bin/filterexec reducer.py")
+      [[ $sys == filter ]] && d=(-D zebra.sandbox=none) a=(-files mapper.py,reducer.py -mapper "'$work/bin/filterexec' mapper.py" -reducer "'$work/bin/filterexec' reducer.py")
       measure_key "$k/r$R/$sys" "$r" "$jobdir" -- "$zebra" streaming "${d[@]}" "${a[@]}" -numReduceTasks "$R" \
         -input "$text" -output "out-$sys-$R"
     done

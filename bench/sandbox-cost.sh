@@ -78,7 +78,7 @@ done
 one() {
 	local s=$1 mode=$2 r=$3 v=$4 d=() e=() jd="$scratch/job" la fe=""
 	[[ $v == none || $v == filter ]] && d=(-D zebra.sandbox=none)
-	[[ $v == filter ]] && fe="$work/bin/filterexec "
+	[[ $v == filter ]] && fe="'$work/bin/filterexec' "
 	case $mode in
 	unbuffered*) e=(env PYTHONUNBUFFERED=1) ;;
 	buffered*) e=(env -u PYTHONUNBUFFERED) ;;
