@@ -15,7 +15,9 @@
 # --mrjob class|cmd|both (class, the default: bench/mrjob/wordcount.py, the
 # word count as an MRJob class; cmd: bench/mrjob/wordcount_cmd.py, mrjob
 # running examples/wordcount's own scripts, the faster form);
-# --no-floor; --no-legacy (skip the 1 MB latency and tiny-task rows and the
+# --no-floor; --no-filter (skip the seccomp floor's word count jobs: zebra
+# -D zebra.sandbox=none with the mapper and reducer under bench/cmd/filterexec);
+# --no-legacy (skip the 1 MB latency and tiny-task rows and the
 # Go micro-benchmarks); --no-go-bench (skip the sandbox boot and shuffle
 # benchmarks); --sandbox (also the wasm/native sandbox section, ~2 min);
 # --sandbox-only; --swift (split read bytes: bench/swift.sh on a Swift
@@ -30,7 +32,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 top="$(cd "$here/.." && pwd)"
-mode=full runs=3 hadoop=auto mrjob=1 mrjob_forms=class floor=1 legacy=1 gobench=1 sandbox=0 write=0 sizes="" swift=0
+mode=full runs=3 hadoop=auto mrjob=1 mrjob_forms=class floor=1 filter=1 legacy=1 gobench=1 sandbox=0 write=0 sizes="" swift=0
 work="${TMPDIR:-/tmp}/zebra-bench"
 results="$here/RESULTS.md"
 cmdline="bench/run.sh $*"
@@ -44,6 +46,7 @@ while [[ $# -gt 0 ]]; do
     --no-mrjob) mrjob=0 ;;
     --mrjob) [[ $# -ge 2 && $2 =~ ^(class|cmd|both)$ ]] || die "--mrjob needs class, cmd or both"; mrjob_forms="$2"; shift ;;
     --no-floor) floor=0 ;;
+    --no-filter) filter=0 ;;
     --no-legacy|--no-micro) legacy=0 ;;
     --no-go-bench) gobench=0 ;;
     --hadoop-wordcount) ;; # accepted for old command lines: Hadoop always runs the word count now
@@ -54,7 +57,7 @@ while [[ $# -gt 0 ]]; do
     --swift) swift=1 ;;
     --sandbox-only) sandbox=only ;;
     --no-sandbox) sandbox=0 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
   shift
@@ -87,7 +90,7 @@ scratch="$(mktemp -d "$work/run.XXXXXX")"
 trap 'rm -rf "$scratch"' EXIT
 
 log "building"
-(cd "$top" && for c in gendata measure report floor targets; do go build -o "$work/bin/$c" "./bench/cmd/$c" || exit 1; done \
+(cd "$top" && for c in gendata measure report floor targets filterexec; do go build -o "$work/bin/$c" "./bench/cmd/$c" || exit 1; done \
   && go build -o "$work/bin/zebra" ./cmd/zebra) || die "build failed"
 zebra="$work/bin/zebra" measure="$work/bin/measure" floorbin="$work/bin/floor"
 scripts="$top/examples/wordcount"
@@ -306,17 +309,22 @@ fi
 
 # wordcount_run SIZE RUN: every system once on the text of SIZE bytes.
 wordcount_run() {
-  local s="$1" r="$2" text="$data/text-$1.txt" k="wc/$1" R sys d i j n
+  local s="$1" r="$2" text="$data/text-$1.txt" k="wc/$1" R sys d a i j n
   log "run $r/$runs: word count $s bytes: pipeline"
   fresh_job
   measure_key "$k/pipeline" "$r" "$jobdir" -stdout "$jobdir/pipe.out" -- \
     sh -c 'cat "$1" | python3 mapper.py | LC_ALL=C sort | python3 reducer.py' sh "$text"
   LC_ALL=C sort "$jobdir/pipe.out" >"$jobdir/pipe.sorted"
   for R in 1 2; do
-    for sys in zebra pieces none; do
+    # filter: the seccomp floor, none with the programs under a filter that allows everything
+    # (the path quoted as streaming splits commands: a work directory may hold spaces).
+    for sys in zebra pieces none filter; do
+      [[ $sys == filter && $filter == 0 ]] && continue
       log "run $r/$runs: word count $s bytes, $R reducer(s): zebra ($sys)"
       d=(); [[ $sys == pieces ]] && d=(-D zebra.splits=pieces); [[ $sys == none ]] && d=(-D zebra.sandbox=none)
-      measure_key "$k/r$R/$sys" "$r" "$jobdir" -- "$zebra" streaming "${d[@]}" "${wc_args[@]}" -numReduceTasks "$R" \
+      a=("${wc_args[@]}")
+      [[ $sys == filter ]] && d=(-D zebra.sandbox=none) a=(-files mapper.py,reducer.py -mapper "'$work/bin/filterexec' mapper.py" -reducer "'$work/bin/filterexec' reducer.py")
+      measure_key "$k/r$R/$sys" "$r" "$jobdir" -- "$zebra" streaming "${d[@]}" "${a[@]}" -numReduceTasks "$R" \
         -input "$text" -output "out-$sys-$R"
     done
     if [[ $R == 1 ]]; then
@@ -329,7 +337,8 @@ wordcount_run() {
       n="$(sed -n 's/.*number of splits:\([0-9]*\).*/\1/p' "$work/last-${k//\//_}_r${R}_zebra.log" | head -1)"
       [[ $n == "${nsplits[$s]}" ]] || die "the floor cuts $s bytes into ${nsplits[$s]} splits but zebra reported '${n:-nothing}' (see $work/last-${k//\//_}_r${R}_zebra.log)"
     fi
-    for sys in pieces none; do
+    for sys in pieces none filter; do
+      [[ $sys == filter && $filter == 0 ]] && continue
       check_parts "$k/r$R/$sys" "$r" "word count $s B, $R reducer(s): zebra $sys vs zebra default, part by part" "$jobdir/out-$sys-$R" "$jobdir/out-zebra-$R"
     done
     if [[ $hadoop == yes ]]; then
@@ -352,7 +361,7 @@ wordcount_run() {
         rm -rf "$scratch/mrjob-tmp" "$jobdir/mrjob-$R.out" "$jobdir/mrjob.sorted"
       done
     fi
-    rm -rf "$jobdir/out-pieces-$R" "$jobdir/out-none-$R" "$jobdir/out-hadoop-$R"
+    rm -rf "$jobdir/out-pieces-$R" "$jobdir/out-none-$R" "$jobdir/out-filter-$R" "$jobdir/out-hadoop-$R"
   done
   if [[ $s == "${sizes##* }" ]]; then # report.go's legacy end-to-end rows: the largest size, one reducer
     legacy_copy "$k/r1/zebra" wordcount zebra "$r"; legacy_copy "$k/pipeline" wordcount pipeline "$r"
@@ -472,6 +481,7 @@ fi
 [[ $hadoop == yes ]] || echo "note Hadoop rows not run: scripts/hadoop-oracle.sh classpath failed (install with scripts/hadoop-oracle.sh install) or --no-hadoop" >>"$raw"
 [[ -n $mrjob_python ]] || echo "note mrjob rows not run (--no-mrjob)" >>"$raw"
 [[ $floor == 1 ]] || echo "note floor not measured (--no-floor)" >>"$raw"
+[[ $filter == 1 ]] || echo "note seccomp floor (none+filter) not measured (--no-filter): the sandbox target is judged on native / none alone" >>"$raw"
 # The word count's Python programs cost several times more with it set:
 # every print is its own write(2) (measured on 8 MB: 0.6 s buffered, 2.4 s
 # unbuffered into a pipe, 3.5 s into a file), in every system alike.

@@ -194,3 +194,82 @@ splitread/objects-on 2 asked=1.0003 direct=1.0003 read=1.0004 direct_bytes=20006
 		t.Errorf("no splitread lines: rows %q, want none", none.String())
 	}
 }
+
+// TestSandboxRows: the sandbox target row judged against the seccomp floor
+// (none+filter / none) when it is over the target, plainly otherwise, and
+// the wall and CPU rows over none+filter. Expected ratios are worked out by
+// hand from the raw lines in the comments.
+func TestSandboxRows(t *testing.T) {
+	k := func(sys string) string { return "wc/40000000/r1/" + sys }
+	for _, c := range []struct {
+		name, raw string
+		want      []string
+		not       []string
+	}{{
+		// native/none 11/10 = 1.1 and 22/20 = 1.1; filter/none 1.08 and
+		// 1.06 (floor median 1.07 > 1.03: †); native/filter 11/10.8 =
+		// 1.0185 and 22/21.2 = 1.0377, median 1.0281 ≤ 1.03: met.
+		// CPU: native 6+2 = 8 and 16, none 7 and 14, filter 7.6 and 15.6.
+		name: "under the floor, met",
+		raw: `wc/40000000/r1/zebra 1 wall_s=11 user_s=6 sys_s=2
+wc/40000000/r1/none 1 wall_s=10 user_s=6 sys_s=1
+wc/40000000/r1/filter 1 wall_s=10.8 user_s=6 sys_s=1.6
+wc/40000000/r1/zebra 2 wall_s=22 user_s=12 sys_s=4
+wc/40000000/r1/none 2 wall_s=20 user_s=12 sys_s=2
+wc/40000000/r1/filter 2 wall_s=21.2 user_s=12 sys_s=3.6
+check wc/40000000/r1/filter 1 identical none+filter vs zebra
+check wc/40000000/r1/filter 2 identical none+filter vs zebra
+`,
+		want: []string{
+			"| sandbox cost: wall, zebra / zebra -D zebra.sandbox=none (floor: none+filter) | 1.1 | 1.1 | 1.1 | 1.07 | ≤ 1.03 † | yes (under the floor: zebra / none+filter 1.03 ≤ 1.03) | none 15 s (10–20) |",
+			"| sandbox cost vs the seccomp floor: wall, zebra / zebra none+filter | 1.02 | 1.03 | 1.04 | — | — | n/a | none+filter 16 s (10.8–21.2) | zebra 16.5 s (11–22) | identical (2) |",
+			// 8/7 = 1.1429, 16/14 = 1.1429; floor 7.6/7 = 1.0857, 15.6/14 = 1.1143, median 1.1.
+			"| sandbox cost: CPU of the process tree, zebra / zebra -D zebra.sandbox=none (floor: none+filter) | 1.14 | 1.14 | 1.14 | 1.1 |",
+			// 8/7.6 = 1.0526, 16/15.6 = 1.0256.
+			"| sandbox cost vs the seccomp floor: CPU of the process tree, zebra / zebra none+filter | 1.03 | 1.04 | 1.05 |",
+		},
+	}, {
+		// native/filter 11.5/10.8 = 1.065: over 3% of the floor.
+		name: "under the floor, not met",
+		raw: `wc/40000000/r1/zebra 1 wall_s=11.5 user_s=1 sys_s=1
+wc/40000000/r1/none 1 wall_s=10 user_s=1 sys_s=1
+wc/40000000/r1/filter 1 wall_s=10.8 user_s=1 sys_s=1
+`,
+		want: []string{"| 1.15 | 1.15 | 1.15 | 1.08 | ≤ 1.03 † | **no** (under the floor: zebra / none+filter 1.06 ≤ 1.03) |"},
+	}, {
+		// floor 10.2/10 = 1.02 ≤ 1.03: the plain target on native/none
+		// 10.5/10 = 1.05, even though native/filter is 1.03.
+		name: "floor under the target",
+		raw: `wc/40000000/r1/zebra 1 wall_s=10.5 user_s=1 sys_s=1
+wc/40000000/r1/none 1 wall_s=10 user_s=1 sys_s=1
+wc/40000000/r1/filter 1 wall_s=10.2 user_s=1 sys_s=1
+`,
+		want: []string{"| sandbox cost: wall, zebra / zebra -D zebra.sandbox=none (floor: none+filter) | 1.05 | 1.05 | 1.05 | 1.02 | ≤ 1.03 | **no** |"},
+		not:  []string{"†"},
+	}, {
+		// An older raw file without none+filter: the target row alone.
+		name: "no filter runs",
+		raw: `wc/40000000/r1/zebra 1 wall_s=10.2
+wc/40000000/r1/none 1 wall_s=10
+`,
+		want: []string{"| sandbox cost: wall, zebra / zebra -D zebra.sandbox=none (floor: none+filter) | 1.02 | 1.02 | 1.02 | — | ≤ 1.03 | yes |"},
+		not:  []string{"seccomp floor", "CPU", "†"},
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			d := writeAndRead(t, filepath.Join(t.TempDir(), "raw"), c.raw)
+			var b strings.Builder
+			d.sandboxRows(&b, "wc", k)
+			out := b.String()
+			for _, want := range c.want {
+				if !strings.Contains(out, want) {
+					t.Errorf("rows lack\n%s\ngot:\n%s", want, out)
+				}
+			}
+			for _, not := range c.not {
+				if strings.Contains(out, not) {
+					t.Errorf("rows contain %q:\n%s", not, out)
+				}
+			}
+		})
+	}
+}
