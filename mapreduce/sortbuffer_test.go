@@ -346,3 +346,28 @@ func TestMergerRawLessIsBytesCompare(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyPrefix checks keyPrefix against its definition, the key's first
+// 8 bytes zero-padded and read big-endian, computed here byte by byte, for
+// every key length up to 10 and bytes that include 0 and 0xff.
+func TestKeyPrefix(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	for n := 0; n <= 10; n++ {
+		for i := 0; i < 200; i++ {
+			key := make([]byte, n, n+r.Intn(3))
+			for j := range key {
+				key[j] = []byte{0, 1, 0x7f, 0x80, 0xff, byte(r.Intn(256))}[r.Intn(6)]
+			}
+			var want uint64
+			for j := 0; j < 8; j++ {
+				want <<= 8
+				if j < n {
+					want |= uint64(key[j])
+				}
+			}
+			if got := keyPrefix(key); got != want {
+				t.Fatalf("keyPrefix(%x) = %016x, want %016x", key, got, want)
+			}
+		}
+	}
+}
