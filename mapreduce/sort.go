@@ -612,6 +612,7 @@ func (b *sortBuffer) finish() (MapOutput, error) {
 		if b.job.Combiner != nil && nSpills >= minSpills {
 			return b.combine(m, w)
 		}
+		m.noGroups = true
 		for m.Next() {
 			if err := w.write(m.RawKey(), m.Value()); err != nil {
 				return err
