@@ -9,7 +9,7 @@ import (
 // value bytes and the records' metadata.
 //
 // Mapped memory (mapping set) is one anonymous private mapping that holds
-// both at the largest size the buffer can use (see newSortMem), reserved
+// both at the largest size the buffer can use (see mapSortMem), reserved
 // once: a page becomes resident only when a record first touches it, so
 // the resident size is what the buffer used, as with memory that grows,
 // but collecting never copies a full arena or metadata slice into a larger
