@@ -26,6 +26,11 @@ type merger struct {
 	raw     bool
 	started bool
 	err     error
+	// noGroups makes Next leave out grouping (Key and NewGroup), for a
+	// merge whose reader only takes RawKey and Value.
+	noGroups bool
+	// groupPrefix is groupKey's prefix, kept when raw is set.
+	groupPrefix uint64
 
 	key, value []byte
 	groupKey   []byte
@@ -139,14 +144,28 @@ func (m *merger) Next() bool {
 	}
 	top := m.heap[1]
 	m.key, m.value = top.key, top.value
-	if m.first || m.raw && !bytes.Equal(m.groupKey, m.key) || !m.raw && m.group(m.groupKey, m.key) != 0 {
+	if m.noGroups {
+		return true
+	}
+	if m.first || m.raw && !m.sameRawKey(top) || !m.raw && m.group(m.groupKey, m.key) != 0 {
 		m.groupKey = append(m.groupKey[:0], m.key...)
+		m.groupPrefix = top.prefix
 		m.newGroup = true
 		m.first = false
 	} else {
 		m.newGroup = false
 	}
 	return true
+}
+
+// sameRawKey says whether r's key equals the group's key, in raw byte
+// order: unequal prefixes or lengths tell without reading the key, and a
+// key of at most 8 bytes lies whole in its prefix.
+func (m *merger) sameRawKey(r *segmentReader) bool {
+	if r.prefix != m.groupPrefix || len(r.key) != len(m.groupKey) {
+		return false
+	}
+	return len(r.key) <= 8 || bytes.Equal(r.key[8:], m.groupKey[8:])
 }
 
 // Key implements KVIterator: the first key of the current group.

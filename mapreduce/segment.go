@@ -133,6 +133,16 @@ func openSegmentChunk(s Segment, inMemory int64, chunk int) (*segmentReader, err
 
 // next advances to the next record; false at the end or on error (see err).
 func (r *segmentReader) next() bool {
+	if r.src != nil {
+		// A run of a sorted buffer: its metadata has the prefix.
+		if r.mi >= r.mhi {
+			return false
+		}
+		m := r.src.meta[r.mi]
+		r.key, r.value, r.prefix = r.src.keyOf(m), r.src.valueOf(m), m.prefix
+		r.mi++
+		return true
+	}
 	if !r.advance() {
 		return false
 	}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 )
 
 // recMeta locates one collected record in the sort buffer's arena.
@@ -24,13 +23,26 @@ type recMeta struct {
 }
 
 // keyPrefix returns the first 8 bytes of key as a big-endian number.
+//
+// A key shorter than 8 bytes is zero-padded without copying it: two
+// overlapping loads place its bytes (a short key's copy into a padded
+// array was a call to memmove per record of a merge).
 func keyPrefix(key []byte) uint64 {
-	if len(key) >= 8 {
+	n := len(key)
+	switch {
+	case n >= 8:
 		return binary.BigEndian.Uint64(key)
+	case n >= 4:
+		// key[0:4] and key[n-4:n] overlap in the bytes they share.
+		hi := uint64(binary.BigEndian.Uint32(key))
+		lo := uint64(binary.BigEndian.Uint32(key[n-4:]))
+		return hi<<32 | lo<<(8*uint(8-n))
+	case n > 0:
+		// key[0], key[n/2] and key[n-1] cover 1 to 3 bytes.
+		m := n >> 1
+		return uint64(key[0])<<56 | uint64(key[m])<<(56-8*uint(m)) | uint64(key[n-1])<<(56-8*uint(n-1))
 	}
-	var b [8]byte
-	copy(b[:], key)
-	return binary.BigEndian.Uint64(b[:])
+	return 0
 }
 
 // arenaPrefix is keyPrefix of the key of klen bytes at arena[off:]: when
@@ -84,11 +96,15 @@ type sortBuffer struct {
 	// synchronous spill puts them (see Collect), so output does not depend
 	// on timing. noOverlap makes every spill synchronous (for tests and
 	// benchmarks that compare the two).
-	running   *spillJob
-	ovLimit   int
-	ovArena   []byte
-	ovMeta    []recMeta
-	noOverlap bool
+	running *spillJob
+	ovLimit int
+	// mem and ovMem own the main and the overflow memory (see sortMem);
+	// arena and meta, ovArena and ovMeta lie in them, except after grow
+	// made room for a record larger than the memory.
+	mem, ovMem *sortMem
+	ovArena    []byte
+	ovMeta     []recMeta
+	noOverlap  bool
 	// lastSpillToDisk makes finish write the last spill to a file before
 	// the final merge, as it did before merging it from memory (for tests
 	// and benchmarks that compare the two).
@@ -128,60 +144,39 @@ func newSortBuffer(ctx context.Context, job *Job, t *TaskContext, dir string) *s
 	}
 	b := &sortBuffer{ctx: ctx, job: job, t: t, dir: dir, limit: limit,
 		ovLimit: min(mb<<20-limit, limit), nPart: job.NumReduces, part: part, cmp: job.Compare}
-	if m := sortMemFree.get(); m != nil {
-		b.arena, b.meta = m.arena[:0], m.meta[:0]
-	} else {
-		b.arena = make([]byte, 0, min(limit, 4<<20))
-	}
+	b.mem = sortMemFree.get(limit, maxRecords(limit))
+	b.arena, b.meta = b.mem.arena[:0], b.mem.meta[:0]
 	return b
 }
 
-// sortMem is a sort buffer's memory, reused by later map tasks: the arena
-// and metadata of a full buffer are tens of megabytes, and allocating them
-// anew per task only makes garbage.
-type sortMem struct {
-	arena []byte
-	meta  []recMeta
-}
+// maxRecords is the most records a buffer that spills past limit
+// accounted bytes can hold: each takes metaSize bytes or more (see
+// Collect), and the first record of an empty buffer is taken whatever
+// its size.
+func maxRecords(limit int) int { return limit/metaSize + 1 }
 
-// sortMemList keeps a few released buffers. Unlike a sync.Pool it never
-// holds on to buffers it will not hand out again, so released memory is
-// either reused or garbage at once.
-type sortMemList struct {
-	mu   sync.Mutex
-	free []*sortMem
-}
-
-const maxFreeSortMem = 4
-
-var sortMemFree sortMemList
-
-func (l *sortMemList) get() *sortMem {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if n := len(l.free); n > 0 {
-		m := l.free[n-1]
-		l.free = l.free[:n-1]
-		return m
-	}
-	return nil
-}
-
-func (l *sortMemList) put(m *sortMem) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.free) < maxFreeSortMem {
-		l.free = append(l.free, m)
-	}
-}
-
-// release hands the buffer's memory back for reuse; b must not be used
-// afterwards.
+// release waits for a running spill and hands the buffer's memory back
+// for reuse; nothing may read the buffer's arena or metadata afterwards.
+// Releasing twice is harmless.
 func (b *sortBuffer) release() {
-	sortMemFree.put(&sortMem{arena: b.arena[:0], meta: b.meta[:0]})
-	if b.ovArena != nil {
-		sortMemFree.put(&sortMem{arena: b.ovArena[:0], meta: b.ovMeta[:0]})
+	if b.running != nil {
+		b.join()
 	}
+	if b.mem != nil {
+		if b.mem.mapping == nil {
+			// Heap memory: keep what the buffer grew to. Between spills
+			// the main memory is arena and meta (see join).
+			b.mem.arena, b.mem.meta = b.arena, b.meta
+		}
+		sortMemFree.put(b.mem)
+	}
+	if b.ovMem != nil {
+		if b.ovMem.mapping == nil {
+			b.ovMem.arena, b.ovMem.meta = b.ovArena, b.ovMeta
+		}
+		sortMemFree.put(b.ovMem)
+	}
+	b.mem, b.ovMem = nil, nil
 	b.arena, b.meta, b.ovArena, b.ovMeta = nil, nil, nil, nil
 }
 
@@ -349,12 +344,9 @@ func (b *sortBuffer) startSpill() error {
 		j.out, j.err = sp.sortAndWrite(path)
 	}()
 	b.running = j
-	if b.ovArena == nil {
-		if m := sortMemFree.get(); m != nil {
-			b.ovArena, b.ovMeta = m.arena[:0], m.meta[:0]
-		} else {
-			b.ovArena = make([]byte, 0, min(b.ovLimit, 1<<20))
-		}
+	if b.ovMem == nil {
+		b.ovMem = sortMemFree.get(b.ovLimit, maxRecords(b.ovLimit))
+		b.ovArena, b.ovMeta = b.ovMem.arena[:0], b.ovMem.meta[:0]
 	}
 	b.arena, b.meta = b.ovArena[:0], b.ovMeta[:0]
 	b.ovArena, b.ovMeta = nil, nil
@@ -381,12 +373,9 @@ func (b *sortBuffer) join() error {
 	return nil
 }
 
-// abort waits for a running spill, for a task that fails before finish.
-func (b *sortBuffer) abort() {
-	if b.running != nil {
-		b.join()
-	}
-}
+// abort waits for a running spill and releases the buffer, for a task
+// that fails before finish.
+func (b *sortBuffer) abort() { b.release() }
 
 func (b *sortBuffer) spillPath() string {
 	return filepath.Join(b.dir, fmt.Sprintf("spill%d.out", len(b.spills)))
@@ -555,6 +544,7 @@ func (b *sortBuffer) combine(in KVIterator, w *segmentWriter) error {
 // merge's input order, the same spilled-records count), without that
 // write and read.
 func (b *sortBuffer) finish() (MapOutput, error) {
+	defer b.release()
 	if b.running != nil {
 		if err := b.join(); err != nil {
 			return MapOutput{}, err
@@ -568,7 +558,6 @@ func (b *sortBuffer) finish() (MapOutput, error) {
 	}
 	b.t.Counters.Add(GroupTask, CounterMapOutputRecords, b.outRecords)
 	b.t.Counters.Add(GroupTask, CounterMapOutputBytes, b.outBytes)
-	defer b.release()
 	if len(b.spills) == 1 && !inMemory {
 		b.t.Counters.Add(GroupTask, CounterSpilledRecords, b.spilled)
 		return b.spills[0], nil
@@ -623,6 +612,7 @@ func (b *sortBuffer) finish() (MapOutput, error) {
 		if b.job.Combiner != nil && nSpills >= minSpills {
 			return b.combine(m, w)
 		}
+		m.noGroups = true
 		for m.Next() {
 			if err := w.write(m.RawKey(), m.Value()); err != nil {
 				return err

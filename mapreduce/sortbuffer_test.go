@@ -346,3 +346,56 @@ func TestMergerRawLessIsBytesCompare(t *testing.T) {
 		}
 	}
 }
+
+// TestMergerRawGroupsAreBytesEqual checks the merger's grouping in raw
+// byte order (sameRawKey: prefix, length, then the bytes past 8) against
+// bytes.Equal, on keys made to hit every path: equal prefixes with
+// different lengths, trailing zero bytes, keys that differ only past 8
+// bytes, and empty keys.
+func TestMergerRawGroupsAreBytesEqual(t *testing.T) {
+	r := rand.New(rand.NewSource(6))
+	alphabet := []byte{0, 'a', 0xff}
+	var keys [][]byte
+	for i := 0; i < 300; i++ {
+		k := make([]byte, r.Intn(12))
+		for j := range k {
+			k[j] = alphabet[r.Intn(len(alphabet))]
+		}
+		keys = append(keys, k)
+	}
+	keys = append(keys, []byte{}, []byte{0}, []byte("abcdefgh"), []byte("abcdefgh\x00"), []byte("abcdefghij"), []byte("abcdefghik"))
+	m := newMerger(nil, nil, nil)
+	for _, a := range keys {
+		m.groupKey, m.groupPrefix = a, keyPrefix(a)
+		for _, b := range keys {
+			if got, want := m.sameRawKey(&segmentReader{key: b, prefix: keyPrefix(b)}), bytes.Equal(a, b); got != want {
+				t.Fatalf("sameRawKey: group %q, key %q: %v, bytes.Equal says %v", a, b, got, want)
+			}
+		}
+	}
+}
+
+// TestKeyPrefix checks keyPrefix against its definition, the key's first
+// 8 bytes zero-padded and read big-endian, computed here byte by byte, for
+// every key length up to 10 and bytes that include 0 and 0xff.
+func TestKeyPrefix(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	for n := 0; n <= 10; n++ {
+		for i := 0; i < 200; i++ {
+			key := make([]byte, n, n+r.Intn(3))
+			for j := range key {
+				key[j] = []byte{0, 1, 0x7f, 0x80, 0xff, byte(r.Intn(256))}[r.Intn(6)]
+			}
+			var want uint64
+			for j := 0; j < 8; j++ {
+				want <<= 8
+				if j < n {
+					want |= uint64(key[j])
+				}
+			}
+			if got := keyPrefix(key); got != want {
+				t.Fatalf("keyPrefix(%x) = %016x, want %016x", key, got, want)
+			}
+		}
+	}
+}

@@ -416,11 +416,14 @@ func execute(ctx context.Context, args []string, o *Options, p *plan, e *Env, co
 		}
 		// Two sort buffers at their spill limit plus their metadata come to
 		// about 1.1 × io.sort.mb each; 64 MiB covers the rest of the process.
+		// (On Linux sort buffers live in mappings outside the Go heap, which
+		// this limit does not count: there it only bounds the rest.)
 		debug.SetMemoryLimit(int64(slots)*int64(job.SortMB)*(11<<20)/10 + 64<<20)
 	}
 	if e.LimitMemory && os.Getenv("GOGC") == "" {
-		// The heap is mostly a few large sort buffers without pointers, so a
-		// low GC target costs little CPU and saves most of the headroom.
+		// The heap holds no large sort buffers on Linux (see above) and
+		// otherwise mostly a few without pointers, so a low GC target costs
+		// little CPU and saves most of the headroom.
 		debug.SetGCPercent(25)
 	}
 	job.ID = mapreduce.JobID{Tracker: "local" + strconv.Itoa(int(rand.Int32N(1<<31-1))), Seq: 1}

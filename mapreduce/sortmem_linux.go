@@ -1,0 +1,39 @@
+package mapreduce
+
+import (
+	"fmt"
+
+	"syscall"
+)
+
+// mapAnon maps size bytes of private anonymous memory, reserving no swap
+// for it: its pages are allocated (zero) when first touched.
+func mapAnon(size int) ([]byte, error) {
+	if size <= 0 {
+		return nil, fmt.Errorf("map %d bytes of sort buffer memory: size must be positive", size)
+	}
+	b, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS|syscall.MAP_NORESERVE)
+	if err != nil {
+		return nil, fmt.Errorf("map %d bytes of sort buffer memory: %w", size, err)
+	}
+	if hugePages {
+		// Sorting reads and swaps records all over the buffer: with 4 KiB
+		// pages nearly every access misses the TLB. Where transparent huge
+		// pages are only given on request (the "madvise" setting), ask for
+		// them; where they are off this changes nothing.
+		syscall.Madvise(b, syscall.MADV_HUGEPAGE)
+	}
+	return b, nil
+}
+
+// hugePages makes mapAnon ask for transparent huge pages (tests and
+// benchmarks that compare turn it off).
+var hugePages = true
+
+// unmapAnon unmaps memory from mapAnon.
+func unmapAnon(b []byte) {
+	if err := syscall.Munmap(b); err != nil {
+		// Only a slice that did not come from mapAnon gets here.
+		panic(fmt.Sprintf("unmap sort buffer memory: %v", err))
+	}
+}
