@@ -106,9 +106,15 @@ func (l *sortMemList) take(ok func(*sortMem) bool) *sortMem {
 }
 
 // put keeps m for reuse, or frees it when the list is full; the caller
-// must not use m afterwards.
+// must not use m afterwards. Kept mapped memory is marked lazily free
+// (MADV_FREE): its pages stay in place for the next task, which rewrites
+// them without a page fault, unless the kernel needs the memory first, so
+// a worker that has sat idle since a large job does not hold on to it.
 func (l *sortMemList) put(m *sortMem) {
 	m.arena, m.meta = m.arena[:0], m.meta[:0]
+	if m.mapping != nil {
+		lazyFreeAnon(m.mapping)
+	}
 	l.mu.Lock()
 	if len(l.free) < maxFreeSortMem {
 		l.free = append(l.free, m)

@@ -37,3 +37,13 @@ func unmapAnon(b []byte) {
 		panic(fmt.Sprintf("unmap sort buffer memory: %v", err))
 	}
 }
+
+// lazyFreeAnon tells the kernel it may reclaim the pages of b, memory from
+// mapAnon, whenever it needs them; until then they keep their contents. A
+// kernel without MADV_FREE (before 4.5) keeps them resident as before.
+func lazyFreeAnon(b []byte) {
+	syscall.Madvise(b, madvFree)
+}
+
+// madvFree is MADV_FREE, which package syscall does not name.
+const madvFree = 8

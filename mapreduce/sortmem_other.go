@@ -10,3 +10,5 @@ func mapAnon(size int) ([]byte, error) {
 }
 
 func unmapAnon(b []byte) {}
+
+func lazyFreeAnon(b []byte) {}

@@ -3,8 +3,10 @@ package mapreduce
 import (
 	"bytes"
 	"context"
+	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -310,5 +312,63 @@ func BenchmarkSortMemPages(b *testing.B) {
 			}
 			b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
 		})
+	}
+}
+
+// smapsField sums field (e.g. "LazyFree") over this process's mappings
+// that overlap b, in kB, from /proc/self/smaps.
+func smapsField(t *testing.T, b []byte, field string) int {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Skipf("no /proc/self/smaps: %v", err)
+	}
+	lo := uint64(uintptr(unsafe.Pointer(&b[0])))
+	hi := lo + uint64(len(b))
+	in, sum := false, 0
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		if start, end, ok := strings.Cut(f[0], "-"); ok && !strings.HasSuffix(f[0], ":") {
+			s, err1 := strconv.ParseUint(start, 16, 64)
+			e, err2 := strconv.ParseUint(end, 16, 64)
+			in = err1 == nil && err2 == nil && s < hi && e > lo
+			continue
+		}
+		if in && f[0] == field+":" && len(f) >= 2 {
+			n, _ := strconv.Atoi(f[1])
+			sum += n
+		}
+	}
+	return sum
+}
+
+// TestKeptMemoryLazilyFree: memory kept for reuse is marked lazily free,
+// so the kernel may take its pages back from an idle worker.
+func TestKeptMemoryLazilyFree(t *testing.T) {
+	needMappings(t)
+	var l sortMemList
+	m := l.get(8<<20, 1<<16)
+	if m.mapping == nil {
+		t.Skip("no mapping to be had here")
+	}
+	defer func() {
+		for _, k := range l.free {
+			k.free()
+		}
+	}()
+	m.arena = m.arena[:4<<20]
+	for i := range m.arena {
+		m.arena[i] = byte(i)
+	}
+	if got := smapsField(t, m.mapping, "LazyFree"); got != 0 {
+		t.Fatalf("LazyFree before put = %d kB, want 0", got)
+	}
+	mapping := m.mapping
+	l.put(m)
+	if got := smapsField(t, mapping, "LazyFree"); got < 4<<10 {
+		t.Fatalf("LazyFree after put = %d kB, want at least the 4096 kB touched", got)
 	}
 }
