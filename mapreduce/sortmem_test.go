@@ -363,12 +363,12 @@ func TestKeptMemoryLazilyFree(t *testing.T) {
 	for i := range m.arena {
 		m.arena[i] = byte(i)
 	}
-	if got := smapsField(t, m.mapping, "LazyFree"); got != 0 {
-		t.Fatalf("LazyFree before put = %d kB, want 0", got)
-	}
+	// The kernel may merge the mapping with a neighbouring one (kept memory
+	// of other tests), so the figure is the growth of what smaps shows.
+	before := smapsField(t, m.mapping, "LazyFree")
 	mapping := m.mapping
 	l.put(m)
-	if got := smapsField(t, mapping, "LazyFree"); got < 4<<10 {
-		t.Fatalf("LazyFree after put = %d kB, want at least the 4096 kB touched", got)
+	if got := smapsField(t, mapping, "LazyFree"); got-before < 4<<10 {
+		t.Fatalf("LazyFree grew by %d kB (from %d kB) at put, want at least the 4096 kB touched", got-before, before)
 	}
 }
