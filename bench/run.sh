@@ -17,6 +17,8 @@
 # running examples/wordcount's own scripts, the faster form);
 # --no-floor; --no-filter (skip the seccomp floor's word count jobs: zebra
 # -D zebra.sandbox=none with the mapper and reducer under bench/cmd/filterexec);
+# --no-pieces (skip the opt-in -D zebra.splits=pieces jobs, which no target
+# reads; zebra's variants run in an order that rotates from run to run);
 # --no-legacy (skip the 1 MB latency and tiny-task rows and the
 # Go micro-benchmarks); --no-go-bench (skip the sandbox boot and shuffle
 # benchmarks); --sandbox (also the wasm/native sandbox section, ~2 min);
@@ -32,7 +34,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 top="$(cd "$here/.." && pwd)"
-mode=full runs=3 hadoop=auto mrjob=1 mrjob_forms=class floor=1 filter=1 legacy=1 gobench=1 sandbox=0 write=0 sizes="" swift=0
+mode=full runs=3 hadoop=auto mrjob=1 mrjob_forms=class floor=1 filter=1 pieces=1 legacy=1 gobench=1 sandbox=0 write=0 sizes="" swift=0
 work="${TMPDIR:-/tmp}/zebra-bench"
 results="$here/RESULTS.md"
 cmdline="bench/run.sh $*"
@@ -47,6 +49,7 @@ while [[ $# -gt 0 ]]; do
     --mrjob) [[ $# -ge 2 && $2 =~ ^(class|cmd|both)$ ]] || die "--mrjob needs class, cmd or both"; mrjob_forms="$2"; shift ;;
     --no-floor) floor=0 ;;
     --no-filter) filter=0 ;;
+    --no-pieces) pieces=0 ;;
     --no-legacy|--no-micro) legacy=0 ;;
     --no-go-bench) gobench=0 ;;
     --hadoop-wordcount) ;; # accepted for old command lines: Hadoop always runs the word count now
@@ -318,8 +321,13 @@ wordcount_run() {
   for R in 1 2; do
     # filter: the seccomp floor, none with the programs under a filter that allows everything
     # (the path quoted as streaming splits commands: a work directory may hold spaces).
-    for sys in zebra pieces none filter; do
-      [[ $sys == filter && $filter == 0 ]] && continue
+    # zebra's variants in an order that rotates from run to run, so that none
+    # is always first (or always right after the pipeline) in a single run.
+    local variants=(zebra none) order=()
+    [[ $filter == 1 ]] && variants+=(filter)
+    [[ $pieces == 1 ]] && variants+=(pieces)
+    for ((i = 0; i < ${#variants[@]}; i++)); do order+=("${variants[(i + r - 1) % ${#variants[@]}]}"); done
+    for sys in "${order[@]}"; do
       log "run $r/$runs: word count $s bytes, $R reducer(s): zebra ($sys)"
       d=(); [[ $sys == pieces ]] && d=(-D zebra.splits=pieces); [[ $sys == none ]] && d=(-D zebra.sandbox=none)
       a=("${wc_args[@]}")
@@ -337,8 +345,8 @@ wordcount_run() {
       n="$(sed -n 's/.*number of splits:\([0-9]*\).*/\1/p' "$work/last-${k//\//_}_r${R}_zebra.log" | head -1)"
       [[ $n == "${nsplits[$s]}" ]] || die "the floor cuts $s bytes into ${nsplits[$s]} splits but zebra reported '${n:-nothing}' (see $work/last-${k//\//_}_r${R}_zebra.log)"
     fi
-    for sys in pieces none filter; do
-      [[ $sys == filter && $filter == 0 ]] && continue
+    for sys in "${variants[@]}"; do
+      [[ $sys == zebra ]] && continue
       check_parts "$k/r$R/$sys" "$r" "word count $s B, $R reducer(s): zebra $sys vs zebra default, part by part" "$jobdir/out-$sys-$R" "$jobdir/out-zebra-$R"
     done
     if [[ $hadoop == yes ]]; then
