@@ -190,7 +190,9 @@ func (b *sortBuffer) grow(need int) {
 	if b.running != nil {
 		lim = b.ovLimit
 	}
-	c := max(2*cap(b.arena), len(b.arena)+need)
+	// From len, not cap: an arena in a mapping has the whole limit as its
+	// capacity, and a record past it must not cost twice the limit.
+	c := max(2*len(b.arena), len(b.arena)+need)
 	if c > lim && len(b.arena)+need <= lim {
 		c = lim
 	}

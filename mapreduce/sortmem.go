@@ -34,7 +34,7 @@ var heapSortMem = false
 // bytes and metaCap records, or nil when no mapping can be had.
 func mapSortMem(arenaCap, metaCap int) *sortMem {
 	metaBytes := metaCap * int(unsafe.Sizeof(recMeta{}))
-	if heapSortMem || arenaCap < 0 || metaCap <= 0 {
+	if heapSortMem || arenaCap < 0 || metaCap <= 0 || strictOvercommit() {
 		return nil
 	}
 	mapping, err := mapAnon(metaBytes + arenaCap)
@@ -105,12 +105,22 @@ func (l *sortMemList) take(ok func(*sortMem) bool) *sortMem {
 	return nil
 }
 
+// maxKeptMapping is the largest mapping put keeps for reuse (a buffer of
+// io.sort.mb 400 or so): a larger one, which only a job that raised
+// io.sort.mb far above its default asks for, is unmapped when released,
+// so the list never holds more than a few GiB of address space.
+const maxKeptMapping = 1 << 30
+
 // put keeps m for reuse, or frees it when the list is full; the caller
 // must not use m afterwards. Kept mapped memory is marked lazily free
 // (MADV_FREE): its pages stay in place for the next task, which rewrites
 // them without a page fault, unless the kernel needs the memory first, so
 // a worker that has sat idle since a large job does not hold on to it.
 func (l *sortMemList) put(m *sortMem) {
+	if len(m.mapping) > maxKeptMapping {
+		m.free()
+		return
+	}
 	m.arena, m.meta = m.arena[:0], m.meta[:0]
 	if m.mapping != nil {
 		lazyFreeAnon(m.mapping)

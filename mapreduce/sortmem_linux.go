@@ -2,7 +2,9 @@ package mapreduce
 
 import (
 	"fmt"
-
+	"os"
+	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -47,3 +49,14 @@ func lazyFreeAnon(b []byte) {
 
 // madvFree is MADV_FREE, which package syscall does not name.
 const madvFree = 8
+
+// strictOvercommit says whether the kernel charges every private writable
+// mapping in full against its commit limit (vm.overcommit_memory 2, where
+// MAP_NORESERVE is ignored): then a sort buffer's reservation of its
+// largest size would count as used memory, for this process and for every
+// other on the host, so sort buffers use heap memory that grows instead.
+// Read once per process.
+var strictOvercommit = sync.OnceValue(func() bool {
+	b, err := os.ReadFile("/proc/sys/vm/overcommit_memory")
+	return err == nil && strings.TrimSpace(string(b)) == "2"
+})

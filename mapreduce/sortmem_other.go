@@ -12,3 +12,5 @@ func mapAnon(size int) ([]byte, error) {
 func unmapAnon(b []byte) {}
 
 func lazyFreeAnon(b []byte) {}
+
+func strictOvercommit() bool { return false }

@@ -372,3 +372,44 @@ func TestKeptMemoryLazilyFree(t *testing.T) {
 		t.Fatalf("LazyFree grew by %d kB (from %d kB) at put, want at least the 4096 kB touched", got-before, before)
 	}
 }
+
+// TestSortMemBounds: a mapping larger than maxKeptMapping is unmapped when
+// released, not kept; under strict overcommit no mapping is made at all;
+// and a record past the limit of mapped memory gets a heap arena of about
+// its own size, not twice the limit.
+func TestSortMemBounds(t *testing.T) {
+	needMappings(t)
+	var l sortMemList
+	big := l.get(maxKeptMapping, 1)
+	if big.mapping == nil {
+		t.Skip("no mapping of 1 GiB to be had here")
+	}
+	l.put(big)
+	if len(l.free) != 0 || big.mapping != nil {
+		t.Fatalf("a %d-byte mapping was kept for reuse (%d kept)", maxKeptMapping, len(l.free))
+	}
+
+	strict := strictOvercommit
+	t.Cleanup(func() { strictOvercommit = strict })
+	strictOvercommit = func() bool { return true }
+	if m := l.get(1<<20, 100); m.mapping != nil {
+		m.free()
+		t.Fatal("strict overcommit: sort buffer memory was mapped")
+	}
+	strictOvercommit = strict
+
+	dir := t.TempDir()
+	job := &Job{NumReduces: 1, SortMB: 1}
+	b := newSortBuffer(context.Background(), job, &TaskContext{Counters: &Counters{}, Dir: dir}, dir)
+	defer b.release()
+	if b.mem.mapping == nil {
+		t.Skip("no mapped memory")
+	}
+	rec := b.limit + 1 // just past the mapping's arena
+	if err := b.Collect(bytes.Repeat([]byte("k"), rec), nil); err != nil {
+		t.Fatal(err)
+	}
+	if c := cap(b.arena); c > rec+rec/4 {
+		t.Fatalf("a %d-byte record in an empty mapped buffer of limit %d got a heap arena of %d bytes", rec, b.limit, c)
+	}
+}

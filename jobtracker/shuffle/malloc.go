@@ -53,7 +53,8 @@ var glibc = C.zebra_shuffle_glibc() == 1
 // size come from the heap and up to 32 MiB of free memory at a heap's top
 // is kept for the next ones; the process's C heap then stays at its peak
 // (at most a fetch window's or a server's queued batches, plus 32 MiB per
-// heap) instead of shrinking.
+// malloc arena: glibc makes up to 8 per core as threads contend, so up to
+// 512 MiB on 2 cores in the worst case) instead of shrinking.
 //
 // It does nothing if the process's environment tunes glibc's malloc
 // (glibc.malloc tunables in GLIBC_TUNABLES, or MALLOC_*_ variables): the
